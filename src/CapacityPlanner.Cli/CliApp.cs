@@ -1,0 +1,64 @@
+using CapacityPlanner.Cli.Commands;
+
+namespace CapacityPlanner.Cli;
+
+/// <summary>Exit codes of capplan.</summary>
+public static class ExitCodes
+{
+    /// <summary>The command ran (an estimate was computed, feasible or not).</summary>
+    public const int Ok = 0;
+    /// <summary>Unexpected failure.</summary>
+    public const int Failure = 1;
+    /// <summary>Invalid input: bad arguments, unreadable file, malformed or invalid scenario.</summary>
+    public const int InvalidInput = 2;
+}
+
+/// <summary>capplan entry point, testable with writers instead of the console.</summary>
+public static class CliApp
+{
+    private const string Usage = """
+        capplan — capacity planning for AI training clusters
+
+        Usage:
+          capplan estimate <scenario.json> [--json]   step time, memory, MFU and the compute/communication ratio
+          capplan chips [--json]                      the hardware catalog
+          capplan presets [--json]                    model presets
+          capplan --help
+
+        Scenario documents follow wwwroot/schemas/scenario-v1.schema.json. '-' reads the scenario from standard input.
+        Exit codes: 0 computed (feasible or not), 2 invalid input (every error listed), 1 unexpected failure.
+        """;
+
+    /// <summary>Runs one command.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TextReader? stdin = null)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            await stdout.WriteLineAsync(Usage);
+            return args.Length == 0 ? ExitCodes.InvalidInput : ExitCodes.Ok;
+        }
+        var rest = args[1..];
+        try
+        {
+            return args[0] switch
+            {
+                "estimate" => await EstimateCommand.RunAsync(rest, stdout, stderr, stdin ?? Console.In),
+                "chips" => CatalogCommands.Chips(rest, stdout),
+                "presets" => CatalogCommands.Presets(rest, stdout),
+                _ => await UnknownAsync(args[0], stderr),
+            };
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            await stderr.WriteLineAsync(Environment.GetEnvironmentVariable("CAPPLAN_DEBUG") == "1" ? ex.ToString() : $"capplan: unexpected error: {ex.Message} (set CAPPLAN_DEBUG=1 for details)");
+            return ExitCodes.Failure;
+        }
+    }
+
+    private static async Task<int> UnknownAsync(string command, TextWriter stderr)
+    {
+        await stderr.WriteLineAsync($"capplan: unknown command '{command}'. Commands: estimate, chips, presets. See capplan --help.");
+        return ExitCodes.InvalidInput;
+    }
+}

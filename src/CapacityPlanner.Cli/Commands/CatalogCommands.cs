@@ -1,0 +1,64 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Core.Workload;
+
+namespace CapacityPlanner.Cli.Commands;
+
+/// <summary><c>capplan chips</c> and <c>capplan presets</c>.</summary>
+internal static class CatalogCommands
+{
+    public static int Chips(string[] args, TextWriter stdout)
+    {
+        var json = args.Contains("--json");
+        var catalog = HardwareCatalog.Default;
+        if (json)
+        {
+            using var ms = new MemoryStream();
+            using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+            {
+                w.WriteStartArray();
+                foreach (var c in catalog.Chips)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("id", c.Id);
+                    w.WriteString("name", c.Name);
+                    w.WriteStartObject("peakTflops");
+                    foreach (var (p, v) in c.PeakFlopsPerSecond) w.WriteNumber(p.ToId(), v / 1e12);
+                    w.WriteEndObject();
+                    w.WriteNumber("hbmCapacityGiB", c.HbmCapacityGiB);
+                    w.WriteNumber("hbmBandwidthTBps", c.HbmBandwidthBytesPerSecond / 1e12);
+                    w.WriteNumber("tdpWatts", c.TdpWatts);
+                    w.WriteNumber("scaleUpGBpsPerDirection", c.ScaleUp.BandwidthBytesPerSecondPerDirection / 1e9);
+                    w.WriteNumber("scaleUpDomainSize", c.ScaleUp.DomainSize);
+                    w.WriteNumber("scaleOutGbpsPerGpu", c.ScaleOut.NicBitsPerSecondPerGpu / 1e9);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
+            stdout.WriteLine(Encoding.UTF8.GetString(ms.ToArray()));
+            return ExitCodes.Ok;
+        }
+        stdout.WriteLine($"{"id",-15} {"bf16 TF",8} {"fp8 TF",8} {"HBM GiB",8} {"HBM TB/s",9} {"scale-up GB/s",14} {"domain",7} {"NIC Gb/s",9}");
+        foreach (var c in catalog.Chips)
+        {
+            string T(Precision p) => c.PeakFor(p) is { } v ? (v / 1e12).ToString("F0", CultureInfo.InvariantCulture) : "—";
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{c.Id,-15} {T(Precision.Bf16),8} {T(Precision.Fp8),8} {c.HbmCapacityGiB,8:F0} {c.HbmBandwidthBytesPerSecond / 1e12,9:F2} {c.ScaleUp.BandwidthBytesPerSecondPerDirection / 1e9,14:F0} {c.ScaleUp.DomainSize,7} {c.ScaleOut.NicBitsPerSecondPerGpu / 1e9,9:F0}"));
+        }
+        return ExitCodes.Ok;
+    }
+
+    public static int Presets(string[] args, TextWriter stdout)
+    {
+        foreach (var p in ModelPresets.All)
+        {
+            var m = p.Model;
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{p.Id,-14} {m.TotalParameters / 1e9,8:F1}B total {m.ActiveParameters / 1e9,8:F1}B active  L={m.Layers} h={m.HiddenSize} heads={m.AttentionHeads}/{m.KvHeads} F={m.FfnHiddenSize} V={m.VocabSize} s={m.SequenceLength}{(m.Moe is null ? "" : $" MoE {m.Moe.Experts}×top{m.Moe.ExpertsPerToken}")}"));
+        }
+        _ = args;
+        return ExitCodes.Ok;
+    }
+}

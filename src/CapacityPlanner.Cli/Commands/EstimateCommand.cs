@@ -1,0 +1,81 @@
+using System.Globalization;
+using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.Scenarios;
+
+namespace CapacityPlanner.Cli.Commands;
+
+/// <summary><c>capplan estimate &lt;scenario.json&gt; [--json]</c>.</summary>
+internal static class EstimateCommand
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TextReader stdin)
+    {
+        var a = CommandArgs.Parse(args, ["--json"], []);
+        if (a.Positional.Count != 1) a.Errors.Add("give exactly one scenario file (or - for standard input).");
+        if (a.Errors.Count > 0)
+        {
+            foreach (var e in a.Errors) await stderr.WriteLineAsync("capplan estimate: " + e);
+            return ExitCodes.InvalidInput;
+        }
+        var json = a.Flags.Contains("--json");
+        var (text, readError) = await ScenarioInput.ReadAsync(a.Positional[0], stdin);
+        if (readError is not null)
+        {
+            await ScenarioInput.ReportAsync([new ScenarioError("$", readError)], json, stdout, stderr);
+            return ExitCodes.InvalidInput;
+        }
+        var resolved = ScenarioResolver.ParseAndResolve(text!);
+        if (!resolved.Success)
+        {
+            await ScenarioInput.ReportAsync(resolved.Errors, json, stdout, stderr);
+            return ExitCodes.InvalidInput;
+        }
+        var estimate = Estimator.Estimate(resolved.Scenario!);
+        if (json) await stdout.WriteLineAsync(EstimateJson.Serialize(estimate));
+        else await stdout.WriteLineAsync(EstimateTable.Render(resolved.Scenario!, estimate));
+        return ExitCodes.Ok;
+    }
+}
+
+/// <summary>Reading scenario files and reporting input errors, shared by every command that takes a scenario.</summary>
+internal static class ScenarioInput
+{
+    /// <summary>Largest scenario file accepted (scenario documents are a few KB).</summary>
+    public const long MaxBytes = 4 * 1024 * 1024;
+
+    public static async Task<(string? Text, string? Error)> ReadAsync(string path, TextReader stdin)
+    {
+        if (path == "-") return (await stdin.ReadToEndAsync(), null);
+        var info = new FileInfo(path);
+        if (!info.Exists) return (null, $"cannot read '{path}': the file does not exist.");
+        if (info.Length > MaxBytes) return (null, $"'{path}' is {info.Length:N0} bytes; scenario files are limited to {MaxBytes:N0} bytes.");
+        try
+        {
+            return (await File.ReadAllTextAsync(path), null);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return (null, $"cannot read '{path}': {ex.Message}");
+        }
+    }
+
+    public static async Task ReportAsync(IReadOnlyList<ScenarioError> errors, bool json, TextWriter stdout, TextWriter stderr)
+    {
+        if (json)
+        {
+            using var stream = new MemoryStream();
+            using (var w = new System.Text.Json.Utf8JsonWriter(stream, new System.Text.Json.JsonWriterOptions { Indented = true }))
+            {
+                w.WriteStartObject();
+                w.WriteBoolean("valid", false);
+                EstimateJson.WriteErrors(w, "errors", errors);
+                w.WriteEndObject();
+            }
+            await stdout.WriteLineAsync(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+        }
+        await stderr.WriteLineAsync($"capplan: the scenario is invalid ({errors.Count} error{(errors.Count == 1 ? "" : "s")}):");
+        foreach (var e in errors)
+        {
+            await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {e.Path}: {e.Message}"));
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using System.Text;
+using System.Text.Json;
+
+namespace CapacityPlanner.Core.Estimation;
+
+/// <summary>Writes an <see cref="Estimate"/> in the contract's JSON shape (camelCase; null for absent values).</summary>
+public static class EstimateJson
+{
+    /// <summary>Serialises an estimate.</summary>
+    public static string Serialize(Estimate estimate, bool indented = true)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented }))
+        {
+            Write(w, estimate);
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>Writes an estimate as one JSON object.</summary>
+    public static void Write(Utf8JsonWriter w, Estimate e)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(e);
+        w.WriteStartObject();
+        w.WriteBoolean("feasible", e.Feasible);
+        WriteErrors(w, "errors", e.Errors);
+        w.WriteStartArray("warnings");
+        foreach (var s in e.Warnings) w.WriteStringValue(s);
+        w.WriteEndArray();
+        Num(w, "stepTimeSeconds", e.StepTimeSeconds);
+        Num(w, "tokensPerSecond", e.TokensPerSecond);
+        Num(w, "modelTflopsPerGpu", e.ModelTflopsPerGpu);
+        Num(w, "hardwareTflopsPerGpu", e.HardwareTflopsPerGpu);
+        Num(w, "mfu", e.Mfu);
+        Num(w, "hfu", e.Hfu);
+        Num(w, "memoryPerGpuGiB", e.MemoryPerGpuGiB);
+        Num(w, "hbmCapacityGiB", e.HbmCapacityGiB);
+        Num(w, "computeToCommunicationRatio", e.ComputeToCommunicationRatio);
+        Num(w, "computeToExposedCommunicationRatio", e.ComputeToExposedCommunicationRatio);
+        Num(w, "timeToTrainDays", e.TimeToTrainDays);
+        Num(w, "gpuHours", e.GpuHours);
+        if (e.MicroBatches is { } mb) w.WriteNumber("microBatches", mb); else w.WriteNull("microBatches");
+        Num(w, "totalParameters", e.TotalParameters);
+        Num(w, "activeParameters", e.ActiveParameters);
+        Num(w, "modelFlopsPerStep", e.ModelFlopsPerStep);
+        if (e.Breakdown is { } b)
+        {
+            w.WriteStartObject("breakdown");
+            Num(w, "computeSeconds", b.ComputeSeconds);
+            Num(w, "recomputeSeconds", b.RecomputeSeconds);
+            Num(w, "memoryBoundSeconds", b.MemoryBoundSeconds);
+            Num(w, "bubbleSeconds", b.BubbleSeconds);
+            Num(w, "optimizerSeconds", b.OptimizerSeconds);
+            w.WriteStartObject("communication");
+            Comm(w, "tensorParallel", b.Communication.TensorParallel);
+            Comm(w, "contextParallel", b.Communication.ContextParallel);
+            Comm(w, "expertParallel", b.Communication.ExpertParallel);
+            Comm(w, "pipelineParallel", b.Communication.PipelineParallel);
+            Comm(w, "dataParallel", b.Communication.DataParallel);
+            w.WriteEndObject();
+            Num(w, "communicationLinkSeconds", b.Communication.TotalLinkSeconds);
+            Num(w, "communicationExposedSeconds", b.Communication.TotalExposedSeconds);
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("breakdown");
+        }
+        if (e.Memory is { } m)
+        {
+            w.WriteStartObject("memory");
+            Num(w, "weightsGiB", m.WeightsGiB);
+            Num(w, "gradientsGiB", m.GradientsGiB);
+            Num(w, "optimizerStatesGiB", m.OptimizerStatesGiB);
+            Num(w, "activationsGiB", m.ActivationsGiB);
+            Num(w, "workspaceGiB", m.WorkspaceGiB);
+            Num(w, "totalGiB", m.TotalGiB);
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("memory");
+        }
+        w.WriteEndObject();
+    }
+
+    /// <summary>Writes a list of errors as [{path, message}].</summary>
+    public static void WriteErrors(Utf8JsonWriter w, string name, IEnumerable<ScenarioError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(errors);
+        w.WriteStartArray(name);
+        foreach (var err in errors)
+        {
+            w.WriteStartObject();
+            w.WriteString("path", err.Path);
+            w.WriteString("message", err.Message);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
+    private static void Comm(Utf8JsonWriter w, string name, CommunicationTime c)
+    {
+        w.WriteStartObject(name);
+        Num(w, "linkSeconds", c.LinkSeconds);
+        Num(w, "exposedSeconds", c.ExposedSeconds);
+        w.WriteEndObject();
+    }
+
+    /// <summary>Writes a finite number, or null for absent/non-finite values (JSON has no NaN or infinity).</summary>
+    public static void Num(Utf8JsonWriter w, string name, double? value)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        if (value is { } v && double.IsFinite(v)) w.WriteNumber(name, v);
+        else w.WriteNull(name);
+    }
+}

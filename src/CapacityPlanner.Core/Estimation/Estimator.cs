@@ -1,0 +1,740 @@
+using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Core.Network;
+using CapacityPlanner.Core.Planning;
+using CapacityPlanner.Core.Workload;
+
+namespace CapacityPlanner.Core.Estimation;
+
+/// <summary>
+/// The analytic step-time and memory model: workload × execution plan × system → estimate.
+/// Structure follows Calculon (Isaev et al. 2023): per-layer compute, memory-bound work and per-axis
+/// communication for one micro-batch on the busiest pipeline stage, then the pipeline schedule
+/// (Narayanan et al. 2021 §2.2), then data-parallel reduction and the optimizer.
+/// </summary>
+public static class Estimator
+{
+    /// <summary>Estimates a resolved scenario with the shipped defaults.</summary>
+    public static Estimate Estimate(ResolvedScenario scenario) => Estimate(scenario, ModelDefaults.Standard);
+
+    /// <summary>Estimates a resolved scenario.</summary>
+    public static Estimate Estimate(ResolvedScenario scenario, ModelDefaults defaults)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(defaults);
+        var model = scenario.Model;
+        var errors = PlanValidator.Validate(scenario);
+        var warnings = PlanValidator.Warnings(scenario);
+        var hbm = scenario.System.Chip.HbmCapacityGiB;
+        if (errors.Count > 0)
+        {
+            return new Estimate
+            {
+                Feasible = false,
+                Errors = errors,
+                Warnings = warnings,
+                HbmCapacityGiB = hbm,
+                TotalParameters = model.TotalParameters,
+                ActiveParameters = model.ActiveParameters,
+            };
+        }
+
+        var context = new CostContext(scenario, defaults);
+        var cost = context.Evaluate(scenario.Plan);
+        var memory = context.Memory(scenario.Plan);
+        var errorList = new List<ScenarioError>();
+        var memoryTotal = memory.TotalGiB;
+        if (memoryTotal > hbm)
+        {
+            errorList.Add(new ScenarioError("$.parallelism",
+                $"Out of memory: needs {memoryTotal:F1} GiB per GPU but {scenario.System.Chip.Id} has {hbm:F0} GiB (over by {memoryTotal - hbm:F1} GiB: " +
+                $"weights {memory.WeightsGiB:F1}, gradients {memory.GradientsGiB:F1}, optimizer {memory.OptimizerStatesGiB:F1}, activations {memory.ActivationsGiB:F1}). " +
+                MemoryAdvice(scenario.Plan)));
+        }
+
+        var n = (double)scenario.System.Gpus;
+        var training = scenario.Training;
+        var tokensPerStep = (double)training.GlobalBatchSequences * model.SequenceLength;
+        var modelFlops = tokensPerStep * model.ModelFlopsPerToken;
+        var hardwareFlops = modelFlops + tokensPerStep * context.RecomputeFlopsPerToken(scenario.Plan.Recompute);
+        var step = cost.StepSeconds;
+        var peak = scenario.System.Chip.PeakFor(training.Precision) ?? double.NaN;
+        var comm = cost.Communication;
+        var computeSeconds = cost.ComputeSeconds + cost.RecomputeSeconds + cost.MemoryBoundSeconds;
+        double? timeDays = null, gpuHours = null;
+        if (training.Tokens is { } tokens && tokens > 0)
+        {
+            var seconds = tokens / tokensPerStep * step;
+            timeDays = seconds / Units.SecondsPerDay;
+            gpuHours = seconds / Units.SecondsPerHour * n;
+        }
+        return new Estimate
+        {
+            Feasible = errorList.Count == 0,
+            Errors = errorList,
+            Warnings = warnings,
+            StepTimeSeconds = step,
+            TokensPerSecond = tokensPerStep / step,
+            ModelTflopsPerGpu = modelFlops / step / n / Units.Tera,
+            HardwareTflopsPerGpu = hardwareFlops / step / n / Units.Tera,
+            Mfu = modelFlops / step / n / peak,
+            Hfu = hardwareFlops / step / n / peak,
+            MemoryPerGpuGiB = memoryTotal,
+            HbmCapacityGiB = hbm,
+            ComputeToCommunicationRatio = comm.TotalLinkSeconds > 0 ? computeSeconds / comm.TotalLinkSeconds : null,
+            ComputeToExposedCommunicationRatio = comm.TotalExposedSeconds > 0 ? computeSeconds / comm.TotalExposedSeconds : null,
+            TimeToTrainDays = timeDays,
+            GpuHours = gpuHours,
+            Breakdown = new StepBreakdown(cost.ComputeSeconds, cost.RecomputeSeconds, cost.MemoryBoundSeconds, cost.BubbleSeconds, cost.OptimizerSeconds, comm),
+            Memory = memory,
+            MicroBatches = context.MicroBatches(scenario.Plan),
+            TotalParameters = model.TotalParameters,
+            ActiveParameters = model.ActiveParameters,
+            ModelFlopsPerStep = modelFlops,
+        };
+    }
+
+    private static string MemoryAdvice(ParallelismPlan plan)
+    {
+        var tips = new List<string>();
+        if (plan.Recompute != RecomputeMode.Full) tips.Add("recompute=full");
+        if (plan.ZeroStage < 3) tips.Add($"zeroStage {plan.ZeroStage + 1}");
+        if (plan.MicroBatchSize > 1) tips.Add("a smaller microBatchSize");
+        if (plan.Tensor < 8) tips.Add("more tensor parallelism");
+        tips.Add("more pipeline stages");
+        tips.Add("a larger-memory chip");
+        return "Try " + string.Join(", ", tips) + ".";
+    }
+}
+
+/// <summary>Result of costing one plan (all seconds per optimizer step).</summary>
+internal readonly record struct StepCost(
+    double StepSeconds,
+    double ComputeSeconds,
+    double RecomputeSeconds,
+    double MemoryBoundSeconds,
+    double BubbleSeconds,
+    double OptimizerSeconds,
+    CommunicationBreakdown Communication);
+
+/// <summary>Per-micro-batch times of one pipeline stage.</summary>
+internal struct StageTimes
+{
+    public double Forward;          // GEMMs + attention, forward
+    public double Backward;         // GEMMs + attention, backward
+    public double Recompute;        // recomputed forward math
+    public double MemoryBound;      // element-wise kernels, forward + backward (+ recompute)
+    public double TpLink, TpExposed;
+    public double CpLink, CpExposed;
+    public double EpLink, EpExposed;
+    public double PpLink, PpExposed;
+    public double Zero3Link, Zero3Exposed;
+
+    public readonly double Total => Forward + Backward + Recompute + MemoryBound + TpExposed + CpExposed + EpExposed + PpExposed + Zero3Exposed;
+}
+
+/// <summary>Precomputed workload and hardware figures for costing plans of one scenario.</summary>
+internal sealed class CostContext
+{
+    private readonly TransformerModel _m;
+    private readonly TrainingConfig _training;
+    private readonly ClusterSystem _system;
+    private readonly ModelDefaults _d;
+    private readonly FabricModel _fabric;
+    private readonly double _peakMath;       // FLOP/s for linear-layer GEMMs in the training precision
+    private readonly double _peak16;         // FLOP/s for attention and logits (kept in 16-bit under FP8 recipes)
+    private readonly double _gemmMax;        // chip's best fraction of peak × in-model fraction
+    private readonly double _lowPrecisionFactor;
+    private readonly double _hbmBytesPerSecond;
+    private readonly int _qa;                // bytes per activation element
+    private readonly int _qw;                // bytes per weight element (16-bit copy)
+    private readonly bool _lowPrecision;
+
+    public CostContext(ResolvedScenario scenario, ModelDefaults defaults)
+    {
+        _m = scenario.Model;
+        _training = scenario.Training;
+        _system = scenario.System;
+        _d = defaults;
+        var chip = _system.Chip;
+        _fabric = FabricModel.For(_system, defaults.CollectiveBaseLatencySeconds);
+        _lowPrecision = _training.Precision.IsLowPrecision();
+        _peakMath = chip.PeakFor(_training.Precision) ?? 0;
+        _peak16 = _lowPrecision ? chip.PeakFor(Precision.Bf16) ?? chip.PeakFor(Precision.Fp16) ?? _peakMath : _peakMath;
+        _gemmMax = chip.Efficiency.GemmMaxFraction * defaults.GemmInModelFraction;
+        _lowPrecisionFactor = _lowPrecision ? defaults.LowPrecisionRelativeEfficiency : 1.0;
+        _hbmBytesPerSecond = chip.HbmBandwidthBytesPerSecond * chip.Efficiency.HbmFraction;
+        _qa = _training.Precision.ActivationBytes();
+        _qw = _training.Precision is Precision.Fp32 or Precision.Tf32 ? 4 : _training.Precision == Precision.Fp64 ? 8 : 2;
+    }
+
+    public int MicroBatches(ParallelismPlan plan) => _training.GlobalBatchSequences / (plan.MicroBatchSize * plan.Data);
+
+    /// <summary>Extra FLOPs per token that recomputation adds (hardware minus model FLOPs), Korthikanti et al. 2022 §6 convention.</summary>
+    public double RecomputeFlopsPerToken(RecomputeMode mode) => mode switch
+    {
+        RecomputeMode.Full => _m.ForwardFlopsPerToken - _m.LogitsFlopsPerToken,
+        RecomputeMode.Selective => _m.Layers * _m.AttentionCoreFlopsPerToken,
+        _ => 0,
+    };
+
+    /// <summary>Time of one GEMM [M×K]·[K×N] in the given peak, with the size-dependent efficiency and an HBM roofline.</summary>
+    private double Gemm(double mDim, double nDim, double kDim, double peak, double precisionFactor, int elementBytes)
+    {
+        if (mDim <= 0 || nDim <= 0 || kDim <= 0) return 0;
+        var flops = 2 * mDim * nDim * kDim;
+        var eff = _gemmMax * precisionFactor * ModelEfficiency(flops);
+        var compute = flops / (peak * eff);
+        var bytes = (mDim * kDim + kDim * nDim + mDim * nDim) * elementBytes;
+        var memory = bytes / _hbmBytesPerSecond;
+        return Math.Max(compute, memory);
+    }
+
+    private double ModelEfficiency(double flops)
+    {
+        var curve = _system.Chip.Efficiency.GemmCurve;
+        // A measured curve replaces both the shape and the MAMF fraction; express it relative to _gemmMax.
+        return curve is null ? _d.GemmSizeCurve.At(flops) : curve.At(flops) / Math.Max(1e-9, _system.Chip.Efficiency.GemmMaxFraction);
+    }
+
+    /// <summary>Layer counts on the first, busiest-middle and last pipeline stage.</summary>
+    private (int First, int Max, int Last) StageLayers(ParallelismPlan plan)
+    {
+        var p = plan.Pipeline;
+        var baseLayers = _m.Layers / p;
+        var extra = _m.Layers % p;
+        // Extra layers go to the earliest stages; the last stage also runs the logits.
+        var first = baseLayers + (extra > 0 ? 1 : 0);
+        var last = p == 1 ? _m.Layers : baseLayers;
+        return (first, first, last);
+    }
+
+    /// <summary>Costs one plan. Assumes the plan passed <see cref="PlanValidator"/>.</summary>
+    public StepCost Evaluate(ParallelismPlan plan)
+    {
+        var t = plan.Tensor;
+        var p = plan.Pipeline;
+        var v = plan.VirtualStages;
+        var m = MicroBatches(plan);
+        var (firstLayers, _, lastLayers) = StageLayers(plan);
+        var layout = new PlanLayout(plan, _system.ScaleUpDomainGpus);
+
+        // Per-layer, per-micro-batch costs (dense and MoE variants).
+        var dense = LayerTimes(plan, layout, moe: false);
+        var moeLayer = _m.Moe is null ? dense : LayerTimes(plan, layout, moe: true);
+        var moeShare = _m.Layers == 0 ? 0 : (double)_m.MoeLayers / _m.Layers;
+
+        StageTimes Stage(int layers, bool withLogits, bool withEmbedding)
+        {
+            var s = new StageTimes();
+            // Leading dense layers sit on the first stages; spread the mix evenly for simplicity.
+            Add(ref s, dense, layers * (1 - moeShare));
+            Add(ref s, moeLayer, layers * moeShare);
+            if (withLogits) AddLogits(ref s, plan);
+            if (withEmbedding) AddEmbedding(ref s, plan);
+            // Pipeline point-to-point: one activation tensor forward and one gradient backward per chunk boundary.
+            if (p > 1)
+            {
+                var bytes = (double)plan.MicroBatchSize * _m.SequenceLength / plan.Context * _m.HiddenSize * _qa
+                    / (plan.SequenceParallel || t > 1 ? t : 1); // scatter/gather: each TP rank sends 1/t (Narayanan et al. 2021 §4.1)
+                var one = Collectives.Time(CollectiveKind.PointToPoint, layout.Pipeline, bytes, _fabric);
+                s.PpLink += 2 * v * one;
+                s.PpExposed += 2 * v * one;
+            }
+            return s;
+        }
+
+        var first = Stage(firstLayers, withLogits: p == 1, withEmbedding: true);
+        var last = p == 1 ? first : Stage(lastLayers, withLogits: true, withEmbedding: false);
+        var stage = first.Total >= last.Total ? first : last;
+        var perMicroBatch = stage.Total;
+
+        // Pipeline schedule: (m + (p−1)/v) micro-batch slots on the busiest stage (Narayanan et al. 2021 §2.2.2).
+        var bubble = (p - 1) / (double)v * perMicroBatch;
+
+        // Data-parallel gradient reduction and ZeRO gathers for the first stage (it finishes its backward last).
+        var (dpLink, dpExposed) = DataParallelTime(plan, layout, first, m);
+        var optimizer = OptimizerTime(plan);
+
+        var stepSeconds = m * perMicroBatch + bubble + dpExposed + optimizer;
+        var comm = new CommunicationBreakdown(
+            new CommunicationTime(m * stage.TpLink, m * stage.TpExposed),
+            new CommunicationTime(m * stage.CpLink, m * stage.CpExposed),
+            new CommunicationTime(m * stage.EpLink, m * stage.EpExposed),
+            new CommunicationTime(m * stage.PpLink, m * stage.PpExposed),
+            new CommunicationTime(dpLink + m * stage.Zero3Link, dpExposed + m * stage.Zero3Exposed));
+        return new StepCost(
+            stepSeconds,
+            m * (stage.Forward + stage.Backward),
+            m * stage.Recompute,
+            m * stage.MemoryBound,
+            bubble,
+            optimizer,
+            comm);
+    }
+
+    private static void Add(ref StageTimes s, in StageTimes layer, double count)
+    {
+        if (count <= 0) return;
+        s.Forward += layer.Forward * count;
+        s.Backward += layer.Backward * count;
+        s.Recompute += layer.Recompute * count;
+        s.MemoryBound += layer.MemoryBound * count;
+        s.TpLink += layer.TpLink * count;
+        s.TpExposed += layer.TpExposed * count;
+        s.CpLink += layer.CpLink * count;
+        s.CpExposed += layer.CpExposed * count;
+        s.EpLink += layer.EpLink * count;
+        s.EpExposed += layer.EpExposed * count;
+        s.Zero3Link += layer.Zero3Link * count;
+        s.Zero3Exposed += layer.Zero3Exposed * count;
+    }
+
+    /// <summary>Tokens one GPU processes per micro-batch (CP splits the sequence).</summary>
+    private double LocalTokens(ParallelismPlan plan) => (double)plan.MicroBatchSize * _m.SequenceLength / plan.Context;
+
+    /// <summary>One transformer layer, one micro-batch, on one GPU.</summary>
+    private StageTimes LayerTimes(ParallelismPlan plan, PlanLayout layout, bool moe)
+    {
+        var s = new StageTimes();
+        var t = (double)plan.Tensor;
+        var c = plan.Context;
+        var tokens = LocalTokens(plan);
+        var h = (double)_m.HiddenSize;
+        var q = _m.QueryWidth;
+        var kv = _m.KvWidth;
+        var wBytes = _lowPrecision ? 1 : _qw;
+
+        // Attention projections: QKV [T×h]·[h×(q+2kv)/t], output [T×q/t]·[q/t×h].
+        var fwd = Gemm(tokens, (q + 2 * kv) / t, h, _peakMath, _lowPrecisionFactor, wBytes)
+                + Gemm(tokens, h, q / t, _peakMath, _lowPrecisionFactor, wBytes);
+
+        // Attention core (16-bit). CP splits the queries; keys and values rotate around the ring.
+        var localHeads = Math.Max(1.0, _m.AttentionHeads / t);
+        double attnFwd, attnBwd, attnMemFwd = 0, attnMemBwd = 0;
+        if (_training.Attention == AttentionKernel.Flash)
+        {
+            // Fused causal kernel: 4·T·s·q/t·κ FLOPs, no s×s tensor in HBM; backward recomputes the scores.
+            var attnFlops = 4 * tokens * _m.SequenceLength * (q / t) * _d.CausalWorkFraction;
+            var attnRate = _peak16 * _gemmMax * _d.AttentionKernelRelativeEfficiency * _d.GemmSizeCurve.At(attnFlops / localHeads);
+            attnFwd = attnFlops / attnRate;
+            attnBwd = attnFwd * _d.AttentionBackwardToForward;
+        }
+        else
+        {
+            // Batched GEMMs per head: scores [T×d_h]·[d_h×s] and context [T×s]·[s×d_h] over the full s×s product,
+            // with the scores, softmax and dropout passing through HBM (Korthikanti et al. 2022 §4.1).
+            var dh = _m.HeadDim;
+            var perHead = Gemm(tokens, _m.SequenceLength, dh, _peak16, 1.0, _qa) + Gemm(tokens, dh, _m.SequenceLength, _peak16, 1.0, _qa);
+            attnFwd = localHeads * perHead;
+            attnBwd = 2 * attnFwd;
+            var scores = localHeads * tokens * _m.SequenceLength;
+            var dropout = !_m.GatedMlp;
+            attnMemFwd = scores * (_d.UnfusedBytesForward + (dropout ? _d.UnfusedDropoutBytes.Forward : 0)) / _hbmBytesPerSecond;
+            attnMemBwd = scores * (_d.UnfusedBytesBackward + (dropout ? _d.UnfusedDropoutBytes.Backward : 0)) / _hbmBytesPerSecond;
+        }
+
+        // MLP.
+        double mlpFwd;
+        double ffnElements;     // FFN activation elements per token on this GPU (for element-wise traffic)
+        double gemmInputs;      // GEMM input elements per token (for FP8 casts)
+        var up = _m.MlpMatrices - 1;
+        if (!moe)
+        {
+            var f = _m.FfnHiddenSize / t;
+            mlpFwd = Gemm(tokens, up * f, h, _peakMath, _lowPrecisionFactor, wBytes) + Gemm(tokens, h, f, _peakMath, _lowPrecisionFactor, wBytes);
+            ffnElements = f;
+            gemmInputs = h + q / t + h + f;
+        }
+        else
+        {
+            var cfg = _m.Moe!;
+            var e = plan.Expert;
+            var localExperts = Math.Max(1.0, (double)cfg.Experts / e);
+            // Each GPU receives as many token-expert pairs as it sends under balanced routing, padded to capacity.
+            var routed = tokens * cfg.ExpertsPerToken * cfg.CapacityFactor;
+            var perExpert = routed / localExperts;
+            var fe = cfg.ExpertFfnHiddenSize / t;
+            var expert = Gemm(perExpert, up * fe, h, _peakMath, _lowPrecisionFactor, wBytes) + Gemm(perExpert, h, fe, _peakMath, _lowPrecisionFactor, wBytes);
+            mlpFwd = localExperts * expert;
+            if (cfg.SharedExperts > 0)
+            {
+                var fs = (double)cfg.SharedExperts * cfg.ExpertFfnHiddenSize / t;
+                mlpFwd += Gemm(tokens, up * fs, h, _peakMath, _lowPrecisionFactor, wBytes) + Gemm(tokens, h, fs, _peakMath, _lowPrecisionFactor, wBytes);
+            }
+            mlpFwd += Gemm(tokens, cfg.Experts, h, _peak16, 1.0, _qa); // router
+            ffnElements = cfg.ExpertsPerToken * cfg.CapacityFactor * fe + (double)cfg.SharedExperts * cfg.ExpertFfnHiddenSize / t;
+            gemmInputs = h + q / t + h * (1 + cfg.ExpertsPerToken * cfg.CapacityFactor) + ffnElements;
+        }
+
+        s.Forward = fwd + attnFwd + mlpFwd;
+        // Backward: input-gradient and weight-gradient GEMMs, each the forward's size; flash backward recomputes scores.
+        s.Backward = 2 * (fwd + mlpFwd) + attnBwd;
+
+        // Element-wise, memory-bound work: norms and residuals on h (sharded only under SP), activation on F/t.
+        var hiddenShare = plan.SequenceParallel ? h / t : h;
+        var ffnAccesses = _m.GatedMlp ? _d.ElementwiseBytesPerFfnGated : _d.ElementwiseBytesPerFfnPlain;
+        var elementBytes = tokens * (_d.ElementwiseBytesPerHidden * hiddenShare + ffnAccesses * ffnElements) * _qa;
+        if (_lowPrecision) elementBytes += tokens * gemmInputs * _d.LowPrecisionCastBytes;
+        var elementFwd = elementBytes / _hbmBytesPerSecond;
+        s.MemoryBound = elementFwd * (1 + _d.ElementwiseBackwardToForward) + attnMemFwd + attnMemBwd;
+
+        // Tensor parallel: 2 all-reduces forward, 2 backward (or AG+RS pairs under SP, same bytes), on the critical path
+        // (Korthikanti et al. 2022 §4.2.2).
+        var actBytes = tokens * h * _qa;
+        double tpOne = 0;
+        if (plan.Tensor > 1)
+        {
+            tpOne = plan.SequenceParallel
+                ? Collectives.Time(CollectiveKind.AllGather, layout.Tensor, actBytes, _fabric) + Collectives.Time(CollectiveKind.ReduceScatter, layout.Tensor, actBytes, _fabric)
+                : Collectives.Time(CollectiveKind.AllReduce, layout.Tensor, actBytes, _fabric);
+        }
+        var tpPasses = 4.0;
+
+        // Context parallel: ring attention passes K/V blocks c−1 times forward, twice that backward; hidden behind attention math.
+        if (c > 1)
+        {
+            var block = 2 * tokens * (kv / t) * _qa;
+            var steps = c - 1;
+            var oneStep = Collectives.Time(CollectiveKind.PointToPoint, layout.Context, block, _fabric);
+            var fwdComm = steps * oneStep;
+            var bwdComm = 2 * fwdComm;
+            s.CpLink = fwdComm + bwdComm;
+            var hidden = Math.Min(fwdComm, attnFwd) + Math.Min(bwdComm, attnBwd);
+            s.CpExposed = s.CpLink - hidden + _d.OverlapSlowdown * hidden;
+        }
+
+        // Expert parallel: dispatch and combine all-to-all, forward and backward (formula sheet §6.5).
+        if (moe && plan.Expert > 1)
+        {
+            var cfg = _m.Moe!;
+            var sendTokens = tokens / (plan.SequenceParallel ? t : 1);
+            var bytes = sendTokens * cfg.ExpertsPerToken * cfg.CapacityFactor * h * _qa;
+            var one = Collectives.Time(CollectiveKind.AllToAll, layout.Expert, bytes, _fabric);
+            s.EpLink = 4 * one;
+            s.EpExposed = 4 * one;
+        }
+
+        // Recompute.
+        switch (plan.Recompute)
+        {
+            case RecomputeMode.Full:
+                s.Recompute = s.Forward;
+                s.MemoryBound += elementFwd + attnMemFwd;
+                tpPasses += 2;
+                if (c > 1)
+                {
+                    s.CpLink += s.CpLink / 3;
+                    s.CpExposed += s.CpExposed / 3;
+                }
+                if (moe && plan.Expert > 1)
+                {
+                    s.EpLink += s.EpLink / 2;
+                    s.EpExposed += s.EpExposed / 2;
+                }
+                break;
+            case RecomputeMode.Selective:
+                // Recompute the attention core forward (Korthikanti et al. 2022 §5). A fused kernel keeps no s×s tensors,
+                // so there is nothing extra: its backward already re-derives the scores (AttentionBackwardToForward).
+                if (_training.Attention == AttentionKernel.Unfused)
+                {
+                    s.Recompute = attnFwd;
+                    s.MemoryBound += attnMemFwd;
+                }
+                break;
+        }
+        s.TpLink = tpPasses * tpOne;
+        s.TpExposed = tpPasses * tpOne;
+
+        // ZeRO-3: gather this layer's parameters for forward and backward, reduce-scatter its gradients; prefetch hides
+        // them behind the layer's own math when the math is long enough.
+        if (plan.ZeroStage == 3 && layout.DataDense.Size > 1)
+        {
+            var layerParams = (_m.AttentionParametersPerLayer + _m.NormParametersPerLayer
+                + (moe ? (_m.Moe!.Experts * _m.ExpertParameters / plan.Expert + _m.MoeSharedAndRouterParameters) : _m.DenseMlpParameters)) / t;
+            var group = layout.DataDense;
+            var ag = Collectives.Time(CollectiveKind.AllGather, group, layerParams * _qw, _fabric);
+            var rs = Collectives.Time(CollectiveKind.ReduceScatter, group, layerParams * _qw, _fabric);
+            var fwdGathers = plan.Recompute == RecomputeMode.Full ? 1 : 1;
+            s.Zero3Link = fwdGathers * ag + ag + rs;
+            var fwdMath = s.Forward + s.MemoryBound / 3;
+            var bwdMath = s.Backward + s.Recompute;
+            var hiddenF = Math.Min(ag, fwdMath);
+            var hiddenB = Math.Min(ag + rs, bwdMath);
+            s.Zero3Exposed = (ag - hiddenF) + (ag + rs - hiddenB) + _d.OverlapSlowdown * (hiddenF + hiddenB);
+        }
+        return s;
+    }
+
+    private void AddLogits(ref StageTimes s, ParallelismPlan plan)
+    {
+        var tokens = LocalTokens(plan);
+        var t = plan.Tensor;
+        // Logits stay in 16-bit under FP8 recipes; vocabulary-parallel over TP (Megatron).
+        var fwd = Gemm(tokens, (double)_m.VocabSize / t, _m.HiddenSize, _peak16, 1.0, _qa);
+        s.Forward += fwd;
+        s.Backward += 2 * fwd;
+        // Final norm plus fp32 softmax/cross-entropy over the local vocabulary slice: read logits, write probabilities, read back.
+        var bytes = tokens * ((double)_m.VocabSize / t * (4 + 4 + 4) + 4.0 * _m.HiddenSize * _qa / 2);
+        s.MemoryBound += bytes / _hbmBytesPerSecond * 2;
+    }
+
+    private void AddEmbedding(ref StageTimes s, ParallelismPlan plan)
+    {
+        var tokens = LocalTokens(plan);
+        // Gather rows forward, scatter-add gradients backward: memory-bound.
+        var bytes = tokens * _m.HiddenSize * _qa * 2.0;
+        s.MemoryBound += bytes / _hbmBytesPerSecond * 3;
+        if (plan.Tensor > 1)
+        {
+            // Vocabulary-parallel embedding ends with an all-reduce over TP (forward) and one backward.
+            var layout = new PlanLayout(plan, _system.ScaleUpDomainGpus);
+            var one = Collectives.Time(CollectiveKind.AllReduce, layout.Tensor, tokens * _m.HiddenSize * _qa, _fabric);
+            s.TpLink += 2 * one;
+            s.TpExposed += 2 * one;
+        }
+    }
+
+    /// <summary>Parameters held by one GPU of the first stage: (dense params, expert params) after TP/PP/EP sharding.</summary>
+    private (double Dense, double Expert) StageParameters(ParallelismPlan plan, bool firstStage, bool lastStage)
+    {
+        var (first, _, last) = StageLayers(plan);
+        var layers = firstStage ? first : last;
+        var moeShare = _m.Layers == 0 ? 0 : (double)_m.MoeLayers / _m.Layers;
+        var perLayerDense = _m.AttentionParametersPerLayer + _m.NormParametersPerLayer;
+        var denseMlp = _m.DenseMlpParameters;
+        var dense = layers * (perLayerDense + (1 - moeShare) * denseMlp + moeShare * _m.MoeSharedAndRouterParameters);
+        var expert = _m.Moe is null ? 0 : layers * moeShare * _m.Moe.Experts * _m.ExpertParameters / plan.Expert;
+        var embedding = (double)_m.VocabSize * _m.HiddenSize;
+        if (firstStage) dense += embedding;
+        if (lastStage && (!_m.TiedEmbeddings || plan.Pipeline > 1)) dense += embedding; // tied embeddings are duplicated on the last stage under PP
+        return (dense / plan.Tensor, expert / plan.Tensor);
+    }
+
+    private (double Link, double Exposed) DataParallelTime(ParallelismPlan plan, PlanLayout layout, in StageTimes first, int m)
+    {
+        var (dense, expert) = StageParameters(plan, firstStage: true, lastStage: plan.Pipeline == 1);
+        var qg = _qw;
+        double link = 0, exposedBwd = 0, exposedFwd = 0;
+        var bwdWindow = first.Backward * _d.GradientOverlapFraction;
+        var fwdWindow = first.Forward;
+        void Reduce(double parameters, in GroupLayout group)
+        {
+            if (group.Size <= 1 || parameters <= 0) return;
+            double grad, gather = 0;
+            switch (plan.ZeroStage)
+            {
+                case 0:
+                    grad = Collectives.Time(CollectiveKind.AllReduce, group, parameters * qg, _fabric);
+                    break;
+                case 1:
+                case 2:
+                    grad = Collectives.Time(CollectiveKind.ReduceScatter, group, parameters * qg, _fabric);
+                    gather = Collectives.Time(CollectiveKind.AllGather, group, parameters * _qw, _fabric);
+                    break;
+                default:
+                    return; // ZeRO-3 is costed per layer.
+            }
+            link += grad + gather;
+            exposedBwd += grad;
+            exposedFwd += gather;
+        }
+        Reduce(dense, layout.DataDense);
+        Reduce(expert, layout.DataExpert);
+        var hiddenB = Math.Min(exposedBwd, bwdWindow);
+        var hiddenF = Math.Min(exposedFwd, fwdWindow);
+        var exposed = exposedBwd - hiddenB + exposedFwd - hiddenF + _d.OverlapSlowdown * (hiddenB + hiddenF);
+        _ = m;
+        return (link, exposed);
+    }
+
+    private double OptimizerTime(ParallelismPlan plan)
+    {
+        var (dense, expert) = StageParameters(plan, firstStage: true, lastStage: plan.Pipeline == 1);
+        var opt = _d.Optimizers[_training.Optimizer];
+        var shard = plan.ZeroStage >= 1 ? (double)plan.Data * plan.Context : 1.0;
+        var expertShard = plan.ZeroStage >= 1 ? Math.Max(1.0, (double)plan.Data * plan.Context / plan.Expert) : 1.0;
+        var bytes = (dense / shard + expert / expertShard) * opt.UpdateBytesMovedPerParameter;
+        var seconds = bytes / _hbmBytesPerSecond;
+        if (opt.NewtonSchulzSteps > 0)
+        {
+            // Newton–Schulz on square-ish h×h blocks: ≈ 3·h FLOPs per parameter per iteration (formula sheet §4, Muon).
+            var flops = (dense / shard + expert / expertShard) * 3.0 * _m.HiddenSize * opt.NewtonSchulzSteps;
+            seconds += flops / (_peak16 * _gemmMax);
+        }
+        return seconds;
+    }
+
+    /// <summary>Memory per GPU on the busier of the first and last pipeline stages.</summary>
+    public MemoryBreakdown Memory(ParallelismPlan plan)
+    {
+        var first = StageMemory(plan, firstStage: true);
+        if (plan.Pipeline == 1) return first;
+        var last = StageMemory(plan, firstStage: false);
+        return first.TotalGiB >= last.TotalGiB ? first : last;
+    }
+
+    private MemoryBreakdown StageMemory(ParallelismPlan plan, bool firstStage)
+    {
+        var lastStage = !firstStage || plan.Pipeline == 1;
+        var (dense, expert) = StageParameters(plan, firstStage, lastStage);
+        var opt = _d.Optimizers[_training.Optimizer];
+        var dz = (double)plan.Data * plan.Context;
+        var dzExpert = Math.Max(1.0, dz / plan.Expert);
+        // Mixed precision (ZeRO §3.1): 16-bit weights and gradients plus fp32 states; FP8 keeps an extra 1-byte weight copy.
+        double w = _qw + (_lowPrecision ? 1 : 0), g = _qw, o = opt.StateBytesPerParameter;
+        double Shard(double p, double dp, double bytes, int minStage) => plan.ZeroStage >= minStage ? p * bytes / dp : p * bytes;
+        var weights = Shard(dense, dz, w, 3) + Shard(expert, dzExpert, w, 3);
+        var grads = Shard(dense, dz, g, 2) + Shard(expert, dzExpert, g, 2);
+        var states = Shard(dense, dz, o, 1) + Shard(expert, dzExpert, o, 1);
+        if (plan.ZeroStage == 3)
+        {
+            // Two layers' full parameters live at once (current + prefetched).
+            var layer = (_m.AttentionParametersPerLayer + _m.NormParametersPerLayer + Math.Max(_m.DenseMlpParameters,
+                _m.Moe is null ? 0 : _m.Moe.Experts * _m.ExpertParameters / plan.Expert)) / plan.Tensor;
+            weights += 2 * layer * _qw;
+        }
+
+        var activations = ActivationBytes(plan, firstStage, lastStage);
+        var workspace = _d.WorkspaceGiB * Units.GiB;
+        var subtotal = weights + grads + states + activations;
+        var fragmentation = subtotal * (_d.FragmentationFactor - 1);
+        return new MemoryBreakdown(weights / Units.GiB, grads / Units.GiB, states / Units.GiB, activations / Units.GiB, (workspace + fragmentation) / Units.GiB);
+    }
+
+    /// <summary>
+    /// Stored activations on one stage (Korthikanti et al. 2022 §4, Table 2; flash attention drops the 5·a·s/h term
+    /// and keeps fp32 row statistics), times the micro-batches in flight under 1F1B / interleaving (formula sheet §3.2).
+    /// </summary>
+    private double ActivationBytes(ParallelismPlan plan, bool firstStage, bool lastStage)
+    {
+        var t = (double)plan.Tensor;
+        var sp = plan.SequenceParallel && plan.Tensor > 1;
+        var tokens = LocalTokens(plan);
+        var h = (double)_m.HiddenSize;
+        var q = _m.QueryWidth;
+        var kv = _m.KvWidth;
+        var scale = _qa / 2.0;
+        var dropout = !_m.GatedMlp; // GPT-style models train with dropout masks (1 byte each), Llama-style without
+        var mask = dropout ? 1.0 : 0.0;
+        // Bytes per token, in units of h elements at 2 bytes (KORT's sbh coefficients).
+        var replicated = 4 + 2 + 2 + 2 * mask;   // two norm inputs, attention and MLP block inputs, residual dropout masks
+        double Sharded(bool moe)
+        {
+            var attn = 2 * q / h + 4 * kv / h + 2 * q / h;              // Q, K, V, attention output
+            double f;
+            if (!moe) f = _m.FfnHiddenSize;
+            else f = _m.Moe!.ExpertsPerToken * _m.Moe.CapacityFactor * _m.Moe.ExpertFfnHiddenSize + (double)_m.Moe.SharedExperts * _m.Moe.ExpertFfnHiddenSize;
+            var mlp = (_m.GatedMlp ? 6 : 4) * f / h;
+            return attn + mlp;
+        }
+        var moeShare = _m.Layers == 0 ? 0 : (double)_m.MoeLayers / _m.Layers;
+        var shardedCoeff = (1 - moeShare) * Sharded(false) + (moeShare > 0 ? moeShare * Sharded(true) : 0);
+        var perLayerCoeff = sp ? (replicated + shardedCoeff) / t : replicated + shardedCoeff / t;
+        double perLayer;
+        if (_training.Attention == AttentionKernel.Flash)
+        {
+            var flashStats = 4.0 * (_m.AttentionHeads / t) / h;         // fp32 log-sum-exp per head and query row
+            perLayer = tokens * h * scale * perLayerCoeff + tokens * h * flashStats;
+        }
+        else
+        {
+            // Softmax output (2 B), dropout mask (1 B) and dropout output (2 B) per score: 5·a·s²·b/t (KORT Table 2);
+            // selective recompute drops exactly this term.
+            var scoreBytes = (dropout ? 5.0 : 2.0) * scale;
+            var s2 = plan.Recompute == RecomputeMode.Selective ? 0 : tokens * _m.SequenceLength * (_m.AttentionHeads / t) * scoreBytes;
+            perLayer = tokens * h * scale * perLayerCoeff + s2;
+        }
+
+        var (firstLayers, _, lastLayers) = StageLayers(plan);
+        var layers = firstStage ? firstLayers : lastLayers;
+        var p = plan.Pipeline;
+        var v = plan.VirtualStages;
+        var m = MicroBatches(plan);
+        double inFlight;
+        if (p == 1) inFlight = 1;
+        else if (firstStage) inFlight = Math.Min(m, p) * (v > 1 ? 1 + (p - 1) / (double)(p * v) : 1);
+        else inFlight = 1;
+
+        double stored;
+        if (plan.Recompute == RecomputeMode.Full)
+        {
+            var checkpoint = tokens * h * _qa / (sp ? t : 1);
+            stored = checkpoint * layers * inFlight + perLayer; // plus one layer's working set during its backward
+        }
+        else
+        {
+            stored = perLayer * layers * inFlight;
+        }
+
+        if (firstStage)
+        {
+            stored += tokens * 8 * inFlight;                          // int64 token ids
+            if (dropout) stored += tokens * h * inFlight / (sp ? t : 1); // embedding dropout mask
+        }
+        if (lastStage)
+        {
+            // Final norm input, logits input and fp32 logits for the loss, vocabulary-parallel.
+            stored += tokens * (4 * h * _qa / 2 / (sp ? t : 1) + 4.0 * _m.VocabSize / t);
+        }
+        return stored;
+    }
+}
+
+/// <summary>Group layouts of every parallel axis for a plan under its rank placement.</summary>
+internal readonly struct PlanLayout
+{
+    public readonly GroupLayout Tensor;
+    public readonly GroupLayout Context;
+    public readonly GroupLayout Expert;
+    public readonly GroupLayout DataDense;
+    public readonly GroupLayout DataExpert;
+    public readonly GroupLayout Pipeline;
+
+    public PlanLayout(ParallelismPlan plan, int domainGpus)
+    {
+        // Strides follow the placement order (innermost first). EP is carved from the DP×CP ranks, so in the
+        // default order TP, CP, EP, DP, PP the EP group uses the ranks right after CP and DP continues outside it.
+        long stride = 1;
+        GroupLayout tensor = default, context = default, expert = default, data = default, pipeline = default;
+        long dataStride = 1, contextStride = 1;
+        foreach (var axis in plan.Placement)
+        {
+            switch (axis)
+            {
+                case ParallelAxis.Tensor:
+                    tensor = GroupLayout.Of(plan.Tensor, stride, domainGpus);
+                    stride *= plan.Tensor;
+                    break;
+                case ParallelAxis.Context:
+                    context = GroupLayout.Of(plan.Context, stride, domainGpus);
+                    contextStride = stride;
+                    stride *= plan.Context;
+                    break;
+                case ParallelAxis.Expert:
+                    expert = GroupLayout.Of(plan.Expert, stride, domainGpus);
+                    break;
+                case ParallelAxis.Data:
+                    dataStride = stride;
+                    data = GroupLayout.Of(plan.Data, stride, domainGpus);
+                    stride *= plan.Data;
+                    break;
+                case ParallelAxis.Pipeline:
+                    pipeline = GroupLayout.Of(plan.Pipeline, stride, domainGpus);
+                    stride *= plan.Pipeline;
+                    break;
+            }
+        }
+        Tensor = tensor;
+        Context = context;
+        Expert = expert;
+        Pipeline = pipeline;
+        // Dense gradients reduce over DP×CP (CP ranks hold identical weights).
+        var denseSize = plan.Data * plan.Context;
+        DataDense = plan.Context > 1
+            ? GroupLayout.Of(denseSize, Math.Min(contextStride, dataStride), domainGpus)
+            : data;
+        // Expert gradients reduce over the DP×CP ranks that hold the same experts.
+        var expertDp = Math.Max(1, denseSize / Math.Max(1, plan.Expert));
+        DataExpert = GroupLayout.Of(expertDp, Math.Min(contextStride, dataStride) * plan.Expert, domainGpus);
+    }
+}

@@ -1,0 +1,122 @@
+using System.Text.Json;
+using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Core.Planning;
+
+namespace CapacityPlanner.Core.Estimation;
+
+/// <summary>Optimizer cost figures.</summary>
+/// <param name="StateBytesPerParameter">Optimizer-state bytes per parameter beyond 16-bit weights and gradients.</param>
+/// <param name="UpdateBytesMovedPerParameter">HBM bytes the update kernel moves per parameter.</param>
+/// <param name="NewtonSchulzSteps">Muon's orthogonalisation iterations (0 for others).</param>
+public sealed record OptimizerCost(double StateBytesPerParameter, double UpdateBytesMovedPerParameter, int NewtonSchulzSteps);
+
+/// <summary>
+/// Cost-model constants shared by all chips, read from the embedded <c>model-defaults.json</c>
+/// (every figure there names its source).
+/// </summary>
+public sealed record ModelDefaults
+{
+    /// <summary>GEMM efficiency relative to the chip's best, by GEMM FLOPs.</summary>
+    public required EfficiencyCurve GemmSizeCurve { get; init; }
+    /// <summary>Fraction of MAMF reached by GEMMs inside a training step.</summary>
+    public required double GemmInModelFraction { get; init; }
+    /// <summary>FP8/FP4 GEMM efficiency relative to BF16's fraction of peak.</summary>
+    public required double LowPrecisionRelativeEfficiency { get; init; }
+    /// <summary>Fused attention kernel throughput relative to in-model GEMMs.</summary>
+    public required double AttentionKernelRelativeEfficiency { get; init; }
+    /// <summary>Attention backward FLOPs / forward FLOPs (flash attention recomputes scores).</summary>
+    public required double AttentionBackwardToForward { get; init; }
+    /// <summary>Fraction of the s×s product a causal kernel computes.</summary>
+    public required double CausalWorkFraction { get; init; }
+    /// <summary>Unfused attention: HBM bytes per score element, forward, without dropout.</summary>
+    public required double UnfusedBytesForward { get; init; }
+    /// <summary>Unfused attention: HBM bytes per score element, backward, without dropout.</summary>
+    public required double UnfusedBytesBackward { get; init; }
+    /// <summary>Unfused attention: dropout bytes per score element (forward, backward).</summary>
+    public required (double Forward, double Backward) UnfusedDropoutBytes { get; init; }
+    /// <summary>Element-wise HBM bytes per hidden element per layer (forward).</summary>
+    public required double ElementwiseBytesPerHidden { get; init; }
+    /// <summary>Element-wise HBM bytes per FFN element, plain MLP.</summary>
+    public required double ElementwiseBytesPerFfnPlain { get; init; }
+    /// <summary>Element-wise HBM bytes per FFN element, gated MLP.</summary>
+    public required double ElementwiseBytesPerFfnGated { get; init; }
+    /// <summary>Backward/forward ratio of element-wise traffic.</summary>
+    public required double ElementwiseBackwardToForward { get; init; }
+    /// <summary>Quantisation bytes per GEMM input element for FP8/FP4.</summary>
+    public required double LowPrecisionCastBytes { get; init; }
+    /// <summary>Fixed latency of one collective call.</summary>
+    public required double CollectiveBaseLatencySeconds { get; init; }
+    /// <summary>Fraction of the last micro-batch's backward that hides the gradient reduce.</summary>
+    public required double GradientOverlapFraction { get; init; }
+    /// <summary>Share of overlapped communication time that still slows compute.</summary>
+    public required double OverlapSlowdown { get; init; }
+    /// <summary>Fixed per-GPU memory for contexts, workspaces, communication buffers.</summary>
+    public required double WorkspaceGiB { get; init; }
+    /// <summary>Allocator fragmentation multiplier.</summary>
+    public required double FragmentationFactor { get; init; }
+    /// <summary>Default scale-out tiers.</summary>
+    public required IReadOnlyList<NetworkTier> DefaultTiers { get; init; }
+    /// <summary>Optimizer costs.</summary>
+    public required IReadOnlyDictionary<OptimizerKind, OptimizerCost> Optimizers { get; init; }
+
+    private static readonly Lazy<ModelDefaults> s_standard = new(() => Parse(EmbeddedData.Read("model-defaults.json")));
+
+    /// <summary>The shipped defaults.</summary>
+    public static ModelDefaults Standard => s_standard.Value;
+
+    /// <summary>Parses a defaults document.</summary>
+    public static ModelDefaults Parse(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        static double V(JsonElement e, string a, string b) => e.GetProperty(a).GetProperty(b).GetProperty("value").GetDouble();
+        static double U(JsonElement e, string name) => e.GetProperty("attention").GetProperty("unfused").GetProperty(name).GetProperty("value").GetDouble();
+        var curve = root.GetProperty("gemm").GetProperty("sizeCurve").GetProperty("points").EnumerateArray()
+            .Select(p => (p.GetProperty("flops").GetDouble(), p.GetProperty("efficiency").GetDouble())).ToList();
+        var tiers = root.GetProperty("network").GetProperty("defaultTiers").EnumerateArray()
+            .Select(t => new NetworkTier(
+                t.GetProperty("name").GetString()!,
+                t.GetProperty("gpus").GetInt64(),
+                t.GetProperty("oversubscription").GetDouble(),
+                t.GetProperty("latencyMicroseconds").GetDouble() * Units.Microsecond)).ToList();
+        var opt = root.GetProperty("optimizers");
+        OptimizerCost O(string name)
+        {
+            var o = opt.GetProperty(name);
+            return new OptimizerCost(
+                o.GetProperty("stateBytes").GetDouble(),
+                o.GetProperty("updateBytesMoved").GetDouble(),
+                o.TryGetProperty("newtonSchulzSteps", out var ns) ? ns.GetInt32() : 0);
+        }
+        return new ModelDefaults
+        {
+            GemmSizeCurve = new EfficiencyCurve(curve),
+            GemmInModelFraction = V(root, "gemm", "inModelFraction"),
+            LowPrecisionRelativeEfficiency = V(root, "gemm", "lowPrecisionRelativeEfficiency"),
+            AttentionKernelRelativeEfficiency = V(root, "attention", "kernelRelativeEfficiency"),
+            AttentionBackwardToForward = V(root, "attention", "backwardToForwardFlops"),
+            CausalWorkFraction = V(root, "attention", "causalWorkFraction"),
+            UnfusedBytesForward = U(root, "gemmIoBytesForward") + U(root, "softmaxBytesForward"),
+            UnfusedBytesBackward = U(root, "gemmIoBytesBackward") + U(root, "softmaxBytesBackward"),
+            UnfusedDropoutBytes = (U(root, "dropoutBytesForward"), U(root, "dropoutBytesBackward")),
+            ElementwiseBytesPerHidden = V(root, "elementwise", "bytesPerHiddenElement"),
+            ElementwiseBytesPerFfnPlain = V(root, "elementwise", "bytesPerFfnElementPlain"),
+            ElementwiseBytesPerFfnGated = V(root, "elementwise", "bytesPerFfnElementGated"),
+            ElementwiseBackwardToForward = V(root, "elementwise", "backwardToForward"),
+            LowPrecisionCastBytes = V(root, "elementwise", "lowPrecisionCastBytesPerGemmInputElement"),
+            CollectiveBaseLatencySeconds = V(root, "collectives", "baseLatencyMicroseconds") * Units.Microsecond,
+            GradientOverlapFraction = V(root, "collectives", "gradientOverlapFraction"),
+            OverlapSlowdown = V(root, "collectives", "computeSlowdownWhileOverlapping"),
+            WorkspaceGiB = V(root, "memory", "workspaceGiB"),
+            FragmentationFactor = V(root, "memory", "fragmentationFactor"),
+            DefaultTiers = tiers,
+            Optimizers = new Dictionary<OptimizerKind, OptimizerCost>
+            {
+                [OptimizerKind.Adam] = O("adam"),
+                [OptimizerKind.Sgd] = O("sgd"),
+                [OptimizerKind.Adafactor] = O("adafactor"),
+                [OptimizerKind.Muon] = O("muon"),
+            },
+        };
+    }
+}

@@ -1,0 +1,128 @@
+using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Core.Workload;
+
+namespace CapacityPlanner.Core.Planning;
+
+/// <summary>Activation recomputation mode (Korthikanti et al. 2022 §5).</summary>
+public enum RecomputeMode
+{
+    /// <summary>Store every activation.</summary>
+    None,
+    /// <summary>Recompute only the attention core (scores, softmax, context).</summary>
+    Selective,
+    /// <summary>Store each layer's input and recompute the whole layer in the backward pass.</summary>
+    Full,
+}
+
+/// <summary>Optimizers with their state size and cost.</summary>
+public enum OptimizerKind
+{
+    /// <summary>Adam / AdamW: fp32 master weights plus two fp32 moments.</summary>
+    Adam,
+    /// <summary>SGD with momentum: fp32 master plus one moment.</summary>
+    Sgd,
+    /// <summary>Adafactor: factored second moment, no first moment.</summary>
+    Adafactor,
+    /// <summary>Muon: one momentum buffer, Newton–Schulz orthogonalisation of 2-D updates.</summary>
+    Muon,
+}
+
+/// <summary>How the attention core is computed.</summary>
+public enum AttentionKernel
+{
+    /// <summary>Fused (FlashAttention-style): no s×s tensor in HBM, causal work halved, scores recomputed in backward.</summary>
+    Flash,
+    /// <summary>Batched GEMMs around a fused softmax (Megatron-LM 2021–22): the s×s scores, probabilities and dropout live in HBM.</summary>
+    Unfused,
+}
+
+/// <summary>How a training step is run: batch, precision, optimizer.</summary>
+/// <param name="GlobalBatchSequences">Sequences per optimizer step (B_g).</param>
+/// <param name="Precision">Math precision of the GEMMs.</param>
+/// <param name="Optimizer">Optimizer.</param>
+/// <param name="Tokens">Total training tokens, when known (for time-to-train).</param>
+/// <param name="Attention">Attention kernel.</param>
+public sealed record TrainingConfig(int GlobalBatchSequences, Precision Precision, OptimizerKind Optimizer, double? Tokens, AttentionKernel Attention = AttentionKernel.Flash);
+
+/// <summary>
+/// A parallelism plan. GPUs = TP × PP × CP × DP as in Megatron-Core; expert-parallel groups are carved
+/// out of the DP × CP ranks (EP divides DP × CP).
+/// </summary>
+/// <param name="Tensor">Tensor-parallel degree (t).</param>
+/// <param name="Pipeline">Pipeline-parallel degree (p).</param>
+/// <param name="Data">Data-parallel degree (d).</param>
+/// <param name="Context">Context-parallel degree (c, ring attention).</param>
+/// <param name="Expert">Expert-parallel degree (e).</param>
+/// <param name="SequenceParallel">Megatron sequence parallelism over the TP group.</param>
+/// <param name="VirtualStages">Interleaved-schedule chunks per pipeline rank (v).</param>
+/// <param name="MicroBatchSize">Sequences per micro-batch (b).</param>
+/// <param name="ZeroStage">ZeRO stage 0–3 (3 = FSDP full shard).</param>
+/// <param name="Recompute">Activation recompute mode.</param>
+/// <param name="Placement">Rank placement, innermost first.</param>
+public sealed record ParallelismPlan(
+    int Tensor,
+    int Pipeline,
+    int Data,
+    int Context,
+    int Expert,
+    bool SequenceParallel,
+    int VirtualStages,
+    int MicroBatchSize,
+    int ZeroStage,
+    RecomputeMode Recompute,
+    IReadOnlyList<ParallelAxis> Placement)
+{
+    /// <summary>Default placement: TP innermost, then CP, EP, DP, PP.</summary>
+    public static IReadOnlyList<ParallelAxis> DefaultPlacement { get; } =
+        [ParallelAxis.Tensor, ParallelAxis.Context, ParallelAxis.Expert, ParallelAxis.Data, ParallelAxis.Pipeline];
+
+    /// <summary>Total GPUs this plan occupies.</summary>
+    public long Gpus => (long)Tensor * Pipeline * Data * Context;
+}
+
+/// <summary>Parallel dimensions.</summary>
+public enum ParallelAxis
+{
+    /// <summary>Tensor parallel.</summary>
+    Tensor,
+    /// <summary>Context parallel.</summary>
+    Context,
+    /// <summary>Expert parallel.</summary>
+    Expert,
+    /// <summary>Data parallel.</summary>
+    Data,
+    /// <summary>Pipeline parallel.</summary>
+    Pipeline,
+}
+
+/// <summary>One scale-out network tier (leaf, spine, core).</summary>
+/// <param name="Name">Tier name.</param>
+/// <param name="Gpus">Endpoints (GPUs) reachable without going above this tier.</param>
+/// <param name="Oversubscription">Down:up bandwidth ratio at this tier (1 = non-blocking).</param>
+/// <param name="LatencySeconds">Extra latency a step pays when it crosses this tier.</param>
+public sealed record NetworkTier(string Name, long Gpus, double Oversubscription, double LatencySeconds);
+
+/// <summary>The cluster: chip, size, scale-up domain and scale-out hierarchy.</summary>
+/// <param name="Chip">Accelerator.</param>
+/// <param name="Gpus">Total GPUs.</param>
+/// <param name="GpusPerNode">GPUs per server (power, nodes).</param>
+/// <param name="ScaleUpDomainGpus">GPUs in one scale-up domain (NVLink/NVSwitch, NVL72, ICI).</param>
+/// <param name="ScaleOutBitsPerSecondPerGpu">Scale-out NIC line rate per GPU.</param>
+/// <param name="Tiers">Scale-out tiers from the leaf up.</param>
+/// <param name="RailOptimized">NIC i of every node lands on rail switch i (same-rank GPUs one hop apart).</param>
+public sealed record ClusterSystem(
+    ChipSpec Chip,
+    long Gpus,
+    int GpusPerNode,
+    int ScaleUpDomainGpus,
+    double ScaleOutBitsPerSecondPerGpu,
+    IReadOnlyList<NetworkTier> Tiers,
+    bool RailOptimized);
+
+/// <summary>Everything an estimate needs: workload × execution plan × system.</summary>
+/// <param name="Name">Scenario name.</param>
+/// <param name="Model">Workload.</param>
+/// <param name="Training">Batch, precision, optimizer.</param>
+/// <param name="System">Cluster.</param>
+/// <param name="Plan">Parallelism plan.</param>
+public sealed record ResolvedScenario(string Name, TransformerModel Model, TrainingConfig Training, ClusterSystem System, ParallelismPlan Plan);

@@ -1,0 +1,289 @@
+using System.Text.Json;
+using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.Hardware;
+
+namespace CapacityPlanner.Core.Scenarios;
+
+/// <summary>Outcome of parsing: a document, or every error found (never both empty).</summary>
+/// <param name="Document">The parsed document when there were no errors.</param>
+/// <param name="Errors">Every problem, with JSON path.</param>
+public sealed record ParseResult(ScenarioDocument? Document, IReadOnlyList<ScenarioError> Errors)
+{
+    /// <summary>True when parsing succeeded.</summary>
+    public bool Success => Document is not null && Errors.Count == 0;
+}
+
+/// <summary>
+/// Strict parser of scenario documents: unknown fields, wrong types and out-of-range values are all reported
+/// at once with their JSON paths; malformed JSON reports line and column.
+/// </summary>
+public static class ScenarioParser
+{
+    /// <summary>Recompute modes.</summary>
+    public static readonly IReadOnlyList<string> RecomputeModes = ["none", "selective", "full"];
+    /// <summary>Optimizers.</summary>
+    public static readonly IReadOnlyList<string> Optimizers = ["adam", "adamw", "sgd", "adafactor", "muon"];
+    /// <summary>Attention kernel choices.</summary>
+    public static readonly IReadOnlyList<string> AttentionKernels = ["auto", "flash", "unfused"];
+    /// <summary>Placement axis names.</summary>
+    public static readonly IReadOnlyList<string> PlacementAxes = ["tensor", "context", "expert", "data", "pipeline"];
+
+    private const int MaxInt = 1 << 30;
+
+    /// <summary>Parses a scenario document from JSON text.</summary>
+    public static ParseResult Parse(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 32 });
+        }
+        catch (JsonException ex)
+        {
+            var line = (ex.LineNumber ?? 0) + 1;
+            var col = (ex.BytePositionInLine ?? 0) + 1;
+            var reason = ex.Message;
+            var cut = reason.IndexOf(" Path:", StringComparison.Ordinal);
+            if (cut > 0) reason = reason[..cut];
+            return new ParseResult(null, [new ScenarioError("$", $"Malformed JSON at line {line}, position {col}: {reason}")]);
+        }
+        using (doc)
+        {
+            return Parse(doc.RootElement);
+        }
+    }
+
+    /// <summary>Parses a scenario document from a JSON element.</summary>
+    public static ParseResult Parse(JsonElement root)
+    {
+        var errors = new List<ScenarioError>();
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return new ParseResult(null, [new ScenarioError("$", $"A scenario must be a JSON object, got {JsonFieldReader.Describe(root)}.")]);
+        }
+        var r = new JsonFieldReader(root, "$", errors);
+        var version = r.Int("schemaVersion", 1, MaxInt, required: true);
+        if (version is not null && version != ScenarioDocument.CurrentVersion)
+        {
+            r.Error("schemaVersion", $"version {version} is not supported; this build reads version {ScenarioDocument.CurrentVersion}.");
+        }
+        var name = r.String("name");
+        var model = ParseModel(r.Object("model", required: true));
+        var training = ParseTraining(r.Object("training", required: true));
+        var system = ParseSystem(r.Object("system", required: true));
+        var parallelism = ParseParallelism(r.Object("parallelism"));
+        r.RejectUnknown("allowed: schemaVersion, name, model, training, system, parallelism.");
+        if (errors.Count > 0) return new ParseResult(null, errors);
+        return new ParseResult(new ScenarioDocument
+        {
+            SchemaVersion = version ?? 1,
+            Name = name,
+            Model = model ?? new ModelSection(),
+            Training = training ?? new TrainingSection(),
+            System = system ?? new SystemSection(),
+            Parallelism = parallelism,
+        }, errors);
+    }
+
+    private static ModelSection? ParseModel(JsonFieldReader? r)
+    {
+        if (r is null) return null;
+        var section = new ModelSection
+        {
+            Preset = r.String("preset"),
+            Name = r.String("name"),
+            Layers = r.Int("layers", 1, 100_000),
+            HiddenSize = r.Int("hiddenSize", 1, 1_000_000),
+            AttentionHeads = r.Int("attentionHeads", 1, 100_000),
+            KvHeads = r.Int("kvHeads", 1, 100_000),
+            FfnHiddenSize = r.Int("ffnHiddenSize", 1, 10_000_000),
+            GatedMlp = r.Bool("gatedMlp"),
+            VocabSize = r.Int("vocabSize", 1, 100_000_000),
+            SequenceLength = r.Int("sequenceLength", 1, 100_000_000),
+            TiedEmbeddings = r.Bool("tiedEmbeddings"),
+            Moe = ParseMoe(r.Object("moe")),
+        };
+        r.RejectUnknown("allowed: preset, name, layers, hiddenSize, attentionHeads, kvHeads, ffnHiddenSize, gatedMlp, vocabSize, sequenceLength, tiedEmbeddings, moe.");
+        return section;
+    }
+
+    private static MoeSection? ParseMoe(JsonFieldReader? r)
+    {
+        if (r is null) return null;
+        var s = new MoeSection
+        {
+            Experts = r.Int("experts", 1, 1_000_000, required: true),
+            ExpertsPerToken = r.Int("expertsPerToken", 1, 1_000_000, required: true),
+            SharedExperts = r.Int("sharedExperts", 0, 1_000_000),
+            ExpertFfnHiddenSize = r.Int("expertFfnHiddenSize", 1, 10_000_000, required: true),
+            DenseLayers = r.Int("denseLayers", 0, 100_000),
+            CapacityFactor = r.Number("capacityFactor", 1.0, 64.0),
+        };
+        r.RejectUnknown("allowed: experts, expertsPerToken, sharedExperts, expertFfnHiddenSize, denseLayers, capacityFactor.");
+        return s;
+    }
+
+    private static TrainingSection? ParseTraining(JsonFieldReader? r)
+    {
+        if (r is null) return null;
+        var s = new TrainingSection
+        {
+            GlobalBatchSequences = r.Int("globalBatchSequences", 1, MaxInt, required: true),
+            Precision = r.String("precision", allowed: PrecisionExtensions.All.Select(p => p.ToId()).ToList()),
+            Optimizer = r.String("optimizer", allowed: Optimizers),
+            Tokens = r.Number("tokens", 0, 1e20, exclusiveMin: true),
+            Attention = r.String("attention", allowed: AttentionKernels),
+        };
+        r.RejectUnknown("allowed: globalBatchSequences, precision, optimizer, tokens, attention.");
+        return s;
+    }
+
+    private static SystemSection? ParseSystem(JsonFieldReader? r)
+    {
+        if (r is null) return null;
+        string? chipId = null;
+        CustomChipSection? custom = null;
+        var chip = r.Raw("chip", required: true);
+        if (chip is { } c)
+        {
+            if (c.ValueKind == JsonValueKind.String) chipId = c.GetString();
+            else if (c.ValueKind == JsonValueKind.Object) custom = ParseCustomChip(r.Nested(c, r.Child("chip")));
+            else r.Error("chip", $"expected a catalog id string or a custom chip object, got {JsonFieldReader.Describe(c)}.");
+        }
+        var s = new SystemSection
+        {
+            ChipId = chipId,
+            CustomChip = custom,
+            Gpus = r.Long("gpus", 1, 100_000_000, required: true),
+            GpusPerNode = r.Int("gpusPerNode", 1, 1_000_000),
+            ScaleOutGbpsPerGpu = r.Number("scaleOutGbpsPerGpu", 0, 1e6, exclusiveMin: true),
+            Network = ParseNetwork(r.Object("network")),
+        };
+        r.RejectUnknown("allowed: chip, gpus, gpusPerNode, scaleOutGbpsPerGpu, network.");
+        return s;
+    }
+
+    private static CustomChipSection ParseCustomChip(JsonFieldReader r)
+    {
+        Dictionary<string, double>? peaks = null;
+        var peakReader = r.Object("peakTflops");
+        if (peakReader is not null)
+        {
+            peaks = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
+            foreach (var p in PrecisionExtensions.All)
+            {
+                var v = peakReader.Number(p.ToId(), 0, 1e7, exclusiveMin: true);
+                if (v is not null) peaks[p.ToId()] = v.Value;
+            }
+            peakReader.RejectUnknown("allowed precisions: " + string.Join(", ", PrecisionExtensions.All.Select(p => p.ToId())) + ".");
+        }
+        var s = new CustomChipSection
+        {
+            Id = r.String("id", required: true),
+            Name = r.String("name"),
+            BaseOn = r.String("baseOn"),
+            PeakTflops = peaks,
+            HbmCapacityGiB = r.Number("hbmCapacityGiB", 0, 1e6, exclusiveMin: true),
+            HbmBandwidthTBps = r.Number("hbmBandwidthTBps", 0, 1e4, exclusiveMin: true),
+            TdpWatts = r.Number("tdpWatts", 0, 1e6, exclusiveMin: true),
+            ScaleUpBandwidthGBps = r.Number("scaleUpBandwidthGBps", 0, 1e6, exclusiveMin: true),
+            ScaleUpDomainSize = r.Int("scaleUpDomainSize", 1, 1_000_000),
+            ScaleOutGbpsPerGpu = r.Number("scaleOutGbpsPerGpu", 0, 1e6, exclusiveMin: true),
+            GemmEfficiency = r.Number("gemmEfficiency", 0, 1, exclusiveMin: true),
+            HbmEfficiency = r.Number("hbmEfficiency", 0, 1, exclusiveMin: true),
+        };
+        r.RejectUnknown("allowed: id, name, baseOn, peakTflops, hbmCapacityGiB, hbmBandwidthTBps, tdpWatts, scaleUpBandwidthGBps, scaleUpDomainSize, scaleOutGbpsPerGpu, gemmEfficiency, hbmEfficiency.");
+        return s;
+    }
+
+    private static NetworkSection? ParseNetwork(JsonFieldReader? r)
+    {
+        if (r is null) return null;
+        List<TierSection>? tiers = null;
+        var raw = r.Raw("tiers");
+        if (raw is { } arr)
+        {
+            if (arr.ValueKind != JsonValueKind.Array)
+            {
+                r.Error("tiers", $"expected an array of tiers, got {JsonFieldReader.Describe(arr)}.");
+            }
+            else
+            {
+                tiers = [];
+                var i = 0;
+                foreach (var t in arr.EnumerateArray())
+                {
+                    var path = $"{r.Child("tiers")}[{i++}]";
+                    if (t.ValueKind != JsonValueKind.Object)
+                    {
+                        r.ErrorAt(path, $"expected a tier object, got {JsonFieldReader.Describe(t)}.");
+                        continue;
+                    }
+                    var tr = r.Nested(t, path);
+                    tiers.Add(new TierSection
+                    {
+                        Name = tr.String("name"),
+                        Gpus = tr.Long("gpus", 1, 100_000_000, required: true),
+                        Oversubscription = tr.Number("oversubscription", 1, 1000),
+                        LatencyMicroseconds = tr.Number("latencyMicroseconds", 0, 1e6),
+                    });
+                    tr.RejectUnknown("allowed: name, gpus, oversubscription, latencyMicroseconds.");
+                }
+            }
+        }
+        var s = new NetworkSection
+        {
+            ScaleUpDomainGpus = r.Int("scaleUpDomainGpus", 1, 1_000_000),
+            RailOptimized = r.Bool("railOptimized"),
+            Tiers = tiers,
+        };
+        r.RejectUnknown("allowed: scaleUpDomainGpus, railOptimized, tiers.");
+        return s;
+    }
+
+    private static ParallelismSection? ParseParallelism(JsonFieldReader? r)
+    {
+        if (r is null) return null;
+        List<string>? placement = null;
+        var raw = r.Raw("placement");
+        if (raw is { } arr)
+        {
+            if (arr.ValueKind != JsonValueKind.Array)
+            {
+                r.Error("placement", "expected an array such as [\"tensor\", \"context\", \"expert\", \"data\", \"pipeline\"].");
+            }
+            else
+            {
+                placement = [];
+                foreach (var a in arr.EnumerateArray())
+                {
+                    var s = a.ValueKind == JsonValueKind.String ? a.GetString() : null;
+                    var match = PlacementAxes.FirstOrDefault(x => string.Equals(x, s, StringComparison.OrdinalIgnoreCase));
+                    if (match is null) r.Error("placement", $"{JsonFieldReader.Describe(a)} is not one of: {string.Join(", ", PlacementAxes)}.");
+                    else placement.Add(match);
+                }
+                if (placement.Count != PlacementAxes.Count || placement.Distinct().Count() != PlacementAxes.Count)
+                {
+                    r.Error("placement", $"must list each of {string.Join(", ", PlacementAxes)} exactly once, innermost first.");
+                }
+            }
+        }
+        var section = new ParallelismSection
+        {
+            Tensor = r.Int("tensor", 1, 1_000_000),
+            Pipeline = r.Int("pipeline", 1, 1_000_000),
+            Data = r.Int("data", 1, 100_000_000),
+            Context = r.Int("context", 1, 1_000_000),
+            Expert = r.Int("expert", 1, 1_000_000),
+            SequenceParallel = r.Bool("sequenceParallel"),
+            VirtualStages = r.Int("virtualStages", 1, 1_000),
+            MicroBatchSize = r.Int("microBatchSize", 1, 1_000_000),
+            ZeroStage = r.Int("zeroStage", 0, 3),
+            Recompute = r.String("recompute", allowed: RecomputeModes),
+            Placement = placement,
+        };
+        r.RejectUnknown("allowed: tensor, pipeline, data, context, expert, sequenceParallel, virtualStages, microBatchSize, zeroStage, recompute, placement.");
+        return section;
+    }
+}

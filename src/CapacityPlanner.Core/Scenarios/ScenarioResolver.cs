@@ -1,0 +1,262 @@
+using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Core.Planning;
+using CapacityPlanner.Core.Workload;
+
+namespace CapacityPlanner.Core.Scenarios;
+
+/// <summary>Outcome of resolving a document against the catalog and presets.</summary>
+/// <param name="Scenario">The resolved scenario when there were no errors.</param>
+/// <param name="Errors">Every problem found.</param>
+public sealed record ResolveResult(ResolvedScenario? Scenario, IReadOnlyList<ScenarioError> Errors)
+{
+    /// <summary>True when resolution succeeded.</summary>
+    public bool Success => Scenario is not null && Errors.Count == 0;
+}
+
+/// <summary>
+/// Turns a scenario document into model, training, system and plan objects: looks up presets and chips and
+/// applies the documented defaults.
+/// </summary>
+public static class ScenarioResolver
+{
+    /// <summary>Parses and resolves JSON text in one go.</summary>
+    public static ResolveResult ParseAndResolve(string json)
+    {
+        var parsed = ScenarioParser.Parse(json);
+        return parsed.Success ? Resolve(parsed.Document!) : new ResolveResult(null, parsed.Errors);
+    }
+
+    /// <summary>Resolves a document with the shipped catalog.</summary>
+    public static ResolveResult Resolve(ScenarioDocument document) => Resolve(document, HardwareCatalog.Default, ModelDefaults.Standard);
+
+    /// <summary>Resolves a document.</summary>
+    public static ResolveResult Resolve(ScenarioDocument document, HardwareCatalog catalog, ModelDefaults defaults)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(defaults);
+        var errors = new List<ScenarioError>();
+        var model = ResolveModel(document.Model, errors);
+        var training = ResolveTraining(document.Training, model?.GatedMlp ?? true, errors);
+        var system = ResolveSystem(document.System, catalog, defaults, errors);
+        ParallelismPlan? plan = null;
+        if (system is not null) plan = ResolvePlan(document.Parallelism, system, errors);
+        if (errors.Count > 0 || model is null || training is null || system is null || plan is null)
+        {
+            return new ResolveResult(null, errors);
+        }
+        return new ResolveResult(new ResolvedScenario(document.Name ?? model.Name, model, training, system, plan), errors);
+    }
+
+    private static TransformerModel? ResolveModel(ModelSection s, List<ScenarioError> errors)
+    {
+        TransformerModel? preset = null;
+        if (s.Preset is not null)
+        {
+            if (ModelPresets.TryGet(s.Preset, out var p)) preset = p.Model;
+            else errors.Add(new("$.model.preset", $"unknown preset \"{s.Preset}\"; known presets: {string.Join(", ", ModelPresets.Ids)}."));
+        }
+        int? Need(int? value, int? fallback, string field)
+        {
+            var v = value ?? fallback;
+            if (v is null && (s.Preset is null || preset is not null))
+                errors.Add(new($"$.model.{field}", s.Preset is null ? "is required (or give a preset)." : "is required."));
+            return v;
+        }
+        var layers = Need(s.Layers, preset?.Layers, "layers");
+        var hidden = Need(s.HiddenSize, preset?.HiddenSize, "hiddenSize");
+        var heads = Need(s.AttentionHeads, preset?.AttentionHeads, "attentionHeads");
+        var vocab = Need(s.VocabSize, preset?.VocabSize, "vocabSize");
+        var seq = Need(s.SequenceLength, preset?.SequenceLength, "sequenceLength");
+        if (layers is null || hidden is null || heads is null || vocab is null || seq is null) return null;
+        var gated = s.GatedMlp ?? preset?.GatedMlp ?? false;
+        var kv = s.KvHeads ?? (s.AttentionHeads is null ? preset?.KvHeads : null) ?? heads.Value;
+        // Default FFN width: 4h plain; 2/3·4h rounded up to a multiple of 256 for gated MLPs (Llama convention).
+        var ffn = s.FfnHiddenSize ?? (s.HiddenSize is null ? preset?.FfnHiddenSize : null)
+            ?? (gated ? (int)(Math.Ceiling(8.0 * hidden.Value / 3 / 256) * 256) : 4 * hidden.Value);
+        var ok = true;
+        if (kv > heads)
+        {
+            errors.Add(new("$.model.kvHeads", $"{kv} KV heads exceed {heads} attention heads."));
+            ok = false;
+        }
+        else if (heads % kv != 0)
+        {
+            errors.Add(new("$.model.kvHeads", $"{heads} attention heads are not a multiple of {kv} KV heads (GQA groups must be equal)."));
+            ok = false;
+        }
+        MoeConfig? moe = preset?.Moe;
+        if (s.Moe is { } m)
+        {
+            moe = new MoeConfig(m.Experts ?? 1, m.ExpertsPerToken ?? 1, m.SharedExperts ?? 0, m.ExpertFfnHiddenSize ?? ffn, m.DenseLayers ?? 0, m.CapacityFactor ?? 1.0);
+            if (moe.ExpertsPerToken > moe.Experts)
+            {
+                errors.Add(new("$.model.moe.expertsPerToken", $"{moe.ExpertsPerToken} experts per token exceed {moe.Experts} experts."));
+                ok = false;
+            }
+            if (moe.DenseLayers > layers)
+            {
+                errors.Add(new("$.model.moe.denseLayers", $"{moe.DenseLayers} dense layers exceed {layers} layers."));
+                ok = false;
+            }
+        }
+        if (!ok) return null;
+        return new TransformerModel(layers.Value, hidden.Value, heads.Value, kv, ffn, gated, vocab.Value, seq.Value,
+            s.TiedEmbeddings ?? preset?.TiedEmbeddings ?? false, moe, s.Name ?? (s.Preset ?? "custom"));
+    }
+
+    private static TrainingConfig? ResolveTraining(TrainingSection s, bool gatedMlp, List<ScenarioError> errors)
+    {
+        if (s.GlobalBatchSequences is null)
+        {
+            errors.Add(new("$.training.globalBatchSequences", "is required."));
+            return null;
+        }
+        PrecisionExtensions.TryParse(s.Precision ?? "bf16", out var precision);
+        var optimizer = (s.Optimizer ?? "adam").ToLowerInvariant() switch
+        {
+            "sgd" => OptimizerKind.Sgd,
+            "adafactor" => OptimizerKind.Adafactor,
+            "muon" => OptimizerKind.Muon,
+            _ => OptimizerKind.Adam,
+        };
+        var attention = (s.Attention ?? "auto") switch
+        {
+            "flash" => AttentionKernel.Flash,
+            "unfused" => AttentionKernel.Unfused,
+            // GPT-style models of the Megatron-LM 2021–22 era ran the unfused softmax path; Llama-style models use fused kernels.
+            _ => gatedMlp ? AttentionKernel.Flash : AttentionKernel.Unfused,
+        };
+        return new TrainingConfig(s.GlobalBatchSequences.Value, precision, optimizer, s.Tokens, attention);
+    }
+
+    private static ClusterSystem? ResolveSystem(SystemSection s, HardwareCatalog catalog, ModelDefaults defaults, List<ScenarioError> errors)
+    {
+        ChipSpec? chip = null;
+        if (s.ChipId is not null)
+        {
+            if (catalog.TryGet(s.ChipId, out var c)) chip = c;
+            else errors.Add(new("$.system.chip", $"unknown chip \"{s.ChipId}\"; known chips: {string.Join(", ", catalog.Ids)} (or define a custom chip object)."));
+        }
+        else if (s.CustomChip is not null)
+        {
+            chip = ResolveCustomChip(s.CustomChip, catalog, errors);
+        }
+        else
+        {
+            errors.Add(new("$.system.chip", $"is required: a catalog id ({string.Join(", ", catalog.Ids)}) or a custom chip object."));
+        }
+        if (s.Gpus is null)
+        {
+            errors.Add(new("$.system.gpus", "is required."));
+            return null;
+        }
+        if (chip is null) return null;
+        var domain = s.Network?.ScaleUpDomainGpus ?? chip.ScaleUp.DomainSize;
+        var perNode = s.GpusPerNode ?? Math.Min(domain, 8);
+        var tiers = s.Network?.Tiers is { Count: > 0 } list
+            ? list.Select((t, i) => new NetworkTier(t.Name ?? $"tier{i + 1}", t.Gpus ?? long.MaxValue, t.Oversubscription ?? 1.0, (t.LatencyMicroseconds ?? 0.3) * Units.Microsecond)).ToList()
+            : defaults.DefaultTiers;
+        for (var i = 1; i < tiers.Count; i++)
+        {
+            if (tiers[i].Gpus < tiers[i - 1].Gpus)
+                errors.Add(new($"$.system.network.tiers[{i}].gpus", $"a tier must reach at least as many GPUs as the tier below it ({tiers[i - 1].Gpus})."));
+        }
+        var nic = (s.ScaleOutGbpsPerGpu ?? chip.ScaleOut.NicBitsPerSecondPerGpu / 1e9) * 1e9;
+        return new ClusterSystem(chip, s.Gpus.Value, perNode, (int)Math.Min(domain, s.Gpus.Value), nic, tiers, s.Network?.RailOptimized ?? true);
+    }
+
+    private static ChipSpec? ResolveCustomChip(CustomChipSection c, HardwareCatalog catalog, List<ScenarioError> errors)
+    {
+        ChipSpec? baseChip = null;
+        if (c.BaseOn is not null && !catalog.TryGet(c.BaseOn, out baseChip))
+        {
+            errors.Add(new("$.system.chip.baseOn", $"unknown chip \"{c.BaseOn}\"; known chips: {string.Join(", ", catalog.Ids)}."));
+            return null;
+        }
+        var peaks = baseChip is null ? new Dictionary<Precision, double>() : new Dictionary<Precision, double>(baseChip.PeakFlopsPerSecond);
+        if (c.PeakTflops is not null)
+        {
+            foreach (var (k, v) in c.PeakTflops)
+            {
+                if (PrecisionExtensions.TryParse(k, out var p)) peaks[p] = v * Units.Tera;
+            }
+        }
+        var missing = new List<string>();
+        if (peaks.Count == 0) missing.Add("peakTflops");
+        if (c.HbmCapacityGiB is null && baseChip is null) missing.Add("hbmCapacityGiB");
+        if (c.HbmBandwidthTBps is null && baseChip is null) missing.Add("hbmBandwidthTBps");
+        foreach (var m in missing)
+        {
+            errors.Add(new($"$.system.chip.{m}", "is required for a custom chip without baseOn."));
+        }
+        if (missing.Count > 0) return null;
+        var up = baseChip?.ScaleUp ?? new ScaleUpFabric("custom", ScaleUpTopology.Switch, 450 * Units.GB, 8, 3.4 * Units.Microsecond, 0.8);
+        up = up with
+        {
+            BandwidthBytesPerSecondPerDirection = c.ScaleUpBandwidthGBps is { } bw ? bw * Units.GB : up.BandwidthBytesPerSecondPerDirection,
+            DomainSize = c.ScaleUpDomainSize ?? up.DomainSize,
+        };
+        var outAttach = baseChip?.ScaleOut ?? new ScaleOutAttachment(400e9, 14 * Units.Microsecond, 0.75);
+        if (c.ScaleOutGbpsPerGpu is { } nic) outAttach = outAttach with { NicBitsPerSecondPerGpu = nic * 1e9 };
+        var eff = baseChip?.Efficiency ?? new ChipEfficiency(0.75, 0.85);
+        eff = eff with { GemmMaxFraction = c.GemmEfficiency ?? eff.GemmMaxFraction, HbmFraction = c.HbmEfficiency ?? eff.HbmFraction };
+        return new ChipSpec(
+            c.Id ?? "custom",
+            c.Name ?? c.Id ?? "Custom chip",
+            baseChip?.Vendor ?? "custom",
+            peaks,
+            c.HbmCapacityGiB ?? baseChip!.HbmCapacityGiB,
+            c.HbmBandwidthTBps is { } hb ? hb * Units.Tera : baseChip!.HbmBandwidthBytesPerSecond,
+            c.TdpWatts ?? baseChip?.TdpWatts ?? 700,
+            up,
+            outAttach,
+            eff,
+            baseChip?.Price ?? new ChipPrice(null, null),
+            baseChip?.Architecture ?? "custom",
+            null,
+            IsCustom: true);
+    }
+
+    private static ParallelismPlan? ResolvePlan(ParallelismSection? s, ClusterSystem system, List<ScenarioError> errors)
+    {
+        s ??= new ParallelismSection();
+        var t = s.Tensor ?? 1;
+        var p = s.Pipeline ?? 1;
+        var c = s.Context ?? 1;
+        int d;
+        if (s.Data is { } data)
+        {
+            d = data;
+        }
+        else
+        {
+            var mp = (long)t * p * c;
+            if (system.Gpus % mp != 0)
+            {
+                errors.Add(new("$.parallelism.data", $"cannot derive data parallelism: {system.Gpus} GPUs are not divisible by tensor × pipeline × context = {mp}. Give parallelism.data or change the degrees."));
+                return null;
+            }
+            d = (int)(system.Gpus / mp);
+        }
+        var placement = s.Placement is { Count: 5 } list
+            ? list.Select(a => a switch
+            {
+                "tensor" => ParallelAxis.Tensor,
+                "context" => ParallelAxis.Context,
+                "expert" => ParallelAxis.Expert,
+                "data" => ParallelAxis.Data,
+                _ => ParallelAxis.Pipeline,
+            }).ToList()
+            : ParallelismPlan.DefaultPlacement;
+        var recompute = (s.Recompute ?? "none") switch
+        {
+            "full" => RecomputeMode.Full,
+            "selective" => RecomputeMode.Selective,
+            _ => RecomputeMode.None,
+        };
+        return new ParallelismPlan(t, p, d, c, s.Expert ?? 1, s.SequenceParallel ?? t > 1, s.VirtualStages ?? 1,
+            s.MicroBatchSize ?? 1, s.ZeroStage ?? 1, recompute, placement);
+    }
+}

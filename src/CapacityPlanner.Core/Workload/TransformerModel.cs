@@ -1,0 +1,130 @@
+namespace CapacityPlanner.Core.Workload;
+
+/// <summary>Mixture-of-Experts block shape.</summary>
+/// <param name="Experts">Routed experts per MoE layer (E).</param>
+/// <param name="ExpertsPerToken">Routed experts each token visits (top-k).</param>
+/// <param name="SharedExperts">Always-on shared experts per MoE layer.</param>
+/// <param name="ExpertFfnHiddenSize">FFN width of one expert (F_e).</param>
+/// <param name="DenseLayers">Leading layers with a dense MLP instead of MoE (DeepSeek style).</param>
+/// <param name="CapacityFactor">Tokens an expert is provisioned for, relative to perfect balance.</param>
+public sealed record MoeConfig(
+    int Experts,
+    int ExpertsPerToken,
+    int SharedExperts,
+    int ExpertFfnHiddenSize,
+    int DenseLayers,
+    double CapacityFactor);
+
+/// <summary>
+/// A decoder-only Transformer. Parameter and FLOP counts follow the formula sheet §1–§2
+/// (Megatron-LM <c>num_floating_point_operations</c>, Narayanan et al. 2021 eq. 3, Korthikanti et al. 2022).
+/// </summary>
+/// <param name="Layers">Transformer layers (L).</param>
+/// <param name="HiddenSize">Model width (h).</param>
+/// <param name="AttentionHeads">Query heads (n_h).</param>
+/// <param name="KvHeads">Key/value heads (GQA/MQA: fewer than query heads).</param>
+/// <param name="FfnHiddenSize">Dense MLP width (F).</param>
+/// <param name="GatedMlp">SwiGLU-style three-matrix MLP.</param>
+/// <param name="VocabSize">Vocabulary (V).</param>
+/// <param name="SequenceLength">Training sequence length (s).</param>
+/// <param name="TiedEmbeddings">Output head shares the input embedding.</param>
+/// <param name="Moe">MoE shape, or null for a dense model.</param>
+/// <param name="Name">Display name.</param>
+public sealed record TransformerModel(
+    int Layers,
+    int HiddenSize,
+    int AttentionHeads,
+    int KvHeads,
+    int FfnHiddenSize,
+    bool GatedMlp,
+    int VocabSize,
+    int SequenceLength,
+    bool TiedEmbeddings,
+    MoeConfig? Moe = null,
+    string Name = "custom")
+{
+    /// <summary>Head dimension d_h = h / n_h.</summary>
+    public double HeadDim => (double)HiddenSize / AttentionHeads;
+
+    /// <summary>Query projection width q = n_h·d_h.</summary>
+    public double QueryWidth => AttentionHeads * HeadDim;
+
+    /// <summary>Key (or value) projection width kv = n_kv·d_h.</summary>
+    public double KvWidth => KvHeads * HeadDim;
+
+    /// <summary>Matrices in one MLP: 3 for gated (SwiGLU), 2 for plain.</summary>
+    public int MlpMatrices => GatedMlp ? 3 : 2;
+
+    /// <summary>Layers with a dense MLP.</summary>
+    public int DenseMlpLayers => Moe is null ? Layers : Math.Min(Moe.DenseLayers, Layers);
+
+    /// <summary>Layers with an MoE MLP.</summary>
+    public int MoeLayers => Layers - DenseMlpLayers;
+
+    /// <summary>Attention parameters of one layer: h·q + 2·h·kv + q·h (no biases).</summary>
+    public double AttentionParametersPerLayer => HiddenSize * QueryWidth + 2 * HiddenSize * KvWidth + QueryWidth * HiddenSize;
+
+    /// <summary>Norm parameters per layer: two norms, LayerNorm (2h) for plain-MLP models, RMSNorm (h) for gated ones.</summary>
+    public double NormParametersPerLayer => 2.0 * (GatedMlp ? HiddenSize : 2 * HiddenSize);
+
+    /// <summary>Dense MLP parameters of one layer: g_m·h·F.</summary>
+    public double DenseMlpParameters => (double)MlpMatrices * HiddenSize * FfnHiddenSize;
+
+    /// <summary>Parameters of one routed expert.</summary>
+    public double ExpertParameters => Moe is null ? 0 : (double)MlpMatrices * HiddenSize * Moe.ExpertFfnHiddenSize;
+
+    /// <summary>Shared-expert plus router parameters of one MoE layer.</summary>
+    public double MoeSharedAndRouterParameters => Moe is null ? 0
+        : Moe.SharedExperts * ExpertParameters + (double)HiddenSize * Moe.Experts;
+
+    /// <summary>Embedding (and untied head) parameters.</summary>
+    public double EmbeddingParameters => (double)VocabSize * HiddenSize * (TiedEmbeddings ? 1 : 2);
+
+    /// <summary>Total parameters N (formula sheet §1, router counted).</summary>
+    public double TotalParameters =>
+        Layers * (AttentionParametersPerLayer + NormParametersPerLayer)
+        + DenseMlpLayers * DenseMlpParameters
+        + MoeLayers * (Moe is null ? 0 : Moe.Experts * ExpertParameters + MoeSharedAndRouterParameters)
+        + EmbeddingParameters + (GatedMlp ? HiddenSize : 2 * HiddenSize);
+
+    /// <summary>Parameters a token touches, N_act.</summary>
+    public double ActiveParameters =>
+        Layers * (AttentionParametersPerLayer + NormParametersPerLayer)
+        + DenseMlpLayers * DenseMlpParameters
+        + MoeLayers * (Moe is null ? 0 : Moe.ExpertsPerToken * ExpertParameters + MoeSharedAndRouterParameters)
+        + EmbeddingParameters + (GatedMlp ? HiddenSize : 2 * HiddenSize);
+
+    /// <summary>
+    /// Forward FLOPs of the projections (QKV + output) of one layer per token: 2·(h·(q+2kv) + q·h).
+    /// </summary>
+    public double AttentionProjectionFlopsPerToken => 2 * (HiddenSize * (QueryWidth + 2 * KvWidth) + QueryWidth * HiddenSize);
+
+    /// <summary>
+    /// Forward FLOPs of the attention core (scores and context) of one layer per token, counting the
+    /// full s×s product (κ = 1, the convention of Narayanan et al. 2021 eq. 3 and PaLM App. B): 4·s·q.
+    /// </summary>
+    public double AttentionCoreFlopsPerToken => 4.0 * SequenceLength * QueryWidth;
+
+    /// <summary>Forward FLOPs of one dense MLP per token: 2·g_m·h·F.</summary>
+    public double DenseMlpFlopsPerToken => 2 * DenseMlpParameters;
+
+    /// <summary>Forward FLOPs of one MoE MLP per token: routed top-k experts, shared experts and the router.</summary>
+    public double MoeMlpFlopsPerToken => Moe is null ? 0
+        : 2 * (Moe.ExpertsPerToken * ExpertParameters + Moe.SharedExperts * ExpertParameters + (double)HiddenSize * Moe.Experts);
+
+    /// <summary>Forward FLOPs of the logits GEMM per token: 2·h·V.</summary>
+    public double LogitsFlopsPerToken => 2.0 * HiddenSize * VocabSize;
+
+    /// <summary>
+    /// Model FLOPs per token, forward and backward, without recompute: 3 × forward
+    /// (formula sheet §2.2, κ = 1). For GPT shapes this equals 72·s·L·h²·(1 + s/6h + V/12Lh)/s exactly.
+    /// </summary>
+    public double ModelFlopsPerToken => 3 * ForwardFlopsPerToken;
+
+    /// <summary>Forward FLOPs per token of the whole model.</summary>
+    public double ForwardFlopsPerToken =>
+        Layers * (AttentionProjectionFlopsPerToken + AttentionCoreFlopsPerToken)
+        + DenseMlpLayers * DenseMlpFlopsPerToken
+        + MoeLayers * MoeMlpFlopsPerToken
+        + LogitsFlopsPerToken;
+}
