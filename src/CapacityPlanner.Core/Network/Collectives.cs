@@ -130,23 +130,30 @@ public static class Collectives
         var (outBw, outLat) = fabric.ScaleOutFor(group.SpanGpus);
         var local = group.LocalRanks;
         var domains = group.Domains;
+        var n = group.Size;
         switch (kind)
         {
             case CollectiveKind.AllReduce:
-                return fabric.BaseLatencySeconds
-                    + Ring(CollectiveKind.ReduceScatter, local, bytes, upBw, fabric.ScaleUpLatencySeconds)
-                    + Ring(CollectiveKind.AllReduce, domains, bytes / local, outBw, outLat)
-                    + Ring(CollectiveKind.AllGather, local, bytes, upBw, fabric.ScaleUpLatencySeconds);
             case CollectiveKind.ReduceScatter:
             case CollectiveKind.AllGather:
-                return fabric.BaseLatencySeconds
-                    + Ring(kind, local, bytes, upBw, fabric.ScaleUpLatencySeconds)
-                    + Ring(kind, domains, bytes / local, outBw, outLat);
+            {
+                // Latency: NCCL's ring pays every step; the steps that leave a domain pay the network latency
+                // (formula sheet §7.2, ncclTopoGetAlgoTime ring latency).
+                var passes = kind == CollectiveKind.AllReduce ? 2 : 1;
+                var steps = passes * (n - 1);
+                var inter = passes * (domains - 1);
+                var latency = (steps - inter) * fabric.ScaleUpLatencySeconds + inter * outLat;
+                // Bandwidth: each GPU's ring share leaves through its own NIC. NCCL's multi-ring layout can add
+                // the node's NICs together when every local GPU joins one balanced collective, but frameworks
+                // interleave several groups per node and at-scale runs do not see that aggregate (the known
+                // optimism of analytic models on data-parallel traffic), so the per-GPU NIC is the bottleneck.
+                var share = passes * (n - 1) / (double)n * bytes;
+                return fabric.BaseLatencySeconds + latency + share / outBw;
+            }
             case CollectiveKind.AllToAll:
             {
                 // Pairwise exchange: the share for peers in the same domain rides the scale-up fabric,
                 // the rest leaves through this GPU's NIC; both proceed at once.
-                var n = group.Size;
                 var localShare = (local - 1) / (double)n * bytes;
                 var remoteShare = (n - local) / (double)n * bytes;
                 var inside = local > 1 ? localShare / upBw + (local - 1) * fabric.ScaleUpLatencySeconds : 0;
