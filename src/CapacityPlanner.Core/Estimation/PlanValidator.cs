@@ -33,7 +33,7 @@ public static class PlanValidator
         {
             errors.Add(new(P + "tensor", $"TP={p.Tensor} does not divide {m.AttentionHeads} attention heads; use a divisor of {m.AttentionHeads}."));
         }
-        if (m.KvHeads % p.Tensor != 0 && p.Tensor % m.KvHeads != 0)
+        if (m.KvHeads != m.AttentionHeads && m.KvHeads % p.Tensor != 0 && p.Tensor % m.KvHeads != 0)
         {
             errors.Add(new(P + "tensor", $"TP={p.Tensor} neither divides nor is a multiple of {m.KvHeads} KV heads, so KV heads cannot be split or replicated evenly."));
         }

@@ -1,0 +1,80 @@
+using CapacityPlanner.Core.Estimation;
+
+namespace CapacityPlanner.Core.Tests.Model;
+
+/// <summary>Invalid plans are results with a path and a sentence, never exceptions.</summary>
+public sealed class PlanValidatorTests
+{
+    private static Estimate Run(string parallelism, int gpus = 1024, string model = """{ "preset": "gpt3-175b" }""", int batch = 1536) =>
+        TestScenarios.Estimate($$"""
+            { "schemaVersion": 1, "model": {{model}}, "training": { "globalBatchSequences": {{batch}} },
+              "system": { "chip": "h100-sxm", "gpus": {{gpus}} }, "parallelism": {{parallelism}} }
+            """);
+
+    private static ScenarioError Error(Estimate e, string path)
+    {
+        Assert.False(e.Feasible);
+        Assert.Null(e.StepTimeSeconds);
+        return Assert.Single(e.Errors, x => x.Path == path);
+    }
+
+    [Fact]
+    public void Tp_that_does_not_divide_the_heads_is_reported()
+    {
+        var e = Run("""{ "tensor": 16, "pipeline": 1, "data": 1 }""", gpus: 16,
+            model: """{ "layers": 40, "hiddenSize": 5120, "attentionHeads": 40, "vocabSize": 32000, "sequenceLength": 2048 }""", batch: 16);
+        Assert.Equal("TP=16 does not divide 40 attention heads; use a divisor of 40.", Error(e, "$.parallelism.tensor").Message);
+    }
+
+    [Fact]
+    public void Degrees_whose_product_is_not_the_gpu_count_are_reported()
+    {
+        var e = Run("""{ "tensor": 8, "pipeline": 8, "data": 8 }""");
+        Assert.Contains("= 512, but system.gpus = 1024", Error(e, "$.parallelism.data").Message);
+    }
+
+    [Fact]
+    public void A_batch_that_does_not_divide_is_reported()
+    {
+        var e = Run("""{ "tensor": 8, "pipeline": 8, "data": 16, "microBatchSize": 5 }""");
+        Assert.Contains("not divisible by micro-batch 5 × data-parallel 16", Error(e, "$.parallelism.microBatchSize").Message);
+    }
+
+    [Fact]
+    public void Pipeline_deeper_than_the_model_is_reported()
+    {
+        var e = Run("""{ "tensor": 1, "pipeline": 128, "data": 8 }""");
+        Assert.Contains("exceed the model's 96 layers", Error(e, "$.parallelism.pipeline").Message);
+    }
+
+    [Fact]
+    public void Interleaving_that_does_not_split_the_layers_is_reported()
+    {
+        var e = Run("""{ "tensor": 8, "pipeline": 8, "data": 16, "virtualStages": 5 }""");
+        Assert.Contains("do not split into 8 stages × 5 virtual stages", Error(e, "$.parallelism.virtualStages").Message);
+    }
+
+    [Fact]
+    public void Expert_parallelism_on_a_dense_model_is_reported()
+    {
+        var e = Run("""{ "tensor": 8, "pipeline": 8, "data": 16, "expert": 4 }""");
+        Assert.Contains("needs a Mixture-of-Experts model", Error(e, "$.parallelism.expert").Message);
+    }
+
+    [Fact]
+    public void Every_violation_is_listed_at_once()
+    {
+        var e = Run("""{ "tensor": 7, "pipeline": 200, "data": 3, "virtualStages": 2 }""");
+        Assert.True(e.Errors.Count >= 4, string.Join("\n", e.Errors.Select(x => x.Message)));
+    }
+
+    [Fact]
+    public void Fp8_on_a_chip_without_fp8_is_reported()
+    {
+        var e = TestScenarios.Estimate("""
+            { "schemaVersion": 1, "model": { "preset": "llama3-8b" }, "training": { "globalBatchSequences": 64, "precision": "fp8" },
+              "system": { "chip": "a100-sxm-80gb", "gpus": 8 }, "parallelism": { "tensor": 8 } }
+            """);
+        Assert.Contains("has no fp8 peak", Error(e, "$.training.precision").Message);
+    }
+}
