@@ -232,13 +232,10 @@ public static class ScenarioResolver
         }
         else
         {
+            // When the GPUs do not divide evenly the plan is still built (rounded down) so that the validator reports
+            // the mismatch as a result next to the other plan checks, not as an input error.
             var mp = (long)t * p * c;
-            if (system.Gpus % mp != 0)
-            {
-                errors.Add(new("$.parallelism.data", $"cannot derive data parallelism: {system.Gpus} GPUs are not divisible by tensor × pipeline × context = {mp}. Give parallelism.data or change the degrees."));
-                return null;
-            }
-            d = (int)(system.Gpus / mp);
+            d = (int)Math.Max(1, system.Gpus / mp);
         }
         var placement = s.Placement is { Count: 5 } list
             ? list.Select(a => a switch
