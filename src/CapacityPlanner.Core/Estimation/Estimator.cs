@@ -403,15 +403,27 @@ internal sealed class CostContext
             s.CpExposed = s.CpLink - hidden + _d.OverlapSlowdown * hidden;
         }
 
-        // Expert parallel: dispatch and combine all-to-all, forward and backward (formula sheet §6.5).
+        // Expert parallel: dispatch and combine all-to-all, forward and backward (formula sheet §6.5). FP8 recipes
+        // quantise tokens before dispatch (DeepSeek-V3 §3.3); the combine stays in 16 bits. With pipeline parallelism
+        // the 1F1B steady state runs one micro-batch's forward beside another's backward, so the all-to-all of one
+        // hides behind the math of the other (DeepSeek-V3 DualPipe, Megatron-Core combined 1F1B overlap).
         if (moe && plan.Expert > 1)
         {
             var cfg = _m.Moe!;
             var sendTokens = tokens / (plan.SequenceParallel ? t : 1);
-            var bytes = sendTokens * cfg.ExpertsPerToken * cfg.CapacityFactor * h * _qa;
-            var one = Collectives.Time(CollectiveKind.AllToAll, layout.Expert, bytes, _fabric);
-            s.EpLink = 4 * one;
-            s.EpExposed = 4 * one;
+            var perToken = sendTokens * cfg.ExpertsPerToken * cfg.CapacityFactor * h;
+            var dispatch = Collectives.Time(CollectiveKind.AllToAll, layout.Expert, perToken * (_lowPrecision ? 1 : _qa), _fabric);
+            var combine = Collectives.Time(CollectiveKind.AllToAll, layout.Expert, perToken * _qa, _fabric);
+            s.EpLink = 2 * (dispatch + combine);
+            if (plan.Pipeline > 1)
+            {
+                var hidden = Math.Min(s.EpLink, s.Forward + s.Backward);
+                s.EpExposed = s.EpLink - hidden + _d.OverlapSlowdown * hidden;
+            }
+            else
+            {
+                s.EpExposed = s.EpLink;
+            }
         }
 
         // Recompute.

@@ -45,9 +45,9 @@ public static class PlanValidator
         {
             errors.Add(new(P + "pipeline", $"PP={p.Pipeline} stages exceed the model's {m.Layers} layers; every stage needs at least one layer."));
         }
-        else if (p.VirtualStages > 1 && m.Layers % (p.Pipeline * p.VirtualStages) != 0)
+        else if (p.VirtualStages > 1 && p.Pipeline * p.VirtualStages > m.Layers)
         {
-            errors.Add(new(P + "virtualStages", $"{m.Layers} layers do not split into {p.Pipeline} stages × {p.VirtualStages} virtual stages; the interleaved schedule needs layers divisible by {p.Pipeline * p.VirtualStages}."));
+            errors.Add(new(P + "virtualStages", $"{p.Pipeline} stages × {p.VirtualStages} virtual stages = {p.Pipeline * p.VirtualStages} chunks exceed the model's {m.Layers} layers; every chunk needs at least one layer."));
         }
         if (p.VirtualStages > 1 && p.Pipeline == 1)
         {
@@ -57,14 +57,6 @@ public static class PlanValidator
         if (tr.GlobalBatchSequences % denom != 0)
         {
             errors.Add(new(P + "microBatchSize", $"global batch {tr.GlobalBatchSequences} is not divisible by micro-batch {p.MicroBatchSize} × data-parallel {p.Data} = {denom}; choose a global batch that is a multiple of {denom}."));
-        }
-        else if (p.VirtualStages > 1)
-        {
-            var micro = tr.GlobalBatchSequences / denom;
-            if (micro % p.Pipeline != 0)
-            {
-                errors.Add(new(P + "virtualStages", $"the interleaved schedule needs the {micro} micro-batches per step to be a multiple of pipeline={p.Pipeline} (Megatron-LM)."));
-            }
         }
         if (m.SequenceLength % p.Context != 0)
         {
@@ -104,6 +96,15 @@ public static class PlanValidator
             w.Add("sequenceParallel has no effect with tensor = 1.");
         if (p.Pipeline > 1 && scenario.Training.GlobalBatchSequences / Math.Max(1, (long)p.MicroBatchSize * p.Data) < p.Pipeline)
             w.Add($"fewer micro-batches per step than pipeline stages ({p.Pipeline}): most of the step is pipeline bubble.");
+        if (p.VirtualStages > 1 && p.Pipeline > 1)
+        {
+            var m = scenario.Model;
+            if (m.Layers % (p.Pipeline * p.VirtualStages) != 0)
+                w.Add($"{m.Layers} layers do not split evenly into {p.Pipeline} × {p.VirtualStages} chunks; the busiest stage holds {(m.Layers + p.Pipeline - 1) / p.Pipeline} layers and sets the pace.");
+            var micro = scenario.Training.GlobalBatchSequences / Math.Max(1, (long)p.MicroBatchSize * p.Data);
+            if (micro % p.Pipeline != 0)
+                w.Add($"{micro} micro-batches per step are not a multiple of pipeline={p.Pipeline}: Megatron-LM's interleaved schedule requires it (Llama 3's modified schedule does not).");
+        }
         if (scenario.Model.Moe is not null && p.Expert == 1 && scenario.Model.Moe.Experts > 1)
             w.Add("MoE model without expert parallelism: every GPU holds every expert.");
         return w;

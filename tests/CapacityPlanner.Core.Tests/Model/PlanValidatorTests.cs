@@ -48,10 +48,18 @@ public sealed class PlanValidatorTests
     }
 
     [Fact]
-    public void Interleaving_that_does_not_split_the_layers_is_reported()
+    public void Interleaving_with_more_chunks_than_layers_is_reported()
+    {
+        var e = Run("""{ "tensor": 8, "pipeline": 8, "data": 16, "virtualStages": 13 }""");
+        Assert.Contains("chunks exceed the model's 96 layers", Error(e, "$.parallelism.virtualStages").Message);
+    }
+
+    [Fact]
+    public void Uneven_interleaving_is_a_warning_not_an_error()
     {
         var e = Run("""{ "tensor": 8, "pipeline": 8, "data": 16, "virtualStages": 5 }""");
-        Assert.Contains("do not split into 8 stages × 5 virtual stages", Error(e, "$.parallelism.virtualStages").Message);
+        Assert.True(e.Feasible, string.Join("; ", e.Errors.Select(x => x.Message)));
+        Assert.Contains(e.Warnings, w => w.Contains("do not split evenly", StringComparison.Ordinal));
     }
 
     [Fact]
