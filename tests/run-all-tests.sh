@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs every test of CapacityPlanner: unit, CLI, component and end-to-end. Installs what the tests need first
+# (Debian's Chromium for the browser tests) so that a fresh Debian machine with the .NET 10 SDK needs nothing else.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_install() {
+  # apt can fail transiently: retry, and wait for the dpkg lock instead of failing on it.
+  local sudo=""
+  if [ "$(id -u)" != "0" ]; then sudo="sudo"; fi
+  for attempt in 1 2 3 4 5; do
+    if $sudo apt-get -o DPkg::Lock::Timeout=120 update -qq && \
+       DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=120 install -y -qq --no-install-recommends "$@"; then
+      return 0
+    fi
+    echo "apt-get failed (attempt $attempt); retrying in $((attempt * 10)) s" >&2
+    sleep $((attempt * 10))
+  done
+  return 1
+}
+
+if ls tests/*/*.csproj 2>/dev/null | xargs grep -l "Microsoft.Playwright" >/dev/null 2>&1; then
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "== installing Debian chromium for the end-to-end tests"
+    apt_install chromium fonts-dejavu-core
+  fi
+fi
+
+results="$(pwd)/artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+echo "== building"
+dotnet build CapacityPlanner.sln -c Release -nologo -v q
+
+echo "== running every test"
+status=0
+dotnet test CapacityPlanner.sln -c Release --no-build -nologo \
+  --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" || status=$?
+
+# The accuracy table against published runs (written by the golden tests).
+table=$(find tests -path '*Release*' -name golden-accuracy.txt | head -n 1)
+if [ -n "$table" ]; then echo; cat "$table"; fi
+
+# One closing line with the totals over every test project.
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  n=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters"); e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${n:-0} - ${e:-0}))
+done
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+if [ "$passed" -eq 0 ]; then echo "no test ran" >&2; exit 1; fi
+exit $status
