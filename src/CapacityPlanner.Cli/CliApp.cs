@@ -21,6 +21,10 @@ public static class CliApp
 
         Usage:
           capplan estimate <scenario.json> [--json]   step time, memory, MFU and the compute/communication ratio
+          capplan search <scenario.json> [--top N] [--objective time|cost|memory] [--json]
+                                                      fastest valid plans; fields given in "parallelism" stay fixed
+          capplan sweep <scenario.json> [--gpus 8..131072|8,64,512] [--mode strong|weak] [--json]
+                                                      best plan per cluster size, scaling efficiency, break-even size
           capplan chips [--json]                      the hardware catalog
           capplan presets [--json]                    model presets
           capplan --help
@@ -44,6 +48,8 @@ public static class CliApp
             return args[0] switch
             {
                 "estimate" => await EstimateCommand.RunAsync(rest, stdout, stderr, stdin ?? Console.In),
+                "search" => await SearchCommand.RunAsync(rest, stdout, stderr, stdin ?? Console.In),
+                "sweep" => await SweepCommand.RunAsync(rest, stdout, stderr, stdin ?? Console.In),
                 "chips" => CatalogCommands.Chips(rest, stdout),
                 "presets" => CatalogCommands.Presets(rest, stdout),
                 _ => await UnknownAsync(args[0], stderr),
@@ -58,7 +64,7 @@ public static class CliApp
 
     private static async Task<int> UnknownAsync(string command, TextWriter stderr)
     {
-        await stderr.WriteLineAsync($"capplan: unknown command '{command}'. Commands: estimate, chips, presets. See capplan --help.");
+        await stderr.WriteLineAsync($"capplan: unknown command '{command}'. Commands: estimate, search, sweep, chips, presets. See capplan --help.");
         return ExitCodes.InvalidInput;
     }
 }

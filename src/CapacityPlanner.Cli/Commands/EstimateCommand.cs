@@ -17,21 +17,12 @@ internal static class EstimateCommand
             return ExitCodes.InvalidInput;
         }
         var json = a.Flags.Contains("--json");
-        var (text, readError) = await ScenarioInput.ReadAsync(a.Positional[0], stdin);
-        if (readError is not null)
-        {
-            await ScenarioInput.ReportAsync([new ScenarioError("$", readError)], json, stdout, stderr);
-            return ExitCodes.InvalidInput;
-        }
-        var resolved = ScenarioResolver.ParseAndResolve(text!);
-        if (!resolved.Success)
-        {
-            await ScenarioInput.ReportAsync(resolved.Errors, json, stdout, stderr);
-            return ExitCodes.InvalidInput;
-        }
-        var estimate = Estimator.Estimate(resolved.Scenario!);
+        var loaded = await ScenarioInput.LoadAsync(a.Positional[0], stdin, json, stdout, stderr);
+        if (loaded is null) return ExitCodes.InvalidInput;
+        var scenario = loaded.Value.Scenario;
+        var estimate = Estimator.Estimate(scenario);
         if (json) await stdout.WriteLineAsync(EstimateJson.Serialize(estimate));
-        else await stdout.WriteLineAsync(EstimateTable.Render(resolved.Scenario!, estimate));
+        else await stdout.WriteLineAsync(EstimateTable.Render(scenario, estimate));
         return ExitCodes.Ok;
     }
 }
@@ -56,6 +47,31 @@ internal static class ScenarioInput
         {
             return (null, $"cannot read '{path}': {ex.Message}");
         }
+    }
+
+    /// <summary>Reads, parses and resolves a scenario; reports errors and returns null when it is invalid.</summary>
+    public static async Task<(ScenarioDocument Document, CapacityPlanner.Core.Planning.ResolvedScenario Scenario)?> LoadAsync(
+        string path, TextReader stdin, bool json, TextWriter stdout, TextWriter stderr)
+    {
+        var (text, readError) = await ReadAsync(path, stdin);
+        if (readError is not null)
+        {
+            await ReportAsync([new ScenarioError("$", readError)], json, stdout, stderr);
+            return null;
+        }
+        var parsed = ScenarioParser.Parse(text!);
+        if (!parsed.Success)
+        {
+            await ReportAsync(parsed.Errors, json, stdout, stderr);
+            return null;
+        }
+        var resolved = ScenarioResolver.Resolve(parsed.Document!);
+        if (!resolved.Success)
+        {
+            await ReportAsync(resolved.Errors, json, stdout, stderr);
+            return null;
+        }
+        return (parsed.Document!, resolved.Scenario!);
     }
 
     public static async Task ReportAsync(IReadOnlyList<ScenarioError> errors, bool json, TextWriter stdout, TextWriter stderr)

@@ -117,3 +117,41 @@ public static class EstimateJson
         else w.WriteNull(name);
     }
 }
+
+/// <summary>Writes a plan with the scenario document's <c>parallelism</c> field names.</summary>
+public static class PlanJson
+{
+    /// <summary>Writes the plan as an object value.</summary>
+    public static void Write(Utf8JsonWriter w, Planning.ParallelismPlan p)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(p);
+        w.WriteStartObject();
+        w.WriteNumber("tensor", p.Tensor);
+        w.WriteNumber("pipeline", p.Pipeline);
+        w.WriteNumber("data", p.Data);
+        w.WriteNumber("context", p.Context);
+        w.WriteNumber("expert", p.Expert);
+        w.WriteBoolean("sequenceParallel", p.SequenceParallel);
+        w.WriteNumber("virtualStages", p.VirtualStages);
+        w.WriteNumber("microBatchSize", p.MicroBatchSize);
+        w.WriteNumber("zeroStage", p.ZeroStage);
+        w.WriteString("recompute", p.Recompute.ToString().ToLowerInvariant());
+        w.WriteStartArray("placement");
+        foreach (var a in p.Placement) w.WriteStringValue(a.ToString().ToLowerInvariant());
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    /// <summary>One-line summary such as "TP8+SP PP8×3 DP16 mb1 ZeRO-1 selective".</summary>
+    public static string Describe(Planning.ParallelismPlan p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        var s = $"TP{p.Tensor}{(p.SequenceParallel && p.Tensor > 1 ? "+SP" : "")} PP{p.Pipeline}{(p.VirtualStages > 1 ? $"×{p.VirtualStages}" : "")} DP{p.Data}";
+        if (p.Context > 1) s += $" CP{p.Context}";
+        if (p.Expert > 1) s += $" EP{p.Expert}";
+        s += $" mb{p.MicroBatchSize} ZeRO-{p.ZeroStage} {p.Recompute.ToString().ToLowerInvariant()}";
+        if (!p.Placement.SequenceEqual(Planning.ParallelismPlan.DefaultPlacement)) s += " [" + string.Join(",", p.Placement.Select(a => a.ToString().ToLowerInvariant()[..2])) + "]";
+        return s;
+    }
+}

@@ -39,8 +39,9 @@ public static class Estimator
         }
 
         var context = new CostContext(scenario, defaults);
-        var cost = context.Evaluate(scenario.Plan);
-        var memory = context.Memory(scenario.Plan);
+        var spec = PlanSpec.From(scenario.Plan);
+        var cost = context.Evaluate(spec);
+        var memory = context.Memory(spec);
         var errorList = new List<ScenarioError>();
         var memoryTotal = memory.TotalGiB;
         if (memoryTotal > hbm)
@@ -58,8 +59,8 @@ public static class Estimator
         var hardwareFlops = modelFlops + tokensPerStep * context.RecomputeFlopsPerToken(scenario.Plan.Recompute);
         var step = cost.StepSeconds;
         var peak = scenario.System.Chip.PeakFor(training.Precision) ?? double.NaN;
-        var comm = cost.Communication;
-        var computeSeconds = cost.ComputeSeconds + cost.RecomputeSeconds + cost.MemoryBoundSeconds;
+        var comm = cost.ToCommunication();
+        var computeSeconds = cost.ComputeTotalSeconds;
         double? timeDays = null, gpuHours = null;
         if (training.Tokens is { } tokens && tokens > 0)
         {
@@ -86,7 +87,7 @@ public static class Estimator
             GpuHours = gpuHours,
             Breakdown = new StepBreakdown(cost.ComputeSeconds, cost.RecomputeSeconds, cost.MemoryBoundSeconds, cost.BubbleSeconds, cost.OptimizerSeconds, comm),
             Memory = memory,
-            MicroBatches = context.MicroBatches(scenario.Plan),
+            MicroBatches = context.MicroBatches(spec),
             TotalParameters = model.TotalParameters,
             ActiveParameters = model.ActiveParameters,
             ModelFlopsPerStep = modelFlops,
@@ -107,14 +108,56 @@ public static class Estimator
 }
 
 /// <summary>Result of costing one plan (all seconds per optimizer step).</summary>
-internal readonly record struct StepCost(
+/// <summary>Seconds per optimizer step by part, with link and exposed time per communication axis.</summary>
+/// <param name="StepSeconds">Step time.</param>
+/// <param name="ComputeSeconds">Forward and backward math.</param>
+/// <param name="RecomputeSeconds">Recomputation.</param>
+/// <param name="MemoryBoundSeconds">Memory-bound kernels.</param>
+/// <param name="BubbleSeconds">Pipeline bubble.</param>
+/// <param name="OptimizerSeconds">Optimizer update.</param>
+/// <param name="TpLink">TP link time.</param>
+/// <param name="TpExposed">TP exposed time.</param>
+/// <param name="CpLink">CP link time.</param>
+/// <param name="CpExposed">CP exposed time.</param>
+/// <param name="EpLink">EP link time.</param>
+/// <param name="EpExposed">EP exposed time.</param>
+/// <param name="PpLink">PP link time.</param>
+/// <param name="PpExposed">PP exposed time.</param>
+/// <param name="DpLink">DP link time.</param>
+/// <param name="DpExposed">DP exposed time.</param>
+public readonly record struct StepCost(
     double StepSeconds,
     double ComputeSeconds,
     double RecomputeSeconds,
     double MemoryBoundSeconds,
     double BubbleSeconds,
     double OptimizerSeconds,
-    CommunicationBreakdown Communication);
+    double TpLink, double TpExposed,
+    double CpLink, double CpExposed,
+    double EpLink, double EpExposed,
+    double PpLink, double PpExposed,
+    double DpLink, double DpExposed)
+{
+    /// <summary>All communication link time.</summary>
+    public double LinkSeconds => TpLink + CpLink + EpLink + PpLink + DpLink;
+
+    /// <summary>All exposed communication time.</summary>
+    public double ExposedSeconds => TpExposed + CpExposed + EpExposed + PpExposed + DpExposed;
+
+    /// <summary>Math and memory-bound kernel time.</summary>
+    public double ComputeTotalSeconds => ComputeSeconds + RecomputeSeconds + MemoryBoundSeconds;
+
+    /// <summary>As the public breakdown record.</summary>
+    public CommunicationBreakdown ToCommunication() => new(
+        new CommunicationTime(TpLink, TpExposed), new CommunicationTime(CpLink, CpExposed), new CommunicationTime(EpLink, EpExposed),
+        new CommunicationTime(PpLink, PpExposed), new CommunicationTime(DpLink, DpExposed));
+}
+
+/// <summary>Memory of one stage in bytes.</summary>
+internal readonly record struct StageMemoryBytes(double Weights, double Gradients, double States, double Activations, double Workspace)
+{
+    public double Total => Weights + Gradients + States + Activations + Workspace;
+}
 
 /// <summary>Per-micro-batch times of one pipeline stage.</summary>
 internal struct StageTimes
@@ -167,7 +210,7 @@ internal sealed class CostContext
         _qw = _training.Precision is Precision.Fp32 or Precision.Tf32 ? 4 : _training.Precision == Precision.Fp64 ? 8 : 2;
     }
 
-    public int MicroBatches(ParallelismPlan plan) => _training.GlobalBatchSequences / (plan.MicroBatchSize * plan.Data);
+    public int MicroBatches(PlanSpec plan) => _training.GlobalBatchSequences / (plan.MicroBatchSize * plan.Data);
 
     /// <summary>Extra FLOPs per token that recomputation adds (hardware minus model FLOPs), Korthikanti et al. 2022 §6 convention.</summary>
     public double RecomputeFlopsPerToken(RecomputeMode mode) => mode switch
@@ -197,7 +240,7 @@ internal sealed class CostContext
     }
 
     /// <summary>Layer counts on the first, busiest-middle and last pipeline stage.</summary>
-    private (int First, int Max, int Last) StageLayers(ParallelismPlan plan)
+    private (int First, int Max, int Last) StageLayers(PlanSpec plan)
     {
         var p = plan.Pipeline;
         var baseLayers = _m.Layers / p;
@@ -209,7 +252,7 @@ internal sealed class CostContext
     }
 
     /// <summary>Costs one plan. Assumes the plan passed <see cref="PlanValidator"/>.</summary>
-    public StepCost Evaluate(ParallelismPlan plan)
+    public StepCost Evaluate(PlanSpec plan)
     {
         var t = plan.Tensor;
         var p = plan.Pipeline;
@@ -219,8 +262,8 @@ internal sealed class CostContext
         var layout = new PlanLayout(plan, _system.ScaleUpDomainGpus);
 
         // Per-layer, per-micro-batch costs (dense and MoE variants).
-        var dense = LayerTimes(plan, layout, moe: false);
-        var moeLayer = _m.Moe is null ? dense : LayerTimes(plan, layout, moe: true);
+        var dense = CachedLayerTimes(plan, layout, moe: false);
+        var moeLayer = _m.Moe is null ? dense : CachedLayerTimes(plan, layout, moe: true);
         var moeShare = _m.Layers == 0 ? 0 : (double)_m.MoeLayers / _m.Layers;
 
         StageTimes Stage(int layers, bool withLogits, bool withEmbedding)
@@ -256,12 +299,6 @@ internal sealed class CostContext
         var optimizer = OptimizerTime(plan);
 
         var stepSeconds = m * perMicroBatch + bubble + dpExposed + optimizer;
-        var comm = new CommunicationBreakdown(
-            new CommunicationTime(m * stage.TpLink, m * stage.TpExposed),
-            new CommunicationTime(m * stage.CpLink, m * stage.CpExposed),
-            new CommunicationTime(m * stage.EpLink, m * stage.EpExposed),
-            new CommunicationTime(m * stage.PpLink, m * stage.PpExposed),
-            new CommunicationTime(dpLink + m * stage.Zero3Link, dpExposed + m * stage.Zero3Exposed));
         return new StepCost(
             stepSeconds,
             m * (stage.Forward + stage.Backward),
@@ -269,7 +306,11 @@ internal sealed class CostContext
             m * stage.MemoryBound,
             bubble,
             optimizer,
-            comm);
+            m * stage.TpLink, m * stage.TpExposed,
+            m * stage.CpLink, m * stage.CpExposed,
+            m * stage.EpLink, m * stage.EpExposed,
+            m * stage.PpLink, m * stage.PpExposed,
+            dpLink + m * stage.Zero3Link, dpExposed + m * stage.Zero3Exposed);
     }
 
     private static void Add(ref StageTimes s, in StageTimes layer, double count)
@@ -290,10 +331,39 @@ internal sealed class CostContext
     }
 
     /// <summary>Tokens one GPU processes per micro-batch (CP splits the sequence).</summary>
-    private double LocalTokens(ParallelismPlan plan) => (double)plan.MicroBatchSize * _m.SequenceLength / plan.Context;
+    private double LocalTokens(PlanSpec plan) => (double)plan.MicroBatchSize * _m.SequenceLength / plan.Context;
 
     /// <summary>One transformer layer, one micro-batch, on one GPU.</summary>
-    private StageTimes LayerTimes(ParallelismPlan plan, PlanLayout layout, bool moe)
+    // The search varies the ZeRO stage innermost; everything but the ZeRO-3 gathers is the same for the four stages,
+    // so one cached entry per layer kind saves most of the per-layer costing.
+    private PlanSpec _cachedKey;
+    private StageTimes _cachedDense, _cachedMoe;
+    private bool _hasDense, _hasMoe;
+
+    private StageTimes CachedLayerTimes(PlanSpec plan, PlanLayout layout, bool moe)
+    {
+        var key = plan with { ZeroStage = 0 };
+        if (key != _cachedKey)
+        {
+            _cachedKey = key;
+            _hasDense = _hasMoe = false;
+        }
+        StageTimes s;
+        if (moe)
+        {
+            if (!_hasMoe) { _cachedMoe = LayerTimes(key, layout, moe: true); _hasMoe = true; }
+            s = _cachedMoe;
+        }
+        else
+        {
+            if (!_hasDense) { _cachedDense = LayerTimes(key, layout, moe: false); _hasDense = true; }
+            s = _cachedDense;
+        }
+        if (plan.ZeroStage == 3) AddZero3(ref s, plan, layout, moe);
+        return s;
+    }
+
+    private StageTimes LayerTimes(PlanSpec plan, PlanLayout layout, bool moe)
     {
         var s = new StageTimes();
         var t = (double)plan.Tensor;
@@ -457,27 +527,31 @@ internal sealed class CostContext
         s.TpLink = tpPasses * tpOne;
         s.TpExposed = tpPasses * tpOne;
 
+        return s;
+    }
+
+    private void AddZero3(ref StageTimes s, PlanSpec plan, PlanLayout layout, bool moe)
+    {
+        var t = (double)plan.Tensor;
         // ZeRO-3: gather this layer's parameters for forward and backward, reduce-scatter its gradients; prefetch hides
         // them behind the layer's own math when the math is long enough.
-        if (plan.ZeroStage == 3 && layout.DataDense.Size > 1)
+        if (layout.DataDense.Size > 1)
         {
             var layerParams = (_m.AttentionParametersPerLayer + _m.NormParametersPerLayer
                 + (moe ? (_m.Moe!.Experts * _m.ExpertParameters / plan.Expert + _m.MoeSharedAndRouterParameters) : _m.DenseMlpParameters)) / t;
             var group = layout.DataDense;
             var ag = Collectives.Time(CollectiveKind.AllGather, group, layerParams * _qw, _fabric);
             var rs = Collectives.Time(CollectiveKind.ReduceScatter, group, layerParams * _qw, _fabric);
-            var fwdGathers = plan.Recompute == RecomputeMode.Full ? 1 : 1;
-            s.Zero3Link = fwdGathers * ag + ag + rs;
+            s.Zero3Link = ag + ag + rs;
             var fwdMath = s.Forward + s.MemoryBound / 3;
             var bwdMath = s.Backward + s.Recompute;
             var hiddenF = Math.Min(ag, fwdMath);
             var hiddenB = Math.Min(ag + rs, bwdMath);
             s.Zero3Exposed = (ag - hiddenF) + (ag + rs - hiddenB) + _d.OverlapSlowdown * (hiddenF + hiddenB);
         }
-        return s;
     }
 
-    private void AddLogits(ref StageTimes s, ParallelismPlan plan)
+    private void AddLogits(ref StageTimes s, PlanSpec plan)
     {
         var tokens = LocalTokens(plan);
         var t = plan.Tensor;
@@ -490,7 +564,7 @@ internal sealed class CostContext
         s.MemoryBound += bytes / _hbmBytesPerSecond * 2;
     }
 
-    private void AddEmbedding(ref StageTimes s, ParallelismPlan plan)
+    private void AddEmbedding(ref StageTimes s, PlanSpec plan)
     {
         var tokens = LocalTokens(plan);
         // Gather rows forward, scatter-add gradients backward: memory-bound.
@@ -507,7 +581,7 @@ internal sealed class CostContext
     }
 
     /// <summary>Parameters held by one GPU of the first stage: (dense params, expert params) after TP/PP/EP sharding.</summary>
-    private (double Dense, double Expert) StageParameters(ParallelismPlan plan, bool firstStage, bool lastStage)
+    private (double Dense, double Expert) StageParameters(PlanSpec plan, bool firstStage, bool lastStage)
     {
         var (first, _, last) = StageLayers(plan);
         var layers = firstStage ? first : last;
@@ -522,12 +596,13 @@ internal sealed class CostContext
         return (dense / plan.Tensor, expert / plan.Tensor);
     }
 
-    private (double Link, double Exposed) DataParallelTime(ParallelismPlan plan, PlanLayout layout, in StageTimes first, int m)
+    private (double Link, double Exposed) DataParallelTime(PlanSpec plan, PlanLayout layout, in StageTimes first, int m)
     {
         var (dense, expert) = StageParameters(plan, firstStage: true, lastStage: plan.Pipeline == 1);
         var qg = _qw;
-        double link = 0, exposedBwd = 0, exposedFwd = 0;
+        double link = 0, exposedBwd = 0, exposedFwd = 0, extraExposed = 0;
         var bwdWindow = first.Backward * _d.GradientOverlapFraction;
+        var bwdEach = first.Backward;
         var fwdWindow = first.Forward;
         void Reduce(double parameters, in GroupLayout group)
         {
@@ -539,10 +614,22 @@ internal sealed class CostContext
                     grad = Collectives.Time(CollectiveKind.AllReduce, group, parameters * qg, _fabric);
                     break;
                 case 1:
-                case 2:
                     grad = Collectives.Time(CollectiveKind.ReduceScatter, group, parameters * qg, _fabric);
                     gather = Collectives.Time(CollectiveKind.AllGather, group, parameters * _qw, _fabric);
                     break;
+                case 2:
+                {
+                    // Sharded gradients cannot accumulate locally: every micro-batch reduce-scatters its gradients
+                    // during its own backward (ZeRO §5.2; DeepSpeed refuses ZeRO-2 with pipeline parallelism for this reason).
+                    var perMicroBatch = Collectives.Time(CollectiveKind.ReduceScatter, group, parameters * qg, _fabric);
+                    var hiddenEach = Math.Min(perMicroBatch, bwdEach * _d.GradientOverlapFraction);
+                    var earlier = (m - 1) * (perMicroBatch - hiddenEach + _d.OverlapSlowdown * hiddenEach);
+                    link += (m - 1) * perMicroBatch;
+                    extraExposed += earlier;
+                    grad = perMicroBatch;
+                    gather = Collectives.Time(CollectiveKind.AllGather, group, parameters * _qw, _fabric);
+                    break;
+                }
                 default:
                     return; // ZeRO-3 is costed per layer.
             }
@@ -554,12 +641,11 @@ internal sealed class CostContext
         Reduce(expert, layout.DataExpert);
         var hiddenB = Math.Min(exposedBwd, bwdWindow);
         var hiddenF = Math.Min(exposedFwd, fwdWindow);
-        var exposed = exposedBwd - hiddenB + exposedFwd - hiddenF + _d.OverlapSlowdown * (hiddenB + hiddenF);
-        _ = m;
+        var exposed = exposedBwd - hiddenB + exposedFwd - hiddenF + _d.OverlapSlowdown * (hiddenB + hiddenF) + extraExposed;
         return (link, exposed);
     }
 
-    private double OptimizerTime(ParallelismPlan plan)
+    private double OptimizerTime(PlanSpec plan)
     {
         var (dense, expert) = StageParameters(plan, firstStage: true, lastStage: plan.Pipeline == 1);
         var opt = _d.Optimizers[_training.Optimizer];
@@ -577,15 +663,29 @@ internal sealed class CostContext
     }
 
     /// <summary>Memory per GPU on the busier of the first and last pipeline stages.</summary>
-    public MemoryBreakdown Memory(ParallelismPlan plan)
+    public MemoryBreakdown Memory(PlanSpec plan)
+    {
+        var m = PeakMemory(plan);
+        return new MemoryBreakdown(m.Weights / Units.GiB, m.Gradients / Units.GiB, m.States / Units.GiB, m.Activations / Units.GiB, m.Workspace / Units.GiB);
+    }
+
+    /// <summary>Bytes per GPU on the busier of the first and last stages, without allocating.</summary>
+    public StageMemoryBytes PeakMemory(PlanSpec plan)
     {
         var first = StageMemory(plan, firstStage: true);
         if (plan.Pipeline == 1) return first;
         var last = StageMemory(plan, firstStage: false);
-        return first.TotalGiB >= last.TotalGiB ? first : last;
+        return first.Total >= last.Total ? first : last;
     }
 
-    private MemoryBreakdown StageMemory(ParallelismPlan plan, bool firstStage)
+    /// <summary>Model-state bytes (weights, gradients, optimizer) of the first stage: a cheap lower bound on memory.</summary>
+    public double StateBytesLowerBound(PlanSpec plan)
+    {
+        var s = StageMemory(plan, firstStage: true, withActivations: false);
+        return s.Weights + s.Gradients + s.States;
+    }
+
+    private StageMemoryBytes StageMemory(PlanSpec plan, bool firstStage, bool withActivations = true)
     {
         var lastStage = !firstStage || plan.Pipeline == 1;
         var (dense, expert) = StageParameters(plan, firstStage, lastStage);
@@ -606,18 +706,18 @@ internal sealed class CostContext
             weights += 2 * layer * _qw;
         }
 
-        var activations = ActivationBytes(plan, firstStage, lastStage);
+        var activations = withActivations ? ActivationBytes(plan, firstStage, lastStage) : 0;
         var workspace = _d.WorkspaceGiB * Units.GiB;
         var subtotal = weights + grads + states + activations;
         var fragmentation = subtotal * (_d.FragmentationFactor - 1);
-        return new MemoryBreakdown(weights / Units.GiB, grads / Units.GiB, states / Units.GiB, activations / Units.GiB, (workspace + fragmentation) / Units.GiB);
+        return new StageMemoryBytes(weights, grads, states, activations, workspace + fragmentation);
     }
 
     /// <summary>
     /// Stored activations on one stage (Korthikanti et al. 2022 §4, Table 2; flash attention drops the 5·a·s/h term
     /// and keeps fp32 row statistics), times the micro-batches in flight under 1F1B / interleaving (formula sheet §3.2).
     /// </summary>
-    private double ActivationBytes(ParallelismPlan plan, bool firstStage, bool lastStage)
+    private double ActivationBytes(PlanSpec plan, bool firstStage, bool lastStage)
     {
         var t = (double)plan.Tensor;
         var sp = plan.SequenceParallel && plan.Tensor > 1;
@@ -702,16 +802,16 @@ internal readonly struct PlanLayout
     public readonly GroupLayout DataExpert;
     public readonly GroupLayout Pipeline;
 
-    public PlanLayout(ParallelismPlan plan, int domainGpus)
+    public PlanLayout(PlanSpec plan, int domainGpus)
     {
         // Strides follow the placement order (innermost first). EP is carved from the DP×CP ranks, so in the
         // default order TP, CP, EP, DP, PP the EP group uses the ranks right after CP and DP continues outside it.
         long stride = 1;
         GroupLayout tensor = default, context = default, expert = default, data = default, pipeline = default;
         long dataStride = 1, contextStride = 1;
-        foreach (var axis in plan.Placement)
+        for (var i = 0; i < 5; i++)
         {
-            switch (axis)
+            switch (plan.AxisAt(i))
             {
                 case ParallelAxis.Tensor:
                     tensor = GroupLayout.Of(plan.Tensor, stride, domainGpus);

@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Core.Search;
+
+namespace CapacityPlanner.Cli.Commands;
+
+/// <summary><c>capplan search &lt;scenario.json&gt; [--top N] [--objective time|cost|memory] [--json]</c>.</summary>
+internal static class SearchCommand
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TextReader stdin)
+    {
+        var a = CommandArgs.Parse(args, ["--json", "--exhaustive"], ["--top", "--objective"]);
+        if (a.Positional.Count != 1) a.Errors.Add("give exactly one scenario file (or - for standard input).");
+        var top = 5;
+        if (a.Options.TryGetValue("--top", out var topText) && (!int.TryParse(topText, NumberStyles.None, CultureInfo.InvariantCulture, out top) || top is < 1 or > 1000))
+            a.Errors.Add($"--top expects a whole number from 1 to 1000, got '{topText}'.");
+        var objective = SearchObjective.Time;
+        if (a.Options.TryGetValue("--objective", out var objText) && !Enum.TryParse(objText, ignoreCase: true, out objective))
+            a.Errors.Add($"--objective expects time, cost or memory, got '{objText}'.");
+        if (a.Errors.Count > 0)
+        {
+            foreach (var e in a.Errors) await stderr.WriteLineAsync("capplan search: " + e);
+            return ExitCodes.InvalidInput;
+        }
+        var json = a.Flags.Contains("--json");
+        var loaded = await ScenarioInput.LoadAsync(a.Positional[0], stdin, json, stdout, stderr);
+        if (loaded is null) return ExitCodes.InvalidInput;
+        var (document, scenario) = loaded.Value;
+        var result = PlanSearch.Search(scenario, document.Parallelism, new SearchOptions(top, objective, a.Flags.Contains("--exhaustive")));
+        await stdout.WriteLineAsync(json ? SearchJson.Serialize(result) : Render(result));
+        return ExitCodes.Ok;
+    }
+
+    private static string Render(SearchResult r)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine(inv, $"Evaluated {r.Evaluated:N0} candidate plans in {r.ElapsedMilliseconds:F1} ms; {r.Feasible:N0} feasible.");
+        foreach (var w in r.Warnings) sb.AppendLine(inv, $"  ! {w}");
+        if (r.Best.Count == 0)
+        {
+            sb.AppendLine(inv, $"No feasible plan: {r.EmptyReason}");
+            if (r.Closest is { } c)
+            {
+                sb.AppendLine(inv, $"Closest: {PlanJson.Describe(c.Plan)} needs {c.MemoryGiB:F1} GiB of {c.HbmCapacityGiB:F0} GiB. To make it fit:");
+                foreach (var s in c.Suggestions) sb.AppendLine(inv, $"  - {s}");
+            }
+        }
+        else
+        {
+            sb.AppendLine();
+            sb.AppendLine(inv, $"{"#",-3} {"plan",-44} {"step s",9} {"tokens/s",12} {"MFU",7} {"mem GiB",8} {"comp/comm",10}");
+            var i = 1;
+            foreach (var p in r.Best)
+            {
+                var e = p.Estimate;
+                sb.AppendLine(inv, $"{i++,-3} {PlanJson.Describe(p.Plan),-44} {e.StepTimeSeconds,9:F3} {e.TokensPerSecond,12:N0} {e.Mfu,7:P1} {e.MemoryPerGpuGiB,8:F1} {(e.ComputeToCommunicationRatio is { } x ? x.ToString("F2", inv) : "∞"),10}");
+            }
+        }
+        if (r.Rejected.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("Rejected:");
+            foreach (var (reason, count) in r.Rejected.OrderByDescending(x => x.Value)) sb.AppendLine(inv, $"  {count,10:N0}  {reason}");
+        }
+        return sb.ToString();
+    }
+}
+
+/// <summary>JSON of a search result.</summary>
+internal static class SearchJson
+{
+    public static string Serialize(SearchResult r)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        {
+            Write(w, r);
+        }
+        return Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    public static void Write(Utf8JsonWriter w, SearchResult r)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("evaluated", r.Evaluated);
+        w.WriteNumber("feasible", r.Feasible);
+        w.WriteNumber("elapsedMilliseconds", Math.Round(r.ElapsedMilliseconds, 3));
+        w.WriteStartArray("best");
+        foreach (var p in r.Best)
+        {
+            w.WriteStartObject();
+            w.WritePropertyName("parallelism");
+            PlanJson.Write(w, p.Plan);
+            w.WritePropertyName("estimate");
+            EstimateJson.Write(w, p.Estimate);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartObject("rejected");
+        foreach (var (k, v) in r.Rejected) w.WriteNumber(k, v);
+        w.WriteEndObject();
+        w.WriteStartArray("warnings");
+        foreach (var s in r.Warnings) w.WriteStringValue(s);
+        w.WriteEndArray();
+        if (r.EmptyReason is null) w.WriteNull("emptyReason"); else w.WriteString("emptyReason", r.EmptyReason);
+        if (r.Closest is { } c)
+        {
+            w.WriteStartObject("closest");
+            w.WritePropertyName("parallelism");
+            PlanJson.Write(w, c.Plan);
+            w.WriteNumber("memoryPerGpuGiB", c.MemoryGiB);
+            w.WriteNumber("hbmCapacityGiB", c.HbmCapacityGiB);
+            w.WriteStartArray("suggestions");
+            foreach (var s in c.Suggestions) w.WriteStringValue(s);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("closest");
+        }
+        w.WriteEndObject();
+    }
+}

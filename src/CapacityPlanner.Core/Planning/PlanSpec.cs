@@ -1,0 +1,56 @@
+namespace CapacityPlanner.Core.Planning;
+
+/// <summary>
+/// A parallelism plan as a value type for the search's hot path (no allocation per candidate).
+/// Same fields as <see cref="ParallelismPlan"/>; the rank placement is packed, 3 bits per axis, innermost first.
+/// </summary>
+public readonly record struct PlanSpec(
+    int Tensor,
+    int Pipeline,
+    int Data,
+    int Context,
+    int Expert,
+    bool SequenceParallel,
+    int VirtualStages,
+    int MicroBatchSize,
+    int ZeroStage,
+    RecomputeMode Recompute,
+    int PackedPlacement)
+{
+    /// <summary>The default placement (TP, CP, EP, DP, PP) packed.</summary>
+    public static readonly int DefaultPlacement = Pack(ParallelismPlan.DefaultPlacement);
+
+    /// <summary>Placement with the pipeline inside data parallelism (TP, CP, EP, PP, DP).</summary>
+    public static readonly int PipelineInsideData = Pack([ParallelAxis.Tensor, ParallelAxis.Context, ParallelAxis.Expert, ParallelAxis.Pipeline, ParallelAxis.Data]);
+
+    /// <summary>Total GPUs.</summary>
+    public long Gpus => (long)Tensor * Pipeline * Data * Context;
+
+    /// <summary>The axis at placement position <paramref name="index"/> (0 = innermost).</summary>
+    public ParallelAxis AxisAt(int index) => (ParallelAxis)((PackedPlacement >> (3 * index)) & 7);
+
+    /// <summary>Packs a placement order.</summary>
+    public static int Pack(IReadOnlyList<ParallelAxis> order)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        var packed = 0;
+        for (var i = 0; i < order.Count; i++) packed |= (int)order[i] << (3 * i);
+        return packed;
+    }
+
+    /// <summary>From the public record.</summary>
+    public static PlanSpec From(ParallelismPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return new(plan.Tensor, plan.Pipeline, plan.Data, plan.Context, plan.Expert, plan.SequenceParallel, plan.VirtualStages,
+            plan.MicroBatchSize, plan.ZeroStage, plan.Recompute, Pack(plan.Placement));
+    }
+
+    /// <summary>To the public record.</summary>
+    public ParallelismPlan ToPlan()
+    {
+        var order = new ParallelAxis[5];
+        for (var i = 0; i < 5; i++) order[i] = AxisAt(i);
+        return new ParallelismPlan(Tensor, Pipeline, Data, Context, Expert, SequenceParallel, VirtualStages, MicroBatchSize, ZeroStage, Recompute, order);
+    }
+}

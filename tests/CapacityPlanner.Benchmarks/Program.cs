@@ -1,0 +1,26 @@
+using System.Diagnostics;
+using BenchmarkDotNet.Running;
+using CapacityPlanner.Benchmarks;
+using CapacityPlanner.Core.Search;
+
+// `quick` prints wall-clock figures without BenchmarkDotNet (a fast check while developing);
+// anything else is handed to BenchmarkDotNet (e.g. --filter '*').
+if (args is ["quick"])
+{
+    foreach (var (name, json) in new[] { ("search GPT-3 175B / 1,024 A100", Scenarios.Gpt3On1024A100), ("search 1T / 16,384 H100", Scenarios.Dense1TOn16384H100), ("search DeepSeek-V3 / 2,048 H800", Scenarios.DeepSeekV3On2048H800) })
+    {
+        var (doc, scenario) = Scenarios.Load(json);
+        var times = new List<double>();
+        SearchResult? last = null;
+        for (var i = 0; i < 15; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            last = PlanSearch.Search(scenario, doc.Parallelism, new SearchOptions());
+            times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        Console.WriteLine($"{name}: median {times[times.Count / 2]:F1} ms, first {times.Max():F1} ms, {last!.Evaluated:N0} evaluated, {last.Feasible:N0} feasible");
+    }
+    return;
+}
+BenchmarkSwitcher.FromAssembly(typeof(Scenarios).Assembly).Run(args);
