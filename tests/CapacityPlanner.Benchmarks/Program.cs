@@ -21,6 +21,18 @@ if (args is ["quick"])
         times.Sort();
         Console.WriteLine($"{name}: median {times[times.Count / 2]:F1} ms, first {times.Max():F1} ms, {last!.Evaluated:N0} evaluated, {last.Feasible:N0} feasible");
     }
+    {
+        var (doc, scenario) = Scenarios.Load(Scenarios.Gpt3On1024A100);
+        var times = new List<double>();
+        for (var i = 0; i < 5; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            ScalingSweep.Run(scenario, doc.Parallelism, ScalingSweep.PowersOfTwo(8, 131072), ScalingMode.Strong);
+            times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        Console.WriteLine($"sweep GPT-3 175B 8 → 131,072 A100: median {times[times.Count / 2]:F0} ms, first {times.Max():F0} ms");
+    }
     return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(Scenarios).Assembly).Run(args);

@@ -20,8 +20,11 @@ public readonly record struct PlanSpec(
     /// <summary>The default placement (TP, CP, EP, DP, PP) packed.</summary>
     public static readonly int DefaultPlacement = Pack(ParallelismPlan.DefaultPlacement);
 
-    /// <summary>Placement with the pipeline inside data parallelism (TP, CP, EP, PP, DP).</summary>
-    public static readonly int PipelineInsideData = Pack([ParallelAxis.Tensor, ParallelAxis.Context, ParallelAxis.Expert, ParallelAxis.Pipeline, ParallelAxis.Data]);
+    /// <summary>Placement order with the pipeline inside data parallelism (TP, CP, EP, PP, DP).</summary>
+    public static readonly IReadOnlyList<ParallelAxis> PipelineInsideDataOrder = [ParallelAxis.Tensor, ParallelAxis.Context, ParallelAxis.Expert, ParallelAxis.Pipeline, ParallelAxis.Data];
+
+    /// <summary><see cref="PipelineInsideDataOrder"/> packed.</summary>
+    public static readonly int PipelineInsideData = Pack(PipelineInsideDataOrder);
 
     /// <summary>Total GPUs.</summary>
     public long Gpus => (long)Tensor * Pipeline * Data * Context;

@@ -1,0 +1,94 @@
+using System.Text.Json;
+
+namespace CapacityPlanner.Cli.Tests;
+
+public sealed class SearchAndSweepCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("capplan-search").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Write(string content)
+    {
+        var path = Path.Combine(_dir, Guid.NewGuid().ToString("N") + ".json");
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    private const string Llama8 = """
+        { "schemaVersion": 1, "model": { "preset": "llama3-8b" }, "training": { "globalBatchSequences": 256 }, "system": { "chip": "h100-sxm", "gpus": 64 } }
+        """;
+
+    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = await CliApp.RunAsync(args, stdout, stderr, new StringReader(""));
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public async Task Search_json_has_the_contract_fields()
+    {
+        var (code, output, _) = await Run("search", Write(Llama8), "--top", "3", "--json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(output);
+        var root = doc.RootElement;
+        Assert.True(root.GetProperty("evaluated").GetInt64() > root.GetProperty("feasible").GetInt64());
+        Assert.True(root.GetProperty("elapsedMilliseconds").GetDouble() > 0);
+        Assert.Equal(3, root.GetProperty("best").GetArrayLength());
+        var first = root.GetProperty("best")[0];
+        Assert.True(first.GetProperty("parallelism").GetProperty("tensor").GetInt32() >= 1);
+        Assert.True(first.GetProperty("estimate").GetProperty("stepTimeSeconds").GetDouble() > 0);
+        Assert.Equal(JsonValueKind.Object, root.GetProperty("rejected").ValueKind);
+    }
+
+    [Fact]
+    public async Task Search_table_and_bad_options()
+    {
+        var (code, output, _) = await Run("search", Write(Llama8));
+        Assert.Equal(0, code);
+        Assert.Contains("feasible", output);
+        Assert.Equal(2, (await Run("search", Write(Llama8), "--top", "zero")).Code);
+        Assert.Equal(2, (await Run("search", Write(Llama8), "--objective", "speed")).Code);
+    }
+
+    [Fact]
+    public async Task Search_with_nothing_feasible_says_what_would_fit()
+    {
+        var (code, output, _) = await Run("search", Write("""
+            { "schemaVersion": 1, "model": { "preset": "gpt3-175b" }, "training": { "globalBatchSequences": 64 }, "system": { "chip": "a100-sxm-80gb", "gpus": 8 } }
+            """));
+        Assert.Equal(0, code);
+        Assert.Contains("No feasible plan", output);
+        Assert.Contains("more GPUs", output);
+    }
+
+    [Fact]
+    public async Task Sweep_json_has_points_and_break_even()
+    {
+        var (code, output, _) = await Run("sweep", Write(Llama8), "--gpus", "8..4096", "--json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(output);
+        var root = doc.RootElement;
+        var points = root.GetProperty("points");
+        Assert.Equal(10, points.GetArrayLength());
+        foreach (var field in new[] { "gpus", "parallelism", "stepTimeSeconds", "tokensPerSecond", "mfu", "scalingEfficiency", "computeToCommunicationRatio", "perDimensionRatio" })
+        {
+            Assert.True(points[0].TryGetProperty(field, out _), field);
+        }
+        Assert.True(root.TryGetProperty("breakEvenGpus", out _));
+        Assert.True(root.TryGetProperty("halfEfficiencyGpus", out _));
+    }
+
+    [Fact]
+    public async Task Sweep_accepts_lists_and_rejects_bad_ranges()
+    {
+        var (code, output, _) = await Run("sweep", Write(Llama8), "--gpus", "8,64", "--mode", "weak");
+        Assert.Equal(0, code);
+        Assert.Contains("Weak scaling", output);
+        Assert.Equal(2, (await Run("sweep", Write(Llama8), "--gpus", "64..8")).Code);
+        Assert.Equal(2, (await Run("sweep", Write(Llama8), "--gpus", "eight")).Code);
+        Assert.Equal(2, (await Run("sweep", Write(Llama8), "--mode", "sideways")).Code);
+    }
+}
