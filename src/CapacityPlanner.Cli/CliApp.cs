@@ -50,6 +50,10 @@ public static class CliApp
                 "estimate" => await EstimateCommand.RunAsync(rest, stdout, stderr, stdin ?? Console.In),
                 "search" => await SearchCommand.RunAsync(rest, stdout, stderr, stdin ?? Console.In),
                 "sweep" => await SweepCommand.RunAsync(rest, stdout, stderr, stdin ?? Console.In),
+                "budget" => await BudgetCommand.RunAsync(rest, stdout, stderr, stdin ?? Console.In),
+                "scaling" => await ScalingCommand.RunAsync(rest, stdout, stderr, stdin ?? Console.In),
+                "bench" => await BenchCommand.RunAsync(rest, stdout, stderr, stdin ?? Console.In),
+                "upload" => await UploadCommand.RunAsync(rest, stdout, stderr, stdin ?? Console.In),
                 "chips" => CatalogCommands.Chips(rest, stdout),
                 "presets" => CatalogCommands.Presets(rest, stdout),
                 _ => await UnknownAsync(args[0], stderr),
@@ -64,7 +68,7 @@ public static class CliApp
 
     private static async Task<int> UnknownAsync(string command, TextWriter stderr)
     {
-        await stderr.WriteLineAsync($"capplan: unknown command '{command}'. Commands: estimate, search, sweep, chips, presets. See capplan --help.");
+        await stderr.WriteLineAsync($"capplan: unknown command '{command}'. Commands: estimate, search, sweep, budget, scaling, bench, upload, chips, presets. See capplan --help.");
         return ExitCodes.InvalidInput;
     }
 }
