@@ -100,6 +100,8 @@ public sealed record Estimate
     public StepBreakdown? Breakdown { get; init; }
     /// <summary>Memory breakdown.</summary>
     public MemoryBreakdown? Memory { get; init; }
+    /// <summary>The plan as costed, with automatic choices (such as the ZeRO-3 shard scope) made explicit.</summary>
+    public Planning.ParallelismPlan? ResolvedPlan { get; init; }
     /// <summary>Micro-batches per pipeline per step (gradient accumulation).</summary>
     public int? MicroBatches { get; init; }
     /// <summary>Total and active parameters of the model.</summary>

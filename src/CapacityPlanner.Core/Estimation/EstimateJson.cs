@@ -137,6 +137,7 @@ public static class PlanJson
         w.WriteNumber("microBatchSize", p.MicroBatchSize);
         w.WriteNumber("zeroStage", p.ZeroStage);
         w.WriteString("recompute", p.Recompute.ToString().ToLowerInvariant());
+        if (p.ZeroStage == 3) w.WriteString("zeroShardScope", p.ZeroShardScope.ToString().ToLowerInvariant());
         w.WriteStartArray("placement");
         foreach (var a in p.Placement) w.WriteStringValue(a.ToString().ToLowerInvariant());
         w.WriteEndArray();
@@ -150,7 +151,7 @@ public static class PlanJson
         var s = $"TP{p.Tensor}{(p.SequenceParallel && p.Tensor > 1 ? "+SP" : "")} PP{p.Pipeline}{(p.VirtualStages > 1 ? $"×{p.VirtualStages}" : "")} DP{p.Data}";
         if (p.Context > 1) s += $" CP{p.Context}";
         if (p.Expert > 1) s += $" EP{p.Expert}";
-        s += $" mb{p.MicroBatchSize} ZeRO-{p.ZeroStage} {p.Recompute.ToString().ToLowerInvariant()}";
+        s += $" mb{p.MicroBatchSize} ZeRO-{p.ZeroStage}{(p.ZeroStage == 3 && p.ZeroShardScope == Planning.ZeroShardScope.Domain ? "/hybrid" : "")} {p.Recompute.ToString().ToLowerInvariant()}";
         if (!p.Placement.SequenceEqual(Planning.ParallelismPlan.DefaultPlacement)) s += " [" + string.Join(",", p.Placement.Select(a => a.ToString().ToLowerInvariant()[..2])) + "]";
         return s;
     }

@@ -40,6 +40,18 @@ public static class Estimator
 
         var context = new CostContext(scenario, defaults);
         var spec = PlanSpec.From(scenario.Plan);
+        if (scenario.Plan.ZeroShardScope == ZeroShardScope.Auto && context.HybridShardingApplies(spec))
+        {
+            // Auto: the faster of full and hybrid sharding among those that fit (what a team would configure).
+            var hybrid = spec with { ShardWithinDomain = true };
+            var fullFits = context.PeakMemory(spec).Total <= scenario.System.Chip.HbmCapacityBytes;
+            var hybridFits = context.PeakMemory(hybrid).Total <= scenario.System.Chip.HbmCapacityBytes;
+            if ((hybridFits && !fullFits) || (hybridFits && fullFits && context.Evaluate(hybrid).StepSeconds < context.Evaluate(spec).StepSeconds))
+            {
+                spec = hybrid;
+                warnings = [.. warnings, "ZeRO-3 shards within each scale-up domain and replicates across domains (hybrid sharding): faster here than sharding over every data-parallel rank. Set parallelism.zeroShardScope to force one."];
+            }
+        }
         var cost = context.Evaluate(spec);
         var memory = context.Memory(spec);
         var errorList = new List<ScenarioError>();
@@ -88,6 +100,7 @@ public static class Estimator
             Breakdown = new StepBreakdown(cost.ComputeSeconds, cost.RecomputeSeconds, cost.MemoryBoundSeconds, cost.BubbleSeconds, cost.OptimizerSeconds, comm),
             Memory = memory,
             MicroBatches = context.MicroBatches(spec),
+            ResolvedPlan = spec.ToPlan(),
             TotalParameters = model.TotalParameters,
             ActiveParameters = model.ActiveParameters,
             ModelFlopsPerStep = modelFlops,
@@ -535,11 +548,11 @@ internal sealed class CostContext
         var t = (double)plan.Tensor;
         // ZeRO-3: gather this layer's parameters for forward and backward, reduce-scatter its gradients; prefetch hides
         // them behind the layer's own math when the math is long enough.
-        if (layout.DataDense.Size > 1)
+        if (layout.Shard.Size > 1)
         {
             var layerParams = (_m.AttentionParametersPerLayer + _m.NormParametersPerLayer
                 + (moe ? (_m.Moe!.Experts * _m.ExpertParameters / plan.Expert + _m.MoeSharedAndRouterParameters) : _m.DenseMlpParameters)) / t;
-            var group = layout.DataDense;
+            var group = layout.Shard;
             var ag = Collectives.Time(CollectiveKind.AllGather, group, layerParams * _qw, _fabric);
             var rs = Collectives.Time(CollectiveKind.ReduceScatter, group, layerParams * _qw, _fabric);
             s.Zero3Link = ag + ag + rs;
@@ -638,6 +651,13 @@ internal sealed class CostContext
             exposedFwd += gather;
         }
         Reduce(dense, layout.DataDense);
+        if (plan.ZeroStage == 3 && layout.Replica.Size > 1)
+        {
+            // Hybrid sharding: each GPU all-reduces its shard of the gradients with its replicas in other domains, once per step.
+            var ar = Collectives.Time(CollectiveKind.AllReduce, layout.Replica, dense / layout.Shard.Size * qg, _fabric);
+            link += ar;
+            exposedBwd += ar;
+        }
         Reduce(expert, layout.DataExpert);
         var hiddenB = Math.Min(exposedBwd, bwdWindow);
         var hiddenF = Math.Min(exposedFwd, fwdWindow);
@@ -649,7 +669,7 @@ internal sealed class CostContext
     {
         var (dense, expert) = StageParameters(plan, firstStage: true, lastStage: plan.Pipeline == 1);
         var opt = _d.Optimizers[_training.Optimizer];
-        var shard = plan.ZeroStage >= 1 ? (double)plan.Data * plan.Context : 1.0;
+        var shard = plan.ZeroStage >= 1 ? ShardSize(plan) : 1.0;
         var expertShard = plan.ZeroStage >= 1 ? Math.Max(1.0, (double)plan.Data * plan.Context / plan.Expert) : 1.0;
         var bytes = (dense / shard + expert / expertShard) * opt.UpdateBytesMovedPerParameter;
         var seconds = bytes / _hbmBytesPerSecond;
@@ -660,6 +680,22 @@ internal sealed class CostContext
             seconds += flops / (_peak16 * _gemmMax);
         }
         return seconds;
+    }
+
+    /// <summary>Ranks that share one copy of the sharded states: all DP×CP ranks, or those inside one domain (hybrid ZeRO-3).</summary>
+    private double ShardSize(PlanSpec plan)
+    {
+        var all = (double)plan.Data * plan.Context;
+        if (!plan.ShardWithinDomain || plan.ZeroStage != 3) return all;
+        return new PlanLayout(plan, _system.ScaleUpDomainGpus).Shard.Size;
+    }
+
+    /// <summary>True when hybrid sharding differs from full sharding for this plan (ZeRO-3 over several domains).</summary>
+    public bool HybridShardingApplies(PlanSpec plan)
+    {
+        if (plan.ZeroStage != 3) return false;
+        var layout = new PlanLayout(plan with { ShardWithinDomain = true }, _system.ScaleUpDomainGpus);
+        return layout.Replica.Size > 1;
     }
 
     /// <summary>Memory per GPU on the busier of the first and last pipeline stages.</summary>
@@ -690,7 +726,7 @@ internal sealed class CostContext
         var lastStage = !firstStage || plan.Pipeline == 1;
         var (dense, expert) = StageParameters(plan, firstStage, lastStage);
         var opt = _d.Optimizers[_training.Optimizer];
-        var dz = (double)plan.Data * plan.Context;
+        var dz = ShardSize(plan);
         var dzExpert = Math.Max(1.0, dz / plan.Expert);
         // Mixed precision (ZeRO §3.1): 16-bit weights and gradients plus fp32 states; FP8 keeps an extra 1-byte weight copy.
         double w = _qw + (_lowPrecision ? 1 : 0), g = _qw, o = opt.StateBytesPerParameter;
@@ -799,6 +835,10 @@ internal readonly struct PlanLayout
     public readonly GroupLayout Context;
     public readonly GroupLayout Expert;
     public readonly GroupLayout DataDense;
+    /// <summary>ZeRO-3 shard group: all of <see cref="DataDense"/>, or its members inside one scale-up domain (hybrid).</summary>
+    public readonly GroupLayout Shard;
+    /// <summary>Hybrid sharding's replicas: one member per scale-up domain (size 1 without hybrid sharding).</summary>
+    public readonly GroupLayout Replica;
     public readonly GroupLayout DataExpert;
     public readonly GroupLayout Pipeline;
 
@@ -845,6 +885,16 @@ internal readonly struct PlanLayout
         DataDense = plan.Context > 1
             ? GroupLayout.Of(denseSize, Math.Min(contextStride, dataStride), domainGpus)
             : data;
+        if (plan.ShardWithinDomain && plan.ZeroStage == 3 && DataDense.Domains > 1 && DataDense.LocalRanks > 1)
+        {
+            Shard = new GroupLayout(DataDense.LocalRanks, DataDense.LocalRanks, 1, Math.Min(domainGpus, DataDense.SpanGpus));
+            Replica = new GroupLayout(DataDense.Domains, 1, DataDense.Domains, DataDense.SpanGpus);
+        }
+        else
+        {
+            Shard = DataDense;
+            Replica = new GroupLayout(1, 1, 1, 1);
+        }
         // Expert gradients reduce over the DP×CP ranks that hold the same experts.
         var expertDp = Math.Max(1, denseSize / Math.Max(1, plan.Expert));
         DataExpert = GroupLayout.Of(expertDp, Math.Min(contextStride, dataStride) * plan.Expert, domainGpus);

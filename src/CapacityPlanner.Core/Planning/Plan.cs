@@ -59,6 +59,8 @@ public sealed record TrainingConfig(int GlobalBatchSequences, Precision Precisio
 /// <param name="ZeroStage">ZeRO stage 0–3 (3 = FSDP full shard).</param>
 /// <param name="Recompute">Activation recompute mode.</param>
 /// <param name="Placement">Rank placement, innermost first.</param>
+/// <param name="ZeroShardScope">Where ZeRO-3 shards: across all data-parallel ranks, within each scale-up domain
+/// (hybrid sharding, replicas across domains), or whichever is faster and fits (auto).</param>
 public sealed record ParallelismPlan(
     int Tensor,
     int Pipeline,
@@ -70,7 +72,8 @@ public sealed record ParallelismPlan(
     int MicroBatchSize,
     int ZeroStage,
     RecomputeMode Recompute,
-    IReadOnlyList<ParallelAxis> Placement)
+    IReadOnlyList<ParallelAxis> Placement,
+    ZeroShardScope ZeroShardScope = ZeroShardScope.Auto)
 {
     /// <summary>Default placement: TP innermost, then CP, EP, DP, PP.</summary>
     public static IReadOnlyList<ParallelAxis> DefaultPlacement { get; } =
@@ -78,6 +81,17 @@ public sealed record ParallelismPlan(
 
     /// <summary>Total GPUs this plan occupies.</summary>
     public long Gpus => (long)Tensor * Pipeline * Data * Context;
+}
+
+/// <summary>Where ZeRO-3 (FSDP) shards model states.</summary>
+public enum ZeroShardScope
+{
+    /// <summary>The faster of <see cref="All"/> and <see cref="Domain"/> among those that fit in memory.</summary>
+    Auto,
+    /// <summary>Across every data-parallel rank (FSDP FULL_SHARD, DeepSpeed ZeRO-3).</summary>
+    All,
+    /// <summary>Within each scale-up domain, replicated across domains (FSDP HYBRID_SHARD; PaLM's per-pod sharding).</summary>
+    Domain,
 }
 
 /// <summary>Parallel dimensions.</summary>

@@ -3,6 +3,7 @@ namespace CapacityPlanner.Core.Planning;
 /// <summary>
 /// A parallelism plan as a value type for the search's hot path (no allocation per candidate).
 /// Same fields as <see cref="ParallelismPlan"/>; the rank placement is packed, 3 bits per axis, innermost first.
+/// <see cref="ShardWithinDomain"/> is the resolved ZeRO-3 shard scope (hybrid sharding when true).
 /// </summary>
 public readonly record struct PlanSpec(
     int Tensor,
@@ -15,7 +16,8 @@ public readonly record struct PlanSpec(
     int MicroBatchSize,
     int ZeroStage,
     RecomputeMode Recompute,
-    int PackedPlacement)
+    int PackedPlacement,
+    bool ShardWithinDomain = false)
 {
     /// <summary>The default placement (TP, CP, EP, DP, PP) packed.</summary>
     public static readonly int DefaultPlacement = Pack(ParallelismPlan.DefaultPlacement);
@@ -46,7 +48,7 @@ public readonly record struct PlanSpec(
     {
         ArgumentNullException.ThrowIfNull(plan);
         return new(plan.Tensor, plan.Pipeline, plan.Data, plan.Context, plan.Expert, plan.SequenceParallel, plan.VirtualStages,
-            plan.MicroBatchSize, plan.ZeroStage, plan.Recompute, Pack(plan.Placement));
+            plan.MicroBatchSize, plan.ZeroStage, plan.Recompute, Pack(plan.Placement), plan.ZeroShardScope == ZeroShardScope.Domain);
     }
 
     /// <summary>To the public record.</summary>
@@ -54,6 +56,7 @@ public readonly record struct PlanSpec(
     {
         var order = new ParallelAxis[5];
         for (var i = 0; i < 5; i++) order[i] = AxisAt(i);
-        return new ParallelismPlan(Tensor, Pipeline, Data, Context, Expert, SequenceParallel, VirtualStages, MicroBatchSize, ZeroStage, Recompute, order);
+        return new ParallelismPlan(Tensor, Pipeline, Data, Context, Expert, SequenceParallel, VirtualStages, MicroBatchSize, ZeroStage, Recompute, order,
+            ZeroStage == 3 ? (ShardWithinDomain ? ZeroShardScope.Domain : ZeroShardScope.All) : ZeroShardScope.Auto);
     }
 }

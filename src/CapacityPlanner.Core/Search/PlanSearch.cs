@@ -163,6 +163,13 @@ public static class PlanSearch
                                         for (var zi = 0; zi < zeroCount; zi++)
                                         {
                                             var plan = new PlanSpec(t, p, d, c, e, sp, v, b, zeroStages[zi], rc, placement);
+                                            for (var hybrid = 0; hybrid < 2; hybrid++)
+                                            {
+                                            if (hybrid == 1)
+                                            {
+                                                if (!context.HybridShardingApplies(plan)) break;
+                                                plan = plan with { ShardWithinDomain = true };
+                                            }
                                             evaluated++;
                                             if (!options.Exhaustive && context.StateBytesLowerBound(plan) > hbm)
                                             {
@@ -181,6 +188,7 @@ public static class PlanSearch
                                             var key = options.Objective == SearchObjective.Memory ? mem : context.Evaluate(plan).StepSeconds;
                                             var tie = options.Objective == SearchObjective.Memory ? context.Evaluate(plan).StepSeconds : mem;
                                             top.Offer(plan, key, tie);
+                                            }
                                         }
                                     }
                                 }
