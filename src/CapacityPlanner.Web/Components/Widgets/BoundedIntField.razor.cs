@@ -1,0 +1,51 @@
+using CapacityPlanner.Web.Estimates;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+
+namespace CapacityPlanner.Web.Components.Widgets;
+
+/// <summary>
+/// A <see cref="MudNumericField{T}"/> for one <see cref="NumericFieldSpec"/>. The inline message goes through
+/// MudBlazor's own validation (<c>Validation</c>), not <c>Error</c>/<c>ErrorText</c>: MudNumericField always
+/// validates (it clamps to Min/Max), and each validation pass would overwrite an error set from outside.
+/// When an estimate error arrives later (debounced), the field is revalidated so the message appears.
+/// </summary>
+public partial class BoundedIntField
+{
+    private readonly Func<int?, string?> _validation;
+    private MudNumericField<int?>? _numeric;
+    private string? _validatedMessage;
+
+    /// <summary>Creates the field.</summary>
+    public BoundedIntField() => _validation = Validate;
+
+    /// <summary>The field's label, units and bounds.</summary>
+    [Parameter, EditorRequired] public NumericFieldSpec Field { get; set; } = default!;
+
+    /// <summary>Current value; null when empty.</summary>
+    [Parameter] public int? Value { get; set; }
+
+    /// <summary>Raised on every edit.</summary>
+    [Parameter] public EventCallback<int?> ValueChanged { get; set; }
+
+    /// <summary>Estimate errors for this field, shown when the value itself is acceptable.</summary>
+    [Parameter] public string? ModelError { get; set; }
+
+    /// <summary>Shown inside the empty field (e.g. the derived value of an optional field).</summary>
+    [Parameter] public string? Placeholder { get; set; }
+
+    private string HelperText => Field.Hint is { } hint ? $"{Field.Range} {Field.Unit}. {hint}" : $"{Field.Range} {Field.Unit}.";
+
+    /// <inheritdoc />
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        var message = Validate(Value);
+        if (_numeric is not null && !string.Equals(message, _validatedMessage, StringComparison.Ordinal))
+        {
+            _validatedMessage = message;
+            await _numeric.ValidateAsync();
+        }
+    }
+
+    private string? Validate(int? value) => Field.Check(value) ?? ModelError;
+}

@@ -1,0 +1,43 @@
+using CapacityPlanner.Core.Estimation;
+
+namespace CapacityPlanner.Web.Estimates;
+
+/// <summary>
+/// Form-level checks that must pass before a scenario document is built: required fields and bounds.
+/// Everything about whether the plan fits the model and cluster is left to Core, so the web and the CLI agree.
+/// </summary>
+public static class PlannerInputValidator
+{
+    /// <summary>Every form error, addressed by the JSON path the field writes.</summary>
+    public static IReadOnlyList<ScenarioError> Validate(PlannerInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var errors = new List<ScenarioError>();
+        if (string.IsNullOrWhiteSpace(input.PresetId)) errors.Add(new(PlannerFields.PresetPath, "Choose a model preset."));
+        if (string.IsNullOrWhiteSpace(input.ChipId)) errors.Add(new(PlannerFields.ChipPath, "Choose a chip."));
+        if (!PlannerFields.Precisions.Any(p => p.Value == input.Precision))
+        {
+            errors.Add(new(PlannerFields.PrecisionPath, $"Choose a precision: {string.Join(", ", PlannerFields.Precisions.Select(p => p.Value))}."));
+        }
+        if (!PlannerFields.ZeroStages.Any(z => z.Value == input.ZeroStage))
+        {
+            errors.Add(new(PlannerFields.ZeroStagePath, "Choose a ZeRO stage from 0 to 3."));
+        }
+        if (!PlannerFields.RecomputeModes.Any(r => r.Value == input.Recompute))
+        {
+            errors.Add(new(PlannerFields.RecomputePath, $"Choose a recompute mode: {string.Join(", ", PlannerFields.RecomputeModes.Select(r => r.Value))}."));
+        }
+        Check(PlannerFields.Gpus, input.Gpus, errors);
+        Check(PlannerFields.GlobalBatch, input.GlobalBatchSequences, errors);
+        Check(PlannerFields.Tensor, input.Tensor, errors);
+        Check(PlannerFields.Pipeline, input.Pipeline, errors);
+        Check(PlannerFields.Data, input.Data, errors);
+        Check(PlannerFields.MicroBatch, input.MicroBatchSize, errors);
+        return errors;
+    }
+
+    private static void Check(NumericFieldSpec field, int? value, List<ScenarioError> errors)
+    {
+        if (field.Check(value) is { } message) errors.Add(new(field.Path, message));
+    }
+}

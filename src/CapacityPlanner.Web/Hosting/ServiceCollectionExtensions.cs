@@ -1,0 +1,37 @@
+using CapacityPlanner.Web.Estimates;
+using CapacityPlanner.Web.Options;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+
+namespace CapacityPlanner.Web.Hosting;
+
+/// <summary>Service registration of the web app.</summary>
+public static class ServiceCollectionExtensions
+{
+    /// <summary>Registers Blazor (interactive server), MudBlazor, health checks and the planner services.</summary>
+    public static WebApplicationBuilder AddCapacityPlanner(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddRazorComponents()
+            .AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        builder.Services.AddHealthChecks();
+        builder.Services.AddPlannerServices();
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers <see cref="PlannerOptions"/> (bound from the <c>Planner</c> section, validated at start-up) and
+    /// <see cref="EstimateService"/>. Needs an <see cref="IConfiguration"/> in the container.
+    /// </summary>
+    public static IServiceCollection AddPlannerServices(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<PlannerOptions>()
+            .BindConfiguration(PlannerOptions.SectionName)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PlannerOptions>, PlannerOptionsValidator>();
+        services.AddSingleton<EstimateService>();
+        return services;
+    }
+}

@@ -1,0 +1,20 @@
+namespace CapacityPlanner.Web.Options;
+
+/// <summary>Settings of the planner page, bound from the <c>Planner</c> configuration section.</summary>
+public sealed class PlannerOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Planner";
+
+    /// <summary>Model preset id the planner opens with (see <c>capplan presets</c>).</summary>
+    public string DefaultPreset { get; set; } = "gpt3-175b";
+
+    /// <summary>Catalog chip id the planner opens with (see <c>capplan chips</c>).</summary>
+    public string DefaultChip { get; set; } = "a100-sxm-80gb";
+
+    /// <summary>Largest scenario document, in UTF-8 bytes, the web app will estimate.</summary>
+    public int MaxScenarioBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Quiet time after the last edit before the estimate reruns; 0 runs it on every change.</summary>
+    public int EstimateDebounceMilliseconds { get; set; } = 250;
+}
