@@ -25,6 +25,10 @@ public static class CliApp
                                                       fastest valid plans; fields given in "parallelism" stay fixed
           capplan sweep <scenario.json> [--gpus 8..131072|8,64,512] [--mode strong|weak] [--json]
                                                       best plan per cluster size, scaling efficiency, break-even size
+          capplan budget <scenario.json> [--json]     what the "budget" section buys: GPUs, MW, energy, FLOP, cost per 1e24 FLOP,
+                                                      compute-optimal model and loss (or --example 30b-half-year)
+          capplan scaling --flop 5.76e23 [--law chinchilla|epoch] [--unique-tokens X] [--ladder] [--json]
+                                                      compute-optimal parameters, tokens, epochs and predicted loss
           capplan chips [--json]                      the hardware catalog
           capplan presets [--json]                    model presets
           capplan --help

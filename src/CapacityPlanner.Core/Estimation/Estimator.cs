@@ -675,8 +675,8 @@ internal sealed class CostContext
         var seconds = bytes / _hbmBytesPerSecond;
         if (opt.NewtonSchulzSteps > 0)
         {
-            // Newton–Schulz on square-ish h×h blocks: ≈ 3·h FLOPs per parameter per iteration (formula sheet §4, Muon).
-            var flops = (dense / shard + expert / expertShard) * 3.0 * _m.HiddenSize * opt.NewtonSchulzSteps;
+            // Newton–Schulz on an m×n block costs ≈ 4·m²·n + 2·m³ FLOPs, ≈ 6·h per parameter per iteration for square h×h blocks (formula sheet §4, Muon).
+            var flops = (dense / shard + expert / expertShard) * 6.0 * _m.HiddenSize * opt.NewtonSchulzSteps;
             seconds += flops / (_peak16 * _gemmMax);
         }
         return seconds;

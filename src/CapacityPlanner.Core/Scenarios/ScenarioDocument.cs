@@ -24,6 +24,8 @@ public sealed record ScenarioDocument
     public SystemSection System { get; init; } = new();
     /// <summary>The plan; absent fields are derived (data) or defaulted.</summary>
     public ParallelismSection? Parallelism { get; init; }
+    /// <summary>Budget planner inputs (<c>capplan budget</c>); ignored by estimate, search and sweep.</summary>
+    public BudgetSection? Budget { get; init; }
 }
 
 /// <summary>Model shape: a preset id and/or explicit fields (explicit fields override the preset).</summary>
@@ -187,4 +189,57 @@ public sealed record ParallelismSection
     public string? Recompute { get; init; }
     /// <summary>Rank placement innermost first (default tensor, context, expert, data, pipeline).</summary>
     public IReadOnlyList<string>? Placement { get; init; }
+}
+
+/// <summary>
+/// Budget planner inputs. Every field is optional; omitted fields take the cited defaults of
+/// <c>Data/budget-defaults.json</c>. With <see cref="BudgetUsd"/> the planner answers what a budget buys; with
+/// <see cref="TargetFlop"/> what a FLOP target costs; with neither, what the scenario's cluster costs and delivers.
+/// </summary>
+public sealed record BudgetSection
+{
+    /// <summary>Total budget in US dollars (forward question: what does it buy).</summary>
+    public double? BudgetUsd { get; init; }
+    /// <summary>Training FLOP to reach (reverse question: what budget and time it needs).</summary>
+    public double? TargetFlop { get; init; }
+    /// <summary>Wall-clock duration of the run in days.</summary>
+    public double? DurationDays { get; init; }
+    /// <summary>buy or rent.</summary>
+    public string? Acquisition { get; init; }
+    /// <summary>For buy: purchase (the budget pays the whole cluster and facility) or depreciation (the run's straight-line share).</summary>
+    public string? CapitalCost { get; init; }
+    /// <summary>Rental price per GPU-hour (default: the chip's catalog price).</summary>
+    public double? RentUsdPerGpuHour { get; init; }
+    /// <summary>Purchase price per GPU (default: the chip's catalog price).</summary>
+    public double? GpuPriceUsd { get; init; }
+    /// <summary>Server cost ÷ GPU price.</summary>
+    public double? ServerOverheadFactor { get; init; }
+    /// <summary>Interconnect share of the total cluster cost.</summary>
+    public double? NetworkShareOfClusterCost { get; init; }
+    /// <summary>Facility build cost per MW of critical IT load.</summary>
+    public double? FacilityUsdPerMegawatt { get; init; }
+    /// <summary>Hardware depreciation period in years.</summary>
+    public double? DepreciationYears { get; init; }
+    /// <summary>Facility depreciation period in years.</summary>
+    public double? FacilityLifeYears { get; init; }
+    /// <summary>Server power ÷ GPU TDP.</summary>
+    public double? ServerPowerFactor { get; init; }
+    /// <summary>Average draw during training as a fraction of server power.</summary>
+    public double? AverageLoad { get; init; }
+    /// <summary>Power usage effectiveness (facility power ÷ IT power, ≥ 1).</summary>
+    public double? Pue { get; init; }
+    /// <summary>Electricity price per kWh.</summary>
+    public double? ElectricityUsdPerKWh { get; init; }
+    /// <summary>Fraction of wall time that trains (failures, restarts, checkpoints).</summary>
+    public double? Goodput { get; init; }
+    /// <summary>MFU override; default: the analytic model's best plan at the cluster size.</summary>
+    public double? Mfu { get; init; }
+    /// <summary>adamw, adafactor, shampoo, soap, muon or sgd (default: training.optimizer).</summary>
+    public string? Optimizer { get; init; }
+    /// <summary>Share of the budget reserved for hyperparameter search and ablations, in [0, 1).</summary>
+    public double? HyperparameterSearchShare { get; init; }
+    /// <summary>Unique training tokens available (data-constrained scaling when the optimum would repeat data).</summary>
+    public double? UniqueTokens { get; init; }
+    /// <summary>chinchilla or epoch.</summary>
+    public string? ScalingLaw { get; init; }
 }

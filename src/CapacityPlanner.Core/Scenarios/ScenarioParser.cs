@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
@@ -25,6 +26,14 @@ public static class ScenarioParser
     public static readonly IReadOnlyList<string> Optimizers = ["adam", "adamw", "sgd", "adafactor", "muon"];
     /// <summary>Attention kernel choices.</summary>
     public static readonly IReadOnlyList<string> AttentionKernels = ["auto", "flash", "unfused"];
+    /// <summary>Budget planner optimizers.</summary>
+    public static readonly IReadOnlyList<string> BudgetOptimizers = ["adamw", "adafactor", "shampoo", "soap", "muon", "sgd"];
+    /// <summary>Ways to acquire GPUs.</summary>
+    public static readonly IReadOnlyList<string> Acquisitions = ["buy", "rent"];
+    /// <summary>How bought capital is charged to the run.</summary>
+    public static readonly IReadOnlyList<string> CapitalCosts = ["purchase", "depreciation"];
+    /// <summary>Scaling-law fits a scenario may choose.</summary>
+    public static readonly IReadOnlyList<string> ScalingLawIds = ["chinchilla", "epoch"];
     /// <summary>Placement axis names.</summary>
     public static readonly IReadOnlyList<string> PlacementAxes = ["tensor", "context", "expert", "data", "pipeline"];
 
@@ -73,7 +82,8 @@ public static class ScenarioParser
         var training = ParseTraining(r.Object("training", required: true));
         var system = ParseSystem(r.Object("system", required: true));
         var parallelism = ParseParallelism(r.Object("parallelism"));
-        r.RejectUnknown("allowed: schemaVersion, name, model, training, system, parallelism.");
+        var budget = ParseBudget(r.Object("budget"));
+        r.RejectUnknown("allowed: schemaVersion, name, model, training, system, parallelism, budget.");
         if (errors.Count > 0) return new ParseResult(null, errors);
         return new ParseResult(new ScenarioDocument
         {
@@ -83,6 +93,7 @@ public static class ScenarioParser
             Training = training ?? new TrainingSection(),
             System = system ?? new SystemSection(),
             Parallelism = parallelism,
+            Budget = budget,
         }, errors);
     }
 
@@ -285,5 +296,59 @@ public static class ScenarioParser
         };
         r.RejectUnknown("allowed: tensor, pipeline, data, context, expert, sequenceParallel, virtualStages, microBatchSize, zeroStage, recompute, placement.");
         return section;
+    }
+
+    private static BudgetSection? ParseBudget(JsonFieldReader? r)
+    {
+        if (r is null) return null;
+        // Each range carries its meaning so that "goodput 1.2" or "pue 0.9" says why it is wrong.
+        double? Num(string name, double min, double max, bool exclusiveMin, string meaning)
+        {
+            if (r.Raw(name) is not { } e) return null;
+            if (e.ValueKind != JsonValueKind.Number || !e.TryGetDouble(out var v) || !double.IsFinite(v))
+            {
+                r.Error(name, $"expected a number, got {JsonFieldReader.Describe(e)}.");
+                return null;
+            }
+            if (v < min || v > max || (exclusiveMin && v <= min))
+            {
+                r.Error(name, string.Create(CultureInfo.InvariantCulture, $"{v} is out of range: {meaning}."));
+                return null;
+            }
+            return v;
+        }
+        var s = new BudgetSection
+        {
+            BudgetUsd = Num("budgetUsd", 0, 1e15, true, "the budget must be above $0 (at most $1e15)"),
+            TargetFlop = Num("targetFlop", 0, 1e40, true, "the FLOP target must be above 0 (at most 1e40)"),
+            DurationDays = Num("durationDays", 0, 36_500, true, "the duration must be above 0 days (at most 36,500)"),
+            Acquisition = r.String("acquisition", allowed: Acquisitions),
+            CapitalCost = r.String("capitalCost", allowed: CapitalCosts),
+            RentUsdPerGpuHour = Num("rentUsdPerGpuHour", 0, 1e4, true, "a rental price must be above $0 per GPU-hour"),
+            GpuPriceUsd = Num("gpuPriceUsd", 0, 1e8, true, "a GPU price must be above $0"),
+            ServerOverheadFactor = Num("serverOverheadFactor", 1, 100, false, "server cost ÷ GPU price is at least 1"),
+            NetworkShareOfClusterCost = Num("networkShareOfClusterCost", 0, 0.95, false, "the interconnect share of cluster cost lies in [0, 0.95]"),
+            FacilityUsdPerMegawatt = Num("facilityUsdPerMegawatt", 0, 1e10, true, "a facility build cost must be above $0 per MW"),
+            DepreciationYears = Num("depreciationYears", 0, 100, true, "depreciation years must be above 0"),
+            FacilityLifeYears = Num("facilityLifeYears", 0, 200, true, "facility life must be above 0 years"),
+            ServerPowerFactor = Num("serverPowerFactor", 1, 10, false, "server power ÷ GPU TDP is at least 1"),
+            AverageLoad = Num("averageLoad", 0, 1, true, "the average load is a fraction of server power, above 0 and at most 1"),
+            Pue = Num("pue", 1, 10, false, "PUE is facility power ÷ IT power, at least 1 (at most 10)"),
+            ElectricityUsdPerKWh = Num("electricityUsdPerKWh", 0, 100, true, "an electricity price must be above $0 per kWh"),
+            Goodput = Num("goodput", 0, 1, true, "goodput is the fraction of wall time that trains, above 0 and at most 1"),
+            Mfu = Num("mfu", 0, 1, true, "MFU is a fraction of peak, above 0 and at most 1"),
+            Optimizer = r.String("optimizer", allowed: BudgetOptimizers),
+            HyperparameterSearchShare = Num("hyperparameterSearchShare", 0, 0.99, false, "the share reserved for hyperparameter search lies in [0, 0.99]"),
+            UniqueTokens = Num("uniqueTokens", 0, 1e20, true, "unique tokens must be above 0"),
+            ScalingLaw = r.String("scalingLaw", allowed: ScalingLawIds),
+        };
+        if (s.BudgetUsd is not null && s.TargetFlop is not null)
+        {
+            r.Error("targetFlop", "give budgetUsd (what a budget buys) or targetFlop (what a FLOP target costs), not both.");
+        }
+        r.RejectUnknown("allowed: budgetUsd, targetFlop, durationDays, acquisition, capitalCost, rentUsdPerGpuHour, gpuPriceUsd, serverOverheadFactor, " +
+            "networkShareOfClusterCost, facilityUsdPerMegawatt, depreciationYears, facilityLifeYears, serverPowerFactor, averageLoad, pue, " +
+            "electricityUsdPerKWh, goodput, mfu, optimizer, hyperparameterSearchShare, uniqueTokens, scalingLaw.");
+        return s;
     }
 }

@@ -1,0 +1,476 @@
+using System.Diagnostics;
+using System.Globalization;
+using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Core.Planning;
+using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Core.ScalingLaws;
+using CapacityPlanner.Core.Search;
+
+namespace CapacityPlanner.Core.Budget;
+
+/// <summary>
+/// The budget planner: a budget and a duration → GPUs, power, energy, FLOP, cost per 10^24 FLOP and the
+/// compute-optimal model; or the reverse (a FLOP target or the scenario's cluster → the budget and time needed).
+/// MFU is the analytic model's best plan for the scenario's model at the cluster size (<see cref="PlanSearch"/>), so
+/// losses at scale are priced, not a constant; a user override replaces it.
+/// </summary>
+public static class BudgetPlanner
+{
+    /// <summary>Largest cluster the plan search is run for; beyond it the fallback MFU is used, with a warning.</summary>
+    public const long MaxSearchedGpus = 100_000_000;
+
+    /// <summary>Largest GPU count the planner reports (keeps every figure finite).</summary>
+    public const double MaxGpus = 1e15;
+
+    /// <summary>Plan searches tried when rounding to a size the plan tiles.</summary>
+    public const int MaxSearchAttempts = 8;
+
+    /// <summary>Sizes with a plan compared before the one delivering the most FLOP/s is kept.</summary>
+    public const int FeasibleSizesCompared = 3;
+
+    /// <summary>Precisions compared in every result (the scenario's own is added when it is another).</summary>
+    public static IReadOnlyList<Precision> ComparedPrecisions { get; } = [Precision.Fp8, Precision.Bf16, Precision.Tf32, Precision.Fp32, Precision.Fp64];
+
+    /// <summary>Plans with the shipped defaults, catalog and fits.</summary>
+    public static BudgetOutcome Plan(ScenarioDocument document, ResolvedScenario scenario) =>
+        Plan(document, scenario, BudgetDefaults.Standard, ScalingLawCatalog.Default);
+
+    /// <summary>Parses, resolves and plans a scenario document's text.</summary>
+    public static BudgetOutcome Plan(string json)
+    {
+        var parsed = ScenarioParser.Parse(json);
+        if (!parsed.Success) return new BudgetOutcome(null, parsed.Errors);
+        var resolved = ScenarioResolver.Resolve(parsed.Document!);
+        if (!resolved.Success) return new BudgetOutcome(null, resolved.Errors);
+        return Plan(parsed.Document!, resolved.Scenario!);
+    }
+
+    /// <summary>Plans the scenario's budget section (absent: the scenario's cluster for the default duration).</summary>
+    public static BudgetOutcome Plan(ScenarioDocument document, ResolvedScenario scenario, BudgetDefaults defaults, ScalingLawCatalog laws)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(defaults);
+        ArgumentNullException.ThrowIfNull(laws);
+        var (a, errors) = BudgetAssumptions.Resolve(document.Budget, scenario, defaults, laws);
+        if (a is null) return new BudgetOutcome(null, errors);
+        return new BudgetOutcome(new Run(document, scenario, a, laws).Execute(), []);
+    }
+
+    /// <summary>
+    /// Candidate cluster sizes at or below <paramref name="n"/>, largest first: n itself down to 1 when n ≤ 32, else
+    /// m·2^k with m in 16..31 (steps of at most 6.25%), sizes whose many factors of two let TP, PP, CP and DP tile them.
+    /// </summary>
+    internal static IEnumerable<long> NiceAtOrBelow(long n)
+    {
+        if (n <= 32)
+        {
+            for (var k = n; k >= 1; k--) yield return k;
+            yield break;
+        }
+        for (var q = 1L << (Log2Floor(n) - 4); q >= 1; q /= 2)
+        {
+            for (var m = Math.Min(31, n / q); m >= 16; m--) yield return m * q;
+        }
+    }
+
+    /// <summary>Candidate cluster sizes at or above <paramref name="n"/>, smallest first (the same grid).</summary>
+    internal static IEnumerable<long> NiceAtOrAbove(long n)
+    {
+        n = Math.Max(1, n);
+        if (n <= 32)
+        {
+            for (var k = n; k <= 32; k++) yield return k;
+            n = 33;
+        }
+        var q = 1L << (Log2Floor(n) - 4);
+        var m = (n + q - 1) / q;
+        for (var i = 0; i < 64 && q < long.MaxValue / 64; i++)
+        {
+            for (; m <= 31; m++) yield return m * q;
+            q *= 2;
+            m = 16;
+        }
+    }
+
+    private static int Log2Floor(long n) => 63 - System.Numerics.BitOperations.LeadingZeroCount((ulong)n);
+
+    /// <summary>The MFU found for a cluster size and how.</summary>
+    private sealed record Utilization(long Gpus, double Mfu, string Source, ParallelismPlan? Plan, Estimate? Estimate);
+
+    private sealed class Run
+    {
+        private readonly ResolvedScenario _scenario;
+        private readonly BudgetAssumptions _a;
+        private readonly ScalingLawCatalog _laws;
+        private readonly ChipSpec _chip;
+        private readonly double _peak;
+        private readonly ParallelismSection? _fixed;
+        private readonly int _domain;
+        private readonly List<string> _warnings = [];
+        private readonly List<string> _notes = [];
+        private readonly CultureInfo _inv = CultureInfo.InvariantCulture;
+        private readonly Stopwatch _sw = Stopwatch.StartNew();
+        private int _searches;
+
+        public Run(ScenarioDocument doc, ResolvedScenario scenario, BudgetAssumptions a, ScalingLawCatalog laws)
+        {
+            _a = a;
+            _laws = laws;
+            _scenario = scenario with { Training = scenario.Training with { Optimizer = a.Optimizer.EstimatorOptimizer } };
+            _chip = scenario.System.Chip;
+            _peak = _chip.PeakFor(scenario.Training.Precision)!.Value;
+            // The data-parallel degree follows the cluster size; every other fixed plan field stays fixed.
+            _fixed = doc.Parallelism is null ? null : doc.Parallelism with { Data = null };
+            var chipDomain = _chip.ScaleUp.DomainSize;
+            _domain = scenario.System.ScaleUpDomainGpus < Math.Min(chipDomain, scenario.System.Gpus) ? scenario.System.ScaleUpDomainGpus : chipDomain;
+        }
+
+        private string F(FormattableString s) => s.ToString(_inv);
+
+        public BudgetResult Execute()
+        {
+            var model = _scenario.Model;
+            var secondsPerDay = Units.SecondsPerDay;
+            long gpus;
+            long? affordable = null;
+            Utilization u;
+            double durationDays;
+            double? requested = null;
+            var perNode = _scenario.System.GpusPerNode;
+
+            switch (_a.Mode)
+            {
+                case BudgetMode.Budget:
+                {
+                    var days = _a.DurationDays!.Value;
+                    var available = _a.BudgetUsd!.Value * (1 - _a.HyperparameterSearchShare);
+                    var perGpu = BudgetCostModel.RunCost(_a, _chip, 1, days * 24).RunCostUsd;
+                    var count = Math.Floor(available / perGpu);
+                    if (count > MaxGpus)
+                    {
+                        _warnings.Add(F($"The budget pays for {count:0.##e+0} GPUs; the planner stops at {MaxGpus:0e+0}."));
+                        count = MaxGpus;
+                    }
+                    var aff = (long)count;
+                    if (aff >= perNode) aff = aff / perNode * perNode;
+                    affordable = aff;
+                    durationDays = days;
+                    if (aff < 1)
+                    {
+                        _warnings.Add(F($"The budget (${available:N0} after the hyperparameter-search share) does not pay for one GPU for {days:0.#} days: one {_chip.Id} costs ${perGpu:N0} over that time."));
+                        gpus = 0;
+                        u = new Utilization(0, _a.MfuOverride ?? _a.FallbackMfu, _a.MfuOverride is null ? "fallback" : "override", null, null);
+                        break;
+                    }
+                    u = SizeAtOrBelow(aff);
+                    gpus = u.Gpus;
+                    if (gpus < aff)
+                    {
+                        _warnings.Add(F($"The budget pays for {aff:N0} GPUs; the result uses {gpus:N0}, of the sizes at or below it that tile well (m·2^k, m = 16..31) the one whose best plan delivers the most FLOP/s. The difference stays unallocated."));
+                    }
+                    break;
+                }
+                case BudgetMode.TargetFlop when _a.DurationDays is { } days:
+                {
+                    requested = days;
+                    var target = _a.TargetFlop!.Value;
+                    var mfu = _a.MfuOverride ?? _a.FallbackMfu;
+                    var searched = false;
+                    u = new Utilization(1, mfu, "fallback", null, null);
+                    long previous = -1;
+                    // Size the cluster for the MFU of the last size tried until the size stops changing.
+                    for (var i = 0; i < 6; i++)
+                    {
+                        var need = Math.Ceiling(target * (1 + ExtraFraction(searched)) / (mfu * _peak * _a.Goodput * days * secondsPerDay));
+                        var n = (long)Math.Clamp(need, 1, MaxGpus);
+                        if (n >= perNode) n = (n + perNode - 1) / perNode * perNode;
+                        u = SizeAtOrAbove(n);
+                        if (u.Gpus == previous) break;
+                        previous = u.Gpus;
+                        mfu = u.Mfu;
+                        searched = u.Source == "plan search";
+                    }
+                    gpus = u.Gpus;
+                    durationDays = target * (1 + ExtraFraction(u.Source == "plan search")) / (gpus * u.Mfu * _peak * _a.Goodput) / secondsPerDay;
+                    if (durationDays > days * 1.0001)
+                    {
+                        _warnings.Add(F($"{gpus:N0} GPUs at MFU {u.Mfu:P1} need {durationDays:F1} days, more than the {days:0.#} asked for: MFU falls as the cluster grows."));
+                    }
+                    break;
+                }
+                default:
+                {
+                    gpus = _scenario.System.Gpus;
+                    u = SizeExact(gpus);
+                    var rate = gpus * u.Mfu * _peak * _a.Goodput / (1 + ExtraFraction(u.Source == "plan search"));
+                    if (_a.Mode == BudgetMode.TargetFlop) durationDays = _a.TargetFlop!.Value / rate / secondsPerDay;
+                    else if (_a.DurationDays is { } d) durationDays = d;
+                    else
+                    {
+                        durationDays = _scenario.Training.Tokens!.Value * model.ModelFlopsPerToken / rate / secondsPerDay;
+                        _notes.Add(F($"Duration: the time {gpus:N0} GPUs take to train training.tokens = {_scenario.Training.Tokens:0.###e+0} tokens."));
+                    }
+                    break;
+                }
+            }
+
+            var fromSearch = u.Source == "plan search";
+            var extra = ExtraFraction(fromSearch);
+            var hours = durationDays * 24;
+            var flopRate = gpus * u.Mfu * _peak;
+            var totalFlop = flopRate * _a.Goodput / (1 + extra) * durationDays * secondsPerDay;
+            if (!double.IsFinite(totalFlop)) totalFlop = 0;
+            var power = BudgetCostModel.Power(_a, _chip, gpus, hours);
+            var run = BudgetCostModel.RunCost(_a, _chip, gpus, hours);
+            double hp, unallocated, total;
+            if (_a.Mode == BudgetMode.Budget)
+            {
+                total = _a.BudgetUsd!.Value;
+                hp = total * _a.HyperparameterSearchShare;
+                unallocated = Math.Max(0, total - hp - run.RunCostUsd);
+            }
+            else
+            {
+                hp = run.RunCostUsd * _a.HyperparameterSearchShare / (1 - _a.HyperparameterSearchShare);
+                unallocated = 0;
+                total = run.RunCostUsd + hp;
+            }
+            var costs = run with { HyperparameterSearchUsd = hp, UnallocatedUsd = unallocated, TotalUsd = total };
+
+            ScalingPrediction? scaling = null, alternative = null;
+            double? scenarioLoss = null;
+            var tokens = totalFlop / model.ModelFlopsPerToken;
+            if (totalFlop > 0 && totalFlop <= ScalingPredictor.MaxFlop)
+            {
+                scaling = ScalingPredictor.Predict(totalFlop, _a.ScalingLaw, _a.UniqueTokens, _laws);
+                var otherId = _a.ScalingLaw.Id == "chinchilla" ? "epoch" : "chinchilla";
+                alternative = ScalingPredictor.Predict(totalFlop, _laws.Get(otherId), _a.UniqueTokens, _laws);
+                scenarioLoss = ScalingPredictor.LossOf(_a.ScalingLaw, model.ActiveParameters, tokens, _a.UniqueTokens, _laws);
+                _warnings.AddRange(scaling.Warnings);
+                CompareWithOptimum(model.ActiveParameters, tokens, scaling, scenarioLoss.Value);
+            }
+            else if (totalFlop > ScalingPredictor.MaxFlop)
+            {
+                _warnings.Add(F($"{totalFlop:0.##e+0} FLOP is beyond the scaling-law range (1e40): no loss is predicted."));
+            }
+            if (model.Moe is not null)
+            {
+                _warnings.Add(F($"The scaling-law fits are for dense models; this MoE model is placed by its {model.ActiveParameters:0.###e+0} active parameters, which understates what its {model.TotalParameters:0.###e+0} total parameters buy."));
+            }
+            if (durationDays > 3650) _warnings.Add(F($"The run takes {durationDays / 365.25:N0} years of wall time."));
+            if (_a.Acquisition == GpuAcquisition.Buy && _a.CapitalCharge == CapitalCharge.Depreciation && hours > _a.DepreciationYears * BudgetCostModel.HoursPerYear)
+            {
+                _warnings.Add(F($"The run outlasts the {_a.DepreciationYears:0.#}-year hardware life: the whole purchase is charged."));
+            }
+            Notes(extra, fromSearch);
+
+            var precisions = ComparePrecisions(gpus, u, durationDays, totalFlop, extra);
+            return new BudgetResult
+            {
+                ScenarioName = _scenario.Name,
+                Mode = _a.Mode,
+                ChipId = _chip.Id,
+                Precision = _scenario.Training.Precision,
+                Gpus = gpus,
+                AffordableGpus = affordable,
+                Nodes = gpus == 0 ? 0 : (gpus + perNode - 1) / perNode,
+                GpusPerNode = perNode,
+                DurationDays = durationDays,
+                RequestedDurationDays = requested,
+                TrainingDays = durationDays * _a.Goodput,
+                Mfu = u.Mfu,
+                MfuSource = u.Source,
+                Plan = u.Plan,
+                PlanEstimate = u.Estimate,
+                ItMegawatts = power.ItMegawatts,
+                FacilityMegawatts = power.FacilityMegawatts,
+                EnergyMegawattHours = power.EnergyMegawattHours,
+                TotalFlop = totalFlop,
+                Log10TotalFlop = totalFlop > 0 ? Math.Log10(totalFlop) : null,
+                TrainingTokens = tokens,
+                TotalParameters = model.TotalParameters,
+                ActiveParameters = model.ActiveParameters,
+                CostPer1e24FlopUsd = totalFlop > 0 ? run.RunCostUsd / (totalFlop / 1e24) : null,
+                BudgetUsd = total,
+                Costs = costs,
+                CostPerGpuHourUsd = gpus > 0 && hours > 0 ? run.RunCostUsd / (gpus * hours) : null,
+                Optimizer = _a.Optimizer,
+                OptimizerExtraFraction = extra,
+                OptimizerStateGiB = model.TotalParameters * _a.Optimizer.StateBytesPerParameter / Units.GiB,
+                Scaling = scaling,
+                AlternativeScaling = alternative,
+                ScenarioModelLoss = scenarioLoss,
+                Precisions = precisions,
+                Assumptions = _a,
+                Warnings = _warnings.Distinct(StringComparer.Ordinal).ToList(),
+                Notes = _notes,
+                Searches = _searches,
+                ElapsedMilliseconds = _sw.Elapsed.TotalMilliseconds,
+            };
+        }
+
+        /// <summary>
+        /// Step time the optimizer adds beyond what the MFU already prices: Shampoo's and SOAP's measured overheads always
+        /// (the analytic model runs them as Adam); Muon's Newton–Schulz bound only when the MFU did not come from the
+        /// analytic model, which prices it itself.
+        /// </summary>
+        private double ExtraFraction(bool fromSearch)
+        {
+            var o = _a.Optimizer;
+            var extra = o.ExtraStepTimeFraction;
+            if (!fromSearch)
+            {
+                extra += o.ExtraFlopFraction(_scenario.Model.HiddenSize, (double)_scenario.Training.GlobalBatchSequences * _scenario.Model.SequenceLength);
+            }
+            return extra;
+        }
+
+        private ResolvedScenario Sized(long n) => _scenario with
+        {
+            System = _scenario.System with { Gpus = n, ScaleUpDomainGpus = (int)Math.Min(_domain, n) },
+        };
+
+        private Utilization? Search(long n, bool reportWarnings)
+        {
+            _searches++;
+            var result = PlanSearch.Search(Sized(n), _fixed, new SearchOptions(Top: 1));
+            if (result.Best.Count == 0) return null;
+            if (reportWarnings) _warnings.AddRange(result.Warnings);
+            var best = result.Best[0];
+            return best.Estimate.Mfu is { } m && m > 0 && double.IsFinite(m)
+                ? new Utilization(n, m, "plan search", best.Plan, best.Estimate)
+                : null;
+        }
+
+        private Utilization Fallback(long n, string why)
+        {
+            if (_a.MfuOverride is { } o) return new Utilization(n, o, "override", null, null);
+            _warnings.Add(F($"{why} MFU falls back to {_a.FallbackMfu:P1}, the median of frontier runs (Epoch AI), not a figure for this model and cluster."));
+            return new Utilization(n, _a.FallbackMfu, "fallback", null, null);
+        }
+
+        private Utilization SizeExact(long n)
+        {
+            if (_a.MfuOverride is { } o) return new Utilization(n, o, "override", null, null);
+            if (n > MaxSearchedGpus) return Fallback(n, F($"{n:N0} GPUs is beyond the plan search's range ({MaxSearchedGpus:N0})."));
+            var found = Search(n, reportWarnings: true);
+            if (found is not null) return found;
+            var reason = PlanSearch.Search(Sized(n), _fixed, new SearchOptions(Top: 1)).EmptyReason;
+            return Fallback(n, F($"No plan for the model fits {n:N0} GPUs ({reason})."));
+        }
+
+        private Utilization SizeAtOrBelow(long n)
+        {
+            if (_a.MfuOverride is { } o) return new Utilization(n, o, "override", null, null);
+            if (n > MaxSearchedGpus) return Fallback(n, F($"{n:N0} GPUs is beyond the plan search's range ({MaxSearchedGpus:N0})."));
+            // The largest size is not always the best: an odd factor can force an awkward pipeline. Compare the first few
+            // sizes that have a plan and keep the one that delivers the most model FLOP/s.
+            Utilization? best = null;
+            var found = 0;
+            foreach (var candidate in NiceAtOrBelow(n).Take(MaxSearchAttempts))
+            {
+                if (best is not null && candidate * 1.0 <= best.Gpus * best.Mfu) break;
+                var u = Search(candidate, reportWarnings: false);
+                if (u is null) continue;
+                if (best is null || u.Gpus * u.Mfu > best.Gpus * best.Mfu) best = u;
+                if (++found == FeasibleSizesCompared) break;
+            }
+            return best ?? Fallback(n, F($"The plan search found no plan for the model at {n:N0} GPUs or the {MaxSearchAttempts - 1} plan-friendly sizes below it (check that the global batch of {_scenario.Training.GlobalBatchSequences:N0} sequences divides by the data-parallel degree and that the model fits)."));
+        }
+
+        private Utilization SizeAtOrAbove(long n)
+        {
+            if (_a.MfuOverride is { } o) return new Utilization(n, o, "override", null, null);
+            if (n > MaxSearchedGpus) return Fallback(n, F($"{n:N0} GPUs is beyond the plan search's range ({MaxSearchedGpus:N0})."));
+            foreach (var candidate in NiceAtOrAbove(n).Take(MaxSearchAttempts))
+            {
+                if (candidate > MaxSearchedGpus) break;
+                var found = Search(candidate, reportWarnings: false);
+                if (found is not null) return found;
+            }
+            return Fallback(n, F($"The plan search found no plan for the model at {n:N0} GPUs or the plan-friendly sizes above it."));
+        }
+
+        private void CompareWithOptimum(double parameters, double tokens, ScalingPrediction optimum, double loss)
+        {
+            var ratio = parameters / optimum.Parameters;
+            if (ratio is > 1.0 / 3 and < 3) return;
+            _warnings.Add(F($"The scenario's model ({parameters:0.###e+0} parameters) would train on {tokens:0.###e+0} tokens ({tokens / parameters:N0} per parameter); the compute-optimal model for this FLOP under {optimum.Law} has {optimum.Parameters:0.###e+0} parameters and {optimum.Tokens:0.###e+0} tokens (loss {optimum.PredictedLoss:F4} vs {loss:F4})."));
+        }
+
+        private void Notes(double extra, bool fromSearch)
+        {
+            if (_a.Acquisition == GpuAcquisition.Rent)
+            {
+                _notes.Add("Renting: power and facility are included in the GPU-hour price; energy is reported, not charged.");
+            }
+            else if (_a.CapitalCharge == CapitalCharge.Purchase)
+            {
+                _notes.Add("Buying, purchase: the budget pays the whole cluster and facility (acquisition cost); capitalCost \"depreciation\" charges only the run's straight-line share.");
+            }
+            else
+            {
+                _notes.Add(F($"Buying, depreciation: the run is charged its share of the hardware over {_a.DepreciationYears:0.#} years and of the facility over {_a.FacilityLifeYears:0.#} years (amortized cost)."));
+            }
+            if (extra > 0)
+            {
+                _notes.Add(F($"{_a.Optimizer.Name} adds {extra:P1} to the step time ({_a.Optimizer.Note})."));
+            }
+            if (fromSearch && _a.Optimizer.EstimatorOptimizer == OptimizerKind.Adam && _a.Optimizer.Id is "shampoo" or "soap")
+            {
+                _notes.Add(F($"The plan search prices memory with Adam's 12 B/param of optimizer state; {_a.Optimizer.Name} keeps ~{_a.Optimizer.StateBytesPerParameter:0} B/param, so the plan may need more sharding than shown."));
+            }
+            _notes.Add("Training FLOP are model FLOPs (≈ 6·N·D plus attention); the scaling laws use C = 6·N·D. Precision changes the FLOPs a budget buys, not the loss per FLOP: the fits carry no precision term.");
+        }
+
+        private List<PrecisionOption> ComparePrecisions(long gpus, Utilization u, double durationDays, double totalFlop, double extra)
+        {
+            var list = ComparedPrecisions.ToList();
+            if (!list.Contains(_scenario.Training.Precision)) list.Add(_scenario.Training.Precision);
+            var options = new List<PrecisionOption>();
+            var seconds = durationDays * Units.SecondsPerDay;
+            // With a plan, each precision's throughput comes from the analytic model on that plan; with an override, the
+            // override scales by the analytic model's ratio; without a plan, the same MFU is assumed for every precision.
+            double? mainModelRate = u.Estimate?.ModelTflopsPerGpu;
+            foreach (var p in list)
+            {
+                var peak = _chip.PeakFor(p);
+                if (peak is null || gpus == 0)
+                {
+                    options.Add(new PrecisionOption(p, peak is not null, peak / Units.Tera, null, null, null, null, null, null, null));
+                    continue;
+                }
+                double mfu;
+                bool? fits = null;
+                if (u.Plan is not null)
+                {
+                    var e = p == _scenario.Training.Precision && u.Estimate is not null
+                        ? u.Estimate
+                        : Estimator.Estimate(Sized(gpus) with { Training = _scenario.Training with { Precision = p }, Plan = u.Plan });
+                    if (e.Mfu is not { } m || !double.IsFinite(m) || m <= 0)
+                    {
+                        options.Add(new PrecisionOption(p, true, peak / Units.Tera, null, null, null, null, null, null, null));
+                        continue;
+                    }
+                    mfu = m;
+                    fits = e.Feasible;
+                    if (u.Source == "override" && mainModelRate is { } main && e.ModelTflopsPerGpu is { } rate) mfu = u.Mfu * _peak / peak.Value * (rate / main);
+                }
+                else
+                {
+                    mfu = u.Mfu;
+                }
+                var perSecond = gpus * mfu * peak.Value * _a.Goodput / (1 + extra);
+                var flop = perSecond * seconds;
+                double? loss = flop > 0 && flop <= ScalingPredictor.MaxFlop
+                    ? ScalingPredictor.Predict(flop, _a.ScalingLaw, _a.UniqueTokens, _laws).PredictedLoss
+                    : null;
+                options.Add(new PrecisionOption(p, true, peak / Units.Tera, mfu, mfu * peak / Units.Tera, flop, flop > 0 ? Math.Log10(flop) : null,
+                    totalFlop > 0 && perSecond > 0 ? totalFlop / perSecond / Units.SecondsPerDay : null, loss, fits));
+            }
+            return options;
+        }
+    }
+}
