@@ -187,6 +187,8 @@ public sealed record ParallelismSection
     public int? ZeroStage { get; init; }
     /// <summary>none (default), selective, full.</summary>
     public string? Recompute { get; init; }
+    /// <summary>Where ZeRO-3 shards: auto (default: the faster that fits), all (every data-parallel rank), domain (hybrid).</summary>
+    public string? ZeroShardScope { get; init; }
     /// <summary>Rank placement innermost first (default tensor, context, expert, data, pipeline).</summary>
     public IReadOnlyList<string>? Placement { get; init; }
 }

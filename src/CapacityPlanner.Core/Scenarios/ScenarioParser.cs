@@ -24,6 +24,8 @@ public static class ScenarioParser
     public static readonly IReadOnlyList<string> RecomputeModes = ["none", "selective", "full"];
     /// <summary>Optimizers.</summary>
     public static readonly IReadOnlyList<string> Optimizers = ["adam", "adamw", "sgd", "adafactor", "muon"];
+    /// <summary>ZeRO-3 shard scopes.</summary>
+    public static readonly IReadOnlyList<string> ZeroShardScopes = ["auto", "all", "domain"];
     /// <summary>Attention kernel choices.</summary>
     public static readonly IReadOnlyList<string> AttentionKernels = ["auto", "flash", "unfused"];
     /// <summary>Budget planner optimizers.</summary>
@@ -292,9 +294,10 @@ public static class ScenarioParser
             MicroBatchSize = r.Int("microBatchSize", 1, 1_000_000),
             ZeroStage = r.Int("zeroStage", 0, 3),
             Recompute = r.String("recompute", allowed: RecomputeModes),
+            ZeroShardScope = r.String("zeroShardScope", allowed: ZeroShardScopes),
             Placement = placement,
         };
-        r.RejectUnknown("allowed: tensor, pipeline, data, context, expert, sequenceParallel, virtualStages, microBatchSize, zeroStage, recompute, placement.");
+        r.RejectUnknown("allowed: tensor, pipeline, data, context, expert, sequenceParallel, virtualStages, microBatchSize, zeroStage, recompute, zeroShardScope, placement.");
         return section;
     }
 

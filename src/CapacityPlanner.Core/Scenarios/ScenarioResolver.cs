@@ -253,7 +253,13 @@ public static class ScenarioResolver
             "selective" => RecomputeMode.Selective,
             _ => RecomputeMode.None,
         };
+        var scope = (s.ZeroShardScope ?? "auto") switch
+        {
+            "all" => ZeroShardScope.All,
+            "domain" => ZeroShardScope.Domain,
+            _ => ZeroShardScope.Auto,
+        };
         return new ParallelismPlan(t, p, d, c, s.Expert ?? 1, s.SequenceParallel ?? t > 1, s.VirtualStages ?? 1,
-            s.MicroBatchSize ?? 1, s.ZeroStage ?? 1, recompute, placement);
+            s.MicroBatchSize ?? 1, s.ZeroStage ?? 1, recompute, placement, scope);
     }
 }

@@ -165,9 +165,10 @@ public static class PlanSearch
                                             var plan = new PlanSpec(t, p, d, c, e, sp, v, b, zeroStages[zi], rc, placement);
                                             for (var hybrid = 0; hybrid < 2; hybrid++)
                                             {
+                                            if (hybrid == 0 && f.ZeroShardScope == "domain" && plan.ZeroStage == 3) continue;
                                             if (hybrid == 1)
                                             {
-                                                if (!context.HybridShardingApplies(plan)) break;
+                                                if (f.ZeroShardScope == "all" || !context.HybridShardingApplies(plan)) break;
                                                 plan = plan with { ShardWithinDomain = true };
                                             }
                                             evaluated++;

@@ -131,4 +131,24 @@ public sealed class EstimatorTests
         Assert.True(e.Breakdown!.Communication.ContextParallel.LinkSeconds > 0);
         Assert.True(e.Feasible, string.Join("; ", e.Errors.Select(x => x.Message)));
     }
+
+    [Fact]
+    public void Zero3_across_tpu_pods_shards_within_each_pod_when_that_is_faster()
+    {
+        // PaLM 540B on two TPU v4 pods (Chowdhery et al. 2022 §4, App. B: 46.2% MFU): sharding inside each pod and
+        // replicating across the data-centre network is what makes it work.
+        const string palm = """
+            { "schemaVersion": 1, "model": { "layers": 118, "hiddenSize": 18432, "attentionHeads": 48, "kvHeads": 1, "ffnHiddenSize": 73728, "gatedMlp": true, "vocabSize": 256000, "sequenceLength": 2048, "tiedEmbeddings": true },
+              "training": { "globalBatchSequences": 2048 }, "system": { "chip": "tpu-v4", "gpus": 6144 },
+              "parallelism": { "tensor": 12, "data": 512, "microBatchSize": 4, "zeroStage": 3, "recompute": "full", "zeroShardScope": "SCOPE" } }
+            """;
+        var auto = TestScenarios.Estimate(palm.Replace("SCOPE", "auto", StringComparison.Ordinal));
+        var all = TestScenarios.Estimate(palm.Replace("SCOPE", "all", StringComparison.Ordinal));
+        var domain = TestScenarios.Estimate(palm.Replace("SCOPE", "domain", StringComparison.Ordinal));
+        Assert.True(all.StepTimeSeconds > 2 * domain.StepTimeSeconds);
+        Assert.Equal(domain.StepTimeSeconds!.Value, auto.StepTimeSeconds!.Value, 9);
+        Assert.Equal(ZeroShardScope.Domain, auto.ResolvedPlan!.ZeroShardScope);
+        Assert.InRange(auto.Mfu!.Value, 0.40, 0.52);
+        Assert.Contains(auto.Warnings, w => w.Contains("hybrid sharding", StringComparison.Ordinal));
+    }
 }
