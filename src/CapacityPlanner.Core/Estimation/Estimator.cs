@@ -736,10 +736,11 @@ internal sealed class CostContext
         var states = Shard(dense, dz, o, 1) + Shard(expert, dzExpert, o, 1);
         if (plan.ZeroStage == 3)
         {
-            // Two layers' full parameters live at once (current + prefetched).
+            // The current layer's full parameters plus the prefetched next ones, the prefetch capped by the live-parameter
+            // budget (DeepSpeed stage3_max_live_parameters = 1e9 by default; FSDP prefetches one wrapped unit).
             var layer = (_m.AttentionParametersPerLayer + _m.NormParametersPerLayer + Math.Max(_m.DenseMlpParameters,
                 _m.Moe is null ? 0 : _m.Moe.Experts * _m.ExpertParameters / plan.Expert)) / plan.Tensor;
-            weights += 2 * layer * _qw;
+            weights += (layer + Math.Min(layer, 1e9)) * _qw;
         }
 
         var activations = withActivations ? ActivationBytes(plan, firstStage, lastStage) : 0;

@@ -49,7 +49,8 @@ public sealed class GoldenAccuracyTests(ITestOutputHelper output)
     [MemberData(nameof(PublishedRuns.Others), MemberType = typeof(PublishedRuns))]
     public void Published_throughput_within_15_percent(GoldenCase c)
     {
-        var (predicted, _) = Predict(c);
+        var (predicted, estimate) = Predict(c);
+        Assert.True(estimate.Feasible, $"{c.Id} ran on real hardware but the model says it is infeasible: {string.Join("; ", estimate.Errors.Select(x => x.Message))}");
         var error = predicted / c.Published - 1;
         output.WriteLine($"{c.Id}: published {c.Published}, predicted {predicted:F1} ({error:+0.0%;-0.0%}); assumptions: {c.Assumptions}");
         if (c.SoftReason is not null)
