@@ -29,6 +29,11 @@ public static class CliApp
                                                       compute-optimal model and loss (or --example 30b-half-year)
           capplan scaling --flop 5.76e23 [--law chinchilla|epoch] [--unique-tokens X] [--ladder] [--json]
                                                       compute-optimal parameters, tokens, epochs and predicted loss
+          capplan bench [--backend auto|cuda|cpu] [--suite gemm,memory,host,collectives] [--quick] [--json|--output FILE]
+                                                      GPU microbenchmarks (CPU fallback) into one JSON document
+          capplan bench import nccl-tests|nvbandwidth|mamf-finder <file> [--json|--output FILE]
+                                                      other tools' output as the same document
+          capplan upload <result.json> --server URL   post a benchmark result to the dashboard
           capplan chips [--json]                      the hardware catalog
           capplan presets [--json]                    model presets
           capplan --help

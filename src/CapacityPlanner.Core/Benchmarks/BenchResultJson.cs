@@ -1,0 +1,127 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace CapacityPlanner.Core.Benchmarks;
+
+/// <summary>A benchmark result document that could not be read.</summary>
+public sealed class BenchResultFormatException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public BenchResultFormatException(string message, Exception? inner = null) : base(message, inner) { }
+
+    /// <summary>Creates the exception.</summary>
+    public BenchResultFormatException() : base("Invalid benchmark result document.") { }
+
+    /// <summary>Creates the exception.</summary>
+    public BenchResultFormatException(string message) : base(message) { }
+}
+
+/// <summary>
+/// Reads and writes <see cref="BenchResult"/> documents (camelCase, nulls omitted). Uses System.Text.Json source
+/// generation, so it is safe in trimmed and native-AOT builds.
+/// </summary>
+public static class BenchResultJson
+{
+    /// <summary>Serialises a result.</summary>
+    public static string Serialize(BenchResult result, bool indented = true)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return JsonSerializer.Serialize(result, indented ? BenchJsonContext.Default.BenchResult : BenchJsonContextCompact.Default.BenchResult);
+    }
+
+    /// <summary>Serialises a result as UTF-8 bytes.</summary>
+    public static byte[] SerializeToUtf8(BenchResult result, bool indented = true)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return JsonSerializer.SerializeToUtf8Bytes(result, indented ? BenchJsonContext.Default.BenchResult : BenchJsonContextCompact.Default.BenchResult);
+    }
+
+    /// <summary>Reads a result; throws <see cref="BenchResultFormatException"/> with the position of the problem.</summary>
+    public static BenchResult Deserialize(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        BenchResult? result;
+        try
+        {
+            result = JsonSerializer.Deserialize(json, BenchJsonContext.Default.BenchResult);
+        }
+        catch (JsonException ex)
+        {
+            var where = ex.LineNumber is { } line ? $" (line {line + 1}, position {(ex.BytePositionInLine ?? 0) + 1}, path {ex.Path})" : "";
+            throw new BenchResultFormatException($"not a benchmark result document: {FirstSentence(ex.Message)}{where}", ex);
+        }
+        if (result is null) throw new BenchResultFormatException("not a benchmark result document: the JSON is null.");
+        var errors = Validate(result);
+        if (errors.Count > 0) throw new BenchResultFormatException("invalid benchmark result document: " + string.Join("; ", errors));
+        return result;
+    }
+
+    /// <summary>Reads a result; false with a message instead of an exception.</summary>
+    public static bool TryDeserialize(string json, out BenchResult? result, out string? error)
+    {
+        try
+        {
+            result = Deserialize(json);
+            error = null;
+            return true;
+        }
+        catch (BenchResultFormatException ex)
+        {
+            result = null;
+            error = ex.Message;
+            return false;
+        }
+    }
+
+    /// <summary>Semantic checks beyond the JSON shape: version, producer, non-negative figures.</summary>
+    public static IReadOnlyList<string> Validate(BenchResult r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var errors = new List<string>();
+        if (r.SchemaVersion != BenchResult.CurrentSchemaVersion)
+        {
+            errors.Add($"$.schemaVersion: {r.SchemaVersion} is not supported; this build reads version {BenchResult.CurrentSchemaVersion}.");
+        }
+        if (string.IsNullOrWhiteSpace(r.Source)) errors.Add("$.source: is required.");
+        if (r.Backend is not ("cuda" or "cpu" or "import")) errors.Add($"$.backend: \"{r.Backend}\" is not one of cuda, cpu, import.");
+        for (var i = 0; i < r.Gemm.Count; i++)
+        {
+            var g = r.Gemm[i];
+            if (g.M <= 0 || g.N <= 0 || g.K <= 0) errors.Add($"$.gemm[{i}]: M, N and K must be positive.");
+            if (g.MedianTflops < 0 || g.BurstTflops < 0) errors.Add($"$.gemm[{i}]: throughput must not be negative.");
+        }
+        for (var i = 0; i < r.Memory.Count; i++)
+        {
+            if (r.Memory[i].MedianGBps < 0 || r.Memory[i].TrafficFactor <= 0) errors.Add($"$.memory[{i}]: bandwidth must not be negative and trafficFactor must be positive.");
+        }
+        for (var i = 0; i < r.Collectives.Count; i++)
+        {
+            var c = r.Collectives[i];
+            if (c.Ranks < 1) errors.Add($"$.collectives[{i}].ranks: must be at least 1.");
+            if (c.SizeBytes < 0 || c.TimeUs < 0 || c.AlgbwGBps < 0 || c.BusbwGBps < 0) errors.Add($"$.collectives[{i}]: sizes, times and bandwidths must not be negative.");
+        }
+        return errors;
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var i = message.IndexOf(". ", StringComparison.Ordinal);
+        return i > 0 ? message[..(i + 1)] : message;
+    }
+}
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    WriteIndented = true,
+    ReadCommentHandling = JsonCommentHandling.Skip,
+    AllowTrailingCommas = true)]
+[JsonSerializable(typeof(BenchResult))]
+internal sealed partial class BenchJsonContext : JsonSerializerContext;
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    WriteIndented = false)]
+[JsonSerializable(typeof(BenchResult))]
+internal sealed partial class BenchJsonContextCompact : JsonSerializerContext;

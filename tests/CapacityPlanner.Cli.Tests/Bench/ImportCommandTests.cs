@@ -1,0 +1,95 @@
+using CapacityPlanner.Core.Benchmarks;
+
+namespace CapacityPlanner.Cli.Tests.Bench;
+
+public sealed class ImportCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("capplan-import").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Write(string name, string content)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    // Written from nccl-tests' printf formats (src/util.cu): 4 ranks, all_reduce, one table.
+    private const string NcclOutput = """
+        # nccl-tests version 2.19.6 nccl-headers=22807 nccl-library=22807
+        # Collective test starting: all_reduce_perf
+        # Using devices
+        #  Rank  0 Group  0 Pid   1001 on      node1 device  0 [0000:18:00] NVIDIA H100 80GB HBM3
+        #  Rank  1 Group  0 Pid   1002 on      node1 device  1 [0000:2a:00] NVIDIA H100 80GB HBM3
+        #  Rank  2 Group  0 Pid   1003 on      node1 device  2 [0000:3a:00] NVIDIA H100 80GB HBM3
+        #  Rank  3 Group  0 Pid   1004 on      node1 device  3 [0000:5d:00] NVIDIA H100 80GB HBM3
+        #
+        #                                                              out-of-place                       in-place
+        #       size         count      type   redop    root     time   algbw   busbw  #wrong     time   algbw   busbw  #wrong
+        #        (B)    (elements)                               (us)  (GB/s)  (GB/s)             (us)  (GB/s)  (GB/s)
+            67108864      16777216     float     sum      -1    400.0  167.77  251.66       0    410.0  163.68  245.52       0
+           268435456      67108864     float     sum      -1   1500.0  178.96  268.44       0   1520.0  176.60  264.91       0
+        # Out of bounds values : 0 OK
+        # Avg bus bandwidth    : 257.633
+        #
+        # Collective test concluded: all_reduce_perf
+        """;
+
+    [Fact]
+    public async Task Nccl_tests_output_becomes_a_result_document()
+    {
+        var out1 = Path.Combine(_dir, "ar.json");
+        var (code, _, err) = await BenchTestSupport.Run("bench", "import", "nccl-tests", Write("ar.txt", NcclOutput), "--output", out1);
+        Assert.True(code == 0, err);
+        var json = File.ReadAllText(out1);
+        Assert.Empty(BenchTestSupport.SchemaErrors(json));
+        var r = BenchResultJson.Deserialize(json);
+        Assert.Equal("nccl-tests", r.Source);
+        Assert.Equal(4, r.Collectives.Count);
+        Assert.All(r.Collectives, c => Assert.Equal(4, c.Ranks));
+        Assert.Equal(268.44, r.Collectives.Single(c => c.SizeBytes == 268435456 && !c.InPlace).BusbwGBps);
+        Assert.Equal("ar.txt", r.Import!.FileName);
+
+        var (code2, output, _) = await BenchTestSupport.Run("bench", "import", "nccl-tests", Write("ar2.txt", NcclOutput), "--json");
+        Assert.Equal(0, code2);
+        Assert.Equal(4, BenchResultJson.Deserialize(output).Collectives.Count);
+
+        var summary = await BenchTestSupport.Run("bench", "import", "nccl-tests", Write("ar3.txt", NcclOutput));
+        Assert.Contains("peak busbw 268.44 GB/s", summary.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Wrong_tool_missing_file_and_unknown_tool_are_invalid_input()
+    {
+        var wrongTool = await BenchTestSupport.Run("bench", "import", "mamf-finder", Write("x.txt", NcclOutput));
+        Assert.Equal(2, wrongTool.Code);
+        Assert.Contains("no mamf-finder results found", wrongTool.Err, StringComparison.Ordinal);
+
+        var missing = await BenchTestSupport.Run("bench", "import", "nccl-tests", Path.Combine(_dir, "nope.txt"));
+        Assert.Equal(2, missing.Code);
+        Assert.Contains("no such file", missing.Err, StringComparison.Ordinal);
+
+        var unknown = await BenchTestSupport.Run("bench", "import", "iperf", "x");
+        Assert.Equal(2, unknown.Code);
+        Assert.Contains("unknown tool 'iperf'", unknown.Err, StringComparison.Ordinal);
+
+        var badJson = await BenchTestSupport.Run("bench", "import", "nccl-tests", Write("bad.json", "{ \"results\": [ "));
+        Assert.Equal(2, badJson.Code);
+        Assert.Contains("malformed", badJson.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Calibrate_turns_results_into_a_chip_profile()
+    {
+        var file = Path.Combine(_dir, "ar.json");
+        await BenchTestSupport.Run("bench", "import", "nccl-tests", Write("ar.txt", NcclOutput), "--output", file);
+        var (code, output, err) = await BenchTestSupport.Run("bench", "calibrate", file, "--chip", "h100-sxm");
+        Assert.True(code == 0, err);
+        Assert.Contains("scale-up: busbw 268.4 GB/s", output, StringComparison.Ordinal);
+
+        var bad = await BenchTestSupport.Run("bench", "calibrate", file, "--chip", "h1000");
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("unknown chip", bad.Err, StringComparison.Ordinal);
+    }
+}

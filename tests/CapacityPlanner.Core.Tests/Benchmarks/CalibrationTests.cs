@@ -1,0 +1,177 @@
+using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Core.Benchmarks.Import;
+using CapacityPlanner.Core.Calibration;
+using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.Hardware;
+
+namespace CapacityPlanner.Core.Tests.Benchmarks;
+
+public sealed class CalibrationTests
+{
+    private const string Llama70bOnH100 = """
+        { "schemaVersion": 1, "name": "llama3-70b on 1024 H100",
+          "model": { "preset": "llama3-70b" },
+          "training": { "globalBatchSequences": 1024, "precision": "bf16", "tokens": 1.5e13 },
+          "system": { "chip": "h100-sxm", "gpus": 1024 },
+          "parallelism": { "tensor": 8, "pipeline": 4, "virtualStages": 5, "microBatchSize": 1, "zeroStage": 1, "recompute": "none" } }
+        """;
+
+    private static ChipSpec H100 => HardwareCatalog.Default.TryGet("h100-sxm", out var c) ? c : throw new InvalidOperationException();
+
+    /// <summary>A CUDA run measuring bf16 GEMMs from 1 GFLOP to 10 TFLOP at a given fraction of the H100's 989 TFLOP/s.</summary>
+    private static BenchResult GemmRun(Func<double, double> fractionAtFlops)
+    {
+        var shapes = new (long M, long N, long K)[] { (512, 512, 2048), (1024, 1024, 4096), (2048, 2048, 4096), (4096, 4096, 4096), (8192, 8192, 8192), (16384, 16384, 16384) };
+        return new BenchResult
+        {
+            Backend = "cuda",
+            Gemm = shapes.Select(s =>
+            {
+                var flops = 2.0 * s.M * s.N * s.K;
+                var tflops = fractionAtFlops(flops) * 989;
+                return new GemmMeasurement { Dtype = "bf16", M = s.M, N = s.N, K = s.K, Flops = flops, MedianTflops = tflops, BurstTflops = tflops * 1.02 };
+            }).ToList(),
+        };
+    }
+
+    private static Estimate EstimateWith(ChipSpec chip)
+    {
+        var s = TestScenarios.Resolve(Llama70bOnH100);
+        return Estimator.Estimate(s with { System = s.System with { Chip = chip } });
+    }
+
+    [Fact]
+    public void Apply_puts_the_calibrated_chip_into_a_scenario()
+    {
+        var cal = ChipCalibrator.Calibrate(H100, [GemmRun(_ => 0.45)]);
+        var s = ChipCalibrator.Apply(TestScenarios.Resolve(Llama70bOnH100), cal);
+        Assert.Same(cal.Chip, s.System.Chip);
+        Assert.Equal(EstimateWith(cal.Chip).StepTimeSeconds, Estimator.Estimate(s).StepTimeSeconds);
+    }
+
+    [Fact]
+    public void Slower_measured_gemms_make_the_estimate_slower_than_the_datasheet_one()
+    {
+        var datasheet = EstimateWith(H100);
+        var cal = ChipCalibrator.Calibrate(H100, [GemmRun(_ => 0.45)]);
+        var measured = EstimateWith(cal.Chip);
+
+        Assert.Equal(0.45, cal.GemmMaxFraction!.Value, 6);
+        Assert.NotNull(cal.Chip.Efficiency.GemmCurve);
+        Assert.True(cal.Chip.IsCustom);
+        Assert.Equal("h100-sxm-calibrated", cal.Chip.Id);
+        Assert.True(measured.StepTimeSeconds > datasheet.StepTimeSeconds * 1.2, $"{measured.StepTimeSeconds} vs {datasheet.StepTimeSeconds}");
+        Assert.True(measured.Mfu < datasheet.Mfu);
+        Assert.True(measured.Breakdown!.ComputeSeconds > datasheet.Breakdown!.ComputeSeconds);
+    }
+
+    [Fact]
+    public void Faster_measured_gemms_make_the_estimate_faster()
+    {
+        var datasheet = EstimateWith(H100);
+        var measured = EstimateWith(ChipCalibrator.Calibrate(H100, [GemmRun(_ => 0.95)]).Chip);
+        Assert.True(measured.StepTimeSeconds < datasheet.StepTimeSeconds, $"{measured.StepTimeSeconds} vs {datasheet.StepTimeSeconds}");
+        Assert.True(measured.Breakdown!.ComputeSeconds < datasheet.Breakdown!.ComputeSeconds);
+    }
+
+    [Fact]
+    public void Measured_busbw_inside_the_node_sets_scale_up_efficiency_and_slows_tensor_parallel_traffic()
+    {
+        // 8 H100 ranks on one host, ~257 GB/s busbw at 256 MiB: below the catalog's 0.81 × 450 GB/s.
+        var nccl = BenchImporter.Import("nccl-tests", Fixtures.Read("nccl-tests-report.json"));
+        var cal = ChipCalibrator.Calibrate(H100, [nccl]);
+
+        Assert.NotNull(cal.ScaleUpBusEfficiency);
+        Assert.InRange(cal.ScaleUpBusEfficiency!.Value, 0.5, 0.65);
+        Assert.Equal(cal.ScaleUpBusEfficiency.Value, cal.Chip.ScaleUp.BusBandwidthEfficiency);
+        Assert.Null(cal.ScaleOutEfficiency);
+        Assert.Equal(H100.ScaleOut.Efficiency, cal.Chip.ScaleOut.Efficiency);
+        Assert.Equal(H100.Efficiency.GemmMaxFraction, cal.Chip.Efficiency.GemmMaxFraction);   // no GEMM data: unchanged
+        Assert.Null(cal.Chip.Efficiency.GemmCurve);
+
+        var datasheet = EstimateWith(H100);
+        var measured = EstimateWith(cal.Chip);
+        Assert.True(measured.Breakdown!.Communication.TensorParallel.LinkSeconds > datasheet.Breakdown!.Communication.TensorParallel.LinkSeconds);
+        Assert.True(measured.StepTimeSeconds > datasheet.StepTimeSeconds);
+    }
+
+    [Fact]
+    public void Imports_of_all_three_tools_calibrate_gemm_curve_hbm_and_both_fabric_tiers()
+    {
+        var results = new[]
+        {
+            BenchImporter.Import("mamf-finder", Fixtures.Read("mamf-finder-v2.log")),
+            BenchImporter.Import("nvbandwidth", Fixtures.Read("nvbandwidth-v0.8.txt")),
+            BenchImporter.Import("nccl-tests", Fixtures.Read("nccl-tests-report.json")),
+            BenchImporter.Import("nccl-tests", Fixtures.Read("nccl-tests-all-reduce-2nodes.txt")),
+        };
+        var cal = ChipCalibrator.Calibrate(H100, results);
+
+        Assert.Equal(732.7 / 989, cal.GemmMaxFraction!.Value, 3);          // best median (no sustained figures in v2)
+        Assert.Equal(16, cal.GemmPoints.Count);
+        for (var i = 1; i < cal.GemmCurve.Count; i++)
+        {
+            Assert.True(cal.GemmCurve[i].Flops > cal.GemmCurve[i - 1].Flops);
+            Assert.True(cal.GemmCurve[i].Fraction >= cal.GemmCurve[i - 1].Fraction);
+        }
+        // Below the smallest measured GEMM (8.6e10 FLOPs) the curve follows the default shape, not a flat line.
+        Assert.True(cal.Chip.Efficiency.GemmCurve!.At(1e8) < cal.Chip.Efficiency.GemmCurve.At(1e11) / 2);
+        Assert.Equal(1497.04 * 2 / 3350, cal.HbmFraction!.Value, 3);        // nvbandwidth counts a copy once
+        Assert.Equal(cal.HbmFraction.Value, cal.Chip.Efficiency.HbmFraction);
+        Assert.NotNull(cal.ScaleUpBusEfficiency);
+        Assert.Equal(1.0, cal.ScaleOutEfficiency);                          // 340 GB/s busbw ≫ 50 GB/s NIC: clamped
+        Assert.Contains(cal.Warnings, w => w.Contains("exceeds the NIC line rate", StringComparison.Ordinal));
+        Assert.Equal("measured", cal.Chip.Figures!["efficiency.gemmMaxFraction"].Basis);
+        Assert.Contains(cal.Notes, n => n.StartsWith("GEMM bf16: 16 shapes", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Cpu_results_are_left_out_unless_asked_for()
+    {
+        var cpu = GemmRun(_ => 0.5) with { Backend = "cpu" };
+        var cal = ChipCalibrator.Calibrate(H100, [cpu]);
+        Assert.Null(cal.GemmMaxFraction);
+        Assert.Contains(cal.Warnings, w => w.Contains("CPU backend", StringComparison.Ordinal));
+        Assert.Equal(H100.Efficiency, cal.Chip.Efficiency);
+
+        var forced = ChipCalibrator.Calibrate(H100, [cpu], new CalibrationOptions { IncludeCpuResults = true });
+        Assert.Equal(0.5, forced.GemmMaxFraction!.Value, 6);
+    }
+
+    [Fact]
+    public void Sustained_throughput_is_preferred_when_measured()
+    {
+        var run = GemmRun(_ => 0.8);
+        run = run with { Gemm = run.Gemm.Select(g => g with { SustainedTflops = g.MedianTflops * 0.9 }).ToList() };
+        Assert.Equal(0.72, ChipCalibrator.Calibrate(H100, [run]).GemmMaxFraction!.Value, 6);
+        Assert.Equal(0.8, ChipCalibrator.Calibrate(H100, [run], new CalibrationOptions { PreferSustained = false }).GemmMaxFraction!.Value, 6);
+    }
+
+    [Fact]
+    public void Curve_fit_pools_adjacent_violators_into_a_non_decreasing_curve()
+    {
+        var pts = new[] { (1e9, 0.5), (1e10, 0.7), (1e11, 0.65), (1e12, 0.8) }
+            .Select(p => new GemmCalibrationPoint(p.Item1, p.Item2, "", "test")).ToList();
+        var curve = ChipCalibrator.FitCurve(pts);
+        Assert.Equal([0.5, 0.675, 0.675, 0.8], curve.Select(c => Math.Round(c.Fraction, 6)));
+        Assert.Equal([1e9, 1e10, 1e11, 1e12], curve.Select(c => Math.Round(c.Flops)));
+    }
+
+    [Fact]
+    public void Points_in_one_bin_are_pooled_by_their_median()
+    {
+        var pts = new[] { (1.0e10, 0.5), (1.1e10, 0.9), (1.2e10, 0.6) }.Select(p => new GemmCalibrationPoint(p.Item1, p.Item2, "", "t")).ToList();
+        var curve = ChipCalibrator.FitCurve(pts);
+        Assert.Equal(0.6, curve.Single().Fraction);
+    }
+
+    [Fact]
+    public void Without_any_usable_data_the_chip_keeps_its_catalog_figures()
+    {
+        var cal = ChipCalibrator.Calibrate(H100, [new BenchResult { Backend = "cuda" }]);
+        Assert.Equal(H100.Efficiency, cal.Chip.Efficiency);
+        Assert.Equal(H100.ScaleUp, cal.Chip.ScaleUp);
+        Assert.Equal(4, cal.Warnings.Count(w => w.Contains("keeps the catalog default", StringComparison.Ordinal)));
+        Assert.Contains(cal.Warnings, w => w.Contains("no bf16 GEMM measurements", StringComparison.Ordinal));
+    }
+}
