@@ -12,5 +12,8 @@ COPY --from=build /app ./
 ENV ASPNETCORE_HTTP_PORTS=8080 \
     DOTNET_RUNNING_IN_CONTAINER=true
 EXPOSE 8080
+# The embedded SQLite database lives in App_Data under the content root; the non-root app user must own it.
+RUN mkdir -p /app/App_Data && chown -R $APP_UID /app/App_Data
+VOLUME /app/App_Data
 USER $APP_UID
 ENTRYPOINT ["dotnet", "CapacityPlanner.Web.dll"]
