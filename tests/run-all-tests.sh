@@ -26,6 +26,15 @@ if ls tests/*/*.csproj 2>/dev/null | xargs grep -l "Microsoft.Playwright" >/dev/
   fi
 fi
 
+# The API tests start a throwaway PostgreSQL server of their own (initdb + pg_ctl on a free loopback port) from
+# Debian's package; without it those tests fail rather than skip.
+if [ -d tests/CapacityPlanner.Web.ApiTests ]; then
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    echo "== installing Debian postgresql for the API tests"
+    apt_install postgresql
+  fi
+fi
+
 results="$(pwd)/artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"

@@ -1,6 +1,7 @@
 using System.Text;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Web.Hardware;
 using CapacityPlanner.Web.Options;
 using Microsoft.Extensions.Options;
 
@@ -11,9 +12,19 @@ namespace CapacityPlanner.Web.Estimates;
 /// <see cref="ScenarioResolver.ParseAndResolve"/>, then <see cref="Estimator.Estimate(Core.Planning.ResolvedScenario)"/>.
 /// Invalid input always comes back as errors, never as an exception.
 /// </summary>
-public sealed partial class EstimateService(IOptions<PlannerOptions> options, ILogger<EstimateService> logger)
+/// <param name="options">Planner settings (document size limit).</param>
+/// <param name="logger">Logs model failures.</param>
+/// <param name="chips">Resolves custom chip ids to their inline definitions; null knows only the catalog.</param>
+public sealed partial class EstimateService(IOptions<PlannerOptions> options, ILogger<EstimateService> logger, ChipDirectory? chips = null)
 {
     private readonly PlannerOptions _options = options.Value;
+
+    /// <summary>The scenario document of a form (which must have passed <see cref="PlannerInputValidator"/>).</summary>
+    public string BuildDocument(PlannerInput input, bool includeParallelism = true)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return ScenarioDocumentBuilder.Build(input, chips?.CustomDefinition(input.ChipId), includeParallelism);
+    }
 
     /// <summary>Checks the form, builds its scenario document and estimates it.</summary>
     public EstimateOutcome Estimate(PlannerInput input)
@@ -21,7 +32,7 @@ public sealed partial class EstimateService(IOptions<PlannerOptions> options, IL
         ArgumentNullException.ThrowIfNull(input);
         var formErrors = PlannerInputValidator.Validate(input);
         if (formErrors.Count > 0) return EstimateOutcome.Invalid(null, formErrors);
-        return Estimate(ScenarioDocumentBuilder.Build(input));
+        return Estimate(BuildDocument(input));
     }
 
     /// <summary>Estimates a scenario document (JSON text).</summary>

@@ -29,6 +29,39 @@ public sealed record NumericFieldSpec(string Path, string Label, string Unit, in
     };
 }
 
+/// <summary>A bounded decimal field (token budget, network rates, chip figures).</summary>
+/// <param name="Path">JSON path of the field in the scenario document; estimate errors with this path show on the field.</param>
+/// <param name="Label">Label without units.</param>
+/// <param name="Unit">Unit shown in the label.</param>
+/// <param name="Min">Smallest accepted value.</param>
+/// <param name="Max">Largest accepted value.</param>
+/// <param name="Required">False when the field may be left empty.</param>
+/// <param name="TestId">Stable <c>data-testid</c> of the input.</param>
+/// <param name="Hint">Helper text shown under the field when it has no error.</param>
+/// <param name="Step">Spinner step.</param>
+public sealed record DecimalFieldSpec(string Path, string Label, string Unit, double Min, double Max, bool Required, string TestId, string? Hint = null, double Step = 1)
+{
+    /// <summary>Label with units, e.g. "Scale-out NIC (Gb/s per GPU)".</summary>
+    public string DisplayLabel => $"{Label} ({Unit})";
+
+    /// <summary>"1–100,000" for helper texts and messages.</summary>
+    public string Range => $"{Format(Min)}–{Format(Max)}";
+
+    /// <summary>The validation message for a value, or null when it is acceptable.</summary>
+    public string? Check(double? value) => value switch
+    {
+        null when Required => $"{Label} is required ({Range} {Unit}).",
+        null => null,
+        { } v when double.IsNaN(v) || v < Min || v > Max => $"{Label} must be between {Format(Min)} and {Format(Max)} {Unit}; got {Format(v)}.",
+        _ => null,
+    };
+
+    /// <summary>Invariant short form of a bound: "0.05", "1,000".</summary>
+    public static string Format(double v) => Math.Abs(v) >= 1000
+        ? v.ToString("N0", CultureInfo.InvariantCulture)
+        : v.ToString("0.###", CultureInfo.InvariantCulture);
+}
+
 /// <summary>A choice of a select field.</summary>
 /// <param name="Value">Value written to the scenario.</param>
 /// <param name="Text">Short text shown in the field.</param>
@@ -48,6 +81,10 @@ public static class PlannerFields
     public const string ZeroStagePath = "$.parallelism.zeroStage";
     /// <summary>JSON path of the recompute mode.</summary>
     public const string RecomputePath = "$.parallelism.recompute";
+    /// <summary>JSON path of sequence parallelism.</summary>
+    public const string SequenceParallelPath = "$.parallelism.sequenceParallel";
+    /// <summary>JSON path of the rank placement.</summary>
+    public const string PlacementPath = "$.parallelism.placement";
 
     /// <summary>GPUs in the cluster.</summary>
     public static NumericFieldSpec Gpus { get; } = new("$.system.gpus", "GPU count", "GPUs", 1, 1_000_000, true, "gpus");
@@ -69,8 +106,71 @@ public static class PlannerFields
     /// <summary>Sequences per micro-batch.</summary>
     public static NumericFieldSpec MicroBatch { get; } = new("$.parallelism.microBatchSize", "Micro-batch", "sequences", 1, 65_536, true, "micro-batch");
 
+    /// <summary>Context-parallel degree (ring attention).</summary>
+    public static NumericFieldSpec Context { get; } = new("$.parallelism.context", "Context parallel", "GPUs", 1, 1024, true, "context",
+        "Splits the sequence; must divide it.");
+
+    /// <summary>Expert-parallel degree.</summary>
+    public static NumericFieldSpec Expert { get; } = new("$.parallelism.expert", "Expert parallel", "GPUs", 1, 1024, true, "expert",
+        "MoE models only; divides the experts and DP × CP.");
+
+    /// <summary>Interleaved pipeline chunks per stage.</summary>
+    public static NumericFieldSpec VirtualStages { get; } = new("$.parallelism.virtualStages", "Virtual stages", "chunks", 1, 128, true, "virtual-stages",
+        "Interleaved 1F1B: bubble ÷ v.");
+
+    /// <summary>GPUs per scale-up domain (NVLink, NVL72, ICI).</summary>
+    public static NumericFieldSpec ScaleUpDomain { get; } = new("$.system.network.scaleUpDomainGpus", "Scale-up domain", "GPUs", 1, 1_000_000, false, "scale-up-domain",
+        "Empty: the chip's (8 for HGX, 72 for NVL72).");
+
+    /// <summary>Transformer layers.</summary>
+    public static NumericFieldSpec Layers { get; } = new("$.model.layers", "Layers", "layers", 1, 1000, false, "layers");
+
+    /// <summary>Model width.</summary>
+    public static NumericFieldSpec HiddenSize { get; } = new("$.model.hiddenSize", "Hidden size", "elements", 64, 262_144, false, "hidden-size");
+
+    /// <summary>Query heads.</summary>
+    public static NumericFieldSpec AttentionHeads { get; } = new("$.model.attentionHeads", "Attention heads", "heads", 1, 4096, false, "attention-heads");
+
+    /// <summary>Key/value heads (GQA).</summary>
+    public static NumericFieldSpec KvHeads { get; } = new("$.model.kvHeads", "KV heads", "heads", 1, 4096, false, "kv-heads");
+
+    /// <summary>Dense MLP width.</summary>
+    public static NumericFieldSpec FfnHiddenSize { get; } = new("$.model.ffnHiddenSize", "FFN width", "elements", 64, 2_000_000, false, "ffn-hidden-size");
+
+    /// <summary>Vocabulary.</summary>
+    public static NumericFieldSpec VocabSize { get; } = new("$.model.vocabSize", "Vocabulary", "tokens", 1, 10_000_000, false, "vocab-size");
+
+    /// <summary>Training sequence length.</summary>
+    public static NumericFieldSpec SequenceLength { get; } = new("$.model.sequenceLength", "Sequence length", "tokens", 16, 10_000_000, false, "sequence-length");
+
+    /// <summary>Training tokens for time-to-train, in billions.</summary>
+    public static DecimalFieldSpec TokensBillions { get; } = new("$.training.tokens", "Token budget", "billion tokens", 0.001, 1e9, false, "tokens",
+        "For time-to-train and GPU-hours.", 10);
+
+    /// <summary>Scale-out NIC rate per GPU.</summary>
+    public static DecimalFieldSpec ScaleOutGbps { get; } = new("$.system.scaleOutGbpsPerGpu", "Scale-out NIC", "Gb/s per GPU", 1, 100_000, false, "scale-out-gbps",
+        "Empty: the chip's NIC.", 100);
+
+    /// <summary>Oversubscription of the spine and core tiers above each 256-GPU leaf.</summary>
+    public static DecimalFieldSpec Oversubscription { get; } = new("$.system.network.tiers", "Oversubscription", ": 1", 1, 64, false, "oversubscription",
+        "Above each 256-GPU leaf; empty or 1: non-blocking.", 1);
+
+    /// <summary>Model shape fields (empty: the preset's value).</summary>
+    public static IReadOnlyList<NumericFieldSpec> ModelShape { get; } = [Layers, HiddenSize, AttentionHeads, KvHeads, FfnHiddenSize, VocabSize, SequenceLength];
+
     /// <summary>Every numeric field.</summary>
-    public static IReadOnlyList<NumericFieldSpec> Numeric { get; } = [Gpus, GlobalBatch, Tensor, Pipeline, Data, MicroBatch];
+    public static IReadOnlyList<NumericFieldSpec> Numeric { get; } =
+        [Gpus, GlobalBatch, Tensor, Pipeline, Data, MicroBatch, Context, Expert, VirtualStages, ScaleUpDomain, .. ModelShape];
+
+    /// <summary>Every decimal field.</summary>
+    public static IReadOnlyList<DecimalFieldSpec> Decimal { get; } = [TokensBillions, ScaleOutGbps, Oversubscription];
+
+    /// <summary>Rank placements, innermost axis first.</summary>
+    public static IReadOnlyList<Choice<string>> Placements { get; } =
+    [
+        new("default", "TP, CP, EP, DP, PP", "Pipeline stages outermost (Megatron default)."),
+        new("pipeline-inside-data", "TP, CP, EP, PP, DP", "Pipeline inside data parallel: DP groups span the cluster."),
+    ];
 
     /// <summary>Training precisions offered by the form.</summary>
     public static IReadOnlyList<Choice<string>> Precisions { get; } =

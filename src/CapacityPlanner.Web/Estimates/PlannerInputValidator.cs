@@ -27,16 +27,39 @@ public static class PlannerInputValidator
         {
             errors.Add(new(PlannerFields.RecomputePath, $"Choose a recompute mode: {string.Join(", ", PlannerFields.RecomputeModes.Select(r => r.Value))}."));
         }
+        if (!PlannerFields.Placements.Any(p => p.Value == input.Placement))
+        {
+            errors.Add(new(PlannerFields.PlacementPath, $"Choose a placement: {string.Join(", ", PlannerFields.Placements.Select(p => p.Value))}."));
+        }
         Check(PlannerFields.Gpus, input.Gpus, errors);
         Check(PlannerFields.GlobalBatch, input.GlobalBatchSequences, errors);
         Check(PlannerFields.Tensor, input.Tensor, errors);
         Check(PlannerFields.Pipeline, input.Pipeline, errors);
         Check(PlannerFields.Data, input.Data, errors);
         Check(PlannerFields.MicroBatch, input.MicroBatchSize, errors);
+        Check(PlannerFields.Context, input.Context, errors);
+        Check(PlannerFields.Expert, input.Expert, errors);
+        Check(PlannerFields.VirtualStages, input.VirtualStages, errors);
+        Check(PlannerFields.ScaleUpDomain, input.ScaleUpDomainGpus, errors);
+        Check(PlannerFields.Layers, input.Layers, errors);
+        Check(PlannerFields.HiddenSize, input.HiddenSize, errors);
+        Check(PlannerFields.AttentionHeads, input.AttentionHeads, errors);
+        Check(PlannerFields.KvHeads, input.KvHeads, errors);
+        Check(PlannerFields.FfnHiddenSize, input.FfnHiddenSize, errors);
+        Check(PlannerFields.VocabSize, input.VocabSize, errors);
+        Check(PlannerFields.SequenceLength, input.SequenceLength, errors);
+        Check(PlannerFields.TokensBillions, input.TokensBillions, errors);
+        Check(PlannerFields.ScaleOutGbps, input.ScaleOutGbpsPerGpu, errors);
+        Check(PlannerFields.Oversubscription, input.Oversubscription, errors);
         return errors;
     }
 
     private static void Check(NumericFieldSpec field, int? value, List<ScenarioError> errors)
+    {
+        if (field.Check(value) is { } message) errors.Add(new(field.Path, message));
+    }
+
+    private static void Check(DecimalFieldSpec field, double? value, List<ScenarioError> errors)
     {
         if (field.Check(value) is { } message) errors.Add(new(field.Path, message));
     }

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Web.Hardware;
 
 namespace CapacityPlanner.Web.Estimates;
 
@@ -14,7 +16,10 @@ public static class ScenarioDocumentBuilder
     private static readonly JsonWriterOptions s_writerOptions = new() { Indented = true };
 
     /// <summary>The scenario JSON for a form that passed <see cref="PlannerInputValidator"/>.</summary>
-    public static string Build(PlannerInput input)
+    /// <param name="input">The form.</param>
+    /// <param name="customChip">The inline definition when <see cref="PlannerInput.ChipId"/> names a custom chip.</param>
+    /// <param name="includeParallelism">False writes no <c>parallelism</c> section (the search decides every field).</param>
+    public static string Build(PlannerInput input, CustomChipDefinition? customChip = null, bool includeParallelism = true)
     {
         ArgumentNullException.ThrowIfNull(input);
         using var stream = new MemoryStream();
@@ -26,30 +31,84 @@ public static class ScenarioDocumentBuilder
 
             w.WriteStartObject("model");
             w.WriteString("preset", input.PresetId);
+            WriteOptional(w, "layers", input.Layers);
+            WriteOptional(w, "hiddenSize", input.HiddenSize);
+            WriteOptional(w, "attentionHeads", input.AttentionHeads);
+            WriteOptional(w, "kvHeads", input.KvHeads);
+            WriteOptional(w, "ffnHiddenSize", input.FfnHiddenSize);
+            WriteOptional(w, "vocabSize", input.VocabSize);
+            WriteOptional(w, "sequenceLength", input.SequenceLength);
             w.WriteEndObject();
 
             w.WriteStartObject("training");
             WriteOptional(w, "globalBatchSequences", input.GlobalBatchSequences);
             w.WriteString("precision", input.Precision);
+            if (input.TokensBillions is { } tokens) w.WriteNumber("tokens", tokens * 1e9);
             w.WriteEndObject();
 
             w.WriteStartObject("system");
-            w.WriteString("chip", input.ChipId);
+            if (customChip is not null && string.Equals(customChip.Id, input.ChipId, StringComparison.OrdinalIgnoreCase))
+            {
+                w.WritePropertyName("chip");
+                customChip.WriteJson(w);
+            }
+            else
+            {
+                w.WriteString("chip", input.ChipId);
+            }
             WriteOptional(w, "gpus", input.Gpus);
+            if (input.ScaleOutGbpsPerGpu is { } nic) w.WriteNumber("scaleOutGbpsPerGpu", nic);
+            var oversubscribed = input.Oversubscription is > 1;
+            if (input.ScaleUpDomainGpus is not null || oversubscribed)
+            {
+                w.WriteStartObject("network");
+                WriteOptional(w, "scaleUpDomainGpus", input.ScaleUpDomainGpus);
+                if (oversubscribed) WriteTiers(w, input.Oversubscription!.Value);
+                w.WriteEndObject();
+            }
             w.WriteEndObject();
 
-            w.WriteStartObject("parallelism");
-            WriteOptional(w, "tensor", input.Tensor);
-            WriteOptional(w, "pipeline", input.Pipeline);
-            WriteOptional(w, "data", input.Data);
-            WriteOptional(w, "microBatchSize", input.MicroBatchSize);
-            w.WriteNumber("zeroStage", input.ZeroStage);
-            w.WriteString("recompute", input.Recompute);
-            w.WriteEndObject();
+            if (includeParallelism)
+            {
+                w.WriteStartObject("parallelism");
+                WriteOptional(w, "tensor", input.Tensor);
+                WriteOptional(w, "pipeline", input.Pipeline);
+                WriteOptional(w, "data", input.Data);
+                if (input.Context is { } c and not 1) w.WriteNumber("context", c);
+                if (input.Expert is { } e and not 1) w.WriteNumber("expert", e);
+                if (input.VirtualStages is { } v and not 1) w.WriteNumber("virtualStages", v);
+                WriteOptional(w, "microBatchSize", input.MicroBatchSize);
+                w.WriteNumber("zeroStage", input.ZeroStage);
+                w.WriteString("recompute", input.Recompute);
+                if (input.Tensor is > 1) w.WriteBoolean("sequenceParallel", input.SequenceParallel);
+                if (input.Placement == "pipeline-inside-data")
+                {
+                    w.WriteStartArray("placement");
+                    foreach (var axis in new[] { "tensor", "context", "expert", "pipeline", "data" }) w.WriteStringValue(axis);
+                    w.WriteEndArray();
+                }
+                w.WriteEndObject();
+            }
 
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
+    }
+
+    // The shipped leaf/spine/core hierarchy with the tiers above the 256-GPU leaf oversubscribed.
+    private static void WriteTiers(Utf8JsonWriter w, double oversubscription)
+    {
+        w.WriteStartArray("tiers");
+        foreach (var tier in ModelDefaults.Standard.DefaultTiers)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", tier.Name);
+            w.WriteNumber("gpus", tier.Gpus);
+            w.WriteNumber("oversubscription", tier == ModelDefaults.Standard.DefaultTiers[0] ? tier.Oversubscription : oversubscription);
+            w.WriteNumber("latencyMicroseconds", tier.LatencySeconds * 1e6);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     private static void WriteOptional(Utf8JsonWriter w, string name, int? value)

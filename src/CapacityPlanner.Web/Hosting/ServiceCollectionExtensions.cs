@@ -1,5 +1,7 @@
 using CapacityPlanner.Web.Estimates;
+using CapacityPlanner.Web.Hardware;
 using CapacityPlanner.Web.Options;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 
@@ -21,8 +23,9 @@ public static class ServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Registers <see cref="PlannerOptions"/> (bound from the <c>Planner</c> section, validated at start-up) and
-    /// <see cref="EstimateService"/>. Needs an <see cref="IConfiguration"/> in the container.
+    /// Registers <see cref="PlannerOptions"/> (bound from the <c>Planner</c> section, validated at start-up),
+    /// <see cref="EstimateService"/>, the plan search and sweep services, and the chip directory with an in-memory
+    /// custom-chip store (a registered <see cref="ICustomChipStore"/> wins). Needs an <see cref="IConfiguration"/>.
     /// </summary>
     public static IServiceCollection AddPlannerServices(this IServiceCollection services)
     {
@@ -31,7 +34,11 @@ public static class ServiceCollectionExtensions
             .BindConfiguration(PlannerOptions.SectionName)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<PlannerOptions>, PlannerOptionsValidator>();
+        services.TryAddSingleton<ICustomChipStore, InMemoryCustomChipStore>();
+        services.AddSingleton<ChipDirectory>();
         services.AddSingleton<EstimateService>();
+        services.AddSingleton<PlanSearchService>();
+        services.AddSingleton<SweepService>();
         return services;
     }
 }

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
 using MudBlazor;
 
 namespace CapacityPlanner.Web.Components.Layout;
@@ -10,8 +12,14 @@ public partial class MainLayout
     private bool _drawerOpen = true;
     private bool _userChoseTheme;
 
+    [Inject] private IJSRuntime JS { get; set; } = default!;
+
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
+        if (firstRender)
+        {
+            await JS.InvokeVoidAsync("capacityPlanner.markInteractive");
+        }
         if (firstRender && _themeProvider is not null)
         {
             // Follow the browser's colour scheme until the user picks one.

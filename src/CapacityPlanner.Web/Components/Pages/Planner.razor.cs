@@ -1,42 +1,71 @@
+using System.Diagnostics;
 using System.Globalization;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Planning;
+using CapacityPlanner.Core.Search;
 using CapacityPlanner.Core.Workload;
+using CapacityPlanner.Web.Charts;
 using CapacityPlanner.Web.Components.Widgets;
 using CapacityPlanner.Web.Estimates;
+using CapacityPlanner.Web.Hardware;
 using CapacityPlanner.Web.Options;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Routing;
 using Microsoft.Extensions.Options;
 using MudBlazor;
 
 namespace CapacityPlanner.Web.Components.Pages;
 
 /// <summary>
-/// The home page: a form for one workload × system × parallelism plan, and the estimate of it. The estimate reruns
-/// after every edit once the form has been quiet for <see cref="PlannerOptions.EstimateDebounceMilliseconds"/>.
+/// The home page: a form for one workload × system × parallelism plan, the estimate of it with its charts, and a
+/// plan search. Edits are debounced: the first edit after a quiet period is estimated at once, further edits within
+/// <see cref="PlannerOptions.EstimateDebounceMilliseconds"/> are coalesced into one estimate when the form has been
+/// quiet that long. The form lives in the URL query, so a reload restores it.
 /// </summary>
 public sealed partial class Planner : IDisposable
 {
     private PlannerInput _input = new();
+    private PlannerInput _defaults = new();
     private EstimateOutcome? _outcome;
+    private CommunicationVerdict? _verdict;
+    private ChartFigure? _stepFigure;
+    private ChartFigure? _memoryFigure;
     private CancellationTokenSource? _debounce;
     private TimeSpan _debounceDelay;
+    private long _lastRunTimestamp;
     private bool _pending;
+    private bool _searching;
+    private CancellationTokenSource? _searchCts;
+    private SearchOutcome? _search;
+    private string? _searchSignature;
+    private string? _lastWrittenUri;
+    private bool _chartsDark;
 
     [Inject] private EstimateService EstimateService { get; set; } = default!;
 
+    [Inject] private PlanSearchService SearchService { get; set; } = default!;
+
+    [Inject] private ChipDirectory ChipDirectory { get; set; } = default!;
+
     [Inject] private IOptions<PlannerOptions> Options { get; set; } = default!;
+
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+
+    /// <summary>Dark mode of the layout, for the chart theme.</summary>
+    [CascadingParameter(Name = "IsDarkMode")] public bool IsDarkMode { get; set; }
 
     private static IReadOnlyList<ModelPreset> Presets => ModelPresets.All;
 
-    private static IReadOnlyList<ChipSpec> Chips => HardwareCatalog.Default.Chips;
+    private IReadOnlyList<ChipOption> Chips => ChipDirectory.Chips;
 
     private Estimate? Estimate => _outcome?.Estimate;
 
     private ResolvedScenario? Scenario => _outcome?.Scenario;
 
     private bool Feasible => _outcome?.Feasible == true;
+
+    private bool SearchIsStale => _search is not null && !string.Equals(_searchSignature, Signature(_input), StringComparison.Ordinal);
 
     private double MemoryFraction =>
         Estimate is { MemoryPerGpuGiB: { } used, HbmCapacityGiB: > 0 and var capacity } ? used / capacity : 0;
@@ -53,38 +82,97 @@ public sealed partial class Planner : IDisposable
             ? string.Create(CultureInfo.InvariantCulture, $"{peak / 1e12:F0} TFLOP/s {s.Training.Precision.ToId()}")
             : "the";
 
+    private string? TokenBudgetText => Scenario?.Training.Tokens is { } tokens
+        ? $"for {Display.Count(tokens / 1e9)} B tokens"
+        : "give a token budget";
+
+    private string? GpuHoursDetail => Scenario is { } s && Estimate?.GpuHours is not null
+        ? $"{s.System.Gpus:N0} GPUs × wall-clock hours"
+        : "give a token budget";
+
+    private string ShapePanelTitle => _input.HasShapeOverrides ? "Model shape (edited)" : "Model shape (the preset's; edit to override)";
+
     private string? PresetHelper =>
         ModelPresets.TryGet(_input.PresetId ?? "", out var p)
-            ? $"{Display.Parameters(p.Model.TotalParameters)} parameters · {p.Model.Layers} layers · {p.Model.AttentionHeads} heads · {p.Model.SequenceLength:N0} tokens per sequence"
+            ? $"{Display.Parameters((Scenario?.Model ?? p.Model).TotalParameters)} parameters · {(Scenario?.Model ?? p.Model).Layers} layers · {(Scenario?.Model ?? p.Model).AttentionHeads} heads · {(Scenario?.Model ?? p.Model).SequenceLength:N0} tokens per sequence"
             : null;
 
     private string? DerivedDataText =>
         _input.Data is null && Scenario is { } s ? string.Create(CultureInfo.InvariantCulture, $"derived: {s.Plan.Data}") : null;
 
     private string? ChipHelper =>
-        HardwareCatalog.Default.TryGet(_input.ChipId ?? "", out var c)
+        ChipDirectory.TryGet(_input.ChipId, out var option) && option.Spec is var c
             ? string.Create(CultureInfo.InvariantCulture,
-                $"{c.HbmCapacityGiB:F0} GiB HBM · {(c.PeakFor(Precision.Bf16) ?? 0) / 1e12:F0} TFLOP/s bf16 · scale-up domain {c.ScaleUp.DomainSize}")
+                $"{c.HbmCapacityGiB:F0} GiB HBM · {(c.PeakFor(Precision.Bf16) ?? 0) / 1e12:F0} TFLOP/s bf16 · scale-up domain {c.ScaleUp.DomainSize}{(option.IsCustom ? " · custom" : "")}")
             : null;
+
+    private string? ChipNicText => ChipDirectory.TryGet(_input.ChipId, out var c)
+        ? string.Create(CultureInfo.InvariantCulture, $"chip: {c.Spec.ScaleOut.NicBitsPerSecondPerGpu / 1e9:F0}")
+        : null;
+
+    private string? ChipDomainText => ChipDirectory.TryGet(_input.ChipId, out var c)
+        ? string.Create(CultureInfo.InvariantCulture, $"chip: {c.Spec.ScaleUp.DomainSize}")
+        : null;
 
     /// <inheritdoc />
     protected override void OnInitialized()
     {
         var options = Options.Value;
-        _input = PlannerInput.CreateDefault(options);
+        _defaults = PlannerInput.CreateDefault(options);
+        _input = PlannerQuery.FromUri(Navigation.Uri, _defaults);
         _debounceDelay = TimeSpan.FromMilliseconds(options.EstimateDebounceMilliseconds);
-        RunEstimate();
+        _lastWrittenUri = Navigation.Uri;
+        _chartsDark = IsDarkMode;
+        Navigation.LocationChanged += OnLocationChanged;
+        RunEstimate(writeUrl: false);
     }
 
     /// <inheritdoc />
-    public void Dispose() => CancelPending();
+    protected override void OnParametersSet()
+    {
+        if (_chartsDark != IsDarkMode)
+        {
+            _chartsDark = IsDarkMode;
+            BuildFigures();
+        }
+    }
 
-    // Returns at once so the input that raised the change finishes its own update; the estimate follows once the
-    // form has been quiet for the debounce delay (or immediately when the delay is zero).
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Navigation.LocationChanged -= OnLocationChanged;
+        CancelPending();
+        CancelSearch();
+    }
+
+    // Back/forward or a link with another query: load the form from the address.
+    private void OnLocationChanged(object? sender, LocationChangedEventArgs e)
+    {
+        if (string.Equals(e.Location, _lastWrittenUri, StringComparison.Ordinal)) return;
+        if (!string.Equals(new Uri(e.Location).AbsolutePath, "/", StringComparison.Ordinal)) return;
+        _ = InvokeAsync(() =>
+        {
+            _input = PlannerQuery.FromUri(e.Location, _defaults);
+            _lastWrittenUri = e.Location;
+            CancelPending();
+            RunEstimate(writeUrl: false);
+            StateHasChanged();
+        });
+    }
+
+    private void OnPresetChanged()
+    {
+        _input.ClearShapeOverrides();
+        OnInputChanged();
+    }
+
+    // Returns at once so the input that raised the change finishes its own update. The first edit after a quiet
+    // period is estimated immediately; edits that follow within the debounce delay wait until the form is quiet.
     private void OnInputChanged()
     {
         CancelPending();
-        if (_debounceDelay <= TimeSpan.Zero)
+        var quiet = Stopwatch.GetElapsedTime(_lastRunTimestamp) >= _debounceDelay;
+        if (_debounceDelay <= TimeSpan.Zero || quiet)
         {
             RunEstimate();
             return;
@@ -112,10 +200,37 @@ public sealed partial class Planner : IDisposable
         }
     }
 
-    private void RunEstimate()
+    private void RunEstimate(bool writeUrl = true)
     {
         _outcome = EstimateService.Estimate(_input);
+        _verdict = _outcome is { Estimate: { } e, Scenario: { } s } ? CommunicationVerdict.From(e, s) : null;
         _pending = false;
+        _lastRunTimestamp = Stopwatch.GetTimestamp();
+        BuildFigures();
+        if (writeUrl) WriteUrl();
+    }
+
+    private void BuildFigures()
+    {
+        var theme = ChartTheme.For(IsDarkMode);
+        if (Estimate is { StepTimeSeconds: { } step, Breakdown: { } b } e)
+        {
+            _stepFigure = PlannerCharts.StepBreakdown(b, step, theme);
+            _memoryFigure = e.Memory is { } m ? PlannerCharts.Memory(m, e.HbmCapacityGiB, theme) : null;
+        }
+        else
+        {
+            _stepFigure = null;
+            _memoryFigure = null;
+        }
+    }
+
+    private void WriteUrl()
+    {
+        var uri = Navigation.GetUriWithQueryParameters(PlannerQuery.ToParameters(_input, _defaults));
+        if (string.Equals(uri, Navigation.Uri, StringComparison.Ordinal)) return;
+        _lastWrittenUri = uri;
+        Navigation.NavigateTo(uri, new NavigationOptions { ReplaceHistoryEntry = true });
     }
 
     private void CancelPending()
@@ -126,6 +241,104 @@ public sealed partial class Planner : IDisposable
         _debounce = null;
     }
 
+    private async Task FindBestPlanAsync()
+    {
+        CancelSearch();
+        var cts = new CancellationTokenSource();
+        _searchCts = cts;
+        _searching = true;
+        var signature = Signature(_input);
+        try
+        {
+            var outcome = await SearchService.SearchAsync(_input, 5, cts.Token);
+            if (cts.IsCancellationRequested) return;
+            _search = outcome;
+            _searchSignature = signature;
+        }
+        catch (OperationCanceledException)
+        {
+            // Cancelled by the user or superseded.
+        }
+        finally
+        {
+            if (ReferenceEquals(_searchCts, cts))
+            {
+                _searching = false;
+                _searchCts = null;
+            }
+            cts.Dispose();
+        }
+    }
+
+    private void CancelSearch()
+    {
+        if (_searchCts is null) return;
+        _searchCts.Cancel();
+        _searchCts = null;
+        _searching = false;
+    }
+
+    private void ApplyPlan(RankedPlan ranked)
+    {
+        PlanSearchService.Apply(ranked.Plan, _input);
+        CancelPending();
+        RunEstimate();
+    }
+
+    private string? Signature(PlannerInput input) =>
+        PlannerInputValidator.Validate(input).Any(e => !e.Path.StartsWith("$.parallelism", StringComparison.Ordinal))
+            ? null
+            : EstimateService.BuildDocument(input, includeParallelism: false);
+
+    private int? ShapeValue(NumericFieldSpec field) => field.TestId switch
+    {
+        "layers" => _input.Layers,
+        "hidden-size" => _input.HiddenSize,
+        "attention-heads" => _input.AttentionHeads,
+        "kv-heads" => _input.KvHeads,
+        "ffn-hidden-size" => _input.FfnHiddenSize,
+        "vocab-size" => _input.VocabSize,
+        _ => _input.SequenceLength,
+    };
+
+    private void SetShape(NumericFieldSpec field, int? value)
+    {
+        switch (field.TestId)
+        {
+            case "layers": _input.Layers = value; break;
+            case "hidden-size": _input.HiddenSize = value; break;
+            case "attention-heads": _input.AttentionHeads = value; break;
+            case "kv-heads": _input.KvHeads = value; break;
+            case "ffn-hidden-size": _input.FfnHiddenSize = value; break;
+            case "vocab-size": _input.VocabSize = value; break;
+            default: _input.SequenceLength = value; break;
+        }
+        OnInputChanged();
+    }
+
+    private string? PresetShapeText(NumericFieldSpec field)
+    {
+        if (!ModelPresets.TryGet(_input.PresetId ?? "", out var p)) return null;
+        var m = p.Model;
+        var v = field.TestId switch
+        {
+            "layers" => m.Layers,
+            "hidden-size" => m.HiddenSize,
+            "attention-heads" => m.AttentionHeads,
+            "kv-heads" => m.KvHeads,
+            "ffn-hidden-size" => m.FfnHiddenSize,
+            "vocab-size" => m.VocabSize,
+            _ => m.SequenceLength,
+        };
+        return string.Create(CultureInfo.InvariantCulture, $"preset: {v}");
+    }
+
+    private void ResetShape()
+    {
+        _input.ClearShapeOverrides();
+        OnInputChanged();
+    }
+
     private bool HasError(string path) => _outcome?.ErrorsAt(path).Any() == true;
 
     private string? ErrorText(string path)
@@ -134,11 +347,17 @@ public sealed partial class Planner : IDisposable
         return messages is { Count: > 0 } ? string.Join(" ", messages) : null;
     }
 
+    private static Severity VerdictSeverity(CommunicationVerdict verdict) => verdict.Level switch
+    {
+        VerdictLevel.Hidden => Severity.Success,
+        VerdictLevel.PartlyExposed => Severity.Info,
+        _ => Severity.Warning,
+    };
+
     private static string PresetText(string? id) =>
         id is not null && ModelPresets.TryGet(id, out var p) ? $"{p.Model.Name} ({p.Id})" : id ?? "";
 
-    private static string ChipText(string? id) =>
-        id is not null && HardwareCatalog.Default.TryGet(id, out var c) ? $"{c.Name} ({c.Id})" : id ?? "";
+    private string ChipText(string? id) => ChipDirectory.DisplayName(id);
 
     private static string? Describe<T>(IReadOnlyList<Choice<T>> choices, T value) =>
         choices.FirstOrDefault(c => EqualityComparer<T>.Default.Equals(c.Value, value))?.Description;
@@ -151,4 +370,7 @@ public sealed partial class Planner : IDisposable
 
     private static string RecomputeText(string? mode) =>
         PlannerFields.RecomputeModes.FirstOrDefault(r => r.Value == mode)?.Text ?? mode ?? "";
+
+    private static string PlacementText(string? placement) =>
+        PlannerFields.Placements.FirstOrDefault(p => p.Value == placement)?.Text ?? placement ?? "";
 }

@@ -15,6 +15,7 @@ public partial class BoundedIntField
     private readonly Func<int?, string?> _validation;
     private MudNumericField<int?>? _numeric;
     private string? _validatedMessage;
+    private (object? Field, int? Value, string? ModelError, string? Placeholder)? _rendered;
 
     /// <summary>Creates the field.</summary>
     public BoundedIntField() => _validation = Validate;
@@ -35,6 +36,17 @@ public partial class BoundedIntField
     [Parameter] public string? Placeholder { get; set; }
 
     private string HelperText => Field.Hint is { } hint ? $"{Field.Range} {Field.Unit}. {hint}" : $"{Field.Range} {Field.Unit}.";
+
+    // The page re-renders every field on every edit; a field whose own inputs are unchanged skips it (the numeric
+    // input keeps its state either way). Its callbacks read the page's current form, so the old ones stay valid.
+    /// <inheritdoc />
+    protected override bool ShouldRender()
+    {
+        var now = ((object?)Field, Value, ModelError, Placeholder);
+        if (_rendered == now) return false;
+        _rendered = now;
+        return true;
+    }
 
     /// <inheritdoc />
     protected override async Task OnAfterRenderAsync(bool firstRender)

@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Text;
+using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Web.Persistence;
+using Microsoft.Extensions.Options;
+
+namespace CapacityPlanner.Web.Api;
+
+/// <summary>A stored benchmark result in lists (without the document).</summary>
+/// <param name="Id">Short id.</param>
+/// <param name="UploadedUtc">When it was uploaded.</param>
+/// <param name="MeasuredUtc">When it was measured.</param>
+/// <param name="Source">Producer.</param>
+/// <param name="Backend">Backend that measured.</param>
+/// <param name="Hostname">Host of rank 0.</param>
+/// <param name="CpuModel">CPU model.</param>
+/// <param name="GpuName">First GPU's name.</param>
+/// <param name="GpuCount">GPUs measured.</param>
+/// <param name="DriverVersion">NVIDIA driver version.</param>
+/// <param name="CudaDriverVersion">CUDA driver API version.</param>
+/// <param name="Fingerprint">SHA-256 of host, devices and driver.</param>
+/// <param name="SizeBytes">Document size.</param>
+/// <param name="Url">Absolute URL of the document.</param>
+public sealed record BenchmarkSummary(
+    string Id, DateTime UploadedUtc, DateTime? MeasuredUtc, string Source, string Backend, string? Hostname, string? CpuModel,
+    string? GpuName, int GpuCount, string? DriverVersion, int? CudaDriverVersion, string Fingerprint, int SizeBytes, string Url)
+{
+    internal static BenchmarkSummary From(SavedBenchmark b, HttpRequest r) => new(
+        b.Id, b.UploadedUtc, b.MeasuredUtc, b.Source, b.Backend, b.Hostname, b.CpuModel, b.GpuName, b.GpuCount,
+        b.DriverVersion, b.CudaDriverVersion, b.Fingerprint, b.SizeBytes,
+        $"{r.Scheme}://{r.Host}{r.PathBase}/api/benchmarks/{b.Id}");
+}
+
+/// <summary>One page of benchmark results.</summary>
+/// <param name="Items">Results on this page.</param>
+/// <param name="Page">1-based page.</param>
+/// <param name="PageSize">Items per page.</param>
+/// <param name="Total">Results on all pages.</param>
+public sealed record BenchmarkList(IReadOnlyList<BenchmarkSummary> Items, int Page, int PageSize, int Total);
+
+/// <summary><c>POST /api/benchmarks</c> (what <c>capplan upload</c> sends), <c>GET /api/benchmarks</c>, <c>GET /api/benchmarks/{id}</c>.</summary>
+public static class BenchmarkEndpoints
+{
+    internal static RouteGroupBuilder MapBenchmarkEndpoints(this RouteGroupBuilder api)
+    {
+        var g = api.MapGroup("/benchmarks").WithTags("Benchmarks");
+        g.MapPost("/", UploadAsync)
+            .WithName("UploadBenchmark")
+            .WithSummary("Upload a benchmark result document")
+            .WithDescription("Body: a document of wwwroot/schemas/bench-result-v1.schema.json (`capplan bench` output or an import). " +
+                             "It is checked by Core's reader and stored as sent; the answer has its id and URL.")
+            .Accepts<System.Text.Json.Nodes.JsonObject>("application/json")
+            .Produces<BenchmarkSummary>(StatusCodes.Status201Created)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        g.MapGet("/", ListAsync)
+            .WithName("ListBenchmarks")
+            .WithSummary("List uploaded benchmark results")
+            .WithDescription("Newest first; filter by `fingerprint` or `gpu` (exact GPU name).")
+            .Produces<BenchmarkList>()
+            .ProducesValidationProblem();
+        g.MapGet("/{id}", GetAsync)
+            .WithName("GetBenchmark")
+            .WithSummary("A benchmark result document, as uploaded")
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return api;
+    }
+
+    private static async Task<IResult> UploadAsync(HttpRequest request, IOptions<ApiOptions> options, BenchmarkStore store, CancellationToken ct)
+    {
+        var (text, problem) = await RequestBody.ReadJsonAsync(request, options.Value.MaxBenchmarkBytes, "a benchmark result document", ct);
+        if (problem is not null) return problem;
+        if (!BenchResultJson.TryDeserialize(text!, out var result, out var error))
+        {
+            return ApiProblems.Validation(Errors(error!), "The benchmark result document is invalid");
+        }
+        var saved = await store.SaveAsync(result!, text!, ct);
+        return Results.Created($"/api/benchmarks/{saved.Id}", BenchmarkSummary.From(saved, request));
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest request, BenchmarkStore store, string? page, string? pageSize, string? fingerprint, string? gpu, CancellationToken ct)
+    {
+        var errors = new List<ScenarioError>();
+        var p = 1;
+        var size = 20;
+        if (page is not null && (!int.TryParse(page, NumberStyles.None, CultureInfo.InvariantCulture, out p) || p < 1))
+            errors.Add(new("page", $"must be a whole number from 1, got \"{page}\"."));
+        if (pageSize is not null && (!int.TryParse(pageSize, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size is < 1 or > ScenarioStore.MaxPageSize))
+            errors.Add(new("pageSize", $"must be a whole number from 1 to {ScenarioStore.MaxPageSize}, got \"{pageSize}\"."));
+        if (errors.Count > 0) return ApiProblems.Validation(errors, "The request is invalid");
+        var list = await store.ListAsync(p, size, fingerprint, gpu, ct);
+        return Results.Ok(new BenchmarkList(list.Items.Select(b => BenchmarkSummary.From(b, request)).ToList(), list.Page, list.PageSize, list.Total));
+    }
+
+    private static async Task<IResult> GetAsync(BenchmarkStore store, string id, CancellationToken ct) =>
+        await store.GetAsync(id, ct) is { } b
+            ? Results.Text(b.DocumentJson, "application/json", Encoding.UTF8)
+            : ApiProblems.NotFound("benchmark result", id);
+
+    /// <summary>
+    /// Core's reader reports "invalid benchmark result document: $.a: …; $.b: …" or a JSON error with "path $.x";
+    /// split that into errors under their paths.
+    /// </summary>
+    internal static IEnumerable<ScenarioError> Errors(string message)
+    {
+        const string Invalid = "invalid benchmark result document: ";
+        if (message.StartsWith(Invalid, StringComparison.Ordinal))
+        {
+            foreach (var part in message[Invalid.Length..].Split("; "))
+            {
+                var colon = part.IndexOf(": ", StringComparison.Ordinal);
+                yield return part.StartsWith('$') && colon > 0 ? new ScenarioError(part[..colon], part[(colon + 2)..]) : new ScenarioError("$", part);
+            }
+            yield break;
+        }
+        var at = message.LastIndexOf("path $", StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            var path = message[(at + 5)..].TrimEnd(')', '.', ' ');
+            yield return new ScenarioError(path.Length == 0 ? "$" : path, message);
+            yield break;
+        }
+        yield return new ScenarioError("$", message);
+    }
+}

@@ -1,0 +1,216 @@
+using System.Globalization;
+using System.Text;
+using CapacityPlanner.Core.Budget;
+using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.Planning;
+using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Core.Search;
+using Microsoft.Extensions.Options;
+
+namespace CapacityPlanner.Web.Api;
+
+/// <summary>
+/// <c>POST /api/estimate | search | sweep | budget</c>: the body is a scenario document, the answer the JSON of the
+/// matching <c>capplan … --json</c> command (same Core calls: parse, resolve, then estimate, search, sweep or plan).
+/// </summary>
+public static class ModelEndpoints
+{
+    /// <summary>Largest <c>top</c> of a search.</summary>
+    public const int MaxTop = 1000;
+
+    /// <summary>Most cluster sizes in one sweep.</summary>
+    public const int MaxSweepSizes = 64;
+
+    /// <summary>Largest cluster size in a sweep.</summary>
+    public const long MaxSweepGpus = 100_000_000;
+
+    internal static RouteGroupBuilder MapModelEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapPost("/estimate", EstimateAsync)
+            .WithName("Estimate")
+            .WithSummary("Estimate one scenario")
+            .WithDescription("Step time, tokens/s, MFU/HFU, memory per GPU, compute/communication ratios and the step breakdown, " +
+                             "as `capplan estimate --json`. An infeasible plan is still 200 with `feasible: false` and its reasons. " +
+                             "`?format=csv` returns the same fields as `field,value` rows.")
+            .WithScenarioBody()
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv");
+
+        api.MapPost("/search", SearchAsync)
+            .WithName("Search")
+            .WithSummary("Search parallelism plans")
+            .WithDescription("The fastest (or cheapest, or leanest) valid plans; fields given in `parallelism` stay fixed. As `capplan search --json`. " +
+                             "Cancelled with 503 after the configured time (`Api:ComputeTimeoutSeconds`). `?format=csv` returns one row per plan.")
+            .WithScenarioBody()
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        api.MapPost("/sweep", SweepAsync)
+            .WithName("Sweep")
+            .WithSummary("Sweep cluster sizes")
+            .WithDescription("The best plan per cluster size, scaling efficiency and the break-even size, as `capplan sweep --json`. " +
+                             "`gpus` is MIN..MAX (powers of two) or a comma-separated list; `mode` strong or weak. `?format=csv` returns one row per size.")
+            .WithScenarioBody()
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        api.MapPost("/budget", BudgetAsync)
+            .WithName("Budget")
+            .WithSummary("What a budget buys")
+            .WithDescription("GPUs, power, energy, FLOP, cost per 1e24 FLOP and the compute-optimal model for the scenario's `budget` section, " +
+                             "as `capplan budget --json`.")
+            .WithScenarioBody()
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        return api;
+    }
+
+    private static async Task<IResult> EstimateAsync(HttpRequest request, IOptions<ApiOptions> options, string? format, CancellationToken ct)
+    {
+        if (FormatProblem(format) is { } bad) return bad;
+        var (loaded, problem) = await LoadAsync(request, options.Value, ct);
+        if (problem is not null) return problem;
+        var estimate = Estimator.Estimate(loaded!.Value.Scenario);
+        var json = EstimateJson.Serialize(estimate, indented: false);
+        return IsCsv(format)
+            ? Results.Text(Csv.FieldsOf(json), Csv.ContentType, Encoding.UTF8)
+            : Results.Text(json, "application/json", Encoding.UTF8);
+    }
+
+    private static async Task<IResult> SearchAsync(HttpRequest request, IOptions<ApiOptions> options, ComputeGate gate,
+        string? top, string? objective, string? exhaustive, string? format, CancellationToken ct)
+    {
+        var errors = new List<ScenarioError>();
+        var count = 5;
+        if (top is not null && (!int.TryParse(top, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count is < 1 or > MaxTop))
+            errors.Add(new("top", $"must be a whole number from 1 to {MaxTop}, got \"{top}\"."));
+        var all = false;
+        if (exhaustive is not null && !bool.TryParse(exhaustive, out all))
+            errors.Add(new("exhaustive", $"must be true or false, got \"{exhaustive}\"."));
+        var goal = SearchObjective.Time;
+        if (objective is not null && (!Enum.TryParse(objective, ignoreCase: true, out goal) || !Enum.IsDefined(goal) || int.TryParse(objective, out _)))
+            errors.Add(new("objective", $"must be time, cost or memory, got \"{objective}\"."));
+        if (FormatError(format) is { } fe) errors.Add(fe);
+        if (errors.Count > 0) return ApiProblems.Validation(errors, "The request is invalid");
+
+        var (loaded, problem) = await LoadAsync(request, options.Value, ct);
+        if (problem is not null) return problem;
+        var (document, scenario) = loaded!.Value;
+        var searchOptions = new SearchOptions(count, goal, all);
+        var (done, result) = await gate.RunAsync(() => PlanSearch.Search(scenario, document.Parallelism, searchOptions), ct);
+        if (!done) return TimedOut("search", options.Value);
+        var json = ResultJson.Serialize(w => ResultJson.WriteSearch(w, result!));
+        return IsCsv(format)
+            ? Results.Text(Csv.RowsOf(json, "best"), Csv.ContentType, Encoding.UTF8)
+            : Results.Text(json, "application/json", Encoding.UTF8);
+    }
+
+    private static async Task<IResult> SweepAsync(HttpRequest request, IOptions<ApiOptions> options, ComputeGate gate,
+        string? gpus, string? mode, string? format, CancellationToken ct)
+    {
+        var errors = new List<ScenarioError>();
+        var scaling = ScalingMode.Strong;
+        if (mode is not null && (!Enum.TryParse(mode, ignoreCase: true, out scaling) || !Enum.IsDefined(scaling) || int.TryParse(mode, out _)))
+            errors.Add(new("mode", $"must be strong or weak, got \"{mode}\"."));
+        IReadOnlyList<long>? counts = null;
+        if (gpus is not null)
+        {
+            counts = ParseCounts(gpus, out var countError);
+            if (countError is not null) errors.Add(new("gpus", countError));
+        }
+        if (FormatError(format) is { } fe) errors.Add(fe);
+        if (errors.Count > 0) return ApiProblems.Validation(errors, "The request is invalid");
+
+        var (loaded, problem) = await LoadAsync(request, options.Value, ct);
+        if (problem is not null) return problem;
+        var (document, scenario) = loaded!.Value;
+        counts ??= ScalingSweep.PowersOfTwo(8, 131072);
+        var (done, result) = await gate.RunAsync(() => ScalingSweep.Run(scenario, document.Parallelism, counts, scaling), ct);
+        if (!done) return TimedOut("sweep", options.Value);
+        var json = ResultJson.Serialize(w => ResultJson.WriteSweep(w, result!));
+        return IsCsv(format)
+            ? Results.Text(Csv.RowsOf(json, "points"), Csv.ContentType, Encoding.UTF8)
+            : Results.Text(json, "application/json", Encoding.UTF8);
+    }
+
+    private static async Task<IResult> BudgetAsync(HttpRequest request, IOptions<ApiOptions> options, ComputeGate gate, CancellationToken ct)
+    {
+        var (loaded, problem) = await LoadAsync(request, options.Value, ct);
+        if (problem is not null) return problem;
+        var (document, scenario) = loaded!.Value;
+        var (done, outcome) = await gate.RunAsync(() => BudgetPlanner.Plan(document, scenario), ct);
+        if (!done) return TimedOut("budget plan", options.Value);
+        if (!outcome!.Success) return ApiProblems.Validation(outcome.Errors, "The budget is invalid");
+        return Results.Text(BudgetJson.Serialize(outcome.Result!, indented: false), "application/json", Encoding.UTF8);
+    }
+
+    /// <summary>Reads, parses and resolves the scenario in the body, as the CLI does; every error comes back as a 400 problem.</summary>
+    internal static async Task<((ScenarioDocument Document, ResolvedScenario Scenario)? Loaded, IResult? Problem)> LoadAsync(
+        HttpRequest request, ApiOptions options, CancellationToken ct)
+    {
+        var (text, problem) = await RequestBody.ReadJsonAsync(request, options.MaxRequestBytes, "a scenario document", ct);
+        if (problem is not null) return (null, problem);
+        var parsed = ScenarioParser.Parse(text!);
+        if (!parsed.Success) return (null, ApiProblems.Validation(parsed.Errors));
+        var resolved = ScenarioResolver.Resolve(parsed.Document!);
+        if (!resolved.Success) return (null, ApiProblems.Validation(resolved.Errors));
+        return ((parsed.Document!, resolved.Scenario!), null);
+    }
+
+    /// <summary>"8..131072" (powers of two) or "8,64,512", as <c>capplan sweep --gpus</c>.</summary>
+    internal static IReadOnlyList<long>? ParseCounts(string text, out string? error)
+    {
+        error = null;
+        var inv = CultureInfo.InvariantCulture;
+        var range = text.Split("..");
+        if (range.Length == 2)
+        {
+            if (long.TryParse(range[0], NumberStyles.None, inv, out var lo) && long.TryParse(range[1], NumberStyles.None, inv, out var hi)
+                && lo >= 1 && hi >= lo && hi <= MaxSweepGpus)
+            {
+                return ScalingSweep.PowersOfTwo(lo, hi);
+            }
+            error = $"range \"{text}\" must be MIN..MAX with 1 ≤ MIN ≤ MAX ≤ {MaxSweepGpus:N0} (e.g. 8..131072).";
+            return null;
+        }
+        var list = new List<long>();
+        foreach (var part in text.Split(','))
+        {
+            if (!long.TryParse(part.Trim(), NumberStyles.None, inv, out var n) || n < 1 || n > MaxSweepGpus)
+            {
+                error = $"expects MIN..MAX or a comma-separated list of GPU counts; \"{part}\" is not a count from 1 to {MaxSweepGpus:N0}.";
+                return null;
+            }
+            list.Add(n);
+        }
+        if (list.Count > MaxSweepSizes)
+        {
+            error = $"lists at most {MaxSweepSizes} sizes.";
+            return null;
+        }
+        return list;
+    }
+
+    internal static IResult TimedOut(string what, ApiOptions options) =>
+        ApiProblems.Problem(StatusCodes.Status503ServiceUnavailable, $"The {what} took too long",
+            $"The {what} was cancelled after {options.ComputeTimeoutText} (the server's limit, Api:ComputeTimeoutSeconds). " +
+            "Narrow it (fix more parallelism fields, fewer sizes, a smaller top) or try again when the server is less busy.",
+            new Dictionary<string, object?> { ["timeoutSeconds"] = options.ComputeTimeoutSeconds });
+
+    private static bool IsCsv(string? format) => string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase);
+
+    private static ScenarioError? FormatError(string? format) =>
+        format is null || IsCsv(format) || string.Equals(format, "json", StringComparison.OrdinalIgnoreCase)
+            ? null
+            : new ScenarioError("format", $"must be json or csv, got \"{format}\".");
+
+    private static IResult? FormatProblem(string? format) =>
+        FormatError(format) is { } e ? ApiProblems.Validation([e], "The request is invalid") : null;
+
+    /// <summary>Declares the scenario document body in the OpenAPI document.</summary>
+    internal static RouteHandlerBuilder WithScenarioBody(this RouteHandlerBuilder builder) =>
+        builder.Accepts<System.Text.Json.Nodes.JsonObject>("application/json")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+}

@@ -1,0 +1,190 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CapacityPlanner.Core.Sharing;
+using CapacityPlanner.Web.Persistence;
+using Microsoft.Extensions.Options;
+
+namespace CapacityPlanner.Web.Api;
+
+/// <summary>
+/// Saved scenarios: <c>POST /api/scenarios</c> (save), <c>GET /api/scenarios</c> (list), <c>GET /api/scenarios/{id}</c>,
+/// rename, duplicate, delete and restore, the JSON export, and the short link <c>GET /s/{id}</c>.
+/// </summary>
+public static class ScenarioEndpoints
+{
+    internal static RouteGroupBuilder MapScenarioEndpoints(this RouteGroupBuilder api)
+    {
+        var g = api.MapGroup("/scenarios").WithTags("Saved scenarios");
+        g.MapPost("/", SaveAsync)
+            .WithName("SaveScenario")
+            .WithSummary("Save a scenario")
+            .WithDescription("Stores an immutable snapshot of the scenario document in the body (with its headline results) and returns its id, " +
+                             "short link (/s/{id}) and state link (/?s=v1.…). `?name=` overrides the document's name.")
+            .WithScenarioBody()
+            .Produces<SavedScenarioCreated>(StatusCodes.Status201Created);
+        g.MapGet("/", ListAsync)
+            .WithName("ListScenarios")
+            .WithSummary("List saved scenarios")
+            .WithDescription("Newest first, `page` (1-based) of `pageSize` (1–100, default 20); `deleted=true` lists the deleted ones (for undo).")
+            .Produces<SavedScenarioList>()
+            .ProducesValidationProblem();
+        g.MapGet("/{id}", GetAsync)
+            .WithName("GetScenario")
+            .WithSummary("A saved scenario")
+            .Produces<SavedScenarioDetails>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        g.MapGet("/{id}/export.json", ExportAsync)
+            .WithName("ExportScenario")
+            .WithSummary("Download the scenario document")
+            .WithDescription("The scenario document as an indented JSON file (Content-Disposition: attachment), ready for `capplan estimate`.")
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        g.MapPatch("/{id}", RenameAsync)
+            .WithName("RenameScenario")
+            .WithSummary("Rename a saved scenario")
+            .WithDescription("Body: `{\"name\": \"…\"}`. Only the name changes; the snapshot itself is immutable.")
+            .Produces<SavedScenarioSummary>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        g.MapPost("/{id}/duplicate", DuplicateAsync)
+            .WithName("DuplicateScenario")
+            .WithSummary("Duplicate a saved scenario")
+            .WithDescription("A copy under a new id (`?name=`, default \"Copy of …\"), to edit and save anew.")
+            .Produces<SavedScenarioSummary>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        g.MapDelete("/{id}", DeleteAsync)
+            .WithName("DeleteScenario")
+            .WithSummary("Delete a saved scenario (undoable)")
+            .WithDescription("Soft delete: the scenario leaves the list and its links, and `POST /api/scenarios/{id}/restore` brings it back.")
+            .Produces<SavedScenarioSummary>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        g.MapPost("/{id}/restore", RestoreAsync)
+            .WithName("RestoreScenario")
+            .WithSummary("Undo a delete")
+            .Produces<SavedScenarioSummary>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return api;
+    }
+
+    internal static IEndpointRouteBuilder MapShortLinks(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/s/{id}", OpenShortLinkAsync)
+            .WithName("OpenShortLink")
+            .WithTags("Saved scenarios")
+            .WithSummary("Open a saved scenario's short link")
+            .WithDescription("Redirects (302) to `/?s=v1.…`, the page state link. A state too big for a link redirects to `/?id={id}`; " +
+                             "an unknown or deleted id to `/?missing={id}`, where the page says so.")
+            .Produces(StatusCodes.Status302Found);
+        return app;
+    }
+
+    private static async Task<IResult> SaveAsync(HttpRequest request, IOptions<ApiOptions> options, ScenarioStore store, string? name, CancellationToken ct)
+    {
+        var (text, problem) = await RequestBody.ReadJsonAsync(request, options.Value.MaxRequestBytes, "a scenario document", ct);
+        if (problem is not null) return problem;
+        if (name is not null && string.IsNullOrWhiteSpace(name)) return ApiProblems.Validation("name", "must not be blank.");
+        var (snapshot, errors) = ScenarioSnapshot.Create(text!, name);
+        if (snapshot is null) return ApiProblems.Validation(errors);
+        var saved = await store.SaveAsync(snapshot, ct);
+        var token = ShortLinks.Token(saved.ScenarioJson, snapshot.PageSettings);
+        var body = new SavedScenarioCreated(saved.Id, saved.Name, ShortLinks.ShortUrl(request, saved.Id),
+            ShortLinks.StateUrl(request, saved.ScenarioJson, snapshot.PageSettings), token);
+        return Results.Created($"/api/scenarios/{saved.Id}", body);
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest request, ScenarioStore store, string? page, string? pageSize, string? deleted, CancellationToken ct)
+    {
+        var errors = new List<Core.Estimation.ScenarioError>();
+        var p = 1;
+        var size = 20;
+        var showDeleted = false;
+        if (page is not null && (!int.TryParse(page, NumberStyles.None, CultureInfo.InvariantCulture, out p) || p < 1))
+            errors.Add(new("page", $"must be a whole number from 1, got \"{page}\"."));
+        if (pageSize is not null && (!int.TryParse(pageSize, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size is < 1 or > ScenarioStore.MaxPageSize))
+            errors.Add(new("pageSize", $"must be a whole number from 1 to {ScenarioStore.MaxPageSize}, got \"{pageSize}\"."));
+        if (deleted is not null && !bool.TryParse(deleted, out showDeleted))
+            errors.Add(new("deleted", $"must be true or false, got \"{deleted}\"."));
+        if (errors.Count > 0) return ApiProblems.Validation(errors, "The request is invalid");
+        var list = await store.ListAsync(p, size, showDeleted, ct);
+        return Results.Ok(new SavedScenarioList(list.Items.Select(s => SavedScenarioSummary.From(s, request)).ToList(), list.Page, list.PageSize, list.Total));
+    }
+
+    private static async Task<IResult> GetAsync(HttpRequest request, ScenarioStore store, string id, CancellationToken ct) =>
+        await store.GetAsync(id, cancellationToken: ct) is { } s
+            ? Results.Ok(SavedScenarioDetails.From(s, request))
+            : ApiProblems.NotFound("saved scenario", id);
+
+    private static async Task<IResult> ExportAsync(ScenarioStore store, string id, CancellationToken ct)
+    {
+        if (await store.GetAsync(id, cancellationToken: ct) is not { } s) return ApiProblems.NotFound("saved scenario", id);
+        using var doc = JsonDocument.Parse(s.ScenarioJson);
+        var indented = ResultJson.Serialize(w => doc.RootElement.WriteTo(w), indented: true) + "\n";
+        return Results.File(Encoding.UTF8.GetBytes(indented), "application/json", FileName(s.Name, s.Id));
+    }
+
+    private static async Task<IResult> RenameAsync(ScenarioStore store, string id, HttpRequest request, CancellationToken ct)
+    {
+        var (text, problem) = await RequestBody.ReadJsonAsync(request, 64 * 1024, "a rename ({\"name\": \"…\"})", ct);
+        if (problem is not null) return problem;
+        RenameScenarioRequest? body;
+        try
+        {
+            body = JsonSerializer.Deserialize<RenameScenarioRequest>(text!, JsonSerializerOptions.Web);
+        }
+        catch (JsonException ex)
+        {
+            return ApiProblems.Validation("$", "Malformed JSON: " + ex.Message.Split(" Path:")[0]);
+        }
+        var name = body?.Name?.Trim();
+        if (string.IsNullOrEmpty(name)) return ApiProblems.Validation("$.name", "is required and must not be blank.");
+        if (name.Length > CapacityPlannerDbContext.MaxNameLength)
+            return ApiProblems.Validation("$.name", $"is {name.Length} characters; names are at most {CapacityPlannerDbContext.MaxNameLength}.");
+        return await store.RenameAsync(id, name, ct) is { } s
+            ? Results.Ok(SavedScenarioSummary.From(s, request))
+            : ApiProblems.NotFound("saved scenario", id);
+    }
+
+    private static async Task<IResult> DuplicateAsync(HttpRequest request, ScenarioStore store, string id, string? name, CancellationToken ct)
+    {
+        if (name is { Length: > CapacityPlannerDbContext.MaxNameLength })
+            return ApiProblems.Validation("name", $"is {name.Length} characters; names are at most {CapacityPlannerDbContext.MaxNameLength}.");
+        return await store.DuplicateAsync(id, name, ct) is { } s
+            ? Results.Created($"/api/scenarios/{s.Id}", SavedScenarioSummary.From(s, request))
+            : ApiProblems.NotFound("saved scenario", id);
+    }
+
+    private static async Task<IResult> DeleteAsync(HttpRequest request, ScenarioStore store, string id, CancellationToken ct) =>
+        await store.DeleteAsync(id, ct) is { } s
+            ? Results.Ok(SavedScenarioSummary.From(s, request))
+            : ApiProblems.NotFound("saved scenario", id);
+
+    private static async Task<IResult> RestoreAsync(HttpRequest request, ScenarioStore store, string id, CancellationToken ct) =>
+        await store.RestoreAsync(id, ct) is { } s
+            ? Results.Ok(SavedScenarioSummary.From(s, request))
+            : ApiProblems.NotFound("deleted scenario", id);
+
+    private static async Task<IResult> OpenShortLinkAsync(ScenarioStore store, string id, CancellationToken ct)
+    {
+        if (await store.GetAsync(id, cancellationToken: ct) is not { } s)
+        {
+            return Results.Redirect("/?missing=" + Uri.EscapeDataString(id.Length <= 64 ? id : id[..64]));
+        }
+        var token = ShortLinks.Token(s.ScenarioJson, ScenarioSnapshot.ReadPageSettings(s.PageSettingsJson));
+        return Results.Redirect(token is null ? "/?id=" + s.Id : $"/?{ScenarioLink.QueryParameter}={token}");
+    }
+
+    /// <summary>"GPT-3 175B on 1,024 A100" → "gpt-3-175b-on-1-024-a100.json".</summary>
+    internal static string FileName(string name, string id)
+    {
+        var sb = new StringBuilder();
+        foreach (var c in name.ToLowerInvariant())
+        {
+            if (char.IsAsciiLetterOrDigit(c)) sb.Append(c);
+            else if (sb.Length > 0 && sb[^1] != '-') sb.Append('-');
+            if (sb.Length >= 80) break;
+        }
+        var slug = sb.ToString().Trim('-');
+        return (slug.Length == 0 ? "scenario-" + id : slug) + ".json";
+    }
+}

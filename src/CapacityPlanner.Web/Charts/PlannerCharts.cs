@@ -1,0 +1,191 @@
+using System.Globalization;
+using CapacityPlanner.Core.Estimation;
+using Plotly.Blazor;
+using Plotly.Blazor.LayoutLib;
+using Plotly.Blazor.Traces;
+using static CapacityPlanner.Web.Charts.ChartTheme;
+
+namespace CapacityPlanner.Web.Charts;
+
+/// <summary>The planner's charts: the step-time breakdown and memory per GPU against HBM.</summary>
+public static class PlannerCharts
+{
+    private const string StepRow = "Step time";
+    private const string LinkRow = "Link time";
+
+    /// <summary>Compute-side terms of the step in display order, with colours.</summary>
+    internal static IReadOnlyList<(string Key, string Label, string Color)> ComputeTerms { get; } =
+    [
+        ("compute", "Compute", "#3f51b5"),
+        ("recompute", "Recompute", "#7986cb"),
+        ("memoryBound", "Memory-bound", "#9fa8da"),
+        ("bubble", "Pipeline bubble", "#90a4ae"),
+        ("optimizer", "Optimizer", "#8d6e63"),
+    ];
+
+    /// <summary>Communication kinds in display order, with colours.</summary>
+    internal static IReadOnlyList<(string Key, string Label, string Color)> CommunicationKinds { get; } =
+    [
+        ("tensorParallel", "TP", "#00897b"),
+        ("contextParallel", "CP", "#26c6da"),
+        ("expertParallel", "EP", "#ab47bc"),
+        ("pipelineParallel", "PP", "#fb8c00"),
+        ("dataParallel", "DP", "#e53935"),
+    ];
+
+    /// <summary>
+    /// Two stacked horizontal bars: "Step time" (compute, recompute, memory-bound, bubble, optimizer and the exposed
+    /// part of each communication kind: the terms that add up to the step) and "Link time" (each kind's exposed part
+    /// again, then the part hidden behind compute, hatched). Only non-zero terms appear.
+    /// </summary>
+    public static ChartFigure StepBreakdown(StepBreakdown b, double stepSeconds, ChartTheme theme)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(theme);
+        var data = new List<ITrace>();
+        var values = new Dictionary<string, double>
+        {
+            ["compute"] = b.ComputeSeconds,
+            ["recompute"] = b.RecomputeSeconds,
+            ["memoryBound"] = b.MemoryBoundSeconds,
+            ["bubble"] = b.BubbleSeconds,
+            ["optimizer"] = b.OptimizerSeconds,
+        };
+        foreach (var (key, label, color) in ComputeTerms)
+        {
+            var v = values[key];
+            if (v <= 0) continue;
+            data.Add(Bar(label, color, [v, 0], stepSeconds, null));
+        }
+        var c = b.Communication;
+        var comm = new Dictionary<string, CommunicationTime>
+        {
+            ["tensorParallel"] = c.TensorParallel,
+            ["contextParallel"] = c.ContextParallel,
+            ["expertParallel"] = c.ExpertParallel,
+            ["pipelineParallel"] = c.PipelineParallel,
+            ["dataParallel"] = c.DataParallel,
+        };
+        foreach (var (key, label, color) in CommunicationKinds)
+        {
+            var t = comm[key];
+            if (t.ExposedSeconds <= 0) continue;
+            var bar = Bar($"{label} exposed", color, [t.ExposedSeconds, t.ExposedSeconds], stepSeconds, null);
+            bar.LegendGroup = key;
+            data.Add(bar);
+        }
+        foreach (var (key, label, color) in CommunicationKinds)
+        {
+            var t = comm[key];
+            var hidden = Math.Max(0, t.LinkSeconds - t.ExposedSeconds);
+            if (hidden <= 0) continue;
+            // Hatched, in the colour of its kind; the legend lists each kind once (the caption explains the hatching).
+            var bar = Bar($"{label} hidden", color, [0, hidden], stepSeconds, Plotly.Blazor.Traces.BarLib.MarkerLib.PatternLib.ShapeEnum.Slash);
+            bar.LegendGroup = key;
+            bar.ShowLegend = t.ExposedSeconds <= 0;
+            data.Add(bar);
+        }
+        var layout = theme.BaseLayout(260);
+        layout.BarMode = BarModeEnum.Stack;
+        layout.XAxis = [theme.XAxis("seconds per step")];
+        var y = theme.YAxis("");
+        y.CategoryOrder = Plotly.Blazor.LayoutLib.YAxisLib.CategoryOrderEnum.Array;
+        y.CategoryArray = [LinkRow, StepRow];
+        layout.YAxis = [y];
+        layout.Margin!.L = 80;
+        layout.HoverMode = HoverModeEnum.Closest;
+        var exposed = c.TotalExposedSeconds;
+        var summary = string.Create(CultureInfo.InvariantCulture,
+            $"Step {stepSeconds:F3} s: compute {b.ComputeSeconds:F3} s, exposed communication {exposed:F3} s of {c.TotalLinkSeconds:F3} s link time.");
+        return new ChartFigure(data, layout, summary);
+    }
+
+    private static Bar Bar(string name, string color, double[] x, double stepSeconds, Plotly.Blazor.Traces.BarLib.MarkerLib.PatternLib.ShapeEnum? pattern) => new()
+    {
+        Name = name,
+        Orientation = Plotly.Blazor.Traces.BarLib.OrientationEnum.H,
+        X = Values(x),
+        Y = Labels([StepRow, LinkRow]),
+        Marker = new Plotly.Blazor.Traces.BarLib.Marker
+        {
+            Color = color,
+            Opacity = pattern is null ? 1m : 0.55m,
+            Pattern = pattern is { } p ? new Plotly.Blazor.Traces.BarLib.MarkerLib.Pattern { Shape = p, FgColor = color, Size = 6, Solidity = 0.35m } : null,
+            Line = new Plotly.Blazor.Traces.BarLib.MarkerLib.Line { Width = 0 },
+        },
+        HoverTemplate = stepSeconds > 0
+            ? $"<b>{name}</b><br>%{{x:.3f}} s (%{{customdata:.1%}} of the step)<extra></extra>"
+            : $"<b>{name}</b><br>%{{x:.3f}} s<extra></extra>",
+        CustomData = x.Select(v => (object)(stepSeconds > 0 ? v / stepSeconds : 0)).ToList(),
+    };
+
+    /// <summary>Memory per GPU as one stacked bar (weights, gradients, optimizer states, activations, workspace) against the HBM capacity line.</summary>
+    public static ChartFigure Memory(MemoryBreakdown m, double hbmGiB, ChartTheme theme)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        ArgumentNullException.ThrowIfNull(theme);
+        var parts = new (string Label, double GiB, string Color)[]
+        {
+            ("Weights", m.WeightsGiB, "#3f51b5"),
+            ("Gradients", m.GradientsGiB, "#00897b"),
+            ("Optimizer states", m.OptimizerStatesGiB, "#fb8c00"),
+            ("Activations", m.ActivationsGiB, "#ab47bc"),
+            ("Workspace", m.WorkspaceGiB, "#90a4ae"),
+        };
+        var data = new List<ITrace>();
+        foreach (var (label, gib, color) in parts)
+        {
+            if (gib <= 0) continue;
+            data.Add(new Bar
+            {
+                Name = label,
+                Orientation = Plotly.Blazor.Traces.BarLib.OrientationEnum.H,
+                X = Values([gib]),
+                Y = Labels(["per GPU"]),
+                Width = 0.5m,
+                Marker = new Plotly.Blazor.Traces.BarLib.Marker { Color = color, Line = new Plotly.Blazor.Traces.BarLib.MarkerLib.Line { Width = 0 } },
+                HoverTemplate = $"<b>{label}</b><br>%{{x:.1f}} GiB<extra></extra>",
+            });
+        }
+        var total = m.TotalGiB;
+        var layout = theme.BaseLayout(200);
+        layout.BarMode = BarModeEnum.Stack;
+        var x = theme.XAxis("GiB per GPU");
+        x.Range = [0, Math.Max(total, hbmGiB) * 1.08];
+        layout.XAxis = [x];
+        layout.YAxis = [theme.YAxis("")];
+        layout.Margin!.L = 64;
+        layout.Shapes =
+        [
+            new Shape
+            {
+                Type = Plotly.Blazor.LayoutLib.ShapeLib.TypeEnum.Line,
+                XRef = "x",
+                YRef = "paper",
+                X0 = hbmGiB,
+                X1 = hbmGiB,
+                Y0 = 0,
+                Y1 = 1,
+                Line = new Plotly.Blazor.LayoutLib.ShapeLib.Line { Color = theme.Limit, Width = 2, Dash = "dash" },
+            },
+        ];
+        layout.Annotations =
+        [
+            new Annotation
+            {
+                X = hbmGiB,
+                Y = 1,
+                XRef = "x",
+                YRef = "paper",
+                XShift = hbmGiB > total * 0.5 ? -4 : 4,
+                Text = string.Create(CultureInfo.InvariantCulture, $"HBM {hbmGiB:F0} GiB"),
+                ShowArrow = false,
+                XAnchor = hbmGiB > total * 0.5 ? Plotly.Blazor.LayoutLib.AnnotationLib.XAnchorEnum.Right : Plotly.Blazor.LayoutLib.AnnotationLib.XAnchorEnum.Left,
+                YAnchor = Plotly.Blazor.LayoutLib.AnnotationLib.YAnchorEnum.Top,
+                Font = new Plotly.Blazor.LayoutLib.AnnotationLib.Font { Color = theme.Limit, Family = FontFamily, Size = 11 },
+            },
+        ];
+        var summary = string.Create(CultureInfo.InvariantCulture, $"Memory {total:F1} GiB per GPU of {hbmGiB:F0} GiB HBM.");
+        return new ChartFigure(data, layout, summary);
+    }
+}

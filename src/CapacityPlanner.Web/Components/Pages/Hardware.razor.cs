@@ -1,0 +1,93 @@
+using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Core.Roofline;
+using CapacityPlanner.Web.Hardware;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+
+namespace CapacityPlanner.Web.Components.Pages;
+
+/// <summary>
+/// The hardware catalog as a sortable, searchable table with each figure's source, and the custom-chip editor.
+/// Custom chips go to <see cref="ChipDirectory"/> (the in-memory store) and appear in every page's chip list.
+/// </summary>
+public sealed partial class Hardware : IDisposable
+{
+    private readonly HashSet<string> _expanded = new(StringComparer.OrdinalIgnoreCase);
+    private string? _search;
+    private CustomChipDefinition? _editing;
+    private string? _editingId;
+
+    [Inject] private ChipDirectory ChipDirectory { get; set; } = default!;
+
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+
+    private IReadOnlyList<ChipOption> Rows => ChipDirectory.Chips;
+
+    /// <inheritdoc />
+    protected override void OnInitialized() => ChipDirectory.Changed += OnChipsChanged;
+
+    /// <inheritdoc />
+    public void Dispose() => ChipDirectory.Changed -= OnChipsChanged;
+
+    private void OnChipsChanged() => _ = InvokeAsync(StateHasChanged);
+
+    private bool Matches(ChipOption chip)
+    {
+        if (string.IsNullOrWhiteSpace(_search)) return true;
+        var s = _search.Trim();
+        return chip.Id.Contains(s, StringComparison.OrdinalIgnoreCase)
+            || chip.Spec.Name.Contains(s, StringComparison.OrdinalIgnoreCase)
+            || chip.Spec.Vendor.Contains(s, StringComparison.OrdinalIgnoreCase)
+            || chip.Spec.Architecture.Contains(s, StringComparison.OrdinalIgnoreCase)
+            || chip.Spec.ScaleUp.Fabric.Contains(s, StringComparison.OrdinalIgnoreCase)
+            || (chip.IsCustom && "custom".Contains(s, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static double Peak(ChipOption chip, Precision precision) => chip.Spec.PeakFor(precision) ?? 0;
+
+    private static string Tflops(ChipOption chip, Precision precision) =>
+        chip.Spec.PeakFor(precision) is { } p ? (p / 1e12).ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "—";
+
+    private static double Ridge(ChipOption chip) => RooflineModel.RidgePoint(chip.Spec, Precision.Bf16) ?? 0;
+
+    private static Color BasisColor(string basis) => basis switch
+    {
+        "verified" => Color.Success,
+        "derived" => Color.Info,
+        "secondary" => Color.Default,
+        _ => Color.Warning,
+    };
+
+    private static string SourceText(string key) =>
+        HardwareCatalog.Default.Sources.TryGetValue(key, out var source) ? $"{source.Reference} [{key}]" : key;
+
+    private void ToggleSources(string id)
+    {
+        if (!_expanded.Remove(id)) _expanded.Add(id);
+    }
+
+    private void AddChip()
+    {
+        _editingId = null;
+        _editing = new CustomChipDefinition { Id = "", BaseOn = "h100-sxm" };
+    }
+
+    private void EditChip(ChipOption chip)
+    {
+        _editingId = chip.Id;
+        _editing = chip.Definition!.Clone();
+    }
+
+    private void DeleteChip(ChipOption chip)
+    {
+        ChipDirectory.Remove(chip.Id);
+        Snackbar.Add($"Removed {chip.Id}.", Severity.Info);
+    }
+
+    private void OnSaved(CustomChipDefinition chip)
+    {
+        Snackbar.Add($"Saved {chip.Id}: pick it on the planner, scaling and roofline pages.", Severity.Success);
+        _editing = null;
+        _editingId = null;
+    }
+}

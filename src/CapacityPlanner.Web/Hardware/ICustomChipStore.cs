@@ -1,0 +1,79 @@
+namespace CapacityPlanner.Web.Hardware;
+
+/// <summary>
+/// Where user-defined chips live. The shipped store keeps them in memory for the lifetime of the server (shared by
+/// every page and tab, lost on restart); a persistent store can replace it through DI.
+/// </summary>
+public interface ICustomChipStore
+{
+    /// <summary>Every custom chip in the order it was added.</summary>
+    IReadOnlyList<CustomChipDefinition> All { get; }
+
+    /// <summary>Looks a custom chip up by id (case-insensitive).</summary>
+    bool TryGet(string id, out CustomChipDefinition chip);
+
+    /// <summary>Adds or replaces a chip; <paramref name="previousId"/> renames an existing one.</summary>
+    void Save(CustomChipDefinition chip, string? previousId = null);
+
+    /// <summary>Removes a chip; false when there was none.</summary>
+    bool Remove(string id);
+
+    /// <summary>Raised after every change.</summary>
+    event Action? Changed;
+}
+
+/// <summary>The in-memory <see cref="ICustomChipStore"/> (thread-safe; stores copies).</summary>
+public sealed class InMemoryCustomChipStore : ICustomChipStore
+{
+    private readonly Lock _lock = new();
+    private readonly List<CustomChipDefinition> _chips = [];
+
+    /// <inheritdoc />
+    public event Action? Changed;
+
+    /// <inheritdoc />
+    public IReadOnlyList<CustomChipDefinition> All
+    {
+        get
+        {
+            lock (_lock) return _chips.Select(c => c.Clone()).ToList();
+        }
+    }
+
+    /// <inheritdoc />
+    public bool TryGet(string id, out CustomChipDefinition chip)
+    {
+        lock (_lock)
+        {
+            var found = _chips.FirstOrDefault(c => string.Equals(c.Id, id, StringComparison.OrdinalIgnoreCase));
+            chip = found?.Clone()!;
+            return found is not null;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Save(CustomChipDefinition chip, string? previousId = null)
+    {
+        ArgumentNullException.ThrowIfNull(chip);
+        lock (_lock)
+        {
+            var index = _chips.FindIndex(c => string.Equals(c.Id, previousId ?? chip.Id, StringComparison.OrdinalIgnoreCase));
+            if (index < 0) index = _chips.FindIndex(c => string.Equals(c.Id, chip.Id, StringComparison.OrdinalIgnoreCase));
+            if (index >= 0) _chips[index] = chip.Clone();
+            else _chips.Add(chip.Clone());
+        }
+        Changed?.Invoke();
+    }
+
+    /// <inheritdoc />
+    public bool Remove(string id)
+    {
+        bool removed;
+        lock (_lock)
+        {
+            removed = _chips.RemoveAll(c => string.Equals(c.Id, id, StringComparison.OrdinalIgnoreCase)) > 0;
+        }
+        if (removed) Changed?.Invoke();
+        return removed;
+    }
+}

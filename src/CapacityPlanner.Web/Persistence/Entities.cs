@@ -1,0 +1,103 @@
+namespace CapacityPlanner.Web.Persistence;
+
+/// <summary>
+/// A saved scenario: an immutable snapshot of a scenario document (and the page settings it was saved with), with
+/// the headline results computed when it was saved so that lists need no re-estimation. Only the name changes after
+/// saving; "edit" means duplicate and save anew. Deleting sets <see cref="DeletedUtc"/> (undo clears it).
+/// </summary>
+public sealed class SavedScenario
+{
+    /// <summary>Short random URL-safe id (<c>/s/{id}</c>).</summary>
+    public required string Id { get; set; }
+
+    /// <summary>Display name.</summary>
+    public required string Name { get; set; }
+
+    /// <summary>The scenario document, canonical compact JSON. Never changes after saving.</summary>
+    public required string ScenarioJson { get; init; }
+
+    /// <summary>Page settings saved with it, as a JSON object of strings; null when none.</summary>
+    public string? PageSettingsJson { get; init; }
+
+    /// <summary>Model preset id or model name, for lists.</summary>
+    public string? ModelLabel { get; init; }
+
+    /// <summary>Chip id (catalog id or the custom chip's id).</summary>
+    public required string ChipId { get; init; }
+
+    /// <summary>GPUs in the cluster.</summary>
+    public long Gpus { get; init; }
+
+    /// <summary>True when the estimated plan is valid and fits in memory.</summary>
+    public bool Feasible { get; init; }
+
+    /// <summary>Seconds per optimizer step, when the plan is structurally valid.</summary>
+    public double? StepTimeSeconds { get; init; }
+
+    /// <summary>Cluster tokens per second.</summary>
+    public double? TokensPerSecond { get; init; }
+
+    /// <summary>Model FLOPs utilisation (0–1).</summary>
+    public double? Mfu { get; init; }
+
+    /// <summary>Id of the scenario this one was duplicated from, if any.</summary>
+    public string? DuplicatedFromId { get; init; }
+
+    /// <summary>When it was saved (UTC).</summary>
+    public DateTime CreatedUtc { get; init; }
+
+    /// <summary>Last rename, delete or restore (UTC).</summary>
+    public DateTime UpdatedUtc { get; set; }
+
+    /// <summary>When it was deleted (UTC); null while it is live.</summary>
+    public DateTime? DeletedUtc { get; set; }
+
+    /// <summary>Optimistic concurrency token, replaced on every change.</summary>
+    public Guid ConcurrencyStamp { get; set; }
+}
+
+/// <summary>A benchmark result document uploaded by <c>capplan upload</c>, kept as uploaded, with searchable fingerprint columns.</summary>
+public sealed class SavedBenchmark
+{
+    /// <summary>Short random URL-safe id.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>When it was uploaded (UTC).</summary>
+    public DateTime UploadedUtc { get; init; }
+
+    /// <summary>When it was measured (the document's <c>createdUtc</c>, UTC).</summary>
+    public DateTime? MeasuredUtc { get; init; }
+
+    /// <summary>Producer (<c>capplan-bench</c>, <c>nccl-tests</c>, …).</summary>
+    public required string Source { get; init; }
+
+    /// <summary>Backend that measured (<c>cuda</c>, <c>cpu</c>, <c>import</c>).</summary>
+    public required string Backend { get; init; }
+
+    /// <summary>Host name of rank 0, when known.</summary>
+    public string? Hostname { get; init; }
+
+    /// <summary>CPU model of the host, when known.</summary>
+    public string? CpuModel { get; init; }
+
+    /// <summary>Name of the first GPU (or device), when known.</summary>
+    public string? GpuName { get; init; }
+
+    /// <summary>GPUs measured (devices of kind <c>gpu</c>).</summary>
+    public int GpuCount { get; init; }
+
+    /// <summary>NVIDIA driver version, when known.</summary>
+    public string? DriverVersion { get; init; }
+
+    /// <summary>CUDA driver API version, when known.</summary>
+    public int? CudaDriverVersion { get; init; }
+
+    /// <summary>SHA-256 (hex) of host, devices and driver: equal for results from the same machine set-up.</summary>
+    public required string Fingerprint { get; init; }
+
+    /// <summary>The document as uploaded (UTF-8 JSON).</summary>
+    public required string DocumentJson { get; init; }
+
+    /// <summary>UTF-8 size of the document.</summary>
+    public int SizeBytes { get; init; }
+}

@@ -1,0 +1,391 @@
+using System.Net;
+using System.Text.Json;
+using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Core.Sharing;
+using CapacityPlanner.Web.ApiTests.Infrastructure;
+using CapacityPlanner.Web.Persistence;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CapacityPlanner.Web.ApiTests;
+
+/// <summary>
+/// Saved scenarios, short links, export, benchmarks, the store and the data-protection keys, over HTTP against the real
+/// app. The same suite runs on SQLite (<see cref="SqliteSavedScenarioTests"/>) and on PostgreSQL
+/// (<see cref="PostgresSavedScenarioTests"/>).
+/// </summary>
+public abstract class SavedScenarioSuite
+{
+    /// <summary>The app under test (one per provider, shared by the tests of the class, which run one at a time).</summary>
+    protected abstract Task<TestApp> AppAsync();
+
+    private static string Canonical(string json) =>
+        ScenarioLink.TryCanonicalize(json, out var c, out var e) ? c : throw new InvalidOperationException(e);
+
+    private static async Task<JsonElement> SaveAsync(TestApp app, string name, long? gpus = null)
+    {
+        var response = await app.Client.PostJsonAsync("api/scenarios", Http.Gpt3Named(name, gpus));
+        return await response.ExpectAsync(HttpStatusCode.Created);
+    }
+
+    [Fact]
+    public async Task Save_returns_the_id_and_links_and_get_returns_the_same_document_and_numbers()
+    {
+        var app = await AppAsync();
+        var name = "save-get " + Guid.NewGuid();
+        var response = await app.Client.PostJsonAsync("api/scenarios", Http.Gpt3Named(name));
+        var created = await response.ExpectAsync(HttpStatusCode.Created);
+
+        var id = created.GetProperty("id").GetString()!;
+        Assert.Matches("^[A-Za-z0-9]{10}$", id);
+        Assert.Equal($"/api/scenarios/{id}", response.Headers.Location?.OriginalString);
+        Assert.Equal(name, created.GetProperty("name").GetString());
+        Assert.Equal(new Uri(app.BaseAddress, "s/" + id).ToString(), created.GetProperty("shortLink").GetString());
+        var token = created.GetProperty("token").GetString()!;
+        Assert.StartsWith("v1.", token, StringComparison.Ordinal);
+        Assert.EndsWith("/?s=" + token, created.GetProperty("link").GetString(), StringComparison.Ordinal);
+        Assert.Equal(Canonical(Http.Gpt3Named(name)), ScenarioLink.Decode(token).Payload!.ScenarioJson);
+
+        var details = await (await app.Client.GetAsync($"api/scenarios/{id}")).ExpectAsync(HttpStatusCode.OK);
+        var summary = details.GetProperty("summary");
+        Assert.Equal(name, summary.GetProperty("name").GetString());
+        Assert.Equal("gpt3-175b", summary.GetProperty("model").GetString());
+        Assert.Equal("a100-sxm-80gb", summary.GetProperty("chip").GetString());
+        Assert.Equal(1024, summary.GetProperty("gpus").GetInt64());
+        Assert.True(summary.GetProperty("feasible").GetBoolean());
+        Assert.Null(summary.GetProperty("deletedUtc").GetString());
+        Assert.Equal(Canonical(Http.Gpt3Named(name)), details.GetProperty("scenario").GetRawText());
+
+        // The headline numbers are those of a fresh estimate of the same document.
+        var estimate = await (await app.Client.PostJsonAsync("api/estimate", Http.Gpt3Named(name))).ExpectAsync(HttpStatusCode.OK);
+        foreach (var field in new[] { "stepTimeSeconds", "tokensPerSecond", "mfu" })
+        {
+            Assert.Equal(estimate.GetProperty(field).GetDouble(), summary.GetProperty(field).GetDouble());
+        }
+    }
+
+    [Fact]
+    public async Task Saving_an_invalid_scenario_lists_every_error_path_and_stores_nothing()
+    {
+        var app = await AppAsync();
+        var before = (await (await app.Client.GetAsync("api/scenarios")).ExpectAsync(HttpStatusCode.OK)).GetProperty("total").GetInt32();
+        var errors = await (await app.Client.PostJsonAsync("api/scenarios",
+            """{ "schemaVersion": 1, "model": { "preset": "gpt3-175b", "layerz": 1 }, "training": { "globalBatchSequences": 0 }, "system": { "chip": "a100-sxm-80gb", "gpus": 8 } }"""))
+            .ValidationErrorsAsync();
+        Assert.Contains("$.model.layerz", errors.Keys);
+        Assert.Contains("$.training.globalBatchSequences", errors.Keys);
+
+        var unknownChip = await (await app.Client.PostJsonAsync("api/scenarios", Http.Gpt3.Replace("a100-sxm-80gb", "no-such-chip", StringComparison.Ordinal))).ValidationErrorsAsync();
+        Assert.Contains("h100-sxm", Assert.Single(unknownChip["$.system.chip"]), StringComparison.Ordinal);
+
+        var blank = await (await app.Client.PostJsonAsync("api/scenarios?name=%20", Http.Gpt3)).ValidationErrorsAsync();
+        Assert.Contains("name", blank.Keys);
+
+        var after = (await (await app.Client.GetAsync("api/scenarios")).ExpectAsync(HttpStatusCode.OK)).GetProperty("total").GetInt32();
+        Assert.Equal(before, after);
+    }
+
+    [Fact]
+    public async Task The_name_can_be_given_in_the_query_and_an_unnamed_scenario_gets_a_default()
+    {
+        var app = await AppAsync();
+        var named = await (await app.Client.PostJsonAsync("api/scenarios?name=From%20the%20query", Http.Gpt3)).ExpectAsync(HttpStatusCode.Created);
+        Assert.Equal("From the query", named.GetProperty("name").GetString());
+
+        var node = System.Text.Json.Nodes.JsonNode.Parse(Http.Gpt3)!.AsObject();
+        node.Remove("name");
+        var unnamed = await (await app.Client.PostJsonAsync("api/scenarios", node.ToJsonString())).ExpectAsync(HttpStatusCode.Created);
+        Assert.Equal(ScenarioSnapshot.DefaultName, unnamed.GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task The_list_is_newest_first_and_paged()
+    {
+        var app = await AppAsync();
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++) ids.Add((await SaveAsync(app, $"list-{tag}-{i}")).GetProperty("id").GetString()!);
+
+        var first = await (await app.Client.GetAsync("api/scenarios?page=1&pageSize=2")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(1, first.GetProperty("page").GetInt32());
+        Assert.Equal(2, first.GetProperty("pageSize").GetInt32());
+        Assert.True(first.GetProperty("total").GetInt32() >= 3);
+        var items = first.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(2, items.Count);
+        Assert.Equal(ids[2], items[0].GetProperty("id").GetString());
+        Assert.Equal(ids[1], items[1].GetProperty("id").GetString());
+        var second = await (await app.Client.GetAsync("api/scenarios?page=2&pageSize=2")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(ids[0], second.GetProperty("items")[0].GetProperty("id").GetString());
+        var listed = items[0];
+        foreach (var field in new[] { "name", "model", "chip", "gpus", "feasible", "stepTimeSeconds", "tokensPerSecond", "mfu", "createdUtc", "shortLink" })
+        {
+            Assert.True(listed.TryGetProperty(field, out _), $"list items have {field}");
+        }
+
+        var errors = await (await app.Client.GetAsync("api/scenarios?page=0&pageSize=1000&deleted=maybe")).ValidationErrorsAsync();
+        Assert.Equal(["deleted", "page", "pageSize"], errors.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Rename_duplicate_delete_and_undo()
+    {
+        var app = await AppAsync();
+        var id = (await SaveAsync(app, "to rename")).GetProperty("id").GetString()!;
+
+        var renamed = await (await app.Client.PatchAsync($"api/scenarios/{id}", Http.Content("""{"name":"  renamed  "}"""))).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal("renamed", renamed.GetProperty("name").GetString());
+        var details = await (await app.Client.GetAsync($"api/scenarios/{id}")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal("renamed", details.GetProperty("summary").GetProperty("name").GetString());
+        Assert.Equal("to rename", details.GetProperty("scenario").GetProperty("name").GetString()); // the snapshot itself is immutable
+        var badRename = await (await app.Client.PatchAsync($"api/scenarios/{id}", Http.Content("""{"name":""}"""))).ValidationErrorsAsync();
+        Assert.Contains("$.name", badRename.Keys);
+        Assert.Contains("$", (await (await app.Client.PatchAsync($"api/scenarios/{id}", Http.Content("{nope"))).ValidationErrorsAsync()).Keys);
+
+        var copy = await (await app.Client.PostAsync($"api/scenarios/{id}/duplicate", null)).ExpectAsync(HttpStatusCode.Created);
+        var copyId = copy.GetProperty("id").GetString()!;
+        Assert.NotEqual(id, copyId);
+        Assert.Equal("Copy of renamed", copy.GetProperty("name").GetString());
+        Assert.Equal(id, copy.GetProperty("duplicatedFromId").GetString());
+        var copyDetails = await (await app.Client.GetAsync($"api/scenarios/{copyId}")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(details.GetProperty("scenario").GetRawText(), copyDetails.GetProperty("scenario").GetRawText());
+        var named = await (await app.Client.PostAsync($"api/scenarios/{id}/duplicate?name=Variant%20B", null)).ExpectAsync(HttpStatusCode.Created);
+        Assert.Equal("Variant B", named.GetProperty("name").GetString());
+
+        var deleted = await (await app.Client.DeleteAsync($"api/scenarios/{id}")).ExpectAsync(HttpStatusCode.OK);
+        Assert.NotNull(deleted.GetProperty("deletedUtc").GetString());
+        await (await app.Client.GetAsync($"api/scenarios/{id}")).ProblemAsync(HttpStatusCode.NotFound);
+        await (await app.Client.DeleteAsync($"api/scenarios/{id}")).ProblemAsync(HttpStatusCode.NotFound);
+        await (await app.Client.PatchAsync($"api/scenarios/{id}", Http.Content("""{"name":"x"}"""))).ProblemAsync(HttpStatusCode.NotFound);
+        var live = await (await app.Client.GetAsync("api/scenarios?pageSize=100")).ExpectAsync(HttpStatusCode.OK);
+        Assert.DoesNotContain(live.GetProperty("items").EnumerateArray(), s => s.GetProperty("id").GetString() == id);
+        var bin = await (await app.Client.GetAsync("api/scenarios?deleted=true&pageSize=100")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Contains(bin.GetProperty("items").EnumerateArray(), s => s.GetProperty("id").GetString() == id);
+        var gone = await app.Client.GetAsync($"s/{id}");
+        Assert.Equal(HttpStatusCode.Redirect, gone.StatusCode);
+        Assert.Equal($"/?missing={id}", gone.Headers.Location!.OriginalString);
+
+        var restored = await (await app.Client.PostAsync($"api/scenarios/{id}/restore", null)).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(JsonValueKind.Null, restored.GetProperty("deletedUtc").ValueKind);
+        await (await app.Client.GetAsync($"api/scenarios/{id}")).ExpectAsync(HttpStatusCode.OK);
+        await (await app.Client.PostAsync($"api/scenarios/{id}/restore", null)).ProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Theory]
+    [InlineData("nosuchid00")]
+    [InlineData("short")]
+    [InlineData("has%20space")]
+    [InlineData("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
+    public async Task Unknown_ids_are_404_problems(string id)
+    {
+        var app = await AppAsync();
+        var problem = await (await app.Client.GetAsync($"api/scenarios/{id}")).ProblemAsync(HttpStatusCode.NotFound);
+        Assert.Contains("no saved scenario", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await (await app.Client.GetAsync($"api/scenarios/{id}/export.json")).ProblemAsync(HttpStatusCode.NotFound);
+        await (await app.Client.PostAsync($"api/scenarios/{id}/duplicate", null)).ProblemAsync(HttpStatusCode.NotFound);
+        await (await app.Client.GetAsync($"api/benchmarks/{id}")).ProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Fifty_concurrent_saves_are_all_kept_under_distinct_ids()
+    {
+        var app = await AppAsync();
+        var before = (await (await app.Client.GetAsync("api/scenarios")).ExpectAsync(HttpStatusCode.OK)).GetProperty("total").GetInt32();
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var clients = Enumerable.Range(0, 10).Select(_ => app.NewClient()).ToList();
+        try
+        {
+            var saves = Enumerable.Range(0, 50).Select(async i =>
+            {
+                var response = await clients[i % clients.Count].PostJsonAsync("api/scenarios", Http.Gpt3Named($"concurrent-{tag}-{i}", 8 * (i + 1)));
+                var body = await response.ExpectAsync(HttpStatusCode.Created);
+                return (Index: i, Id: body.GetProperty("id").GetString()!);
+            });
+            var saved = await Task.WhenAll(saves);
+
+            Assert.Equal(50, saved.Select(s => s.Id).Distinct(StringComparer.Ordinal).Count());
+            var reads = saved.Select(async s =>
+            {
+                var details = await (await clients[s.Index % clients.Count].GetAsync($"api/scenarios/{s.Id}")).ExpectAsync(HttpStatusCode.OK);
+                Assert.Equal($"concurrent-{tag}-{s.Index}", details.GetProperty("summary").GetProperty("name").GetString());
+                Assert.Equal(8 * (s.Index + 1), details.GetProperty("summary").GetProperty("gpus").GetInt64());
+            });
+            await Task.WhenAll(reads);
+            var after = (await (await app.Client.GetAsync("api/scenarios")).ExpectAsync(HttpStatusCode.OK)).GetProperty("total").GetInt32();
+            Assert.Equal(before + 50, after);
+        }
+        finally
+        {
+            foreach (var c in clients) c.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Concurrent_renames_of_one_scenario_all_succeed_and_one_wins()
+    {
+        var app = await AppAsync();
+        var id = (await SaveAsync(app, "rename race")).GetProperty("id").GetString()!;
+        var names = Enumerable.Range(0, 20).Select(i => $"name {i}").ToList();
+        var responses = await Task.WhenAll(names.Select(n =>
+            app.Client.PatchAsync($"api/scenarios/{id}", Http.Content(JsonSerializer.Serialize(new { name = n })))));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        var final = await (await app.Client.GetAsync($"api/scenarios/{id}")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Contains(final.GetProperty("summary").GetProperty("name").GetString(), names);
+    }
+
+    [Fact]
+    public async Task The_short_link_redirects_to_a_state_link_that_opens_exactly_the_saved_scenario()
+    {
+        var app = await AppAsync();
+        var created = await SaveAsync(app, "short link");
+        var id = created.GetProperty("id").GetString()!;
+        var response = await app.Client.GetAsync($"s/{id}");
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var location = response.Headers.Location!.OriginalString;
+        Assert.StartsWith("/?s=v1.", location, StringComparison.Ordinal);
+        var payload = ScenarioLink.Decode(location["/?s=".Length..]).Payload!;
+        Assert.Equal(Canonical(Http.Gpt3Named("short link")), payload.ScenarioJson);
+        Assert.Equal(created.GetProperty("token").GetString(), location["/?s=".Length..]);
+
+        // The page the link lands on answers (the dashboard reads ?s= itself).
+        var page = await app.Client.GetAsync(location);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+    }
+
+    [Fact]
+    public async Task Export_is_an_indented_json_attachment_of_the_scenario_document()
+    {
+        var app = await AppAsync();
+        var id = (await SaveAsync(app, "GPT-3: export / test")).GetProperty("id").GetString()!;
+        var response = await app.Client.GetAsync($"api/scenarios/{id}/export.json");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Equal("gpt-3-export-test.json", response.Content.Headers.ContentDisposition?.FileName);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("\n  \"model\"", text, StringComparison.Ordinal);
+        Assert.True(ScenarioParser.Parse(text).Success);
+        Assert.Equal(Canonical(Http.Gpt3Named("GPT-3: export / test")), Canonical(text));
+    }
+
+    private static string BenchDocument(string host, string gpu = "NVIDIA H100 80GB HBM3", string backend = "cuda") =>
+        BenchResultJson.Serialize(new BenchResult
+        {
+            Source = BenchSources.CapplanBench,
+            Backend = backend,
+            CreatedUtc = new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero),
+            Host = new HostInfo { Hostname = host, CpuModel = "AMD EPYC 9654", Architecture = "x64" },
+            Devices =
+            [
+                new DeviceInfo { Kind = "gpu", Index = 0, Name = gpu, Uuid = "GPU-0", MemoryBytes = 80L << 30 },
+                new DeviceInfo { Kind = "gpu", Index = 1, Name = gpu, Uuid = "GPU-1", MemoryBytes = 80L << 30 },
+            ],
+            Software = new SoftwareInfo { DriverVersion = "580.95.05", CudaDriverVersion = 13000 },
+        });
+
+    [Fact]
+    public async Task Benchmark_documents_are_stored_as_uploaded_listed_and_filtered()
+    {
+        var app = await AppAsync();
+        var host = "node-" + Guid.NewGuid().ToString("N")[..8];
+        var document = BenchDocument(host);
+        var created = await (await app.Client.PostJsonAsync("api/benchmarks", document)).ExpectAsync(HttpStatusCode.Created);
+        var id = created.GetProperty("id").GetString()!;
+        Assert.Equal(host, created.GetProperty("hostname").GetString());
+        Assert.Equal("NVIDIA H100 80GB HBM3", created.GetProperty("gpuName").GetString());
+        Assert.Equal(2, created.GetProperty("gpuCount").GetInt32());
+        Assert.Equal("580.95.05", created.GetProperty("driverVersion").GetString());
+        var fingerprint = created.GetProperty("fingerprint").GetString()!;
+        Assert.Matches("^[0-9a-f]{64}$", fingerprint);
+
+        var stored = await app.Client.GetAsync($"api/benchmarks/{id}");
+        Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
+        Assert.Equal(document, await stored.Content.ReadAsStringAsync());
+
+        // Same machine again: same fingerprint; another machine: another one.
+        await (await app.Client.PostJsonAsync("api/benchmarks", document)).ExpectAsync(HttpStatusCode.Created);
+        var other = await (await app.Client.PostJsonAsync("api/benchmarks", BenchDocument(host + "-b", "NVIDIA A100-SXM4-80GB"))).ExpectAsync(HttpStatusCode.Created);
+        Assert.NotEqual(fingerprint, other.GetProperty("fingerprint").GetString());
+
+        var byFingerprint = await (await app.Client.GetAsync($"api/benchmarks?fingerprint={fingerprint}")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(2, byFingerprint.GetProperty("total").GetInt32());
+        Assert.All(byFingerprint.GetProperty("items").EnumerateArray(), b => Assert.Equal(host, b.GetProperty("hostname").GetString()));
+        var all = await (await app.Client.GetAsync("api/benchmarks?pageSize=100")).ExpectAsync(HttpStatusCode.OK);
+        Assert.True(all.GetProperty("total").GetInt32() >= 3);
+        Assert.Equal(other.GetProperty("id").GetString(), all.GetProperty("items")[0].GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task Invalid_benchmark_documents_are_refused_with_paths()
+    {
+        var app = await AppAsync();
+        var errors = await (await app.Client.PostJsonAsync("api/benchmarks", BenchDocument("h", backend: "tpu"))).ValidationErrorsAsync();
+        Assert.Contains("$.backend", errors.Keys);
+        var malformed = await (await app.Client.PostJsonAsync("api/benchmarks", """{"schemaVersion": "one"}""")).ValidationErrorsAsync();
+        Assert.Contains(malformed.Keys, k => k.StartsWith('$'));
+        await (await app.Client.PostAsync("api/benchmarks", Http.Content("a,b,c", "text/csv"))).ProblemAsync(HttpStatusCode.UnsupportedMediaType);
+        var paging = await (await app.Client.GetAsync("api/benchmarks?page=x")).ValidationErrorsAsync();
+        Assert.Contains("page", paging.Keys);
+    }
+
+    [Fact]
+    public async Task The_store_saves_lists_deletes_and_restores()
+    {
+        var app = await AppAsync();
+        var store = app.Services.GetRequiredService<ScenarioStore>();
+        var (snapshot, errors) = ScenarioSnapshot.Create(Http.Gpt3, "store test", new Dictionary<string, string> { ["tab"] = "memory" });
+        Assert.Empty(errors);
+        var saved = await store.SaveAsync(snapshot!);
+        Assert.Equal(saved.CreatedUtc, saved.UpdatedUtc);
+        Assert.Equal(DateTimeKind.Utc, saved.CreatedUtc.Kind);
+
+        var read = (await store.GetAsync(saved.Id))!;
+        Assert.Equal(DateTimeKind.Utc, read.CreatedUtc.Kind);
+        Assert.Equal(saved.CreatedUtc, read.CreatedUtc, TimeSpan.FromMilliseconds(1));
+        Assert.Equal("memory", ScenarioSnapshot.ReadPageSettings(read.PageSettingsJson)["tab"]);
+        Assert.Equal(snapshot!.ScenarioJson, read.ScenarioJson);
+
+        Assert.NotNull(await store.DeleteAsync(saved.Id));
+        Assert.Null(await store.DeleteAsync(saved.Id));
+        Assert.Null(await store.GetAsync(saved.Id));
+        Assert.NotNull(await store.GetAsync(saved.Id, includeDeleted: true));
+        Assert.Contains((await store.ListAsync(1, 100, deleted: true)).Items, s => s.Id == saved.Id);
+        Assert.NotNull(await store.RestoreAsync(saved.Id));
+        Assert.Null(await store.RestoreAsync(saved.Id));
+        Assert.Contains((await store.ListAsync(1, 100)).Items, s => s.Id == saved.Id);
+        Assert.Null(await store.RenameAsync("missing000", "x"));
+        await Assert.ThrowsAsync<ArgumentException>(() => store.RenameAsync(saved.Id, new string('x', 201)));
+
+        // Via the API the page settings come back with the scenario, and the state link carries them.
+        var details = await (await app.Client.GetAsync($"api/scenarios/{saved.Id}")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal("memory", details.GetProperty("page").GetProperty("tab").GetString());
+        var location = (await app.Client.GetAsync($"s/{saved.Id}")).Headers.Location!.OriginalString;
+        Assert.Equal("memory", ScenarioLink.Decode(location["/?s=".Length..]).Payload!.Page["tab"]);
+    }
+
+    [Fact]
+    public async Task Data_protection_keys_live_in_the_database()
+    {
+        var app = await AppAsync();
+        var protector = app.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("tests");
+        Assert.Equal("secret", protector.Unprotect(protector.Protect("secret")));
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<CapacityPlannerDbContext>>().CreateDbContextAsync();
+        Assert.True(await db.DataProtectionKeys.CountAsync() >= 1);
+    }
+}
+
+/// <summary>The suite on an embedded SQLite file.</summary>
+public sealed class SqliteSavedScenarioTests(SqliteAppFixture fixture) : SavedScenarioSuite, IClassFixture<SqliteAppFixture>
+{
+    /// <inheritdoc />
+    protected override Task<TestApp> AppAsync() => Task.FromResult(fixture.App);
+}
+
+/// <summary>The suite on a PostgreSQL server.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresSavedScenarioTests(PostgresServer server) : SavedScenarioSuite
+{
+    /// <inheritdoc />
+    protected override Task<TestApp> AppAsync() => server.SharedAsync("suite");
+}

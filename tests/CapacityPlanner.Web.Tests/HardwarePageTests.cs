@@ -1,0 +1,107 @@
+using Bunit.TestDoubles;
+using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Web.Components.Pages;
+using CapacityPlanner.Web.Estimates;
+using CapacityPlanner.Web.Hardware;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+
+namespace CapacityPlanner.Web.Tests;
+
+/// <summary>The hardware catalog page and custom chips.</summary>
+public sealed class HardwarePageTests : PlannerTestContext
+{
+    private IRenderedComponent<ContainerFragment> RenderWithPopovers<T>() where T : IComponent => Render<ContainerFragment>(p => p.AddChildContent(b =>
+    {
+        b.OpenComponent<MudPopoverProvider>(0);
+        b.CloseComponent();
+        b.OpenComponent<MudSnackbarProvider>(1);
+        b.CloseComponent();
+        b.OpenComponent<T>(2);
+        b.CloseComponent();
+    }));
+
+    [Fact]
+    public void Lists_every_catalog_chip_and_filters_by_search()
+    {
+        var cut = Render<Components.Pages.Hardware>();
+
+        Assert.Equal(HardwareCatalog.Default.Chips.Count, cut.FindAll("[data-testid=chip-name]").Count);
+
+        cut.Find("input[data-testid=hardware-search]").Input("tpu");
+
+        cut.WaitForAssertion(() => Assert.Equal(4, cut.FindAll("[data-testid=chip-name]").Count));
+        Assert.All(cut.FindAll("[data-testid=chip-name]"), n => Assert.Contains("TPU", n.TextContent, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Sorting_by_bf16_peak_puts_the_fastest_chip_last_then_first()
+    {
+        var cut = Render<Components.Pages.Hardware>();
+        var header = cut.FindAll(".mud-table-sort-label").Single(h => h.TextContent.Contains("BF16", StringComparison.Ordinal));
+
+        header.Click();
+        Assert.Contains("TPU v5e", cut.FindAll("[data-testid=chip-name]")[0].TextContent, StringComparison.Ordinal);
+
+        cut.FindAll(".mud-table-sort-label").Single(h => h.TextContent.Contains("BF16", StringComparison.Ordinal)).Click();
+        Assert.Contains("NVIDIA", cut.FindAll("[data-testid=chip-name]")[0].TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_catalog_figure_shows_its_source()
+    {
+        var cut = Render<Components.Pages.Hardware>();
+
+        cut.FindAll("[data-testid=toggle-sources]")[2].Click(); // H100 SXM
+
+        var sources = cut.Find("[data-testid=sources-table]");
+        Assert.Contains("peakTflops.bf16", sources.TextContent, StringComparison.Ordinal);
+        Assert.Contains("verified", sources.TextContent, StringComparison.Ordinal);
+        Assert.Contains("ml-engineering", sources.TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_custom_chip_is_validated_saved_and_usable_in_the_planner()
+    {
+        var cut = RenderWithPopovers<Components.Pages.Hardware>();
+
+        cut.Find("[data-testid=add-chip]").Click();
+        cut.Find("input[data-testid=chip-id]").Input("h100-sxm");
+        cut.Find("input[data-testid=chip-hbm-capacity]").Input("144");
+
+        // A catalog id: the field says so and nothing is saved.
+        cut.Find("[data-testid=save-chip]").Click();
+        cut.WaitForAssertion(() => Assert.Contains("is a catalog chip; choose another id",
+            cut.Find("input[data-testid=chip-id]").Closest(".mud-input-control")!.TextContent, StringComparison.Ordinal));
+        Assert.Empty(Services.GetRequiredService<ICustomChipStore>().All);
+
+        cut.Find("input[data-testid=chip-id]").Input("h100-144g");
+        cut.Find("[data-testid=save-chip]").Click();
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=custom-badge]")));
+        var chip = Assert.Single(Services.GetRequiredService<ICustomChipStore>().All);
+        Assert.Equal("h100-144g", chip.Id);
+
+        // The planner offers it and estimates with it: the inline chip goes into the scenario document.
+        Services.GetRequiredService<BunitNavigationManager>().NavigateTo("/?chip=h100-144g");
+        var planner = Render<Planner>();
+        Assert.Equal("144.0 GiB", planner.Find("[data-testid=hbm-capacity]").TextContent.Trim());
+        Assert.Contains("\"baseOn\": \"h100-sxm\"", planner.Find("[data-testid=scenario-json]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Chip_ids_must_be_new_and_well_formed()
+    {
+        var directory = Services.GetRequiredService<ChipDirectory>();
+
+        Assert.Contains(directory.Check(new CustomChipDefinition { Id = "h100-sxm" }).Errors, e => e.Path == CustomChipFields.IdPath && e.Message.Contains("catalog chip", StringComparison.Ordinal));
+        Assert.Contains(directory.Check(new CustomChipDefinition { Id = "bad id!" }).Errors, e => e.Path == CustomChipFields.IdPath);
+        Assert.Contains(directory.Check(new CustomChipDefinition { Id = "x", BaseOn = null }).Errors, e => e.Path == "$.system.chip.peakTflops");
+        Assert.True(directory.Save(new CustomChipDefinition { Id = "x1", BaseOn = "b200", PeakBf16Tflops = 3000 }).IsValid);
+        Assert.Contains(directory.Check(new CustomChipDefinition { Id = "x1", BaseOn = "b200" }).Errors, e => e.Message.Contains("exists already", StringComparison.Ordinal));
+        Assert.True(directory.TryGet("x1", out var saved));
+        Assert.Equal(3000e12, saved.Spec.PeakFor(Precision.Bf16));
+        Assert.Equal(180, saved.Spec.HbmCapacityGiB);
+    }
+}

@@ -1,0 +1,130 @@
+using System.Globalization;
+using Bunit.TestDoubles;
+using CapacityPlanner.Web.Components.Pages;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CapacityPlanner.Web.Tests;
+
+/// <summary>The planner's dashboard parts: charts, verdict, metric formulas, URL state and the plan search.</summary>
+public sealed class PlannerDashboardTests : PlannerTestContext
+{
+    [Fact]
+    public void Step_and_memory_charts_are_drawn_from_the_estimate_and_say_what_they_show()
+    {
+        var cut = Render<Planner>();
+
+        var step = cut.Find("[data-testid=step-chart]");
+        Assert.Equal("1", step.GetAttribute("data-revision"));
+        var stepSeconds = cut.Find("[data-testid=step-time]").TextContent.Replace(" s", "", StringComparison.Ordinal).Trim();
+        Assert.StartsWith($"Step {stepSeconds} s: compute", cut.Find("[data-testid=step-chart-summary]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("of 80 GiB HBM", cut.Find("[data-testid=memory-chart-summary]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Changing_the_plan_updates_the_chart_in_place_with_a_new_revision()
+    {
+        var cut = Render<Planner>();
+        var chart = cut.FindComponent<Components.Widgets.PlotlyFigure>();
+        var before = cut.Find("[data-testid=step-chart-summary]").TextContent;
+
+        cut.Find("input[data-testid=micro-batch]").Input("2");
+
+        cut.WaitForAssertion(() => Assert.Equal("2", cut.Find("[data-testid=step-chart]").GetAttribute("data-revision")));
+        Assert.NotEqual(before, cut.Find("[data-testid=step-chart-summary]").TextContent);
+        // The same chart component instance: updated, not re-created.
+        Assert.Same(chart.Instance, cut.FindComponent<Components.Widgets.PlotlyFigure>().Instance);
+    }
+
+    [Fact]
+    public void The_verdict_names_the_collective_and_the_fabric()
+    {
+        var cut = Render<Planner>();
+
+        var verdict = cut.Find("[data-testid=verdict]");
+        Assert.Equal("partlyexposed", verdict.GetAttribute("data-level"));
+        Assert.Contains("TP all-gather/reduce-scatter", cut.Find("[data-testid=verdict-headline]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_metric_has_a_keyboard_reachable_formula()
+    {
+        var cut = Render<Planner>();
+
+        foreach (var id in new[] { "step-time", "tokens-per-second", "mfu", "hfu", "model-tflops", "hardware-tflops", "time-to-train", "gpu-hours", "memory-per-gpu", "compute-comm-ratio" })
+        {
+            var help = cut.Find($"[data-testid={id}-help]");
+            Assert.Equal("0", help.GetAttribute("tabindex"));
+            Assert.Contains(":", help.GetAttribute("aria-label"), StringComparison.Ordinal);
+        }
+        Assert.Contains("÷ the chip's dense peak", cut.Find("[data-testid=mfu-help]").GetAttribute("aria-label"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Time_to_train_and_gpu_hours_follow_the_token_budget()
+    {
+        var cut = Render<Planner>();
+        var days = double.Parse(cut.Find("[data-testid=time-to-train]").TextContent.Replace("days", "", StringComparison.Ordinal), CultureInfo.InvariantCulture);
+
+        cut.Find("input[data-testid=tokens]").Input("600");
+
+        cut.WaitForAssertion(() =>
+        {
+            var doubled = double.Parse(cut.Find("[data-testid=time-to-train]").TextContent.Replace("days", "", StringComparison.Ordinal), CultureInfo.InvariantCulture);
+            Assert.Equal(2 * days, doubled, 0.11);
+        });
+        Assert.Contains("for 600 B tokens", cut.Find("[data-testid=time-to-train-detail]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Edits_are_written_to_the_address_and_read_back_on_load()
+    {
+        var navigation = Services.GetRequiredService<BunitNavigationManager>();
+        var cut = Render<Planner>();
+
+        cut.Find("input[data-testid=gpus]").Input("2048");
+
+        cut.WaitForAssertion(() => Assert.Contains("gpus=2048", navigation.Uri, StringComparison.Ordinal));
+
+        navigation.NavigateTo("/?chip=h100-sxm&gpus=512&tp=4");
+        var reloaded = Render<Planner>();
+        Assert.Equal("512", reloaded.Find("input[data-testid=gpus]").GetAttribute("value"));
+        Assert.Equal("4", reloaded.Find("input[data-testid=tensor]").GetAttribute("value"));
+        Assert.Contains("H100", reloaded.Find("input[data-testid=chip]").GetAttribute("value"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_invalid_model_shape_shows_the_models_reason_on_the_field()
+    {
+        var cut = Render<Planner>();
+
+        // 96 heads split into 7 KV-head groups is not a GQA layout.
+        cut.Find("input[data-testid=kv-heads]").Input("7");
+
+        cut.WaitForAssertion(() => Assert.Contains(cut.FindAll("[data-testid=error]"), e => e.GetAttribute("data-path") == "$.model.kvHeads"));
+        Assert.Empty(cut.FindAll("[data-testid=step-time]"));
+        cut.WaitForAssertion(() => Assert.Contains("not a multiple of 7 KV heads",
+            cut.Find("input[data-testid=kv-heads]").Closest(".mud-input-control")!.TextContent, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Find_best_plan_lists_the_top_plans_and_apply_writes_one_into_the_form()
+    {
+        var cut = Render<Planner>();
+
+        cut.Find("[data-testid=find-best-plan]").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal(5, cut.FindAll("[data-testid=search-row]").Count), TimeSpan.FromSeconds(30));
+        var best = cut.FindAll("[data-testid=search-row]")[0];
+        var bestStep = best.QuerySelector("[data-testid=search-step]")!.TextContent.Trim();
+        Assert.Contains("feasible", cut.Find("[data-testid=search-stats]").TextContent, StringComparison.Ordinal);
+
+        cut.FindAll("[data-testid=apply-plan]")[0].Click();
+
+        cut.WaitForAssertion(() => Assert.Equal($"{bestStep} s", cut.Find("[data-testid=step-time]").TextContent.Trim()));
+        Assert.Empty(cut.FindAll("[data-testid=search-stale]"));
+
+        cut.Find("input[data-testid=gpus]").Input("512");
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=search-stale]")));
+    }
+}

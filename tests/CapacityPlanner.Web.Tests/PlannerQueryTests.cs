@@ -1,0 +1,67 @@
+using CapacityPlanner.Web.Estimates;
+
+namespace CapacityPlanner.Web.Tests;
+
+/// <summary>The planner state in the URL query.</summary>
+public sealed class PlannerQueryTests
+{
+    private static readonly PlannerInput s_defaults = new();
+
+    [Fact]
+    public void Defaults_write_an_empty_query_and_changes_write_short_keys()
+    {
+        Assert.All(PlannerQuery.ToParameters(new PlannerInput(), s_defaults).Values, Assert.Null);
+
+        var input = new PlannerInput { ChipId = "h100-sxm", Gpus = 2048, Tensor = 4, Data = 32, SequenceParallel = false, TokensBillions = 1.5, Layers = 48 };
+        var p = PlannerQuery.ToParameters(input, s_defaults);
+
+        Assert.Equal("h100-sxm", p["chip"]);
+        Assert.Equal("2048", p["gpus"]);
+        Assert.Equal("4", p["tp"]);
+        Assert.Equal("32", p["dp"]);
+        Assert.Equal("0", p["sp"]);
+        Assert.Equal("1.5", p["tokens"]);
+        Assert.Equal("48", p["layers"]);
+        Assert.Null(p["pp"]);
+    }
+
+    [Fact]
+    public void Reading_the_written_query_restores_the_form()
+    {
+        var input = new PlannerInput
+        {
+            PresetId = "llama3-70b", ChipId = "b200", Gpus = 4096, GlobalBatchSequences = 2048, Precision = "fp8", TokensBillions = 15000,
+            Tensor = 8, Pipeline = 4, Data = null, Context = 2, Expert = 1, VirtualStages = 5, MicroBatchSize = 2, ZeroStage = 3,
+            Recompute = "full", SequenceParallel = true, Placement = "pipeline-inside-data", ScaleOutGbpsPerGpu = 800, ScaleUpDomainGpus = 72,
+            Oversubscription = 2, Layers = 40, SequenceLength = 8192,
+        };
+        var query = string.Join("&", PlannerQuery.ToParameters(input, s_defaults)
+            .Where(kv => kv.Value is not null)
+            .Select(kv => $"{kv.Key}={Uri.EscapeDataString((string)kv.Value!)}"));
+
+        var read = PlannerQuery.FromUri("http://localhost/?" + query, s_defaults);
+
+        Assert.Equal(PlannerQuery.ToParameters(input, s_defaults), PlannerQuery.ToParameters(read, s_defaults));
+        Assert.Equal("llama3-70b", read.PresetId);
+        Assert.Equal(800, read.ScaleOutGbpsPerGpu);
+        Assert.Null(read.Data);
+    }
+
+    [Fact]
+    public void Unparseable_values_are_ignored_and_empty_values_clear_a_field()
+    {
+        var read = PlannerQuery.FromUri("http://localhost/?gpus=lots&tp=&tokens=NaN&sp=maybe", s_defaults);
+
+        Assert.Equal(1024, read.Gpus);
+        Assert.Null(read.Tensor);
+        Assert.Equal(300, read.TokensBillions);
+        Assert.True(read.SequenceParallel);
+    }
+
+    [Fact]
+    public void The_scenario_part_of_a_query_is_kept_for_the_other_pages()
+    {
+        Assert.Equal("?chip=h100-sxm&gpus=64", PlannerQuery.ScenarioQueryOf("http://localhost/scaling?chips=a,b&chip=h100-sxm&gpus=64&mode=weak"));
+        Assert.Equal("", PlannerQuery.ScenarioQueryOf("http://localhost/hardware"));
+    }
+}
