@@ -52,6 +52,9 @@ dotnet test CapacityPlanner.sln -c Release --no-build -nologo -m:1 \
 # The accuracy table against published runs (written by the golden tests).
 table=$(find tests -path '*Release*' -name golden-accuracy.txt | head -n 1)
 if [ -n "$table" ]; then echo; cat "$table"; fi
+# The dashboard's end-to-end timings (first load, input change → update).
+timings=$(find tests -path '*Release*' -name e2e-timings.txt | head -n 1)
+if [ -n "$timings" ]; then echo; echo "Dashboard timings (end-to-end, Chromium):"; cat "$timings"; fi
 
 # One closing line with the totals over every test project.
 passed=0; failed=0; skipped=0
