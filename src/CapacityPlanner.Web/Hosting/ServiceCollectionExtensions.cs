@@ -19,6 +19,7 @@ public static class ServiceCollectionExtensions
         builder.Services.AddMudServices();
         builder.Services.AddHealthChecks();
         builder.Services.AddPlannerServices();
+        builder.Services.AddBudgetPage();
         return builder;
     }
 
@@ -39,6 +40,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<EstimateService>();
         services.AddSingleton<PlanSearchService>();
         services.AddSingleton<SweepService>();
+        services.AddBenchmarkPages();
         return services;
     }
 }

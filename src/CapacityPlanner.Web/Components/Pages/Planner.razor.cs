@@ -4,12 +4,15 @@ using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Search;
+using CapacityPlanner.Core.Sharing;
 using CapacityPlanner.Core.Workload;
 using CapacityPlanner.Web.Charts;
+using CapacityPlanner.Web.Components.Sharing;
 using CapacityPlanner.Web.Components.Widgets;
 using CapacityPlanner.Web.Estimates;
 using CapacityPlanner.Web.Hardware;
 using CapacityPlanner.Web.Options;
+using CapacityPlanner.Web.Persistence;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Routing;
 using Microsoft.Extensions.Options;
@@ -41,6 +44,8 @@ public sealed partial class Planner : IDisposable
     private string? _searchSignature;
     private string? _lastWrittenUri;
     private bool _chartsDark;
+    private string? _linkMessage;
+    private string? _savedIdToLoad;
 
     [Inject] private EstimateService EstimateService { get; set; } = default!;
 
@@ -54,6 +59,10 @@ public sealed partial class Planner : IDisposable
 
     /// <summary>Dark mode of the layout, for the chart theme.</summary>
     [CascadingParameter(Name = "IsDarkMode")] public bool IsDarkMode { get; set; }
+
+    [Inject] private IServiceProvider Services { get; set; } = default!;
+
+    private IReadOnlyDictionary<string, string> SharePageSettings => PlannerShareState.PageSettings(_input, _defaults);
 
     private static IReadOnlyList<ModelPreset> Presets => ModelPresets.All;
 
@@ -120,11 +129,52 @@ public sealed partial class Planner : IDisposable
         var options = Options.Value;
         _defaults = PlannerInput.CreateDefault(options);
         _input = PlannerQuery.FromUri(Navigation.Uri, _defaults);
+        ReadSharedState(Navigation.Uri);
         _debounceDelay = TimeSpan.FromMilliseconds(options.EstimateDebounceMilliseconds);
         _lastWrittenUri = Navigation.Uri;
         _chartsDark = IsDarkMode;
         Navigation.LocationChanged += OnLocationChanged;
         RunEstimate(writeUrl: false);
+    }
+
+    /// <inheritdoc />
+    protected override async Task OnInitializedAsync()
+    {
+        if (_savedIdToLoad is not { } id) return;
+        _savedIdToLoad = null;
+        var saved = Services.GetService(typeof(ScenarioStore)) is ScenarioStore store ? await store.GetAsync(id) : null;
+        if (saved is null)
+        {
+            _linkMessage = PlannerShareState.MissingMessage;
+            return;
+        }
+        _input = PlannerShareState.Restore(saved, _defaults);
+        RunEstimate(writeUrl: false);
+    }
+
+    // ?s= (a state link), ?id= (a saved scenario too large for a link) or ?missing= (a short link to nothing).
+    private void ReadSharedState(string uri)
+    {
+        var query = PlannerQuery.QueryOf(uri);
+        if (query.ContainsKey(ScenarioLink.QueryParameter))
+        {
+            if (PlannerShareState.TryRestoreToken(query[ScenarioLink.QueryParameter].ToString(), _defaults, out var restored, out var error))
+            {
+                _input = restored!;
+            }
+            else
+            {
+                _linkMessage = error + " Showing the default plan instead.";
+            }
+        }
+        else if (query.TryGetValue(PlannerShareState.IdParameter, out var id))
+        {
+            _savedIdToLoad = id.ToString();
+        }
+        else if (query.ContainsKey(PlannerShareState.MissingParameter))
+        {
+            _linkMessage = PlannerShareState.MissingMessage;
+        }
     }
 
     /// <inheritdoc />
@@ -153,6 +203,8 @@ public sealed partial class Planner : IDisposable
         _ = InvokeAsync(() =>
         {
             _input = PlannerQuery.FromUri(e.Location, _defaults);
+            _linkMessage = null;
+            ReadSharedState(e.Location);
             _lastWrittenUri = e.Location;
             CancelPending();
             RunEstimate(writeUrl: false);
@@ -227,7 +279,10 @@ public sealed partial class Planner : IDisposable
 
     private void WriteUrl()
     {
-        var uri = Navigation.GetUriWithQueryParameters(PlannerQuery.ToParameters(_input, _defaults));
+        var parameters = PlannerQuery.ToParameters(_input, _defaults);
+        // Once edited, the form is the state: the link it was opened from no longer describes it.
+        parameters[ScenarioLink.QueryParameter] = parameters[PlannerShareState.IdParameter] = parameters[PlannerShareState.MissingParameter] = null;
+        var uri = Navigation.GetUriWithQueryParameters(parameters);
         if (string.Equals(uri, Navigation.Uri, StringComparison.Ordinal)) return;
         _lastWrittenUri = uri;
         Navigation.NavigateTo(uri, new NavigationOptions { ReplaceHistoryEntry = true });

@@ -1,0 +1,185 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CapacityPlanner.Core.Budget;
+
+namespace CapacityPlanner.Web.Budget;
+
+/// <summary>
+/// One editable column of the Budget page: the fields a person changes, on top of a base scenario document (the
+/// example's model, training and system sections). <see cref="ToJson"/> writes the scenario document the budget
+/// planner parses; empty optional fields are left out so the planner's defaults (and the chip's catalog prices) apply.
+/// </summary>
+public sealed class BudgetScenario
+{
+    private readonly JsonObject _base;
+
+    private BudgetScenario(JsonObject document) => _base = document;
+
+    /// <summary>Column title.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>Catalog chip id.</summary>
+    public string ChipId { get; set; } = "h100-sxm";
+
+    /// <summary>Model preset id; null keeps the document's own model (the example's dense ~2T model).</summary>
+    public string? ModelPreset { get; set; }
+
+    /// <summary>Budget in US dollars (required on this page).</summary>
+    public double? BudgetUsd { get; set; }
+
+    /// <summary>Wall-clock days.</summary>
+    public double? DurationDays { get; set; }
+
+    /// <summary>"buy" or "rent".</summary>
+    public string Acquisition { get; set; } = "buy";
+
+    /// <summary>GPU purchase price (buy); null: the catalog's.</summary>
+    public double? GpuPriceUsd { get; set; }
+
+    /// <summary>Rental price per GPU-hour (rent); null: the catalog's.</summary>
+    public double? RentUsdPerGpuHour { get; set; }
+
+    /// <summary>Power usage effectiveness; null: the default.</summary>
+    public double? Pue { get; set; }
+
+    /// <summary>Electricity price; null: the default.</summary>
+    public double? ElectricityUsdPerKWh { get; set; }
+
+    /// <summary>Fraction of wall time that trains; null: the default.</summary>
+    public double? Goodput { get; set; }
+
+    /// <summary>Training precision id (bf16, fp8, …).</summary>
+    public string Precision { get; set; } = "bf16";
+
+    /// <summary>Optimizer id of the budget section.</summary>
+    public string Optimizer { get; set; } = "adamw";
+
+    /// <summary>MFU override; null: the plan search's.</summary>
+    public double? Mfu { get; set; }
+
+    /// <summary>Budget share for hyperparameter search; null: the default.</summary>
+    public double? HyperparameterSearchShare { get; set; }
+
+    /// <summary>Scaling-law fit id.</summary>
+    public string ScalingLaw { get; set; } = "epoch";
+
+    /// <summary>The price field that applies to the acquisition.</summary>
+    public double? Price
+    {
+        get => IsRent ? RentUsdPerGpuHour : GpuPriceUsd;
+        set
+        {
+            if (IsRent) RentUsdPerGpuHour = value;
+            else GpuPriceUsd = value;
+        }
+    }
+
+    /// <summary>True when renting.</summary>
+    public bool IsRent => string.Equals(Acquisition, "rent", StringComparison.Ordinal);
+
+    /// <summary>The JSON path of the price field that applies.</summary>
+    public string PricePath => IsRent ? "$.budget.rentUsdPerGpuHour" : "$.budget.gpuPriceUsd";
+
+    /// <summary>Opens a built-in example (its document becomes the base; its budget section the editable fields).</summary>
+    public static BudgetScenario FromExample(BudgetExample example)
+    {
+        ArgumentNullException.ThrowIfNull(example);
+        var doc = JsonNode.Parse(example.DocumentJson)?.AsObject() ?? throw new InvalidOperationException($"example {example.Id} is not a JSON object");
+        var s = new BudgetScenario((JsonObject)doc.DeepClone())
+        {
+            Name = (string?)doc["name"] ?? example.Title,
+            ChipId = doc["system"]?["chip"] is JsonValue chip && chip.TryGetValue<string>(out var id) ? id : "h100-sxm",
+            Precision = (string?)doc["training"]?["precision"] ?? "bf16",
+        };
+        if (doc["budget"] is JsonObject b)
+        {
+            s.BudgetUsd = Num(b, "budgetUsd");
+            s.DurationDays = Num(b, "durationDays");
+            s.Acquisition = (string?)b["acquisition"] ?? "buy";
+            s.GpuPriceUsd = Num(b, "gpuPriceUsd");
+            s.RentUsdPerGpuHour = Num(b, "rentUsdPerGpuHour");
+            s.Pue = Num(b, "pue");
+            s.ElectricityUsdPerKWh = Num(b, "electricityUsdPerKWh");
+            s.Goodput = Num(b, "goodput");
+            s.Optimizer = (string?)b["optimizer"] ?? "adamw";
+            s.Mfu = Num(b, "mfu");
+            s.HyperparameterSearchShare = Num(b, "hyperparameterSearchShare");
+            s.ScalingLaw = (string?)b["scalingLaw"] ?? "epoch";
+        }
+        return s;
+    }
+
+    /// <summary>A copy to edit independently.</summary>
+    public BudgetScenario Duplicate(string name)
+    {
+        var copy = this;
+        return new BudgetScenario((JsonObject)_base.DeepClone())
+        {
+            Name = name,
+            ChipId = copy.ChipId,
+            ModelPreset = copy.ModelPreset,
+            BudgetUsd = copy.BudgetUsd,
+            DurationDays = copy.DurationDays,
+            Acquisition = copy.Acquisition,
+            GpuPriceUsd = copy.GpuPriceUsd,
+            RentUsdPerGpuHour = copy.RentUsdPerGpuHour,
+            Pue = copy.Pue,
+            ElectricityUsdPerKWh = copy.ElectricityUsdPerKWh,
+            Goodput = copy.Goodput,
+            Precision = copy.Precision,
+            Optimizer = copy.Optimizer,
+            Mfu = copy.Mfu,
+            HyperparameterSearchShare = copy.HyperparameterSearchShare,
+            ScalingLaw = copy.ScalingLaw,
+        };
+    }
+
+    /// <summary>The scenario document (schema v1) with a <c>budget</c> section.</summary>
+    public string ToJson()
+    {
+        var doc = (JsonObject)_base.DeepClone();
+        doc["name"] = Name;
+        if (ModelPreset is { Length: > 0 } preset) doc["model"] = new JsonObject { ["preset"] = preset };
+        var training = doc["training"] as JsonObject ?? new JsonObject { ["globalBatchSequences"] = 8192 };
+        training["precision"] = Precision;
+        doc["training"] = training;
+        var system = doc["system"] as JsonObject ?? new JsonObject { ["gpus"] = 8192 };
+        system["chip"] = ChipId;
+        doc["system"] = system;
+        var budget = new JsonObject();
+        Put(budget, "budgetUsd", BudgetUsd);
+        Put(budget, "durationDays", DurationDays);
+        budget["acquisition"] = Acquisition;
+        if (!IsRent)
+        {
+            budget["capitalCost"] = (string?)(_base["budget"]?["capitalCost"]) ?? "purchase";
+            Put(budget, "gpuPriceUsd", GpuPriceUsd);
+        }
+        else
+        {
+            Put(budget, "rentUsdPerGpuHour", RentUsdPerGpuHour);
+        }
+        Put(budget, "pue", Pue);
+        Put(budget, "electricityUsdPerKWh", ElectricityUsdPerKWh);
+        Put(budget, "goodput", Goodput);
+        Put(budget, "mfu", Mfu);
+        Put(budget, "hyperparameterSearchShare", HyperparameterSearchShare);
+        budget["optimizer"] = Optimizer;
+        budget["scalingLaw"] = ScalingLaw;
+        doc["budget"] = budget;
+        return doc.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+    }
+
+    /// <summary>A short description of the column ("h100-sxm · buy · bf16").</summary>
+    public string Describe() => string.Create(CultureInfo.InvariantCulture, $"{ChipId} · {Acquisition} · {Precision}");
+
+    private static void Put(JsonObject o, string name, double? value)
+    {
+        // Non-finite numbers cannot be written as JSON; the page never holds them, but guard anyway.
+        if (value is { } v && double.IsFinite(v)) o[name] = v;
+    }
+
+    private static double? Num(JsonObject o, string name) =>
+        o[name] is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
+}

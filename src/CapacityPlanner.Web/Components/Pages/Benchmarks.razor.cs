@@ -1,0 +1,89 @@
+using System.Globalization;
+using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Core.Calibration;
+using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Web.Benchmarks;
+using Microsoft.AspNetCore.Components;
+
+namespace CapacityPlanner.Web.Components.Pages;
+
+/// <summary>Uploaded benchmark results, their measurements, and calibration of a catalog chip from one of them.</summary>
+public sealed partial class Benchmarks
+{
+    private IReadOnlyList<BenchmarkRow>? _rows;
+    private BenchmarkRow? _selected;
+    private BenchResult? _document;
+    private string? _baseChipId;
+    private Precision _precision = Precision.Bf16;
+    private bool _includeCpu;
+    private CalibrationResult? _calibration;
+    private string? _error;
+    private string? _registered;
+
+    [Inject] private IServiceProvider ServiceProvider { get; set; } = default!;
+
+    private BenchmarkCalibrationService Calibrations => BenchmarkServices.Calibrations(ServiceProvider);
+
+    /// <inheritdoc />
+    protected override async Task OnInitializedAsync()
+    {
+        _rows = await Calibrations.ListAsync();
+        if (_rows.Count > 0) await SelectAsync(_rows[0]);
+    }
+
+    private async Task SelectAsync(BenchmarkRow row)
+    {
+        _selected = row;
+        _calibration = null;
+        _registered = null;
+        _error = null;
+        _document = await Calibrations.LoadAsync(row.Id);
+        if (_document is null)
+        {
+            _error = "The stored document could not be read.";
+            return;
+        }
+        _baseChipId = BenchmarkCalibrationService.SuggestChip(_document) ?? "h100-sxm";
+        _precision = BenchmarkCalibrationService.SuggestPrecision(_document);
+        _includeCpu = string.Equals(_document.Backend, "cpu", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private void Calibrate()
+    {
+        _error = null;
+        _registered = null;
+        if (_selected is null || _document is null || string.IsNullOrEmpty(_baseChipId)) return;
+        try
+        {
+            _calibration = Calibrations.Calibrate(_selected.Id, _document, new CalibrationRequest(_baseChipId, _precision, _includeCpu));
+        }
+        catch (ArgumentException ex)
+        {
+            _calibration = null;
+            _error = ex.Message;
+        }
+    }
+
+    private void UseProfile()
+    {
+        if (_selected is null || _calibration is null) return;
+        var check = Calibrations.Register(_selected.Id, _calibration, _precision);
+        if (check.IsValid)
+        {
+            _registered = _calibration.Chip.Id;
+            _error = null;
+        }
+        else
+        {
+            _error = "The profile could not be registered: " + string.Join(" ", check.Errors.Select(e => $"{e.Path}: {e.Message}"));
+        }
+    }
+
+    private static string DatasheetCurve(CalibrationResult calibration, double flops) =>
+        calibration.BaseChip.Efficiency.GemmCurve is { } curve
+            ? curve.At(flops).ToString("P1", CultureInfo.InvariantCulture)
+            : (Core.Estimation.ModelDefaults.Standard.GemmSizeCurve.At(flops) * calibration.BaseChip.Efficiency.GemmMaxFraction).ToString("P1", CultureInfo.InvariantCulture);
+
+    private static string Num(double? value, string format) =>
+        value is { } v && double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "–";
+}

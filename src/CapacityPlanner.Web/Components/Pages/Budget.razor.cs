@@ -1,0 +1,277 @@
+using System.Globalization;
+using CapacityPlanner.Core.Budget;
+using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.ScalingLaws;
+using CapacityPlanner.Web.Budget;
+using CapacityPlanner.Web.Charts;
+using CapacityPlanner.Web.Hardware;
+using CapacityPlanner.Web.Options;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Options;
+
+namespace CapacityPlanner.Web.Components.Pages;
+
+/// <summary>
+/// The Budget page: 2–4 budget scenarios side by side (inputs per column, a table of every output with differences
+/// from the first column highlighted, cost and FLOP bar charts, and the compute ladder). Each column is planned by
+/// <see cref="BudgetService"/> off the UI thread, debounced, and a newer edit cancels the column's pending plan.
+/// </summary>
+public sealed partial class Budget : IDisposable
+{
+    /// <summary>Most columns compared.</summary>
+    public const int MaxColumns = 4;
+
+    private const string DiffStyle = "background-color: rgba(255,152,0,0.18); font-weight: 600; box-shadow: inset 3px 0 0 #ef6c00;";
+    private static readonly string[] s_missingBudget = ["Give a budget in US dollars (above $0)."];
+
+    private readonly List<Column> _columns = [];
+    private IReadOnlyList<BudgetComparisonRow> _rows = [];
+    private IReadOnlyList<LadderStep> _steps = [];
+    private ChartFigure? _costChart;
+    private ChartFigure? _flopChart;
+    private ChartFigure? _ladderChart;
+    private bool _chartsDark;
+    private bool _interactive;
+    private bool _disposed;
+    private int _nextId;
+
+    [Inject] private BudgetService Planner { get; set; } = default!;
+
+    [Inject] private ChipDirectory ChipDirectory { get; set; } = default!;
+
+    [Inject] private IOptions<PlannerOptions> Options { get; set; } = default!;
+
+    /// <summary>Dark mode of the layout, for the chart theme.</summary>
+    [CascadingParameter(Name = "IsDarkMode")] public bool IsDarkMode { get; set; }
+
+    private static BudgetExample Example => BudgetExamples.ThirtyBillionHalfYear;
+
+    private IEnumerable<ChipOption> CatalogChips => ChipDirectory.Chips.Where(c => !c.IsCustom);
+
+    private string LadderLawName => _columns.Select(c => c.Result?.Assumptions.ScalingLaw.Name).FirstOrDefault(n => n is not null)
+        ?? ScalingLawCatalog.Default.Get(LadderLaw).Name;
+
+    private string LadderLaw => _columns.Count > 0 ? _columns[0].Scenario.ScalingLaw : "epoch";
+
+    /// <inheritdoc />
+    protected override void OnInitialized()
+    {
+        _chartsDark = IsDarkMode;
+        Reset();
+    }
+
+    /// <inheritdoc />
+    protected override void OnParametersSet()
+    {
+        if (_chartsDark == IsDarkMode) return;
+        _chartsDark = IsDarkMode;
+        Rebuild();
+    }
+
+    /// <inheritdoc />
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        // Planning starts once the page is interactive (not while prerendering).
+        if (!firstRender) return;
+        _interactive = true;
+        await Task.WhenAll(_columns.Where(c => c.Result is null && c.Errors.Count == 0).Select(c => PlanAsync(c, debounce: false)).ToList());
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _disposed = true;
+        foreach (var c in _columns) c.Cancel();
+    }
+
+    private void Reset()
+    {
+        foreach (var c in _columns) c.Cancel();
+        _columns.Clear();
+        _columns.Add(NewColumn(BudgetScenario.FromExample(Example)));
+        Rebuild();
+    }
+
+    private Column NewColumn(BudgetScenario scenario)
+    {
+        var column = new Column(_nextId++, scenario);
+        Validate(column);
+        // Cached outcomes show at once (also while prerendering).
+        if (column.Errors.Count == 0 && Planner.IsCached(column.Json)) Apply(column, Planner.Plan(column.Json));
+        return column;
+    }
+
+    private async Task OpenExample()
+    {
+        Reset();
+        if (_interactive) await PlanAsync(_columns[0], debounce: false);
+    }
+
+    private async Task Duplicate(int index)
+    {
+        if (_columns.Count >= MaxColumns || index < 0 || index >= _columns.Count) return;
+        var source = _columns[index].Scenario;
+        var copy = NewColumn(source.Duplicate(source.Name + " (copy)"));
+        _columns.Insert(index + 1, copy);
+        Rebuild();
+        if (copy.Result is null && copy.Errors.Count == 0 && _interactive) await PlanAsync(copy, debounce: false);
+    }
+
+    private void Remove(int index)
+    {
+        if (_columns.Count <= 1 || index < 0 || index >= _columns.Count) return;
+        _columns[index].Cancel();
+        _columns.RemoveAt(index);
+        Rebuild();
+    }
+
+    private async Task Edit(int index, Action<BudgetScenario> change)
+    {
+        if (index < 0 || index >= _columns.Count) return;
+        var column = _columns[index];
+        change(column.Scenario);
+        Validate(column);
+        if (column.Errors.Count > 0)
+        {
+            column.Cancel();
+            column.Result = null;
+            Rebuild();
+            return;
+        }
+        await PlanAsync(column, debounce: true);
+    }
+
+    // Checks the page can do before planning: a budget is required here (without one the planner would cost the scenario's own cluster).
+    private static void Validate(Column column)
+    {
+        column.Json = column.Scenario.ToJson();
+        column.LocalErrors = column.Scenario.BudgetUsd is null ? [new ScenarioError(BudgetFields.BudgetUsd.Path, s_missingBudget[0])] : [];
+        column.Errors = column.LocalErrors;
+    }
+
+    private async Task PlanAsync(Column column, bool debounce)
+    {
+        column.Cancel();
+        var cts = new CancellationTokenSource();
+        column.Cts = cts;
+        var json = column.Json;
+        try
+        {
+            BudgetOutcome outcome;
+            if (Planner.IsCached(json))
+            {
+                outcome = Planner.Plan(json);
+            }
+            else
+            {
+                column.Busy = true;
+                var delay = Options.Value.EstimateDebounceMilliseconds;
+                if (debounce && delay > 0)
+                {
+                    StateHasChanged();
+                    await Task.Delay(delay, cts.Token);
+                }
+                StateHasChanged();
+                outcome = await Planner.PlanAsync(json, cts.Token);
+            }
+            if (cts.IsCancellationRequested || _disposed || !_columns.Contains(column)) return;
+            Apply(column, outcome);
+            Rebuild();
+            StateHasChanged();
+        }
+        catch (OperationCanceledException)
+        {
+            // Superseded by a newer edit, or the page went away.
+        }
+        finally
+        {
+            if (ReferenceEquals(column.Cts, cts))
+            {
+                column.Cts = null;
+                column.Busy = false;
+            }
+            cts.Dispose();
+        }
+    }
+
+    private static void Apply(Column column, BudgetOutcome outcome)
+    {
+        column.Result = outcome.Success ? outcome.Result : null;
+        column.Errors = outcome.Success ? column.LocalErrors : [.. column.LocalErrors, .. outcome.Errors];
+        column.Busy = false;
+    }
+
+    private void Rebuild()
+    {
+        var theme = ChartTheme.For(IsDarkMode);
+        var columns = _columns.Select((c, i) => new BudgetColumn(ColumnLabel(i), c.Result)).ToList();
+        _rows = BudgetComparison.Build(_columns.Select(c => c.Result).ToList());
+        _costChart = BudgetCharts.CostBreakdown(columns, theme);
+        _flopChart = BudgetCharts.Flop(columns, theme);
+        _ladderChart = BudgetCharts.Ladder(columns, theme);
+        _steps = BudgetCharts.ThousandfoldSteps(LadderLaw);
+    }
+
+    private string ColumnLabel(int index) => index < _columns.Count ? $"{index + 1}. {_columns[index].Scenario.Name}" : $"{index + 1}";
+
+    private string? ErrorFor(int index, string path)
+    {
+        var errors = _columns[index].Errors.Where(e => string.Equals(e.Path, path, StringComparison.Ordinal)).Select(e => e.Message).ToList();
+        return errors.Count == 0 ? null : string.Join(" ", errors);
+    }
+
+    private string? FieldError(int index, BudgetFieldSpec field) => ErrorFor(index, field.Path);
+
+    private string? Placeholder(int index, BudgetFieldSpec field)
+    {
+        if (field.DefaultName is { } name && BudgetDefaults.Standard.Figures.TryGetValue(name, out var f))
+        {
+            return f.Value.ToString("G6", CultureInfo.InvariantCulture) + " (default)";
+        }
+        if (field.Path is "$.budget.gpuPriceUsd" or "$.budget.rentUsdPerGpuHour" && ChipDirectory.TryGet(_columns[index].Scenario.ChipId, out var chip))
+        {
+            var price = field.Path == "$.budget.gpuPriceUsd" ? chip.Spec.Price.PurchaseUsd : chip.Spec.Price.RentUsdPerGpuHour;
+            return price is { } p ? p.ToString("G6", CultureInfo.InvariantCulture) + " (catalog)" : "no catalog price: give one";
+        }
+        return null;
+    }
+
+    private string ChipText(string? id) => id is null ? "" : ChipDirectory.DisplayName(id);
+
+    private static string PresetText(string? id) => string.IsNullOrEmpty(id)
+        ? $"The example's model ({Example.Title})"
+        : CapacityPlanner.Core.Workload.ModelPresets.TryGet(id, out var p) ? $"{p.Model.Name} ({id})" : id;
+
+    private static string OptimizerText(string? id) =>
+        id is not null && BudgetDefaults.Standard.Optimizers.TryGetValue(id, out var o) ? o.Name : id ?? "";
+
+    private static string LawText(string? id) =>
+        id is not null && ScalingLawCatalog.Default.TryGet(id, out var fit) ? fit.Name : id ?? "";
+
+    /// <summary>One scenario column and its latest outcome.</summary>
+    private sealed class Column(int id, BudgetScenario scenario)
+    {
+        public int Id { get; } = id;
+
+        public BudgetScenario Scenario { get; } = scenario;
+
+        public string Json { get; set; } = "";
+
+        public IReadOnlyList<ScenarioError> LocalErrors { get; set; } = [];
+
+        public IReadOnlyList<ScenarioError> Errors { get; set; } = [];
+
+        public BudgetResult? Result { get; set; }
+
+        public bool Busy { get; set; }
+
+        public CancellationTokenSource? Cts { get; set; }
+
+        public void Cancel()
+        {
+            Cts?.Cancel();
+            Cts = null;
+            Busy = false;
+        }
+    }
+}

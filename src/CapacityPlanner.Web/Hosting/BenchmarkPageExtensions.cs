@@ -1,0 +1,19 @@
+using CapacityPlanner.Web.Benchmarks;
+
+namespace CapacityPlanner.Web.Hosting;
+
+/// <summary>Service registration of the Benchmarks page, the measured-vs-datasheet comparison and the roofline overlay.</summary>
+public static class BenchmarkPageExtensions
+{
+    /// <summary>
+    /// Registers <see cref="BenchmarkCalibrationService"/> (uploaded results, calibration, registered profiles; needs
+    /// <c>BenchmarkStore</c> and the planner's <c>ChipDirectory</c>) and <see cref="MeasuredComparisonService"/>.
+    /// </summary>
+    public static IServiceCollection AddBenchmarkPages(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddSingleton<BenchmarkCalibrationService>();
+        services.AddSingleton<MeasuredComparisonService>();
+        return services;
+    }
+}

@@ -1,0 +1,57 @@
+using Microsoft.Playwright;
+
+namespace CapacityPlanner.Web.E2E;
+
+/// <summary>Saving a scenario and opening its short link elsewhere; a tampered link.</summary>
+[Collection(AppCollection.Name)]
+public sealed class SharingTests(AppFixture app)
+{
+    [Fact]
+    public async Task A_saved_scenario_opens_from_its_short_link_in_a_fresh_browser_with_the_same_numbers()
+    {
+        string shortLink, stepTime;
+        await using (var sender = await BrowserPage.OpenAsync(app))
+        {
+            await sender.GotoAsync("/", "[data-testid=step-time]");
+            var before = await sender.TextAsync("step-time");
+            await sender.FillAsync("gpus", "2048");
+            await sender.Page.WaitForFunctionAsync(
+                "before => { const e = document.querySelector('[data-testid=step-time]'); return !!e && e.innerText.trim() !== before; }", before);
+            // The debounced estimate settles before the state is saved.
+            await sender.Page.Locator("[data-testid=pending]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Detached });
+            stepTime = await sender.TextAsync("step-time");
+
+            await sender.Page.GetByTestId("save-scenario").ClickAsync();
+            var name = sender.Page.Locator("input[data-testid=name-input]");
+            await name.FillAsync("E2E shared plan " + Guid.NewGuid().ToString("N")[..6]);
+            await sender.Page.GetByTestId("name-ok").ClickAsync();
+            var field = sender.Page.Locator("[data-testid=short-link] input, input[data-testid=short-link]").First;
+            await field.WaitForAsync();
+            shortLink = await field.InputValueAsync();
+            Assert.Matches(@"/s/[A-Za-z0-9_-]+$", shortLink);
+            Assert.Empty(sender.Errors);
+        }
+
+        await using var receiver = await BrowserPage.OpenAsync(app);
+        await receiver.GotoAsync(shortLink, "[data-testid=step-time]");
+        Assert.Contains("?s=v1.", receiver.Page.Url, StringComparison.Ordinal);
+        Assert.Equal(stepTime, await receiver.TextAsync("step-time"));
+        Assert.Equal("2048", (await receiver.Page.Locator("input[data-testid=gpus]").InputValueAsync()).Replace(",", "", StringComparison.Ordinal));
+        Assert.Equal(0, await receiver.Page.GetByTestId("link-message").CountAsync());
+        Assert.Empty(receiver.Errors);
+    }
+
+    [Fact]
+    public async Task A_tampered_link_shows_a_friendly_message_and_the_default_plan_without_console_errors()
+    {
+        await using var page = await BrowserPage.OpenAsync(app);
+
+        await page.GotoAsync("/?s=v1.G2kA-tampered-AAAAAAAAAAAAAAAAAAA", "[data-testid=link-message]");
+
+        var message = await page.TextAsync("link-message");
+        Assert.Contains("damaged", message, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("default plan", message, StringComparison.Ordinal);
+        Assert.Matches(@"^\d+\.\d{3} s$", await page.TextAsync("step-time"));
+        Assert.Empty(page.Errors);
+    }
+}

@@ -1,0 +1,137 @@
+using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Web.Benchmarks;
+using CapacityPlanner.Web.Components.Benchmarks;
+using BenchmarksPage = CapacityPlanner.Web.Components.Pages.Benchmarks;
+using CapacityPlanner.Web.Estimates;
+using CapacityPlanner.Web.Hardware;
+using CapacityPlanner.Web.Hosting;
+using CapacityPlanner.Web.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CapacityPlanner.Web.Tests;
+
+/// <summary>The Benchmarks page over a real SQLite <see cref="BenchmarkStore"/>, calibration, and the measured comparison.</summary>
+public sealed class BenchmarksPageTests : PlannerTestContext
+{
+    private readonly string _dbPath = Path.Combine(Path.GetTempPath(), $"capplan-bench-{Guid.NewGuid():N}.db");
+    private readonly BenchmarkStore _store;
+
+    public BenchmarksPageTests()
+    {
+        var options = new DbContextOptionsBuilder<SqliteCapacityPlannerDbContext>().UseSqlite($"Data Source={_dbPath};Pooling=False").Options;
+        var factory = new Factory(options);
+        using (var db = factory.CreateDbContext()) db.Database.Migrate();
+        _store = new BenchmarkStore(factory, TimeProvider.System);
+        Services.AddSingleton(_store);
+        Services.AddBenchmarkPages();
+    }
+
+    [Fact]
+    public async Task The_list_shows_a_stored_result_and_calibration_shows_measured_fractions()
+    {
+        var result = H100Result();
+        await _store.SaveAsync(result, BenchResultJson.Serialize(result));
+
+        var cut = Render<BenchmarksPage>();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=benchmark-row]")));
+        Assert.Equal("dgx-a-01", cut.Find("[data-testid=benchmark-host]").TextContent.Trim());
+        Assert.Contains("700 (bf16)", cut.Find("[data-testid=benchmark-gemm]").TextContent);
+        Assert.Contains("3000", cut.Find("[data-testid=benchmark-memory]").TextContent);
+        Assert.Contains("360", cut.Find("[data-testid=benchmark-busbw]").TextContent);
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=detail-gemm] tbody tr")));
+        Assert.Equal(4, cut.FindAll("[data-testid=detail-gemm] tbody tr").Count);
+
+        cut.Find("[data-testid=calibrate]").Click();
+
+        // 700 / 989 TFLOP/s = 70.8 %; 3000 / 3350 GB/s = 89.6 %.
+        Assert.Contains("70.8 %", cut.Find("[data-testid=cal-gemm]").TextContent);
+        Assert.Contains("89.6 %", cut.Find("[data-testid=cal-hbm]").TextContent);
+        Assert.Contains("360 GB/s", cut.Find("[data-testid=cal-scaleup]").TextContent);
+        Assert.NotEmpty(cut.FindAll("[data-testid=calibration-curve] tbody tr"));
+        Assert.NotEmpty(cut.FindAll("[data-testid=calibration-note]"));
+    }
+
+    [Fact]
+    public async Task Use_this_profile_registers_a_custom_chip_and_the_comparison_shows_two_step_times()
+    {
+        var result = H100Result();
+        var saved = await _store.SaveAsync(result, BenchResultJson.Serialize(result));
+        var cut = Render<BenchmarksPage>();
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=calibrate]")));
+        cut.Find("[data-testid=calibrate]").Click();
+        cut.Find("[data-testid=use-profile]").Click();
+
+        var chipId = BenchmarkCalibrationService.ChipId("h100-sxm", saved.Id);
+        Assert.Contains(chipId, cut.Find("[data-testid=profile-registered]").TextContent);
+        var store = Services.GetRequiredService<ICustomChipStore>();
+        Assert.True(store.TryGet(chipId, out var custom));
+        Assert.Equal("h100-sxm", custom.BaseOn);
+        Assert.Equal("NVIDIA H100 SXM5 80GB (measured on dgx-a-01)".Split(' ')[0], custom.Name!.Split(' ')[0]);
+        Assert.Contains("measured on dgx-a-01", custom.Name);
+        Assert.Equal(0.7078, custom.GemmEfficiency!.Value, 3);
+        Assert.True(Services.GetRequiredService<ChipDirectory>().TryGet(chipId, out var option) && option.IsCustom);
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=measured-roofline-chart]")));
+
+        var json = Services.GetRequiredService<EstimateService>().BuildDocument(new PlannerInput { PresetId = "llama3-8b", ChipId = "h100-sxm", Gpus = 8, Tensor = 1, Pipeline = 1, GlobalBatchSequences = 64 });
+        var comparison = Render<MeasuredComparison>(p => p.Add(c => c.ScenarioJson, json));
+        var datasheet = comparison.Find("[data-testid=datasheet-step-time]").TextContent;
+        var measured = comparison.Find("[data-testid=measured-step-time]").TextContent;
+        Assert.EndsWith(" s", datasheet);
+        Assert.EndsWith(" s", measured);
+        Assert.NotEqual(datasheet, measured);
+        Assert.NotEqual(comparison.Find("[data-testid=datasheet-mfu]").TextContent, comparison.Find("[data-testid=measured-mfu]").TextContent);
+    }
+
+    [Fact]
+    public void Without_a_profile_the_comparison_renders_nothing()
+    {
+        var json = Services.GetRequiredService<EstimateService>().BuildDocument(new PlannerInput { PresetId = "llama3-8b", ChipId = "a100-sxm-80gb", Gpus = 8, Tensor = 1, Pipeline = 1, GlobalBatchSequences = 64 });
+        var comparison = Render<MeasuredComparison>(p => p.Add(c => c.ScenarioJson, json));
+        Assert.Empty(comparison.FindAll("[data-testid=measured-comparison]"));
+    }
+
+    [Fact]
+    public void The_gpu_name_picks_the_catalog_chip()
+    {
+        Assert.Equal("h100-sxm", BenchmarkCalibrationService.SuggestChip(H100Result()));
+        Assert.Null(BenchmarkCalibrationService.SuggestChip(new BenchResult { Devices = [new DeviceInfo { Kind = "cpu", Name = "Intel Xeon" }] }));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        try
+        {
+            File.Delete(_dbPath);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static BenchResult H100Result() => new()
+    {
+        Backend = "cuda",
+        CreatedUtc = new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero),
+        Host = new HostInfo { Hostname = "dgx-a-01", CpuModel = "AMD EPYC" },
+        Devices = [new DeviceInfo { Kind = "gpu", Name = "NVIDIA H100 80GB HBM3", MemoryBytes = 85_899_345_920 }],
+        Gemm =
+        [
+            Gemm(1024, 300), Gemm(2048, 520), Gemm(4096, 650), Gemm(8192, 700),
+        ],
+        Memory = [new MemoryMeasurement { Kind = "triad", MedianGBps = 3000, BestGBps = 3050, TrafficFactor = 1, Convention = "STREAM triad" }],
+        Collectives =
+        [
+            new CollectiveMeasurement { Collective = "all_reduce", Ranks = 8, Nodes = 1, SizeBytes = 256L << 20, TimeUs = 1400, AlgbwGBps = 205, BusbwGBps = 360 },
+        ],
+    };
+
+    private static GemmMeasurement Gemm(long n, double tflops) =>
+        new() { Dtype = "bf16", M = n, N = n, K = n, Flops = 2.0 * n * n * n, MedianTflops = tflops, BurstTflops = tflops * 1.05 };
+
+    private sealed class Factory(DbContextOptions<SqliteCapacityPlannerDbContext> options) : IDbContextFactory<CapacityPlannerDbContext>
+    {
+        public CapacityPlannerDbContext CreateDbContext() => new SqliteCapacityPlannerDbContext(options);
+    }
+}

@@ -1,0 +1,157 @@
+using System.Globalization;
+using CapacityPlanner.Web.Hosting;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using BudgetPage = CapacityPlanner.Web.Components.Pages.Budget;
+
+namespace CapacityPlanner.Web.Tests;
+
+/// <summary>The Budget page: the $30B example, duplicated and compared columns, and the parser's messages on the fields.</summary>
+public sealed class BudgetPageTests : PlannerTestContext
+{
+    private static readonly TimeSpan s_planTimeout = TimeSpan.FromSeconds(60);
+
+    public BudgetPageTests() => Services.AddBudgetPage();
+
+    private IRenderedComponent<BudgetHost> RenderPage() => Render<BudgetHost>(p => p.AddChildContent(b =>
+    {
+        b.OpenComponent<MudPopoverProvider>(0);
+        b.CloseComponent();
+        b.OpenComponent<BudgetPage>(1);
+        b.CloseComponent();
+    }));
+
+    private static long Gpus(IRenderedComponent<BudgetHost> cut, int column) =>
+        long.Parse(cut.Find($"[data-testid=budget-gpus-{column}]").TextContent.Trim(), NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+
+    private static IRenderedComponent<BudgetHost> WaitForGpus(IRenderedComponent<BudgetHost> cut, int column)
+    {
+        cut.WaitForAssertion(() => Assert.Matches(@"^\d[\d,]*$", cut.Find($"[data-testid=budget-gpus-{column}]").TextContent.Trim()), s_planTimeout);
+        return cut;
+    }
+
+    [Fact]
+    public void The_30B_example_opens_with_one_click_and_buys_hundreds_of_thousands_of_GPUs()
+    {
+        var cut = RenderPage();
+
+        cut.Find("button[data-testid=open-example]").Click();
+
+        WaitForGpus(cut, 0);
+        var gpus = Gpus(cut, 0);
+        Assert.InRange(gpus, 100_000, 999_999);
+        Assert.Single(cut.FindAll("[data-testid^=budget-column-]"));
+        Assert.StartsWith("1.", cut.Find("[data-testid=budget-flop-0]").TextContent.Trim(), StringComparison.Ordinal);
+        Assert.Contains("e+27", cut.Find("[data-testid=budget-flop-0]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("27.", cut.Find("[data-testid=budget-log10-flop-0]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("$30B half-year run", cut.Find("[data-testid=budget-ladder-chart-summary]").TextContent, StringComparison.Ordinal);
+        Assert.DoesNotContain("NaN", cut.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_duplicated_column_with_another_chip_shows_other_numbers_and_highlights_the_difference()
+    {
+        var cut = WaitForGpus(RenderPage(), 0);
+        var first = Gpus(cut, 0);
+
+        cut.Find("button[data-testid=duplicate-0]").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid^=budget-column-]").Count), s_planTimeout);
+        WaitForGpus(cut, 1);
+        Assert.Equal(first, Gpus(cut, 1));
+        Assert.Equal("false", cut.Find("[data-testid=budget-gpus-1]").GetAttribute("data-differs"));
+
+        cut.Find("input[data-testid=chip-1]").ParentElement!.MouseDown();
+        cut.WaitForAssertion(() => Assert.Contains(cut.FindAll(".mud-popover-open .mud-list-item"), e => e.TextContent.Contains("(gb200)", StringComparison.Ordinal)), s_planTimeout);
+        cut.FindAll(".mud-popover-open .mud-list-item").First(e => e.TextContent.Contains("(gb200)", StringComparison.Ordinal)).Click();
+
+        cut.WaitForAssertion(() => Assert.NotEqual(first, Gpus(cut, 1)), s_planTimeout);
+        Assert.Equal(first, Gpus(cut, 0));
+        var cell = cut.Find("[data-testid=budget-gpus-1]");
+        Assert.Equal("true", cell.GetAttribute("data-differs"));
+        Assert.Contains("budget-diff", cell.ClassList);
+        Assert.Equal("true", cut.Find("[data-testid=budget-flop-1]").GetAttribute("data-differs"));
+        Assert.Equal("false", cut.Find("[data-testid=budget-gpus-0]").GetAttribute("data-differs"));
+    }
+
+    [Fact]
+    public void A_zero_budget_shows_the_parsers_message_on_the_budget_field()
+    {
+        var cut = WaitForGpus(RenderPage(), 0);
+
+        cut.Find("input[data-testid=budget-usd-0]").Input("0");
+
+        cut.WaitForAssertion(() =>
+        {
+            var error = Assert.Single(cut.FindAll("[data-testid=budget-errors-0] [data-testid=error]"));
+            Assert.Equal("$.budget.budgetUsd", error.GetAttribute("data-path"));
+            Assert.Contains("the budget must be above $0", error.TextContent, StringComparison.Ordinal);
+            var field = cut.Find("input[data-testid=budget-usd-0]").Closest(".mud-input-control")!;
+            Assert.Contains("the budget must be above $0", field.TextContent, StringComparison.Ordinal);
+        }, s_planTimeout);
+        Assert.Equal("—", cut.Find("[data-testid=budget-gpus-0]").TextContent.Trim());
+    }
+
+    [Fact]
+    public void A_goodput_above_one_shows_the_parsers_message_on_the_goodput_field()
+    {
+        var cut = WaitForGpus(RenderPage(), 0);
+
+        cut.Find("input[data-testid=goodput-0]").Input("1.5");
+
+        cut.WaitForAssertion(() =>
+        {
+            var field = cut.Find("input[data-testid=goodput-0]").Closest(".mud-input-control")!;
+            Assert.Contains("goodput is the fraction of wall time that trains", field.TextContent, StringComparison.Ordinal);
+        }, s_planTimeout);
+        var error = Assert.Single(cut.FindAll("[data-testid=budget-errors-0] [data-testid=error]"));
+        Assert.Equal("$.budget.goodput", error.GetAttribute("data-path"));
+    }
+
+    [Theory]
+    [InlineData("1e15")]
+    [InlineData("100000")]
+    public void Extreme_but_valid_budgets_give_results_with_warnings_and_no_NaN_or_infinity(string budget)
+    {
+        var cut = WaitForGpus(RenderPage(), 0);
+        var before = Gpus(cut, 0);
+
+        cut.Find("input[data-testid=budget-usd-0]").Input(budget);
+
+        cut.WaitForAssertion(() => Assert.NotEqual(before, Gpus(cut, 0)), s_planTimeout);
+        Assert.NotEmpty(cut.FindAll("[data-testid=budget-warnings-0] [data-testid=warning]"));
+        var text = cut.Find("[data-testid=budget-table]").TextContent;
+        Assert.DoesNotContain("NaN", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("∞", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Infinity", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Remove_drops_a_column_and_at_most_four_columns_are_offered()
+    {
+        var cut = WaitForGpus(RenderPage(), 0);
+
+        for (var i = 1; i <= 3; i++)
+        {
+            cut.Find("button[data-testid=duplicate-0]").Click();
+            cut.WaitForAssertion(() => Assert.Equal(i + 1, cut.FindAll("[data-testid^=budget-column-]").Count), s_planTimeout);
+        }
+
+        Assert.True(cut.Find("button[data-testid=duplicate-0]").HasAttribute("disabled"));
+        cut.Find("button[data-testid=remove-3]").Click();
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid^=budget-column-]").Count), s_planTimeout);
+        Assert.False(cut.Find("button[data-testid=duplicate-0]").HasAttribute("disabled"));
+    }
+}
+
+/// <summary>Renders its child content; places the Budget page next to a popover provider.</summary>
+public sealed class BudgetHost : ComponentBase
+{
+    /// <summary>What to render.</summary>
+    [Parameter] public RenderFragment? ChildContent { get; set; }
+
+    /// <inheritdoc />
+    protected override void BuildRenderTree(Microsoft.AspNetCore.Components.Rendering.RenderTreeBuilder builder) =>
+        builder.AddContent(0, ChildContent);
+}

@@ -1,0 +1,222 @@
+using CapacityPlanner.Core.Sharing;
+using CapacityPlanner.Web.Components.Pages;
+using CapacityPlanner.Web.Components.Sharing;
+using CapacityPlanner.Web.Components.Widgets;
+using CapacityPlanner.Web.Estimates;
+using CapacityPlanner.Web.Options;
+using CapacityPlanner.Web.Persistence;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
+using MudBlazor;
+using MsOptions = Microsoft.Extensions.Options.Options;
+
+namespace CapacityPlanner.Web.Tests;
+
+/// <summary>Share links, the sharing toolbar, the planner's link handling and the saved-scenarios page.</summary>
+public sealed class SharingTests : PlannerTestContext
+{
+    private static PlannerInput Defaults => PlannerInput.CreateDefault(new PlannerOptions());
+
+    private static PlannerInput Edited()
+    {
+        var input = Defaults;
+        input.Gpus = 2048;
+        input.Tensor = 4;
+        input.ChipId = "h100-sxm";
+        return input;
+    }
+
+    [Fact]
+    public void Toolbar_builds_a_share_link_whose_token_decodes_to_the_same_scenario_and_page_settings()
+    {
+        var input = Edited();
+        var json = Services.GetRequiredService<EstimateService>().BuildDocument(input);
+        var page = PlannerShareState.PageSettings(input, Defaults);
+
+        var cut = Render<ScenarioToolbar>(p => p.Add(t => t.ScenarioJson, json).Add(t => t.PageSettings, page));
+        cut.Find("button[data-testid=copy-link]").Click();
+
+        var link = cut.WaitForElement("input[data-testid=share-link]").GetAttribute("value")!;
+        Assert.StartsWith("http://localhost/?s=v1.", link, StringComparison.Ordinal);
+        var token = Uri.UnescapeDataString(link[(link.IndexOf("?s=", StringComparison.Ordinal) + 3)..]);
+        Assert.True(ScenarioLink.TryDecode(token, out var payload, out var error), error);
+        Assert.True(ScenarioLink.TryCanonicalize(json, out var canonical, out _));
+        Assert.Equal(canonical, payload.ScenarioJson);
+        Assert.Equal(page.OrderBy(p => p.Key), payload.Page.OrderBy(p => p.Key));
+
+        var restored = PlannerShareState.Restore(payload.ScenarioJson, payload.Page, Defaults);
+        Assert.Equal(2048, restored.Gpus);
+        Assert.Equal(4, restored.Tensor);
+        Assert.Equal("h100-sxm", restored.ChipId);
+    }
+
+    [Fact]
+    public void A_scenario_document_without_page_settings_restores_the_same_form()
+    {
+        var input = Edited();
+        input.Oversubscription = 2;
+        input.Placement = "pipeline-inside-data";
+        var json = Services.GetRequiredService<EstimateService>().BuildDocument(input);
+
+        var restored = PlannerShareState.FromDocument(json, Defaults);
+
+        Assert.Equal(json, Services.GetRequiredService<EstimateService>().BuildDocument(restored));
+    }
+
+    [Fact]
+    public void Planner_opened_from_a_share_link_shows_the_senders_numbers()
+    {
+        var input = Edited();
+        var defaultStep = Render<Planner>().Find("[data-testid=step-time]").TextContent.Trim();
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/?" + string.Join("&",
+            PlannerQuery.ToParameters(input, Defaults).Where(p => p.Value is not null).Select(p => $"{p.Key}={p.Value}")));
+        var sender = Render<Planner>();
+        var senderStep = sender.Find("[data-testid=step-time]").TextContent.Trim();
+        Assert.NotEqual(defaultStep, senderStep);
+
+        var token = ScenarioLink.Encode(Services.GetRequiredService<EstimateService>().BuildDocument(input), PlannerShareState.PageSettings(input, Defaults));
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/?s=" + token);
+        var receiver = Render<Planner>();
+
+        Assert.Equal(senderStep, receiver.Find("[data-testid=step-time]").TextContent.Trim());
+        Assert.Empty(receiver.FindAll("[data-testid=link-message]"));
+    }
+
+    [Theory]
+    [InlineData("v1.AAAA-not-a-scenario", "damaged")]
+    [InlineData("garbage", "not a scenario link")]
+    [InlineData("v9.abc", "newer version")]
+    public void Planner_with_a_bad_link_shows_a_friendly_message_and_the_default_plan(string token, string reason)
+    {
+        var defaultStep = Render<Planner>().Find("[data-testid=step-time]").TextContent.Trim();
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/?s=" + Uri.EscapeDataString(token));
+
+        var cut = Render<Planner>();
+
+        var message = cut.Find("[data-testid=link-message]").TextContent;
+        Assert.Contains(reason, message, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("default plan", message, StringComparison.Ordinal);
+        Assert.Equal(defaultStep, cut.Find("[data-testid=step-time]").TextContent.Trim());
+    }
+
+    [Fact]
+    public void Planner_with_a_missing_short_link_says_the_scenario_no_longer_exists()
+    {
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/?missing=abc123");
+
+        var cut = Render<Planner>();
+
+        Assert.Contains("no longer exists", cut.Find("[data-testid=link-message]").TextContent, StringComparison.Ordinal);
+        Assert.Matches(@"^\d+\.\d{3} s$", cut.Find("[data-testid=step-time]").TextContent.Trim());
+    }
+}
+
+/// <summary>The saved-scenarios page and the planner's <c>?id=</c> against a real SQLite store in a temporary file.</summary>
+public sealed class SharingSavedPageTests : PlannerTestContext
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("capplan-sharing-").FullName;
+    private readonly ScenarioStore _store;
+
+    public SharingSavedPageTests()
+    {
+        var options = MsOptions.Create(new DatabaseOptions { SqlitePath = Path.Combine(_dir, "data", "capacityplanner.db") });
+        var factory = new CapacityPlannerDbContextFactory(options, new HostingEnvironment { ContentRootPath = _dir }, NullLoggerFactory.Instance);
+        new DatabaseMigrator(factory, options, NullLogger<DatabaseMigrator>.Instance).StartingAsync(CancellationToken.None).GetAwaiter().GetResult();
+        _store = new ScenarioStore(factory, TimeProvider.System);
+        Services.AddSingleton(_store);
+    }
+
+    private void DeleteDatabase()
+    {
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort.
+        }
+    }
+
+    private async Task<SavedScenario> SaveAsync(string name, int gpus)
+    {
+        var input = PlannerInput.CreateDefault(new PlannerOptions());
+        input.Gpus = gpus;
+        var json = Services.GetRequiredService<EstimateService>().BuildDocument(input);
+        var (snapshot, errors) = ScenarioSnapshot.Create(json, name, PlannerShareState.PageSettings(input, PlannerInput.CreateDefault(new PlannerOptions())));
+        Assert.True(snapshot is not null, string.Join("; ", errors.Select(e => e.Message)));
+        return await _store.SaveAsync(snapshot);
+    }
+
+    private IRenderedComponent<ContainerFragment> RenderSaved() =>
+        Render<ContainerFragment>(p => p.AddChildContent(b =>
+        {
+            b.OpenComponent<MudPopoverProvider>(0);
+            b.CloseComponent();
+            b.OpenComponent<MudDialogProvider>(1);
+            b.CloseComponent();
+            b.OpenComponent<Saved>(2);
+            b.CloseComponent();
+        }));
+
+    [Fact]
+    public async Task Lists_renames_and_deletes_with_undo()
+    {
+        try
+        {
+            await ListsRenamesAndDeletesAsync();
+        }
+        finally
+        {
+            DeleteDatabase();
+        }
+    }
+
+    private async Task ListsRenamesAndDeletesAsync()
+    {
+        var alpha = await SaveAsync("Alpha", 1024);
+        var beta = await SaveAsync("Beta", 2048);
+
+        var cut = RenderSaved();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=saved-name]").Count));
+        var names = cut.FindAll("[data-testid=saved-name]").Select(e => e.TextContent.Trim()).ToList();
+        Assert.Equal(["Beta", "Alpha"], names); // newest first
+        Assert.Equal("2,048", cut.FindAll("[data-testid=saved-gpus]")[0].TextContent.Trim());
+        Assert.Matches(@"^\d+\.\d{3} s$", cut.FindAll("[data-testid=saved-step-time]")[1].TextContent.Trim());
+        Assert.Equal("/s/" + alpha.Id, cut.Find($"[data-testid=open-{alpha.Id}]").GetAttribute("href"));
+
+        // Rename through the dialog.
+        cut.Find($"button[data-testid=rename-{alpha.Id}]").Click();
+        var nameInput = cut.WaitForElement("input[data-testid=name-input]");
+        nameInput.Input("Alpha, renamed");
+        cut.Find("button[data-testid=name-ok]").Click();
+        cut.WaitForAssertion(() => Assert.Contains("Alpha, renamed", cut.FindAll("[data-testid=saved-name]").Select(e => e.TextContent.Trim())));
+        Assert.Equal("Alpha, renamed", (await _store.GetAsync(alpha.Id))!.Name);
+
+        // Delete, then undo.
+        cut.Find($"button[data-testid=delete-{beta.Id}]").Click();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=saved-name]")));
+        Assert.Null(await _store.GetAsync(beta.Id));
+        await cut.InvokeAsync(() => cut.FindComponent<Saved>().Instance.UndoDeleteAsync(beta.Id));
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=saved-name]").Count));
+        Assert.Equal("Beta", (await _store.GetAsync(beta.Id))!.Name);
+    }
+
+    [Fact]
+    public async Task Planner_opens_a_saved_scenario_by_id()
+    {
+        var saved = await SaveAsync("Big", 4096);
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/?id=" + saved.Id);
+
+        var cut = Render<Planner>();
+
+        cut.WaitForAssertion(() => Assert.Equal(
+            Display.Number(saved.StepTimeSeconds!.Value, 3) + " s", cut.Find("[data-testid=step-time]").TextContent.Trim()));
+        Assert.Equal("4096", cut.Find("input[data-testid=gpus]").GetAttribute("value")!.Replace(",", "", StringComparison.Ordinal));
+        Assert.Empty(cut.FindAll("[data-testid=link-message]"));
+    }
+}
