@@ -30,7 +30,7 @@ internal static class SearchCommand
         if (loaded is null) return ExitCodes.InvalidInput;
         var (document, scenario) = loaded.Value;
         var result = PlanSearch.Search(scenario, document.Parallelism, new SearchOptions(top, objective, a.Flags.Contains("--exhaustive")));
-        await stdout.WriteLineAsync(json ? SearchJson.Serialize(result) : Render(result));
+        await stdout.WriteLineAsync(json ? ResultJson.Serialize(w => ResultJson.WriteSearch(w, result), indented: true) : Render(result));
         return ExitCodes.Ok;
     }
 
@@ -67,62 +67,5 @@ internal static class SearchCommand
             foreach (var (reason, count) in r.Rejected.OrderByDescending(x => x.Value)) sb.AppendLine(inv, $"  {count,10:N0}  {reason}");
         }
         return sb.ToString();
-    }
-}
-
-/// <summary>JSON of a search result.</summary>
-internal static class SearchJson
-{
-    public static string Serialize(SearchResult r)
-    {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
-        {
-            Write(w, r);
-        }
-        return Encoding.UTF8.GetString(ms.ToArray());
-    }
-
-    public static void Write(Utf8JsonWriter w, SearchResult r)
-    {
-        w.WriteStartObject();
-        w.WriteNumber("evaluated", r.Evaluated);
-        w.WriteNumber("feasible", r.Feasible);
-        w.WriteNumber("elapsedMilliseconds", Math.Round(r.ElapsedMilliseconds, 3));
-        w.WriteStartArray("best");
-        foreach (var p in r.Best)
-        {
-            w.WriteStartObject();
-            w.WritePropertyName("parallelism");
-            PlanJson.Write(w, p.Plan);
-            w.WritePropertyName("estimate");
-            EstimateJson.Write(w, p.Estimate);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteStartObject("rejected");
-        foreach (var (k, v) in r.Rejected) w.WriteNumber(k, v);
-        w.WriteEndObject();
-        w.WriteStartArray("warnings");
-        foreach (var s in r.Warnings) w.WriteStringValue(s);
-        w.WriteEndArray();
-        if (r.EmptyReason is null) w.WriteNull("emptyReason"); else w.WriteString("emptyReason", r.EmptyReason);
-        if (r.Closest is { } c)
-        {
-            w.WriteStartObject("closest");
-            w.WritePropertyName("parallelism");
-            PlanJson.Write(w, c.Plan);
-            w.WriteNumber("memoryPerGpuGiB", c.MemoryGiB);
-            w.WriteNumber("hbmCapacityGiB", c.HbmCapacityGiB);
-            w.WriteStartArray("suggestions");
-            foreach (var s in c.Suggestions) w.WriteStringValue(s);
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        else
-        {
-            w.WriteNull("closest");
-        }
-        w.WriteEndObject();
     }
 }

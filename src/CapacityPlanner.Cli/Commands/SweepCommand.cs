@@ -33,7 +33,7 @@ internal static class SweepCommand
         var (document, scenario) = loaded.Value;
         counts ??= ScalingSweep.PowersOfTwo(8, 131072);
         var result = ScalingSweep.Run(scenario, document.Parallelism, counts, mode);
-        await stdout.WriteLineAsync(json ? Serialize(result) : Render(result));
+        await stdout.WriteLineAsync(json ? ResultJson.Serialize(w => ResultJson.WriteSweep(w, result), indented: true) : Render(result));
         return ExitCodes.Ok;
     }
 
@@ -95,58 +95,4 @@ internal static class SweepCommand
     }
 
     private static string F(double? v) => v is { } x ? x.ToString("F2", CultureInfo.InvariantCulture) : "∞";
-
-    private static string Serialize(SweepResult r)
-    {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
-        {
-            w.WriteStartObject();
-            w.WriteString("mode", r.Mode.ToString().ToLowerInvariant());
-            w.WriteNumber("elapsedMilliseconds", Math.Round(r.ElapsedMilliseconds, 3));
-            w.WriteNumber("evaluated", r.Evaluated);
-            w.WriteStartArray("points");
-            foreach (var p in r.Points)
-            {
-                w.WriteStartObject();
-                w.WriteNumber("gpus", p.Gpus);
-                w.WriteNumber("globalBatchSequences", p.GlobalBatchSequences);
-                if (p.Parallelism is null) w.WriteNull("parallelism");
-                else
-                {
-                    w.WritePropertyName("parallelism");
-                    PlanJson.Write(w, p.Parallelism);
-                }
-                EstimateJson.Num(w, "stepTimeSeconds", p.StepTimeSeconds);
-                EstimateJson.Num(w, "tokensPerSecond", p.TokensPerSecond);
-                EstimateJson.Num(w, "mfu", p.Mfu);
-                EstimateJson.Num(w, "scalingEfficiency", p.ScalingEfficiency);
-                EstimateJson.Num(w, "computeToCommunicationRatio", p.ComputeToCommunicationRatio);
-                EstimateJson.Num(w, "computeToExposedCommunicationRatio", p.ComputeToExposedCommunicationRatio);
-                if (p.PerDimensionRatio is { } d)
-                {
-                    w.WriteStartObject("perDimensionRatio");
-                    EstimateJson.Num(w, "tensor", d.Tensor);
-                    EstimateJson.Num(w, "pipeline", d.Pipeline);
-                    EstimateJson.Num(w, "data", d.Data);
-                    EstimateJson.Num(w, "context", d.Context);
-                    EstimateJson.Num(w, "expert", d.Expert);
-                    w.WriteEndObject();
-                }
-                else
-                {
-                    w.WriteNull("perDimensionRatio");
-                }
-                if (p.DominantDimension is null) w.WriteNull("dominantDimension"); else w.WriteString("dominantDimension", p.DominantDimension);
-                if (p.Infeasible is null) w.WriteNull("infeasible"); else w.WriteString("infeasible", p.Infeasible);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            EstimateJson.Num(w, "breakEvenGpus", r.BreakEvenGpus);
-            if (r.BreakEvenDimension is null) w.WriteNull("breakEvenDimension"); else w.WriteString("breakEvenDimension", r.BreakEvenDimension);
-            EstimateJson.Num(w, "halfEfficiencyGpus", r.HalfEfficiencyGpus);
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(ms.ToArray());
-    }
 }

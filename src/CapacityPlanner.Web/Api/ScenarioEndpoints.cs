@@ -1,3 +1,4 @@
+using CapacityPlanner.Core.Search;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;

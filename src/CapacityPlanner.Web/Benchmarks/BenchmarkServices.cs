@@ -21,6 +21,18 @@ public static class BenchmarkServices
         return s_fallback.GetValue(store, s => new BenchmarkCalibrationService(s, services.GetRequiredService<ChipDirectory>(), services.GetService<TimeProvider>()));
     }
 
+    /// <summary>The calibration service, or null in a host without persistence (widgets then show nothing).</summary>
+    public static BenchmarkCalibrationService? TryCalibrations(IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (services.GetService<BenchmarkCalibrationService>() is { } registered) return registered;
+        return services.GetService<BenchmarkStore>() is null ? null : Calibrations(services);
+    }
+
+    /// <summary>The comparison service, or null in a host without persistence.</summary>
+    public static MeasuredComparisonService? TryComparisons(IServiceProvider services) =>
+        services.GetService<MeasuredComparisonService>() ?? (TryCalibrations(services) is { } c ? new MeasuredComparisonService(c) : null);
+
     /// <summary>The comparison service.</summary>
     public static MeasuredComparisonService Comparisons(IServiceProvider services) =>
         services.GetService<MeasuredComparisonService>() ?? new MeasuredComparisonService(Calibrations(services));

@@ -20,6 +20,8 @@ public static class ServiceCollectionExtensions
         builder.Services.AddHealthChecks();
         builder.Services.AddPlannerServices();
         builder.Services.AddBudgetPage();
+        // The benchmark pages need the persistence layer (BenchmarkStore), registered by AddCapacityPlannerPersistence.
+        builder.Services.AddBenchmarkPages();
         return builder;
     }
 
@@ -40,7 +42,6 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<EstimateService>();
         services.AddSingleton<PlanSearchService>();
         services.AddSingleton<SweepService>();
-        services.AddBenchmarkPages();
         return services;
     }
 }

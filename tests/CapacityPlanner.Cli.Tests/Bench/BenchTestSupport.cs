@@ -1,3 +1,4 @@
+using CapacityPlanner.Core.Tests.Benchmarks;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;

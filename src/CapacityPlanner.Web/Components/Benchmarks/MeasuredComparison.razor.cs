@@ -38,7 +38,7 @@ public sealed partial class MeasuredComparison : IDisposable
     private void Refresh()
     {
         _lastJson = ScenarioJson;
-        _result = BenchmarkServices.Comparisons(ServiceProvider).Compare(ScenarioJson);
+        _result = BenchmarkServices.TryComparisons(ServiceProvider)?.Compare(ScenarioJson);
     }
 
     private void OnChipsChanged() => _ = InvokeAsync(() =>

@@ -23,7 +23,7 @@ public sealed partial class MeasuredRoofline
     /// <inheritdoc />
     protected override void OnParametersSet()
     {
-        var profile = BenchmarkServices.Calibrations(ServiceProvider).FindProfile(ChipId);
+        var profile = BenchmarkServices.TryCalibrations(ServiceProvider)?.FindProfile(ChipId);
         _figure = profile is null ? null : MeasuredRooflineChart.Figure(profile, ChartTheme.For(Dark));
     }
 }

@@ -1,13 +1,12 @@
 using System.Text;
 using System.Text.Json;
 using CapacityPlanner.Core.Estimation;
-using CapacityPlanner.Core.Search;
 
-namespace CapacityPlanner.Web.Api;
+namespace CapacityPlanner.Core.Search;
 
 /// <summary>
-/// JSON of search and sweep results in exactly the shape of <c>capplan search --json</c> and <c>capplan sweep --json</c>
-/// (the CLI keeps its writers internal; <c>CliJsonParityTests</c> compares the two outputs field by field).
+/// JSON of search and sweep results: the one writer behind <c>capplan search --json</c>, <c>capplan sweep --json</c>
+/// and the HTTP API's <c>/api/search</c> and <c>/api/sweep</c>.
 /// </summary>
 public static class ResultJson
 {
