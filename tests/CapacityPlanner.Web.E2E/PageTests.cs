@@ -169,7 +169,7 @@ public sealed class PageTests(AppFixture app, ITestOutputHelper output)
         await page.Page.WaitForURLAsync(url => url.Contains("mb=2", StringComparison.Ordinal));
         var step = await page.TextAsync("step-time");
 
-        await page.Page.ReloadAsync();
+        await page.Page.ReloadAsync(new PageReloadOptions { WaitUntil = WaitUntilState.DOMContentLoaded, Timeout = 60_000 });
         await page.WaitForInteractiveAsync();
 
         await Assertions.Expect(page.Page.Locator("input[data-testid=micro-batch]")).ToHaveValueAsync("2");

@@ -118,10 +118,17 @@ public sealed record ChartTheme(bool Dark)
     public static decimal D(double value) => double.IsFinite(value) ? (decimal)Math.Clamp(value, -7.9e27, 7.9e27) : 0m;
 
     /// <summary>Boxes values for a trace's X or Y.</summary>
-    public static IList<object> Values(IEnumerable<double> values) => values.Select(v => (object)v).ToList();
+    public static IList<object> Values(IEnumerable<double> values) => values.Select(Number).ToList();
 
     /// <summary>Boxes values for a trace's X or Y; null becomes a gap.</summary>
-    public static IList<object> Values(IEnumerable<double?> values) => values.Select(v => v is { } x && double.IsFinite(x) ? (object)x : null!).ToList();
+    public static IList<object> Values(IEnumerable<double?> values) => values.Select(v => v is { } x && double.IsFinite(x) ? Number(x) : null!).ToList();
+
+    /// <summary>
+    /// A chart number. Plotly.Blazor hands numbers to plotly.js through <c>decimal</c>, which overflows near 7.9e28 and
+    /// kills the circuit; larger magnitudes (training FLOP up to 1e31) go as numeric strings, which plotly.js parses.
+    /// </summary>
+    public static object Number(double value) =>
+        Math.Abs(value) < 7.9e28 ? value : value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Boxes labels for a trace's X or Y.</summary>
     public static IList<object> Labels(IEnumerable<string> labels) => labels.Select(v => (object)v).ToList();
