@@ -166,7 +166,8 @@ public sealed class PageTests(AppFixture app, ITestOutputHelper output)
         await using var page = await BrowserPage.OpenAsync(app);
         await page.GotoAsync("/", "[data-testid=step-time]");
         await page.FillAsync("micro-batch", "2");
-        await page.Page.WaitForURLAsync(url => url.Contains("mb=2", StringComparison.Ordinal));
+        // The address changes by history.replaceState (no document load): poll it rather than wait for a navigation.
+        await page.Page.WaitForFunctionAsync("() => location.search.includes('mb=2')", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
         var step = await page.TextAsync("step-time");
 
         await page.Page.ReloadAsync(new PageReloadOptions { WaitUntil = WaitUntilState.DOMContentLoaded, Timeout = 60_000 });
