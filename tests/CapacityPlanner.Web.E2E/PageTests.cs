@@ -165,9 +165,14 @@ public sealed class PageTests(AppFixture app, ITestOutputHelper output)
     {
         await using var page = await BrowserPage.OpenAsync(app);
         await page.GotoAsync("/", "[data-testid=step-time]");
+        var before = await page.TextAsync("step-time");
         await page.FillAsync("micro-batch", "2");
-        // The address changes by history.replaceState (no document load): poll it rather than wait for a navigation.
+        // The address changes by history.replaceState (no document load): poll it rather than wait for a navigation,
+        // then wait for the new estimate (the address may be written before the numbers are on screen).
         await page.Page.WaitForFunctionAsync("() => location.search.includes('mb=2')", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
+        await page.Page.WaitForFunctionAsync(
+            "old => { const e = document.querySelector('[data-testid=step-time]'); return !!e && e.innerText.trim() !== old; }",
+            before, new PageWaitForFunctionOptions { Timeout = 60_000 });
         var step = await page.TextAsync("step-time");
 
         await page.Page.ReloadAsync(new PageReloadOptions { WaitUntil = WaitUntilState.DOMContentLoaded, Timeout = 60_000 });
