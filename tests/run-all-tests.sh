@@ -35,6 +35,23 @@ if [ -d tests/CapacityPlanner.Web.ApiTests ]; then
   fi
 fi
 
+# The CUDA backend's bindings are checked against NVIDIA's real driver libraries and cuBLASLt (no GPU needed: cuInit
+# reports no device, cuBLASLt builds descriptors on the host). They are in Debian's non-free component; a GPU node
+# that has its own driver keeps it. CAPPLAN_REQUIRE_NVIDIA_LIBS makes those tests fail, not skip, if they are absent.
+if [ -d tests/CapacityPlanner.Cli.Tests ]; then
+  libs=$(/sbin/ldconfig -p 2>/dev/null || true)
+  if ! grep -q 'libcuda\.so\.1 ' <<<"$libs" || ! grep -q 'libcublasLt\.so\.1[123] ' <<<"$libs"; then
+    echo "== installing NVIDIA's libcuda1, libnvidia-ml1 and libcublaslt11 (Debian non-free) for the native binding tests"
+    sudo=""; if [ "$(id -u)" != "0" ]; then sudo="sudo"; fi
+    codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+    mirror=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -v security | head -n 1)
+    printf 'Types: deb\nURIs: %s\nSuites: %s\nComponents: non-free\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+      "${mirror:-http://deb.debian.org/debian}" "$codename" | $sudo tee /etc/apt/sources.list.d/capplan-nvidia-nonfree.sources >/dev/null
+    apt_install libcuda1 libnvidia-ml1 libcublaslt11
+  fi
+  export CAPPLAN_REQUIRE_NVIDIA_LIBS=1
+fi
+
 results="$(pwd)/artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"

@@ -100,7 +100,7 @@ public sealed class LibraryProbeTests : IDisposable
         Assert.Equal("site-packages", r.Info.FoundBy);
         Assert.Equal("/venv/lib/python3.11/site-packages/nvidia/cu13/lib/libcublasLt.so.13", r.Info.Path);
         Assert.Equal(
-            ["lib-path: none given", "system: libcublasLt.so.13: not found by the loader", "system: libcublasLt.so.12: not found by the loader",
+            ["lib-path: none given", "system: libcublasLt.so.13: not found by the loader", "system: libcublasLt.so.12: not found by the loader", "system: libcublasLt.so.11: not found by the loader",
              "site-packages: /venv/lib/python3.11/site-packages/nvidia/cu13/lib/libcublasLt.so.13: loaded"],
             r.Info.Tried);
     }

@@ -50,6 +50,7 @@ internal sealed unsafe class CublasLtApi
     public readonly delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, CublasLtHeuristicResult*, int*, int> cublasLtMatmulAlgoGetHeuristic;
     public readonly delegate* unmanaged<IntPtr, IntPtr, void*, ulong, IntPtr, ulong, IntPtr, void*, ulong, IntPtr, ulong, IntPtr, ulong*, ulong, nuint, IntPtr, int> cublasLtMatmul;
     public readonly delegate* unmanaged<int, byte*> cublasLtGetStatusString;
+    public readonly delegate* unmanaged<int, byte*> cublasLtGetStatusName;
 
     public CublasLtApi(string soname, IntPtr handle)
     {
@@ -68,6 +69,7 @@ internal sealed unsafe class CublasLtApi
         cublasLtMatmulAlgoGetHeuristic = (delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int, CublasLtHeuristicResult*, int*, int>)e.Get("cublasLtMatmulAlgoGetHeuristic");
         cublasLtMatmul = (delegate* unmanaged<IntPtr, IntPtr, void*, ulong, IntPtr, ulong, IntPtr, void*, ulong, IntPtr, ulong, IntPtr, ulong*, ulong, nuint, IntPtr, int>)e.Get("cublasLtMatmul");
         cublasLtGetStatusString = (delegate* unmanaged<int, byte*>)e.Optional("cublasLtGetStatusString");
+        cublasLtGetStatusName = (delegate* unmanaged<int, byte*>)e.Optional("cublasLtGetStatusName");
     }
 
     /// <summary>cuBLASLt's version (e.g. 130100 for 13.1.0).</summary>
@@ -76,7 +78,9 @@ internal sealed unsafe class CublasLtApi
     public void Check(int status, string call)
     {
         if (status == 0) return;
+        // "set TRANSA failed: CUBLAS_STATUS_INVALID_VALUE (7): an unsupported value or parameter was passed to the function".
+        var name = cublasLtGetStatusName != null ? Marshal.PtrToStringUTF8((IntPtr)cublasLtGetStatusName(status)) : null;
         var text = cublasLtGetStatusString != null ? Marshal.PtrToStringUTF8((IntPtr)cublasLtGetStatusString(status)) : null;
-        throw new NativeCallException($"{call} failed: {text ?? "cublasStatus"} ({status})");
+        throw new NativeCallException($"{call} failed: {name ?? "cublasStatus"} ({status}){(text is null ? "" : ": " + text)}");
     }
 }

@@ -115,6 +115,9 @@ internal sealed unsafe class CudaBackend : IBenchBackend
             reason = missing;
             return false;
         }
+        // cuDriverGetVersion needs no cuInit: the version is recorded even when the driver finds no GPU.
+        int driverVersion = 0, count;
+        if (cu.cuDriverGetVersion(&driverVersion) == 0) cudaInfo = cudaInfo with { Version = CudaDriverApi.VersionText(driverVersion) };
         var init = cu.cuInit(0);
         if (init != 0)
         {
@@ -122,9 +125,6 @@ internal sealed unsafe class CudaBackend : IBenchBackend
             libraries.Add(cudaInfo with { Error = reason });
             return false;
         }
-        int driverVersion, count;
-        cu.Check(cu.cuDriverGetVersion(&driverVersion), "cuDriverGetVersion");
-        cudaInfo = cudaInfo with { Version = $"{driverVersion / 1000}.{driverVersion % 1000 / 10} ({driverVersion})" };
         cu.Check(cu.cuDeviceGetCount(&count), "cuDeviceGetCount");
         libraries.Add(cudaInfo);
         if (count == 0)
@@ -323,7 +323,7 @@ internal sealed unsafe class CudaBackend : IBenchBackend
         "bf16" or "tf32" when _cc < 80 => $"{dtype} tensor cores need compute capability 8.0+, this GPU is {_cc / 10}.{_cc % 10}",
         "fp16" when _cc < 70 => $"fp16 tensor cores need compute capability 7.0+, this GPU is {_cc / 10}.{_cc % 10}",
         "fp8" when _cc < 89 => $"fp8 needs compute capability 8.9+ (Ada/Hopper), this GPU is {_cc / 10}.{_cc % 10}",
-        "fp8" when _lt!.Version < 110800 => $"fp8 needs cuBLASLt 11.8+, found {_lt.Version}",
+        "fp8" when _lt!.Version < 111100 => $"fp8 needs cuBLASLt 11.11+ (CUDA 11.8), found {_lt.Version}",
         "fp32" => "fp32 (non-tensor) GEMMs are not part of the CUDA suite; use tf32",
         _ => null,
     };
@@ -331,14 +331,7 @@ internal sealed unsafe class CudaBackend : IBenchBackend
     private GemmMeasurement? MeasureGemm(SuiteContext context, BenchRecorder recorder, IntPtr handle, string dtype, long m, long n, long k,
         ulong workspace, long workspaceBytes, ulong flush, long flushBytes, ulong scale)
     {
-        var (inType, outType, compute, inBytes, outBytes) = dtype switch
-        {
-            "bf16" => (CublasLtApi.CUDA_R_16BF, CublasLtApi.CUDA_R_16BF, CublasLtApi.CUBLAS_COMPUTE_32F, 2, 2),
-            "fp16" => (CublasLtApi.CUDA_R_16F, CublasLtApi.CUDA_R_16F, CublasLtApi.CUBLAS_COMPUTE_32F, 2, 2),
-            "tf32" => (CublasLtApi.CUDA_R_32F, CublasLtApi.CUDA_R_32F, CublasLtApi.CUBLAS_COMPUTE_32F_FAST_TF32, 4, 4),
-            "fp8" => (CublasLtApi.CUDA_R_8F_E4M3, CublasLtApi.CUDA_R_16BF, CublasLtApi.CUBLAS_COMPUTE_32F, 1, 2),
-            _ => throw new NativeCallException($"unknown dtype {dtype}"),
-        };
+        var (_, _, _, inBytes, outBytes) = GemmDescriptors.Types(dtype);
         var need = (m * k + k * n) * inBytes + m * n * outBytes;
         if (need > FreeMemory() * 0.9)
         {
@@ -347,34 +340,18 @@ internal sealed unsafe class CudaBackend : IBenchBackend
         }
         var lt = _lt!;
         var owned = new List<ulong>();
-        IntPtr desc = 0, la = 0, lb = 0, lc = 0, pref = 0;
+        GemmDescriptors? plan = null;
         var scratch = (byte*)NativeMemory.AllocZeroed(128);
         try
         {
-            // TN layout (A transposed, column-major): the one layout every precision, FP8 included, supports.
             var a = Alloc(k * m * inBytes, owned);
             var b = Alloc(k * n * inBytes, owned);
             var c = Alloc(m * n * outBytes, owned);
             Upload(a, k * m, dtype, Seed);
             Upload(b, k * n, dtype, Seed + 1);
             _cu.Check(_cu.cuMemsetD8Async(c, 0, (nuint)(m * n * outBytes), _stream), "cuMemsetD8Async");
-
-            lt.Check(lt.cublasLtMatmulDescCreate(&desc, compute, CublasLtApi.CUDA_R_32F), "cublasLtMatmulDescCreate");
-            int opT = CublasLtApi.CUBLAS_OP_T, opN = CublasLtApi.CUBLAS_OP_N;
-            lt.Check(lt.cublasLtMatmulDescSetAttribute(desc, CublasLtApi.CUBLASLT_MATMUL_DESC_TRANSA, &opT, sizeof(int)), "set TRANSA");
-            lt.Check(lt.cublasLtMatmulDescSetAttribute(desc, CublasLtApi.CUBLASLT_MATMUL_DESC_TRANSB, &opN, sizeof(int)), "set TRANSB");
-            if (dtype == "fp8")
-            {
-                var sp = scale;
-                lt.Check(lt.cublasLtMatmulDescSetAttribute(desc, CublasLtApi.CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, &sp, sizeof(ulong)), "set A_SCALE_POINTER");
-                lt.Check(lt.cublasLtMatmulDescSetAttribute(desc, CublasLtApi.CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, &sp, sizeof(ulong)), "set B_SCALE_POINTER");
-            }
-            lt.Check(lt.cublasLtMatrixLayoutCreate(&la, inType, (ulong)k, (ulong)m, k), "cublasLtMatrixLayoutCreate(A)");
-            lt.Check(lt.cublasLtMatrixLayoutCreate(&lb, inType, (ulong)k, (ulong)n, k), "cublasLtMatrixLayoutCreate(B)");
-            lt.Check(lt.cublasLtMatrixLayoutCreate(&lc, outType, (ulong)m, (ulong)n, m), "cublasLtMatrixLayoutCreate(C)");
-            lt.Check(lt.cublasLtMatmulPreferenceCreate(&pref), "cublasLtMatmulPreferenceCreate");
-            var ws = (ulong)workspaceBytes;
-            lt.Check(lt.cublasLtMatmulPreferenceSetAttribute(pref, CublasLtApi.CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof(ulong)), "set MAX_WORKSPACE_BYTES");
+            plan = GemmDescriptors.Create(lt, dtype, m, n, k, scale, workspaceBytes);
+            var (desc, la, lb, lc, pref) = (plan.Operation, plan.LayoutA, plan.LayoutB, plan.LayoutC, plan.Preference);
             const int requested = 4;
             var results = stackalloc CublasLtHeuristicResult[requested];
             int returned;
@@ -440,11 +417,7 @@ internal sealed unsafe class CudaBackend : IBenchBackend
         }
         finally
         {
-            if (pref != 0) lt.cublasLtMatmulPreferenceDestroy(pref);
-            if (la != 0) lt.cublasLtMatrixLayoutDestroy(la);
-            if (lb != 0) lt.cublasLtMatrixLayoutDestroy(lb);
-            if (lc != 0) lt.cublasLtMatrixLayoutDestroy(lc);
-            if (desc != 0) lt.cublasLtMatmulDescDestroy(desc);
+            plan?.Dispose();
             FreeAll(owned);
             NativeMemory.Free(scratch);
         }

@@ -121,6 +121,9 @@ internal sealed unsafe class CudaDriverApi
         };
     }
 
+    /// <summary>"12.4 (12040)" from cuDriverGetVersion's code (major·1000 + minor·10).</summary>
+    public static string VersionText(int code) => $"{code / 1000}.{code % 1000 / 10} ({code})";
+
     public string DeviceName(int device)
     {
         var buf = stackalloc byte[256];

@@ -6,14 +6,14 @@ namespace CapacityPlanner.Cli.Bench.Native;
 
 /// <summary>A native library to find: its sonames in order of preference and where NVIDIA's wheels put it.</summary>
 /// <param name="Name">Short name recorded in the result.</param>
-/// <param name="Sonames">Sonames, preferred first (.so.13 before .so.12).</param>
+/// <param name="Sonames">Sonames, preferred first (.so.13 before .so.12, then .so.11 for CUDA 11.8 nodes).</param>
 /// <param name="DriverLibrary">True for driver libraries (libcuda, NVML): only --lib-path and the system loader.</param>
 /// <param name="WheelDirectories">Directories under site-packages where pip wheels install it.</param>
 internal sealed record LibrarySpec(string Name, string[] Sonames, bool DriverLibrary, string[] WheelDirectories)
 {
     public static LibrarySpec Cuda { get; } = new("cuda", ["libcuda.so.1"], true, []);
     public static LibrarySpec Nvml { get; } = new("nvml", ["libnvidia-ml.so.1"], true, []);
-    public static LibrarySpec CublasLt { get; } = new("cublasLt", ["libcublasLt.so.13", "libcublasLt.so.12"], false, ["nvidia/cu13/lib", "nvidia/cublas/lib"]);
+    public static LibrarySpec CublasLt { get; } = new("cublasLt", ["libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so.11"], false, ["nvidia/cu13/lib", "nvidia/cublas/lib"]);
     public static LibrarySpec Nccl { get; } = new("nccl", ["libnccl.so.2"], false, ["nvidia/nccl/lib", "nvidia/cu13/lib"]);
 }
 
@@ -82,12 +82,24 @@ internal sealed class RealProbeSystem : IProbeSystem
                 var slash = line.IndexOf('/', StringComparison.Ordinal);
                 if (slash < 0) continue;
                 var path = line[slash..].Trim();
-                if (Path.GetFileName(path).StartsWith(soname, StringComparison.Ordinal)) return path;
+                if (IsFileOf(Path.GetFileName(path), soname)) return path;
             }
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
         return null;
+    }
+
+    /// <summary>
+    /// True when a mapped file is the library of <paramref name="soname"/>: the soname symlink resolves to the real file,
+    /// so "libcuda.so.1" is mapped as "libcuda.so.535.261.03" and "libcublasLt.so.12" as "libcublasLt.so.12.9.1.4".
+    /// </summary>
+    internal static bool IsFileOf(string fileName, string soname)
+    {
+        var so = soname.IndexOf(".so", StringComparison.Ordinal);
+        if (so < 0) return string.Equals(fileName, soname, StringComparison.Ordinal);
+        var stem = soname[..(so + 3)];
+        return string.Equals(fileName, stem, StringComparison.Ordinal) || fileName.StartsWith(stem + ".", StringComparison.Ordinal);
     }
 
     /// <summary>site-packages directories that python3 reports (for virtual environments that are not activated).</summary>

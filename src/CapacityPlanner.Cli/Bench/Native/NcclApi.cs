@@ -48,7 +48,8 @@ internal sealed unsafe class NcclApi
         ncclAllReduce = (delegate* unmanaged<ulong, ulong, nuint, int, int, IntPtr, IntPtr, int>)e.Get("ncclAllReduce");
         ncclAllGather = (delegate* unmanaged<ulong, ulong, nuint, int, IntPtr, IntPtr, int>)e.Get("ncclAllGather");
         ncclReduceScatter = (delegate* unmanaged<ulong, ulong, nuint, int, int, IntPtr, IntPtr, int>)e.Get("ncclReduceScatter");
-        ncclAlltoAll = (delegate* unmanaged<ulong, ulong, nuint, int, IntPtr, IntPtr, int>)e.Optional("ncclAlltoAll");
+        // NVIDIA spells it ncclAlltoAll; NCCLX and other forks export ncclAllToAll with the same signature.
+        ncclAlltoAll = (delegate* unmanaged<ulong, ulong, nuint, int, IntPtr, IntPtr, int>)e.Optional("ncclAlltoAll", "ncclAllToAll");
         ncclSend = (delegate* unmanaged<ulong, nuint, int, int, IntPtr, IntPtr, int>)e.Optional("ncclSend");
         ncclRecv = (delegate* unmanaged<ulong, nuint, int, int, IntPtr, IntPtr, int>)e.Optional("ncclRecv");
     }

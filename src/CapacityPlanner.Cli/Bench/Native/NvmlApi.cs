@@ -35,6 +35,7 @@ internal sealed unsafe class NvmlApi : IDisposable
     private readonly delegate* unmanaged<IntPtr, ulong*, int> _reasons;
     private readonly delegate* unmanaged<IntPtr, uint*, int> _pcieGen;
     private readonly delegate* unmanaged<IntPtr, uint*, int> _pcieWidth;
+    private readonly delegate* unmanaged<int, byte*> _errorString;
     private bool _initialized;
 
     public NvmlApi(IntPtr handle)
@@ -53,6 +54,7 @@ internal sealed unsafe class NvmlApi : IDisposable
         _reasons = (delegate* unmanaged<IntPtr, ulong*, int>)e.Get("nvmlDeviceGetCurrentClocksEventReasons", "nvmlDeviceGetCurrentClocksThrottleReasons");
         _pcieGen = (delegate* unmanaged<IntPtr, uint*, int>)e.Optional("nvmlDeviceGetCurrPcieLinkGeneration");
         _pcieWidth = (delegate* unmanaged<IntPtr, uint*, int>)e.Optional("nvmlDeviceGetCurrPcieLinkWidth");
+        _errorString = (delegate* unmanaged<int, byte*>)e.Optional("nvmlErrorString");
     }
 
     /// <summary>Initialises NVML; the error when it cannot.</summary>
@@ -61,7 +63,9 @@ internal sealed unsafe class NvmlApi : IDisposable
         if (_init == null) return "nvmlInit_v2 missing";
         var r = _init();
         _initialized = r == 0;
-        return _initialized ? null : $"nvmlInit_v2 returned {r}";
+        if (_initialized) return null;
+        var text = _errorString != null ? Marshal.PtrToStringUTF8((IntPtr)_errorString(r)) : null;
+        return $"nvmlInit_v2 failed: {text ?? "nvmlReturn"} ({r})";
     }
 
     public string? DriverVersion()
