@@ -43,3 +43,30 @@ public sealed class ComputeTimeoutTests : IAsyncLifetime
         await (await _app.Client.PostJsonAsync("api/estimate", Http.Gpt3)).ExpectAsync(HttpStatusCode.OK);
     }
 }
+
+/// <summary>The gate's work sees its token cancelled when the time limit passes, so abandoned work stops.</summary>
+public sealed class ComputeGateTests
+{
+    [Fact]
+    public async Task Work_past_the_limit_is_answered_at_once_and_then_told_to_stop()
+    {
+        var options = Microsoft.Extensions.Options.Options.Create(new CapacityPlanner.Web.Api.ApiOptions { ComputeTimeoutSeconds = 0.05 });
+        var gate = new CapacityPlanner.Web.Api.ComputeGate(options);
+        using var stopped = new ManualResetEventSlim();
+        var (done, _) = await gate.RunAsync(token =>
+        {
+            // Runs until told to stop; a gate that never cancels would leave this spinning (and the wait below fails).
+            while (!token.IsCancellationRequested) Thread.SpinWait(1000);
+            stopped.Set();
+            token.ThrowIfCancellationRequested();
+            return 1;
+        }, CancellationToken.None);
+        Assert.False(done);
+        Assert.True(stopped.Wait(TimeSpan.FromSeconds(30)), "the abandoned work was never cancelled");
+
+        // The slot came back: the next call runs.
+        var (again, value) = await gate.RunAsync(_ => 42, CancellationToken.None);
+        Assert.True(again);
+        Assert.Equal(42, value);
+    }
+}

@@ -36,6 +36,10 @@ public static class BudgetPlanner
     public static BudgetOutcome Plan(ScenarioDocument document, ResolvedScenario scenario) =>
         Plan(document, scenario, BudgetDefaults.Standard, ScalingLawCatalog.Default);
 
+    /// <summary>Plans with the shipped defaults; <paramref name="cancellationToken"/> stops the plan searches inside.</summary>
+    public static BudgetOutcome Plan(ScenarioDocument document, ResolvedScenario scenario, CancellationToken cancellationToken) =>
+        Plan(document, scenario, BudgetDefaults.Standard, ScalingLawCatalog.Default, cancellationToken);
+
     /// <summary>Parses, resolves and plans a scenario document's text.</summary>
     public static BudgetOutcome Plan(string json)
     {
@@ -47,7 +51,8 @@ public static class BudgetPlanner
     }
 
     /// <summary>Plans the scenario's budget section (absent: the scenario's cluster for the default duration).</summary>
-    public static BudgetOutcome Plan(ScenarioDocument document, ResolvedScenario scenario, BudgetDefaults defaults, ScalingLawCatalog laws)
+    public static BudgetOutcome Plan(ScenarioDocument document, ResolvedScenario scenario, BudgetDefaults defaults, ScalingLawCatalog laws,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(document);
         ArgumentNullException.ThrowIfNull(scenario);
@@ -55,7 +60,7 @@ public static class BudgetPlanner
         ArgumentNullException.ThrowIfNull(laws);
         var (a, errors) = BudgetAssumptions.Resolve(document.Budget, scenario, defaults, laws);
         if (a is null) return new BudgetOutcome(null, errors);
-        return new BudgetOutcome(new Run(document, scenario, a, laws).Execute(), []);
+        return new BudgetOutcome(new Run(document, scenario, a, laws, cancellationToken).Execute(), []);
     }
 
     /// <summary>
@@ -112,10 +117,12 @@ public static class BudgetPlanner
         private readonly List<string> _notes = [];
         private readonly CultureInfo _inv = CultureInfo.InvariantCulture;
         private readonly Stopwatch _sw = Stopwatch.StartNew();
+        private readonly CancellationToken _cancellation;
         private int _searches;
 
-        public Run(ScenarioDocument doc, ResolvedScenario scenario, BudgetAssumptions a, ScalingLawCatalog laws)
+        public Run(ScenarioDocument doc, ResolvedScenario scenario, BudgetAssumptions a, ScalingLawCatalog laws, CancellationToken cancellation)
         {
+            _cancellation = cancellation;
             _a = a;
             _laws = laws;
             _scenario = scenario with { Training = scenario.Training with { Optimizer = a.Optimizer.EstimatorOptimizer } };
@@ -335,7 +342,7 @@ public static class BudgetPlanner
         private Utilization? Search(long n, bool reportWarnings)
         {
             _searches++;
-            var result = PlanSearch.Search(Sized(n), _fixed, new SearchOptions(Top: 1));
+            var result = PlanSearch.Search(Sized(n), _fixed, new SearchOptions(Top: 1) { Cancellation = _cancellation });
             if (result.Best.Count == 0) return null;
             if (reportWarnings) _warnings.AddRange(result.Warnings);
             var best = result.Best[0];

@@ -44,7 +44,14 @@ public enum RejectReason
 /// <param name="Top">How many plans to return.</param>
 /// <param name="Objective">Ranking objective.</param>
 /// <param name="Exhaustive">Evaluate every candidate fully (no pruning); for cross-checks.</param>
-public sealed record SearchOptions(int Top = 5, SearchObjective Objective = SearchObjective.Time, bool Exhaustive = false);
+public sealed record SearchOptions(int Top = 5, SearchObjective Objective = SearchObjective.Time, bool Exhaustive = false)
+{
+    /// <summary>
+    /// Stops the search (with <see cref="OperationCanceledException"/>) when cancelled: the API abandons a search that
+    /// runs past its time limit, and the work must stop rather than hold a core until it finishes.
+    /// </summary>
+    public CancellationToken Cancellation { get; init; }
+}
 
 /// <summary>A plan with its full estimate.</summary>
 /// <param name="Plan">The plan.</param>
@@ -142,6 +149,8 @@ public static class PlanSearch
                 if (m.SequenceLength % c != 0) { rejected[(int)RejectReason.ContextDoesNotDivideSequence]++; evaluated++; continue; }
                 foreach (var p in Candidates(f.Pipeline, gpus / t / c, int.MaxValue))
                 {
+                    // Checked once per (TP, CP, PP) triple: cheap against the thousands of plans costed inside.
+                    options.Cancellation.ThrowIfCancellationRequested();
                     if (p > m.Layers) { rejected[(int)RejectReason.PipelineExceedsLayers]++; evaluated++; continue; }
                     var dLong = gpus / ((long)t * c * p);
                     if (dLong > int.MaxValue) continue;

@@ -91,8 +91,9 @@ public static class ScalingSweep
         return list.Distinct().Order().ToList();
     }
 
-    /// <summary>Runs the sweep.</summary>
-    public static SweepResult Run(ResolvedScenario scenario, ParallelismSection? fixedFields, IReadOnlyList<long> gpuCounts, ScalingMode mode)
+    /// <summary>Runs the sweep; <paramref name="cancellationToken"/> stops it between and inside the searches.</summary>
+    public static SweepResult Run(ResolvedScenario scenario, ParallelismSection? fixedFields, IReadOnlyList<long> gpuCounts, ScalingMode mode,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(gpuCounts);
@@ -115,7 +116,7 @@ public static class ScalingSweep
                 System = scenario.System with { Gpus = n, ScaleUpDomainGpus = (int)Math.Min(domain, n) },
                 Training = scenario.Training with { GlobalBatchSequences = batch },
             };
-            var result = PlanSearch.Search(sized, fixedFields, new SearchOptions(Top: 1));
+            var result = PlanSearch.Search(sized, fixedFields, new SearchOptions(Top: 1) { Cancellation = cancellationToken });
             evaluated += result.Evaluated;
             if (result.Best.Count == 0)
             {

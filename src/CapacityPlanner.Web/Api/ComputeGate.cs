@@ -5,8 +5,9 @@ namespace CapacityPlanner.Web.Api;
 /// <summary>
 /// Runs CPU-heavy model calls (search, sweep, budget) off the request thread, at most
 /// <see cref="ApiOptions.EffectiveConcurrency"/> at once, each within <see cref="ApiOptions.ComputeTimeout"/>.
-/// A call that runs out of time is abandoned: the request gets 503 at once, and the slot stays taken until the
-/// computation finishes, so abandoned work cannot pile up beyond the concurrency limit.
+/// A call that runs out of time is abandoned: the request gets 503 at once and the work's cancellation token fires, so
+/// the model stops at its next check (Core's search checks once per TP×CP×PP triple); the slot stays taken until the
+/// work has stopped, so abandoned work cannot pile up beyond the concurrency limit.
 /// </summary>
 public sealed class ComputeGate(IOptions<ApiOptions> options)
 {
@@ -20,11 +21,22 @@ public sealed class ComputeGate(IOptions<ApiOptions> options)
     /// Runs <paramref name="work"/>; returns (true, result), or (false, default) when the timeout passed first. A
     /// cancelled <paramref name="requestAborted"/> (the client went away) throws <see cref="OperationCanceledException"/>.
     /// </summary>
-    public async Task<(bool Completed, T? Result)> RunAsync<T>(Func<T> work, CancellationToken requestAborted)
+    public Task<(bool Completed, T? Result)> RunAsync<T>(Func<T> work, CancellationToken requestAborted)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return RunAsync(_ => work(), requestAborted);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> with a token that is cancelled when the timeout passes or the client goes away;
+    /// the work should stop at its next check (an <see cref="OperationCanceledException"/> it throws is expected).
+    /// </summary>
+    public async Task<(bool Completed, T? Result)> RunAsync<T>(Func<CancellationToken, T> work, CancellationToken requestAborted)
     {
         ArgumentNullException.ThrowIfNull(work);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
+        // Not disposed here: the work may still read the token after the request has returned 503.
+        var deadline = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
         deadline.CancelAfter(Timeout);
         try
         {
@@ -32,21 +44,34 @@ public sealed class ComputeGate(IOptions<ApiOptions> options)
         }
         catch (OperationCanceledException) when (!requestAborted.IsCancellationRequested)
         {
+            deadline.Dispose();
             return (false, default);
+        }
+        catch
+        {
+            deadline.Dispose();
+            throw;
         }
         Task<T> task;
         try
         {
             // A thread of its own: a long computation does not hold a thread-pool thread that requests need.
-            task = Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            var token = deadline.Token;
+            task = Task.Factory.StartNew(() => work(token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
         catch
         {
             _slots.Release();
+            deadline.Dispose();
             throw;
         }
-        _ = task.ContinueWith(static (_, state) => ((SemaphoreSlim)state!).Release(), _slots,
-            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _ = task.ContinueWith(static (t, state) =>
+        {
+            var (slots, cts) = ((SemaphoreSlim, CancellationTokenSource))state!;
+            slots.Release();
+            cts.Dispose();
+            _ = t.Exception;            // observed: a cancelled or failed abandoned computation is not an unobserved exception
+        }, (_slots, deadline), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         try
         {
             var result = await task.WaitAsync(deadline.Token);

@@ -96,8 +96,7 @@ public static class ModelEndpoints
         var (loaded, problem) = await LoadAsync(request, options.Value, ct);
         if (problem is not null) return problem;
         var (document, scenario) = loaded!.Value;
-        var searchOptions = new SearchOptions(count, goal, all);
-        var (done, result) = await gate.RunAsync(() => PlanSearch.Search(scenario, document.Parallelism, searchOptions), ct);
+        var (done, result) = await gate.RunAsync(token => PlanSearch.Search(scenario, document.Parallelism, new SearchOptions(count, goal, all) { Cancellation = token }), ct);
         if (!done) return TimedOut("search", options.Value);
         var json = ResultJson.Serialize(w => ResultJson.WriteSearch(w, result!));
         return IsCsv(format)
@@ -125,7 +124,7 @@ public static class ModelEndpoints
         if (problem is not null) return problem;
         var (document, scenario) = loaded!.Value;
         counts ??= ScalingSweep.PowersOfTwo(8, 131072);
-        var (done, result) = await gate.RunAsync(() => ScalingSweep.Run(scenario, document.Parallelism, counts, scaling), ct);
+        var (done, result) = await gate.RunAsync(token => ScalingSweep.Run(scenario, document.Parallelism, counts, scaling, token), ct);
         if (!done) return TimedOut("sweep", options.Value);
         var json = ResultJson.Serialize(w => ResultJson.WriteSweep(w, result!));
         return IsCsv(format)
@@ -138,7 +137,7 @@ public static class ModelEndpoints
         var (loaded, problem) = await LoadAsync(request, options.Value, ct);
         if (problem is not null) return problem;
         var (document, scenario) = loaded!.Value;
-        var (done, outcome) = await gate.RunAsync(() => BudgetPlanner.Plan(document, scenario), ct);
+        var (done, outcome) = await gate.RunAsync(token => BudgetPlanner.Plan(document, scenario, token), ct);
         if (!done) return TimedOut("budget plan", options.Value);
         if (!outcome!.Success) return ApiProblems.Validation(outcome.Errors, "The budget is invalid");
         return Results.Text(BudgetJson.Serialize(outcome.Result!, indented: false), "application/json", Encoding.UTF8);

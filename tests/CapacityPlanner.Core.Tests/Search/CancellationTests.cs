@@ -1,0 +1,52 @@
+using CapacityPlanner.Core.Budget;
+using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Core.Search;
+
+namespace CapacityPlanner.Core.Tests.Search;
+
+/// <summary>Search, sweep and budget stop when their token is cancelled (the API abandons work past its time limit).</summary>
+public sealed class CancellationTests
+{
+    private const string Open = """
+        { "schemaVersion": 1, "model": { "preset": "gpt3-175b" }, "training": { "globalBatchSequences": 1536 },
+          "system": { "chip": "a100-sxm-80gb", "gpus": 1024 } }
+        """;
+
+    private static (ScenarioDocument Doc, Core.Planning.ResolvedScenario Scenario) Load()
+    {
+        var parsed = ScenarioParser.Parse(Open);
+        Assert.True(parsed.Success, string.Join("; ", parsed.Errors.Select(e => e.Message)));
+        var resolved = ScenarioResolver.Resolve(parsed.Document!);
+        Assert.True(resolved.Success, string.Join("; ", resolved.Errors.Select(e => e.Message)));
+        return (parsed.Document!, resolved.Scenario!);
+    }
+
+    [Fact]
+    public void A_cancelled_search_sweep_or_budget_throws_instead_of_running_to_the_end()
+    {
+        var (doc, scenario) = Load();
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => PlanSearch.Search(scenario, doc.Parallelism, new SearchOptions(Top: 1) { Cancellation = cancelled.Token }));
+        Assert.ThrowsAny<OperationCanceledException>(() => ScalingSweep.Run(scenario, doc.Parallelism, ScalingSweep.PowersOfTwo(8, 4096), ScalingMode.Strong, cancelled.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => BudgetPlanner.Plan(doc, scenario, cancelled.Token));
+
+        // Without cancellation the same calls finish and find plans (so the throw above is the token's doing).
+        Assert.NotEmpty(PlanSearch.Search(scenario, doc.Parallelism, new SearchOptions(Top: 1) { Cancellation = CancellationToken.None }).Best);
+    }
+
+    [Fact]
+    public void Cancelling_mid_sweep_stops_it_before_the_end()
+    {
+        var (doc, scenario) = Load();
+        var counts = ScalingSweep.PowersOfTwo(8, 131072);
+        ScalingSweep.Run(scenario, doc.Parallelism, counts, ScalingMode.Strong);           // warm (JIT), so the next run is not faster
+        var full = System.Diagnostics.Stopwatch.StartNew();
+        ScalingSweep.Run(scenario, doc.Parallelism, counts, ScalingMode.Strong);
+        var fullTime = full.Elapsed;
+
+        // Cancelled a fifth of the way in: a sweep that checked its token only at the start would finish and return.
+        using var cts = new CancellationTokenSource(TimeSpan.FromTicks(Math.Max(1, fullTime.Ticks / 5)));
+        Assert.ThrowsAny<OperationCanceledException>(() => ScalingSweep.Run(scenario, doc.Parallelism, counts, ScalingMode.Strong, cts.Token));
+    }
+}
