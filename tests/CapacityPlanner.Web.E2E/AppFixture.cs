@@ -25,6 +25,9 @@ public sealed class AppFixture : IAsyncLifetime
     ];
 
     private readonly StringBuilder _serverLog = new();
+    // A database of its own for each run: custom chips and saved scenarios persist, and a chip saved by an earlier run
+    // would make "add a custom chip" fail with "exists already".
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "capplan-e2e-" + Guid.NewGuid().ToString("N")[..12]);
     private Process? _server;
     private IPlaywright? _playwright;
 
@@ -85,6 +88,17 @@ public sealed class AppFixture : IAsyncLifetime
             await _server.WaitForExitAsync();
         }
         _server?.Dispose();
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a temporary directory left behind does no harm.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
     }
 
     /// <summary>A fresh browser context (own cookies and storage) with a viewport.</summary>
@@ -113,6 +127,7 @@ public sealed class AppFixture : IAsyncLifetime
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         info.Environment["DOTNET_NOLOGO"] = "1";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        info.Environment["Database__SqlitePath"] = Path.Combine(_dataDirectory, "capacityplanner.db");
         _server = Process.Start(info) ?? throw new InvalidOperationException("Could not start the web app.");
         _server.OutputDataReceived += (_, e) => Append(e.Data);
         _server.ErrorDataReceived += (_, e) => Append(e.Data);

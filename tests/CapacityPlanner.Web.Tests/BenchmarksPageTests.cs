@@ -70,6 +70,10 @@ public sealed class BenchmarksPageTests : PlannerTestContext
         Assert.Equal("NVIDIA H100 SXM5 80GB (measured on dgx-a-01)".Split(' ')[0], custom.Name!.Split(' ')[0]);
         Assert.Contains("measured on dgx-a-01", custom.Name);
         Assert.Equal(0.7078, custom.GemmEfficiency!.Value, 3);
+        // The custom chip carries the measured curve and what it was calibrated from.
+        var profile = Assert.IsType<RegisteredProfile>(Services.GetRequiredService<BenchmarkCalibrationService>().FindProfile(chipId));
+        Assert.Equal(profile.Calibration.GemmCurve, custom.GemmCurve);
+        Assert.Equal(new CustomChipProfile(saved.Id, Core.Hardware.Precision.Bf16, false, custom.Profile!.RegisteredUtc), custom.Profile);
         Assert.True(Services.GetRequiredService<ChipDirectory>().TryGet(chipId, out var option) && option.IsCustom);
         cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=measured-roofline-chart]")));
 

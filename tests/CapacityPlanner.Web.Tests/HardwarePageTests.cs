@@ -91,6 +91,36 @@ public sealed class HardwarePageTests : PlannerTestContext
     }
 
     [Fact]
+    public void A_chip_with_a_measured_gemm_curve_shows_it_and_keeps_it_when_edited()
+    {
+        var directory = Services.GetRequiredService<ChipDirectory>();
+        var profile = new CustomChipProfile("abc123", Precision.Bf16, false, DateTime.UtcNow);
+        Assert.True(directory.Save(new CustomChipDefinition
+        {
+            Id = "h100-measured",
+            BaseOn = "h100-sxm",
+            GemmEfficiency = 0.7,
+            GemmCurve = [(1e9, 0.1), (1e11, 0.5), (1e13, 0.7)],
+            Profile = profile,
+        }).IsValid);
+        var cut = RenderWithPopovers<Components.Pages.Hardware>();
+        Assert.Equal("measured GEMM curve, 3 points", cut.Find("[data-testid=gemm-curve-badge]").TextContent.Trim());
+
+        cut.Find("[data-testid=edit-chip]").Click();
+        Assert.Contains("Measured GEMM curve, 3 points", cut.Find("[data-testid=chip-gemm-curve]").TextContent, StringComparison.Ordinal);
+        cut.Find("input[data-testid=chip-hbm-capacity]").Input("96");
+        cut.Find("[data-testid=save-chip]").Click();
+
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=custom-chip-form]")));
+        var saved = Assert.Single(Services.GetRequiredService<ICustomChipStore>().All);
+        Assert.Equal(96, saved.HbmCapacityGiB);
+        Assert.Equal([(1e9, 0.1), (1e11, 0.5), (1e13, 0.7)], saved.GemmCurve);
+        Assert.Equal(profile, saved.Profile);
+        Assert.True(directory.TryGet("h100-measured", out var option));
+        Assert.Equal(0.5, option.Spec.Efficiency.GemmCurve!.At(1e11), 12);
+    }
+
+    [Fact]
     public void Chip_ids_must_be_new_and_well_formed()
     {
         var directory = Services.GetRequiredService<ChipDirectory>();

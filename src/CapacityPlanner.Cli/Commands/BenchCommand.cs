@@ -6,6 +6,7 @@ using CapacityPlanner.Core.Benchmarks;
 using CapacityPlanner.Core.Benchmarks.Import;
 using CapacityPlanner.Core.Calibration;
 using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Core.Scenarios;
 
 namespace CapacityPlanner.Cli.Commands;
 
@@ -29,13 +30,15 @@ internal static class BenchCommand
                         [--rendezvous-timeout SECONDS]
           capplan bench import nccl-tests|nvbandwidth|mamf-finder <file|-> [--collective NAME] [--json] [--output FILE]
           capplan bench probe [--lib-path DIR[:DIR]] [--json]
-          capplan bench calibrate <result.json>... --chip ID [--precision bf16] [--json]
+          capplan bench calibrate <result.json>... --chip ID [--precision bf16] [--include-cpu] [--json]
 
         --backend auto uses CUDA when libcuda.so.1 loads and finds a device, else the CPU (the reason is recorded).
         Libraries are searched in --lib-path, then by the system loader, then in Python site-packages (NVIDIA wheels),
         then in $CUDA_HOME. Several ranks (srun, mpirun, torchrun or RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT) meet at a
         TCP rendezvous; rank 0 writes the one result. Without --json or --output a readable summary is printed.
         The document follows wwwroot/schemas/bench-result-v1.schema.json; upload it with capplan upload.
+        bench calibrate --json has "scenarioChip": the measured chip (GEMM curve included) to paste as a scenario's
+        "system": { "chip": … }.
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TextReader stdin)
@@ -127,20 +130,30 @@ internal static class BenchCommand
         if (a.Errors.Count > 0 || a.Positional.Count > 0) return await Invalid(stderr, [.. a.Errors, .. a.Positional.Select(p => $"unexpected argument '{p}'.")], "capplan bench probe");
         var probe = new LibraryProbe(RealProbeSystem.Instance, (a.Options.GetValueOrDefault("--lib-path") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries));
         var found = new[] { LibrarySpec.Cuda, LibrarySpec.Nvml, LibrarySpec.CublasLt, LibrarySpec.Nccl }.Select(probe.Find).ToList();
+        var diagnoses = found.Select(NativeDiagnostics.Diagnose).ToList();
         if (a.Flags.Contains("--json"))
         {
             using var ms = new MemoryStream();
             using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
             {
                 w.WriteStartArray();
-                foreach (var f in found)
+                foreach (var (f, d) in found.Zip(diagnoses))
                 {
                     w.WriteStartObject();
                     w.WriteString("name", f.Info.Name);
                     w.WriteBoolean("found", f.Found);
+                    w.WriteBoolean("usable", d.Usable);
                     if (f.Info.Path is not null) w.WriteString("path", f.Info.Path);
                     if (f.Info.FoundBy is not null) w.WriteString("foundBy", f.Info.FoundBy);
                     if (f.Info.Error is not null) w.WriteString("error", f.Info.Error);
+                    if (d.Version is not null) w.WriteString("version", d.Version);
+                    if (f.Found && d.Status is not null) w.WriteString("status", d.Status);
+                    if (f.Found)
+                    {
+                        w.WriteStartArray("missingExports");
+                        foreach (var m in d.MissingExports) w.WriteStringValue(m);
+                        w.WriteEndArray();
+                    }
                     w.WriteStartArray("tried");
                     foreach (var t in f.Info.Tried) w.WriteStringValue(t);
                     w.WriteEndArray();
@@ -152,9 +165,14 @@ internal static class BenchCommand
         }
         else
         {
-            foreach (var f in found)
+            foreach (var (f, d) in found.Zip(diagnoses))
             {
                 await stdout.WriteLineAsync($"{f.Info.Name}: {(f.Found ? $"{f.Info.Path} (found by {f.Info.FoundBy})" : f.Info.Error)}");
+                if (f.Found)
+                {
+                    await stdout.WriteLineAsync($"    version: {d.Version ?? "not reported"}");
+                    if (d.Status is not null) await stdout.WriteLineAsync($"    {(d.Usable ? "ok" : "problem")}: {d.Status}");
+                }
                 foreach (var t in f.Info.Tried) await stdout.WriteLineAsync("    " + t);
             }
         }
@@ -216,6 +234,9 @@ internal static class BenchCommand
                 w.WriteStartArray("warnings");
                 foreach (var n in cal.Warnings) w.WriteStringValue(n);
                 w.WriteEndArray();
+                // The measured chip as a scenario's inline chip: paste it as "system": { "chip": … }.
+                w.WritePropertyName("scenarioChip");
+                InlineChip.Write(w, ChipCalibrator.ToInlineChip(cal));
                 w.WriteEndObject();
 
                 void Number(string name, double? v)

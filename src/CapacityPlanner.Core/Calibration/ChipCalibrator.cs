@@ -3,6 +3,7 @@ using CapacityPlanner.Core.Benchmarks;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Planning;
+using CapacityPlanner.Core.Scenarios;
 
 namespace CapacityPlanner.Core.Calibration;
 
@@ -245,6 +246,90 @@ public static class ChipCalibrator
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(calibration);
         return scenario with { System = scenario.System with { Chip = calibration.Chip } };
+    }
+
+    /// <summary>
+    /// Smallest GEMM or HBM efficiency <see cref="ToInlineChip"/> writes: what the custom-chip editors accept (a CPU
+    /// "measurement" of a GPU falls far below it; its curve keeps the measured fractions).
+    /// </summary>
+    public const double MinInlineEfficiency = 0.01;
+
+    /// <summary>
+    /// The calibrated chip as an inline custom chip object (<c>system.chip</c> of a scenario, written by
+    /// <see cref="InlineChip.Write"/>): based on the catalog chip, with the measured MAMF and HBM fractions, the measured
+    /// GEMM curve (<see cref="InlineCurve"/>), and the measured bus efficiencies folded into the link bandwidths
+    /// (bandwidth × measured efficiency ÷ catalog efficiency), because the inline object has no bus-efficiency fields
+    /// and the collective model uses only that product. It resolves to a chip that estimates like
+    /// <see cref="CalibrationResult.Chip"/> (unless a scenario overrides the NIC with <c>system.scaleOutGbpsPerGpu</c>).
+    /// </summary>
+    public static CustomChipSection ToInlineChip(CalibrationResult calibration)
+    {
+        ArgumentNullException.ThrowIfNull(calibration);
+        var b = calibration.BaseChip;
+        var c = calibration.Chip;
+        double? scaleUp = null, scaleOut = null;
+        // Bandwidths stay at least 1 GB/s (Gb/s), the smallest the editors accept.
+        if (calibration.ScaleUpBusEfficiency is { } up && b.ScaleUp.BusBandwidthEfficiency > 0)
+        {
+            scaleUp = Math.Max(1, b.ScaleUp.BandwidthBytesPerSecondPerDirection / Units.GB * up / b.ScaleUp.BusBandwidthEfficiency);
+        }
+        if (calibration.ScaleOutEfficiency is { } so && b.ScaleOut.Efficiency > 0)
+        {
+            scaleOut = Math.Max(1, b.ScaleOut.NicBitsPerSecondPerGpu / 1e9 * so / b.ScaleOut.Efficiency);
+        }
+        var curve = InlineCurve(calibration.GemmCurve);
+        return new CustomChipSection
+        {
+            Id = c.Id,
+            Name = c.Name,
+            BaseOn = b.Id,
+            GemmEfficiency = Math.Clamp(c.Efficiency.GemmMaxFraction, MinInlineEfficiency, 1.0),
+            HbmEfficiency = Math.Clamp(c.Efficiency.HbmFraction, MinInlineEfficiency, 1.0),
+            ScaleUpBandwidthGBps = scaleUp,
+            ScaleOutGbpsPerGpu = scaleOut,
+            GemmCurve = curve.Count > 0 ? curve : null,
+        };
+    }
+
+    /// <summary>
+    /// A GEMM curve as the inline chip object takes it: points with a non-positive or non-finite size or fraction are
+    /// dropped, fractions above 1 are clamped to 1, points whose size does not increase are dropped, and a curve longer
+    /// than <paramref name="maxPoints"/> is thinned by removing, one at a time, the inner point that linear
+    /// interpolation (in log FLOPs, as <see cref="EfficiencyCurve"/> reads it) between its neighbours reproduces best;
+    /// the end points always stay.
+    /// </summary>
+    public static IReadOnlyList<(double Flops, double Fraction)> InlineCurve(
+        IReadOnlyList<(double Flops, double Fraction)> curve, int maxPoints = CustomChipSection.MaxGemmCurvePoints)
+    {
+        ArgumentNullException.ThrowIfNull(curve);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPoints, 2);
+        var points = new List<(double Flops, double Fraction)>(curve.Count);
+        foreach (var (flops, fraction) in curve)
+        {
+            if (!double.IsFinite(flops) || flops <= 0 || !double.IsFinite(fraction) || fraction <= 0) continue;
+            if (points.Count > 0 && flops <= points[^1].Flops) continue;
+            points.Add((flops, Math.Min(1.0, fraction)));
+        }
+        while (points.Count > maxPoints)
+        {
+            var drop = 1;
+            var least = double.MaxValue;
+            for (var i = 1; i < points.Count - 1; i++)
+            {
+                var (x0, y0) = points[i - 1];
+                var (x1, y1) = points[i];
+                var (x2, y2) = points[i + 1];
+                var t = (Math.Log10(x1) - Math.Log10(x0)) / (Math.Log10(x2) - Math.Log10(x0));
+                var error = Math.Abs(y1 - (y0 + t * (y2 - y0)));
+                if (error < least)
+                {
+                    least = error;
+                    drop = i;
+                }
+            }
+            points.RemoveAt(drop);
+        }
+        return points;
     }
 
     /// <summary>

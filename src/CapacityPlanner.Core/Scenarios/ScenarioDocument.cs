@@ -162,6 +162,14 @@ public sealed record CustomChipSection
     public double? GemmEfficiency { get; init; }
     /// <summary>Achievable HBM fraction.</summary>
     public double? HbmEfficiency { get; init; }
+    /// <summary>
+    /// Measured GEMM efficiency curve (FLOPs of one GEMM → fraction of the dense peak, FLOPs strictly increasing, at most
+    /// <see cref="MaxGemmCurvePoints"/> points); replaces the default GEMM-size shape, as a calibrated chip's curve does.
+    /// </summary>
+    public IReadOnlyList<(double Flops, double Fraction)>? GemmCurve { get; init; }
+
+    /// <summary>Most points a <see cref="GemmCurve"/> may have.</summary>
+    public const int MaxGemmCurvePoints = 64;
 }
 
 /// <summary>Parallelism plan fields.</summary>

@@ -177,7 +177,8 @@ public static class ScenarioParser
         return s;
     }
 
-    private static CustomChipSection ParseCustomChip(JsonFieldReader r)
+    /// <summary>Reads an inline custom chip object (<c>system.chip</c>); errors carry paths below the reader's path.</summary>
+    internal static CustomChipSection ParseCustomChip(JsonFieldReader r)
     {
         Dictionary<string, double>? peaks = null;
         var peakReader = r.Object("peakTflops");
@@ -205,9 +206,78 @@ public static class ScenarioParser
             ScaleOutGbpsPerGpu = r.Number("scaleOutGbpsPerGpu", 0, 1e6, exclusiveMin: true),
             GemmEfficiency = r.Number("gemmEfficiency", 0, 1, exclusiveMin: true),
             HbmEfficiency = r.Number("hbmEfficiency", 0, 1, exclusiveMin: true),
+            GemmCurve = ParseGemmCurve(r),
         };
-        r.RejectUnknown("allowed: id, name, baseOn, peakTflops, hbmCapacityGiB, hbmBandwidthTBps, tdpWatts, scaleUpBandwidthGBps, scaleUpDomainSize, scaleOutGbpsPerGpu, gemmEfficiency, hbmEfficiency.");
+        r.RejectUnknown("allowed: id, name, baseOn, peakTflops, hbmCapacityGiB, hbmBandwidthTBps, tdpWatts, scaleUpBandwidthGBps, scaleUpDomainSize, scaleOutGbpsPerGpu, gemmEfficiency, hbmEfficiency, gemmCurve.");
         return s;
+    }
+
+    // gemmCurve: [{ "flops": 1e9, "fraction": 0.3 }, …], 1 to 64 points, flops strictly increasing, fractions in (0, 1].
+    private static List<(double Flops, double Fraction)>? ParseGemmCurve(JsonFieldReader r)
+    {
+        if (r.Raw("gemmCurve") is not { } arr) return null;
+        const string Example = "[{ \"flops\": 1e9, \"fraction\": 0.3 }, { \"flops\": 1e12, \"fraction\": 0.7 }]";
+        if (arr.ValueKind != JsonValueKind.Array)
+        {
+            r.Error("gemmCurve", $"expected an array of points such as {Example}, got {JsonFieldReader.Describe(arr)}.");
+            return null;
+        }
+        var count = arr.GetArrayLength();
+        if (count == 0)
+        {
+            r.Error("gemmCurve", $"is empty; give at least one point such as {Example}, or leave gemmCurve out to use the default GEMM-size curve.");
+            return null;
+        }
+        if (count > CustomChipSection.MaxGemmCurvePoints)
+        {
+            r.Error("gemmCurve", $"has {count} points; at most {CustomChipSection.MaxGemmCurvePoints} are allowed: thin the curve, keeping the points where it bends.");
+            return null;
+        }
+        var points = new List<(double Flops, double Fraction)>(count);
+        var valid = true;
+        var i = 0;
+        double? previous = null;
+        foreach (var item in arr.EnumerateArray())
+        {
+            var path = $"{r.Child("gemmCurve")}[{i++}]";
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                r.ErrorAt(path, $"expected a point such as {{ \"flops\": 1e12, \"fraction\": 0.7 }}, got {JsonFieldReader.Describe(item)}.");
+                valid = false;
+                previous = null;
+                continue;
+            }
+            var pr = r.Nested(item, path);
+            var flops = CurveNumber(pr, "flops", 1e30, "the FLOPs of one GEMM (2·M·N·K) must be above 0 (at most 1e30)");
+            var fraction = CurveNumber(pr, "fraction", 1, "a fraction of the dense peak must be above 0 and at most 1");
+            pr.RejectUnknown("allowed: flops, fraction.");
+            if (flops is { } f && previous is { } p && f <= p)
+            {
+                pr.Error("flops", string.Create(CultureInfo.InvariantCulture,
+                    $"{f} is not above the previous point's {p}; list the points by strictly increasing flops, each size once."));
+                valid = false;
+            }
+            if (flops is null || fraction is null) valid = false;
+            else points.Add((flops.Value, fraction.Value));
+            previous = flops ?? previous;
+        }
+        return valid ? points : null;
+    }
+
+    private static double? CurveNumber(JsonFieldReader r, string name, double max, string meaning)
+    {
+        if (r.Raw(name, required: true) is not { } e) return null;
+        if (e.ValueKind != JsonValueKind.Number || !e.TryGetDouble(out var v) || !double.IsFinite(v))
+        {
+            r.Error(name, $"expected a number, got {JsonFieldReader.Describe(e)}.");
+            return null;
+        }
+        if (v <= 0 || v > max)
+        {
+            r.Error(name, string.Create(CultureInfo.InvariantCulture, $"{v} is out of range: {meaning}."));
+            return null;
+        }
+        return v;
     }
 
     private static NetworkSection? ParseNetwork(JsonFieldReader? r)

@@ -167,7 +167,8 @@ public static class ScenarioResolver
         return new ClusterSystem(chip, s.Gpus.Value, perNode, (int)Math.Min(domain, s.Gpus.Value), nic, tiers, s.Network?.RailOptimized ?? true);
     }
 
-    private static ChipSpec? ResolveCustomChip(CustomChipSection c, HardwareCatalog catalog, List<ScenarioError> errors)
+    /// <summary>Resolves an inline custom chip; errors carry <c>$.system.chip.…</c> paths.</summary>
+    internal static ChipSpec? ResolveCustomChip(CustomChipSection c, HardwareCatalog catalog, List<ScenarioError> errors)
     {
         ChipSpec? baseChip = null;
         if (c.BaseOn is not null && !catalog.TryGet(c.BaseOn, out baseChip))
@@ -201,7 +202,14 @@ public static class ScenarioResolver
         var outAttach = baseChip?.ScaleOut ?? new ScaleOutAttachment(400e9, 14 * Units.Microsecond, 0.75);
         if (c.ScaleOutGbpsPerGpu is { } nic) outAttach = outAttach with { NicBitsPerSecondPerGpu = nic * 1e9 };
         var eff = baseChip?.Efficiency ?? new ChipEfficiency(0.75, 0.85);
-        eff = eff with { GemmMaxFraction = c.GemmEfficiency ?? eff.GemmMaxFraction, HbmFraction = c.HbmEfficiency ?? eff.HbmFraction };
+        // As ChipCalibrator builds a calibrated chip: gemmEfficiency stays the MAMF fraction (attention kernels and the
+        // default shape use it), and a measured curve replaces the default GEMM-size shape.
+        eff = eff with
+        {
+            GemmMaxFraction = c.GemmEfficiency ?? eff.GemmMaxFraction,
+            HbmFraction = c.HbmEfficiency ?? eff.HbmFraction,
+            GemmCurve = c.GemmCurve is { Count: > 0 } curve ? new EfficiencyCurve(curve) : eff.GemmCurve,
+        };
         return new ChipSpec(
             c.Id ?? "custom",
             c.Name ?? c.Id ?? "Custom chip",

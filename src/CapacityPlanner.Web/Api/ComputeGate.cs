@@ -35,46 +35,38 @@ public sealed class ComputeGate(IOptions<ApiOptions> options)
     {
         ArgumentNullException.ThrowIfNull(work);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        // Not disposed here: the work may still read the token after the request has returned 503.
-        var deadline = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
+        // Disposed when this call returns: by then the work has finished or the token is cancelled, and a cancelled
+        // token keeps reporting IsCancellationRequested to the work after its source is disposed.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
         deadline.CancelAfter(Timeout);
+        var token = deadline.Token;
         try
         {
-            await _slots.WaitAsync(deadline.Token);
+            await _slots.WaitAsync(token);
         }
         catch (OperationCanceledException) when (!requestAborted.IsCancellationRequested)
         {
-            deadline.Dispose();
             return (false, default);
-        }
-        catch
-        {
-            deadline.Dispose();
-            throw;
         }
         Task<T> task;
         try
         {
             // A thread of its own: a long computation does not hold a thread-pool thread that requests need.
-            var token = deadline.Token;
             task = Task.Factory.StartNew(() => work(token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
         catch
         {
             _slots.Release();
-            deadline.Dispose();
             throw;
         }
         _ = task.ContinueWith(static (t, state) =>
         {
-            var (slots, cts) = ((SemaphoreSlim, CancellationTokenSource))state!;
-            slots.Release();
-            cts.Dispose();
+            ((SemaphoreSlim)state!).Release();
             _ = t.Exception;            // observed: a cancelled or failed abandoned computation is not an unobserved exception
-        }, (_slots, deadline), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }, _slots, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         try
         {
-            var result = await task.WaitAsync(deadline.Token);
+            var result = await task.WaitAsync(token);
             // The timer runs on the thread pool and can fire late when the pool is busy: the limit is the limit.
             return clock.Elapsed > Timeout ? (false, default) : (true, result);
         }

@@ -45,20 +45,27 @@ public sealed record CalibrationRequest(string BaseChipId, Precision Precision, 
 /// <see cref="ICustomChipStore"/> so that every page (estimates, search, sweeps, budgets) can pick it.
 /// </summary>
 /// <remarks>
-/// A custom chip (the inline <c>system.chip</c> object) carries a GEMM efficiency and an HBM efficiency but no GEMM
-/// size curve and no bus efficiencies. The registered chip gets the measured MAMF and HBM fractions, and the measured
-/// bus efficiencies folded into its effective link bandwidths (bandwidth × measured efficiency ÷ catalog efficiency, so
-/// that the product the collective model uses is the measured one). The full profile, curve included, is kept here
-/// and used by <c>MeasuredComparison</c>.
+/// The registered chip is Core's inline chip of the calibration (<see cref="ChipCalibrator.ToInlineChip"/>): the
+/// measured MAMF and HBM fractions, the measured GEMM size curve, and the measured bus efficiencies folded into its
+/// effective link bandwidths (bandwidth × measured efficiency ÷ catalog efficiency, so that the product the collective
+/// model uses is the measured one), so an estimate on it matches one on the calibrated chip (except where a CPU
+/// "measurement" of a GPU falls below the smallest efficiency the editors accept). The custom-chip store is
+/// the source of truth for which profiles exist: each registered chip carries its <see cref="CustomChipProfile"/>
+/// (benchmark, precision, CPU results), and the full <see cref="RegisteredProfile"/> that <c>MeasuredComparison</c>
+/// and the measured roofline use is rebuilt from the stored benchmark document by calibrating again (deterministic)
+/// the first time it is asked for after a restart, then cached.
 /// </remarks>
-public sealed class BenchmarkCalibrationService(BenchmarkStore store, ChipDirectory chips, TimeProvider? time = null)
+public sealed partial class BenchmarkCalibrationService(
+    BenchmarkStore store, ChipDirectory chips, TimeProvider? time = null, ILogger<BenchmarkCalibrationService>? logger = null)
 {
     /// <summary>Infix of registered chip ids: "{base}-m-{benchmark id}".</summary>
     public const string IdInfix = "-m-";
 
-    private readonly ConcurrentDictionary<string, (RegisteredProfile Profile, DateTimeOffset At)> _profiles = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<ProfileKey, RegisteredProfile> _calibrations = new();
+    private readonly ConcurrentDictionary<ProfileKey, bool> _warned = new();
     private readonly ConcurrentDictionary<string, BenchResult> _documents = new(StringComparer.Ordinal);
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly ILogger _logger = logger ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
     /// <summary>Newest uploads first, with headline figures (documents are parsed once and cached).</summary>
     public async Task<IReadOnlyList<BenchmarkRow>> ListAsync(int max = 100, CancellationToken cancellationToken = default)
@@ -169,38 +176,32 @@ public sealed class BenchmarkCalibrationService(BenchmarkStore store, ChipDirect
         return id.Length <= 40 ? id : id[^40..].TrimStart('-', '.', '_');
     }
 
-    /// <summary>The custom chip that carries a calibration (what fits the inline chip object).</summary>
+    /// <summary>
+    /// The custom chip that carries a calibration: Core's inline chip of it (<see cref="ChipCalibrator.ToInlineChip"/>,
+    /// the same object <c>capplan bench calibrate --json</c> prints as <c>scenarioChip</c>), GEMM curve included.
+    /// </summary>
     public static CustomChipDefinition Definition(CalibrationResult calibration)
     {
         ArgumentNullException.ThrowIfNull(calibration);
-        var b = calibration.BaseChip;
-        var c = calibration.Chip;
-        var definition = new CustomChipDefinition
-        {
-            Id = c.Id,
-            Name = c.Name,
-            BaseOn = b.Id,
-            GemmEfficiency = Fraction(c.Efficiency.GemmMaxFraction),
-            HbmEfficiency = Fraction(c.Efficiency.HbmFraction),
-        };
-        if (calibration.ScaleUpBusEfficiency is { } up && b.ScaleUp.BusBandwidthEfficiency > 0)
-        {
-            definition.ScaleUpBandwidthGBps = Round(b.ScaleUp.BandwidthBytesPerSecondPerDirection / Units.GB * up / b.ScaleUp.BusBandwidthEfficiency);
-        }
-        if (calibration.ScaleOutEfficiency is { } so && b.ScaleOut.Efficiency > 0)
-        {
-            definition.ScaleOutGbpsPerGpu = Round(b.ScaleOut.NicBitsPerSecondPerGpu / 1e9 * so / b.ScaleOut.Efficiency);
-        }
-        return definition;
+        return CustomChipDefinition.FromSection(ChipCalibrator.ToInlineChip(calibration));
     }
 
-    /// <summary>Registers a calibration as a custom chip ("Use this profile"); returns the check of the chip directory.</summary>
-    public CustomChipCheck Register(string benchmarkId, CalibrationResult calibration, Precision precision)
+    /// <summary>
+    /// Registers a calibration as a custom chip ("Use this profile"), with what it was calibrated from so that it can be
+    /// rebuilt after a restart; returns the check of the chip directory (nothing is registered when it fails).
+    /// </summary>
+    /// <param name="benchmarkId">Stored result the calibration used.</param>
+    /// <param name="calibration">The calibration (from <see cref="Calibrate"/> with <paramref name="request"/>).</param>
+    /// <param name="request">What the calibration asked for.</param>
+    public CustomChipCheck Register(string benchmarkId, CalibrationResult calibration, CalibrationRequest request)
     {
+        ArgumentNullException.ThrowIfNull(benchmarkId);
         ArgumentNullException.ThrowIfNull(calibration);
+        ArgumentNullException.ThrowIfNull(request);
         var definition = Definition(calibration);
+        definition.Profile = new CustomChipProfile(benchmarkId, request.Precision, request.IncludeCpuResults, _time.GetUtcNow().UtcDateTime);
         var check = chips.Save(definition, chips.CustomDefinition(definition.Id) is not null ? definition.Id : null);
-        if (check.IsValid) _profiles[definition.Id] = (new RegisteredProfile(definition.Id, benchmarkId, calibration, precision), _time.GetUtcNow());
+        if (check.IsValid) _calibrations[ProfileKey.Of(definition, definition.Profile)] = new RegisteredProfile(definition.Id, benchmarkId, calibration, request.Precision);
         return check;
     }
 
@@ -211,21 +212,68 @@ public sealed class BenchmarkCalibrationService(BenchmarkStore store, ChipDirect
     public RegisteredProfile? FindProfile(string? chipId)
     {
         if (string.IsNullOrWhiteSpace(chipId)) return null;
-        var live = _profiles.Values.Where(p => chips.CustomDefinition(p.Profile.ChipId) is not null).ToList();
-        var own = live.FirstOrDefault(p => string.Equals(p.Profile.ChipId, chipId, StringComparison.OrdinalIgnoreCase));
-        if (own.Profile is not null) return own.Profile;
-        return live.Where(p => string.Equals(p.Profile.Calibration.BaseChip.Id, chipId, StringComparison.OrdinalIgnoreCase))
-            .OrderByDescending(p => p.At).Select(p => p.Profile).FirstOrDefault();
+        var registered = chips.CustomChips.Where(c => c.Profile is not null).ToList();
+        var own = registered.FirstOrDefault(c => string.Equals(c.Id, chipId, StringComparison.OrdinalIgnoreCase));
+        if (own is not null) return Profile(own);
+        return registered
+            .Where(c => string.Equals(c.BaseOn, chipId, StringComparison.OrdinalIgnoreCase))
+            .OrderByDescending(c => c.Profile!.RegisteredUtc)
+            .Select(Profile)
+            .FirstOrDefault(p => p is not null);
     }
 
-    /// <summary>Every registered profile that still exists as a custom chip.</summary>
+    /// <summary>Every registered profile that still exists as a custom chip, oldest registration first.</summary>
     public IReadOnlyList<RegisteredProfile> Profiles =>
-        _profiles.Values.Where(p => chips.CustomDefinition(p.Profile.ChipId) is not null).OrderBy(p => p.At).Select(p => p.Profile).ToList();
+        chips.CustomChips.Where(c => c.Profile is not null)
+            .OrderBy(c => c.Profile!.RegisteredUtc)
+            .Select(Profile)
+            .OfType<RegisteredProfile>()
+            .ToList();
 
-    // The custom-chip form accepts efficiencies in [0.01, 1]; a CPU "measurement" of a GPU falls below.
-    private static double Fraction(double value) => Math.Round(Math.Clamp(value, 0.01, 1.0), 4);
+    // The full profile of a registered chip: cached, or calibrated again from its stored benchmark document.
+    private RegisteredProfile? Profile(CustomChipDefinition chip)
+    {
+        var profile = chip.Profile!;
+        var key = ProfileKey.Of(chip, profile);
+        if (_calibrations.TryGetValue(key, out var cached)) return cached;
+        string? problem = null;
+        if (string.IsNullOrWhiteSpace(chip.BaseOn) || !HardwareCatalog.Default.TryGet(chip.BaseOn, out _))
+        {
+            problem = $"its base chip \"{chip.BaseOn}\" is not in the catalog";
+        }
+        else if (LoadDocument(profile.BenchmarkId) is not { } document)
+        {
+            problem = $"the stored benchmark result \"{profile.BenchmarkId}\" is missing or unreadable";
+        }
+        else
+        {
+            var calibration = Calibrate(profile.BenchmarkId, document, new CalibrationRequest(chip.BaseOn, profile.Precision, profile.IncludeCpuResults));
+            return _calibrations.GetOrAdd(key, new RegisteredProfile(chip.Id, profile.BenchmarkId, calibration, profile.Precision));
+        }
+        // Not cached: a database that was briefly unreachable must not hide the profile for good; warn only once.
+        if (_warned.TryAdd(key, true)) LogProfileNotRebuilt(_logger, chip.Id, problem);
+        return null;
+    }
 
-    private static double Round(double value) => Math.Max(1, Math.Round(value, 1));
+    // The parsed document of a stored result, read synchronously (profiles are looked up while pages render).
+    private BenchResult? LoadDocument(string id)
+    {
+        if (_documents.TryGetValue(id, out var cached)) return cached;
+        var saved = store.Get(id);
+        if (saved is null || !BenchResultJson.TryDeserialize(saved.DocumentJson, out var result, out _) || result is null) return null;
+        _documents[id] = result;
+        return result;
+    }
+
+    // What a rebuilt profile depends on: a renamed, re-based or re-registered chip is calibrated again.
+    private sealed record ProfileKey(string ChipId, string BaseOn, string BenchmarkId, Precision Precision, bool IncludeCpu)
+    {
+        public static ProfileKey Of(CustomChipDefinition chip, CustomChipProfile profile) => new(
+            chip.Id.ToLowerInvariant(), (chip.BaseOn ?? "").ToLowerInvariant(), profile.BenchmarkId, profile.Precision, profile.IncludeCpuResults);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The calibration profile of custom chip \"{ChipId}\" could not be rebuilt: {Problem}. The chip itself stays usable.")]
+    private static partial void LogProfileNotRebuilt(ILogger logger, string chipId, string problem);
 
     private static string Normalise(string s) => s.ToLowerInvariant().Replace(" ", "", StringComparison.Ordinal).Replace("nvidia", "", StringComparison.Ordinal);
 

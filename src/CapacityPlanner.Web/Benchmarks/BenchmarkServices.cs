@@ -18,7 +18,8 @@ public static class BenchmarkServices
         ArgumentNullException.ThrowIfNull(services);
         if (services.GetService<BenchmarkCalibrationService>() is { } registered) return registered;
         var store = services.GetRequiredService<BenchmarkStore>();
-        return s_fallback.GetValue(store, s => new BenchmarkCalibrationService(s, services.GetRequiredService<ChipDirectory>(), services.GetService<TimeProvider>()));
+        return s_fallback.GetValue(store, s => new BenchmarkCalibrationService(
+            s, services.GetRequiredService<ChipDirectory>(), services.GetService<TimeProvider>(), services.GetService<ILogger<BenchmarkCalibrationService>>()));
     }
 
     /// <summary>The calibration service, or null in a host without persistence (widgets then show nothing).</summary>

@@ -1,5 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Core.Scenarios;
 
 namespace CapacityPlanner.Web.Hardware;
 
@@ -51,52 +54,111 @@ public sealed class CustomChipDefinition
     /// <summary>Achievable fraction of HBM bandwidth (0–1].</summary>
     public double? HbmEfficiency { get; set; }
 
-    /// <summary>A copy (the editor works on a copy until it is saved).</summary>
-    public CustomChipDefinition Clone() => (CustomChipDefinition)MemberwiseClone();
+    /// <summary>
+    /// Measured GEMM efficiency curve (FLOPs of one GEMM → fraction of the dense peak, FLOPs strictly increasing);
+    /// null when absent. The form does not edit it; it keeps it when the chip is edited and saved.
+    /// </summary>
+    public IReadOnlyList<(double Flops, double Fraction)>? GemmCurve { get; set; }
 
-    /// <summary>Writes the inline chip object of a scenario document (only the fields that are set).</summary>
+    /// <summary>
+    /// The calibration this chip was registered from (Benchmarks page, "Use this profile"); null for chips defined by
+    /// hand. Not part of the inline chip JSON: the store keeps it next to it.
+    /// </summary>
+    public CustomChipProfile? Profile { get; set; }
+
+    /// <summary>A deep copy (the editor works on a copy until it is saved).</summary>
+    public CustomChipDefinition Clone()
+    {
+        var copy = (CustomChipDefinition)MemberwiseClone();
+        copy.GemmCurve = GemmCurve?.ToList();
+        return copy;
+    }
+
+    /// <summary>Core's inline chip object for this definition.</summary>
+    public CustomChipSection ToSection()
+    {
+        Dictionary<string, double>? peaks = null;
+        if (PeakBf16Tflops is not null || PeakFp16Tflops is not null || PeakFp8Tflops is not null)
+        {
+            peaks = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
+            if (PeakBf16Tflops is { } bf16) peaks[Precision.Bf16.ToId()] = bf16;
+            if (PeakFp16Tflops is { } fp16) peaks[Precision.Fp16.ToId()] = fp16;
+            if (PeakFp8Tflops is { } fp8) peaks[Precision.Fp8.ToId()] = fp8;
+        }
+        return new CustomChipSection
+        {
+            Id = Id,
+            Name = string.IsNullOrWhiteSpace(Name) ? null : Name,
+            BaseOn = string.IsNullOrWhiteSpace(BaseOn) ? null : BaseOn,
+            PeakTflops = peaks,
+            HbmCapacityGiB = HbmCapacityGiB,
+            HbmBandwidthTBps = HbmBandwidthTBps,
+            TdpWatts = TdpWatts,
+            ScaleUpBandwidthGBps = ScaleUpBandwidthGBps,
+            ScaleUpDomainSize = ScaleUpDomainSize,
+            ScaleOutGbpsPerGpu = ScaleOutGbpsPerGpu,
+            GemmEfficiency = GemmEfficiency,
+            HbmEfficiency = HbmEfficiency,
+            GemmCurve = GemmCurve is { Count: > 0 } curve ? curve.ToList() : null,
+        };
+    }
+
+    /// <summary>
+    /// A definition from Core's inline chip object. Peaks of precisions other than BF16, FP16 and FP8 (which the form
+    /// does not edit) are dropped.
+    /// </summary>
+    public static CustomChipDefinition FromSection(CustomChipSection chip)
+    {
+        ArgumentNullException.ThrowIfNull(chip);
+        double? Peak(Precision p) =>
+            chip.PeakTflops?.FirstOrDefault(kv => string.Equals(kv.Key, p.ToId(), StringComparison.OrdinalIgnoreCase)) is { Key: not null } kv ? kv.Value : null;
+        return new CustomChipDefinition
+        {
+            Id = chip.Id ?? "",
+            Name = chip.Name,
+            BaseOn = chip.BaseOn,
+            PeakBf16Tflops = Peak(Precision.Bf16),
+            PeakFp16Tflops = Peak(Precision.Fp16),
+            PeakFp8Tflops = Peak(Precision.Fp8),
+            HbmCapacityGiB = chip.HbmCapacityGiB,
+            HbmBandwidthTBps = chip.HbmBandwidthTBps,
+            TdpWatts = chip.TdpWatts,
+            ScaleUpBandwidthGBps = chip.ScaleUpBandwidthGBps,
+            ScaleUpDomainSize = chip.ScaleUpDomainSize,
+            ScaleOutGbpsPerGpu = chip.ScaleOutGbpsPerGpu,
+            GemmEfficiency = chip.GemmEfficiency,
+            HbmEfficiency = chip.HbmEfficiency,
+            GemmCurve = chip.GemmCurve is { Count: > 0 } curve ? curve.ToList() : null,
+        };
+    }
+
+    /// <summary>Reads the inline chip JSON written by <see cref="ToJson"/> (Core's checks; errors under <c>$.system.chip</c>).</summary>
+    public static (CustomChipDefinition? Chip, IReadOnlyList<ScenarioError> Errors) FromJson(string json)
+    {
+        var (section, errors) = InlineChip.Parse(json);
+        return section is null ? (null, errors) : (FromSection(section), errors);
+    }
+
+    /// <summary>Writes the inline chip object of a scenario document (only the fields that are set), with Core's writer.</summary>
     public void WriteJson(Utf8JsonWriter w)
     {
         ArgumentNullException.ThrowIfNull(w);
-        w.WriteStartObject();
-        w.WriteString("id", Id);
-        if (!string.IsNullOrWhiteSpace(Name)) w.WriteString("name", Name);
-        if (!string.IsNullOrWhiteSpace(BaseOn)) w.WriteString("baseOn", BaseOn);
-        if (PeakBf16Tflops is not null || PeakFp16Tflops is not null || PeakFp8Tflops is not null)
-        {
-            w.WriteStartObject("peakTflops");
-            Num(w, "bf16", PeakBf16Tflops);
-            Num(w, "fp16", PeakFp16Tflops);
-            Num(w, "fp8", PeakFp8Tflops);
-            w.WriteEndObject();
-        }
-        Num(w, "hbmCapacityGiB", HbmCapacityGiB);
-        Num(w, "hbmBandwidthTBps", HbmBandwidthTBps);
-        Num(w, "tdpWatts", TdpWatts);
-        Num(w, "scaleUpBandwidthGBps", ScaleUpBandwidthGBps);
-        if (ScaleUpDomainSize is { } domain) w.WriteNumber("scaleUpDomainSize", domain);
-        Num(w, "scaleOutGbpsPerGpu", ScaleOutGbpsPerGpu);
-        Num(w, "gemmEfficiency", GemmEfficiency);
-        Num(w, "hbmEfficiency", HbmEfficiency);
-        w.WriteEndObject();
+        InlineChip.Write(w, ToSection());
     }
 
-    /// <summary>The inline chip object as JSON text.</summary>
-    public string ToJson()
-    {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
-        {
-            WriteJson(w);
-        }
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-    }
+    /// <summary>The inline chip object as JSON text (indented).</summary>
+    public string ToJson() => InlineChip.ToJson(ToSection());
 
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Id} (based on {BaseOn ?? "nothing"})");
-
-    private static void Num(Utf8JsonWriter w, string name, double? value)
-    {
-        if (value is { } v) w.WriteNumber(name, v);
-    }
 }
+
+/// <summary>
+/// Where a registered custom chip came from: enough to calibrate it again, deterministically, from the stored result
+/// after a restart (<c>BenchmarkCalibrationService</c>).
+/// </summary>
+/// <param name="BenchmarkId">Stored benchmark result.</param>
+/// <param name="Precision">GEMM precision the calibration was fitted to.</param>
+/// <param name="IncludeCpuResults">Whether CPU-backend measurements were counted.</param>
+/// <param name="RegisteredUtc">When it was registered (the newest profile of a catalog chip wins).</param>
+public sealed record CustomChipProfile(string BenchmarkId, Precision Precision, bool IncludeCpuResults, DateTime RegisteredUtc);

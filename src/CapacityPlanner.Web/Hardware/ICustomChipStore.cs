@@ -1,8 +1,10 @@
 namespace CapacityPlanner.Web.Hardware;
 
 /// <summary>
-/// Where user-defined chips live. The shipped store keeps them in memory for the lifetime of the server (shared by
-/// every page and tab, lost on restart); a persistent store can replace it through DI.
+/// Where user-defined chips live, shared by every page and tab. The app keeps them in its database
+/// (<c>DatabaseCustomChipStore</c>, registered by <c>AddCapacityPlannerPersistence</c>), so they survive restarts and
+/// every instance on one database sees them; a host without a database gets <see cref="InMemoryCustomChipStore"/>.
+/// <see cref="All"/> and <see cref="TryGet"/> are called while pages render and must answer from memory.
 /// </summary>
 public interface ICustomChipStore
 {
@@ -22,7 +24,10 @@ public interface ICustomChipStore
     event Action? Changed;
 }
 
-/// <summary>The in-memory <see cref="ICustomChipStore"/> (thread-safe; stores copies).</summary>
+/// <summary>
+/// The in-memory <see cref="ICustomChipStore"/> (thread-safe; stores copies; lost on restart): for hosts without a
+/// database, such as component tests.
+/// </summary>
 public sealed class InMemoryCustomChipStore : ICustomChipStore
 {
     private readonly Lock _lock = new();

@@ -1,3 +1,4 @@
+using CapacityPlanner.Web.Hardware;
 using CapacityPlanner.Web.Persistence;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -15,6 +16,7 @@ public static class PersistenceExtensions
     /// <summary>
     /// Registers <see cref="DatabaseOptions"/> (section <c>Database</c>, validated at start-up), the context factory for
     /// the configured provider, the migration at start-up, <see cref="ScenarioStore"/>, <see cref="BenchmarkStore"/>,
+    /// the custom-chip store (<see cref="DatabaseCustomChipStore"/> as <see cref="ICustomChipStore"/>),
     /// and data protection with its keys in the database, so that any instance can serve any circuit's cookies.
     /// </summary>
     public static WebApplicationBuilder AddCapacityPlannerPersistence(this WebApplicationBuilder builder)
@@ -42,6 +44,14 @@ public static class PersistenceExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ScenarioStore>();
         services.AddSingleton<BenchmarkStore>();
+        // Custom chips live in the database: this store replaces the in-memory default of AddPlannerServices (whichever
+        // was called first), but not a store the host registered itself.
+        services.AddSingleton<DatabaseCustomChipStore>();
+        var chipStore = services.LastOrDefault(d => d.ServiceType == typeof(ICustomChipStore));
+        if (chipStore is null || chipStore.ImplementationType == typeof(InMemoryCustomChipStore))
+        {
+            services.Replace(ServiceDescriptor.Singleton<ICustomChipStore>(sp => sp.GetRequiredService<DatabaseCustomChipStore>()));
+        }
 
         services.AddDataProtection()
             .SetApplicationName(DataProtectionApplicationName)

@@ -28,7 +28,8 @@ public static class ServiceCollectionExtensions
     /// <summary>
     /// Registers <see cref="PlannerOptions"/> (bound from the <c>Planner</c> section, validated at start-up),
     /// <see cref="EstimateService"/>, the plan search and sweep services, and the chip directory with an in-memory
-    /// custom-chip store (a registered <see cref="ICustomChipStore"/> wins). Needs an <see cref="IConfiguration"/>.
+    /// custom-chip store (a registered <see cref="ICustomChipStore"/> wins; <c>AddCapacityPlannerPersistence</c> puts the
+    /// database-backed store in its place). Needs an <see cref="IConfiguration"/>.
     /// </summary>
     public static IServiceCollection AddPlannerServices(this IServiceCollection services)
     {

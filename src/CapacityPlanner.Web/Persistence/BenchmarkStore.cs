@@ -56,6 +56,17 @@ public sealed class BenchmarkStore(IDbContextFactory<CapacityPlannerDbContext> c
         return await db.Benchmarks.FirstOrDefaultAsync(b => b.Id == id, cancellationToken);
     }
 
+    /// <summary>
+    /// The document with this id, or null, read synchronously: for services whose callers render (the registered
+    /// calibration profiles are rebuilt from their document on first use after a restart).
+    /// </summary>
+    public SavedBenchmark? Get(string id)
+    {
+        if (!ShortId.IsWellFormed(id)) return null;
+        using var db = contexts.CreateDbContext();
+        return db.Benchmarks.FirstOrDefault(b => b.Id == id);
+    }
+
     /// <summary>Uploaded documents, newest first, optionally those with this fingerprint or GPU name; documents are not loaded.</summary>
     public async Task<PagedList<SavedBenchmark>> ListAsync(int page = 1, int pageSize = 20, string? fingerprint = null, string? gpu = null, CancellationToken cancellationToken = default)
     {

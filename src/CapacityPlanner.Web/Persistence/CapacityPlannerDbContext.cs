@@ -6,15 +6,18 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace CapacityPlanner.Web.Persistence;
 
 /// <summary>
-/// The app's database: saved scenarios, uploaded benchmark results and the data-protection key ring (so that several
-/// instances behind one database decrypt each other's cookies and antiforgery tokens). One model for every provider;
-/// each provider has its own derived context type so that its migrations live apart
+/// The app's database: saved scenarios, uploaded benchmark results, custom chips and the data-protection key ring (so
+/// that several instances behind one database decrypt each other's cookies and antiforgery tokens). One model for every
+/// provider; each provider has its own derived context type so that its migrations live apart
 /// (<c>Persistence/Migrations/Sqlite</c>, <c>Persistence/Migrations/Postgres</c>).
 /// </summary>
 public abstract class CapacityPlannerDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
 {
     /// <summary>Longest scenario or benchmark name.</summary>
     public const int MaxNameLength = 200;
+
+    /// <summary>Longest custom chip id stored (the hardware page allows 40 characters).</summary>
+    public const int MaxChipIdLength = 64;
 
     /// <summary>Length of generated ids.</summary>
     public const int IdLength = ShortId.Length;
@@ -24,6 +27,9 @@ public abstract class CapacityPlannerDbContext(DbContextOptions options) : DbCon
 
     /// <summary>Uploaded benchmark results.</summary>
     public DbSet<SavedBenchmark> Benchmarks => Set<SavedBenchmark>();
+
+    /// <summary>Custom chips and registered calibration profiles.</summary>
+    public DbSet<SavedCustomChip> CustomChips => Set<SavedCustomChip>();
 
     /// <summary>Data-protection keys (<see cref="IDataProtectionKeyContext"/>).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -59,6 +65,16 @@ public abstract class CapacityPlannerDbContext(DbContextOptions options) : DbCon
             e.HasIndex(x => x.UploadedUtc);
             e.HasIndex(x => x.Fingerprint);
             e.HasIndex(x => x.GpuName);
+        });
+        modelBuilder.Entity<SavedCustomChip>(e =>
+        {
+            e.ToTable("SavedCustomChips");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(MaxChipIdLength);
+            e.Property(x => x.NormalizedId).HasMaxLength(MaxChipIdLength);
+            e.HasIndex(x => x.NormalizedId).IsUnique();
+            e.Property(x => x.ProfileBenchmarkId).HasMaxLength(32).IsUnicode(false);
+            e.Property(x => x.ProfilePrecision).HasMaxLength(16).IsUnicode(false);
         });
         modelBuilder.Entity<DataProtectionKey>().ToTable("DataProtectionKeys");
     }

@@ -1,13 +1,17 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace CapacityPlanner.Web.Persistence;
 
 /// <summary>
 /// Creates and migrates the database before anything else starts (<see cref="IHostedLifecycleService.StartingAsync"/>
 /// runs ahead of every hosted service, including the one that loads the data-protection key ring from the database).
-/// Several instances starting together on one PostgreSQL database are safe: EF Core serialises migrations with a lock.
+/// Several instances starting together on one database are safe. On SQLite EF Core holds its migration lock for the
+/// whole run. On PostgreSQL EF Core's lock lasts one migration's transaction while the list of pending migrations is read
+/// once, so with two or more pending migrations a second instance could apply a later one that the first then applies
+/// again ("relation already exists"); a session-level advisory lock therefore serialises the whole run there.
 /// </summary>
 public sealed partial class DatabaseMigrator(
     CapacityPlannerDbContextFactory factory,
@@ -28,8 +32,10 @@ public sealed partial class DatabaseMigrator(
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         }
         await using var db = factory.CreateDbContext();
+        NpgsqlConnection? migrationLock = null;
         try
         {
+            if (factory.IsPostgres) migrationLock = await LockPostgresAsync(db.Database.GetConnectionString()!, cancellationToken);
             var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
             await db.Database.MigrateAsync(cancellationToken);
             if (factory.SqlitePath is not null)
@@ -39,11 +45,55 @@ public sealed partial class DatabaseMigrator(
             }
             LogMigrated(logger, factory.Target, pending.Count, pending.Count == 0 ? "none" : string.Join(", ", pending));
         }
-        catch (Exception ex) when (ex is SqliteException or Npgsql.NpgsqlException or InvalidOperationException or DbUpdateException)
+        catch (Exception ex) when (ex is SqliteException or NpgsqlException or InvalidOperationException or DbUpdateException)
         {
             throw new InvalidOperationException(
                 $"Could not create or migrate the {factory.Target}: {ex.Message} Check the {DatabaseOptions.SectionName} settings " +
                 $"(Provider, SqlitePath) or ConnectionStrings:{DatabaseOptions.ConnectionStringName}.", ex);
+        }
+        finally
+        {
+            if (migrationLock is not null) await UnlockPostgresAsync(migrationLock);
+        }
+    }
+
+    /// <summary>Key of the PostgreSQL advisory lock held while migrating ("CapPlan" in ASCII).</summary>
+    public const long PostgresMigrationLockKey = 0x43_61_70_50_6C_61_6E;
+
+    // Its own unpooled connection: the lock belongs to the session, and a pooled connection would keep it after Close.
+    private static async Task<NpgsqlConnection> LockPostgresAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", connection);
+            command.Parameters.AddWithValue("key", PostgresMigrationLockKey);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task UnlockPostgresAsync(NpgsqlConnection connection)
+    {
+        try
+        {
+            await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock(@key)", connection);
+            command.Parameters.AddWithValue("key", PostgresMigrationLockKey);
+            await command.ExecuteNonQueryAsync();
+        }
+        catch (NpgsqlException)
+        {
+            // Closing the (unpooled) session below releases the lock anyway.
+        }
+        finally
+        {
+            await connection.DisposeAsync();
         }
     }
 

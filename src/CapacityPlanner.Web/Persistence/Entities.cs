@@ -101,3 +101,38 @@ public sealed class SavedBenchmark
     /// <summary>UTF-8 size of the document.</summary>
     public int SizeBytes { get; init; }
 }
+
+/// <summary>
+/// A user-defined chip (hardware page, or a calibration registered from the Benchmarks page): its inline chip object
+/// (the scenario document's <c>system.chip</c>), and, for a registered calibration, what to calibrate it again from.
+/// Ids are unique regardless of case (<see cref="NormalizedId"/>).
+/// </summary>
+public sealed class SavedCustomChip
+{
+    /// <summary>The chip id as the user gave it (selects, URLs, scenario documents).</summary>
+    public required string Id { get; set; }
+
+    /// <summary>The id in lower case (invariant): unique, and what lookups compare.</summary>
+    public required string NormalizedId { get; set; }
+
+    /// <summary>The inline chip object (<c>CustomChipDefinition.ToJson</c>).</summary>
+    public required string DefinitionJson { get; set; }
+
+    /// <summary>When it was first saved (UTC).</summary>
+    public DateTime CreatedUtc { get; set; }
+
+    /// <summary>Last save or rename (UTC).</summary>
+    public DateTime UpdatedUtc { get; set; }
+
+    /// <summary>Stored benchmark result the profile was calibrated from; null for chips defined by hand.</summary>
+    public string? ProfileBenchmarkId { get; set; }
+
+    /// <summary>GEMM precision the profile was fitted to ("bf16"); null without a profile.</summary>
+    public string? ProfilePrecision { get; set; }
+
+    /// <summary>Whether the profile counted CPU-backend measurements; null without a profile.</summary>
+    public bool? ProfileIncludeCpu { get; set; }
+
+    /// <summary>When the profile was registered (UTC); null without a profile.</summary>
+    public DateTime? ProfileRegisteredUtc { get; set; }
+}

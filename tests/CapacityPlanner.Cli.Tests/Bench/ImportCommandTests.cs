@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using CapacityPlanner.Core.Benchmarks;
 
 namespace CapacityPlanner.Cli.Tests.Bench;
@@ -91,5 +92,47 @@ public sealed class ImportCommandTests : IDisposable
         var bad = await BenchTestSupport.Run("bench", "calibrate", file, "--chip", "h1000");
         Assert.Equal(2, bad.Code);
         Assert.Contains("unknown chip", bad.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Calibrate_json_prints_a_scenario_chip_that_estimate_runs_with()
+    {
+        // A GEMM sweep (mamf-finder) and a scale-up all-reduce (nccl-tests), imported, then calibrated.
+        var mamf = Path.Combine(BenchTestSupport.RepoRoot(), "tests", "CapacityPlanner.Core.Tests", "Benchmarks", "Fixtures", "mamf-finder-v2.log");
+        var gemm = Path.Combine(_dir, "gemm.json");
+        var ar = Path.Combine(_dir, "ar.json");
+        Assert.Equal(0, (await BenchTestSupport.Run("bench", "import", "mamf-finder", mamf, "--output", gemm)).Code);
+        Assert.Equal(0, (await BenchTestSupport.Run("bench", "import", "nccl-tests", Write("ar.txt", NcclOutput), "--output", ar)).Code);
+        var (code, output, err) = await BenchTestSupport.Run("bench", "calibrate", gemm, ar, "--chip", "h100-sxm", "--json");
+        Assert.True(code == 0, err);
+
+        var calibration = JsonNode.Parse(output)!.AsObject();
+        var chip = calibration["scenarioChip"]!.AsObject();
+        Assert.Equal("h100-sxm-calibrated", (string?)chip["id"]);
+        Assert.Equal("h100-sxm", (string?)chip["baseOn"]);
+        Assert.Equal((double)calibration["gemmMaxFraction"]!, (double)chip["gemmEfficiency"]!, 12);
+        // The measured busbw is folded into the link bandwidth: 450 GB/s × measured ÷ catalog bus efficiency.
+        Assert.True((double)chip["scaleUpBandwidthGBps"]! < 450, chip.ToJsonString());
+        var curve = chip["gemmCurve"]!.AsArray();
+        Assert.Equal(calibration["gemmCurve"]!.AsArray().Count, curve.Count);
+        Assert.InRange(curve.Count, 2, 64);
+        Assert.All(curve, p => Assert.InRange((double)p!["fraction"]!, double.Epsilon, 1.0));
+
+        // Pasted as system.chip into the shipped example, estimate runs on the measured chip.
+        var example = Path.Combine(AppContext.BaseDirectory, "Examples", "llama3-70b-1024-h100.json");
+        var scenario = JsonNode.Parse(File.ReadAllText(example))!.AsObject();
+        scenario["system"]!["chip"] = chip.DeepClone();
+        var measuredFile = Path.Combine(_dir, "measured.json");
+        File.WriteAllText(measuredFile, scenario.ToJsonString());
+
+        var measured = await BenchTestSupport.Run("estimate", measuredFile, "--json");
+        Assert.True(measured.Code == 0, measured.Err + measured.Out);
+        var datasheet = await BenchTestSupport.Run("estimate", example, "--json");
+        Assert.Equal(0, datasheet.Code);
+        var measuredStep = (double)JsonNode.Parse(measured.Out)!["stepTimeSeconds"]!;
+        var datasheetStep = (double)JsonNode.Parse(datasheet.Out)!["stepTimeSeconds"]!;
+        Assert.True(measuredStep > 0);
+        Assert.NotEqual(datasheetStep, measuredStep);
+        Assert.Contains("× NVIDIA H100 SXM5 80GB (calibrated)", (await BenchTestSupport.Run("estimate", measuredFile)).Out, StringComparison.Ordinal);
     }
 }

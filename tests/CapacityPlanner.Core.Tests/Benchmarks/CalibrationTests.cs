@@ -3,11 +3,21 @@ using CapacityPlanner.Core.Benchmarks.Import;
 using CapacityPlanner.Core.Calibration;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Core.Scenarios;
 
 namespace CapacityPlanner.Core.Tests.Benchmarks;
 
 public sealed class CalibrationTests
 {
+    /// <summary>mamf-finder, nvbandwidth and two nccl-tests logs (one NVLink node, two nodes over InfiniBand).</summary>
+    private static BenchResult[] AllThreeTools() =>
+    [
+        BenchImporter.Import("mamf-finder", Fixtures.Read("mamf-finder-v2.log")),
+        BenchImporter.Import("nvbandwidth", Fixtures.Read("nvbandwidth-v0.8.txt")),
+        BenchImporter.Import("nccl-tests", Fixtures.Read("nccl-tests-report.json")),
+        BenchImporter.Import("nccl-tests", Fixtures.Read("nccl-tests-all-reduce-2nodes.txt")),
+    ];
+
     private const string Llama70bOnH100 = """
         { "schemaVersion": 1, "name": "llama3-70b on 1024 H100",
           "model": { "preset": "llama3-70b" },
@@ -98,14 +108,7 @@ public sealed class CalibrationTests
     [Fact]
     public void Imports_of_all_three_tools_calibrate_gemm_curve_hbm_and_both_fabric_tiers()
     {
-        var results = new[]
-        {
-            BenchImporter.Import("mamf-finder", Fixtures.Read("mamf-finder-v2.log")),
-            BenchImporter.Import("nvbandwidth", Fixtures.Read("nvbandwidth-v0.8.txt")),
-            BenchImporter.Import("nccl-tests", Fixtures.Read("nccl-tests-report.json")),
-            BenchImporter.Import("nccl-tests", Fixtures.Read("nccl-tests-all-reduce-2nodes.txt")),
-        };
-        var cal = ChipCalibrator.Calibrate(H100, results);
+        var cal = ChipCalibrator.Calibrate(H100, AllThreeTools());
 
         Assert.Equal(732.7 / 989, cal.GemmMaxFraction!.Value, 3);          // best median (no sustained figures in v2)
         Assert.Equal(16, cal.GemmPoints.Count);
@@ -163,6 +166,63 @@ public sealed class CalibrationTests
         var pts = new[] { (1.0e10, 0.5), (1.1e10, 0.9), (1.2e10, 0.6) }.Select(p => new GemmCalibrationPoint(p.Item1, p.Item2, "", "t")).ToList();
         var curve = ChipCalibrator.FitCurve(pts);
         Assert.Equal(0.6, curve.Single().Fraction);
+    }
+
+    [Fact]
+    public void The_inline_chip_of_a_calibration_estimates_exactly_like_the_calibrated_chip()
+    {
+        var cal = ChipCalibrator.Calibrate(H100, AllThreeTools());
+        Assert.NotNull(cal.ScaleUpBusEfficiency);
+        Assert.NotNull(cal.ScaleOutEfficiency);
+
+        // Calibration → inline chip JSON (what capplan bench calibrate prints as scenarioChip) → a scenario document.
+        var chipJson = InlineChip.ToJson(ChipCalibrator.ToInlineChip(cal));
+        Assert.Contains("\"gemmCurve\"", chipJson, StringComparison.Ordinal);
+        var scenario = TestScenarios.Resolve(Llama70bOnH100.Replace("\"chip\": \"h100-sxm\"", "\"chip\": " + chipJson, StringComparison.Ordinal));
+        var resolved = scenario.System.Chip;
+        Assert.Equal(cal.Chip.Id, resolved.Id);
+        Assert.Equal(cal.GemmCurve.Count, resolved.Efficiency.GemmCurve!.Points.Count());
+        Assert.Equal(cal.Chip.Efficiency.GemmMaxFraction, resolved.Efficiency.GemmMaxFraction);
+        Assert.Equal(cal.Chip.Efficiency.HbmFraction, resolved.Efficiency.HbmFraction);
+
+        var direct = EstimateWith(cal.Chip);
+        var inline = Estimator.Estimate(scenario);
+        Assert.NotNull(direct.StepTimeSeconds);
+        Assert.Equal(1.0, inline.StepTimeSeconds!.Value / direct.StepTimeSeconds!.Value, 1e-9);
+        Assert.Equal(1.0, inline.Breakdown!.Communication.DataParallel.LinkSeconds / direct.Breakdown!.Communication.DataParallel.LinkSeconds, 1e-9);
+        Assert.Equal(1.0, inline.Breakdown.Communication.TensorParallel.LinkSeconds / direct.Breakdown.Communication.TensorParallel.LinkSeconds, 1e-9);
+        Assert.NotEqual(EstimateWith(H100).StepTimeSeconds, inline.StepTimeSeconds);
+    }
+
+    [Fact]
+    public void A_synthetic_gemm_run_round_trips_through_the_inline_chip_too()
+    {
+        var cal = ChipCalibrator.Calibrate(H100, [GemmRun(f => Math.Min(0.9, 0.1 * Math.Log10(f) - 0.5))]);
+        var chip = InlineChip.Parse(InlineChip.ToJson(ChipCalibrator.ToInlineChip(cal))).Chip!;
+        var spec = InlineChip.Resolve(chip).Chip!;
+        Assert.Equal(1.0, EstimateWith(spec).StepTimeSeconds!.Value / EstimateWith(cal.Chip).StepTimeSeconds!.Value, 1e-9);
+        foreach (var flops in new[] { 1e6, 3e8, 1e10, 4.4e11, 1e13, 1e15 })
+        {
+            Assert.Equal(cal.Chip.Efficiency.GemmCurve!.At(flops), spec.Efficiency.GemmCurve!.At(flops));
+        }
+    }
+
+    [Fact]
+    public void Inline_curves_are_cleaned_and_thinned_to_64_points_keeping_the_ends_and_the_bends()
+    {
+        var cleaned = ChipCalibrator.InlineCurve([(1e9, 0.2), (1e9, 0.3), (5e8, 0.4), (1e10, 0), (1e11, 1.2), (double.NaN, 0.5), (1e12, 0.9)]);
+        Assert.Equal([(1e9, 0.2), (1e11, 1.0), (1e12, 0.9)], cleaned);
+
+        // 200 points along a curve with a knee at 1e12 FLOPs.
+        static double Shape(double x) => Math.Log10(x) < 12 ? 0.05 * (Math.Log10(x) - 6) + 0.3 : 0.6;
+        var dense = Enumerable.Range(0, 200).Select(i => Math.Pow(10, 6 + i * 0.05)).Select(x => (x, Shape(x))).ToList();
+        var thin = ChipCalibrator.InlineCurve(dense);
+        Assert.Equal(CustomChipSection.MaxGemmCurvePoints, thin.Count);
+        Assert.Equal(dense[0], thin[0]);
+        Assert.Equal(dense[^1], thin[^1]);
+        var curve = new EfficiencyCurve(thin);
+        Assert.All(dense, p => Assert.Equal(p.Item2, curve.At(p.x), 6));
+        Assert.Equal(thin, ChipCalibrator.InlineCurve(thin));
     }
 
     [Fact]

@@ -17,6 +17,7 @@ public sealed partial class Benchmarks
     private Precision _precision = Precision.Bf16;
     private bool _includeCpu;
     private CalibrationResult? _calibration;
+    private CalibrationRequest? _request;
     private string? _error;
     private string? _registered;
 
@@ -55,7 +56,8 @@ public sealed partial class Benchmarks
         if (_selected is null || _document is null || string.IsNullOrEmpty(_baseChipId)) return;
         try
         {
-            _calibration = Calibrations.Calibrate(_selected.Id, _document, new CalibrationRequest(_baseChipId, _precision, _includeCpu));
+            _request = new CalibrationRequest(_baseChipId, _precision, _includeCpu);
+            _calibration = Calibrations.Calibrate(_selected.Id, _document, _request);
         }
         catch (ArgumentException ex)
         {
@@ -66,8 +68,9 @@ public sealed partial class Benchmarks
 
     private void UseProfile()
     {
-        if (_selected is null || _calibration is null) return;
-        var check = Calibrations.Register(_selected.Id, _calibration, _precision);
+        if (_selected is null || _calibration is null || _request is null) return;
+        // The request the shown calibration was made with (the form may have changed since), so that it can be rebuilt.
+        var check = Calibrations.Register(_selected.Id, _calibration, _request);
         if (check.IsValid)
         {
             _registered = _calibration.Chip.Id;

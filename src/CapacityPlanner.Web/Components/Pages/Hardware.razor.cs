@@ -8,7 +8,7 @@ namespace CapacityPlanner.Web.Components.Pages;
 
 /// <summary>
 /// The hardware catalog as a sortable, searchable table with each figure's source, and the custom-chip editor.
-/// Custom chips go to <see cref="ChipDirectory"/> (the in-memory store) and appear in every page's chip list.
+/// Custom chips go to <see cref="ChipDirectory"/> (kept in the database) and appear in every page's chip list.
 /// </summary>
 public sealed partial class Hardware : IDisposable
 {
@@ -47,6 +47,10 @@ public sealed partial class Hardware : IDisposable
 
     private static string Tflops(ChipOption chip, Precision precision) =>
         chip.Spec.PeakFor(precision) is { } p ? (p / 1e12).ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "—";
+
+    private static string CurveTitle(IReadOnlyList<(double Flops, double Fraction)> curve) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"GEMM efficiency measured from {curve[0].Flops:0.##e0} FLOPs ({curve[0].Fraction:P0} of peak) to {curve[^1].Flops:0.##e0} FLOPs ({curve[^1].Fraction:P0}); it replaces the default GEMM-size curve.");
 
     private static double Ridge(ChipOption chip) => RooflineModel.RidgePoint(chip.Spec, Precision.Bf16) ?? 0;
 

@@ -91,6 +91,51 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Postgres
                     b.ToTable("SavedBenchmarks", (string)null);
                 });
 
+            modelBuilder.Entity("CapacityPlanner.Web.Persistence.SavedCustomChip", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("CreatedUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DefinitionJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("NormalizedId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("ProfileBenchmarkId")
+                        .HasMaxLength(32)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<bool?>("ProfileIncludeCpu")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("ProfilePrecision")
+                        .HasMaxLength(16)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTime?>("ProfileRegisteredUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("UpdatedUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("NormalizedId")
+                        .IsUnique();
+
+                    b.ToTable("SavedCustomChips", (string)null);
+                });
+
             modelBuilder.Entity("CapacityPlanner.Web.Persistence.SavedScenario", b =>
                 {
                     b.Property<string>("Id")

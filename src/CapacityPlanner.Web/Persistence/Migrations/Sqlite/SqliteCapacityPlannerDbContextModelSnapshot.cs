@@ -86,6 +86,51 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Sqlite
                     b.ToTable("SavedBenchmarks", (string)null);
                 });
 
+            modelBuilder.Entity("CapacityPlanner.Web.Persistence.SavedCustomChip", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DefinitionJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NormalizedId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ProfileBenchmarkId")
+                        .HasMaxLength(32)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool?>("ProfileIncludeCpu")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ProfilePrecision")
+                        .HasMaxLength(16)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ProfileRegisteredUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("NormalizedId")
+                        .IsUnique();
+
+                    b.ToTable("SavedCustomChips", (string)null);
+                });
+
             modelBuilder.Entity("CapacityPlanner.Web.Persistence.SavedScenario", b =>
                 {
                     b.Property<string>("Id")
