@@ -109,13 +109,7 @@ public sealed class BudgetDefaults
         foreach (var p in root.GetProperty("optimizers").EnumerateObject())
         {
             var o = p.Value;
-            var kind = o.GetProperty("estimatorOptimizer").GetString() switch
-            {
-                "sgd" => OptimizerKind.Sgd,
-                "adafactor" => OptimizerKind.Adafactor,
-                "muon" => OptimizerKind.Muon,
-                _ => OptimizerKind.Adam,
-            };
+            var kind = OptimizerKinds.Parse(o.GetProperty("estimatorOptimizer").GetString());
             optimizers[p.Name] = new BudgetOptimizer(p.Name, o.GetProperty("name").GetString()!,
                 o.GetProperty("stateBytesPerParameter").GetDouble(), o.GetProperty("extraStepTimeFraction").GetDouble(),
                 o.TryGetProperty("newtonSchulzSteps", out var ns) ? ns.GetInt32() : 0, kind,

@@ -320,8 +320,9 @@ public static class BudgetPlanner
 
         /// <summary>
         /// Step time the optimizer adds beyond what the MFU already prices: Shampoo's and SOAP's measured overheads always
-        /// (the analytic model runs them as Adam); Muon's Newton–Schulz bound only when the MFU did not come from the
-        /// analytic model, which prices it itself.
+        /// (the analytic model prices their state memory and block products, not their root-inverse or eigenbasis refreshes
+        /// and extra communication); Muon's Newton–Schulz bound only when the MFU did not come from the analytic model,
+        /// which prices it itself.
         /// </summary>
         private double ExtraFraction(bool fromSearch)
         {
@@ -424,10 +425,6 @@ public static class BudgetPlanner
             if (extra > 0)
             {
                 _notes.Add(F($"{_a.Optimizer.Name} adds {extra:P1} to the step time ({_a.Optimizer.Note})."));
-            }
-            if (fromSearch && _a.Optimizer.EstimatorOptimizer == OptimizerKind.Adam && _a.Optimizer.Id is "shampoo" or "soap")
-            {
-                _notes.Add(F($"The plan search prices memory with Adam's 12 B/param of optimizer state; {_a.Optimizer.Name} keeps ~{_a.Optimizer.StateBytesPerParameter:0} B/param, so the plan may need more sharding than shown."));
             }
             _notes.Add("Training FLOP are model FLOPs (≈ 6·N·D plus attention); the scaling laws use C = 6·N·D. Precision changes the FLOPs a budget buys, not the loss per FLOP: the fits carry no precision term.");
         }

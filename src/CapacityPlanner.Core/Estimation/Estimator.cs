@@ -679,6 +679,10 @@ internal sealed class CostContext
             var flops = (dense / shard + expert / expertShard) * 6.0 * _m.HiddenSize * opt.NewtonSchulzSteps;
             seconds += flops / (_peak16 * _gemmMax);
         }
+        if (opt.MatmulFlopsPerParameter > 0)
+        {
+            seconds += (dense / shard + expert / expertShard) * opt.MatmulFlopsPerParameter / (_peak16 * _gemmMax);
+        }
         return seconds;
     }
 

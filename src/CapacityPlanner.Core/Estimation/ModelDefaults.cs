@@ -8,7 +8,9 @@ namespace CapacityPlanner.Core.Estimation;
 /// <param name="StateBytesPerParameter">Optimizer-state bytes per parameter beyond 16-bit weights and gradients.</param>
 /// <param name="UpdateBytesMovedPerParameter">HBM bytes the update kernel moves per parameter.</param>
 /// <param name="NewtonSchulzSteps">Muon's orthogonalisation iterations (0 for others).</param>
-public sealed record OptimizerCost(double StateBytesPerParameter, double UpdateBytesMovedPerParameter, int NewtonSchulzSteps);
+/// <param name="MatmulFlopsPerParameter">Matrix-multiply FLOPs per parameter per step outside Newton–Schulz
+/// (Shampoo/SOAP: statistics and preconditioning of each block), run at the chip's GEMM rate.</param>
+public sealed record OptimizerCost(double StateBytesPerParameter, double UpdateBytesMovedPerParameter, int NewtonSchulzSteps, double MatmulFlopsPerParameter = 0);
 
 /// <summary>
 /// Cost-model constants shared by all chips, read from the embedded <c>model-defaults.json</c>
@@ -86,7 +88,8 @@ public sealed record ModelDefaults
             return new OptimizerCost(
                 o.GetProperty("stateBytes").GetDouble(),
                 o.GetProperty("updateBytesMoved").GetDouble(),
-                o.TryGetProperty("newtonSchulzSteps", out var ns) ? ns.GetInt32() : 0);
+                o.TryGetProperty("newtonSchulzSteps", out var ns) ? ns.GetInt32() : 0,
+                o.TryGetProperty("matmulFlopsPerParameter", out var mm) ? mm.GetDouble() : 0);
         }
         return new ModelDefaults
         {
@@ -116,6 +119,8 @@ public sealed record ModelDefaults
                 [OptimizerKind.Sgd] = O("sgd"),
                 [OptimizerKind.Adafactor] = O("adafactor"),
                 [OptimizerKind.Muon] = O("muon"),
+                [OptimizerKind.Shampoo] = O("shampoo"),
+                [OptimizerKind.Soap] = O("soap"),
             },
         };
     }

@@ -25,6 +25,36 @@ public enum OptimizerKind
     Adafactor,
     /// <summary>Muon: one momentum buffer, Newton–Schulz orthogonalisation of 2-D updates.</summary>
     Muon,
+    /// <summary>Distributed (blocked) Shampoo with Adam grafting: Kronecker factors and their inverse roots per block.</summary>
+    Shampoo,
+    /// <summary>SOAP: Adam run in Shampoo's eigenbasis (factors, eigenvectors and Adam moments per block).</summary>
+    Soap,
+}
+
+/// <summary>Reads optimizer names of scenario documents and data files.</summary>
+public static class OptimizerKinds
+{
+    /// <summary>"adam"/"adamw" → Adam, "sgd", "adafactor", "muon", "shampoo", "soap"; false for anything else.</summary>
+    public static bool TryParse(string? name, out OptimizerKind kind)
+    {
+        kind = (name ?? "").ToLowerInvariant() switch
+        {
+            "adam" or "adamw" => OptimizerKind.Adam,
+            "sgd" => OptimizerKind.Sgd,
+            "adafactor" => OptimizerKind.Adafactor,
+            "muon" => OptimizerKind.Muon,
+            "shampoo" => OptimizerKind.Shampoo,
+            "soap" => OptimizerKind.Soap,
+            _ => (OptimizerKind)(-1),
+        };
+        return Enum.IsDefined(kind);
+    }
+
+    /// <summary>Like <see cref="TryParse"/>, with Adam for a missing name; throws for an unknown one (data files are checked at load).</summary>
+    public static OptimizerKind Parse(string? name) =>
+        name is null ? OptimizerKind.Adam
+        : TryParse(name, out var kind) ? kind
+        : throw new FormatException($"unknown optimizer \"{name}\"; known: adam, adamw, sgd, adafactor, muon, shampoo, soap.");
 }
 
 /// <summary>How the attention core is computed.</summary>

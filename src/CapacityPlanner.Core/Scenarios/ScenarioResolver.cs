@@ -114,13 +114,8 @@ public static class ScenarioResolver
             return null;
         }
         PrecisionExtensions.TryParse(s.Precision ?? "bf16", out var precision);
-        var optimizer = (s.Optimizer ?? "adam").ToLowerInvariant() switch
-        {
-            "sgd" => OptimizerKind.Sgd,
-            "adafactor" => OptimizerKind.Adafactor,
-            "muon" => OptimizerKind.Muon,
-            _ => OptimizerKind.Adam,
-        };
+        // The parser allows only known names.
+        var optimizer = OptimizerKinds.Parse(s.Optimizer);
         var attention = (s.Attention ?? "auto") switch
         {
             "flash" => AttentionKernel.Flash,
