@@ -2,6 +2,32 @@ using System.Globalization;
 
 namespace CapacityPlanner.Web.Estimates;
 
+/// <summary>What a bounded numeric input needs of its field: label, units, bounds, spinner step and the check.</summary>
+/// <typeparam name="T">int or double.</typeparam>
+public interface IBoundedFieldSpec<T> where T : struct
+{
+    /// <summary>Label with units.</summary>
+    string DisplayLabel { get; }
+    /// <summary>The accepted range as text.</summary>
+    string Range { get; }
+    /// <summary>Unit.</summary>
+    string Unit { get; }
+    /// <summary>Helper text, or null.</summary>
+    string? Hint { get; }
+    /// <summary>False when the field may be left empty.</summary>
+    bool Required { get; }
+    /// <summary>Stable <c>data-testid</c>.</summary>
+    string TestId { get; }
+    /// <summary>Smallest accepted value.</summary>
+    T Min { get; }
+    /// <summary>Largest accepted value.</summary>
+    T Max { get; }
+    /// <summary>Spinner step.</summary>
+    T Step { get; }
+    /// <summary>The validation message for a value, or null when it is acceptable.</summary>
+    string? Check(T? value);
+}
+
 /// <summary>A bounded integer field of the planner form.</summary>
 /// <param name="Path">JSON path of the field in the scenario document; estimate errors with this path show on the field.</param>
 /// <param name="Label">Label without units.</param>
@@ -12,7 +38,11 @@ namespace CapacityPlanner.Web.Estimates;
 /// <param name="TestId">Stable <c>data-testid</c> of the input.</param>
 /// <param name="Hint">Helper text shown under the field when it has no error.</param>
 public sealed record NumericFieldSpec(string Path, string Label, string Unit, int Min, int Max, bool Required, string TestId, string? Hint = null)
+    : IBoundedFieldSpec<int>
 {
+    /// <summary>Spinner step (whole numbers).</summary>
+    public int Step => 1;
+
     /// <summary>Label with units, e.g. "Global batch (sequences)".</summary>
     public string DisplayLabel => $"{Label} ({Unit})";
 
@@ -40,6 +70,7 @@ public sealed record NumericFieldSpec(string Path, string Label, string Unit, in
 /// <param name="Hint">Helper text shown under the field when it has no error.</param>
 /// <param name="Step">Spinner step.</param>
 public sealed record DecimalFieldSpec(string Path, string Label, string Unit, double Min, double Max, bool Required, string TestId, string? Hint = null, double Step = 1)
+    : IBoundedFieldSpec<double>
 {
     /// <summary>Label with units, e.g. "Scale-out NIC (Gb/s per GPU)".</summary>
     public string DisplayLabel => $"{Label} ({Unit})";

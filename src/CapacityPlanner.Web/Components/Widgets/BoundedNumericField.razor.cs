@@ -5,32 +5,35 @@ using MudBlazor;
 namespace CapacityPlanner.Web.Components.Widgets;
 
 /// <summary>
-/// A <see cref="MudNumericField{T}"/> for one <see cref="DecimalFieldSpec"/>; the decimal twin of
-/// <see cref="BoundedIntField"/> (messages go through MudBlazor's validation so that they survive revalidation).
+/// A <see cref="MudNumericField{T}"/> for one <see cref="IBoundedFieldSpec{T}"/>. The inline message goes through
+/// MudBlazor's own validation (<c>Validation</c>), not <c>Error</c>/<c>ErrorText</c>: MudNumericField always
+/// validates (it clamps to Min/Max), and each validation pass would overwrite an error set from outside.
+/// When an estimate error arrives later (debounced), the field is revalidated so the message appears.
 /// </summary>
-public partial class BoundedDecimalField
+/// <typeparam name="T">int or double.</typeparam>
+public partial class BoundedNumericField<T> where T : struct
 {
-    private readonly Func<double?, string?> _validation;
-    private MudNumericField<double?>? _numeric;
+    private readonly Func<T?, string?> _validation;
+    private MudNumericField<T?>? _numeric;
     private string? _validatedMessage;
-    private (object? Field, double? Value, string? ModelError, string? Placeholder)? _rendered;
+    private (object? Field, T? Value, string? ModelError, string? Placeholder)? _rendered;
 
     /// <summary>Creates the field.</summary>
-    public BoundedDecimalField() => _validation = Validate;
+    public BoundedNumericField() => _validation = Validate;
 
     /// <summary>The field's label, units and bounds.</summary>
-    [Parameter, EditorRequired] public DecimalFieldSpec Field { get; set; } = default!;
+    [Parameter, EditorRequired] public IBoundedFieldSpec<T> Field { get; set; } = default!;
 
     /// <summary>Current value; null when empty.</summary>
-    [Parameter] public double? Value { get; set; }
+    [Parameter] public T? Value { get; set; }
 
     /// <summary>Raised on every edit.</summary>
-    [Parameter] public EventCallback<double?> ValueChanged { get; set; }
+    [Parameter] public EventCallback<T?> ValueChanged { get; set; }
 
     /// <summary>Estimate errors for this field, shown when the value itself is acceptable.</summary>
     [Parameter] public string? ModelError { get; set; }
 
-    /// <summary>Shown inside the empty field (e.g. the chip's default).</summary>
+    /// <summary>Shown inside the empty field (e.g. the chip's default or the derived value of an optional field).</summary>
     [Parameter] public string? Placeholder { get; set; }
 
     private string HelperText => Field.Hint is { } hint ? $"{Field.Range} {Field.Unit}. {hint}" : $"{Field.Range} {Field.Unit}.";
@@ -41,7 +44,7 @@ public partial class BoundedDecimalField
     protected override bool ShouldRender()
     {
         var now = ((object?)Field, Value, ModelError, Placeholder);
-        if (_rendered == now) return false;
+        if (_rendered.Equals(now)) return false;
         _rendered = now;
         return true;
     }
@@ -57,5 +60,11 @@ public partial class BoundedDecimalField
         }
     }
 
-    private string? Validate(double? value) => Field.Check(value) ?? ModelError;
+    private string? Validate(T? value) => Field.Check(value) ?? ModelError;
 }
+
+/// <summary>A bounded whole-number input (GPUs, degrees, batch sizes).</summary>
+public sealed class BoundedIntField : BoundedNumericField<int>;
+
+/// <summary>A bounded decimal input (token budget, network rates, chip figures).</summary>
+public sealed class BoundedDecimalField : BoundedNumericField<double>;
