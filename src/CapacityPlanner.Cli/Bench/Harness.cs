@@ -30,7 +30,32 @@ internal sealed record HarnessSettings(
 /// <param name="Stable">True when warm-up reached stable timings.</param>
 /// <param name="SustainedSecondsPerIteration">Mean time per iteration over the sustained window, when measured.</param>
 /// <param name="SustainedWindowSeconds">Length of that window.</param>
-internal sealed record HarnessResult(SampleStats Time, int WarmupIterations, bool Stable, double? SustainedSecondsPerIteration, double? SustainedWindowSeconds);
+internal sealed record HarnessResult(SampleStats Time, int WarmupIterations, bool Stable, double? SustainedSecondsPerIteration, double? SustainedWindowSeconds)
+{
+    /// <summary>
+    /// A GEMM measurement with this result's timing and the throughputs derived from it (median, mean, burst = fastest
+    /// iteration, sustained = the back-to-back window); the backend adds what it ran (shape, kernel, layout, fill).
+    /// </summary>
+    public GemmMeasurement Gemm(int rank, int device, string dtype, long m, long n, long k) => new()
+    {
+        Rank = rank,
+        Device = device,
+        Dtype = dtype,
+        M = m,
+        N = n,
+        K = k,
+        Flops = 2.0 * m * n * k,
+        CacheFlushed = true,
+        WarmupIterations = WarmupIterations,
+        WarmupStable = Stable,
+        Time = Time,
+        MedianTflops = 2.0 * m * n * k / Time.Median / 1e12,
+        MeanTflops = 2.0 * m * n * k / Time.Mean / 1e12,
+        BurstTflops = 2.0 * m * n * k / Time.Min / 1e12,
+        SustainedTflops = SustainedSecondsPerIteration is { } s ? 2.0 * m * n * k / s / 1e12 : null,
+        SustainedWindowSeconds = SustainedWindowSeconds,
+    };
+}
 
 /// <summary>
 /// Warm-up until stable, repeated timing with an untimed cache flush before each iteration, then a back-to-back

@@ -49,7 +49,6 @@ internal sealed class CpuBackend : IBenchBackend
             var b = RandomNormal((long)n * n, Seed + 1);
             var c = new float[(long)n * n];
             using var gemm = new SimdGemm(n, n, n, _threads);
-            var flops = 2.0 * n * n * n;
             var r = Harness.Run(
                 context.Settings,
                 () => Harness.Time(() => gemm.Multiply(a, b, c)),
@@ -59,27 +58,11 @@ internal sealed class CpuBackend : IBenchBackend
                     for (var i = 0; i < count; i++) gemm.Multiply(a, b, c);
                 }));
             if (!Check(a, b, c, n)) recorder.Warn($"fp32 GEMM {n}³ returned wrong values.");
-            var m = new GemmMeasurement
+            var m = r.Gemm(_rank, 0, "fp32", n, n, n) with
             {
-                Rank = _rank,
-                Device = 0,
-                Dtype = "fp32",
-                M = n,
-                N = n,
-                K = n,
-                Flops = flops,
                 Layout = "NN row-major",
                 Kernel = SimdGemm.Kernel + $", {_threads} threads",
                 Fill = $"normal(0,1), seed {Seed}",
-                CacheFlushed = true,
-                WarmupIterations = r.WarmupIterations,
-                WarmupStable = r.Stable,
-                Time = r.Time,
-                MedianTflops = flops / r.Time.Median / 1e12,
-                MeanTflops = flops / r.Time.Mean / 1e12,
-                BurstTflops = flops / r.Time.Min / 1e12,
-                SustainedTflops = r.SustainedSecondsPerIteration is { } s ? flops / s / 1e12 : null,
-                SustainedWindowSeconds = r.SustainedWindowSeconds,
             };
             recorder.Gemm.Add(m);
             if (!r.Stable) recorder.Warn($"fp32 GEMM {n}³: warm-up did not reach stable timings.");

@@ -388,30 +388,13 @@ internal sealed unsafe class CudaBackend : IBenchBackend
                 () => TimeOnStream(Matmul),
                 () => _cu.Check(_cu.cuMemsetD8Async(flush, (byte)(++fill & 0xFF), (nuint)flushBytes, _stream), "cuMemsetD8Async"),
                 count => TimeOnStream(Matmul, count));
-            var flops = 2.0 * m * n * k;
             var test = $"gemm {dtype} {m}x{n}x{k}";
             if (!r.Stable) recorder.Warn($"{test}: warm-up did not reach stable timings.");
-            return new GemmMeasurement
+            return r.Gemm(_rank, _device, dtype, m, n, k) with
             {
-                Rank = _rank,
-                Device = _device,
-                Dtype = dtype,
-                M = m,
-                N = n,
-                K = k,
-                Flops = flops,
                 Layout = "TN (column-major, A transposed)",
                 Kernel = $"cublasLtMatmul, heuristic algorithm {best + 1} of {returned}, {workspaceBytes >> 20} MiB workspace" + (dtype == "fp8" ? ", E4M3 inputs, BF16 output, unit scales" : ""),
                 Fill = $"normal(0,1), seed {Seed}, {PoolElements}-element pool tiled",
-                CacheFlushed = true,
-                WarmupIterations = r.WarmupIterations,
-                WarmupStable = r.Stable,
-                Time = r.Time,
-                MedianTflops = flops / r.Time.Median / 1e12,
-                MeanTflops = flops / r.Time.Mean / 1e12,
-                BurstTflops = flops / r.Time.Min / 1e12,
-                SustainedTflops = r.SustainedSecondsPerIteration is { } s ? flops / s / 1e12 : null,
-                SustainedWindowSeconds = r.SustainedWindowSeconds,
                 Telemetry = Telemetry(recorder, test),
             };
         }
