@@ -121,6 +121,34 @@ public sealed class HardwarePageTests : PlannerTestContext
     }
 
     [Fact]
+    public void Deleting_a_chip_can_be_undone_with_its_curve_and_profile()
+    {
+        var directory = Services.GetRequiredService<ChipDirectory>();
+        var profile = new CustomChipProfile("abc123", Precision.Bf16, false, DateTime.UtcNow);
+        Assert.True(directory.Save(new CustomChipDefinition
+        {
+            Id = "h100-measured",
+            BaseOn = "h100-sxm",
+            GemmEfficiency = 0.7,
+            GemmCurve = [(1e9, 0.1), (1e13, 0.7)],
+            Profile = profile,
+        }).IsValid);
+        var cut = RenderWithPopovers<Components.Pages.Hardware>();
+        cut.Find("[data-testid=delete-chip]").Click();
+
+        Assert.Empty(Services.GetRequiredService<ICustomChipStore>().All);
+        cut.WaitForAssertion(() => Assert.Contains("Removed h100-measured.", cut.Markup, StringComparison.Ordinal));
+        // The snackbar's Undo button.
+        cut.WaitForElement(".mud-snackbar button").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("Restored h100-measured.", cut.Markup, StringComparison.Ordinal));
+        var restored = Assert.Single(Services.GetRequiredService<ICustomChipStore>().All);
+        Assert.Equal([(1e9, 0.1), (1e13, 0.7)], restored.GemmCurve);
+        Assert.Equal(profile, restored.Profile);
+        Assert.Single(cut.FindAll("[data-testid=delete-chip]"));
+    }
+
+    [Fact]
     public void Chip_ids_must_be_new_and_well_formed()
     {
         var directory = Services.GetRequiredService<ChipDirectory>();

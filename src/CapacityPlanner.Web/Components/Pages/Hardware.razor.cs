@@ -82,10 +82,27 @@ public sealed partial class Hardware : IDisposable
         _editing = chip.Definition!.Clone();
     }
 
+    // Deleting is one click, so it can be undone: the snackbar keeps the whole definition (a calibrated chip's
+    // measured curve and its profile link included) and saves it back.
     private void DeleteChip(ChipOption chip)
     {
-        ChipDirectory.Remove(chip.Id);
-        Snackbar.Add($"Removed {chip.Id}.", Severity.Info);
+        if (chip.Definition is not { } definition || !ChipDirectory.Remove(chip.Id)) return;
+        var removed = definition.Clone();
+        Snackbar.Add($"Removed {chip.Id}.", Severity.Normal, options =>
+        {
+            options.Action = "Undo";
+            options.ActionColor = Color.Primary;
+            options.VisibleStateDuration = 10_000;
+            options.OnClick = _ => InvokeAsync(() => UndoDelete(removed));
+        });
+    }
+
+    /// <summary>Saves a removed chip back (the snackbar's Undo); says why when its id has been taken since.</summary>
+    internal void UndoDelete(CustomChipDefinition chip)
+    {
+        var check = ChipDirectory.Save(chip.Clone());
+        Snackbar.Add(check.IsValid ? $"Restored {chip.Id}." : $"Could not restore {chip.Id}: {check.Errors[0].Message}", check.IsValid ? Severity.Success : Severity.Error);
+        StateHasChanged();
     }
 
     private void OnSaved(CustomChipDefinition chip)
