@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of CapacityPlanner: unit, CLI, component and end-to-end. Installs what the tests need first
-# (Debian's Chromium for the browser tests) so that a fresh Debian machine with the .NET 10 SDK needs nothing else.
+# (Debian's Chromium for the browser tests, PostgreSQL for the API tests, NVIDIA's driver libraries and cuBLASLt for
+# the benchmark runner's binding tests) so that a fresh Debian machine with the .NET 10 SDK needs nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
