@@ -186,7 +186,8 @@ public sealed class ModelApiTests(SqliteAppFixture fixture) : IClassFixture<Sqli
             ("/api/scenarios", "post"), ("/api/scenarios", "get"), ("/api/scenarios/{id}", "get"), ("/api/scenarios/{id}", "patch"),
             ("/api/scenarios/{id}", "delete"), ("/api/scenarios/{id}/restore", "post"), ("/api/scenarios/{id}/duplicate", "post"),
             ("/api/scenarios/{id}/export.json", "get"), ("/api/benchmarks", "post"), ("/api/benchmarks", "get"),
-            ("/api/benchmarks/{id}", "get"), ("/s/{id}", "get"),
+            ("/api/benchmarks/{id}", "get"), ("/api/benchmarks/{id}/calibrate", "post"), ("/api/chips", "get"), ("/api/chips/{id}", "get"),
+            ("/s/{id}", "get"),
         };
         foreach (var (path, method) in expected)
         {

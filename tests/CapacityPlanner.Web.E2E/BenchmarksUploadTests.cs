@@ -27,7 +27,10 @@ public sealed class BenchmarksUploadTests(AppFixture app, ITestOutputHelper outp
             var host = doc.RootElement.GetProperty("host").GetProperty("hostname").GetString()!;
             var bestGemm = doc.RootElement.GetProperty("gemm").EnumerateArray().Max(g => g.GetProperty("medianTflops").GetDouble());
 
-            await CapplanAsync(["upload", resultPath, "--server", app.BaseAddress.ToString()], TimeSpan.FromMinutes(1));
+            // Uploaded and calibrated in one go (a CPU result stands in for an H100 here, so it needs --include-cpu).
+            var uploadOutput = await CapplanAsync(["upload", resultPath, "--server", app.BaseAddress.ToString(), "--calibrate", "h100-sxm", "--include-cpu"], TimeSpan.FromMinutes(1));
+            var chipId = System.Text.RegularExpressions.Regex.Match(uploadOutput, @"measured chip (h100-sxm-m-\S+) registered").Groups[1].Value;
+            Assert.False(string.IsNullOrEmpty(chipId), uploadOutput);
 
             await using var page = await BrowserPage.OpenAsync(app);
             await page.GotoAsync("/benchmarks", "[data-testid=benchmarks-table]");
@@ -39,6 +42,12 @@ public sealed class BenchmarksUploadTests(AppFixture app, ITestOutputHelper outp
             await page.Page.GetByTestId("detail-gemm").WaitForAsync();
             await page.ScreenshotAsync(app, "benchmarks-desktop");
             output.WriteLine($"host {host}, best GEMM {gemmText}");
+
+            // The measured chip is on the hardware page with its measured curve, ready for every planner page.
+            await page.GotoAsync("/hardware", "[data-testid=chip-name]");
+            var chipRow = page.Page.Locator("tr").Filter(new LocatorFilterOptions { HasText = chipId }).First;
+            await chipRow.WaitForAsync();
+            Assert.StartsWith("measured GEMM curve", (await chipRow.Locator("[data-testid=gemm-curve-badge]").InnerTextAsync()).Trim(), StringComparison.Ordinal);
             Assert.Empty(page.Errors);
         }
         finally
@@ -47,7 +56,7 @@ public sealed class BenchmarksUploadTests(AppFixture app, ITestOutputHelper outp
         }
     }
 
-    private async Task CapplanAsync(IReadOnlyList<string> args, TimeSpan timeout)
+    private async Task<string> CapplanAsync(IReadOnlyList<string> args, TimeSpan timeout)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(CapplanDll());
@@ -69,6 +78,7 @@ public sealed class BenchmarksUploadTests(AppFixture app, ITestOutputHelper outp
         var text = await stdout + await stderr;
         output.WriteLine($"capplan {string.Join(' ', args)} → {process.ExitCode}\n{text}");
         Assert.True(process.ExitCode == 0, $"capplan {args[0]} exited with {process.ExitCode}:\n{text}\nServer log:\n{app.ServerLog}");
+        return text;
     }
 
     // The CLI project's build output (the E2E project references it so that it is built), in this assembly's configuration.

@@ -20,16 +20,20 @@ internal static class UploadCommand
 
         Usage:
           capplan upload <result.json|-> --server URL [--timeout SECONDS]
+                         [--calibrate CHIP|auto [--precision bf16] [--include-cpu]]
 
         The document (capplan bench --output, or capplan bench import) is checked against the result schema, then
-        POSTed as application/json to URL/api/benchmarks. Exit codes: 0 accepted, 2 invalid file or arguments,
-        1 server unreachable or answered with an error.
+        POSTed as application/json to URL/api/benchmarks. With --calibrate the server also builds the measured chip
+        from it (CHIP is the catalog chip that was measured; auto matches the GPU name) and prints its id: scenarios
+        sent to that server can then name it as "system": { "chip": "<id>" }. CPU-backend results count only with
+        --include-cpu (demos). Exit codes: 0 accepted, 2 invalid file or arguments, 1 server unreachable or answered
+        with an error.
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TextReader stdin)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var a = CommandArgs.Parse(args, ["--help"], ["--server", "--timeout"]);
+        var a = CommandArgs.Parse(args, ["--help", "--include-cpu"], ["--server", "--timeout", "--calibrate", "--precision"]);
         if (a.Flags.Contains("--help") || args.Contains("-h"))
         {
             await stdout.WriteLineAsync(Help);
@@ -52,6 +56,11 @@ internal static class UploadCommand
         {
             if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var secs) && secs > 0) timeout = TimeSpan.FromSeconds(secs);
             else errors.Add("--timeout must be a positive number of seconds.");
+        }
+        var calibrate = a.Options.GetValueOrDefault("--calibrate");
+        if (calibrate is null && (a.Options.ContainsKey("--precision") || a.Flags.Contains("--include-cpu")))
+        {
+            errors.Add("--precision and --include-cpu go with --calibrate CHIP|auto.");
         }
         if (errors.Count > 0) return await Invalid(stderr, errors);
 
@@ -86,35 +95,84 @@ internal static class UploadCommand
         using var http = new HttpClient(handler) { Timeout = timeout };
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        var (uploaded, failure) = await PostAsync(http, endpoint, content, timeout, stderr);
+        if (uploaded is null) return failure;
+        var where = Identify(uploaded.Value.Body, uploaded.Value.Location);
+        await stdout.WriteLineAsync($"uploaded {result!.Source} result ({result.Backend}, {result.Gemm.Count} GEMM, {result.Memory.Count} memory, {result.Collectives.Count} collective measurements) to {endpoint}: {uploaded.Value.Status}{where}");
+        if (calibrate is null) return ExitCodes.Ok;
+
+        // The measured chip, built and registered by the server from what it has just stored.
+        if (JsonProperty(uploaded.Value.Body, "id") is not { } id)
+        {
+            await stderr.WriteLineAsync($"capplan upload: {endpoint} did not say the stored result's id, so it cannot be calibrated.");
+            return ExitCodes.Failure;
+        }
+        var query = new List<string>();
+        if (!string.Equals(calibrate, "auto", StringComparison.OrdinalIgnoreCase)) query.Add("chip=" + Uri.EscapeDataString(calibrate));
+        if (a.Options.TryGetValue("--precision", out var precision)) query.Add("precision=" + Uri.EscapeDataString(precision));
+        if (a.Flags.Contains("--include-cpu")) query.Add("includeCpu=true");
+        var calibrateUri = new Uri($"{endpoint}/{Uri.EscapeDataString(id)}/calibrate{(query.Count > 0 ? "?" + string.Join('&', query) : "")}");
+        var (calibrated, calibrationFailure) = await PostAsync(http, calibrateUri, null, timeout, stderr);
+        if (calibrated is null) return calibrationFailure;
+        var chip = JsonProperty(calibrated.Value.Body, "chip", "id");
+        var chipUrl = JsonProperty(calibrated.Value.Body, "chip", "url");
+        if (chip is null)
+        {
+            await stderr.WriteLineAsync($"capplan upload: {calibrateUri} answered without a chip id.");
+            return ExitCodes.Failure;
+        }
+        await stdout.WriteLineAsync($"measured chip {chip} registered: scenarios sent to {endpoint.GetLeftPart(UriPartial.Authority)} can use \"system\": {{ \"chip\": \"{chip}\" }}{(chipUrl is null ? "" : $" (definition: {chipUrl})")}");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>POSTs and reports failures plainly; the answer on success, else null and the exit code to return.</summary>
+    private static async Task<((string Body, Uri? Location, string Status)? Answer, int ExitCode)> PostAsync(
+        HttpClient http, Uri uri, HttpContent? content, TimeSpan timeout, TextWriter stderr)
+    {
         HttpResponseMessage response;
         try
         {
-            response = await http.PostAsync(endpoint, content);
+            response = await http.PostAsync(uri, content);
         }
         catch (HttpRequestException ex)
         {
-            await stderr.WriteLineAsync($"capplan upload: cannot reach {endpoint}: {ex.Message}");
-            return ExitCodes.Failure;
+            await stderr.WriteLineAsync($"capplan upload: cannot reach {uri}: {ex.Message}");
+            return (null, ExitCodes.Failure);
         }
         catch (TaskCanceledException)
         {
-            await stderr.WriteLineAsync($"capplan upload: {endpoint} did not answer within {timeout.TotalSeconds:0} s.");
-            return ExitCodes.Failure;
+            await stderr.WriteLineAsync($"capplan upload: {uri} did not answer within {timeout.TotalSeconds:0} s.");
+            return (null, ExitCodes.Failure);
         }
         using (response)
         {
             var answer = await response.Content.ReadAsStringAsync();
-            if (!response.IsSuccessStatusCode)
+            var status = $"{(int)response.StatusCode} {response.ReasonPhrase}";
+            if (response.IsSuccessStatusCode) return ((answer, response.Headers.Location, status), ExitCodes.Ok);
+            var excerpt = answer.Length > 500 ? answer[..500] + "…" : answer;
+            await stderr.WriteLineAsync($"capplan upload: {uri} answered {status}{(excerpt.Length > 0 ? ": " + excerpt.Trim() : "")}");
+            return (null, response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity or HttpStatusCode.RequestEntityTooLarge
+                ? ExitCodes.InvalidInput
+                : ExitCodes.Failure);
+        }
+    }
+
+    /// <summary>A string (or number) property of a JSON answer by path, or null.</summary>
+    private static string? JsonProperty(string json, params string[] path)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            var e = doc.RootElement;
+            foreach (var name in path)
             {
-                var excerpt = answer.Length > 500 ? answer[..500] + "…" : answer;
-                await stderr.WriteLineAsync($"capplan upload: {endpoint} answered {(int)response.StatusCode} {response.ReasonPhrase}{(excerpt.Length > 0 ? ": " + excerpt.Trim() : "")}");
-                return response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity or HttpStatusCode.RequestEntityTooLarge
-                    ? ExitCodes.InvalidInput
-                    : ExitCodes.Failure;
+                if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(name, out e)) return null;
             }
-            var where = Identify(answer, response.Headers.Location);
-            await stdout.WriteLineAsync($"uploaded {result!.Source} result ({result.Backend}, {result.Gemm.Count} GEMM, {result.Memory.Count} memory, {result.Collectives.Count} collective measurements) to {endpoint}: {(int)response.StatusCode} {response.ReasonPhrase}{where}");
-            return ExitCodes.Ok;
+            return e.ValueKind is JsonValueKind.String or JsonValueKind.Number ? e.ToString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

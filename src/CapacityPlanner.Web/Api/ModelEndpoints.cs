@@ -5,6 +5,7 @@ using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Search;
+using CapacityPlanner.Web.Hardware;
 using Microsoft.Extensions.Options;
 
 namespace CapacityPlanner.Web.Api;
@@ -65,10 +66,10 @@ public static class ModelEndpoints
         return api;
     }
 
-    private static async Task<IResult> EstimateAsync(HttpRequest request, IOptions<ApiOptions> options, string? format, CancellationToken ct)
+    private static async Task<IResult> EstimateAsync(HttpRequest request, IOptions<ApiOptions> options, ChipDirectory chips, string? format, CancellationToken ct)
     {
         if (FormatProblem(format) is { } bad) return bad;
-        var (loaded, problem) = await LoadAsync(request, options.Value, ct);
+        var (loaded, problem) = await LoadAsync(request, options.Value, chips, ct);
         if (problem is not null) return problem;
         var estimate = Estimator.Estimate(loaded!.Value.Scenario);
         var json = EstimateJson.Serialize(estimate, indented: false);
@@ -77,7 +78,7 @@ public static class ModelEndpoints
             : Results.Text(json, "application/json", Encoding.UTF8);
     }
 
-    private static async Task<IResult> SearchAsync(HttpRequest request, IOptions<ApiOptions> options, ComputeGate gate,
+    private static async Task<IResult> SearchAsync(HttpRequest request, IOptions<ApiOptions> options, ComputeGate gate, ChipDirectory chips,
         string? top, string? objective, string? exhaustive, string? format, CancellationToken ct)
     {
         var errors = new List<ScenarioError>();
@@ -93,7 +94,7 @@ public static class ModelEndpoints
         if (FormatError(format) is { } fe) errors.Add(fe);
         if (errors.Count > 0) return ApiProblems.Validation(errors, "The request is invalid");
 
-        var (loaded, problem) = await LoadAsync(request, options.Value, ct);
+        var (loaded, problem) = await LoadAsync(request, options.Value, chips, ct);
         if (problem is not null) return problem;
         var (document, scenario) = loaded!.Value;
         var (done, result) = await gate.RunAsync(token => PlanSearch.Search(scenario, document.Parallelism, new SearchOptions(count, goal, all) { Cancellation = token }), ct);
@@ -104,7 +105,7 @@ public static class ModelEndpoints
             : Results.Text(json, "application/json", Encoding.UTF8);
     }
 
-    private static async Task<IResult> SweepAsync(HttpRequest request, IOptions<ApiOptions> options, ComputeGate gate,
+    private static async Task<IResult> SweepAsync(HttpRequest request, IOptions<ApiOptions> options, ComputeGate gate, ChipDirectory chips,
         string? gpus, string? mode, string? format, CancellationToken ct)
     {
         var errors = new List<ScenarioError>();
@@ -120,7 +121,7 @@ public static class ModelEndpoints
         if (FormatError(format) is { } fe) errors.Add(fe);
         if (errors.Count > 0) return ApiProblems.Validation(errors, "The request is invalid");
 
-        var (loaded, problem) = await LoadAsync(request, options.Value, ct);
+        var (loaded, problem) = await LoadAsync(request, options.Value, chips, ct);
         if (problem is not null) return problem;
         var (document, scenario) = loaded!.Value;
         counts ??= ScalingSweep.PowersOfTwo(8, 131072);
@@ -132,9 +133,9 @@ public static class ModelEndpoints
             : Results.Text(json, "application/json", Encoding.UTF8);
     }
 
-    private static async Task<IResult> BudgetAsync(HttpRequest request, IOptions<ApiOptions> options, ComputeGate gate, CancellationToken ct)
+    private static async Task<IResult> BudgetAsync(HttpRequest request, IOptions<ApiOptions> options, ComputeGate gate, ChipDirectory chips, CancellationToken ct)
     {
-        var (loaded, problem) = await LoadAsync(request, options.Value, ct);
+        var (loaded, problem) = await LoadAsync(request, options.Value, chips, ct);
         if (problem is not null) return problem;
         var (document, scenario) = loaded!.Value;
         var (done, outcome) = await gate.RunAsync(token => BudgetPlanner.Plan(document, scenario, token), ct);
@@ -143,17 +144,29 @@ public static class ModelEndpoints
         return Results.Text(BudgetJson.Serialize(outcome.Result!, indented: false), "application/json", Encoding.UTF8);
     }
 
-    /// <summary>Reads, parses and resolves the scenario in the body, as the CLI does; every error comes back as a 400 problem.</summary>
+    /// <summary>
+    /// Reads, parses and resolves the scenario in the body, as the CLI does; every error comes back as a 400 problem.
+    /// <c>system.chip</c> may also name a custom chip of this server (<c>GET /api/chips</c>), measured ones included.
+    /// </summary>
     internal static async Task<((ScenarioDocument Document, ResolvedScenario Scenario)? Loaded, IResult? Problem)> LoadAsync(
-        HttpRequest request, ApiOptions options, CancellationToken ct)
+        HttpRequest request, ApiOptions options, ChipDirectory chips, CancellationToken ct)
     {
         var (text, problem) = await RequestBody.ReadJsonAsync(request, options.MaxRequestBytes, "a scenario document", ct);
         if (problem is not null) return (null, problem);
         var parsed = ScenarioParser.Parse(text!);
         if (!parsed.Success) return (null, ApiProblems.Validation(parsed.Errors));
-        var resolved = ScenarioResolver.Resolve(parsed.Document!);
-        if (!resolved.Success) return (null, ApiProblems.Validation(resolved.Errors));
-        return ((parsed.Document!, resolved.Scenario!), null);
+        var document = chips.WithCustomChip(parsed.Document!);
+        var resolved = ScenarioResolver.Resolve(document);
+        if (!resolved.Success) return (null, ApiProblems.Validation(resolved.Errors.Select(e => WithCustomChipIds(e, chips))));
+        return ((document, resolved.Scenario!), null);
+    }
+
+    // The resolver knows the catalog only; an unknown id on this server may be a custom chip that was meant.
+    private static ScenarioError WithCustomChipIds(ScenarioError error, ChipDirectory chips)
+    {
+        if (error.Path != "$.system.chip" || !error.Message.StartsWith("unknown chip", StringComparison.Ordinal)) return error;
+        var custom = chips.CustomChips.Select(c => c.Id).ToList();
+        return custom.Count == 0 ? error : error with { Message = $"{error.Message} Custom chips on this server: {string.Join(", ", custom)}." };
     }
 
     /// <summary>"8..131072" (powers of two) or "8,64,512", as <c>capplan sweep --gpus</c>.</summary>

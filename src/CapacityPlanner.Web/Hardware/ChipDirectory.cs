@@ -92,6 +92,19 @@ public sealed partial class ChipDirectory
     public CustomChipDefinition? CustomDefinition(string? id) =>
         id is not null && !HardwareCatalog.Default.TryGet(id, out _) && _store.TryGet(id, out var custom) ? custom : null;
 
+    /// <summary>
+    /// A scenario document whose <c>system.chip</c> names a custom chip of this server, with that chip's definition in
+    /// its place (an inline chip object: what the API's callers get when they name a measured chip by id); any other
+    /// document as it is. Catalog ids win over custom ones, as everywhere.
+    /// </summary>
+    public ScenarioDocument WithCustomChip(ScenarioDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        return CustomDefinition(document.System.ChipId) is { } custom
+            ? document with { System = document.System with { ChipId = null, CustomChip = custom.ToSection() } }
+            : document;
+    }
+
     /// <summary>Display text for an id ("NVIDIA A100 SXM4 80GB (a100-sxm-80gb)"); the id itself when unknown.</summary>
     public string DisplayName(string? id) => TryGet(id, out var chip) ? chip.DisplayName : id ?? "";
 

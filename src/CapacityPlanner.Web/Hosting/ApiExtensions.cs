@@ -44,6 +44,7 @@ public static partial class ApiExtensions
         api.MapGroup("").WithTags("Model").MapModelEndpoints();
         api.MapScenarioEndpoints();
         api.MapBenchmarkEndpoints();
+        api.MapChipEndpoints();
 
         app.MapShortLinks();
         app.MapOpenApi("/openapi/{documentName}.json");

@@ -143,5 +143,21 @@ public sealed class UploadCommandTests : IDisposable
         (code, _, err) = await BenchTestSupport.Run("upload", ResultFile());
         Assert.Equal(2, code);
         Assert.Contains("--server URL is required", err, StringComparison.Ordinal);
+
+        (code, _, err) = await BenchTestSupport.Run("upload", ResultFile(), "--server", "http://127.0.0.1:1", "--include-cpu");
+        Assert.Equal(2, code);
+        Assert.Contains("go with --calibrate CHIP|auto", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_server_without_the_stored_id_cannot_calibrate_and_says_so()
+    {
+        // The upload is accepted, but the answer names no id: the calibration step cannot be asked for.
+        using var server = new FakeDashboard(201, "Created", "{}");
+        var (code, output, err) = await BenchTestSupport.Run("upload", ResultFile(), "--server", server.Url, "--calibrate", "auto");
+        await server.Served;
+        Assert.Equal(1, code);
+        Assert.Contains("uploaded", output, StringComparison.Ordinal);
+        Assert.Contains("did not say the stored result's id", err, StringComparison.Ordinal);
     }
 }

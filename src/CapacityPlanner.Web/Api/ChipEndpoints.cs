@@ -1,0 +1,146 @@
+using System.Text.Json.Nodes;
+using CapacityPlanner.Core;
+using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Core.Planning;
+using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Web.Benchmarks;
+using CapacityPlanner.Web.Hardware;
+
+namespace CapacityPlanner.Web.Api;
+
+/// <summary>Where a measured chip came from.</summary>
+/// <param name="BenchmarkId">Stored benchmark result it was calibrated from.</param>
+/// <param name="Precision">GEMM precision the curve was fitted to.</param>
+/// <param name="IncludesCpuResults">True when CPU-backend measurements were counted (demos and tests only).</param>
+/// <param name="RegisteredUtc">When it was registered.</param>
+/// <param name="BenchmarkUrl">The stored result.</param>
+public sealed record MeasuredFrom(string BenchmarkId, string Precision, bool IncludesCpuResults, DateTime RegisteredUtc, string BenchmarkUrl);
+
+/// <summary>A chip the estimates can use: a catalog chip or a custom one of this server.</summary>
+/// <param name="Id">Id to put in a scenario's <c>system.chip</c>.</param>
+/// <param name="Name">Display name.</param>
+/// <param name="Custom">True for this server's custom chips.</param>
+/// <param name="BaseOn">Catalog chip a custom chip inherits from.</param>
+/// <param name="PeakBf16Tflops">Dense BF16 peak, when the chip has one.</param>
+/// <param name="HbmCapacityGiB">HBM per chip.</param>
+/// <param name="HbmBandwidthTBps">HBM bandwidth.</param>
+/// <param name="GemmEfficiency">Best achievable matmul fraction of peak the model uses.</param>
+/// <param name="MeasuredGemmCurvePoints">Points of a measured GEMM curve (0 when the default size curve applies).</param>
+/// <param name="MeasuredFrom">The calibration behind a measured chip; null otherwise.</param>
+/// <param name="Definition">A custom chip's inline object (paste it as <c>system.chip</c> elsewhere); null for catalog chips.</param>
+/// <param name="Url">This chip's URL.</param>
+public sealed record ChipSummary(
+    string Id, string Name, bool Custom, string? BaseOn, double? PeakBf16Tflops, double HbmCapacityGiB, double HbmBandwidthTBps,
+    double GemmEfficiency, int MeasuredGemmCurvePoints, MeasuredFrom? MeasuredFrom, JsonObject? Definition, string Url);
+
+/// <summary>What <c>POST /api/benchmarks/{id}/calibrate</c> registered.</summary>
+/// <param name="Chip">The measured chip, now usable by id in every scenario sent to this server.</param>
+/// <param name="GemmMaxFraction">Measured MAMF fraction of the datasheet peak, when GEMMs were measured.</param>
+/// <param name="HbmFraction">Measured HBM fraction, when memory was measured.</param>
+/// <param name="ScaleUpBusEfficiency">Measured scale-up bus efficiency, when collectives inside a domain were measured.</param>
+/// <param name="ScaleOutEfficiency">Measured scale-out efficiency, when collectives across nodes were measured.</param>
+/// <param name="Notes">What each figure came from.</param>
+/// <param name="Warnings">Figures clamped, results left out, data missing.</param>
+public sealed record CalibrationSummary(
+    ChipSummary Chip, double? GemmMaxFraction, double? HbmFraction, double? ScaleUpBusEfficiency, double? ScaleOutEfficiency,
+    IReadOnlyList<string> Notes, IReadOnlyList<string> Warnings);
+
+/// <summary>
+/// <c>GET /api/chips</c>, <c>GET /api/chips/{id}</c> and <c>POST /api/benchmarks/{id}/calibrate</c>: the chips a
+/// scenario can name, and the command-line route from an uploaded benchmark result to a measured chip (what the
+/// Benchmarks page's Calibrate and "Use this profile" do).
+/// </summary>
+public static class ChipEndpoints
+{
+    internal static RouteGroupBuilder MapChipEndpoints(this RouteGroupBuilder api)
+    {
+        var g = api.MapGroup("/chips").WithTags("Chips");
+        g.MapGet("/", List)
+            .WithName("ListChips")
+            .WithSummary("Chips a scenario can name")
+            .WithDescription("The catalog, then this server's custom chips (measured ones say which benchmark result they come from). " +
+                             "Any of these ids works as `system.chip` in the scenarios sent to /api/estimate, search, sweep and budget.")
+            .Produces<IReadOnlyList<ChipSummary>>();
+        g.MapGet("/{id}", Get)
+            .WithName("GetChip")
+            .WithSummary("One chip")
+            .Produces<ChipSummary>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/benchmarks/{id}/calibrate", CalibrateAsync)
+            .WithTags("Benchmarks")
+            .WithName("CalibrateFromBenchmark")
+            .WithSummary("Build a measured chip from an uploaded result")
+            .WithDescription("Calibrates a catalog chip (`chip`, default: the one the result's GPU name matches) with the stored result: " +
+                             "GEMM curve for `precision` (default: the most measured one), HBM fraction and bus efficiencies. The measured chip " +
+                             "is registered on the server (id `{chip}-m-{benchmark id}`) and answered with its inline definition. " +
+                             "CPU-backend results count only with `includeCpu=true`.")
+            .Produces<CalibrationSummary>(StatusCodes.Status201Created)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return api;
+    }
+
+    private static IResult List(HttpRequest request, ChipDirectory chips) =>
+        Results.Ok(chips.Chips.Select(c => Summary(c, request)).ToList());
+
+    private static IResult Get(HttpRequest request, ChipDirectory chips, string id) =>
+        chips.TryGet(id, out var chip) ? Results.Ok(Summary(chip, request)) : ApiProblems.NotFound("chip", id);
+
+    private static async Task<IResult> CalibrateAsync(HttpRequest request, BenchmarkCalibrationService calibrations, ChipDirectory chips,
+        string id, string? chip, string? precision, string? includeCpu, CancellationToken ct)
+    {
+        var document = await calibrations.LoadAsync(id, ct);
+        if (document is null) return ApiProblems.NotFound("benchmark result", id);
+        var errors = new List<ScenarioError>();
+        var baseChip = chip ?? BenchmarkCalibrationService.SuggestChip(document);
+        if (baseChip is null)
+        {
+            errors.Add(new("chip", "the result's device matches no catalog chip; name the chip that was measured (e.g. chip=h100-sxm, see GET /api/chips)."));
+        }
+        else if (!HardwareCatalog.Default.TryGet(baseChip, out _))
+        {
+            errors.Add(new("chip", $"\"{baseChip}\" is not a catalog chip; known: {string.Join(", ", HardwareCatalog.Default.Ids)}."));
+        }
+        var gemmPrecision = BenchmarkCalibrationService.SuggestPrecision(document);
+        if (precision is not null && !PrecisionExtensions.TryParse(precision, out gemmPrecision))
+        {
+            errors.Add(new("precision", $"unknown precision \"{precision}\"; known: {string.Join(", ", PrecisionExtensions.All.Select(p => p.ToId()))}."));
+        }
+        var withCpu = false;
+        if (includeCpu is not null && !bool.TryParse(includeCpu, out withCpu))
+        {
+            errors.Add(new("includeCpu", $"must be true or false, got \"{includeCpu}\"."));
+        }
+        if (errors.Count > 0) return ApiProblems.Validation(errors, "The calibration request is invalid");
+
+        var calibrationRequest = new CalibrationRequest(baseChip!, gemmPrecision, withCpu);
+        var calibration = calibrations.Calibrate(id, document, calibrationRequest);
+        var check = calibrations.Register(id, calibration, calibrationRequest);
+        if (!check.IsValid) return ApiProblems.Validation(check.Errors, "The measured chip could not be registered");
+        if (!chips.TryGet(calibration.Chip.Id, out var registered)) return ApiProblems.NotFound("chip", calibration.Chip.Id);
+        var summary = new CalibrationSummary(Summary(registered, request), calibration.GemmMaxFraction, calibration.HbmFraction,
+            calibration.ScaleUpBusEfficiency, calibration.ScaleOutEfficiency, calibration.Notes, calibration.Warnings);
+        return Results.Created($"/api/chips/{Uri.EscapeDataString(registered.Id)}", summary);
+    }
+
+    private static ChipSummary Summary(ChipOption chip, HttpRequest r)
+    {
+        var spec = chip.Spec;
+        var root = $"{r.Scheme}://{r.Host}{r.PathBase}";
+        var profile = chip.Definition?.Profile;
+        return new ChipSummary(
+            chip.Id,
+            spec.Name,
+            chip.IsCustom,
+            chip.Definition?.BaseOn,
+            spec.PeakFor(Precision.Bf16) is { } peak ? peak / Units.Tera : null,
+            spec.HbmCapacityGiB,
+            spec.HbmBandwidthBytesPerSecond / Units.Tera,
+            spec.Efficiency.GemmMaxFraction,
+            chip.Definition?.GemmCurve?.Count ?? 0,
+            profile is null ? null : new MeasuredFrom(profile.BenchmarkId, profile.Precision.ToId(), profile.IncludeCpuResults, profile.RegisteredUtc,
+                $"{root}/api/benchmarks/{profile.BenchmarkId}"),
+            chip.Definition is { } d ? JsonNode.Parse(d.ToJson())!.AsObject() : null,
+            $"{root}/api/chips/{Uri.EscapeDataString(chip.Id)}");
+    }
+}
