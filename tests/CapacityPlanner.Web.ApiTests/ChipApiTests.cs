@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using CapacityPlanner.Core.Benchmarks;
 using CapacityPlanner.Web.ApiTests.Infrastructure;
 
@@ -90,6 +91,28 @@ public sealed class ChipApiTests : IAsyncLifetime
         // Search, sweep and budget take the id too.
         var search = await Client.PostJsonAsync("api/search?top=1", Scenario(JsonSerializer.Serialize(id)).Replace("\"parallelism\": { \"tensor\": 8, \"pipeline\": 1, \"microBatchSize\": 1 }", "\"parallelism\": {}", StringComparison.Ordinal));
         await search.ExpectAsync(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Impossible_figures_are_flagged_on_upload_and_left_out_of_the_calibration()
+    {
+        // The 16384³ point claims the sparse BF16 peak: no H100 multiplies dense matrices at 1,950 TFLOP/s.
+        var document = JsonNode.Parse(GpuResult())!;
+        document["gemm"]!.AsArray().Add(JsonNode.Parse("""{ "dtype": "bf16", "m": 16384, "n": 16384, "k": 16384, "flops": 8.796093022208E+12, "medianTflops": 1950, "burstTflops": 1960 }"""));
+        var uploaded = await (await Client.PostJsonAsync("api/benchmarks", document.ToJsonString())).ExpectAsync(HttpStatusCode.Created);
+        var flags = uploaded.GetProperty("implausible");
+        Assert.Equal("h100-sxm", flags.GetProperty("chip").GetString());
+        var issue = Assert.Single(flags.GetProperty("issues").EnumerateArray());
+        Assert.Equal("$.gemm[4]", issue.GetProperty("path").GetString());
+        Assert.Contains("sparse FLOPs", issue.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        // A clean upload has no flags.
+        var clean = await (await Client.PostJsonAsync("api/benchmarks", GpuResult())).ExpectAsync(HttpStatusCode.Created);
+        Assert.Equal(JsonValueKind.Null, clean.GetProperty("implausible").ValueKind);
+
+        var calibration = await (await Client.PostAsync($"api/benchmarks/{uploaded.GetProperty("id").GetString()}/calibrate", null)).ExpectAsync(HttpStatusCode.Created);
+        Assert.Equal(590.0 / 989.4, calibration.GetProperty("gemmMaxFraction").GetDouble(), 2);     // not 100%
+        Assert.Contains(calibration.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.StartsWith("left out bf16 16384x16384x16384", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -110,7 +110,8 @@ public static class ChipCalibrator
         var dtype = options.Precision.ToId();
         foreach (var r in used)
         {
-            foreach (var g in r.Gemm.Where(g => string.Equals(g.Dtype, dtype, StringComparison.OrdinalIgnoreCase)))
+            var sameDtype = r.Gemm.Where(g => string.Equals(g.Dtype, dtype, StringComparison.OrdinalIgnoreCase));
+            foreach (var g in KeepPossible(sameDtype, g => BenchPlausibility.GemmIssue(g, baseChip), warnings))
             {
                 if (peak is null) continue;
                 var tflops = options.PreferSustained && g.SustainedTflops is > 0 ? g.SustainedTflops.Value : g.MedianTflops;
@@ -152,7 +153,8 @@ public static class ChipCalibrator
 
         // HBM.
         double? hbm = null;
-        var memory = used.SelectMany(r => r.Memory.Select(m => (r, m))).Where(x => x.m.MedianGBps > 0 && x.m.Kind != "host").ToList();
+        var memory = KeepPossible(used.SelectMany(r => r.Memory.Select(m => (r, m))).Where(x => x.m.MedianGBps > 0 && x.m.Kind != "host"),
+            x => BenchPlausibility.MemoryIssue(x.m, baseChip), warnings);
         if (memory.Count > 0)
         {
             var best = memory.MaxBy(x => x.m.MedianGBps * x.m.TrafficFactor);
@@ -171,7 +173,8 @@ public static class ChipCalibrator
         }
 
         // Collectives per tier.
-        var collectives = used.SelectMany(r => r.Collectives.Select(c => (r, c))).Where(x => x.c.Ranks > 1 && x.c.BusbwGBps > 0).ToList();
+        var collectives = KeepPossible(used.SelectMany(r => r.Collectives.Select(c => (r, c))).Where(x => x.c.Ranks > 1 && x.c.BusbwGBps > 0),
+            x => BenchPlausibility.CollectiveIssue(x.c, baseChip), warnings);
         bool IsScaleUp(CollectiveMeasurement c) =>
             c.Nodes is { } nodes ? nodes <= 1 : c.Ranks <= baseChip.ScaleUp.DomainSize && c.Transport != "tcp";
         var (upBusbw, upNote) = Plateau(collectives.Where(x => IsScaleUp(x.c)).Select(x => x.c).ToList(), options.MinCollectiveBytes, warnings, "scale-up");
@@ -235,6 +238,19 @@ public static class ChipCalibrator
             IsCustom = true,
         };
         return new CalibrationResult(chip, baseChip, points, curve, gemmMax, hbm, upBusbw, upEff, outBusbw, outEff, notes, warnings);
+    }
+
+    // Measurements the chip cannot have produced (BenchPlausibility) are left out with a warning, never clamped into a
+    // perfect chip; figures a little over the datasheet (within its tolerance) stay and are clamped where they are used.
+    private static List<T> KeepPossible<T>(IEnumerable<T> items, Func<T, string?> impossible, List<string> warnings)
+    {
+        var kept = new List<T>();
+        foreach (var item in items)
+        {
+            if (impossible(item) is { } why) warnings.Add($"left out {why}");
+            else kept.Add(item);
+        }
+        return kept;
     }
 
     /// <summary>

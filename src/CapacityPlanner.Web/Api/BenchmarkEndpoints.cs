@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using CapacityPlanner.Core.Benchmarks;
 using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Web.Benchmarks;
 using CapacityPlanner.Web.Persistence;
 using Microsoft.Extensions.Options;
 
@@ -22,15 +23,24 @@ namespace CapacityPlanner.Web.Api;
 /// <param name="Fingerprint">SHA-256 of host, devices and driver.</param>
 /// <param name="SizeBytes">Document size.</param>
 /// <param name="Url">Absolute URL of the document.</param>
+/// <param name="Implausible">On upload: the measurements the catalog chip its GPU name matches cannot have produced
+/// (GEMMs above the dense peak, traffic above the HBM bandwidth, busbw beyond the fabric); they are stored as sent but
+/// left out of calibrations. Null in lists and when no catalog chip matches.</param>
 public sealed record BenchmarkSummary(
     string Id, DateTime UploadedUtc, DateTime? MeasuredUtc, string Source, string Backend, string? Hostname, string? CpuModel,
-    string? GpuName, int GpuCount, string? DriverVersion, int? CudaDriverVersion, string Fingerprint, int SizeBytes, string Url)
+    string? GpuName, int GpuCount, string? DriverVersion, int? CudaDriverVersion, string Fingerprint, int SizeBytes, string Url,
+    ImplausibleMeasurements? Implausible = null)
 {
     internal static BenchmarkSummary From(SavedBenchmark b, HttpRequest r) => new(
         b.Id, b.UploadedUtc, b.MeasuredUtc, b.Source, b.Backend, b.Hostname, b.CpuModel, b.GpuName, b.GpuCount,
         b.DriverVersion, b.CudaDriverVersion, b.Fingerprint, b.SizeBytes,
         $"{r.Scheme}://{r.Host}{r.PathBase}/api/benchmarks/{b.Id}");
 }
+
+/// <summary>Measurements of an upload that the chip they were compared with cannot have produced.</summary>
+/// <param name="Chip">The catalog chip the result's GPU name matches.</param>
+/// <param name="Issues">Each impossible measurement, by JSON path, with the likely cause.</param>
+public sealed record ImplausibleMeasurements(string Chip, IReadOnlyList<PlausibilityIssue> Issues);
 
 /// <summary>One page of benchmark results.</summary>
 /// <param name="Items">Results on this page.</param>
@@ -77,7 +87,11 @@ public static class BenchmarkEndpoints
             return ApiProblems.Validation(Errors(error!), "The benchmark result document is invalid");
         }
         var saved = await store.SaveAsync(result!, text!, ct);
-        return Results.Created($"/api/benchmarks/{saved.Id}", BenchmarkSummary.From(saved, request));
+        var flags = BenchmarkCalibrationService.Implausible(result!);
+        return Results.Created($"/api/benchmarks/{saved.Id}", BenchmarkSummary.From(saved, request) with
+        {
+            Implausible = flags is { Issues.Count: > 0 } f ? new ImplausibleMeasurements(f.ChipId, f.Issues) : null,
+        });
     }
 
     private static async Task<IResult> ListAsync(HttpRequest request, BenchmarkStore store, string? page, string? pageSize, string? fingerprint, string? gpu, CancellationToken ct)

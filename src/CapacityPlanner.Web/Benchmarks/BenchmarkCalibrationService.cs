@@ -22,9 +22,11 @@ namespace CapacityPlanner.Web.Benchmarks;
 /// <param name="BestGemmDtype">Dtype of that GEMM.</param>
 /// <param name="BestMemoryGBps">Best device-memory GB/s (traffic counted as moved); null when none.</param>
 /// <param name="BestBusbwGBps">Best collective bus bandwidth; null when none.</param>
+/// <param name="Implausible">Measurements the catalog chip its GPU name matches cannot have produced (left out of
+/// calibrations); empty when none or when no chip matches.</param>
 public sealed record BenchmarkRow(
     string Id, string Host, string Gpu, int GpuCount, string Backend, string Source, DateTime MeasuredUtc, DateTime UploadedUtc,
-    double? BestGemmTflops, string? BestGemmDtype, double? BestMemoryGBps, double? BestBusbwGBps);
+    double? BestGemmTflops, string? BestGemmDtype, double? BestMemoryGBps, double? BestBusbwGBps, IReadOnlyList<PlausibilityIssue> Implausible);
 
 /// <summary>A calibrated profile that was registered as a custom chip.</summary>
 /// <param name="ChipId">Custom chip id in <see cref="ICustomChipStore"/>.</param>
@@ -109,7 +111,20 @@ public sealed partial class BenchmarkCalibrationService(
             bestGemm?.MedianTflops,
             bestGemm?.Dtype,
             bestMemory > 0 ? bestMemory : null,
-            bestBus > 0 ? bestBus : null);
+            bestBus > 0 ? bestBus : null,
+            doc is not null && Implausible(doc) is { } flags ? flags.Issues : []);
+    }
+
+    /// <summary>
+    /// The measurements of a result that the catalog chip its GPU name matches (<see cref="SuggestChip"/>) cannot have
+    /// produced (<see cref="BenchPlausibility"/>); null when no catalog chip matches (CPU results, unknown parts).
+    /// </summary>
+    public static (string ChipId, IReadOnlyList<PlausibilityIssue> Issues)? Implausible(BenchResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return SuggestChip(result) is { } id && HardwareCatalog.Default.TryGet(id, out var chip)
+            ? (id, BenchPlausibility.Check(result, chip))
+            : null;
     }
 
     /// <summary>
