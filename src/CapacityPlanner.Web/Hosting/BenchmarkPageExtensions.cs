@@ -7,13 +7,15 @@ public static class BenchmarkPageExtensions
 {
     /// <summary>
     /// Registers <see cref="BenchmarkCalibrationService"/> (uploaded results, calibration, registered profiles; needs
-    /// <c>BenchmarkStore</c> and the planner's <c>ChipDirectory</c>) and <see cref="MeasuredComparisonService"/>.
+    /// <c>BenchmarkStore</c> and the planner's <c>ChipDirectory</c>), <see cref="MeasuredComparisonService"/> and
+    /// <see cref="BenchmarkUploadService"/> (files uploaded on the page; its size limit is the API's).
     /// </summary>
     public static IServiceCollection AddBenchmarkPages(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddSingleton<BenchmarkCalibrationService>();
         services.AddSingleton<MeasuredComparisonService>();
+        services.AddSingleton<BenchmarkUploadService>();
         return services;
     }
 }

@@ -20,6 +20,7 @@ public sealed partial class Benchmarks
     private CalibrationRequest? _request;
     private string? _error;
     private string? _registered;
+    private readonly HashSet<string> _uploaded = new(StringComparer.Ordinal);
 
     [Inject] private IServiceProvider ServiceProvider { get; set; } = default!;
 
@@ -31,6 +32,24 @@ public sealed partial class Benchmarks
         _rows = await Calibrations.ListAsync();
         if (_rows.Count > 0) await SelectAsync(_rows[0]);
     }
+
+    /// <summary>After an upload: reload the list, mark the new rows and open the newest one stored.</summary>
+    private async Task OnUploadedAsync(IReadOnlyList<string> ids)
+    {
+        if (ids.Count == 0) return;
+        _uploaded.Clear();
+        _uploaded.UnionWith(ids);
+        _rows = await Calibrations.ListAsync();
+        await SelectByIdAsync(ids[^1]);
+    }
+
+    private async Task SelectByIdAsync(string id)
+    {
+        if (_rows?.FirstOrDefault(r => r.Id == id) is { } row) await SelectAsync(row);
+    }
+
+    private string RowClass(BenchmarkRow row) =>
+        string.Join(' ', new[] { row.Id == _selected?.Id ? "selected" : null, _uploaded.Contains(row.Id) ? "uploaded" : null }.Where(c => c is not null));
 
     private async Task SelectAsync(BenchmarkRow row)
     {
