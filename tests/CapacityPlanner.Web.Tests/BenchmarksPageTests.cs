@@ -53,6 +53,26 @@ public sealed class BenchmarksPageTests : PlannerTestContext
     }
 
     [Fact]
+    public async Task Impossible_measurements_are_flagged_in_the_list_and_the_detail()
+    {
+        var clean = H100Result();
+        var result = clean with { Gemm = [.. clean.Gemm, Gemm(16384, 1950)] };     // the sparse BF16 figure, not a dense GEMM
+        await _store.SaveAsync(result, BenchResultJson.Serialize(result));
+
+        var cut = Render<BenchmarksPage>();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=benchmark-row]")));
+        Assert.Equal("1 implausible", cut.Find("[data-testid=benchmark-implausible]").TextContent.Trim());
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=benchmark-implausible-detail]")));
+        var detail = cut.Find("[data-testid=benchmark-implausible-detail]").TextContent;
+        Assert.Contains("$.gemm[4]", detail, StringComparison.Ordinal);
+        Assert.Contains("left out of every calibration", detail, StringComparison.Ordinal);
+
+        // The calibration is the one without it: 700 of 989 TFLOP/s, not 100 %.
+        cut.Find("[data-testid=calibrate]").Click();
+        Assert.Contains("70.8 %", cut.Find("[data-testid=cal-gemm]").TextContent);
+    }
+
+    [Fact]
     public async Task Use_this_profile_registers_a_custom_chip_and_the_comparison_shows_two_step_times()
     {
         var result = H100Result();

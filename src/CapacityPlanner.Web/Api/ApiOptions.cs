@@ -13,7 +13,7 @@ public sealed class ApiOptions
     public int MaxRequestBytes { get; set; } = 1024 * 1024;
 
     /// <summary>Largest benchmark result document accepted by <c>POST /api/benchmarks</c>, in bytes.</summary>
-    public int MaxBenchmarkBytes { get; set; } = 8 * 1024 * 1024;
+    public int MaxBenchmarkBytes { get; set; } = 16 * 1024 * 1024;
 
     /// <summary>Seconds a search, sweep or budget may run (waiting for a free slot included) before it is cancelled with 503.</summary>
     public double ComputeTimeoutSeconds { get; set; } = 10;

@@ -253,12 +253,8 @@ public static class BenchmarkFileReader
             return BenchmarkFileRead.Fail(kind, $"{fileName}: {ex.Message}");
         }
         if (IsEmpty(result)) return BenchmarkFileRead.Fail(kind, $"no {tool} results found in {fileName} (is it {tool} output?)");
-        var warnings = result.Warnings.ToList();
-        if (result.Import is { SkippedLines: > 0 and var skipped })
-        {
-            warnings.Add($"{skipped} line{(skipped == 1 ? "" : "s")} that looked like results could not be read.");
-        }
-        return new BenchmarkFileRead(kind, result, BenchResultJson.Serialize(result), [], warnings);
+        // The importers name the lines they skipped in their own warnings.
+        return new BenchmarkFileRead(kind, result, BenchResultJson.Serialize(result), [], result.Warnings.ToList());
     }
 
     private static bool IsEmpty(BenchResult r) =>

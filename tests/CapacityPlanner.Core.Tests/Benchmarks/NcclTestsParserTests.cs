@@ -122,6 +122,31 @@ public sealed class NcclTestsParserTests
     }
 
     [Fact]
+    public void Result_lines_that_cannot_be_read_are_named_by_line_number()
+    {
+        const string text = """
+            # nccl-tests all_reduce_perf
+            #       size         count      type   redop    root     time   algbw   busbw #wrong     time   algbw   busbw #wrong
+            #        (B)    (elements)                               (us)  (GB/s)  (GB/s)            (us)  (GB/s)  (GB/s)
+                33554432       8388608     float     sum      -1    200.0  167.77  293.60      0    200.0  167.77  293.60      0
+                67108864      16777216     float     sum      -1    garbled
+               134217728      33554432     float     sum      -1    720.0  186.41  326.22      0    720.0  186.41  326.22      0
+            """;
+        var r = NcclTestsParser.Parse(text);
+        Assert.Equal(2, r.Collectives.Count(c => !c.InPlace));
+        Assert.Equal(1, r.Import!.SkippedLines);
+        Assert.Contains("could not read 1 result line (not the columns of the table above it): line 5.", r.Warnings);
+    }
+
+    [Fact]
+    public void A_malformed_json_report_names_the_line_and_position_counted_from_one()
+    {
+        var ex = Assert.Throws<FormatException>(() => NcclTestsParser.Parse("{\n  \"version\": 1,\n  \"results\": [ , ]\n}"));
+        Assert.StartsWith("nccl-tests JSON report is malformed at line 3, position 16: ", ex.Message, StringComparison.Ordinal);      // the comma
+        Assert.DoesNotContain("LineNumber", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Unnamed_table_without_rank_lines_infers_collective_and_ranks_from_the_busbw_ratio()
     {
         const string text = """

@@ -28,6 +28,23 @@ internal static partial class ImportText
         return lines;
     }
 
+    /// <summary>
+    /// The warning for data lines an importer could not read, naming them by line number (1-based, as editors count)
+    /// so that a user can look: "could not read 3 result lines (not the table's columns): lines 12, 40, 41.".
+    /// </summary>
+    /// <param name="lineNumbers">The lines, in order.</param>
+    /// <param name="noun">Singular noun of a line ("result line"); an "s" makes the plural.</param>
+    /// <param name="why">Why they could not be read.</param>
+    public static string SkippedLinesWarning(IReadOnlyList<int> lineNumbers, string noun, string why)
+    {
+        ArgumentNullException.ThrowIfNull(lineNumbers);
+        const int Shown = 10;
+        var one = lineNumbers.Count == 1;
+        var list = string.Join(", ", lineNumbers.Take(Shown).Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var more = lineNumbers.Count > Shown ? $" and {lineNumbers.Count - Shown} more" : "";
+        return $"could not read {lineNumbers.Count} {noun}{(one ? "" : "s")} ({why}): line{(one ? "" : "s")} {list}{more}.";
+    }
+
     /// <summary>Removes one launcher prefix from a line.</summary>
     public static string StripPrefix(string line)
     {

@@ -47,11 +47,13 @@ public static partial class NcclTestsParser
         string? pendingName = null;
         string? lastName = null;
         Table? current = null;
-        var skipped = 0;
+        var skipped = new List<int>();
         var outOfBoundsFailures = 0;
+        var lineNumber = 0;
 
         foreach (var line in ImportText.Lines(text))
         {
+            lineNumber++;
             var t = line.Trim();
             if (t.Length == 0) continue;
 
@@ -141,10 +143,11 @@ public static partial class NcclTestsParser
             if (tokens.Length > 0 && tokens[0].EndsWith(':') && tokens.Length > 1 && ImportText.TryLong(tokens[1], out _)) tokens = tokens[1..];
             if (tokens.Length == 0 || !ImportText.TryLong(tokens[0], out _)) continue;
             if (TryRow(current, tokens, out var rows)) current.Rows.AddRange(rows);
-            else skipped++;
+            else skipped.Add(lineNumber);
         }
 
-        var result = Build(tables, devices, versions, sourceVersion, warnings, fileName, skipped, collectiveHint);
+        if (skipped.Count > 0) warnings.Add(ImportText.SkippedLinesWarning(skipped, "result line", "not the columns of the table above it"));
+        var result = Build(tables, devices, versions, sourceVersion, warnings, fileName, skipped.Count, collectiveHint);
         if (outOfBoundsFailures > 0) warnings.Add($"nccl-tests reported {outOfBoundsFailures} out-of-bounds (wrong) values.");
         return result with { Warnings = warnings };
     }
@@ -330,7 +333,14 @@ public static partial class NcclTestsParser
         }
         catch (JsonException ex)
         {
-            throw new FormatException($"nccl-tests JSON report is malformed: {ex.Message}", ex);
+            // System.Text.Json counts lines and positions from 0 and appends them to its message; say them as editors do.
+            var message = ex.Message;
+            var cut = message.IndexOf(" LineNumber: ", StringComparison.Ordinal);
+            if (cut > 0) message = message[..cut].TrimEnd(' ', '|', '.') + ".";
+            var where = ex.LineNumber is { } line
+                ? string.Create(CultureInfo.InvariantCulture, $" at line {line + 1}, position {(ex.BytePositionInLine ?? 0) + 1}")
+                : "";
+            throw new FormatException($"nccl-tests JSON report is malformed{where}: {message}", ex);
         }
         using (doc)
         {

@@ -39,7 +39,8 @@ public static partial class NvbandwidthParser
         List<string>? columns = null;
         var rowLabels = new List<string>();
         var rows = new List<IReadOnlyList<double?>>();
-        var skipped = 0;
+        var skipped = new List<int>();
+        var lineNumber = 0;
 
         void FlushMatrix()
         {
@@ -62,6 +63,7 @@ public static partial class NvbandwidthParser
 
         foreach (var line in ImportText.Lines(text))
         {
+            lineNumber++;
             var t = line.Trim();
             if (t.Length == 0) continue;
             Match m;
@@ -128,12 +130,13 @@ public static partial class NvbandwidthParser
             }
             // Anything else ends the matrix: a new description (bidirectional tests print several) or noise.
             FlushMatrix();
-            if (tokens.All(x => int.TryParse(x, NumberStyles.None, CultureInfo.InvariantCulture, out _))) { skipped++; continue; }
+            if (tokens.All(x => int.TryParse(x, NumberStyles.None, CultureInfo.InvariantCulture, out _))) { skipped.Add(lineNumber); continue; }
             description = t;
         }
         FlushMatrix();
 
-        return Build(blocks, devices, versions, sourceVersion, driver, cudaRuntime, cudaDriver, warnings, fileName, skipped);
+        if (skipped.Count > 0) warnings.Add(ImportText.SkippedLinesWarning(skipped, "matrix line", "its numbers do not fit the matrix columns above it"));
+        return Build(blocks, devices, versions, sourceVersion, driver, cudaRuntime, cudaDriver, warnings, fileName, skipped.Count);
     }
 
     private static BenchResult Build(List<Block> blocks, List<DeviceInfo> devices, Dictionary<string, string> versions, string? sourceVersion,
