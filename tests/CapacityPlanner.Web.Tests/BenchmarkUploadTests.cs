@@ -18,20 +18,12 @@ namespace CapacityPlanner.Web.Tests;
 /// The Benchmarks page's upload panel (runner results and other tools' logs, many files at once, over a real SQLite
 /// <see cref="BenchmarkStore"/>), the file reader behind it, and the "run the benchmark on a node" commands.
 /// </summary>
-public sealed class BenchmarkUploadTests : PlannerTestContext
+public sealed class BenchmarkUploadTests : BenchmarkStoreTestContext
 {
     private const int Limit = 64 * 1024;
 
-    private readonly string _dbPath = Path.Combine(Path.GetTempPath(), $"capplan-upload-{Guid.NewGuid():N}.db");
-    private readonly BenchmarkStore _store;
-
     public BenchmarkUploadTests()
     {
-        var options = new DbContextOptionsBuilder<SqliteCapacityPlannerDbContext>().UseSqlite($"Data Source={_dbPath};Pooling=False").Options;
-        var factory = new Factory(options);
-        using (var db = factory.CreateDbContext()) db.Database.Migrate();
-        _store = new BenchmarkStore(factory, TimeProvider.System);
-        Services.AddSingleton(_store);
         Services.Configure<ApiOptions>(o => o.MaxBenchmarkBytes = Limit);
         Services.AddBenchmarkPages();
     }
@@ -57,7 +49,7 @@ public sealed class BenchmarkUploadTests : PlannerTestContext
         // The newest upload is opened.
         cut.WaitForAssertion(() => Assert.Equal(4, cut.FindAll("[data-testid=detail-gemm] tbody tr").Count));
         // Stored as uploaded, byte for byte.
-        Assert.Equal(BenchResultJson.Serialize(H100Result()), (await _store.GetAsync(id))!.DocumentJson);
+        Assert.Equal(BenchResultJson.Serialize(H100Result()), (await Store.GetAsync(id))!.DocumentJson);
     }
 
     [Fact]
@@ -73,7 +65,7 @@ public sealed class BenchmarkUploadTests : PlannerTestContext
         Assert.Equal("stored", line.GetAttribute("data-status"));
         Assert.Contains("(read as nccl-tests)", line.TextContent, StringComparison.Ordinal);
         Assert.NotEqual("–", cut.Find("[data-testid=benchmark-busbw]").TextContent.Trim());
-        var saved = await _store.GetAsync(line.GetAttribute("data-id")!);
+        var saved = await Store.GetAsync(line.GetAttribute("data-id")!);
         var doc = BenchResultJson.Deserialize(saved!.DocumentJson);
         Assert.Equal(BenchSources.NcclTests, doc.Source);
         Assert.Equal("all_reduce.log", doc.Import!.FileName);
@@ -95,7 +87,7 @@ public sealed class BenchmarkUploadTests : PlannerTestContext
         Assert.StartsWith("r.json: line 4, position 3: ", cut.Find("[data-testid=upload-error]").TextContent, StringComparison.Ordinal);
         Assert.Empty(cut.FindAll("[data-testid=benchmark-row]"));
         Assert.NotEmpty(cut.FindAll("[data-testid=benchmarks-empty]"));
-        Assert.Equal(0, (await _store.ListAsync()).Total);
+        Assert.Equal(0, (await Store.ListAsync()).Total);
     }
 
     [Fact]
@@ -108,10 +100,10 @@ public sealed class BenchmarkUploadTests : PlannerTestContext
 
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=upload-error]")));
         Assert.Equal("big.log is 65 KiB; the limit is 64 KiB.", cut.Find("[data-testid=upload-error]").TextContent.Trim());
-        Assert.Equal(0, (await _store.ListAsync()).Total);
+        Assert.Equal(0, (await Store.ListAsync()).Total);
 
         // The service checks the size the browser reports before it opens the file.
-        var uploads = new BenchmarkUploadService(_store);
+        var uploads = new BenchmarkUploadService(Store);
         var opened = false;
         var outcome = await uploads.UploadAsync("x.log", 18_035_507, _ => { opened = true; return new MemoryStream(); }, BenchmarkFileKind.Auto);
         Assert.False(opened);
@@ -124,7 +116,7 @@ public sealed class BenchmarkUploadTests : PlannerTestContext
     public async Task Several_files_at_once_are_stored_or_refused_each_on_its_own_and_the_table_refreshes()
     {
         var existing = H100Result();
-        await _store.SaveAsync(existing, BenchResultJson.Serialize(existing));
+        await Store.SaveAsync(existing, BenchResultJson.Serialize(existing));
         var cut = Render<BenchmarksPage>();
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=benchmark-row]")));
 
@@ -155,8 +147,8 @@ public sealed class BenchmarkUploadTests : PlannerTestContext
         // The table shows the four new rows (marked) next to the one that was there.
         cut.WaitForAssertion(() => Assert.Equal(5, cut.FindAll("[data-testid=benchmark-row]").Count));
         Assert.Equal(4, cut.FindAll("[data-testid=benchmark-row][data-new=true]").Count);
-        Assert.Equal(5, (await _store.ListAsync()).Total);
-        var sources = (await _store.ListAsync()).Items.Select(b => b.Source).ToHashSet();
+        Assert.Equal(5, (await Store.ListAsync()).Total);
+        var sources = (await Store.ListAsync()).Items.Select(b => b.Source).ToHashSet();
         Assert.Superset(new HashSet<string> { BenchSources.CapplanBench, BenchSources.Nvbandwidth, BenchSources.MamfFinder, BenchSources.NcclTests }, sources);
 
         // "Show" next to a stored file opens its row.
@@ -181,7 +173,7 @@ public sealed class BenchmarkUploadTests : PlannerTestContext
         Assert.Equal(2, stored[0].Count);
         Assert.Equal(["stored", "stored", "error"], cut.FindAll("[data-testid=upload-result]").Select(li => li.GetAttribute("data-status")));
         Assert.Contains("at most 2 files", cut.Find("[data-testid=upload-error]").TextContent, StringComparison.Ordinal);
-        Assert.Equal(2, (await _store.ListAsync()).Total);
+        Assert.Equal(2, (await Store.ListAsync()).Total);
     }
 
     [Theory]
@@ -297,40 +289,6 @@ public sealed class BenchmarkUploadTests : PlannerTestContext
         Assert.Contains("clipboard is not available", snackbar.Message, StringComparison.Ordinal);
     }
 
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        try
-        {
-            File.Delete(_dbPath);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
     private static string Fixture(string name, [CallerFilePath] string thisFile = "") =>
         File.ReadAllText(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", "CapacityPlanner.Core.Tests", "Benchmarks", "Fixtures", name), Encoding.UTF8);
-
-    private static BenchResult H100Result() => new()
-    {
-        Backend = "cuda",
-        CreatedUtc = new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero),
-        Host = new HostInfo { Hostname = "dgx-a-01", CpuModel = "AMD EPYC" },
-        Devices = [new DeviceInfo { Kind = "gpu", Name = "NVIDIA H100 80GB HBM3", MemoryBytes = 85_899_345_920 }],
-        Gemm = [Gemm(1024, 300), Gemm(2048, 520), Gemm(4096, 650), Gemm(8192, 700)],
-        Memory = [new MemoryMeasurement { Kind = "triad", MedianGBps = 3000, BestGBps = 3050, TrafficFactor = 1, Convention = "STREAM triad" }],
-        Collectives =
-        [
-            new CollectiveMeasurement { Collective = "all_reduce", Ranks = 8, Nodes = 1, SizeBytes = 256L << 20, TimeUs = 1400, AlgbwGBps = 205, BusbwGBps = 360 },
-        ],
-    };
-
-    private static GemmMeasurement Gemm(long n, double tflops) =>
-        new() { Dtype = "bf16", M = n, N = n, K = n, Flops = 2.0 * n * n * n, MedianTflops = tflops, BurstTflops = tflops * 1.05 };
-
-    private sealed class Factory(DbContextOptions<SqliteCapacityPlannerDbContext> options) : IDbContextFactory<CapacityPlannerDbContext>
-    {
-        public CapacityPlannerDbContext CreateDbContext() => new SqliteCapacityPlannerDbContext(options);
-    }
 }

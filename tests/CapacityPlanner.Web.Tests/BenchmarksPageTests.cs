@@ -12,18 +12,10 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CapacityPlanner.Web.Tests;
 
 /// <summary>The Benchmarks page over a real SQLite <see cref="BenchmarkStore"/>, calibration, and the measured comparison.</summary>
-public sealed class BenchmarksPageTests : PlannerTestContext
+public sealed class BenchmarksPageTests : BenchmarkStoreTestContext
 {
-    private readonly string _dbPath = Path.Combine(Path.GetTempPath(), $"capplan-bench-{Guid.NewGuid():N}.db");
-    private readonly BenchmarkStore _store;
-
     public BenchmarksPageTests()
     {
-        var options = new DbContextOptionsBuilder<SqliteCapacityPlannerDbContext>().UseSqlite($"Data Source={_dbPath};Pooling=False").Options;
-        var factory = new Factory(options);
-        using (var db = factory.CreateDbContext()) db.Database.Migrate();
-        _store = new BenchmarkStore(factory, TimeProvider.System);
-        Services.AddSingleton(_store);
         Services.AddBenchmarkPages();
     }
 
@@ -31,7 +23,7 @@ public sealed class BenchmarksPageTests : PlannerTestContext
     public async Task The_list_shows_a_stored_result_and_calibration_shows_measured_fractions()
     {
         var result = H100Result();
-        await _store.SaveAsync(result, BenchResultJson.Serialize(result));
+        await Store.SaveAsync(result, BenchResultJson.Serialize(result));
 
         var cut = Render<BenchmarksPage>();
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=benchmark-row]")));
@@ -57,7 +49,7 @@ public sealed class BenchmarksPageTests : PlannerTestContext
     {
         var clean = H100Result();
         var result = clean with { Gemm = [.. clean.Gemm, Gemm(16384, 1950)] };     // the sparse BF16 figure, not a dense GEMM
-        await _store.SaveAsync(result, BenchResultJson.Serialize(result));
+        await Store.SaveAsync(result, BenchResultJson.Serialize(result));
 
         var cut = Render<BenchmarksPage>();
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=benchmark-row]")));
@@ -76,7 +68,7 @@ public sealed class BenchmarksPageTests : PlannerTestContext
     public async Task Use_this_profile_registers_a_custom_chip_and_the_comparison_shows_two_step_times()
     {
         var result = H100Result();
-        var saved = await _store.SaveAsync(result, BenchResultJson.Serialize(result));
+        var saved = await Store.SaveAsync(result, BenchResultJson.Serialize(result));
         var cut = Render<BenchmarksPage>();
         cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=calibrate]")));
         cut.Find("[data-testid=calibrate]").Click();
@@ -120,42 +112,5 @@ public sealed class BenchmarksPageTests : PlannerTestContext
     {
         Assert.Equal("h100-sxm", BenchmarkCalibrationService.SuggestChip(H100Result()));
         Assert.Null(BenchmarkCalibrationService.SuggestChip(new BenchResult { Devices = [new DeviceInfo { Kind = "cpu", Name = "Intel Xeon" }] }));
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        try
-        {
-            File.Delete(_dbPath);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
-    private static BenchResult H100Result() => new()
-    {
-        Backend = "cuda",
-        CreatedUtc = new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero),
-        Host = new HostInfo { Hostname = "dgx-a-01", CpuModel = "AMD EPYC" },
-        Devices = [new DeviceInfo { Kind = "gpu", Name = "NVIDIA H100 80GB HBM3", MemoryBytes = 85_899_345_920 }],
-        Gemm =
-        [
-            Gemm(1024, 300), Gemm(2048, 520), Gemm(4096, 650), Gemm(8192, 700),
-        ],
-        Memory = [new MemoryMeasurement { Kind = "triad", MedianGBps = 3000, BestGBps = 3050, TrafficFactor = 1, Convention = "STREAM triad" }],
-        Collectives =
-        [
-            new CollectiveMeasurement { Collective = "all_reduce", Ranks = 8, Nodes = 1, SizeBytes = 256L << 20, TimeUs = 1400, AlgbwGBps = 205, BusbwGBps = 360 },
-        ],
-    };
-
-    private static GemmMeasurement Gemm(long n, double tflops) =>
-        new() { Dtype = "bf16", M = n, N = n, K = n, Flops = 2.0 * n * n * n, MedianTflops = tflops, BurstTflops = tflops * 1.05 };
-
-    private sealed class Factory(DbContextOptions<SqliteCapacityPlannerDbContext> options) : IDbContextFactory<CapacityPlannerDbContext>
-    {
-        public CapacityPlannerDbContext CreateDbContext() => new SqliteCapacityPlannerDbContext(options);
     }
 }

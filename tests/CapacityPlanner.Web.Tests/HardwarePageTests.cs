@@ -90,8 +90,8 @@ public sealed class HardwarePageTests : PlannerTestContext
         Assert.Contains("\"baseOn\": \"h100-sxm\"", planner.Find("[data-testid=scenario-json]").TextContent, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void A_chip_with_a_measured_gemm_curve_shows_it_and_keeps_it_when_edited()
+    // A calibrated chip as the Benchmarks page registers it: "h100-measured", a measured curve and its profile link.
+    private (ChipDirectory Directory, CustomChipProfile Profile) SaveMeasuredChip(List<(double Flops, double Fraction)> curve)
     {
         var directory = Services.GetRequiredService<ChipDirectory>();
         var profile = new CustomChipProfile("abc123", Precision.Bf16, false, DateTime.UtcNow);
@@ -100,9 +100,16 @@ public sealed class HardwarePageTests : PlannerTestContext
             Id = "h100-measured",
             BaseOn = "h100-sxm",
             GemmEfficiency = 0.7,
-            GemmCurve = [(1e9, 0.1), (1e11, 0.5), (1e13, 0.7)],
+            GemmCurve = curve,
             Profile = profile,
         }).IsValid);
+        return (directory, profile);
+    }
+
+    [Fact]
+    public void A_chip_with_a_measured_gemm_curve_shows_it_and_keeps_it_when_edited()
+    {
+        var (directory, profile) = SaveMeasuredChip([(1e9, 0.1), (1e11, 0.5), (1e13, 0.7)]);
         var cut = RenderWithPopovers<Components.Pages.Hardware>();
         Assert.Equal("measured GEMM curve, 3 points", cut.Find("[data-testid=gemm-curve-badge]").TextContent.Trim());
 
@@ -123,16 +130,7 @@ public sealed class HardwarePageTests : PlannerTestContext
     [Fact]
     public void Deleting_a_chip_can_be_undone_with_its_curve_and_profile()
     {
-        var directory = Services.GetRequiredService<ChipDirectory>();
-        var profile = new CustomChipProfile("abc123", Precision.Bf16, false, DateTime.UtcNow);
-        Assert.True(directory.Save(new CustomChipDefinition
-        {
-            Id = "h100-measured",
-            BaseOn = "h100-sxm",
-            GemmEfficiency = 0.7,
-            GemmCurve = [(1e9, 0.1), (1e13, 0.7)],
-            Profile = profile,
-        }).IsValid);
+        var (_, profile) = SaveMeasuredChip([(1e9, 0.1), (1e13, 0.7)]);
         var cut = RenderWithPopovers<Components.Pages.Hardware>();
         cut.Find("[data-testid=delete-chip]").Click();
 
