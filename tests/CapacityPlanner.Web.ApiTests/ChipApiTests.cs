@@ -116,6 +116,54 @@ public sealed class ChipApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Custom_chips_are_created_replaced_and_deleted_over_http()
+    {
+        // Created (201), then usable by id in a scenario.
+        var created = await Client.PutAsync("api/chips/h100-144g", Http.Content("""{ "name": "H100 with 144 GiB", "baseOn": "h100-sxm", "hbmCapacityGiB": 144 }"""));
+        Assert.Equal("/api/chips/h100-144g", created.Headers.Location!.OriginalString);
+        var chip = await created.ExpectAsync(HttpStatusCode.Created);
+        Assert.Equal(144, chip.GetProperty("hbmCapacityGiB").GetDouble());
+        Assert.True(chip.GetProperty("custom").GetBoolean());
+        var onCustom = await StepTimeAsync("\"h100-144g\"");
+        Assert.True(onCustom > 0);
+
+        // Replaced (200): the same id with other figures.
+        var replaced = await (await Client.PutAsync("api/chips/h100-144g", Http.Content("""{ "id": "h100-144g", "baseOn": "h100-sxm", "hbmCapacityGiB": 141, "gemmEfficiency": 0.5 }"""))).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(141, replaced.GetProperty("hbmCapacityGiB").GetDouble());
+        Assert.True(await StepTimeAsync("\"h100-144g\"") > onCustom);         // 50% MAMF is slower than the H100's default
+
+        // Bad requests name what is wrong.
+        var mismatch = await (await Client.PutAsync("api/chips/h100-144g", Http.Content("""{ "id": "other", "baseOn": "h100-sxm" }"""))).ValidationErrorsAsync();
+        Assert.Contains("another chip than the URL", mismatch["$.system.chip.id"][0], StringComparison.Ordinal);
+        var catalog = await (await Client.PutAsync("api/chips/h100-sxm", Http.Content("""{ "baseOn": "a100-sxm-80gb" }"""))).ValidationErrorsAsync();
+        Assert.Contains("is a catalog chip", catalog["id"][0], StringComparison.Ordinal);
+        var invalid = await (await Client.PutAsync("api/chips/h100-bad", Http.Content("""{ "baseOn": "h100-sxm", "gemmEfficiency": 2 }"""))).ValidationErrorsAsync();
+        Assert.Contains(invalid.Keys, k => k.Contains("gemmEfficiency", StringComparison.Ordinal));
+        await (await Client.GetAsync("api/chips/h100-bad")).ProblemAsync(HttpStatusCode.NotFound);
+
+        // Deleted (204), then gone; catalog chips cannot be deleted.
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync("api/chips/h100-144g")).StatusCode);
+        await (await Client.GetAsync("api/chips/h100-144g")).ProblemAsync(HttpStatusCode.NotFound);
+        await (await Client.DeleteAsync("api/chips/h100-144g")).ProblemAsync(HttpStatusCode.NotFound);
+        Assert.Contains("only custom chips", (await (await Client.DeleteAsync("api/chips/h100-sxm")).ValidationErrorsAsync())["id"][0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replacing_a_measured_chip_keeps_the_result_it_was_calibrated_from()
+    {
+        var uploaded = await (await Client.PostJsonAsync("api/benchmarks", GpuResult())).ExpectAsync(HttpStatusCode.Created);
+        var benchmarkId = uploaded.GetProperty("id").GetString()!;
+        var chip = (await (await Client.PostAsync($"api/benchmarks/{benchmarkId}/calibrate", null)).ExpectAsync(HttpStatusCode.Created)).GetProperty("chip");
+        var id = chip.GetProperty("id").GetString()!;
+        var definition = JsonNode.Parse(chip.GetProperty("definition").GetRawText())!.AsObject();
+        definition["hbmCapacityGiB"] = 96;
+        var replaced = await (await Client.PutAsync($"api/chips/{id}", Http.Content(definition.ToJsonString()))).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(96, replaced.GetProperty("hbmCapacityGiB").GetDouble());
+        Assert.Equal(benchmarkId, replaced.GetProperty("measuredFrom").GetProperty("benchmarkId").GetString());
+        Assert.Equal(chip.GetProperty("measuredGemmCurvePoints").GetInt32(), replaced.GetProperty("measuredGemmCurvePoints").GetInt32());
+    }
+
+    [Fact]
     public async Task Bad_calibration_requests_and_unknown_chips_say_what_to_fix()
     {
         await (await Client.PostAsync("api/benchmarks/nosuchid1/calibrate", null)).ProblemAsync(HttpStatusCode.NotFound);

@@ -187,6 +187,7 @@ public sealed class ModelApiTests(SqliteAppFixture fixture) : IClassFixture<Sqli
             ("/api/scenarios/{id}", "delete"), ("/api/scenarios/{id}/restore", "post"), ("/api/scenarios/{id}/duplicate", "post"),
             ("/api/scenarios/{id}/export.json", "get"), ("/api/benchmarks", "post"), ("/api/benchmarks", "get"),
             ("/api/benchmarks/{id}", "get"), ("/api/benchmarks/{id}/calibrate", "post"), ("/api/chips", "get"), ("/api/chips/{id}", "get"),
+            ("/api/chips/{id}", "put"), ("/api/chips/{id}", "delete"),
             ("/s/{id}", "get"),
         };
         foreach (var (path, method) in expected)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using CapacityPlanner.Core;
 using CapacityPlanner.Core.Hardware;
@@ -5,6 +6,7 @@ using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Web.Benchmarks;
 using CapacityPlanner.Web.Hardware;
+using Microsoft.Extensions.Options;
 
 namespace CapacityPlanner.Web.Api;
 
@@ -46,9 +48,9 @@ public sealed record CalibrationSummary(
     IReadOnlyList<string> Notes, IReadOnlyList<string> Warnings);
 
 /// <summary>
-/// <c>GET /api/chips</c>, <c>GET /api/chips/{id}</c> and <c>POST /api/benchmarks/{id}/calibrate</c>: the chips a
-/// scenario can name, and the command-line route from an uploaded benchmark result to a measured chip (what the
-/// Benchmarks page's Calibrate and "Use this profile" do).
+/// <c>GET|PUT|DELETE /api/chips/{id}</c>, <c>GET /api/chips</c> and <c>POST /api/benchmarks/{id}/calibrate</c>: the
+/// chips a scenario can name, custom chips managed as the Hardware page does, and the command-line route from an
+/// uploaded benchmark result to a measured chip (what the Benchmarks page's Calibrate and "Use this profile" do).
 /// </summary>
 public static class ChipEndpoints
 {
@@ -65,6 +67,22 @@ public static class ChipEndpoints
             .WithName("GetChip")
             .WithSummary("One chip")
             .Produces<ChipSummary>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        g.MapPut("/{id}", PutAsync)
+            .WithName("PutChip")
+            .WithSummary("Create or replace a custom chip")
+            .WithDescription("Body: an inline custom chip object, as a scenario's `system.chip` takes it (`id` may be left out; it must equal the URL's). " +
+                             "Checked as the Hardware page checks it; a measured chip keeps the benchmark result it was calibrated from. 201 when created, 200 when replaced.")
+            .Accepts<JsonObject>("application/json")
+            .Produces<ChipSummary>(StatusCodes.Status201Created)
+            .Produces<ChipSummary>()
+            .ProducesValidationProblem();
+        g.MapDelete("/{id}", Delete)
+            .WithName("DeleteChip")
+            .WithSummary("Delete a custom chip")
+            .WithDescription("Catalog chips cannot be deleted. Scenarios that name the chip afterwards get the unknown-chip error.")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/benchmarks/{id}/calibrate", CalibrateAsync)
             .WithTags("Benchmarks")
@@ -85,6 +103,43 @@ public static class ChipEndpoints
 
     private static IResult Get(HttpRequest request, ChipDirectory chips, string id) =>
         chips.TryGet(id, out var chip) ? Results.Ok(Summary(chip, request)) : ApiProblems.NotFound("chip", id);
+
+    private static async Task<IResult> PutAsync(HttpRequest request, IOptions<ApiOptions> options, ChipDirectory chips, string id, CancellationToken ct)
+    {
+        if (HardwareCatalog.Default.TryGet(id, out _)) return ApiProblems.Validation("id", $"\"{id}\" is a catalog chip; give the custom chip another id.");
+        var (text, problem) = await RequestBody.ReadJsonAsync(request, options.Value.MaxRequestBytes, "an inline custom chip object", ct);
+        if (problem is not null) return problem;
+        // The id comes from the URL; a body that names one must name the same.
+        JsonObject body;
+        try
+        {
+            body = JsonNode.Parse(text!) as JsonObject ?? throw new JsonException("expected a JSON object");
+        }
+        catch (JsonException ex)
+        {
+            return ApiProblems.Validation("$.system.chip", $"expected an inline custom chip object: {ex.Message}");
+        }
+        if (body["id"] is { } bodyId && !string.Equals(bodyId.GetValueKind() == JsonValueKind.String ? bodyId.GetValue<string>() : null, id, StringComparison.Ordinal))
+        {
+            return ApiProblems.Validation("$.system.chip.id", $"the body names another chip than the URL ({bodyId.ToJsonString()} vs \"{id}\"); leave it out or make them equal.");
+        }
+        body["id"] = id;
+        var (definition, errors) = CustomChipDefinition.FromJson(body.ToJsonString());
+        if (definition is null) return ApiProblems.Validation(errors, "The custom chip is invalid");
+        var existing = chips.CustomDefinition(id);
+        definition.Profile = existing?.Profile;
+        var check = chips.Save(definition, existing is null ? null : existing.Id);
+        if (!check.IsValid) return ApiProblems.Validation(check.Errors, "The custom chip is invalid");
+        if (!chips.TryGet(id, out var saved)) return ApiProblems.NotFound("chip", id);
+        var summary = Summary(saved, request);
+        return existing is null ? Results.Created($"/api/chips/{Uri.EscapeDataString(id)}", summary) : Results.Ok(summary);
+    }
+
+    private static IResult Delete(ChipDirectory chips, string id)
+    {
+        if (HardwareCatalog.Default.TryGet(id, out _)) return ApiProblems.Validation("id", $"\"{id}\" is a catalog chip; only custom chips can be deleted.");
+        return chips.Remove(id) ? Results.NoContent() : ApiProblems.NotFound("chip", id);
+    }
 
     private static async Task<IResult> CalibrateAsync(HttpRequest request, BenchmarkCalibrationService calibrations, ChipDirectory chips,
         string id, string? chip, string? precision, string? includeCpu, CancellationToken ct)
