@@ -204,6 +204,8 @@ internal sealed class CostContext
     private readonly int _qa;                // bytes per activation element
     private readonly int _qw;                // bytes per weight element (16-bit copy)
     private readonly bool _lowPrecision;
+    private readonly SoftwareStack _stack;
+    private readonly double _qg;             // bytes per gradient element in the data-parallel reduction
 
     public CostContext(ResolvedScenario scenario, ModelDefaults defaults)
     {
@@ -221,6 +223,9 @@ internal sealed class CostContext
         _hbmBytesPerSecond = chip.HbmBandwidthBytesPerSecond * chip.Efficiency.HbmFraction;
         _qa = _training.Precision.ActivationBytes();
         _qw = _training.Precision is Precision.Fp32 or Precision.Tf32 ? 4 : _training.Precision == Precision.Fp64 ? 8 : 2;
+        _stack = _training.EffectiveStack;
+        // FP16 runs reduce loss-scaled 16-bit gradients; BF16/FP8/FP4 recipes reduce in the stack's gradient type.
+        _qg = _qw > 2 ? _qw : _training.Precision == Precision.Fp16 ? 2 : Math.Max(2, _stack.GradientReduceBytes);
     }
 
     public int MicroBatches(PlanSpec plan) => _training.GlobalBatchSequences / (plan.MicroBatchSize * plan.Data);
@@ -290,11 +295,22 @@ internal sealed class CostContext
             // Pipeline point-to-point: one activation tensor forward and one gradient backward per chunk boundary.
             if (p > 1)
             {
-                var bytes = (double)plan.MicroBatchSize * _m.SequenceLength / plan.Context * _m.HiddenSize * _qa
-                    / (plan.SequenceParallel || t > 1 ? t : 1); // scatter/gather: each TP rank sends 1/t (Narayanan et al. 2021 §4.1)
+                var bytes = (double)plan.MicroBatchSize * _m.SequenceLength / plan.Context * _m.HiddenSize * _qa;
+                // Scatter/gather: each TP rank sends 1/t (Narayanan et al. 2021 §4.1); engines without it send the whole tensor.
+                if (_stack.PipelineScatterGather || plan.SequenceParallel) bytes /= t;
                 var one = Collectives.Time(CollectiveKind.PointToPoint, layout.Pipeline, bytes, _fabric);
-                s.PpLink += 2 * v * one;
-                s.PpExposed += 2 * v * one;
+                var link = 2 * v * one;
+                s.PpLink += link;
+                if (_stack.PipelineP2pOverlap && v > 1)
+                {
+                    // Interleaved schedules post the next chunk's send/receive before computing the current one.
+                    var hidden = Math.Min(link, s.Forward + s.Backward);
+                    s.PpExposed += link - hidden + _d.OverlapSlowdown * hidden;
+                }
+                else
+                {
+                    s.PpExposed += link;
+                }
             }
             return s;
         }
@@ -308,7 +324,7 @@ internal sealed class CostContext
         var bubble = (p - 1) / (double)v * perMicroBatch;
 
         // Data-parallel gradient reduction and ZeRO gathers for the first stage (it finishes its backward last).
-        var (dpLink, dpExposed) = DataParallelTime(plan, layout, first, m);
+        var (dpLink, dpExposed) = DataParallelTime(plan, layout, first, m, bubble);
         var optimizer = OptimizerTime(plan);
 
         var stepSeconds = m * perMicroBatch + bubble + dpExposed + optimizer;
@@ -457,6 +473,7 @@ internal sealed class CostContext
         var hiddenShare = plan.SequenceParallel ? h / t : h;
         var ffnAccesses = _m.GatedMlp ? _d.ElementwiseBytesPerFfnGated : _d.ElementwiseBytesPerFfnPlain;
         var elementBytes = tokens * (_d.ElementwiseBytesPerHidden * hiddenShare + ffnAccesses * ffnElements) * _qa;
+        elementBytes *= _stack.ElementwiseTrafficFactor;
         if (_lowPrecision) elementBytes += tokens * gemmInputs * _d.LowPrecisionCastBytes;
         var elementFwd = elementBytes / _hbmBytesPerSecond;
         s.MemoryBound = elementFwd * (1 + _d.ElementwiseBackwardToForward) + attnMemFwd + attnMemBwd;
@@ -538,7 +555,15 @@ internal sealed class CostContext
                 break;
         }
         s.TpLink = tpPasses * tpOne;
-        s.TpExposed = tpPasses * tpOne;
+        s.TpExposed = s.TpLink;
+        if (_stack.TensorParallelOverlap && s.TpLink > 0)
+        {
+            // Chunked all-gather/reduce-scatter pipelined with the adjoining linear-layer GEMMs (TE userbuffers, async TP):
+            // hidden up to the GEMM time, the hidden part still slowing the GEMMs.
+            var gemms = 3 * (fwd + mlpFwd) + (plan.Recompute == RecomputeMode.Full ? fwd + mlpFwd : 0);
+            var hidden = Math.Min(s.TpLink, gemms);
+            s.TpExposed = s.TpLink - hidden + _d.OverlapSlowdown * hidden;
+        }
 
         return s;
     }
@@ -554,7 +579,7 @@ internal sealed class CostContext
                 + (moe ? (_m.Moe!.Experts * _m.ExpertParameters / plan.Expert + _m.MoeSharedAndRouterParameters) : _m.DenseMlpParameters)) / t;
             var group = layout.Shard;
             var ag = Collectives.Time(CollectiveKind.AllGather, group, layerParams * _qw, _fabric);
-            var rs = Collectives.Time(CollectiveKind.ReduceScatter, group, layerParams * _qw, _fabric);
+            var rs = Collectives.Time(CollectiveKind.ReduceScatter, group, layerParams * _qg, _fabric);
             s.Zero3Link = ag + ag + rs;
             var fwdMath = s.Forward + s.MemoryBound / 3;
             var bwdMath = s.Backward + s.Recompute;
@@ -609,14 +634,30 @@ internal sealed class CostContext
         return (dense / plan.Tensor, expert / plan.Tensor);
     }
 
-    private (double Link, double Exposed) DataParallelTime(PlanSpec plan, PlanLayout layout, in StageTimes first, int m)
+    private (double Link, double Exposed) DataParallelTime(PlanSpec plan, PlanLayout layout, in StageTimes first, int m, double bubble)
     {
         var (dense, expert) = StageParameters(plan, firstStage: true, lastStage: plan.Pipeline == 1);
-        var qg = _qw;
+        var qg = _qg;
         double link = 0, exposedBwd = 0, exposedFwd = 0, extraExposed = 0;
-        var bwdWindow = first.Backward * _d.GradientOverlapFraction;
+        double bwdWindow, fwdWindow;
         var bwdEach = first.Backward;
-        var fwdWindow = first.Forward;
+        switch (_stack.DataParallelOverlap)
+        {
+            case DataParallelOverlap.AfterBackward:
+                bwdWindow = fwdWindow = 0;
+                break;
+            case DataParallelOverlap.PerChunk:
+                // Each chunk's buckets reduce as its last backward ends: beside the last micro-batch's backward and the
+                // first stage's idle cooldown (half the bubble); parameters gather beside the next step's first forward
+                // and the warm-up idle half.
+                bwdWindow = first.Backward * _d.GradientOverlapFraction + bubble / 2;
+                fwdWindow = first.Forward + bubble / 2;
+                break;
+            default:
+                bwdWindow = first.Backward * _d.GradientOverlapFraction;
+                fwdWindow = first.Forward;
+                break;
+        }
         void Reduce(double parameters, in GroupLayout group)
         {
             if (group.Size <= 1 || parameters <= 0) return;
@@ -748,9 +789,9 @@ internal sealed class CostContext
         }
 
         var activations = withActivations ? ActivationBytes(plan, firstStage, lastStage) : 0;
-        var workspace = _d.WorkspaceGiB * Units.GiB;
+        var workspace = _stack.WorkspaceGiB * Units.GiB;
         var subtotal = weights + grads + states + activations;
-        var fragmentation = subtotal * (_d.FragmentationFactor - 1);
+        var fragmentation = subtotal * (_stack.FragmentationFactor - 1);
         return new StageMemoryBytes(weights, grads, states, activations, workspace + fragmentation);
     }
 
@@ -782,6 +823,14 @@ internal sealed class CostContext
         }
         var moeShare = _m.Layers == 0 ? 0 : (double)_m.MoeLayers / _m.Layers;
         var shardedCoeff = (1 - moeShare) * Sharded(false) + (moeShare > 0 ? moeShare * Sharded(true) : 0);
+        if (_lowPrecision && _stack.LowPrecisionActivationStorage)
+        {
+            // FP8 recipes keep the quantised inputs of the QKV, projection, FC1 and FC2 GEMMs (1 byte instead of 2):
+            // the two block inputs, the attention output and the FC2 input.
+            replicated -= 2;
+            var f2 = (1 - moeShare) * _m.FfnHiddenSize + (moeShare > 0 ? moeShare * (_m.Moe!.ExpertsPerToken * _m.Moe.CapacityFactor * _m.Moe.ExpertFfnHiddenSize) : 0);
+            shardedCoeff -= q / h + f2 / h;
+        }
         var perLayerCoeff = sp ? (replicated + shardedCoeff) / t : replicated + shardedCoeff / t;
         double perLayer;
         if (_training.Attention == AttentionKernel.Flash)

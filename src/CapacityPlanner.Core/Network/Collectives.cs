@@ -143,12 +143,13 @@ public static class Collectives
                 var steps = passes * (n - 1);
                 var inter = passes * (domains - 1);
                 var latency = (steps - inter) * fabric.ScaleUpLatencySeconds + inter * outLat;
-                // Bandwidth: each GPU's ring share leaves through its own NIC. NCCL's multi-ring layout can add
-                // the node's NICs together when every local GPU joins one balanced collective, but frameworks
-                // interleave several groups per node and at-scale runs do not see that aggregate (the known
-                // optimism of analytic models on data-parallel traffic), so the per-GPU NIC is the bottleneck.
-                var share = passes * (n - 1) / (double)n * bytes;
-                return fabric.BaseLatencySeconds + latency + share / outBw;
+                // Bandwidth: NCCL runs one ring channel per NIC; with `local` members of the group in a domain, each
+                // channel carries 1/local of the buffer across the domain boundary, so each GPU's NIC moves
+                // passes·(n−1)/n·bytes/local (hierarchical form, formula sheet §7.1). The members' NVLink/ICI hops
+                // run at the same time and bound the time when the scale-up share is the larger one.
+                var share = passes * (n - 1) / (double)n * bytes / local;
+                var inside = local > 1 ? passes * (local - 1) / (double)local * bytes / upBw : 0;
+                return fabric.BaseLatencySeconds + latency + Math.Max(share / outBw, inside);
             }
             case CollectiveKind.AllToAll:
             {

@@ -72,7 +72,12 @@ public enum AttentionKernel
 /// <param name="Optimizer">Optimizer.</param>
 /// <param name="Tokens">Total training tokens, when known (for time-to-train).</param>
 /// <param name="Attention">Attention kernel.</param>
-public sealed record TrainingConfig(int GlobalBatchSequences, Precision Precision, OptimizerKind Optimizer, double? Tokens, AttentionKernel Attention = AttentionKernel.Flash);
+/// <param name="Stack">Software stack (null: the default Megatron-Core / Transformer Engine stack).</param>
+public sealed record TrainingConfig(int GlobalBatchSequences, Precision Precision, OptimizerKind Optimizer, double? Tokens, AttentionKernel Attention = AttentionKernel.Flash, SoftwareStack? Stack = null)
+{
+    /// <summary>The stack in effect.</summary>
+    public SoftwareStack EffectiveStack => Stack ?? SoftwareStackCatalog.Standard.Default;
+}
 
 /// <summary>
 /// A parallelism plan. GPUs = TP × PP × CP × DP as in Megatron-Core; expert-parallel groups are carved

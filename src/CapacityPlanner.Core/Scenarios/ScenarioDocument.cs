@@ -85,11 +85,14 @@ public sealed record TrainingSection
     public string? Optimizer { get; init; }
     /// <summary>Training tokens, for time-to-train.</summary>
     public double? Tokens { get; init; }
-    /// <summary>
-    /// Attention kernel: flash, unfused, or auto (default): unfused for GPT-style models (plain MLP, LayerNorm, dropout:
-    /// the Megatron-LM 2021–22 family), flash for gated (Llama-style) models.
-    /// </summary>
+    /// <summary>Attention kernel: flash, unfused, or auto (default): the kernel the software stack runs.</summary>
     public string? Attention { get; init; }
+    /// <summary>
+    /// Software stack (<c>software-stacks.json</c>): megatron-core, megatron-lm-2022, deepspeed, torchtitan, maxtext,
+    /// or auto (default): MaxText on TPUs, the Megatron-LM paper stack on pre-Hopper NVIDIA parts, Megatron-Core with
+    /// Transformer Engine elsewhere.
+    /// </summary>
+    public string? Stack { get; init; }
 }
 
 /// <summary>The cluster.</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Core.Planning;
 
 namespace CapacityPlanner.Core.Scenarios;
 
@@ -147,8 +148,9 @@ public static class ScenarioParser
             Optimizer = r.String("optimizer", allowed: Optimizers),
             Tokens = r.Number("tokens", 0, 1e20, exclusiveMin: true),
             Attention = r.String("attention", allowed: AttentionKernels),
+            Stack = r.String("stack", allowed: SoftwareStackCatalog.Standard.Ids),
         };
-        r.RejectUnknown("allowed: globalBatchSequences, precision, optimizer, tokens, attention.");
+        r.RejectUnknown("allowed: globalBatchSequences, precision, optimizer, tokens, attention, stack.");
         return s;
     }
 

@@ -38,8 +38,8 @@ public static class ScenarioResolver
         ArgumentNullException.ThrowIfNull(defaults);
         var errors = new List<ScenarioError>();
         var model = ResolveModel(document.Model, errors);
-        var training = ResolveTraining(document.Training, model?.GatedMlp ?? true, errors);
         var system = ResolveSystem(document.System, catalog, defaults, errors);
+        var training = ResolveTraining(document.Training, system?.Chip, errors);
         ParallelismPlan? plan = null;
         if (system is not null) plan = ResolvePlan(document.Parallelism, system, errors);
         if (errors.Count > 0 || model is null || training is null || system is null || plan is null)
@@ -106,7 +106,7 @@ public static class ScenarioResolver
             s.TiedEmbeddings ?? preset?.TiedEmbeddings ?? false, moe, s.Name ?? (s.Preset ?? "custom"));
     }
 
-    private static TrainingConfig? ResolveTraining(TrainingSection s, bool gatedMlp, List<ScenarioError> errors)
+    private static TrainingConfig? ResolveTraining(TrainingSection s, ChipSpec? chip, List<ScenarioError> errors)
     {
         if (s.GlobalBatchSequences is null)
         {
@@ -116,14 +116,18 @@ public static class ScenarioResolver
         PrecisionExtensions.TryParse(s.Precision ?? "bf16", out var precision);
         // The parser allows only known names.
         var optimizer = OptimizerKinds.Parse(s.Optimizer);
+        // The parser allows only known stack ids; "auto" picks the stack by the chip (software-stacks.json autoRule).
+        var stacks = SoftwareStackCatalog.Standard;
+        var stack = s.Stack is null || s.Stack == SoftwareStackCatalog.Auto
+            ? (chip is null ? stacks.Default : stacks.ResolveAuto(chip))
+            : stacks.Find(s.Stack) ?? stacks.Default;
         var attention = (s.Attention ?? "auto") switch
         {
             "flash" => AttentionKernel.Flash,
             "unfused" => AttentionKernel.Unfused,
-            // GPT-style models of the Megatron-LM 2021–22 era ran the unfused softmax path; Llama-style models use fused kernels.
-            _ => gatedMlp ? AttentionKernel.Flash : AttentionKernel.Unfused,
+            _ => stack.Attention,
         };
-        return new TrainingConfig(s.GlobalBatchSequences.Value, precision, optimizer, s.Tokens, attention);
+        return new TrainingConfig(s.GlobalBatchSequences.Value, precision, optimizer, s.Tokens, attention, stack);
     }
 
     private static ClusterSystem? ResolveSystem(SystemSection s, HardwareCatalog catalog, ModelDefaults defaults, List<ScenarioError> errors)

@@ -1,0 +1,155 @@
+using System.Text.Json;
+using CapacityPlanner.Core.Hardware;
+
+namespace CapacityPlanner.Core.Planning;
+
+/// <summary>When a stack's data-parallel gradient reduction and parameter gathers run.</summary>
+public enum DataParallelOverlap
+{
+    /// <summary>After the last micro-batch's backward, on the critical path (DeepSpeed's pipeline engine).</summary>
+    AfterBackward,
+    /// <summary>Bucketed, beside the last micro-batch's backward (Megatron-LM 2021–22 DDP).</summary>
+    LastMicroBatch,
+    /// <summary>
+    /// Per model chunk or layer: each chunk's gradients reduce as its last backward ends (spread over the interleaved
+    /// cooldown), parameters gather during the next step's warm-up forwards (Megatron-Core overlap_grad_reduce and
+    /// overlap_param_gather, FSDP2 prefetch, XLA asynchronous collectives).
+    /// </summary>
+    PerChunk,
+}
+
+/// <summary>
+/// What a training framework actually runs (data file <c>software-stacks.json</c>, every capability with its source):
+/// the attention kernel, which communication overlaps with compute, the pipeline engine, FP8 activation storage and
+/// memory overheads.
+/// </summary>
+/// <param name="Id">Stack id as named in scenarios (<c>training.stack</c>).</param>
+/// <param name="Name">Display name.</param>
+/// <param name="Attention">Attention kernel the stack runs.</param>
+/// <param name="TensorParallelOverlap">TP collectives are pipelined with the adjoining GEMMs.</param>
+/// <param name="DataParallelOverlap">When gradient reduction and parameter gathers run.</param>
+/// <param name="PipelineP2pOverlap">Pipeline sends/receives run beside compute.</param>
+/// <param name="PipelineScatterGather">Activations between stages are sent split over the TP ranks.</param>
+/// <param name="Interleaving">The pipeline engine supports virtual stages.</param>
+/// <param name="LowPrecisionActivationStorage">FP8/FP4 recipes keep the quantised GEMM inputs for backward instead of 16-bit copies.</param>
+/// <param name="DeallocatePipelineOutputs">A chunk's output is freed once sent to the next stage.</param>
+/// <param name="GradientReduceBytes">Bytes per gradient element in the data-parallel reduction.</param>
+/// <param name="ElementwiseTrafficFactor">Share of the standalone element-wise HBM traffic left after the stack's fusion.</param>
+/// <param name="WorkspaceGiB">Fixed per-device memory for runtime, workspaces and communication buffers.</param>
+/// <param name="FragmentationFactor">Allocator fragmentation multiplier.</param>
+public sealed record SoftwareStack(
+    string Id,
+    string Name,
+    AttentionKernel Attention,
+    bool TensorParallelOverlap,
+    DataParallelOverlap DataParallelOverlap,
+    bool PipelineP2pOverlap,
+    bool PipelineScatterGather,
+    bool Interleaving,
+    bool LowPrecisionActivationStorage,
+    bool DeallocatePipelineOutputs,
+    double GradientReduceBytes,
+    double ElementwiseTrafficFactor,
+    double WorkspaceGiB,
+    double FragmentationFactor);
+
+/// <summary>The shipped software stacks and the rule that picks one when a scenario says "auto".</summary>
+public sealed class SoftwareStackCatalog
+{
+    /// <summary>The value of <c>training.stack</c> that applies <see cref="ResolveAuto"/>.</summary>
+    public const string Auto = "auto";
+
+    private static readonly Lazy<SoftwareStackCatalog> s_standard = new(() => Parse(EmbeddedData.Read("software-stacks.json")));
+
+    private readonly Dictionary<string, SoftwareStack> _byId;
+    private readonly string _tpuVendor;
+    private readonly HashSet<string> _legacyArchitectures;
+    private readonly string _legacyStack, _tpuStack, _defaultStack;
+
+    private SoftwareStackCatalog(IReadOnlyList<SoftwareStack> stacks, string tpuVendor, IEnumerable<string> legacyArchitectures, string legacy, string tpu, string fallback)
+    {
+        Stacks = stacks;
+        _byId = stacks.ToDictionary(s => s.Id, StringComparer.Ordinal);
+        _tpuVendor = tpuVendor;
+        _legacyArchitectures = new HashSet<string>(legacyArchitectures, StringComparer.OrdinalIgnoreCase);
+        _legacyStack = legacy;
+        _tpuStack = tpu;
+        _defaultStack = fallback;
+        foreach (var id in new[] { legacy, tpu, fallback })
+        {
+            if (!_byId.ContainsKey(id)) throw new FormatException($"software-stacks.json: autoRule names unknown stack \"{id}\".");
+        }
+    }
+
+    /// <summary>The shipped catalog.</summary>
+    public static SoftwareStackCatalog Standard => s_standard.Value;
+
+    /// <summary>Every stack, in file order.</summary>
+    public IReadOnlyList<SoftwareStack> Stacks { get; }
+
+    /// <summary>Ids a scenario may name, "auto" first.</summary>
+    public IReadOnlyList<string> Ids => [Auto, .. Stacks.Select(s => s.Id)];
+
+    /// <summary>The default Megatron-Core / Transformer Engine stack.</summary>
+    public SoftwareStack Default => _byId[_defaultStack];
+
+    /// <summary>A stack by id, or null.</summary>
+    public SoftwareStack? Find(string id) => _byId.GetValueOrDefault(id);
+
+    /// <summary>
+    /// The stack "auto" means on a chip: JAX/XLA on TPUs, the Megatron-LM paper stack on pre-Hopper NVIDIA parts,
+    /// the current Megatron-Core / Transformer Engine stack elsewhere (see the data file's autoRule and its source).
+    /// </summary>
+    public SoftwareStack ResolveAuto(ChipSpec chip)
+    {
+        ArgumentNullException.ThrowIfNull(chip);
+        if (string.Equals(chip.Vendor, _tpuVendor, StringComparison.OrdinalIgnoreCase)) return _byId[_tpuStack];
+        if (chip.Architecture is { } arch && _legacyArchitectures.Contains(arch)) return _byId[_legacyStack];
+        return _byId[_defaultStack];
+    }
+
+    /// <summary>Parses a stacks document.</summary>
+    public static SoftwareStackCatalog Parse(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        static JsonElement V(JsonElement e, string name) => e.GetProperty(name).GetProperty("value");
+        var stacks = new List<SoftwareStack>();
+        foreach (var s in root.GetProperty("stacks").EnumerateArray())
+        {
+            stacks.Add(new SoftwareStack(
+                s.GetProperty("id").GetString()!,
+                s.GetProperty("name").GetString()!,
+                V(s, "attention").GetString() switch
+                {
+                    "flash" => AttentionKernel.Flash,
+                    "unfused" => AttentionKernel.Unfused,
+                    var other => throw new FormatException($"software-stacks.json: unknown attention kernel \"{other}\"."),
+                },
+                V(s, "tensorParallelOverlap").GetBoolean(),
+                V(s, "dataParallelOverlap").GetString() switch
+                {
+                    "afterBackward" => DataParallelOverlap.AfterBackward,
+                    "lastMicroBatch" => DataParallelOverlap.LastMicroBatch,
+                    "perChunk" => DataParallelOverlap.PerChunk,
+                    var other => throw new FormatException($"software-stacks.json: unknown dataParallelOverlap \"{other}\"."),
+                },
+                V(s, "pipelineP2pOverlap").GetBoolean(),
+                V(s, "pipelineScatterGather").GetBoolean(),
+                V(s, "interleaving").GetBoolean(),
+                V(s, "lowPrecisionActivationStorage").GetBoolean(),
+                V(s, "deallocatePipelineOutputs").GetBoolean(),
+                V(s, "gradientReduceBytes").GetDouble(),
+                V(s, "elementwiseTrafficFactor").GetDouble(),
+                V(s, "workspaceGiB").GetDouble(),
+                V(s, "fragmentationFactor").GetDouble()));
+        }
+        var auto = root.GetProperty("autoRule");
+        return new SoftwareStackCatalog(stacks,
+            auto.GetProperty("tpuVendor").GetString()!,
+            auto.GetProperty("legacyArchitectures").EnumerateArray().Select(a => a.GetString()!),
+            auto.GetProperty("legacyStack").GetString()!,
+            auto.GetProperty("tpuStack").GetString()!,
+            auto.GetProperty("defaultStack").GetString()!);
+    }
+}
