@@ -34,6 +34,7 @@ public static class CliApp
           capplan bench import nccl-tests|nvbandwidth|mamf-finder <file> [--json|--output FILE]
                                                       other tools' output as the same document
           capplan upload <result.json> --server URL   post a benchmark result to the dashboard
+          capplan validate [--family NAME] [--json]   the model against every shipped published run: per run, per family, overall
           capplan chips [--json]                      the hardware catalog
           capplan presets [--json]                    model presets
           capplan --help
@@ -63,6 +64,7 @@ public static class CliApp
                 "scaling" => await ScalingCommand.RunAsync(rest, stdout, stderr, stdin ?? Console.In),
                 "bench" => await BenchCommand.RunAsync(rest, stdout, stderr, stdin ?? Console.In),
                 "upload" => await UploadCommand.RunAsync(rest, stdout, stderr, stdin ?? Console.In),
+                "validate" => await ValidateCommand.RunAsync(rest, stdout, stderr),
                 "chips" => CatalogCommands.Chips(rest, stdout),
                 "presets" => CatalogCommands.Presets(rest, stdout),
                 _ => await UnknownAsync(args[0], stderr),
@@ -77,7 +79,7 @@ public static class CliApp
 
     private static async Task<int> UnknownAsync(string command, TextWriter stderr)
     {
-        await stderr.WriteLineAsync($"capplan: unknown command '{command}'. Commands: estimate, search, sweep, budget, scaling, bench, upload, chips, presets. See capplan --help.");
+        await stderr.WriteLineAsync($"capplan: unknown command '{command}'. Commands: estimate, search, sweep, budget, scaling, validate, bench, upload, chips, presets. See capplan --help.");
         return ExitCodes.InvalidInput;
     }
 }

@@ -214,7 +214,7 @@ internal sealed class CostContext
         _system = scenario.System;
         _d = defaults;
         var chip = _system.Chip;
-        _fabric = FabricModel.For(_system, defaults.CollectiveBaseLatencySeconds);
+        _fabric = FabricModel.For(_system, defaults.CollectiveBaseLatencySeconds) with { AggregateNics = _training.EffectiveStack.NicAggregation };
         _lowPrecision = _training.Precision.IsLowPrecision();
         _peakMath = chip.PeakFor(_training.Precision) ?? 0;
         _peak16 = _lowPrecision ? chip.PeakFor(Precision.Bf16) ?? chip.PeakFor(Precision.Fp16) ?? _peakMath : _peakMath;
@@ -544,6 +544,16 @@ internal sealed class CostContext
                     s.EpExposed += s.EpExposed / 2;
                 }
                 break;
+            case RecomputeMode.Selective when _stack.SelectiveRecompute == SelectiveRecompute.EveryOtherMatmul:
+                // Per-op policy: half the linear GEMMs and every element-wise op run again in backward.
+                s.Recompute = (fwd + mlpFwd) / 2;
+                s.MemoryBound += elementFwd;
+                break;
+            case RecomputeMode.Selective when _stack.SelectiveRecompute == SelectiveRecompute.Projections:
+                // Projection outputs kept: the attention core and the element-wise ops run again.
+                s.Recompute = attnFwd;
+                s.MemoryBound += elementFwd + attnMemFwd;
+                break;
             case RecomputeMode.Selective:
                 // Recompute the attention core forward (Korthikanti et al. 2022 §5). A fused kernel keeps no s×s tensors,
                 // so there is nothing extra: its backward already re-derives the scores (AttentionBackwardToForward).
@@ -669,7 +679,7 @@ internal sealed class CostContext
                     break;
                 case 1:
                     grad = Collectives.Time(CollectiveKind.ReduceScatter, group, parameters * qg, _fabric);
-                    gather = Collectives.Time(CollectiveKind.AllGather, group, parameters * _qw, _fabric);
+                    gather = Collectives.Time(CollectiveKind.AllGather, group, parameters * ParameterGatherBytes, _fabric);
                     break;
                 case 2:
                 {
@@ -705,6 +715,9 @@ internal sealed class CostContext
         var exposed = exposedBwd - hiddenB + exposedFwd - hiddenF + _d.OverlapSlowdown * (hiddenB + hiddenF) + extraExposed;
         return (link, exposed);
     }
+
+    /// <summary>Bytes per parameter a ZeRO/distributed-optimizer all-gather moves.</summary>
+    private double ParameterGatherBytes => _lowPrecision && _stack.LowPrecisionParameters ? 1 : _qw;
 
     private double OptimizerTime(PlanSpec plan)
     {
@@ -773,8 +786,9 @@ internal sealed class CostContext
         var opt = _d.Optimizers[_training.Optimizer];
         var dz = ShardSize(plan);
         var dzExpert = Math.Max(1.0, dz / plan.Expert);
-        // Mixed precision (ZeRO §3.1): 16-bit weights and gradients plus fp32 states; FP8 keeps an extra 1-byte weight copy.
-        double w = _qw + (_lowPrecision ? 1 : 0), g = _qw, o = opt.StateBytesPerParameter;
+        // Mixed precision (ZeRO §3.1): 16-bit weights and gradients plus fp32 states; FP8 keeps an extra 1-byte weight copy,
+        // or only the FP8 weights where the stack gathers FP8 parameters (masters stay in the sharded optimizer state).
+        double w = _lowPrecision ? (_stack.LowPrecisionParameters ? 1 : _qw + 1) : _qw, g = _qw, o = opt.StateBytesPerParameter;
         double Shard(double p, double dp, double bytes, int minStage) => plan.ZeroStage >= minStage ? p * bytes / dp : p * bytes;
         var weights = Shard(dense, dz, w, 3) + Shard(expert, dzExpert, w, 3);
         var grads = Shard(dense, dz, g, 2) + Shard(expert, dzExpert, g, 2);
@@ -845,6 +859,17 @@ internal sealed class CostContext
             var scoreBytes = (dropout ? 5.0 : 2.0) * scale;
             var s2 = plan.Recompute == RecomputeMode.Selective ? 0 : tokens * _m.SequenceLength * (_m.AttentionHeads / t) * scoreBytes;
             perLayer = tokens * h * scale * perLayerCoeff + s2;
+        }
+        if (plan.Recompute == RecomputeMode.Selective && _stack.SelectiveRecompute != SelectiveRecompute.AttentionCore)
+        {
+            // Policies that keep (some) matmul outputs and the layer input, and recompute the rest (bytes per token in h units
+            // of 2-byte elements): the layer input 2, Q/K/V 2(q+2kv)/h, the output projection 2, the MLP up-projections
+            // (2 or 4)·f/h and the down-projection 2; TorchTitan's per-op policy keeps every other matmul output plus the
+            // attention output 2q/h.
+            var f = _m.FfnHiddenSize / h;
+            var matmuls = 2 * (q + 2 * kv) / h + 2 + (_m.GatedMlp ? 4 : 2) * f + 2;
+            var kept = _stack.SelectiveRecompute == SelectiveRecompute.EveryOtherMatmul ? 2 + matmuls / 2 + 2 * q / h : 2 + matmuls;
+            perLayer = tokens * h * scale * kept / t;
         }
 
         var (firstLayers, _, lastLayers) = StageLayers(plan);

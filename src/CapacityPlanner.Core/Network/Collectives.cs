@@ -61,6 +61,12 @@ public sealed record FabricModel(
     double BaseLatencySeconds,
     IReadOnlyList<NetworkTier> Tiers)
 {
+    /// <summary>
+    /// True (default) when a collective spreads its buffer over every NIC of a node (NCCL channels, one per NIC);
+    /// false for stacks whose collectives leave each GPU through its own NIC.
+    /// </summary>
+    public bool AggregateNics { get; init; } = true;
+
     /// <summary>Builds the fabric model of a cluster.</summary>
     public static FabricModel For(ClusterSystem system, double baseLatencySeconds)
     {
@@ -147,7 +153,7 @@ public static class Collectives
                 // channel carries 1/local of the buffer across the domain boundary, so each GPU's NIC moves
                 // passes·(n−1)/n·bytes/local (hierarchical form, formula sheet §7.1). The members' NVLink/ICI hops
                 // run at the same time and bound the time when the scale-up share is the larger one.
-                var share = passes * (n - 1) / (double)n * bytes / local;
+                var share = passes * (n - 1) / (double)n * bytes / (fabric.AggregateNics ? local : 1);
                 var inside = local > 1 ? passes * (local - 1) / (double)local * bytes / upBw : 0;
                 return fabric.BaseLatencySeconds + latency + Math.Max(share / outBw, inside);
             }

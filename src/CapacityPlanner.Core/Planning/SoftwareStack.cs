@@ -18,6 +18,17 @@ public enum DataParallelOverlap
     PerChunk,
 }
 
+/// <summary>What a stack recomputes under <c>recompute: selective</c>.</summary>
+public enum SelectiveRecompute
+{
+    /// <summary>The attention core (scores, softmax, context): Megatron (Korthikanti et al. 2022 §5).</summary>
+    AttentionCore,
+    /// <summary>Every second matmul and every non-matmul op (TorchTitan's per-op policy).</summary>
+    EveryOtherMatmul,
+    /// <summary>Everything but the projection outputs (MaxText remat_policy minimal).</summary>
+    Projections,
+}
+
 /// <summary>
 /// What a training framework actually runs (data file <c>software-stacks.json</c>, every capability with its source):
 /// the attention kernel, which communication overlaps with compute, the pipeline engine, FP8 activation storage and
@@ -37,6 +48,9 @@ public enum DataParallelOverlap
 /// <param name="ElementwiseTrafficFactor">Share of the standalone element-wise HBM traffic left after the stack's fusion.</param>
 /// <param name="WorkspaceGiB">Fixed per-device memory for runtime, workspaces and communication buffers.</param>
 /// <param name="FragmentationFactor">Allocator fragmentation multiplier.</param>
+/// <param name="NicAggregation">Collectives over a group spread one buffer over every NIC of a node (else each GPU's traffic leaves through its own NIC).</param>
+/// <param name="LowPrecisionParameters">FP8 recipes hold the weights in FP8 only (FP32 masters in the optimizer) and gather 1-byte parameters.</param>
+/// <param name="SelectiveRecompute">What <c>recompute: selective</c> recomputes.</param>
 public sealed record SoftwareStack(
     string Id,
     string Name,
@@ -51,7 +65,10 @@ public sealed record SoftwareStack(
     double GradientReduceBytes,
     double ElementwiseTrafficFactor,
     double WorkspaceGiB,
-    double FragmentationFactor);
+    double FragmentationFactor,
+    bool NicAggregation,
+    bool LowPrecisionParameters,
+    SelectiveRecompute SelectiveRecompute);
 
 /// <summary>The shipped software stacks and the rule that picks one when a scenario says "auto".</summary>
 public sealed class SoftwareStackCatalog
@@ -142,7 +159,16 @@ public sealed class SoftwareStackCatalog
                 V(s, "gradientReduceBytes").GetDouble(),
                 V(s, "elementwiseTrafficFactor").GetDouble(),
                 V(s, "workspaceGiB").GetDouble(),
-                V(s, "fragmentationFactor").GetDouble()));
+                V(s, "fragmentationFactor").GetDouble(),
+                V(s, "nicAggregation").GetBoolean(),
+                V(s, "lowPrecisionParameters").GetBoolean(),
+                V(s, "selectiveRecompute").GetString() switch
+                {
+                    "attentionCore" => SelectiveRecompute.AttentionCore,
+                    "everyOtherMatmul" => SelectiveRecompute.EveryOtherMatmul,
+                    "projections" => SelectiveRecompute.Projections,
+                    var other => throw new FormatException($"software-stacks.json: unknown selectiveRecompute \"{other}\"."),
+                }));
         }
         var auto = root.GetProperty("autoRule");
         return new SoftwareStackCatalog(stacks,

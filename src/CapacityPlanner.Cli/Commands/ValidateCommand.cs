@@ -1,0 +1,65 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CapacityPlanner.Core.Validation;
+
+namespace CapacityPlanner.Cli.Commands;
+
+/// <summary><c>capplan validate [--family NAME] [--json]</c>: the model against every shipped published run.</summary>
+internal static class ValidateCommand
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var a = CommandArgs.Parse(args, ["--json"], ["--family"]);
+        if (a.Positional.Count > 0) a.Errors.Add($"unexpected argument '{a.Positional[0]}'; validate takes only --family NAME and --json.");
+        a.Options.TryGetValue("--family", out var family);
+        if (family is not null && !ValidationSet.Families.Contains(family, StringComparer.OrdinalIgnoreCase))
+        {
+            a.Errors.Add($"unknown family '{family}'; known: {string.Join(", ", ValidationSet.Families)}.");
+        }
+        if (a.Errors.Count > 0)
+        {
+            foreach (var e in a.Errors) await stderr.WriteLineAsync("capplan validate: " + e);
+            return ExitCodes.InvalidInput;
+        }
+        var report = ValidationReport.RunShipped(family);
+        if (a.Flags.Contains("--json"))
+        {
+            using var ms = new MemoryStream();
+            using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true })) report.WriteJson(w);
+            await stdout.WriteLineAsync(Encoding.UTF8.GetString(ms.ToArray()));
+            return ExitCodes.Ok;
+        }
+        await stdout.WriteLineAsync(Table(report));
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>The human-readable table: one row per run, then per family and overall.</summary>
+    public static string Table(ValidationReport report)
+    {
+        var sb = new StringBuilder();
+        var inv = CultureInfo.InvariantCulture;
+        sb.AppendLine("Model vs published runs (error = predicted/published throughput − 1; + means the model is faster)");
+        sb.AppendLine(string.Create(inv, $"{"case",-50} {"family",-16} {"chip",-14} {"GPUs",5} {"stack",-16} {"metric",-22} {"published",10} {"predicted",10} {"error",8}  {"ok",-4} {"feasible",-8} source"));
+        foreach (var r in report.Results)
+        {
+            var predicted = r.Predicted is { } p ? p.ToString("G5", inv) : "—";
+            var error = r.Error is { } e ? e.ToString("+0.0%;-0.0%", inv) : "—";
+            var ok = r.WithinTolerance ? "yes" : "NO";
+            var feasible = r.Feasible ? "yes" : "NO";
+            sb.AppendLine(string.Create(inv,
+                $"{r.Case.Id + (r.Case.Soft ? " (soft)" : ""),-50} {r.Case.Family,-16} {r.Chip,-14} {r.Gpus,5} {r.Stack,-16} {ValidationCase.MetricId(r.Case.Metric),-22} {r.Case.Measured,10:G5} {predicted,10} {error,8}  {ok,-4} {feasible,-8} {Shorten(r.Case.Source)}"));
+        }
+        sb.AppendLine();
+        sb.AppendLine(string.Create(inv, $"{"family (firm runs)",-20} {"runs",5} {"median",8} {"mean",8} {"max",8} {"within",8} {"infeasible",10} {"bias",8}"));
+        foreach (var (name, s) in report.Families) sb.AppendLine(Row(name, s));
+        sb.AppendLine(Row("all firm runs", report.Firm()));
+        sb.AppendLine(Row("all runs (+ soft)", report.All()));
+        return sb.ToString();
+    }
+
+    private static string Row(string name, ValidationSummary s) => string.Create(CultureInfo.InvariantCulture,
+        $"{name,-20} {s.Cases,5} {s.MedianAbsError,8:P1} {s.MeanAbsError,8:P1} {s.MaxAbsError,8:P1} {s.WithinTolerance,8:P0} {s.Infeasible,10} {s.Bias,8:+0.0%;-0.0%}");
+
+    private static string Shorten(string source) => source.Length <= 90 ? source : source[..87] + "...";
+}
