@@ -201,6 +201,16 @@ public static class BudgetPlanner
                     }
                     gpus = u.Gpus;
                     durationDays = target * (1 + ExtraFraction(u.Source == "plan search")) / (gpus * u.Mfu * _peak * _a.Goodput) / secondsPerDay;
+                    // MFU is not monotonic in the cluster size (plans tile some sizes better), so the fixed point can land on
+                    // a size that misses the deadline: take the next larger tiled sizes until one meets it.
+                    for (var i = 0; i < 24 && durationDays > days * 1.0001 && gpus < MaxGpus; i++)
+                    {
+                        var larger = SizeAtOrAbove(gpus + 1);
+                        if (larger.Gpus <= gpus) break;
+                        u = larger;
+                        gpus = u.Gpus;
+                        durationDays = target * (1 + ExtraFraction(u.Source == "plan search")) / (gpus * u.Mfu * _peak * _a.Goodput) / secondsPerDay;
+                    }
                     if (durationDays > days * 1.0001)
                     {
                         _warnings.Add(F($"{gpus:N0} GPUs at MFU {u.Mfu:P1} need {durationDays:F1} days, more than the {days:0.#} asked for: MFU falls as the cluster grows."));

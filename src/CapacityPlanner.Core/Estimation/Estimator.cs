@@ -416,7 +416,7 @@ internal sealed class CostContext
             var attnFlops = 4 * tokens * _m.SequenceLength * (q / t) * _d.CausalWorkFraction;
             var attnRate = _peak16 * _gemmMax * _d.AttentionKernelRelativeEfficiency * _d.GemmSizeCurve.At(attnFlops / localHeads);
             attnFwd = attnFlops / attnRate;
-            attnBwd = attnFwd * _d.AttentionBackwardToForward;
+            attnBwd = attnFwd * _d.AttentionBackwardToForward / _d.AttentionBackwardRelativeEfficiency;
         }
         else
         {
@@ -474,7 +474,7 @@ internal sealed class CostContext
         var ffnAccesses = _m.GatedMlp ? _d.ElementwiseBytesPerFfnGated : _d.ElementwiseBytesPerFfnPlain;
         var elementBytes = tokens * (_d.ElementwiseBytesPerHidden * hiddenShare + ffnAccesses * ffnElements) * _qa;
         elementBytes *= _stack.ElementwiseTrafficFactor;
-        if (_lowPrecision) elementBytes += tokens * gemmInputs * _d.LowPrecisionCastBytes;
+        if (_lowPrecision) elementBytes += tokens * gemmInputs * (_training.Precision == Precision.Fp4 ? _d.Fp4CastBytes : _d.LowPrecisionCastBytes);
         var elementFwd = elementBytes / _hbmBytesPerSecond;
         s.MemoryBound = elementFwd * (1 + _d.ElementwiseBackwardToForward) + attnMemFwd + attnMemBwd;
 

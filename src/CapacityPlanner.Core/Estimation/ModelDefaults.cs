@@ -28,6 +28,8 @@ public sealed record ModelDefaults
     public required double AttentionKernelRelativeEfficiency { get; init; }
     /// <summary>Attention backward FLOPs / forward FLOPs (flash attention recomputes scores).</summary>
     public required double AttentionBackwardToForward { get; init; }
+    /// <summary>Fused attention backward throughput relative to its forward.</summary>
+    public required double AttentionBackwardRelativeEfficiency { get; init; }
     /// <summary>Fraction of the s×s product a causal kernel computes.</summary>
     public required double CausalWorkFraction { get; init; }
     /// <summary>Unfused attention: HBM bytes per score element, forward, without dropout.</summary>
@@ -46,6 +48,8 @@ public sealed record ModelDefaults
     public required double ElementwiseBackwardToForward { get; init; }
     /// <summary>Quantisation bytes per GEMM input element for FP8/FP4.</summary>
     public required double LowPrecisionCastBytes { get; init; }
+    /// <summary>Quantisation bytes per GEMM input element for NVFP4 (two layouts, block scales, amax pass).</summary>
+    public required double Fp4CastBytes { get; init; }
     /// <summary>Fixed latency of one collective call.</summary>
     public required double CollectiveBaseLatencySeconds { get; init; }
     /// <summary>Fraction of the last micro-batch's backward that hides the gradient reduce.</summary>
@@ -98,6 +102,7 @@ public sealed record ModelDefaults
             LowPrecisionRelativeEfficiency = V(root, "gemm", "lowPrecisionRelativeEfficiency"),
             AttentionKernelRelativeEfficiency = V(root, "attention", "kernelRelativeEfficiency"),
             AttentionBackwardToForward = V(root, "attention", "backwardToForwardFlops"),
+            AttentionBackwardRelativeEfficiency = V(root, "attention", "backwardRelativeEfficiency"),
             CausalWorkFraction = V(root, "attention", "causalWorkFraction"),
             UnfusedBytesForward = U(root, "gemmIoBytesForward") + U(root, "softmaxBytesForward"),
             UnfusedBytesBackward = U(root, "gemmIoBytesBackward") + U(root, "softmaxBytesBackward"),
@@ -107,6 +112,7 @@ public sealed record ModelDefaults
             ElementwiseBytesPerFfnGated = V(root, "elementwise", "bytesPerFfnElementGated"),
             ElementwiseBackwardToForward = V(root, "elementwise", "backwardToForward"),
             LowPrecisionCastBytes = V(root, "elementwise", "lowPrecisionCastBytesPerGemmInputElement"),
+            Fp4CastBytes = V(root, "elementwise", "fp4CastBytesPerGemmInputElement"),
             CollectiveBaseLatencySeconds = V(root, "collectives", "baseLatencyMicroseconds") * Units.Microsecond,
             GradientOverlapFraction = V(root, "collectives", "gradientOverlapFraction"),
             OverlapSlowdown = V(root, "collectives", "computeSlowdownWhileOverlapping"),
