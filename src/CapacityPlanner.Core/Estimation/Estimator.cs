@@ -672,14 +672,19 @@ internal sealed class CostContext
         {
             if (group.Size <= 1 || parameters <= 0) return;
             double grad, gather = 0;
+            // Gradients reduce (and parameters gather) in buckets, each a collective of its own that pays the ring's
+            // latency (Megatron-Core DDP buckets of max(40M, 1M·DP) parameters; DeepSpeed reduce_bucket_size).
+            var buckets = _stack.GradientBucketParameters > 0
+                ? Math.Max(1.0, Math.Ceiling(parameters / Math.Max(_stack.GradientBucketParameters, _stack.GradientBucketParametersPerRank * group.Size)))
+                : 1.0;
             switch (plan.ZeroStage)
             {
                 case 0:
-                    grad = Collectives.Time(CollectiveKind.AllReduce, group, parameters * qg, _fabric);
+                    grad = buckets * Collectives.Time(CollectiveKind.AllReduce, group, parameters / buckets * qg, _fabric);
                     break;
                 case 1:
-                    grad = Collectives.Time(CollectiveKind.ReduceScatter, group, parameters * qg, _fabric);
-                    gather = Collectives.Time(CollectiveKind.AllGather, group, parameters * ParameterGatherBytes, _fabric);
+                    grad = buckets * Collectives.Time(CollectiveKind.ReduceScatter, group, parameters / buckets * qg, _fabric);
+                    gather = buckets * Collectives.Time(CollectiveKind.AllGather, group, parameters / buckets * ParameterGatherBytes, _fabric);
                     break;
                 case 2:
                 {

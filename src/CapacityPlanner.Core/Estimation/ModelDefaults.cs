@@ -65,7 +65,8 @@ public sealed record ModelDefaults
     /// <summary>Optimizer costs.</summary>
     public required IReadOnlyDictionary<OptimizerKind, OptimizerCost> Optimizers { get; init; }
 
-    private static readonly Lazy<ModelDefaults> s_standard = new(() => Parse(EmbeddedData.Read("model-defaults.json")));
+    private static readonly Lazy<ModelDefaults> s_standard = new(() =>
+        Validation.CalibratedConstants.Parse(EmbeddedData.Read("calibration.json")).ApplyTo(Parse(EmbeddedData.Read("model-defaults.json"))));
 
     /// <summary>The shipped defaults.</summary>
     public static ModelDefaults Standard => s_standard.Value;

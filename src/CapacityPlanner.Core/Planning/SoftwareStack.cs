@@ -51,6 +51,8 @@ public enum SelectiveRecompute
 /// <param name="NicAggregation">Collectives over a group spread one buffer over every NIC of a node (else each GPU's traffic leaves through its own NIC).</param>
 /// <param name="LowPrecisionParameters">FP8 recipes hold the weights in FP8 only (FP32 masters in the optimizer) and gather 1-byte parameters.</param>
 /// <param name="SelectiveRecompute">What <c>recompute: selective</c> recomputes.</param>
+/// <param name="GradientBucketParameters">Parameters per data-parallel bucket (0: the whole buffer in one collective).</param>
+/// <param name="GradientBucketParametersPerRank">Bucket growth per data-parallel rank (Megatron: 1M·DP).</param>
 public sealed record SoftwareStack(
     string Id,
     string Name,
@@ -68,7 +70,9 @@ public sealed record SoftwareStack(
     double FragmentationFactor,
     bool NicAggregation,
     bool LowPrecisionParameters,
-    SelectiveRecompute SelectiveRecompute);
+    SelectiveRecompute SelectiveRecompute,
+    double GradientBucketParameters,
+    double GradientBucketParametersPerRank);
 
 /// <summary>The shipped software stacks and the rule that picks one when a scenario says "auto".</summary>
 public sealed class SoftwareStackCatalog
@@ -168,7 +172,9 @@ public sealed class SoftwareStackCatalog
                     "everyOtherMatmul" => SelectiveRecompute.EveryOtherMatmul,
                     "projections" => SelectiveRecompute.Projections,
                     var other => throw new FormatException($"software-stacks.json: unknown selectiveRecompute \"{other}\"."),
-                }));
+                },
+                V(s, "gradientBucketParameters").GetDouble(),
+                V(s, "gradientBucketParametersPerRank").GetDouble()));
         }
         var auto = root.GetProperty("autoRule");
         return new SoftwareStackCatalog(stacks,

@@ -1,0 +1,177 @@
+using System.Text.Json;
+using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.Planning;
+using CapacityPlanner.Core.Scenarios;
+
+namespace CapacityPlanner.Core.Validation;
+
+/// <summary>
+/// The model's calibrated constants — the only figures fitted to measurements rather than read from a source — with
+/// the runs they were fitted on (data file <c>calibration.json</c>).
+/// </summary>
+/// <param name="GemmInModelFraction">Fraction of the chip's best isolated GEMM rate (MAMF) that GEMMs reach inside a training step.</param>
+/// <param name="OverlapSlowdown">Share of overlapped communication time that still slows compute (shared SMs and HBM).</param>
+/// <param name="LowPrecisionRelativeEfficiency">FP8/FP4 GEMM fraction of their peak relative to BF16's fraction of its peak.</param>
+public sealed record CalibratedConstants(double GemmInModelFraction, double OverlapSlowdown, double LowPrecisionRelativeEfficiency)
+{
+    /// <summary>The constants' names as in the data file.</summary>
+    public static readonly IReadOnlyList<string> Names = ["gemmInModelFraction", "overlapSlowdown", "lowPrecisionRelativeEfficiency"];
+
+    /// <summary>Search range of each constant (physically plausible bounds).</summary>
+    internal static readonly (double Min, double Max)[] Ranges = [(0.70, 1.0), (0.0, 0.8), (0.6, 1.0)];
+
+    /// <summary>Value by index (order of <see cref="Names"/>).</summary>
+    public double this[int index] => index switch { 0 => GemmInModelFraction, 1 => OverlapSlowdown, _ => LowPrecisionRelativeEfficiency };
+
+    /// <summary>A copy with one value replaced.</summary>
+    public CalibratedConstants With(int index, double value) => index switch
+    {
+        0 => this with { GemmInModelFraction = value },
+        1 => this with { OverlapSlowdown = value },
+        _ => this with { LowPrecisionRelativeEfficiency = value },
+    };
+
+    /// <summary>The defaults with these constants.</summary>
+    public ModelDefaults ApplyTo(ModelDefaults defaults)
+    {
+        ArgumentNullException.ThrowIfNull(defaults);
+        return defaults with
+        {
+            GemmInModelFraction = GemmInModelFraction,
+            OverlapSlowdown = OverlapSlowdown,
+            LowPrecisionRelativeEfficiency = LowPrecisionRelativeEfficiency,
+        };
+    }
+
+    /// <summary>The constants in effect in some defaults.</summary>
+    public static CalibratedConstants From(ModelDefaults defaults)
+    {
+        ArgumentNullException.ThrowIfNull(defaults);
+        return new(defaults.GemmInModelFraction, defaults.OverlapSlowdown, defaults.LowPrecisionRelativeEfficiency);
+    }
+
+    /// <summary>Reads <c>calibration.json</c>: <c>{ "constants": { name: { "value": …, … } } }</c>.</summary>
+    public static CalibratedConstants Parse(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var c = doc.RootElement.GetProperty("constants");
+        double V(string name) => c.GetProperty(name).GetProperty("value").GetDouble();
+        return new(V(Names[0]), V(Names[1]), V(Names[2]));
+    }
+}
+
+/// <summary>One row of the leave-one-family-out table.</summary>
+/// <param name="Family">The held-out family.</param>
+/// <param name="Runs">Its firm runs.</param>
+/// <param name="Fitted">Constants fitted on every other family.</param>
+/// <param name="HeldOut">The family's accuracy under those constants (never seen by the fit).</param>
+/// <param name="Shipped">The family's accuracy under the shipped constants (fitted on all families).</param>
+public sealed record LeaveOneOutRow(string Family, int Runs, CalibratedConstants Fitted, ValidationSummary HeldOut, ValidationSummary Shipped);
+
+/// <summary>
+/// Fits the calibrated constants to measured runs (coordinate search over each constant's plausible range, minimising
+/// the mean |log(predicted/measured throughput)| over firm runs) and proves generalisation by leaving one family out.
+/// </summary>
+public static class ModelCalibration
+{
+    private const int GridPoints = 41;
+    private const int Rounds = 3;
+
+    /// <summary>Resolves cases once (cases whose scenario does not resolve are left out).</summary>
+    private static List<(ValidationCase Case, ResolvedScenario Scenario)> Resolve(IEnumerable<ValidationCase> cases) =>
+        [.. cases.Select(c => (c, ScenarioResolver.ParseAndResolve(c.ScenarioJson)))
+            .Where(x => x.Item2.Success)
+            .Select(x => (x.c, x.Item2.Scenario!))];
+
+    private static double? Error(ValidationCase c, ResolvedScenario s, ModelDefaults d)
+    {
+        var e = Estimator.Estimate(s, d);
+        if (e.StepTimeSeconds is not { } step) return null;
+        var predicted = c.Metric switch
+        {
+            ValidationMetric.StepTimeSeconds => step,
+            ValidationMetric.TokensPerSecondPerGpu => e.TokensPerSecond!.Value / s.System.Gpus,
+            _ => e.HardwareTflopsPerGpu!.Value,
+        };
+        return c.Metric == ValidationMetric.StepTimeSeconds ? c.Measured / predicted - 1 : predicted / c.Measured - 1;
+    }
+
+    private static double Loss(List<(ValidationCase Case, ResolvedScenario Scenario)> cases, ModelDefaults d)
+    {
+        double sum = 0;
+        foreach (var (c, s) in cases)
+        {
+            var e = Error(c, s, d);
+            sum += e is { } x ? Math.Abs(Math.Log(1 + x)) : 1.0;
+        }
+        return sum / Math.Max(1, cases.Count);
+    }
+
+    /// <summary>The family the in-model GEMM fraction is fitted on: GEMM-bound single-node and pipeline runs whose every setting is stated.</summary>
+    public const string GemmFamily = "korthikanti-2022";
+
+    /// <summary>
+    /// Fits as the shipped constants were fitted: the in-model GEMM fraction on the Korthikanti et al. 2022 runs (where
+    /// nothing but GEMM efficiency is unknown), then the overlap slowdown and the low-precision efficiency on every firm run.
+    /// </summary>
+    public static CalibratedConstants FitShipped(IEnumerable<ValidationCase> cases, ModelDefaults? baseDefaults = null)
+    {
+        ArgumentNullException.ThrowIfNull(cases);
+        var list = cases.ToList();
+        var gemmRuns = list.Where(c => c.Family == GemmFamily).ToList();
+        var start = CalibratedConstants.From(baseDefaults ?? ModelDefaults.Standard);
+        if (gemmRuns.Count > 0) start = Fit(gemmRuns, baseDefaults, start, [0]);
+        return Fit(list, baseDefaults, start, [1, 2]);
+    }
+
+    /// <summary>Fits the constants on the firm runs among <paramref name="cases"/>, starting from <paramref name="start"/>.</summary>
+    public static CalibratedConstants Fit(IEnumerable<ValidationCase> cases, ModelDefaults? baseDefaults = null, CalibratedConstants? start = null, IReadOnlyList<int>? which = null)
+    {
+        ArgumentNullException.ThrowIfNull(cases);
+        var d = baseDefaults ?? ModelDefaults.Standard;
+        var firm = Resolve(cases.Where(c => !c.Soft));
+        var best = start ?? CalibratedConstants.From(d);
+        if (firm.Count == 0) return best;
+        var bestLoss = Loss(firm, best.ApplyTo(d));
+        for (var round = 0; round < Rounds; round++)
+        {
+            foreach (var i in which ?? [0, 1, 2])
+            {
+                var (min, max) = CalibratedConstants.Ranges[i];
+                // A coarse grid over the whole range, then finer grids around the best point.
+                var span = (max - min) / Math.Pow(4, round);
+                var lo = Math.Max(min, best[i] - span / 2);
+                var hi = Math.Min(max, best[i] + span / 2);
+                for (var k = 0; k < GridPoints; k++)
+                {
+                    var candidate = best.With(i, lo + (hi - lo) * k / (GridPoints - 1));
+                    var loss = Loss(firm, candidate.ApplyTo(d));
+                    if (loss < bestLoss - 1e-12)
+                    {
+                        bestLoss = loss;
+                        best = candidate;
+                    }
+                }
+            }
+        }
+        return best;
+    }
+
+    /// <summary>Fits on every family but one and reports that family's accuracy, for each family.</summary>
+    public static IReadOnlyList<LeaveOneOutRow> LeaveOneFamilyOut(IReadOnlyList<ValidationCase> cases, ModelDefaults? defaults = null)
+    {
+        ArgumentNullException.ThrowIfNull(cases);
+        var d = defaults ?? ModelDefaults.Standard;
+        var rows = new List<LeaveOneOutRow>();
+        foreach (var family in cases.Select(c => c.Family).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            var held = cases.Where(c => c.Family == family && !c.Soft).ToList();
+            if (held.Count == 0) continue;
+            var fitted = FitShipped(cases.Where(c => c.Family != family), d);
+            var heldOut = ValidationSummary.Of(ValidationRunner.RunAll(held, fitted.ApplyTo(d)));
+            var shipped = ValidationSummary.Of(ValidationRunner.RunAll(held, d));
+            rows.Add(new LeaveOneOutRow(family, held.Count, fitted, heldOut, shipped));
+        }
+        return rows;
+    }
+}
