@@ -566,13 +566,13 @@ internal sealed class CostContext
         }
         s.TpLink = tpPasses * tpOne;
         s.TpExposed = s.TpLink;
-        if (_stack.TensorParallelOverlap && s.TpLink > 0)
+        if (_training.TensorParallelOverlap && s.TpLink > 0)
         {
             // Chunked all-gather/reduce-scatter pipelined with the adjoining linear-layer GEMMs (TE userbuffers, async TP):
             // hidden up to the GEMM time, the hidden part still slowing the GEMMs.
             var gemms = 3 * (fwd + mlpFwd) + (plan.Recompute == RecomputeMode.Full ? fwd + mlpFwd : 0);
             var hidden = Math.Min(s.TpLink, gemms);
-            s.TpExposed = s.TpLink - hidden + _d.OverlapSlowdown * hidden;
+            s.TpExposed = s.TpLink - hidden + _d.TensorParallelOverlapSlowdown * hidden;
         }
 
         return s;

@@ -54,6 +54,8 @@ public sealed record ModelDefaults
     public required double CollectiveBaseLatencySeconds { get; init; }
     /// <summary>Fraction of the last micro-batch's backward that hides the gradient reduce.</summary>
     public required double GradientOverlapFraction { get; init; }
+    /// <summary>Share of TP communication pipelined with GEMMs (userbuffers, async TP) that still slows them.</summary>
+    public double TensorParallelOverlapSlowdown { get; init; } = 0.45;
     /// <summary>Share of overlapped communication time that still slows compute.</summary>
     public required double OverlapSlowdown { get; init; }
     /// <summary>Fixed per-GPU memory for contexts, workspaces, communication buffers.</summary>

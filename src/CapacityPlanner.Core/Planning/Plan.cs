@@ -73,10 +73,14 @@ public enum AttentionKernel
 /// <param name="Tokens">Total training tokens, when known (for time-to-train).</param>
 /// <param name="Attention">Attention kernel.</param>
 /// <param name="Stack">Software stack (null: the default Megatron-Core / Transformer Engine stack).</param>
-public sealed record TrainingConfig(int GlobalBatchSequences, Precision Precision, OptimizerKind Optimizer, double? Tokens, AttentionKernel Attention = AttentionKernel.Flash, SoftwareStack? Stack = null)
+/// <param name="TpCommOverlap">Whether TP communication is pipelined with GEMMs (null: what the stack does).</param>
+public sealed record TrainingConfig(int GlobalBatchSequences, Precision Precision, OptimizerKind Optimizer, double? Tokens, AttentionKernel Attention = AttentionKernel.Flash, SoftwareStack? Stack = null, bool? TpCommOverlap = null)
 {
     /// <summary>The stack in effect.</summary>
     public SoftwareStack EffectiveStack => Stack ?? SoftwareStackCatalog.Standard.Default;
+
+    /// <summary>TP communication overlap in effect: the scenario's choice, else the stack's.</summary>
+    public bool TensorParallelOverlap => TpCommOverlap ?? EffectiveStack.TensorParallelOverlap;
 }
 
 /// <summary>

@@ -93,6 +93,8 @@ public sealed record TrainingSection
     /// Transformer Engine elsewhere.
     /// </summary>
     public string? Stack { get; init; }
+    /// <summary>TP communication pipelined with the GEMMs (TE userbuffers, async TP); default: what the stack does.</summary>
+    public bool? TpCommOverlap { get; init; }
 }
 
 /// <summary>The cluster.</summary>

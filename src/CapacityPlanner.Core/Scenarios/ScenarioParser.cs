@@ -149,8 +149,9 @@ public static class ScenarioParser
             Tokens = r.Number("tokens", 0, 1e20, exclusiveMin: true),
             Attention = r.String("attention", allowed: AttentionKernels),
             Stack = r.String("stack", allowed: SoftwareStackCatalog.Standard.Ids),
+            TpCommOverlap = r.Bool("tpCommOverlap"),
         };
-        r.RejectUnknown("allowed: globalBatchSequences, precision, optimizer, tokens, attention, stack.");
+        r.RejectUnknown("allowed: globalBatchSequences, precision, optimizer, tokens, attention, stack, tpCommOverlap.");
         return s;
     }
 

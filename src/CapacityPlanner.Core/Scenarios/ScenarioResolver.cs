@@ -127,7 +127,7 @@ public static class ScenarioResolver
             "unfused" => AttentionKernel.Unfused,
             _ => stack.Attention,
         };
-        return new TrainingConfig(s.GlobalBatchSequences.Value, precision, optimizer, s.Tokens, attention, stack);
+        return new TrainingConfig(s.GlobalBatchSequences.Value, precision, optimizer, s.Tokens, attention, stack, s.TpCommOverlap);
     }
 
     private static ClusterSystem? ResolveSystem(SystemSection s, HardwareCatalog catalog, ModelDefaults defaults, List<ScenarioError> errors)
