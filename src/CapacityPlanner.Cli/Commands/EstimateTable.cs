@@ -1,3 +1,4 @@
+using CapacityPlanner.Core.Workload;
 using System.Globalization;
 using System.Text;
 using CapacityPlanner.Core.Estimation;
@@ -26,6 +27,11 @@ internal static class EstimateTable
         Row(sb, "Step time", $"{e.StepTimeSeconds:F3} s  ({e.MicroBatches} micro-batches per step)");
         Row(sb, "Tokens/s", $"{e.TokensPerSecond:N0}");
         Row(sb, "Model TFLOP/s/GPU", $"{e.ModelTflopsPerGpu:F1}  (MFU {e.Mfu:P1})");
+        if (e.MfuByConvention.Count > 0)
+        {
+            var byConvention = string.Join(", ", e.MfuByConvention.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key.ToId()} {kv.Value:P1}")));
+            Row(sb, "MFU by convention", $"{byConvention}  (docs/model.md: FLOP conventions)");
+        }
         Row(sb, "Hardware TFLOP/s/GPU", $"{e.HardwareTflopsPerGpu:F1}  (HFU {e.Hfu:P1})");
         Row(sb, "Memory per GPU", $"{e.MemoryPerGpuGiB:F1} GiB of {e.HbmCapacityGiB:F0} GiB");
         Row(sb, "Compute/comm", $"{Ratio(e.ComputeToCommunicationRatio)} (all link time), {Ratio(e.ComputeToExposedCommunicationRatio)} (exposed)");

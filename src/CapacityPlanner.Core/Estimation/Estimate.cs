@@ -84,6 +84,8 @@ public sealed record Estimate
     public double? Mfu { get; init; }
     /// <summary>Hardware FLOPs utilisation.</summary>
     public double? Hfu { get; init; }
+    /// <summary>MFU under each FLOP convention (Megatron is <see cref="Mfu"/>); empty when there is no step time.</summary>
+    public IReadOnlyDictionary<Workload.FlopConvention, double> MfuByConvention { get; init; } = new Dictionary<Workload.FlopConvention, double>();
     /// <summary>Memory per GPU on the busiest stage.</summary>
     public double? MemoryPerGpuGiB { get; init; }
     /// <summary>HBM capacity per GPU.</summary>

@@ -1,3 +1,4 @@
+using CapacityPlanner.Core.Workload;
 using System.Text;
 using System.Text.Json;
 
@@ -33,6 +34,9 @@ public static class EstimateJson
         Num(w, "modelTflopsPerGpu", e.ModelTflopsPerGpu);
         Num(w, "hardwareTflopsPerGpu", e.HardwareTflopsPerGpu);
         Num(w, "mfu", e.Mfu);
+        w.WriteStartObject("mfuByConvention");
+        foreach (var (c, v) in e.MfuByConvention) w.WriteNumber(c.ToId(), v);
+        w.WriteEndObject();
         Num(w, "hfu", e.Hfu);
         Num(w, "memoryPerGpuGiB", e.MemoryPerGpuGiB);
         Num(w, "hbmCapacityGiB", e.HbmCapacityGiB);

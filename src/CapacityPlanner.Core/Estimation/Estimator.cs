@@ -90,6 +90,7 @@ public static class Estimator
             ModelTflopsPerGpu = modelFlops / step / n / Units.Tera,
             HardwareTflopsPerGpu = hardwareFlops / step / n / Units.Tera,
             Mfu = modelFlops / step / n / peak,
+            MfuByConvention = FlopConventions.All.ToDictionary(c => c, c => tokensPerStep * model.FlopsPerToken(c) / step / n / peak),
             Hfu = hardwareFlops / step / n / peak,
             MemoryPerGpuGiB = memoryTotal,
             HbmCapacityGiB = hbm,
