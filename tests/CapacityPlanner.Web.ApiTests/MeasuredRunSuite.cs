@@ -155,6 +155,27 @@ public abstract class MeasuredRunSuite
 
         Assert.Equal(before, await CountAsync(app));
     }
+
+    [Fact]
+    public async Task The_validation_page_renders_the_published_runs_and_a_run_posted_over_the_api()
+    {
+        var app = await AppAsync();
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var name = "<i>page</i> " + tag;
+        var created = await (await app.Client.PostJsonAsync("api/runs", Run(name, "stepTimeSeconds", 30))).ExpectAsync(HttpStatusCode.Created);
+
+        var response = await app.Client.GetAsync("validation?gpus=not-a-number");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains("Published runs", html, StringComparison.Ordinal);
+        foreach (var c in Core.Validation.ValidationSet.Shipped.Take(5)) Assert.Contains($"data-id=\"{c.Id}\"", html, StringComparison.Ordinal);
+        // The user's name is text on the page, never markup; a GPU count that does not parse is a message, not an error page.
+        Assert.Contains("&lt;i&gt;page&lt;/i&gt; " + tag, html, StringComparison.Ordinal);
+        Assert.DoesNotContain(name, html, StringComparison.Ordinal);
+        Assert.Contains("not-a-number", html, StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await app.Client.DeleteAsync($"api/runs/{created.GetProperty("id").GetString()}")).StatusCode);
+    }
 }
 
 /// <summary>The suite on an embedded SQLite file.</summary>
