@@ -69,11 +69,13 @@ public sealed partial class ValidationPage : IDisposable
     protected override void OnParametersSet()
     {
         var messages = new List<string>();
-        _family = Pick(FamilyQuery, FilterFamilies(), "family", messages);
-        _chip = Pick(ChipQuery, FilterChips(), "chip", messages);
-        _gpus = Pick(GpusQuery, FilterGpuCounts().Select(g => g.ToString(CultureInfo.InvariantCulture)), "GPU count", messages);
+        var family = Pick(FamilyQuery, FilterFamilies(), "family", messages);
+        var chip = Pick(ChipQuery, FilterChips(), "chip", messages);
+        var gpus = Pick(GpusQuery, FilterGpuCounts().Select(g => g.ToString(CultureInfo.InvariantCulture)), "GPU count", messages);
         _filterMessage = messages.Count == 0 ? null : string.Join(" ", messages);
-        _chartsDark = IsDarkMode;
+        // The address this page just wrote (SetFilters) comes back here: nothing to redo then.
+        if (_figure is not null && family == _family && chip == _chip && gpus == _gpus && _chartsDark == IsDarkMode) return;
+        (_family, _chip, _gpus, _chartsDark) = (family, chip, gpus, IsDarkMode);
         Apply();
     }
 
