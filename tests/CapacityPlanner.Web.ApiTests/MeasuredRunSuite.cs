@@ -157,6 +157,37 @@ public abstract class MeasuredRunSuite
     }
 
     [Fact]
+    public async Task A_custom_chip_named_by_id_is_stored_inlined_and_the_run_outlives_the_chip()
+    {
+        var app = await AppAsync();
+        var chipId = "h100-200g-" + Guid.NewGuid().ToString("N")[..6];
+        var put = await app.Client.PutAsync($"api/chips/{chipId}", Http.Content("""{ "baseOn": "h100-sxm", "hbmCapacityGiB": 200 }"""));
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        var scenario = JsonNode.Parse(Http.Gpt3)!;
+        scenario["system"]!["chip"] = chipId;
+
+        var created = await (await app.Client.PostJsonAsync("api/runs", Run("custom chip", "stepTimeSeconds", 20, scenario.ToJsonString()))).ExpectAsync(HttpStatusCode.Created);
+        var id = created.GetProperty("id").GetString()!;
+        Assert.Equal(chipId, created.GetProperty("chip").GetString());
+        var predicted = created.GetProperty("predicted").GetDouble();
+
+        // Stored with the chip's inline object, so deleting the chip changes nothing about the run.
+        var stored = await (await app.Client.GetAsync($"api/runs/{id}")).ExpectAsync(HttpStatusCode.OK);
+        var chip = stored.GetProperty("scenario").GetProperty("system").GetProperty("chip");
+        Assert.Equal(System.Text.Json.JsonValueKind.Object, chip.ValueKind);
+        Assert.Equal(200, chip.GetProperty("hbmCapacityGiB").GetDouble());
+        Assert.Equal(HttpStatusCode.NoContent, (await app.Client.DeleteAsync($"api/chips/{chipId}")).StatusCode);
+        var after = await (await app.Client.GetAsync("api/runs")).ExpectAsync(HttpStatusCode.OK);
+        var listed = Assert.Single(after.GetProperty("items").EnumerateArray(), r => r.GetProperty("id").GetString() == id);
+        Assert.Equal(predicted, listed.GetProperty("predicted").GetDouble());
+
+        // With the chip gone, naming it is a 400 on $.scenario.system.chip.
+        var gone = await (await app.Client.PostJsonAsync("api/runs", Run("gone", "stepTimeSeconds", 20, scenario.ToJsonString()))).ValidationErrorsAsync();
+        Assert.Contains("$.scenario.system.chip", gone.Keys);
+        Assert.Equal(HttpStatusCode.NoContent, (await app.Client.DeleteAsync($"api/runs/{id}")).StatusCode);
+    }
+
+    [Fact]
     public async Task The_validation_page_renders_the_published_runs_and_a_run_posted_over_the_api()
     {
         var app = await AppAsync();

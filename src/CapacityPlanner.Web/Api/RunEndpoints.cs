@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CapacityPlanner.Core.Validation;
+using CapacityPlanner.Web.Hardware;
 using CapacityPlanner.Web.Persistence;
 using CapacityPlanner.Web.Validation;
 using Microsoft.Extensions.Options;
@@ -64,7 +65,7 @@ public static class RunEndpoints
             .WithSummary("Add a measured training run")
             .WithDescription("Body: `{ \"name\": \"…\", \"scenario\": { scenario document }, \"metric\": \"stepTimeSeconds\" | \"tokensPerSecondPerGpu\", " +
                              "\"measured\": number > 0, \"family\"?: \"…\", \"notes\"?: \"…\" }`. The scenario is checked as /api/estimate checks it " +
-                             "(errors under `$.scenario.…`); the answer has the model's prediction and error on the run.")
+                             "(errors under `$.scenario.…`); a custom chip of this server named by id is stored inlined. The answer has the model's prediction and error on the run.")
             .Accepts<JsonElement>("application/json")
             .Produces<MeasuredRunSummary>(StatusCodes.Status201Created)
             .ProducesValidationProblem();
@@ -86,11 +87,12 @@ public static class RunEndpoints
         return api;
     }
 
-    private static async Task<IResult> AddAsync(HttpRequest request, IOptions<ApiOptions> options, MeasuredRunStore store, ValidationService validation, CancellationToken ct)
+    private static async Task<IResult> AddAsync(HttpRequest request, IOptions<ApiOptions> options, MeasuredRunStore store, ValidationService validation,
+        ChipDirectory chips, CancellationToken ct)
     {
         var (text, problem) = await RequestBody.ReadJsonAsync(request, options.Value.MaxRequestBytes, "a measured run", ct);
         if (problem is not null) return problem;
-        var (draft, errors) = MeasuredRunInput.FromJson(text!);
+        var (draft, errors) = MeasuredRunInput.FromJson(text!, id => chips.CustomDefinition(id)?.ToJson());
         if (draft is null) return ApiProblems.Validation(errors, "The measured run is invalid");
         var run = await store.AddAsync(draft.Name, draft.ScenarioJson, ValidationCase.MetricId(draft.Metric), draft.Measured, draft.Family, draft.Notes, ct);
         return Results.Created($"/api/runs/{run.Id}", MeasuredRunSummary.From(run, validation.Evaluate(run), request));

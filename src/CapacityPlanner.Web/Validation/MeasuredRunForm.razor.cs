@@ -1,5 +1,6 @@
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Validation;
+using CapacityPlanner.Web.Hardware;
 using CapacityPlanner.Web.Persistence;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
@@ -22,6 +23,8 @@ public sealed partial class MeasuredRunForm
 
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
+    [Inject] private ChipDirectory Chips { get; set; } = default!;
+
     /// <summary>Called after a run was stored.</summary>
     [Parameter] public EventCallback<SavedMeasuredRun> OnAdded { get; set; }
 
@@ -36,7 +39,8 @@ public sealed partial class MeasuredRunForm
     /// <summary>Checks the fields and stores the run (the Add button).</summary>
     internal async Task AddAsync()
     {
-        var (draft, errors) = MeasuredRunInput.FromFields(_name, _scenario, _metric, _measured, _family, _notes);
+        var (draft, errors) = MeasuredRunInput.FromFields(_name, _scenario, _metric, _measured, _family, _notes,
+            id => Chips.CustomDefinition(id)?.ToJson());
         _errors = errors;
         if (draft is null) return;
         _busy = true;

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Sharing;
@@ -30,7 +32,10 @@ public static class MeasuredRunInput
     private static readonly string[] Fields = ["name", "scenario", "metric", "measured", "family", "notes"];
 
     /// <summary>Reads and checks the body of <c>POST /api/runs</c>.</summary>
-    public static (MeasuredRunDraft? Draft, IReadOnlyList<ScenarioError> Errors) FromJson(string json)
+    /// <param name="json">The request body.</param>
+    /// <param name="customChip">Inline chip object (JSON) of a custom chip of this server by id, or null: a scenario that names one
+    /// is stored with the chip inlined, so that the run stays what it was when the chip changes or goes.</param>
+    public static (MeasuredRunDraft? Draft, IReadOnlyList<ScenarioError> Errors) FromJson(string json, Func<string, string?>? customChip = null)
     {
         ArgumentNullException.ThrowIfNull(json);
         JsonDocument doc;
@@ -97,13 +102,13 @@ public static class MeasuredRunInput
                     measuredReported = true;
                 }
             }
-            return Check(name, scenario, metric, measured, family, notes, errors, measuredReported);
+            return Check(name, scenario, metric, measured, family, notes, errors, measuredReported, customChip);
         }
     }
 
     /// <summary>Checks the page's form: the scenario as JSON text, the measured value as typed (invariant culture).</summary>
     public static (MeasuredRunDraft? Draft, IReadOnlyList<ScenarioError> Errors) FromFields(
-        string? name, string? scenarioJson, ValidationMetric metric, string? measured, string? family, string? notes)
+        string? name, string? scenarioJson, ValidationMetric metric, string? measured, string? family, string? notes, Func<string, string?>? customChip = null)
     {
         var errors = new List<ScenarioError>();
         string? scenario = null;
@@ -126,7 +131,7 @@ public static class MeasuredRunInput
                 reported = true;
             }
         }
-        return Check(name, scenario, ValidationCase.MetricId(metric), value, family, notes, errors, reported);
+        return Check(name, scenario, ValidationCase.MetricId(metric), value, family, notes, errors, reported, customChip);
     }
 
     /// <summary>The case the model is run on (tolerance: the case files' default, 15%).</summary>
@@ -142,7 +147,8 @@ public static class MeasuredRunInput
     public const double DefaultTolerance = 0.15;
 
     private static (MeasuredRunDraft?, IReadOnlyList<ScenarioError>) Check(
-        string? name, string? scenario, string? metricId, double? measured, string? family, string? notes, List<ScenarioError> errors, bool measuredReported)
+        string? name, string? scenario, string? metricId, double? measured, string? family, string? notes, List<ScenarioError> errors, bool measuredReported,
+        Func<string, string?>? customChip)
     {
         name = name?.Trim();
         if (errors.All(e => e.Path != "$.name"))
@@ -183,6 +189,7 @@ public static class MeasuredRunInput
             }
             else
             {
+                canonical = WithInlineChip(canonical, customChip);
                 var resolved = ScenarioResolver.ParseAndResolve(canonical);
                 if (!resolved.Success) errors.AddRange(resolved.Errors.Select(e => e with { Path = UnderScenario(e.Path) }));
             }
@@ -190,6 +197,26 @@ public static class MeasuredRunInput
         if (errors.Count > 0) return (null, errors);
         return (new MeasuredRunDraft(name!, canonical!, metric, measured!.Value, string.IsNullOrEmpty(family) ? null : family,
             string.IsNullOrEmpty(notes) ? null : notes), []);
+    }
+
+    // A system.chip that names a custom chip of this server (not a catalog id) becomes that chip's inline object.
+    private static string WithInlineChip(string canonical, Func<string, string?>? customChip)
+    {
+        if (customChip is null) return canonical;
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(canonical);
+        }
+        catch (JsonException)
+        {
+            return canonical;
+        }
+        if (root?["system"] is not JsonObject system || system["chip"] is not JsonValue id || id.GetValueKind() != JsonValueKind.String) return canonical;
+        var chipId = id.GetValue<string>();
+        if (HardwareCatalog.Default.TryGet(chipId, out _) || customChip(chipId) is not { } inline) return canonical;
+        system["chip"] = JsonNode.Parse(inline);
+        return ScenarioLink.TryCanonicalize(root.ToJsonString(), out var inlined, out _) ? inlined : canonical;
     }
 
     /// <summary>"$.model.layers" → "$.scenario.model.layers"; "$" → "$.scenario".</summary>
