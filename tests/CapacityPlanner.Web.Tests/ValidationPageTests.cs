@@ -79,6 +79,21 @@ public sealed class ValidationPageTests : PlannerTestContext
     }
 
     [Fact]
+    public void Sorting_by_error_orders_the_rows_by_signed_error()
+    {
+        var cut = RenderPage();
+        cut.Find("[data-testid=validation-table-sort-error]").Click();
+
+        var errors = cut.FindAll("[data-testid=validation-table] [data-testid=run-error]").Select(e => e.TextContent.Trim()).ToList();
+        var expected = Report.Results.Select(r => ValidationFormat.SignedPercent(r.Error)).ToList();
+        Assert.Equal(expected.Order(), errors.Order());
+        var numbers = errors.Where(e => e != "—").Select(e => double.Parse(e.TrimEnd('%', ' '), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.True(numbers.Count > 10);
+        Assert.Equal(numbers.Order(), numbers);
+        Assert.NotEqual(numbers.Order(), numbers.OrderByDescending(x => x));
+    }
+
+    [Fact]
     public void The_summary_shows_ValidationReports_numbers_for_every_family_and_the_firm_runs()
     {
         var cut = RenderPage();
