@@ -188,6 +188,7 @@ public sealed class ModelApiTests(SqliteAppFixture fixture) : IClassFixture<Sqli
             ("/api/scenarios/{id}/export.json", "get"), ("/api/benchmarks", "post"), ("/api/benchmarks", "get"),
             ("/api/benchmarks/{id}", "get"), ("/api/benchmarks/{id}/calibrate", "post"), ("/api/chips", "get"), ("/api/chips/{id}", "get"),
             ("/api/chips/{id}", "put"), ("/api/chips/{id}", "delete"),
+            ("/api/runs", "post"), ("/api/runs", "get"), ("/api/runs/{id}", "get"), ("/api/runs/{id}", "delete"),
             ("/s/{id}", "get"),
         };
         foreach (var (path, method) in expected)
@@ -195,6 +196,7 @@ public sealed class ModelApiTests(SqliteAppFixture fixture) : IClassFixture<Sqli
             Assert.True(paths.TryGetProperty(path, out var item) && item.TryGetProperty(method, out _), $"{method.ToUpperInvariant()} {path} is documented");
         }
         Assert.True(paths.GetProperty("/api/estimate").GetProperty("post").TryGetProperty("requestBody", out _));
+        Assert.True(paths.GetProperty("/api/runs").GetProperty("post").TryGetProperty("requestBody", out _));
         Assert.True(paths.GetProperty("/api/search").GetProperty("post").GetProperty("responses").TryGetProperty("503", out _));
 
         var redirect = await Client.GetAsync("api-docs");

@@ -45,6 +45,7 @@ public static partial class ApiExtensions
         api.MapScenarioEndpoints();
         api.MapBenchmarkEndpoints();
         api.MapChipEndpoints();
+        api.MapRunEndpoints();
 
         app.MapShortLinks();
         app.MapOpenApi("/openapi/{documentName}.json");

@@ -15,7 +15,7 @@ public static class PersistenceExtensions
 
     /// <summary>
     /// Registers <see cref="DatabaseOptions"/> (section <c>Database</c>, validated at start-up), the context factory for
-    /// the configured provider, the migration at start-up, <see cref="ScenarioStore"/>, <see cref="BenchmarkStore"/>,
+    /// the configured provider, the migration at start-up, <see cref="ScenarioStore"/>, <see cref="BenchmarkStore"/>, <see cref="MeasuredRunStore"/>,
     /// the custom-chip store (<see cref="DatabaseCustomChipStore"/> as <see cref="ICustomChipStore"/>),
     /// and data protection with its keys in the database, so that any instance can serve any circuit's cookies.
     /// </summary>
@@ -44,6 +44,7 @@ public static class PersistenceExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ScenarioStore>();
         services.AddSingleton<BenchmarkStore>();
+        services.AddSingleton<MeasuredRunStore>();
         // Custom chips live in the database: this store replaces the in-memory default of AddPlannerServices (whichever
         // was called first), but not a store the host registered itself.
         services.AddSingleton<DatabaseCustomChipStore>();

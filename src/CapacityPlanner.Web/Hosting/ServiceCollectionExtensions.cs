@@ -22,6 +22,7 @@ public static class ServiceCollectionExtensions
         builder.Services.AddBudgetPage();
         // The benchmark pages need the persistence layer (BenchmarkStore), registered by AddCapacityPlannerPersistence.
         builder.Services.AddBenchmarkPages();
+        builder.Services.AddValidationPage();
         return builder;
     }
 

@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace CapacityPlanner.Web.Persistence;
 
 /// <summary>
-/// The app's database: saved scenarios, uploaded benchmark results, custom chips and the data-protection key ring (so
+/// The app's database: saved scenarios, uploaded benchmark results, custom chips, user-measured training runs and the data-protection key ring (so
 /// that several instances behind one database decrypt each other's cookies and antiforgery tokens). One model for every
 /// provider; each provider has its own derived context type so that its migrations live apart
 /// (<c>Persistence/Migrations/Sqlite</c>, <c>Persistence/Migrations/Postgres</c>).
@@ -19,6 +19,12 @@ public abstract class CapacityPlannerDbContext(DbContextOptions options) : DbCon
     /// <summary>Longest custom chip id stored (the hardware page allows 40 characters).</summary>
     public const int MaxChipIdLength = 64;
 
+    /// <summary>Longest family name of a measured run.</summary>
+    public const int MaxFamilyLength = 64;
+
+    /// <summary>Longest notes of a measured run.</summary>
+    public const int MaxNotesLength = 4000;
+
     /// <summary>Length of generated ids.</summary>
     public const int IdLength = ShortId.Length;
 
@@ -30,6 +36,9 @@ public abstract class CapacityPlannerDbContext(DbContextOptions options) : DbCon
 
     /// <summary>Custom chips and registered calibration profiles.</summary>
     public DbSet<SavedCustomChip> CustomChips => Set<SavedCustomChip>();
+
+    /// <summary>Training runs measured by users (Validation page, <c>/api/runs</c>).</summary>
+    public DbSet<SavedMeasuredRun> MeasuredRuns => Set<SavedMeasuredRun>();
 
     /// <summary>Data-protection keys (<see cref="IDataProtectionKeyContext"/>).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -75,6 +84,17 @@ public abstract class CapacityPlannerDbContext(DbContextOptions options) : DbCon
             e.HasIndex(x => x.NormalizedId).IsUnique();
             e.Property(x => x.ProfileBenchmarkId).HasMaxLength(32).IsUnicode(false);
             e.Property(x => x.ProfilePrecision).HasMaxLength(16).IsUnicode(false);
+        });
+        modelBuilder.Entity<SavedMeasuredRun>(e =>
+        {
+            e.ToTable("SavedMeasuredRuns");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).HasMaxLength(32).IsUnicode(false);
+            e.Property(x => x.Name).HasMaxLength(MaxNameLength);
+            e.Property(x => x.Metric).HasMaxLength(32).IsUnicode(false);
+            e.Property(x => x.Family).HasMaxLength(MaxFamilyLength);
+            e.Property(x => x.Notes).HasMaxLength(MaxNotesLength);
+            e.HasIndex(x => x.CreatedUtc);
         });
         modelBuilder.Entity<DataProtectionKey>().ToTable("DataProtectionKeys");
     }

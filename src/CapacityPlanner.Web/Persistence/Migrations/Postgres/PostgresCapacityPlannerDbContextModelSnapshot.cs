@@ -136,6 +136,49 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Postgres
                     b.ToTable("SavedCustomChips", (string)null);
                 });
 
+            modelBuilder.Entity("CapacityPlanner.Web.Persistence.SavedMeasuredRun", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTime>("CreatedUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Family")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<double>("Measured")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("Metric")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Notes")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<string>("ScenarioJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedUtc");
+
+                    b.ToTable("SavedMeasuredRuns", (string)null);
+                });
+
             modelBuilder.Entity("CapacityPlanner.Web.Persistence.SavedScenario", b =>
                 {
                     b.Property<string>("Id")

@@ -1,0 +1,126 @@
+using System.Text.Json;
+using CapacityPlanner.Core.Validation;
+using CapacityPlanner.Web.Hardware;
+using CapacityPlanner.Web.Persistence;
+using CapacityPlanner.Web.Validation;
+using Microsoft.Extensions.Options;
+
+namespace CapacityPlanner.Web.Api;
+
+/// <summary>A user-measured run with the model's result on it.</summary>
+/// <param name="Id">Short id.</param>
+/// <param name="Name">Display name.</param>
+/// <param name="Family">Family ("user" unless given).</param>
+/// <param name="Notes">Notes.</param>
+/// <param name="Metric"><c>stepTimeSeconds</c> or <c>tokensPerSecondPerGpu</c>.</param>
+/// <param name="Measured">The measured value.</param>
+/// <param name="Predicted">The model's value of the same metric (null when the model gives none).</param>
+/// <param name="Error">predicted / measured throughput − 1 (for step times measured / predicted − 1); positive: the model is faster.</param>
+/// <param name="Tolerance">Accepted |error|.</param>
+/// <param name="WithinTolerance">|error| within the tolerance.</param>
+/// <param name="Feasible">False when the model calls the run infeasible.</param>
+/// <param name="Chip">Chip id.</param>
+/// <param name="Gpus">GPU count.</param>
+/// <param name="Stack">Software stack the estimate used.</param>
+/// <param name="Problem">Why there is no prediction or why the run is infeasible.</param>
+/// <param name="CreatedUtc">When it was stored.</param>
+/// <param name="Url">This run's URL.</param>
+/// <param name="PlannerLink">Absolute link that opens the scenario in the Planner (null when it does not fit in a link).</param>
+public sealed record MeasuredRunSummary(
+    string Id, string Name, string Family, string? Notes, string Metric, double Measured, double? Predicted, double? Error, double Tolerance,
+    bool WithinTolerance, bool Feasible, string Chip, long Gpus, string Stack, string? Problem, DateTime CreatedUtc, string Url, string? PlannerLink)
+{
+    internal static MeasuredRunSummary From(SavedMeasuredRun run, ValidationRow row, HttpRequest request)
+    {
+        var root = $"{request.Scheme}://{request.Host}{request.PathBase}";
+        return new(run.Id, run.Name, row.Family, run.Notes, run.Metric, run.Measured, Finite(row.Predicted), Finite(row.Error), row.Tolerance,
+            row.WithinTolerance, row.Feasible, row.Chip, row.Gpus, row.Stack, row.Problem, run.CreatedUtc,
+            $"{root}/api/runs/{Uri.EscapeDataString(run.Id)}", row.PlannerLink is { } link ? root + link : null);
+    }
+
+    private static double? Finite(double? v) => v is { } x && double.IsFinite(x) ? x : null;
+}
+
+/// <summary>A user-measured run with its scenario document.</summary>
+/// <param name="Summary">The run and the model's result.</param>
+/// <param name="Scenario">The scenario document as stored (canonical).</param>
+public sealed record MeasuredRunDetails(MeasuredRunSummary Summary, JsonElement Scenario);
+
+/// <summary>Every user-measured run, newest first, with the model's accuracy over them.</summary>
+/// <param name="Items">The runs.</param>
+/// <param name="Summary">Median, mean and max |error|, share within tolerance, infeasible count and bias over the runs.</param>
+public sealed record MeasuredRunList(IReadOnlyList<MeasuredRunSummary> Items, ValidationSummary Summary);
+
+/// <summary>
+/// User-measured training runs: <c>POST /api/runs</c> (add), <c>GET /api/runs</c> (list), <c>GET /api/runs/{id}</c> and
+/// <c>DELETE /api/runs/{id}</c>. The Validation page shows them beside the published runs.
+/// </summary>
+public static class RunEndpoints
+{
+    internal static RouteGroupBuilder MapRunEndpoints(this RouteGroupBuilder api)
+    {
+        var g = api.MapGroup("/runs").WithTags("Measured runs");
+        g.MapPost("/", AddAsync)
+            .WithName("AddMeasuredRun")
+            .WithSummary("Add a measured training run")
+            .WithDescription("Body: `{ \"name\": \"…\", \"scenario\": { scenario document }, \"metric\": \"stepTimeSeconds\" | \"tokensPerSecondPerGpu\", " +
+                             "\"measured\": number > 0, \"family\"?: \"…\", \"notes\"?: \"…\" }`. The scenario is checked as /api/estimate checks it " +
+                             "(errors under `$.scenario.…`); a custom chip of this server named by id is stored inlined. The answer has the model's prediction and error on the run.")
+            .Accepts<JsonElement>("application/json")
+            .Produces<MeasuredRunSummary>(StatusCodes.Status201Created)
+            .ProducesValidationProblem();
+        g.MapGet("/", ListAsync)
+            .WithName("ListMeasuredRuns")
+            .WithSummary("List measured runs")
+            .WithDescription("Newest first, each with the model's prediction and error, and the summary over all of them.")
+            .Produces<MeasuredRunList>();
+        g.MapGet("/{id}", GetAsync)
+            .WithName("GetMeasuredRun")
+            .WithSummary("A measured run")
+            .Produces<MeasuredRunDetails>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        g.MapDelete("/{id}", DeleteAsync)
+            .WithName("DeleteMeasuredRun")
+            .WithSummary("Delete a measured run")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return api;
+    }
+
+    private static async Task<IResult> AddAsync(HttpRequest request, IOptions<ApiOptions> options, MeasuredRunStore store, ValidationService validation,
+        ChipDirectory chips, CancellationToken ct)
+    {
+        var (text, problem) = await RequestBody.ReadJsonAsync(request, options.Value.MaxRequestBytes, "a measured run", ct);
+        if (problem is not null) return problem;
+        var (draft, errors) = MeasuredRunInput.FromJson(text!, id => chips.CustomDefinition(id)?.ToJson());
+        if (draft is null) return ApiProblems.Validation(errors, "The measured run is invalid");
+        var run = await store.AddAsync(draft.Name, draft.ScenarioJson, ValidationCase.MetricId(draft.Metric), draft.Measured, draft.Family, draft.Notes, ct);
+        return Results.Created($"/api/runs/{run.Id}", MeasuredRunSummary.From(run, validation.Evaluate(run), request));
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest request, MeasuredRunStore store, ValidationService validation, CancellationToken ct)
+    {
+        var runs = await store.ListAsync(ct);
+        var evaluated = runs.Select(r => (Run: r, Row: validation.Evaluate(r))).ToList();
+        var summary = ValidationSummary.Of([.. evaluated.Select(e => ToResult(e.Run, e.Row))]);
+        return Results.Ok(new MeasuredRunList([.. evaluated.Select(e => MeasuredRunSummary.From(e.Run, e.Row, request))], summary));
+    }
+
+    private static async Task<IResult> GetAsync(HttpRequest request, MeasuredRunStore store, ValidationService validation, string id, CancellationToken ct)
+    {
+        if (await store.GetAsync(id, ct) is not { } run) return ApiProblems.NotFound("measured run", id);
+        using var doc = JsonDocument.Parse(run.ScenarioJson);
+        return Results.Ok(new MeasuredRunDetails(MeasuredRunSummary.From(run, validation.Evaluate(run), request), doc.RootElement.Clone()));
+    }
+
+    private static async Task<IResult> DeleteAsync(MeasuredRunStore store, ValidationService validation, string id, CancellationToken ct)
+    {
+        if (!await store.DeleteAsync(id, ct)) return ApiProblems.NotFound("measured run", id);
+        validation.Forget(id);
+        return Results.NoContent();
+    }
+
+    /// <summary>The row back as a result, for <see cref="ValidationSummary.Of"/>.</summary>
+    internal static ValidationResult ToResult(SavedMeasuredRun run, ValidationRow row) =>
+        new(MeasuredRunInput.ToCase(run), row.Predicted, row.Error, row.Feasible, row.Chip, row.Gpus, row.Stack, row.Problem);
+}
