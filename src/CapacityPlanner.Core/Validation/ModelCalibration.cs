@@ -123,7 +123,8 @@ public static class ModelCalibration
         var list = cases.ToList();
         var gemmRuns = list.Where(c => c.Family == GemmFamily).ToList();
         var start = CalibratedConstants.From(baseDefaults ?? ModelDefaults.Standard);
-        if (gemmRuns.Count > 0) start = Fit(gemmRuns, baseDefaults, start, [0]);
+        // Without the Korthikanti runs (leave-one-family-out), the GEMM fraction is fitted on every remaining run instead.
+        start = Fit(gemmRuns.Count > 0 ? gemmRuns : list, baseDefaults, start, [0]);
         // The low-precision efficiency and the TP overlap slowdown trade off along a valley: repeat the coordinate
         // search until it stops moving.
         for (var pass = 0; pass < 20; pass++)
