@@ -40,6 +40,7 @@ public static class BenchResultJson
     public static BenchResult Deserialize(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
+        if (Json.StrictJson.Check(json) is { } invalid) throw new BenchResultFormatException($"invalid benchmark result document: {invalid.Path}: {invalid.Message}");
         BenchResult? result;
         try
         {

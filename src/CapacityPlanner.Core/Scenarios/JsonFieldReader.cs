@@ -141,5 +141,5 @@ internal sealed class JsonFieldReader
         _ => "null",
     };
 
-    private static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "…";
+    private static string Truncate(string s) => Json.StrictJson.Shorten(s, 40);
 }

@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CapacityPlanner.Core;
 using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Core.Json;
+using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Web.Benchmarks;
@@ -110,6 +112,7 @@ public static class ChipEndpoints
         var (text, problem) = await RequestBody.ReadJsonAsync(request, options.Value.MaxRequestBytes, "an inline custom chip object", ct);
         if (problem is not null) return problem;
         // The id comes from the URL; a body that names one must name the same.
+        if (StrictJson.Check(text!) is { } invalid) return ApiProblems.Validation(InlineChip.Path + invalid.Path[1..], invalid.Message, "The custom chip is invalid");
         JsonObject body;
         try
         {

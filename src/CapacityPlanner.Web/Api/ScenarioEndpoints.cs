@@ -1,3 +1,4 @@
+using CapacityPlanner.Core.Json;
 using CapacityPlanner.Core.Search;
 using System.Globalization;
 using System.Text;
@@ -128,6 +129,7 @@ public static class ScenarioEndpoints
     {
         var (text, problem) = await RequestBody.ReadJsonAsync(request, 64 * 1024, "a rename ({\"name\": \"…\"})", ct);
         if (problem is not null) return problem;
+        if (StrictJson.Check(text!) is { } invalid) return ApiProblems.Validation(invalid.Path, invalid.Message);
         RenameScenarioRequest? body;
         try
         {

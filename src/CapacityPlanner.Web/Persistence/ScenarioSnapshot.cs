@@ -33,6 +33,7 @@ public sealed record ScenarioSnapshot(
         string scenarioJson, string? name = null, IReadOnlyDictionary<string, string>? pageSettings = null)
     {
         ArgumentNullException.ThrowIfNull(scenarioJson);
+        if (Core.Json.StrictJson.Check(scenarioJson) is { } invalid) return (null, [invalid]);
         if (!ScenarioLink.TryCanonicalize(scenarioJson, out var canonical, out var jsonError))
         {
             return (null, [new ScenarioError("$", jsonError)]);
