@@ -74,6 +74,30 @@ public abstract class CustomChipPersistenceSuite
     }
 
     [Fact]
+    public async Task Concurrent_puts_of_a_new_id_answer_201_exactly_once()
+    {
+        await using var app = await TestApp.StartAsync(await NewDatabaseAsync());
+        for (var round = 0; round < 5; round++)
+        {
+            var id = $"race-{round}";
+            using var start = new ManualResetEventSlim();
+            var puts = Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
+            {
+                using var client = app.NewClient();
+                start.Wait();
+                using var response = await client.PutAsync($"api/chips/{id}", Http.Content($$"""{ "baseOn": "h100-sxm", "hbmCapacityGiB": {{100 + i}} }"""));
+                return response.StatusCode;
+            })).ToList();
+            start.Set();
+            var statuses = await Task.WhenAll(puts);
+            Assert.True(statuses.Count(s => s == HttpStatusCode.Created) == 1 && statuses.Count(s => s == HttpStatusCode.OK) == 7,
+                $"round {round}: {string.Join(", ", statuses.Select(s => (int)s))}");
+        }
+        var rows = await RowsAsync(app);
+        Assert.Equal(5, rows.Count(r => r.Id.StartsWith("race-", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task A_saved_custom_chip_survives_a_restart_and_estimates_the_same_through_the_api()
     {
         var settings = await NewDatabaseAsync();

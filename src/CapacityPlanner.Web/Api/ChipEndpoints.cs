@@ -129,13 +129,11 @@ public static class ChipEndpoints
         body["id"] = id;
         var (definition, errors) = CustomChipDefinition.FromJson(body.ToJsonString());
         if (definition is null) return ApiProblems.Validation(errors, "The custom chip is invalid");
-        var existing = chips.CustomDefinition(id);
-        definition.Profile = existing?.Profile;
-        var check = chips.Save(definition, existing is null ? null : existing.Id);
+        var check = chips.CreateOrReplace(definition, out var created);
         if (!check.IsValid) return ApiProblems.Validation(check.Errors, "The custom chip is invalid");
         if (!chips.TryGet(id, out var saved)) return ApiProblems.NotFound("chip", id);
         var summary = Summary(saved, request);
-        return existing is null ? Results.Created($"/api/chips/{Uri.EscapeDataString(id)}", summary) : Results.Ok(summary);
+        return created ? Results.Created($"/api/chips/{Uri.EscapeDataString(id)}", summary) : Results.Ok(summary);
     }
 
     private static IResult Delete(ChipDirectory chips, string id)

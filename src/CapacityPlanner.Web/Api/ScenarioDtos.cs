@@ -66,6 +66,20 @@ public sealed record RenameScenarioRequest(string? Name);
 /// <summary>Links to saved state.</summary>
 public static class ShortLinks
 {
+    /// <summary>
+    /// Request-line limit the server is configured with (Kestrel's default is 8 KiB): room for the longest state token
+    /// the link decoder accepts (<see cref="ScenarioLink.MaxTokenLength"/>) plus the method, path base, query name and
+    /// protocol, so every link the decoder would open also reaches it.
+    /// </summary>
+    public const int MaxRequestLineBytes = ScenarioLink.MaxTokenLength + 4096;
+
+    /// <summary>True when <c>GET {target} HTTP/1.1</c> fits in a request line of <paramref name="maxRequestLineBytes"/>.</summary>
+    public static bool FitsRequestLine(string target, int maxRequestLineBytes)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return "GET ".Length + System.Text.Encoding.UTF8.GetByteCount(target) + " HTTP/1.1\r\n".Length <= maxRequestLineBytes;
+    }
+
     /// <summary>Absolute <c>/s/{id}</c>.</summary>
     public static string ShortUrl(HttpRequest request, string id)
     {

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using CapacityPlanner.Core.Sharing;
 using CapacityPlanner.Web.Persistence;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
 namespace CapacityPlanner.Web.Api;
@@ -167,14 +168,18 @@ public static class ScenarioEndpoints
             ? Results.Ok(SavedScenarioSummary.From(s, request))
             : ApiProblems.NotFound("deleted scenario", id);
 
-    private static async Task<IResult> OpenShortLinkAsync(ScenarioStore store, string id, CancellationToken ct)
+    private static async Task<IResult> OpenShortLinkAsync(HttpRequest request, IOptions<KestrelServerOptions> kestrel, ScenarioStore store, string id, CancellationToken ct)
     {
         if (await store.GetAsync(id, cancellationToken: ct) is not { } s)
         {
             return Results.Redirect("/?missing=" + Uri.EscapeDataString(id.Length <= 64 ? id : id[..64]));
         }
         var token = ShortLinks.Token(s.ScenarioJson, ScenarioSnapshot.ReadPageSettings(s.PageSettingsJson));
-        return Results.Redirect(token is null ? "/?id=" + s.Id : $"/?{ScenarioLink.QueryParameter}={token}");
+        var stateUrl = token is null ? null : $"/?{ScenarioLink.QueryParameter}={token}";
+        // Never send the browser to a URL this server would refuse (414): a state too long for the request line opens by id.
+        return Results.Redirect(stateUrl is not null && ShortLinks.FitsRequestLine(request.PathBase + stateUrl, kestrel.Value.Limits.MaxRequestLineSize)
+            ? stateUrl
+            : "/?id=" + s.Id);
     }
 
     /// <summary>"GPT-3 175B on 1,024 A100" → "gpt-3-175b-on-1-024-a100.json".</summary>

@@ -7,6 +7,9 @@ using CapacityPlanner.Core;
 using CapacityPlanner.Web.Hardware;
 using CapacityPlanner.Web.Persistence;
 
+using CapacityPlanner.Web.Api;
+using Microsoft.Extensions.Options;
+
 namespace CapacityPlanner.Web.Benchmarks;
 
 /// <summary>One uploaded result as the Benchmarks page lists it, with its headline figures.</summary>
@@ -58,14 +61,20 @@ public sealed record CalibrationRequest(string BaseChipId, Precision Precision, 
 /// the first time it is asked for after a restart, then cached.
 /// </remarks>
 public sealed partial class BenchmarkCalibrationService(
-    BenchmarkStore store, ChipDirectory chips, TimeProvider? time = null, ILogger<BenchmarkCalibrationService>? logger = null)
+    BenchmarkStore store, ChipDirectory chips, TimeProvider? time = null, ILogger<BenchmarkCalibrationService>? logger = null,
+    IOptions<ApiOptions>? options = null)
 {
     /// <summary>Infix of registered chip ids: "{base}-m-{benchmark id}".</summary>
     public const string IdInfix = "-m-";
 
     private readonly ConcurrentDictionary<ProfileKey, RegisteredProfile> _calibrations = new();
     private readonly ConcurrentDictionary<ProfileKey, bool> _warned = new();
-    private readonly ConcurrentDictionary<string, BenchResult> _documents = new(StringComparer.Ordinal);
+    // Parsed documents, bounded by the total length of their JSON (Api:BenchmarkCacheBytes), least recently used out first.
+    private readonly BoundedCache<string, BenchResult> _documents =
+        new((options?.Value ?? new ApiOptions()).BenchmarkCacheBytes, StringComparer.Ordinal);
+
+    /// <summary>The parsed-document cache (its weight is the JSON length of what it holds).</summary>
+    public BoundedCache<string, BenchResult> DocumentCache => _documents;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ILogger _logger = logger ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
@@ -88,7 +97,7 @@ public sealed partial class BenchmarkCalibrationService(
         if (_documents.TryGetValue(id, out var cached)) return cached;
         var saved = await store.GetAsync(id, cancellationToken);
         if (saved is null || !BenchResultJson.TryDeserialize(saved.DocumentJson, out var result, out _) || result is null) return null;
-        _documents[id] = result;
+        _documents.Set(id, result, saved.DocumentJson.Length);
         return result;
     }
 
@@ -276,7 +285,7 @@ public sealed partial class BenchmarkCalibrationService(
         if (_documents.TryGetValue(id, out var cached)) return cached;
         var saved = store.Get(id);
         if (saved is null || !BenchResultJson.TryDeserialize(saved.DocumentJson, out var result, out _) || result is null) return null;
-        _documents[id] = result;
+        _documents.Set(id, result, saved.DocumentJson.Length);
         return result;
     }
 

@@ -37,6 +37,7 @@ public sealed record CustomChipCheck(IReadOnlyList<ScenarioError> Errors, ChipSp
 public sealed partial class ChipDirectory
 {
     private readonly ICustomChipStore _store;
+    private readonly Lock _createOrReplaceLock = new();
     private readonly ConcurrentDictionary<string, ChipSpec> _resolved = new(StringComparer.Ordinal);
 
     /// <summary>Creates the directory over a store.</summary>
@@ -164,6 +165,25 @@ public sealed partial class ChipDirectory
         var check = Check(chip, previousId);
         if (check.IsValid) _store.Save(chip, previousId);
         return check;
+    }
+
+    /// <summary>
+    /// Creates or replaces the custom chip with <paramref name="chip"/>'s id (a replaced measured chip keeps its
+    /// calibration profile). <paramref name="created"/> is true for exactly one of several concurrent calls that create
+    /// the same new id (the others replace it), here and, through the store's unique key, across instances.
+    /// </summary>
+    public CustomChipCheck CreateOrReplace(CustomChipDefinition chip, out bool created)
+    {
+        ArgumentNullException.ThrowIfNull(chip);
+        chip.Id = chip.Id?.Trim() ?? "";
+        lock (_createOrReplaceLock)
+        {
+            var existing = CustomDefinition(chip.Id);
+            chip.Profile = existing?.Profile;
+            var check = Check(chip, existing?.Id);
+            created = check.IsValid && _store.Save(chip, existing?.Id);
+            return check;
+        }
     }
 
     /// <summary>Removes a custom chip.</summary>

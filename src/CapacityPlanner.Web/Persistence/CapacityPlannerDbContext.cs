@@ -16,6 +16,9 @@ public abstract class CapacityPlannerDbContext(DbContextOptions options) : DbCon
     /// <summary>Longest scenario or benchmark name.</summary>
     public const int MaxNameLength = 200;
 
+    /// <summary>Longest chip id stored with a saved scenario.</summary>
+    public const int MaxScenarioChipIdLength = 100;
+
     /// <summary>Longest custom chip id stored (the hardware page allows 40 characters).</summary>
     public const int MaxChipIdLength = 64;
 
@@ -44,7 +47,7 @@ public abstract class CapacityPlannerDbContext(DbContextOptions options) : DbCon
             e.HasKey(x => x.Id);
             e.Property(x => x.Id).HasMaxLength(32).IsUnicode(false);
             e.Property(x => x.Name).HasMaxLength(MaxNameLength);
-            e.Property(x => x.ChipId).HasMaxLength(100);
+            e.Property(x => x.ChipId).HasMaxLength(MaxScenarioChipIdLength);
             e.Property(x => x.ModelLabel).HasMaxLength(MaxNameLength);
             e.Property(x => x.DuplicatedFromId).HasMaxLength(32).IsUnicode(false);
             e.Property(x => x.ConcurrencyStamp).IsConcurrencyToken();

@@ -54,6 +54,10 @@ public sealed record ScenarioSnapshot(
         var scenario = resolved.Scenario!;
         var model = doc.Model.Preset ?? doc.Model.Name ?? scenario.Model.Name;
         var chip = scenario.System.Chip.Id;
+        if (chip.Length > CapacityPlannerDbContext.MaxScenarioChipIdLength)
+        {
+            return (null, [new ScenarioError("$.system.chip.id", $"is {chip.Length} characters; a saved scenario's chip id is at most {CapacityPlannerDbContext.MaxScenarioChipIdLength}.")]);
+        }
         var page = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in pageSettings ?? new Dictionary<string, string>()) page[key] = value;
         if (ScenarioLink.CheckPageSettings(page) is { } pageError) return (null, [new ScenarioError("$.page", pageError)]);

@@ -35,6 +35,16 @@ public sealed class TestApp : IAsyncDisposable
     /// <summary>The app's services.</summary>
     public IServiceProvider Services => _factory.Services;
 
+    /// <summary>
+    /// Rate limits far above what the suite sends from its one loopback address (laid under each test's own settings,
+    /// which may set tighter ones).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string?> GenerousLimits { get; } = new Dictionary<string, string?>
+    {
+        ["RateLimits:WritesPerWindow"] = "1000000",
+        ["RateLimits:ComputationsPerWindow"] = "1000000",
+    };
+
     /// <summary>Settings of an app on a SQLite file.</summary>
     public static Dictionary<string, string?> Sqlite(string path) => new()
     {
@@ -89,7 +99,7 @@ public sealed class TestApp : IAsyncDisposable
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Development");
-            builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings));
+            builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(GenerousLimits).AddInMemoryCollection(settings));
             builder.ConfigureLogging(logging =>
             {
                 logging.ClearProviders();
