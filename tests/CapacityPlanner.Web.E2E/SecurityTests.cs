@@ -47,6 +47,7 @@ public sealed class SecurityTests(AppFixture app)
         using var api = Api();
         var saved = JsonDocument.Parse(await (await api.PostAsync("api/scenarios", Json(Scenario))).Content.ReadAsStringAsync()).RootElement;
         var id = saved.GetProperty("id").GetString()!;
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", saved.GetProperty("ownerToken").GetString());
         async Task<int> TotalAsync() => JsonDocument.Parse(await api.GetStringAsync("api/scenarios?pageSize=1")).RootElement.GetProperty("total").GetInt32();
         var before = await TotalAsync();
 

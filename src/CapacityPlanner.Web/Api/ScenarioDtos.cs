@@ -50,7 +50,11 @@ public sealed record SavedScenarioDetails(SavedScenarioSummary Summary, JsonElem
 /// <param name="ShortLink">Absolute <c>/s/{id}</c> link.</param>
 /// <param name="Link">Absolute <c>/?s=v1.…</c> link (null when the state is too big for a link).</param>
 /// <param name="Token">The <c>v1.…</c> token alone (null likewise).</param>
-public sealed record SavedScenarioCreated(string Id, string Name, string ShortLink, string? Link, string? Token);
+/// <param name="OwnerToken">
+/// The owner secret (send it as <c>Authorization: Bearer …</c> to list, rename, delete or restore what you saved; the
+/// same secret for everything saved with it). Browsers also get it as an HttpOnly cookie.
+/// </param>
+public sealed record SavedScenarioCreated(string Id, string Name, string ShortLink, string? Link, string? Token, string OwnerToken);
 
 /// <summary>One page of saved scenarios, newest first.</summary>
 /// <param name="Items">Scenarios on this page.</param>

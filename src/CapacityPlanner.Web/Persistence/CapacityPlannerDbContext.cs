@@ -51,7 +51,9 @@ public abstract class CapacityPlannerDbContext(DbContextOptions options) : DbCon
             e.Property(x => x.ModelLabel).HasMaxLength(MaxNameLength);
             e.Property(x => x.DuplicatedFromId).HasMaxLength(32).IsUnicode(false);
             e.Property(x => x.ConcurrencyStamp).IsConcurrencyToken();
+            e.Property(x => x.OwnerHash).HasMaxLength(64).IsUnicode(false);
             e.HasIndex(x => new { x.DeletedUtc, x.CreatedUtc });
+            e.HasIndex(x => x.OwnerHash);
         });
         modelBuilder.Entity<SavedBenchmark>(e =>
         {

@@ -54,6 +54,12 @@ public sealed class SavedScenario
 
     /// <summary>Optimistic concurrency token, replaced on every change.</summary>
     public Guid ConcurrencyStamp { get; set; }
+
+    /// <summary>
+    /// SHA-256 (hex) of the owner secret of whoever saved it; only its holder may rename, delete or restore it. Null for
+    /// scenarios saved before ownership existed: owned by nobody, read-only.
+    /// </summary>
+    public string? OwnerHash { get; init; }
 }
 
 /// <summary>A benchmark result document uploaded by <c>capplan upload</c>, kept as uploaded, with searchable fingerprint columns.</summary>

@@ -181,6 +181,11 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<string>("OwnerHash")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("PageSettingsJson")
                         .HasColumnType("text");
 
@@ -198,6 +203,8 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Postgres
                         .HasColumnType("timestamp with time zone");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("OwnerHash");
 
                     b.HasIndex("DeletedUtc", "CreatedUtc");
 

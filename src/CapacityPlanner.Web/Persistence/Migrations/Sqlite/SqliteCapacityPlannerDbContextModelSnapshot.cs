@@ -176,6 +176,11 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("OwnerHash")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("PageSettingsJson")
                         .HasColumnType("TEXT");
 
@@ -193,6 +198,8 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("OwnerHash");
 
                     b.HasIndex("DeletedUtc", "CreatedUtc");
 
