@@ -217,14 +217,17 @@ public sealed partial class BenchmarkCalibrationService(
     /// <param name="benchmarkId">Stored result the calibration used.</param>
     /// <param name="calibration">The calibration (from <see cref="Calibrate"/> with <paramref name="request"/>).</param>
     /// <param name="request">What the calibration asked for.</param>
-    public CustomChipCheck Register(string benchmarkId, CalibrationResult calibration, CalibrationRequest request)
+    /// <param name="ownerHash">Owner of a newly registered chip (an existing one keeps its owner); null: nobody.</param>
+    public CustomChipCheck Register(string benchmarkId, CalibrationResult calibration, CalibrationRequest request, string? ownerHash = null)
     {
         ArgumentNullException.ThrowIfNull(benchmarkId);
         ArgumentNullException.ThrowIfNull(calibration);
         ArgumentNullException.ThrowIfNull(request);
         var definition = Definition(calibration);
         definition.Profile = new CustomChipProfile(benchmarkId, request.Precision, request.IncludeCpuResults, _time.GetUtcNow().UtcDateTime);
-        var check = chips.Save(definition, chips.CustomDefinition(definition.Id) is not null ? definition.Id : null);
+        var existing = chips.CustomDefinition(definition.Id);
+        definition.OwnerHash = existing?.OwnerHash ?? ownerHash;
+        var check = chips.Save(definition, existing is not null ? definition.Id : null);
         if (check.IsValid) _calibrations[ProfileKey.Of(definition, definition.Profile)] = new RegisteredProfile(definition.Id, benchmarkId, calibration, request.Precision);
         return check;
     }

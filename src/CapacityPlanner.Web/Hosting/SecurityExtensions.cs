@@ -43,7 +43,7 @@ public static class SecurityExtensions
             var origins = settings.Value.AllowedOrigins;
             if (origins.Count == 0) return;     // no policy: no CORS header is ever sent
             o.AddDefaultPolicy(p => p.WithOrigins([.. origins]).WithMethods("GET", "POST", "PUT", "PATCH", "DELETE")
-                .WithHeaders("Content-Type", "Authorization").WithExposedHeaders("Location", "Retry-After"));
+                .WithHeaders("Content-Type", "Authorization").WithExposedHeaders("Location", "Retry-After", OwnerCredentials.HeaderName));
         });
 
         services.AddRateLimiter(_ => { });

@@ -80,6 +80,7 @@ public abstract class CapacityPlannerDbContext(DbContextOptions options) : DbCon
             e.HasIndex(x => x.NormalizedId).IsUnique();
             e.Property(x => x.ProfileBenchmarkId).HasMaxLength(32).IsUnicode(false);
             e.Property(x => x.ProfilePrecision).HasMaxLength(16).IsUnicode(false);
+            e.Property(x => x.OwnerHash).HasMaxLength(64).IsUnicode(false);
         });
         modelBuilder.Entity<DataProtectionKey>().ToTable("DataProtectionKeys");
     }

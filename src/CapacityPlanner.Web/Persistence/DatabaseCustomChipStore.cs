@@ -139,6 +139,7 @@ public sealed partial class DatabaseCustomChipStore : ICustomChipStore
                 ProfilePrecision = profile?.Precision.ToId(),
                 ProfileIncludeCpu = profile?.IncludeCpuResults,
                 ProfileRegisteredUtc = profile?.RegisteredUtc,
+                OwnerHash = chip.OwnerHash,    // set once: replacing or renaming keeps the owner
             });
             db.SaveChanges();
         }
@@ -233,6 +234,7 @@ public sealed partial class DatabaseCustomChipStore : ICustomChipStore
             var (_, resolveErrors) = InlineChip.Resolve(chip.ToSection());
             errors = resolveErrors;
         }
+        if (chip is not null) chip.OwnerHash = row.OwnerHash;
         if (chip is null || errors.Count > 0)
         {
             if (FirstWarning(row, "chip")) LogUnusableRow(_logger, row.Id, string.Join(" ", errors.Select(e => $"{e.Path}: {e.Message}")));

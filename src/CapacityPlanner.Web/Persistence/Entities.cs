@@ -141,4 +141,7 @@ public sealed class SavedCustomChip
 
     /// <summary>When the profile was registered (UTC); null without a profile.</summary>
     public DateTime? ProfileRegisteredUtc { get; set; }
+
+    /// <summary>SHA-256 (hex) of its creator's owner secret; null: owned by nobody (read-only over the API).</summary>
+    public string? OwnerHash { get; set; }
 }

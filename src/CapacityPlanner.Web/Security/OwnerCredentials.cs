@@ -39,21 +39,34 @@ public static class OwnerCredentials
     public static (string Token, string Hash) GetOrIssue(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var token = Token(context.Request);
-        if (token is null)
-        {
-            token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-            context.Response.Cookies.Append(CookieName, token, new CookieOptions
-            {
-                HttpOnly = true,
-                SameSite = SameSiteMode.Strict,
-                Secure = context.Request.IsHttps,
-                Path = "/",
-                MaxAge = TimeSpan.FromDays(400),
-                IsEssential = true,
-            });
-        }
+        var token = Token(context.Request) ?? Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+        Issue(context, token);
         return (token, HashOf(token));
+    }
+
+    /// <summary>Name of the response header that hands a creator its owner secret.</summary>
+    public const string HeaderName = "Owner-Token";
+
+    /// <summary>
+    /// Hands <paramref name="token"/> to the caller: the <see cref="HeaderName"/> response header, and the owner cookie
+    /// when the request did not already carry the secret.
+    /// </summary>
+    public static void Issue(HttpContext context, string token)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(token);
+        context.Response.Headers[HeaderName] = token;
+        context.Response.Headers.CacheControl = "no-store";
+        if (Token(context.Request) == token) return;
+        context.Response.Cookies.Append(CookieName, token, new CookieOptions
+        {
+            HttpOnly = true,
+            SameSite = SameSiteMode.Strict,
+            Secure = context.Request.IsHttps,
+            Path = "/",
+            MaxAge = TimeSpan.FromDays(400),
+            IsEssential = true,
+        });
     }
 
     /// <summary>SHA-256 of a token, lowercase hex (what is stored).</summary>

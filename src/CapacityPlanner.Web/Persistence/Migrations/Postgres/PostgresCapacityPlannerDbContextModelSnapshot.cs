@@ -109,6 +109,11 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<string>("OwnerHash")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("ProfileBenchmarkId")
                         .HasMaxLength(32)
                         .IsUnicode(false)

@@ -104,6 +104,11 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("OwnerHash")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ProfileBenchmarkId")
                         .HasMaxLength(32)
                         .IsUnicode(false)
