@@ -370,6 +370,35 @@ public abstract class SavedScenarioSuite
         Assert.Equal(Canonical(Http.Gpt3Named("GPT-3: export / test")), Canonical(text));
     }
 
+    [Fact]
+    public async Task Benchmark_lists_show_only_the_callers_uploads_and_reading_by_id_stays_public()
+    {
+        var app = await AppAsync();
+        async Task<(string Id, HttpClient Client)> UploadAsync(string host)
+        {
+            var client = Anonymous(app);
+            using var response = await client.PostJsonAsync("api/benchmarks", BenchDocument(host));
+            var id = (await response.ExpectAsync(HttpStatusCode.Created)).GetProperty("id").GetString()!;
+            var token = Assert.Single(response.Headers.GetValues(Web.Security.OwnerCredentials.HeaderName));
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            return (id, client);
+        }
+        var (aliceId, alice) = await UploadAsync("alice-node");
+        var (bobId, bob) = await UploadAsync("bob-node");
+        using (alice)
+        using (bob)
+        using (var nobody = Anonymous(app))
+        {
+            var aliceList = (await (await alice.GetAsync("api/benchmarks?pageSize=100")).ExpectAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()).ToList();
+            Assert.Equal([aliceId], aliceList);
+            var bobList = (await (await bob.GetAsync("api/benchmarks?pageSize=100")).ExpectAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()).ToList();
+            Assert.Equal([bobId], bobList);
+            await (await nobody.GetAsync("api/benchmarks")).ProblemAsync(HttpStatusCode.Forbidden);
+            Assert.Equal(HttpStatusCode.OK, (await nobody.GetAsync($"api/benchmarks/{aliceId}")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await bob.GetAsync($"api/benchmarks/{aliceId}")).StatusCode);
+        }
+    }
+
     private static string BenchDocument(string host, string gpu = "NVIDIA H100 80GB HBM3", string backend = "cuda") =>
         BenchResultJson.Serialize(new BenchResult
         {

@@ -105,7 +105,8 @@ public static class SecurityExtensions
 
     private static Task SecurityHeaders(HttpContext context, RequestDelegate next)
     {
-        var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        // Hex: no character the HTML encoder would turn into an entity in the nonce attribute.
+        var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         context.Items[NonceKey] = nonce;
         context.Response.OnStarting(() =>
         {

@@ -67,6 +67,8 @@ public abstract class CapacityPlannerDbContext(DbContextOptions options) : DbCon
             e.Property(x => x.GpuName).HasMaxLength(255);
             e.Property(x => x.DriverVersion).HasMaxLength(64);
             e.Property(x => x.Fingerprint).HasMaxLength(64).IsUnicode(false);
+            e.Property(x => x.OwnerHash).HasMaxLength(64).IsUnicode(false);
+            e.HasIndex(x => x.OwnerHash);
             e.HasIndex(x => x.UploadedUtc);
             e.HasIndex(x => x.Fingerprint);
             e.HasIndex(x => x.GpuName);

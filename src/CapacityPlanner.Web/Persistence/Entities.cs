@@ -106,6 +106,9 @@ public sealed class SavedBenchmark
 
     /// <summary>UTF-8 size of the document.</summary>
     public int SizeBytes { get; init; }
+
+    /// <summary>SHA-256 (hex) of the uploader's owner secret (API uploads); null: owned by nobody (page uploads, older rows).</summary>
+    public string? OwnerHash { get; init; }
 }
 
 /// <summary>

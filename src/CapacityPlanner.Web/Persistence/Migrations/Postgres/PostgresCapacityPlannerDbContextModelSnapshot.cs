@@ -69,6 +69,11 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Postgres
                     b.Property<DateTime?>("MeasuredUtc")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("OwnerHash")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<int>("SizeBytes")
                         .HasColumnType("integer");
 
@@ -85,6 +90,8 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Postgres
                     b.HasIndex("Fingerprint");
 
                     b.HasIndex("GpuName");
+
+                    b.HasIndex("OwnerHash");
 
                     b.HasIndex("UploadedUtc");
 

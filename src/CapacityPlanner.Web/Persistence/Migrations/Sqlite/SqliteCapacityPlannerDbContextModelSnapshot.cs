@@ -64,6 +64,11 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Sqlite
                     b.Property<DateTime?>("MeasuredUtc")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("OwnerHash")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("SizeBytes")
                         .HasColumnType("INTEGER");
 
@@ -80,6 +85,8 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Sqlite
                     b.HasIndex("Fingerprint");
 
                     b.HasIndex("GpuName");
+
+                    b.HasIndex("OwnerHash");
 
                     b.HasIndex("UploadedUtc");
 
