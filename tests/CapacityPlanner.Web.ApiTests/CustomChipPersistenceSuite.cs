@@ -6,6 +6,7 @@ using CapacityPlanner.Web.ApiTests.Infrastructure;
 using CapacityPlanner.Web.Benchmarks;
 using CapacityPlanner.Web.Hardware;
 using CapacityPlanner.Web.Persistence;
+using CapacityPlanner.Web.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -71,6 +72,76 @@ public abstract class CustomChipPersistenceSuite
             if (DateTime.UtcNow > deadline) throw new Xunit.Sdk.XunitException($"Timed out waiting until {what}.");
             await Task.Delay(200);
         }
+    }
+
+    private static HttpClient Anonymous(TestApp app)
+    {
+        var client = app.NewClient();
+        client.DefaultRequestHeaders.Authorization = null;
+        return client;
+    }
+
+    // PUTs a new chip with a client that has no owner token yet; the client keeps the token it is given.
+    private static async Task CreateAsOwnerAsync(HttpClient client, string id)
+    {
+        using var created = await client.PutAsync($"api/chips/{id}", Http.Content("""{ "baseOn": "h100-sxm", "hbmCapacityGiB": 100 }"""));
+        await created.ExpectAsync(HttpStatusCode.Created);
+        var token = Assert.Single(created.Headers.GetValues(OwnerCredentials.HeaderName));
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+    }
+
+    [Fact]
+    public async Task Only_the_owner_replaces_or_deletes_a_custom_chip()
+    {
+        await using var app = await TestApp.StartAsync(await NewDatabaseAsync());
+        using var alice = Anonymous(app);
+        await CreateAsOwnerAsync(alice, "alice-chip");
+        using var bob = Anonymous(app);
+        await CreateAsOwnerAsync(bob, "bob-chip");
+        using var nobody = Anonymous(app);
+
+        var refused = await (await bob.PutAsync("api/chips/alice-chip", Http.Content("""{ "baseOn": "h100-sxm", "hbmCapacityGiB": 1 }"""))).ProblemAsync(HttpStatusCode.Forbidden);
+        Assert.Contains("Only the owner of custom chip \"alice-chip\"", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await (await nobody.PutAsync("api/chips/alice-chip", Http.Content("""{ "baseOn": "h100-sxm", "hbmCapacityGiB": 1 }"""))).ProblemAsync(HttpStatusCode.Forbidden);
+        await (await bob.DeleteAsync("api/chips/alice-chip")).ProblemAsync(HttpStatusCode.Forbidden);
+        await (await nobody.DeleteAsync("api/chips/alice-chip")).ProblemAsync(HttpStatusCode.Forbidden);
+        // Unchanged, and readable by anyone.
+        Assert.Equal(100, (await (await nobody.GetAsync("api/chips/alice-chip")).ExpectAsync(HttpStatusCode.OK)).GetProperty("hbmCapacityGiB").GetDouble());
+
+        Assert.Equal(120, (await (await alice.PutAsync("api/chips/alice-chip", Http.Content("""{ "baseOn": "h100-sxm", "hbmCapacityGiB": 120 }"""))).ExpectAsync(HttpStatusCode.OK)).GetProperty("hbmCapacityGiB").GetDouble());
+        var row = (await RowsAsync(app)).Single(r => r.Id == "alice-chip");
+        Assert.Equal(OwnerCredentials.HashOf(alice.DefaultRequestHeaders.Authorization!.Parameter!), row.OwnerHash);
+        Assert.Equal(HttpStatusCode.NoContent, (await alice.DeleteAsync("api/chips/alice-chip")).StatusCode);
+        await (await nobody.GetAsync("api/chips/alice-chip")).ProblemAsync(HttpStatusCode.NotFound);
+
+        // A chip made on the Hardware page (no owner) is read-only over the API.
+        Assert.True(Directory(app).Save(Chip("page-chip")).IsValid);
+        Assert.Contains("belong to nobody", (await (await app.Client.PutAsync("api/chips/page-chip", Http.Content("""{ "baseOn": "h100-sxm" }"""))).ProblemAsync(HttpStatusCode.Forbidden)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await (await app.Client.DeleteAsync("api/chips/page-chip")).ProblemAsync(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task Concurrent_puts_of_a_new_id_answer_201_exactly_once()
+    {
+        await using var app = await TestApp.StartAsync(await NewDatabaseAsync());
+        for (var round = 0; round < 5; round++)
+        {
+            var id = $"race-{round}";
+            using var start = new ManualResetEventSlim();
+            var puts = Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
+            {
+                using var client = app.NewClient();
+                start.Wait();
+                using var response = await client.PutAsync($"api/chips/{id}", Http.Content($$"""{ "baseOn": "h100-sxm", "hbmCapacityGiB": {{100 + i}} }"""));
+                return response.StatusCode;
+            })).ToList();
+            start.Set();
+            var statuses = await Task.WhenAll(puts);
+            Assert.True(statuses.Count(s => s == HttpStatusCode.Created) == 1 && statuses.Count(s => s == HttpStatusCode.OK) == 7,
+                $"round {round}: {string.Join(", ", statuses.Select(s => (int)s))}");
+        }
+        var rows = await RowsAsync(app);
+        Assert.Equal(5, rows.Count(r => r.Id.StartsWith("race-", StringComparison.Ordinal)));
     }
 
     [Fact]

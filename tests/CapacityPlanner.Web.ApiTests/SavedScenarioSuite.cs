@@ -30,6 +30,107 @@ public abstract class SavedScenarioSuite
         return await response.ExpectAsync(HttpStatusCode.Created);
     }
 
+    // A client of another owner: no credentials until it saves something and sends back the token it got.
+    private static HttpClient Anonymous(TestApp app)
+    {
+        var client = app.NewClient();
+        client.DefaultRequestHeaders.Authorization = null;
+        return client;
+    }
+
+    private static async Task<(string Id, string Token)> SaveAsOwnerAsync(HttpClient client, string name)
+    {
+        var created = await (await client.PostJsonAsync("api/scenarios", Http.Gpt3Named(name))).ExpectAsync(HttpStatusCode.Created);
+        var token = created.GetProperty("ownerToken").GetString()!;
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return (created.GetProperty("id").GetString()!, token);
+    }
+
+    [Fact]
+    public async Task Only_the_owner_lists_renames_deletes_and_restores_others_get_403_and_may_duplicate()
+    {
+        var app = await AppAsync();
+        using var alice = Anonymous(app);
+        var (id, aliceToken) = await SaveAsOwnerAsync(alice, "alice's plan");
+        Assert.Equal(43, aliceToken.Length);
+        using var bob = Anonymous(app);
+        var (bobId, bobToken) = await SaveAsOwnerAsync(bob, "bob's plan");
+        Assert.NotEqual(aliceToken, bobToken);
+        // Saving again with the token keeps the same owner.
+        var (secondId, sameToken) = await SaveAsOwnerAsync(alice, "alice's second plan");
+        Assert.Equal(aliceToken, sameToken);
+
+        // Lists are per owner; without a token there is no list.
+        var aliceList = (await (await alice.GetAsync("api/scenarios")).ExpectAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()).ToList();
+        Assert.Equal([secondId, id], aliceList);
+        var bobList = (await (await bob.GetAsync("api/scenarios")).ExpectAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()).ToList();
+        Assert.Equal([bobId], bobList);
+        using var nobody = Anonymous(app);
+        Assert.Contains("owner token", (await (await nobody.GetAsync("api/scenarios")).ProblemAsync(HttpStatusCode.Forbidden)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        // Bob (and anyone without the token) cannot rename, delete or restore Alice's scenario.
+        var refused = await (await bob.PatchAsync($"api/scenarios/{id}", Http.Content("""{"name":"taken over"}"""))).ProblemAsync(HttpStatusCode.Forbidden);
+        Assert.Contains("Only the owner", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await (await nobody.PatchAsync($"api/scenarios/{id}", Http.Content("""{"name":"taken over"}"""))).ProblemAsync(HttpStatusCode.Forbidden);
+        await (await bob.DeleteAsync($"api/scenarios/{id}")).ProblemAsync(HttpStatusCode.Forbidden);
+        await (await nobody.DeleteAsync($"api/scenarios/{id}")).ProblemAsync(HttpStatusCode.Forbidden);
+        await (await alice.DeleteAsync($"api/scenarios/{id}")).ExpectAsync(HttpStatusCode.OK);
+        await (await bob.PostAsync($"api/scenarios/{id}/restore", null)).ProblemAsync(HttpStatusCode.Forbidden);
+        Assert.Empty((await (await bob.GetAsync("api/scenarios?deleted=true")).ExpectAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray());
+        await (await alice.PostAsync($"api/scenarios/{id}/restore", null)).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal("alice's plan", (await (await nobody.GetAsync($"api/scenarios/{id}")).ExpectAsync(HttpStatusCode.OK)).GetProperty("summary").GetProperty("name").GetString());
+
+        // Reading by id and the short link stay public; a duplicate is Bob's own.
+        Assert.Equal(HttpStatusCode.Redirect, (await nobody.GetAsync($"s/{id}")).StatusCode);
+        var copy = await (await bob.PostAsync($"api/scenarios/{id}/duplicate", null)).ExpectAsync(HttpStatusCode.Created);
+        var copyId = copy.GetProperty("id").GetString();
+        await (await bob.PatchAsync($"api/scenarios/{copyId}", Http.Content("""{"name":"bob's copy"}"""))).ExpectAsync(HttpStatusCode.OK);
+        await (await alice.PatchAsync($"api/scenarios/{copyId}", Http.Content("""{"name":"mine"}"""))).ProblemAsync(HttpStatusCode.Forbidden);
+
+        // Only the hash of the secret is stored.
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<CapacityPlannerDbContext>>().CreateDbContextAsync();
+        var row = await db.Scenarios.SingleAsync(s => s.Id == id);
+        Assert.Equal(Web.Security.OwnerCredentials.HashOf(aliceToken), row.OwnerHash);
+        Assert.DoesNotContain(aliceToken, row.OwnerHash!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_browser_keeps_its_owner_secret_in_an_httponly_samesite_cookie()
+    {
+        var app = await AppAsync();
+        var cookies = new System.Net.CookieContainer();
+        using var browser = new HttpClient(new SocketsHttpHandler { UseCookies = true, CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = app.BaseAddress };
+        using var saved = await browser.PostJsonAsync("api/scenarios", Http.Gpt3Named("browser's plan"));
+        var body = await saved.ExpectAsync(HttpStatusCode.Created);
+        var setCookie = Assert.Single(saved.Headers.GetValues("Set-Cookie"));
+        Assert.StartsWith(Web.Security.OwnerCredentials.CookieName + "=" + body.GetProperty("ownerToken").GetString(), setCookie, StringComparison.Ordinal);
+        Assert.Contains("httponly", setCookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", setCookie, StringComparison.OrdinalIgnoreCase);
+        var id = body.GetProperty("id").GetString();
+        // The cookie alone makes it the owner.
+        await (await browser.PatchAsync($"api/scenarios/{id}", Http.Content("""{"name":"renamed by cookie"}"""))).ExpectAsync(HttpStatusCode.OK);
+        Assert.Contains((await (await browser.GetAsync("api/scenarios")).ExpectAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray(),
+            i => i.GetProperty("id").GetString() == id);
+        using var other = Anonymous(app);
+        await (await other.DeleteAsync($"api/scenarios/{id}")).ProblemAsync(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task Scenarios_saved_before_ownership_belong_to_nobody_and_are_read_only()
+    {
+        var app = await AppAsync();
+        var (snapshot, _) = ScenarioSnapshot.Create(Http.Gpt3Named("from before owners"));
+        var old = await app.Services.GetRequiredService<ScenarioStore>().SaveAsync(snapshot!);
+        Assert.Null(old.OwnerHash);
+        var refused = await (await app.Client.PatchAsync($"api/scenarios/{old.Id}", Http.Content("""{"name":"claimed"}"""))).ProblemAsync(HttpStatusCode.Forbidden);
+        Assert.Contains("belongs to nobody", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await (await app.Client.DeleteAsync($"api/scenarios/{old.Id}")).ProblemAsync(HttpStatusCode.Forbidden);
+        await (await app.Client.GetAsync($"api/scenarios/{old.Id}")).ExpectAsync(HttpStatusCode.OK);
+        await (await app.Client.PostAsync($"api/scenarios/{old.Id}/duplicate", null)).ExpectAsync(HttpStatusCode.Created);
+        Assert.DoesNotContain((await (await app.Client.GetAsync("api/scenarios?pageSize=100")).ExpectAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray(),
+            i => i.GetProperty("id").GetString() == old.Id);
+    }
+
     [Fact]
     public async Task Save_returns_the_id_and_links_and_get_returns_the_same_document_and_numbers()
     {
@@ -267,6 +368,35 @@ public abstract class SavedScenarioSuite
         Assert.Contains("\n  \"model\"", text, StringComparison.Ordinal);
         Assert.True(ScenarioParser.Parse(text).Success);
         Assert.Equal(Canonical(Http.Gpt3Named("GPT-3: export / test")), Canonical(text));
+    }
+
+    [Fact]
+    public async Task Benchmark_lists_show_only_the_callers_uploads_and_reading_by_id_stays_public()
+    {
+        var app = await AppAsync();
+        async Task<(string Id, HttpClient Client)> UploadAsync(string host)
+        {
+            var client = Anonymous(app);
+            using var response = await client.PostJsonAsync("api/benchmarks", BenchDocument(host));
+            var id = (await response.ExpectAsync(HttpStatusCode.Created)).GetProperty("id").GetString()!;
+            var token = Assert.Single(response.Headers.GetValues(Web.Security.OwnerCredentials.HeaderName));
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            return (id, client);
+        }
+        var (aliceId, alice) = await UploadAsync("alice-node");
+        var (bobId, bob) = await UploadAsync("bob-node");
+        using (alice)
+        using (bob)
+        using (var nobody = Anonymous(app))
+        {
+            var aliceList = (await (await alice.GetAsync("api/benchmarks?pageSize=100")).ExpectAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()).ToList();
+            Assert.Equal([aliceId], aliceList);
+            var bobList = (await (await bob.GetAsync("api/benchmarks?pageSize=100")).ExpectAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()).ToList();
+            Assert.Equal([bobId], bobList);
+            await (await nobody.GetAsync("api/benchmarks")).ProblemAsync(HttpStatusCode.Forbidden);
+            Assert.Equal(HttpStatusCode.OK, (await nobody.GetAsync($"api/benchmarks/{aliceId}")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await bob.GetAsync($"api/benchmarks/{aliceId}")).StatusCode);
+        }
     }
 
     private static string BenchDocument(string host, string gpu = "NVIDIA H100 80GB HBM3", string backend = "cuda") =>

@@ -24,6 +24,9 @@ public sealed class StartupValidationTests
         { "Database:SqlitePath", " ", "Api:ComputeTimeoutSeconds", "10", "Database:SqlitePath is empty" },
         { "Database:CommandTimeoutSeconds", "0", "Api:ComputeTimeoutSeconds", "10", "Database:CommandTimeoutSeconds must be between 1 and 3600" },
         { "Api:ComputeTimeoutSeconds", "0", "Api:MaxRequestBytes", "10", "Api:ComputeTimeoutSeconds must be more than 0" },
+        { "RateLimits:WritesPerWindow", "0", "RateLimits:WindowSeconds", "60", "RateLimits:WritesPerWindow must be between 1" },
+        { "RateLimits:ComputationsPerWindow", "5", "RateLimits:WindowSeconds", "0", "RateLimits:WindowSeconds must be between 1" },
+        { "Cors:AllowedOrigins:0", "evil.example/path", "Api:ComputeTimeoutSeconds", "10", "Cors:AllowedOrigins must be origins" },
     };
 
     [Theory]
@@ -41,6 +44,7 @@ public sealed class StartupValidationTests
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddCapacityPlannerPersistence();
         builder.AddCapacityPlannerApi();
+        builder.AddCapacityPlannerSecurity();
         await using var app = builder.Build();
         app.MapCapacityPlannerApi();
         var ex = await Record.ExceptionAsync(() => app.StartAsync());

@@ -127,6 +127,8 @@ public sealed class AppFixture : IAsyncLifetime
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         info.Environment["DOTNET_NOLOGO"] = "1";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        info.Environment["RateLimits__WritesPerWindow"] = "1000000";
+        info.Environment["RateLimits__ComputationsPerWindow"] = "1000000";
         info.Environment["Database__SqlitePath"] = Path.Combine(_dataDirectory, "capacityplanner.db");
         _server = Process.Start(info) ?? throw new InvalidOperationException("Could not start the web app.");
         _server.OutputDataReceived += (_, e) => Append(e.Data);

@@ -34,6 +34,18 @@ public sealed record BenchResult
     /// <summary>True for a <c>--quick</c> run (fewer shapes, sizes and repetitions).</summary>
     public bool Quick { get; set; }
 
+    /// <summary>The suites a result may name (<see cref="Suites"/>).</summary>
+    public static readonly IReadOnlyList<string> KnownSuites = ["gemm", "memory", "host", "collectives"];
+
+    /// <summary>Most devices a result may list (all ranks of a large multi-node run fit).</summary>
+    public const int MaxDevices = 4096;
+
+    /// <summary>Most entries of each measurement list (GEMM shapes, memory, host transfers, collectives).</summary>
+    public const int MaxMeasurements = 65536;
+
+    /// <summary>Most entries of the other lists (libraries, transfer matrices, skipped items, warnings).</summary>
+    public const int MaxListEntries = 1024;
+
     /// <summary>Suites that were asked for.</summary>
     public IReadOnlyList<string> Suites { get; set; } = [];
 

@@ -40,6 +40,7 @@ public static class BenchResultJson
     public static BenchResult Deserialize(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
+        if (Json.StrictJson.Check(json) is { } invalid) throw new BenchResultFormatException($"invalid benchmark result document: {invalid.Path}: {invalid.Message}");
         BenchResult? result;
         try
         {
@@ -83,6 +84,28 @@ public static class BenchResultJson
             errors.Add($"$.schemaVersion: {r.SchemaVersion} is not supported; this build reads version {BenchResult.CurrentSchemaVersion}.");
         }
         if (string.IsNullOrWhiteSpace(r.Source)) errors.Add("$.source: is required.");
+        if (r.Suites.Count > BenchResult.KnownSuites.Count)
+        {
+            errors.Add($"$.suites: has {r.Suites.Count:N0} entries; a result names each of {string.Join(", ", BenchResult.KnownSuites)} at most once.");
+        }
+        else
+        {
+            for (var i = 0; i < r.Suites.Count; i++)
+            {
+                if (!BenchResult.KnownSuites.Contains(r.Suites[i], StringComparer.Ordinal))
+                    errors.Add($"$.suites[{i}]: \"{Json.StrictJson.Shorten(r.Suites[i] ?? "null", 40)}\" is not a suite; known: {string.Join(", ", BenchResult.KnownSuites)}.");
+            }
+        }
+        Limit(errors, "devices", r.Devices.Count, BenchResult.MaxDevices);
+        Limit(errors, "libraries", r.Libraries.Count, BenchResult.MaxListEntries);
+        Limit(errors, "gemm", r.Gemm.Count, BenchResult.MaxMeasurements);
+        Limit(errors, "memory", r.Memory.Count, BenchResult.MaxMeasurements);
+        Limit(errors, "hostTransfers", r.HostTransfers.Count, BenchResult.MaxMeasurements);
+        Limit(errors, "collectives", r.Collectives.Count, BenchResult.MaxMeasurements);
+        Limit(errors, "transferMatrices", r.TransferMatrices.Count, BenchResult.MaxListEntries);
+        Limit(errors, "skipped", r.Skipped.Count, BenchResult.MaxListEntries);
+        Limit(errors, "warnings", r.Warnings.Count, BenchResult.MaxListEntries);
+        if (errors.Count > 0) return errors;
         if (r.Backend is not ("cuda" or "cpu" or "import")) errors.Add($"$.backend: \"{r.Backend}\" is not one of cuda, cpu, import.");
         for (var i = 0; i < r.Gemm.Count; i++)
         {
@@ -101,6 +124,11 @@ public static class BenchResultJson
             if (c.SizeBytes < 0 || c.TimeUs < 0 || c.AlgbwGBps < 0 || c.BusbwGBps < 0) errors.Add($"$.collectives[{i}]: sizes, times and bandwidths must not be negative.");
         }
         return errors;
+    }
+
+    private static void Limit(List<string> errors, string name, int count, int max)
+    {
+        if (count > max) errors.Add($"$.{name}: has {count:N0} entries; at most {max:N0} are accepted.");
     }
 
     private static string FirstSentence(string message)

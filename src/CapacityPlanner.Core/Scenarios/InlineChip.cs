@@ -77,6 +77,7 @@ public static class InlineChip
     public static (CustomChipSection? Chip, IReadOnlyList<ScenarioError> Errors) Parse(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
+        if (Json.StrictJson.Check(json) is { } invalid) return (null, [new ScenarioError(Path + invalid.Path[1..], invalid.Message)]);
         JsonDocument doc;
         try
         {

@@ -15,6 +15,9 @@ internal sealed class JsonFieldReader
     private readonly List<ScenarioError> _errors;
     private readonly HashSet<string> _known = new(StringComparer.Ordinal);
 
+    /// <summary>Longest string member of a scenario (names, ids, presets, choices): a name that long is a mistake or an attack.</summary>
+    public const int MaxStringLength = 200;
+
     public JsonFieldReader(JsonElement element, string path, List<ScenarioError> errors)
     {
         _element = element;
@@ -94,6 +97,11 @@ internal sealed class JsonFieldReader
             return null;
         }
         var s = e.GetString()!;
+        if (s.Length > MaxStringLength)
+        {
+            Error(name, $"is {s.Length.ToString("N0", CultureInfo.InvariantCulture)} characters; names, ids and choices are at most {MaxStringLength}.");
+            return null;
+        }
         if (allowed is not null && !allowed.Contains(s, StringComparer.OrdinalIgnoreCase))
         {
             Error(name, $"\"{s}\" is not one of: {string.Join(", ", allowed)}.");
@@ -141,5 +149,5 @@ internal sealed class JsonFieldReader
         _ => "null",
     };
 
-    private static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "…";
+    private static string Truncate(string s) => Json.StrictJson.Shorten(s, 40);
 }

@@ -46,6 +46,7 @@ public static class ScenarioParser
     public static ParseResult Parse(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
+        if (Json.StrictJson.Check(json) is { } invalid) return new ParseResult(null, [invalid]);
         JsonDocument doc;
         try
         {

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.Json;
 using CapacityPlanner.Core.Scenarios;
 
 namespace CapacityPlanner.Core.Sharing;
@@ -169,6 +170,11 @@ public static class ScenarioLink
     {
         ArgumentNullException.ThrowIfNull(json);
         canonical = null;
+        if (StrictJson.Check(json) is { } invalid)
+        {
+            error = $"{invalid.Path}: {invalid.Message}";
+            return false;
+        }
         try
         {
             using var doc = JsonDocument.Parse(json, ReadOptions);
@@ -263,6 +269,7 @@ public static class ScenarioLink
         try
         {
             _ = StrictUtf8.GetCharCount(json); // invalid UTF-8 is damage, not a JSON question
+            if (StrictJson.Check(json) is not null) return InvalidPayload(version, "it is not readable JSON");
             node = JsonNode.Parse(json, documentOptions: ReadOptions);
         }
         catch (Exception ex) when (ex is JsonException or DecoderFallbackException or ArgumentException)

@@ -15,6 +15,12 @@ public sealed class ApiOptions
     /// <summary>Largest benchmark result document accepted by <c>POST /api/benchmarks</c>, in bytes.</summary>
     public int MaxBenchmarkBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// Most memory, in bytes of document JSON, that parsed benchmark results may hold in the server's cache (least
+    /// recently used ones are dropped and parsed again when needed).
+    /// </summary>
+    public long BenchmarkCacheBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>Seconds a search, sweep or budget may run (waiting for a free slot included) before it is cancelled with 503.</summary>
     public double ComputeTimeoutSeconds { get; set; } = 10;
 
@@ -44,6 +50,8 @@ public sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
             failures.Add($"{S}:MaxRequestBytes must be between 1024 and {64 * 1024 * 1024} bytes, got {options.MaxRequestBytes}.");
         if (options.MaxBenchmarkBytes is < 1024 or > 256 * 1024 * 1024)
             failures.Add($"{S}:MaxBenchmarkBytes must be between 1024 and {256 * 1024 * 1024} bytes, got {options.MaxBenchmarkBytes}.");
+        if (options.BenchmarkCacheBytes is < 0 or > 16L * 1024 * 1024 * 1024)
+            failures.Add($"{S}:BenchmarkCacheBytes must be between 0 (no cache) and {16L * 1024 * 1024 * 1024} bytes, got {options.BenchmarkCacheBytes}.");
         if (!double.IsFinite(options.ComputeTimeoutSeconds) || options.ComputeTimeoutSeconds is <= 0 or > 3600)
             failures.Add($"{S}:ComputeTimeoutSeconds must be more than 0 and at most 3600, got {options.ComputeTimeoutSeconds.ToString(CultureInfo.InvariantCulture)}.");
         if (options.MaxConcurrentComputations is < 0 or > 1024)

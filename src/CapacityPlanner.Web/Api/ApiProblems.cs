@@ -1,4 +1,5 @@
 using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.Json;
 
 namespace CapacityPlanner.Web.Api;
 
@@ -13,12 +14,16 @@ public static class ApiProblems
     public static IResult Validation(IEnumerable<ScenarioError> errors, string title = "The scenario is invalid")
     {
         ArgumentNullException.ThrowIfNull(errors);
-        var byPath = errors
-            .GroupBy(e => e.Path, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(e => e.Message).Distinct(StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
-        var count = byPath.Values.Sum(v => v.Length);
+        var all = errors.DistinctBy(e => (e.Path, e.Message)).ToList();
+        // At most StrictJson.MaxListedErrors, each path and message shortened: the answer stays small whatever was sent.
+        var listed = StrictJson.Capped(all);
+        var byPath = listed
+            .GroupBy(e => StrictJson.Shorten(e.Path, MaxPathLength), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(e => StrictJson.Shorten(e.Message, MaxMessageLength)).Distinct(StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
+        var count = all.Count;
         return Results.ValidationProblem(byPath,
-            detail: $"{count} error{(count == 1 ? "" : "s")}; each is listed under the JSON path (or query parameter) it concerns.",
+            detail: $"{count:N0} error{(count == 1 ? "" : "s")}; each is listed under the JSON path (or query parameter) it concerns" +
+                    (count > StrictJson.MaxListedErrors ? $" (the first {StrictJson.MaxListedErrors} are listed)." : "."),
             title: title);
     }
 
@@ -30,5 +35,8 @@ public static class ApiProblems
     public static IResult NotFound(string what, string id) =>
         Problem(StatusCodes.Status404NotFound, "Not found", $"There is no {what} with id \"{Shorten(id)}\".");
 
-    private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "…";
+    private const int MaxPathLength = 200;
+    private const int MaxMessageLength = 1000;
+
+    private static string Shorten(string s) => StrictJson.Shorten(s, 40);
 }

@@ -4,6 +4,7 @@ using CapacityPlanner.Core.Benchmarks;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Web.Benchmarks;
 using CapacityPlanner.Web.Persistence;
+using CapacityPlanner.Web.Security;
 using Microsoft.Extensions.Options;
 
 namespace CapacityPlanner.Web.Api;
@@ -86,7 +87,7 @@ public static class BenchmarkEndpoints
         {
             return ApiProblems.Validation(Errors(error!), "The benchmark result document is invalid");
         }
-        var saved = await store.SaveAsync(result!, text!, ct);
+        var saved = await store.SaveOwnedAsync(result!, text!, OwnerCredentials.GetOrIssue(request.HttpContext).Hash, ct);
         var flags = BenchmarkCalibrationService.Implausible(result!);
         return Results.Created($"/api/benchmarks/{saved.Id}", BenchmarkSummary.From(saved, request) with
         {
@@ -104,7 +105,13 @@ public static class BenchmarkEndpoints
         if (pageSize is not null && (!int.TryParse(pageSize, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size is < 1 or > ScenarioStore.MaxPageSize))
             errors.Add(new("pageSize", $"must be a whole number from 1 to {ScenarioStore.MaxPageSize}, got \"{pageSize}\"."));
         if (errors.Count > 0) return ApiProblems.Validation(errors, "The request is invalid");
-        var list = await store.ListAsync(p, size, fingerprint, gpu, ct);
+        if (OwnerCredentials.Hash(request) is not { } owner)
+        {
+            return ApiProblems.Problem(StatusCodes.Status403Forbidden, "Owner token required",
+                "Lists show only your own uploads: send the owner token you got when uploading (the Owner-Token header of that answer) as " +
+                "'Authorization: Bearer …'. Reading a result by id needs no token.");
+        }
+        var list = await store.ListOwnedAsync(owner, p, size, fingerprint, gpu, ct);
         return Results.Ok(new BenchmarkList(list.Items.Select(b => BenchmarkSummary.From(b, request)).ToList(), list.Page, list.PageSize, list.Total));
     }
 

@@ -2,10 +2,13 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CapacityPlanner.Core;
 using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Core.Json;
+using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Web.Benchmarks;
 using CapacityPlanner.Web.Hardware;
+using CapacityPlanner.Web.Security;
 using Microsoft.Extensions.Options;
 
 namespace CapacityPlanner.Web.Api;
@@ -110,6 +113,7 @@ public static class ChipEndpoints
         var (text, problem) = await RequestBody.ReadJsonAsync(request, options.Value.MaxRequestBytes, "an inline custom chip object", ct);
         if (problem is not null) return problem;
         // The id comes from the URL; a body that names one must name the same.
+        if (StrictJson.Check(text!) is { } invalid) return ApiProblems.Validation(InlineChip.Path + invalid.Path[1..], invalid.Message, "The custom chip is invalid");
         JsonObject body;
         try
         {
@@ -126,20 +130,52 @@ public static class ChipEndpoints
         body["id"] = id;
         var (definition, errors) = CustomChipDefinition.FromJson(body.ToJsonString());
         if (definition is null) return ApiProblems.Validation(errors, "The custom chip is invalid");
-        var existing = chips.CustomDefinition(id);
-        definition.Profile = existing?.Profile;
-        var check = chips.Save(definition, existing is null ? null : existing.Id);
+        var owner = OwnerCredentials.Hash(request) ?? OwnerCredentials.HashOf(PendingOwnerToken(request));
+        var (outcome, check) = chips.CreateOrReplace(definition, owner);
+        if (outcome == ChipWrite.NotOwner) return NotOwner(id, "replace");
         if (!check.IsValid) return ApiProblems.Validation(check.Errors, "The custom chip is invalid");
         if (!chips.TryGet(id, out var saved)) return ApiProblems.NotFound("chip", id);
         var summary = Summary(saved, request);
-        return existing is null ? Results.Created($"/api/chips/{Uri.EscapeDataString(id)}", summary) : Results.Ok(summary);
+        if (outcome != ChipWrite.Created) return Results.Ok(summary);
+        IssueOwnerToken(request);
+        return Results.Created($"/api/chips/{Uri.EscapeDataString(id)}", summary);
     }
 
-    private static IResult Delete(ChipDirectory chips, string id)
+    private static IResult Delete(HttpRequest request, ChipDirectory chips, string id)
     {
         if (HardwareCatalog.Default.TryGet(id, out _)) return ApiProblems.Validation("id", $"\"{id}\" is a catalog chip; only custom chips can be deleted.");
-        return chips.Remove(id) ? Results.NoContent() : ApiProblems.NotFound("chip", id);
+        return chips.RemoveOwned(id, OwnerCredentials.Hash(request)) switch
+        {
+            ChipWrite.Removed => Results.NoContent(),
+            ChipWrite.NotOwner => NotOwner(id, "delete"),
+            _ => ApiProblems.NotFound("chip", id),
+        };
     }
+
+    // The owner secret a creating request will be given: its own, or one made now (stored in the context, answered by
+    // IssueOwnerToken once the chip exists).
+    private static string PendingOwnerToken(HttpRequest request)
+    {
+        if (request.HttpContext.Items[PendingTokenKey] is string pending) return pending;
+        var token = System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        request.HttpContext.Items[PendingTokenKey] = token;
+        return token;
+    }
+
+    private const string PendingTokenKey = "CapacityPlanner.PendingOwnerToken";
+
+    // Hands the creator its owner secret: the Owner-Token header for API clients, the owner cookie for browsers.
+    private static void IssueOwnerToken(HttpRequest request)
+    {
+        var token = OwnerCredentials.Token(request) ?? (string)request.HttpContext.Items[PendingTokenKey]!;
+        OwnerCredentials.Issue(request.HttpContext, token);
+    }
+
+    private static IResult NotOwner(string id, string action) =>
+        ApiProblems.Problem(StatusCodes.Status403Forbidden, "Not the owner",
+            $"Only the owner of custom chip \"{id}\" may {action} it: send the owner token you got when creating it (the Owner-Token " +
+            "header of that answer) as 'Authorization: Bearer …'. Chips made on the Hardware page or before chips had owners belong to " +
+            "nobody and are read-only here. Anyone may use the chip in a scenario, or create their own under another id.");
 
     private static async Task<IResult> CalibrateAsync(HttpRequest request, BenchmarkCalibrationService calibrations, ChipDirectory chips,
         string id, string? chip, string? precision, string? includeCpu, CancellationToken ct)
@@ -169,12 +205,17 @@ public static class ChipEndpoints
         if (errors.Count > 0) return ApiProblems.Validation(errors, "The calibration request is invalid");
 
         var calibrationRequest = new CalibrationRequest(baseChip!, gemmPrecision, withCpu);
+        var measuredId = BenchmarkCalibrationService.ChipId(baseChip!, id);
+        var owner = OwnerCredentials.Hash(request);
+        if (chips.CustomDefinition(measuredId) is { } registeredBefore && !registeredBefore.IsOwnedBy(owner)) return NotOwner(measuredId, "calibrate again");
+        owner ??= OwnerCredentials.HashOf(PendingOwnerToken(request));
         var calibration = calibrations.Calibrate(id, document, calibrationRequest);
-        var check = calibrations.Register(id, calibration, calibrationRequest);
+        var check = calibrations.Register(id, calibration, calibrationRequest, owner);
         if (!check.IsValid) return ApiProblems.Validation(check.Errors, "The measured chip could not be registered");
         if (!chips.TryGet(calibration.Chip.Id, out var registered)) return ApiProblems.NotFound("chip", calibration.Chip.Id);
         var summary = new CalibrationSummary(Summary(registered, request), calibration.GemmMaxFraction, calibration.HbmFraction,
             calibration.ScaleUpBusEfficiency, calibration.ScaleOutEfficiency, calibration.Notes, calibration.Warnings);
+        IssueOwnerToken(request);
         return Results.Created($"/api/chips/{Uri.EscapeDataString(registered.Id)}", summary);
     }
 

@@ -61,7 +61,7 @@ public static class RequestBody
         }
     }
 
-    private static bool IsJson(string contentType)
+    internal static bool IsJson(string contentType)
     {
         var media = contentType.Split(';', 2)[0].Trim();
         return media.Equals("application/json", StringComparison.OrdinalIgnoreCase)

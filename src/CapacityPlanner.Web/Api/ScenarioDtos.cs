@@ -50,7 +50,11 @@ public sealed record SavedScenarioDetails(SavedScenarioSummary Summary, JsonElem
 /// <param name="ShortLink">Absolute <c>/s/{id}</c> link.</param>
 /// <param name="Link">Absolute <c>/?s=v1.…</c> link (null when the state is too big for a link).</param>
 /// <param name="Token">The <c>v1.…</c> token alone (null likewise).</param>
-public sealed record SavedScenarioCreated(string Id, string Name, string ShortLink, string? Link, string? Token);
+/// <param name="OwnerToken">
+/// The owner secret (send it as <c>Authorization: Bearer …</c> to list, rename, delete or restore what you saved; the
+/// same secret for everything saved with it). Browsers also get it as an HttpOnly cookie.
+/// </param>
+public sealed record SavedScenarioCreated(string Id, string Name, string ShortLink, string? Link, string? Token, string OwnerToken);
 
 /// <summary>One page of saved scenarios, newest first.</summary>
 /// <param name="Items">Scenarios on this page.</param>
@@ -66,6 +70,20 @@ public sealed record RenameScenarioRequest(string? Name);
 /// <summary>Links to saved state.</summary>
 public static class ShortLinks
 {
+    /// <summary>
+    /// Request-line limit the server is configured with (Kestrel's default is 8 KiB): room for the longest state token
+    /// the link decoder accepts (<see cref="ScenarioLink.MaxTokenLength"/>) plus the method, path base, query name and
+    /// protocol, so every link the decoder would open also reaches it.
+    /// </summary>
+    public const int MaxRequestLineBytes = ScenarioLink.MaxTokenLength + 4096;
+
+    /// <summary>True when <c>GET {target} HTTP/1.1</c> fits in a request line of <paramref name="maxRequestLineBytes"/>.</summary>
+    public static bool FitsRequestLine(string target, int maxRequestLineBytes)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return "GET ".Length + System.Text.Encoding.UTF8.GetByteCount(target) + " HTTP/1.1\r\n".Length <= maxRequestLineBytes;
+    }
+
     /// <summary>Absolute <c>/s/{id}</c>.</summary>
     public static string ShortUrl(HttpRequest request, string id)
     {

@@ -1,9 +1,12 @@
+using CapacityPlanner.Core.Json;
 using CapacityPlanner.Core.Search;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using CapacityPlanner.Core.Sharing;
 using CapacityPlanner.Web.Persistence;
+using CapacityPlanner.Web.Security;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
 namespace CapacityPlanner.Web.Api;
@@ -87,10 +90,11 @@ public static class ScenarioEndpoints
         if (name is not null && string.IsNullOrWhiteSpace(name)) return ApiProblems.Validation("name", "must not be blank.");
         var (snapshot, errors) = ScenarioSnapshot.Create(text!, name);
         if (snapshot is null) return ApiProblems.Validation(errors);
-        var saved = await store.SaveAsync(snapshot, ct);
+        var owner = OwnerCredentials.GetOrIssue(request.HttpContext);
+        var saved = await store.SaveOwnedAsync(snapshot, owner.Hash, ct);
         var token = ShortLinks.Token(saved.ScenarioJson, snapshot.PageSettings);
         var body = new SavedScenarioCreated(saved.Id, saved.Name, ShortLinks.ShortUrl(request, saved.Id),
-            ShortLinks.StateUrl(request, saved.ScenarioJson, snapshot.PageSettings), token);
+            ShortLinks.StateUrl(request, saved.ScenarioJson, snapshot.PageSettings), token, owner.Token);
         return Results.Created($"/api/scenarios/{saved.Id}", body);
     }
 
@@ -107,7 +111,13 @@ public static class ScenarioEndpoints
         if (deleted is not null && !bool.TryParse(deleted, out showDeleted))
             errors.Add(new("deleted", $"must be true or false, got \"{deleted}\"."));
         if (errors.Count > 0) return ApiProblems.Validation(errors, "The request is invalid");
-        var list = await store.ListAsync(p, size, showDeleted, ct);
+        if (OwnerCredentials.Hash(request) is not { } owner)
+        {
+            return ApiProblems.Problem(StatusCodes.Status403Forbidden, "Owner token required",
+                "Lists show only your own saved scenarios: send the owner token you got when saving (\"ownerToken\") as " +
+                "'Authorization: Bearer …' (browsers send the owner cookie). Opening a scenario by id or short link needs no token.");
+        }
+        var list = await store.ListOwnedAsync(owner, p, size, showDeleted, ct);
         return Results.Ok(new SavedScenarioList(list.Items.Select(s => SavedScenarioSummary.From(s, request)).ToList(), list.Page, list.PageSize, list.Total));
     }
 
@@ -128,6 +138,7 @@ public static class ScenarioEndpoints
     {
         var (text, problem) = await RequestBody.ReadJsonAsync(request, 64 * 1024, "a rename ({\"name\": \"…\"})", ct);
         if (problem is not null) return problem;
+        if (StrictJson.Check(text!) is { } invalid) return ApiProblems.Validation(invalid.Path, invalid.Message);
         RenameScenarioRequest? body;
         try
         {
@@ -139,6 +150,7 @@ public static class ScenarioEndpoints
         }
         var name = body?.Name?.Trim();
         if (string.IsNullOrEmpty(name)) return ApiProblems.Validation("$.name", "is required and must not be blank.");
+        if (await NotOwnerAsync(store, request, id, includeDeleted: false, "rename", ct) is { } refused) return refused;
         if (name.Length > CapacityPlannerDbContext.MaxNameLength)
             return ApiProblems.Validation("$.name", $"is {name.Length} characters; names are at most {CapacityPlannerDbContext.MaxNameLength}.");
         return await store.RenameAsync(id, name, ct) is { } s
@@ -150,29 +162,55 @@ public static class ScenarioEndpoints
     {
         if (name is { Length: > CapacityPlannerDbContext.MaxNameLength })
             return ApiProblems.Validation("name", $"is {name.Length} characters; names are at most {CapacityPlannerDbContext.MaxNameLength}.");
-        return await store.DuplicateAsync(id, name, ct) is { } s
+        if (await store.GetAsync(id, cancellationToken: ct) is null) return ApiProblems.NotFound("saved scenario", id);
+        return await store.DuplicateOwnedAsync(id, name, OwnerCredentials.GetOrIssue(request.HttpContext).Hash, ct) is { } s
             ? Results.Created($"/api/scenarios/{s.Id}", SavedScenarioSummary.From(s, request))
             : ApiProblems.NotFound("saved scenario", id);
     }
 
     private static async Task<IResult> DeleteAsync(HttpRequest request, ScenarioStore store, string id, CancellationToken ct) =>
-        await store.DeleteAsync(id, ct) is { } s
+        await NotOwnerAsync(store, request, id, includeDeleted: false, "delete", ct) ?? (await store.DeleteAsync(id, ct) is { } s
             ? Results.Ok(SavedScenarioSummary.From(s, request))
-            : ApiProblems.NotFound("saved scenario", id);
+            : ApiProblems.NotFound("saved scenario", id));
 
     private static async Task<IResult> RestoreAsync(HttpRequest request, ScenarioStore store, string id, CancellationToken ct) =>
-        await store.RestoreAsync(id, ct) is { } s
+        await NotOwnerAsync(store, request, id, includeDeleted: true, "restore", ct) ?? (await store.RestoreAsync(id, ct) is { } s
             ? Results.Ok(SavedScenarioSummary.From(s, request))
-            : ApiProblems.NotFound("deleted scenario", id);
+            : ApiProblems.NotFound("deleted scenario", id));
 
-    private static async Task<IResult> OpenShortLinkAsync(ScenarioStore store, string id, CancellationToken ct)
+    /// <summary>
+    /// 403 when the scenario exists but the request does not carry its owner's secret (a scenario saved before
+    /// ownership belongs to nobody and is read-only); null when the caller owns it or there is no such scenario (the
+    /// operation then answers 404 itself). Owners never change, so checking before the update is safe.
+    /// </summary>
+    private static async Task<IResult?> NotOwnerAsync(ScenarioStore store, HttpRequest request, string id, bool includeDeleted, string action, CancellationToken ct)
+    {
+        if (await store.GetAsync(id, includeDeleted, ct) is not { } scenario) return null;
+        var caller = OwnerCredentials.Hash(request);
+        if (scenario.OwnerHash is not null && caller is not null
+            && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(scenario.OwnerHash), Encoding.ASCII.GetBytes(caller)))
+        {
+            return null;
+        }
+        return ApiProblems.Problem(StatusCodes.Status403Forbidden, "Not the owner",
+            scenario.OwnerHash is null
+                ? $"Saved scenario \"{id}\" was saved before scenarios had owners: it belongs to nobody and cannot be {action}d. Duplicate it to get your own copy."
+                : $"Only the owner of saved scenario \"{id}\" may {action} it: send the owner token you got when saving it as 'Authorization: Bearer …' " +
+                  "(browsers send the owner cookie). Anyone may open it, or duplicate it to get their own copy.");
+    }
+
+    private static async Task<IResult> OpenShortLinkAsync(HttpRequest request, IOptions<KestrelServerOptions> kestrel, ScenarioStore store, string id, CancellationToken ct)
     {
         if (await store.GetAsync(id, cancellationToken: ct) is not { } s)
         {
             return Results.Redirect("/?missing=" + Uri.EscapeDataString(id.Length <= 64 ? id : id[..64]));
         }
         var token = ShortLinks.Token(s.ScenarioJson, ScenarioSnapshot.ReadPageSettings(s.PageSettingsJson));
-        return Results.Redirect(token is null ? "/?id=" + s.Id : $"/?{ScenarioLink.QueryParameter}={token}");
+        var stateUrl = token is null ? null : $"/?{ScenarioLink.QueryParameter}={token}";
+        // Never send the browser to a URL this server would refuse (414): a state too long for the request line opens by id.
+        return Results.Redirect(stateUrl is not null && ShortLinks.FitsRequestLine(request.PathBase + stateUrl, kestrel.Value.Limits.MaxRequestLineSize)
+            ? stateUrl
+            : "/?id=" + s.Id);
     }
 
     /// <summary>"GPT-3 175B on 1,024 A100" → "gpt-3-175b-on-1-024-a100.json".</summary>

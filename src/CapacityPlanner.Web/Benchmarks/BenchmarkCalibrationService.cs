@@ -7,6 +7,9 @@ using CapacityPlanner.Core;
 using CapacityPlanner.Web.Hardware;
 using CapacityPlanner.Web.Persistence;
 
+using CapacityPlanner.Web.Api;
+using Microsoft.Extensions.Options;
+
 namespace CapacityPlanner.Web.Benchmarks;
 
 /// <summary>One uploaded result as the Benchmarks page lists it, with its headline figures.</summary>
@@ -58,14 +61,20 @@ public sealed record CalibrationRequest(string BaseChipId, Precision Precision, 
 /// the first time it is asked for after a restart, then cached.
 /// </remarks>
 public sealed partial class BenchmarkCalibrationService(
-    BenchmarkStore store, ChipDirectory chips, TimeProvider? time = null, ILogger<BenchmarkCalibrationService>? logger = null)
+    BenchmarkStore store, ChipDirectory chips, TimeProvider? time = null, ILogger<BenchmarkCalibrationService>? logger = null,
+    IOptions<ApiOptions>? options = null)
 {
     /// <summary>Infix of registered chip ids: "{base}-m-{benchmark id}".</summary>
     public const string IdInfix = "-m-";
 
     private readonly ConcurrentDictionary<ProfileKey, RegisteredProfile> _calibrations = new();
     private readonly ConcurrentDictionary<ProfileKey, bool> _warned = new();
-    private readonly ConcurrentDictionary<string, BenchResult> _documents = new(StringComparer.Ordinal);
+    // Parsed documents, bounded by the total length of their JSON (Api:BenchmarkCacheBytes), least recently used out first.
+    private readonly BoundedCache<string, BenchResult> _documents =
+        new((options?.Value ?? new ApiOptions()).BenchmarkCacheBytes, StringComparer.Ordinal);
+
+    /// <summary>The parsed-document cache (its weight is the JSON length of what it holds).</summary>
+    public BoundedCache<string, BenchResult> DocumentCache => _documents;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ILogger _logger = logger ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
@@ -88,7 +97,7 @@ public sealed partial class BenchmarkCalibrationService(
         if (_documents.TryGetValue(id, out var cached)) return cached;
         var saved = await store.GetAsync(id, cancellationToken);
         if (saved is null || !BenchResultJson.TryDeserialize(saved.DocumentJson, out var result, out _) || result is null) return null;
-        _documents[id] = result;
+        _documents.Set(id, result, saved.DocumentJson.Length);
         return result;
     }
 
@@ -208,14 +217,17 @@ public sealed partial class BenchmarkCalibrationService(
     /// <param name="benchmarkId">Stored result the calibration used.</param>
     /// <param name="calibration">The calibration (from <see cref="Calibrate"/> with <paramref name="request"/>).</param>
     /// <param name="request">What the calibration asked for.</param>
-    public CustomChipCheck Register(string benchmarkId, CalibrationResult calibration, CalibrationRequest request)
+    /// <param name="ownerHash">Owner of a newly registered chip (an existing one keeps its owner); null: nobody.</param>
+    public CustomChipCheck Register(string benchmarkId, CalibrationResult calibration, CalibrationRequest request, string? ownerHash = null)
     {
         ArgumentNullException.ThrowIfNull(benchmarkId);
         ArgumentNullException.ThrowIfNull(calibration);
         ArgumentNullException.ThrowIfNull(request);
         var definition = Definition(calibration);
         definition.Profile = new CustomChipProfile(benchmarkId, request.Precision, request.IncludeCpuResults, _time.GetUtcNow().UtcDateTime);
-        var check = chips.Save(definition, chips.CustomDefinition(definition.Id) is not null ? definition.Id : null);
+        var existing = chips.CustomDefinition(definition.Id);
+        definition.OwnerHash = existing?.OwnerHash ?? ownerHash;
+        var check = chips.Save(definition, existing is not null ? definition.Id : null);
         if (check.IsValid) _calibrations[ProfileKey.Of(definition, definition.Profile)] = new RegisteredProfile(definition.Id, benchmarkId, calibration, request.Precision);
         return check;
     }
@@ -276,7 +288,7 @@ public sealed partial class BenchmarkCalibrationService(
         if (_documents.TryGetValue(id, out var cached)) return cached;
         var saved = store.Get(id);
         if (saved is null || !BenchResultJson.TryDeserialize(saved.DocumentJson, out var result, out _) || result is null) return null;
-        _documents[id] = result;
+        _documents.Set(id, result, saved.DocumentJson.Length);
         return result;
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using CapacityPlanner.Core.Json;
 using CapacityPlanner.Core.Benchmarks;
 using CapacityPlanner.Core.Benchmarks.Import;
 using CapacityPlanner.Web.Api;
@@ -109,6 +110,7 @@ public static class BenchmarkFileReader
             var trimmed = text.TrimStart('\uFEFF', ' ', '\t', '\r', '\n');
             try
             {
+                if (StrictJson.Check(trimmed) is not null) return BenchmarkFileKind.Result;
                 using var doc = JsonDocument.Parse(trimmed, DocumentOptions);
                 return DetectJson(doc.RootElement);
             }
@@ -188,6 +190,7 @@ public static class BenchmarkFileReader
             try
             {
                 using var doc = JsonDocument.Parse(text.TrimStart('\uFEFF'), DocumentOptions);
+                if (StrictJson.Check(text) is { } invalid) return BenchmarkFileRead.Fail(kind, $"{fileName}: {invalid.Path}: {invalid.Message}");
                 if (kind == BenchmarkFileKind.Auto) kind = DetectJson(doc.RootElement);
             }
             catch (JsonException ex)

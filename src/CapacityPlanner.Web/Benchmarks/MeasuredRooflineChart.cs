@@ -84,8 +84,9 @@ public static class MeasuredRooflineChart
         return new ChartFigure(data, layout, summary);
     }
 
-    private static Scatter Roof(string name, double peak, double hbm, string color, string dash)
+    private static Scatter Roof(string rawName, double peak, double hbm, string color, string dash)
     {
+        var name = ChartText.Escape(rawName);
         var ridge = peak / hbm;
         return new Scatter
         {

@@ -45,7 +45,7 @@ public static class BudgetCharts
             data.Add(new Bar
             {
                 Name = label,
-                X = Labels(shown.Select(c => c.Label)),
+                X = Labels(shown.Select(c => ChartText.Escape(c.Label))),
                 Y = Values(values),
                 Marker = new Plotly.Blazor.Traces.BarLib.Marker { Color = color, Line = new Plotly.Blazor.Traces.BarLib.MarkerLib.Line { Width = 0 } },
                 HoverTemplate = $"<b>{label}</b><br>%{{x}}: $%{{y:.4s}}<extra></extra>",
@@ -74,7 +74,7 @@ public static class BudgetCharts
             data.Add(new Bar
             {
                 Name = "training FLOP",
-                X = Labels(shown.Select(c => c.Label)),
+                X = Labels(shown.Select(c => ChartText.Escape(c.Label))),
                 Y = Values(shown.Select(c => c.Result!.TotalFlop)),
                 Marker = new Plotly.Blazor.Traces.BarLib.Marker
                 {
@@ -137,13 +137,13 @@ public static class BudgetCharts
             if (column.Result is not { } r || r.Scaling is not { } s || !(r.TotalFlop > 0) || !double.IsFinite(r.TotalFlop) || !double.IsFinite(s.PredictedLoss)) continue;
             data.Add(new Scatter
             {
-                Name = column.Label,
+                Name = ChartText.Escape(column.Label),
                 Mode = Plotly.Blazor.Traces.ScatterLib.ModeFlag.Markers,
                 X = Values([r.TotalFlop]),
                 Y = Values([s.PredictedLoss]),
                 Marker = new Plotly.Blazor.Traces.ScatterLib.Marker { Color = color, Size = 12, Line = new Plotly.Blazor.Traces.ScatterLib.MarkerLib.Line { Color = theme.Dark ? "#000" : "#fff", Width = 1.5m } },
                 HoverTextArray = [string.Create(s_inv, $"{r.TotalFlop:0.00e+0} FLOP (10^{r.Log10TotalFlop:F2})<br>loss {s.PredictedLoss:F4}, last 10× gained {s.LossGainPer10x:F4}")],
-                HoverTemplate = $"<b>{column.Label}</b><br>%{{hovertext}}<extra></extra>",
+                HoverTemplate = $"<b>{ChartText.Escape(column.Label)}</b><br>%{{hovertext}}<extra></extra>",
             });
         }
         var layout = theme.BaseLayout(380);

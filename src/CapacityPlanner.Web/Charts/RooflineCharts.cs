@@ -39,12 +39,12 @@ public static class RooflineCharts
             var dash = 0;
             foreach (var r in chip.Rooflines)
             {
-                var name = $"{chip.Name} · {r.Precision.ToId()}";
+                var name = $"{ChartText.Escape(chip.Name)} · {r.Precision.ToId()}";
                 var dashes = new[] { "solid", "dash", "dot", "dashdot" };
                 data.Add(new Scatter
                 {
                     Name = name,
-                    LegendGroup = chip.Name,
+                    LegendGroup = ChartText.Escape(chip.Name),
                     Mode = Plotly.Blazor.Traces.ScatterLib.ModeFlag.Lines,
                     X = Values([MinIntensity, r.RidgeFlopsPerByte, MaxIntensity]),
                     Y = Values([MinIntensity * r.HbmBytesPerSecond / 1e12, r.PeakFlopsPerSecond / 1e12, r.PeakFlopsPerSecond / 1e12]),
@@ -54,7 +54,7 @@ public static class RooflineCharts
                 data.Add(new Scatter
                 {
                     Name = $"{name} ridge",
-                    LegendGroup = chip.Name,
+                    LegendGroup = ChartText.Escape(chip.Name),
                     ShowLegend = false,
                     Mode = first ? Plotly.Blazor.Traces.ScatterLib.ModeFlag.Markers | Plotly.Blazor.Traces.ScatterLib.ModeFlag.Text : Plotly.Blazor.Traces.ScatterLib.ModeFlag.Markers,
                     X = Values([r.RidgeFlopsPerByte]),
@@ -167,7 +167,7 @@ public static class RooflineCharts
                 Y = Math.Log10(r.RidgeFlopsPerByte),
                 XRef = "paper",
                 YRef = "y",
-                Text = string.Create(s_inv, $"{name} ridge {r.RidgeFlopsPerByte:F0}"),
+                Text = string.Create(s_inv, $"{ChartText.Escape(name)} ridge {r.RidgeFlopsPerByte:F0}"),
                 ShowArrow = false,
                 XAnchor = left ? Plotly.Blazor.LayoutLib.AnnotationLib.XAnchorEnum.Left : Plotly.Blazor.LayoutLib.AnnotationLib.XAnchorEnum.Right,
                 YAnchor = Plotly.Blazor.LayoutLib.AnnotationLib.YAnchorEnum.Bottom,

@@ -163,23 +163,28 @@ public static class ScalingCharts
         return layout;
     }
 
-    private static Scatter Line(string name, string color, IEnumerable<double> x, IEnumerable<double?> y, IList<string>? hover, string? dash) => new()
+    // The only way a series reaches the figure: its name is user text (a chip's name), escaped here.
+    private static Scatter Line(string rawName, string color, IEnumerable<double> x, IEnumerable<double?> y, IList<string>? hover, string? dash)
     {
-        Name = name,
-        Mode = Plotly.Blazor.Traces.ScatterLib.ModeFlag.Lines | Plotly.Blazor.Traces.ScatterLib.ModeFlag.Markers,
-        X = Values(x),
-        Y = Values(y),
-        ConnectGaps = false,
-        Line = new Plotly.Blazor.Traces.ScatterLib.Line { Color = color, Width = 2, Dash = dash },
-        Marker = new Plotly.Blazor.Traces.ScatterLib.Marker { Color = color, Size = 6 },
-        HoverTextArray = hover,
-        HoverTemplate = hover is null
-            ? $"<b>{name}</b><br>%{{x:,d}} GPUs: %{{y:.3~g}}<extra></extra>"
-            : $"<b>{name}</b><br>%{{hovertext}}<extra></extra>",
-    };
+        var name = ChartText.Escape(rawName);
+        return new()
+        {
+            Name = name,
+            Mode = Plotly.Blazor.Traces.ScatterLib.ModeFlag.Lines | Plotly.Blazor.Traces.ScatterLib.ModeFlag.Markers,
+            X = Values(x),
+            Y = Values(y),
+            ConnectGaps = false,
+            Line = new Plotly.Blazor.Traces.ScatterLib.Line { Color = color, Width = 2, Dash = dash },
+            Marker = new Plotly.Blazor.Traces.ScatterLib.Marker { Color = color, Size = 6 },
+            HoverTextArray = hover,
+            HoverTemplate = hover is null
+                ? $"<b>{name}</b><br>%{{x:,d}} GPUs: %{{y:.3~g}}<extra></extra>"
+                : $"<b>{name}</b><br>%{{hovertext}}<extra></extra>",
+        };
+    }
 
     private static List<string> Hover(SweepResult r) => r.Points.Select(p => p.Estimate is null
-        ? $"{p.Gpus:N0} GPUs: {p.Infeasible ?? "no feasible plan"}"
+        ? $"{p.Gpus:N0} GPUs: {ChartText.Escape(p.Infeasible ?? "no feasible plan")}"
         : string.Create(s_inv,
             $"{p.Gpus:N0} GPUs, batch {p.GlobalBatchSequences:N0}<br>{p.TokensPerSecond:N0} tokens/s · MFU {p.Mfu:P1} · efficiency {p.ScalingEfficiency:P0}<br>{PlanJson.Describe(p.Parallelism!)}"))
         .ToList();

@@ -7,6 +7,23 @@ using CapacityPlanner.Web.Estimates;
 
 namespace CapacityPlanner.Web.Hardware;
 
+/// <summary>What a create, replace or remove of a custom chip did.</summary>
+public enum ChipWrite
+{
+    /// <summary>A new chip was created.</summary>
+    Created,
+    /// <summary>The existing chip was replaced.</summary>
+    Replaced,
+    /// <summary>The chip was removed.</summary>
+    Removed,
+    /// <summary>Nothing changed: the definition is invalid.</summary>
+    Invalid,
+    /// <summary>Nothing changed: the chip belongs to another owner (or to nobody).</summary>
+    NotOwner,
+    /// <summary>There is no such custom chip.</summary>
+    NotFound,
+}
+
 /// <summary>A chip a page can offer: a catalog chip, or a custom one with its definition.</summary>
 /// <param name="Id">Id used in selects, URLs and scenario documents.</param>
 /// <param name="Spec">The resolved chip.</param>
@@ -37,6 +54,7 @@ public sealed record CustomChipCheck(IReadOnlyList<ScenarioError> Errors, ChipSp
 public sealed partial class ChipDirectory
 {
     private readonly ICustomChipStore _store;
+    private readonly Lock _createOrReplaceLock = new();
     private readonly ConcurrentDictionary<string, ChipSpec> _resolved = new(StringComparer.Ordinal);
 
     /// <summary>Creates the directory over a store.</summary>
@@ -164,6 +182,42 @@ public sealed partial class ChipDirectory
         var check = Check(chip, previousId);
         if (check.IsValid) _store.Save(chip, previousId);
         return check;
+    }
+
+    /// <summary>
+    /// Creates or replaces the custom chip with <paramref name="chip"/>'s id (a replaced measured chip keeps its
+    /// calibration profile). <paramref name="created"/> is true for exactly one of several concurrent calls that create
+    /// the same new id (the others replace it), here and, through the store's unique key, across instances.
+    /// </summary>
+    /// <remarks>
+    /// A new chip belongs to <paramref name="ownerHash"/>; an existing one may only be replaced by its owner
+    /// (<see cref="ChipWrite.NotOwner"/> otherwise, nothing changed) and keeps its owner.
+    /// </remarks>
+    public (ChipWrite Outcome, CustomChipCheck Check) CreateOrReplace(CustomChipDefinition chip, string? ownerHash)
+    {
+        ArgumentNullException.ThrowIfNull(chip);
+        chip.Id = chip.Id?.Trim() ?? "";
+        lock (_createOrReplaceLock)
+        {
+            var existing = CustomDefinition(chip.Id);
+            if (existing is not null && !existing.IsOwnedBy(ownerHash)) return (ChipWrite.NotOwner, new CustomChipCheck([], null));
+            chip.Profile = existing?.Profile;
+            chip.OwnerHash = existing?.OwnerHash ?? ownerHash;
+            var check = Check(chip, existing?.Id);
+            if (!check.IsValid) return (ChipWrite.Invalid, check);
+            return (_store.Save(chip, existing?.Id) ? ChipWrite.Created : ChipWrite.Replaced, check);
+        }
+    }
+
+    /// <summary>Removes a custom chip if <paramref name="ownerHash"/> owns it.</summary>
+    public ChipWrite RemoveOwned(string id, string? ownerHash)
+    {
+        lock (_createOrReplaceLock)
+        {
+            if (CustomDefinition(id) is not { } existing) return ChipWrite.NotFound;
+            if (!existing.IsOwnedBy(ownerHash)) return ChipWrite.NotOwner;
+            return _store.Remove(id) ? ChipWrite.Removed : ChipWrite.NotFound;
+        }
     }
 
     /// <summary>Removes a custom chip.</summary>

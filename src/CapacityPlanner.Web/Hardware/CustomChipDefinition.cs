@@ -66,6 +66,18 @@ public sealed class CustomChipDefinition
     /// </summary>
     public CustomChipProfile? Profile { get; set; }
 
+    /// <summary>
+    /// SHA-256 (hex) of the owner secret of whoever created it over the API; null for chips owned by nobody (made on the
+    /// Hardware page or before ownership), which the API treats as read-only. Not part of the inline chip JSON.
+    /// </summary>
+    public string? OwnerHash { get; set; }
+
+    /// <summary>True when <paramref name="ownerHash"/> (a caller's, possibly null) is this chip's owner.</summary>
+    public bool IsOwnedBy(string? ownerHash) =>
+        OwnerHash is not null && ownerHash is not null
+        && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.ASCII.GetBytes(OwnerHash), System.Text.Encoding.ASCII.GetBytes(ownerHash));
+
     /// <summary>A deep copy (the editor works on a copy until it is saved).</summary>
     public CustomChipDefinition Clone()
     {

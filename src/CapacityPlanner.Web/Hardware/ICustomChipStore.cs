@@ -14,8 +14,12 @@ public interface ICustomChipStore
     /// <summary>Looks a custom chip up by id (case-insensitive).</summary>
     bool TryGet(string id, out CustomChipDefinition chip);
 
-    /// <summary>Adds or replaces a chip; <paramref name="previousId"/> renames an existing one.</summary>
-    void Save(CustomChipDefinition chip, string? previousId = null);
+    /// <summary>
+    /// Adds or replaces a chip; <paramref name="previousId"/> renames an existing one. True when this call created the
+    /// chip (no chip had its id or <paramref name="previousId"/>), false when it replaced one: of concurrent saves of a
+    /// new id, exactly one returns true.
+    /// </summary>
+    bool Save(CustomChipDefinition chip, string? previousId = null);
 
     /// <summary>Removes a chip; false when there was none.</summary>
     bool Remove(string id);
@@ -57,17 +61,20 @@ public sealed class InMemoryCustomChipStore : ICustomChipStore
     }
 
     /// <inheritdoc />
-    public void Save(CustomChipDefinition chip, string? previousId = null)
+    public bool Save(CustomChipDefinition chip, string? previousId = null)
     {
         ArgumentNullException.ThrowIfNull(chip);
+        bool created;
         lock (_lock)
         {
             var index = _chips.FindIndex(c => string.Equals(c.Id, previousId ?? chip.Id, StringComparison.OrdinalIgnoreCase));
             if (index < 0) index = _chips.FindIndex(c => string.Equals(c.Id, chip.Id, StringComparison.OrdinalIgnoreCase));
+            created = index < 0;
             if (index >= 0) _chips[index] = chip.Clone();
             else _chips.Add(chip.Clone());
         }
         Changed?.Invoke();
+        return created;
     }
 
     /// <inheritdoc />

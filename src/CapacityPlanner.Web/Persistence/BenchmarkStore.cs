@@ -9,7 +9,11 @@ namespace CapacityPlanner.Web.Persistence;
 public sealed class BenchmarkStore(IDbContextFactory<CapacityPlannerDbContext> contexts, TimeProvider time)
 {
     /// <summary>Stores a validated document (<paramref name="documentJson"/> is kept byte for byte) and returns the row.</summary>
-    public async Task<SavedBenchmark> SaveAsync(BenchResult result, string documentJson, CancellationToken cancellationToken = default)
+    public Task<SavedBenchmark> SaveAsync(BenchResult result, string documentJson, CancellationToken cancellationToken = default) =>
+        SaveOwnedAsync(result, documentJson, null, cancellationToken);
+
+    /// <summary>Like <see cref="SaveAsync"/>, owned by the holder of the secret hashed as <paramref name="ownerHash"/>.</summary>
+    public async Task<SavedBenchmark> SaveOwnedAsync(BenchResult result, string documentJson, string? ownerHash, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(documentJson);
@@ -33,6 +37,7 @@ public sealed class BenchmarkStore(IDbContextFactory<CapacityPlannerDbContext> c
                 Fingerprint = Fingerprint(result),
                 DocumentJson = documentJson,
                 SizeBytes = Encoding.UTF8.GetByteCount(documentJson),
+                OwnerHash = ownerHash,
             };
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
             db.Benchmarks.Add(entity);
@@ -68,7 +73,11 @@ public sealed class BenchmarkStore(IDbContextFactory<CapacityPlannerDbContext> c
     }
 
     /// <summary>Uploaded documents, newest first, optionally those with this fingerprint or GPU name; documents are not loaded.</summary>
-    public async Task<PagedList<SavedBenchmark>> ListAsync(int page = 1, int pageSize = 20, string? fingerprint = null, string? gpu = null, CancellationToken cancellationToken = default)
+    public Task<PagedList<SavedBenchmark>> ListAsync(int page = 1, int pageSize = 20, string? fingerprint = null, string? gpu = null, CancellationToken cancellationToken = default) =>
+        ListOwnedAsync(null, page, pageSize, fingerprint, gpu, cancellationToken);
+
+    /// <summary>Like <see cref="ListAsync"/>, only one owner's uploads (everyone's when <paramref name="ownerHash"/> is null).</summary>
+    public async Task<PagedList<SavedBenchmark>> ListOwnedAsync(string? ownerHash, int page = 1, int pageSize = 20, string? fingerprint = null, string? gpu = null, CancellationToken cancellationToken = default)
     {
         page = Math.Max(1, page);
         pageSize = Math.Clamp(pageSize, 1, ScenarioStore.MaxPageSize);
@@ -76,6 +85,7 @@ public sealed class BenchmarkStore(IDbContextFactory<CapacityPlannerDbContext> c
         var query = db.Benchmarks.AsQueryable();
         if (!string.IsNullOrEmpty(fingerprint)) query = query.Where(b => b.Fingerprint == fingerprint);
         if (!string.IsNullOrEmpty(gpu)) query = query.Where(b => b.GpuName == gpu);
+        if (ownerHash is not null) query = query.Where(b => b.OwnerHash == ownerHash);
         var total = await query.CountAsync(cancellationToken);
         var items = await query
             .OrderByDescending(b => b.UploadedUtc).ThenBy(b => b.Id)
@@ -96,6 +106,7 @@ public sealed class BenchmarkStore(IDbContextFactory<CapacityPlannerDbContext> c
                 Fingerprint = b.Fingerprint,
                 DocumentJson = "",
                 SizeBytes = b.SizeBytes,
+                OwnerHash = b.OwnerHash,
             })
             .ToListAsync(cancellationToken);
         return new PagedList<SavedBenchmark>(items, page, pageSize, total);

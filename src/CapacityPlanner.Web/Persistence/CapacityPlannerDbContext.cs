@@ -16,6 +16,9 @@ public abstract class CapacityPlannerDbContext(DbContextOptions options) : DbCon
     /// <summary>Longest scenario or benchmark name.</summary>
     public const int MaxNameLength = 200;
 
+    /// <summary>Longest chip id stored with a saved scenario.</summary>
+    public const int MaxScenarioChipIdLength = 100;
+
     /// <summary>Longest custom chip id stored (the hardware page allows 40 characters).</summary>
     public const int MaxChipIdLength = 64;
 
@@ -53,11 +56,13 @@ public abstract class CapacityPlannerDbContext(DbContextOptions options) : DbCon
             e.HasKey(x => x.Id);
             e.Property(x => x.Id).HasMaxLength(32).IsUnicode(false);
             e.Property(x => x.Name).HasMaxLength(MaxNameLength);
-            e.Property(x => x.ChipId).HasMaxLength(100);
+            e.Property(x => x.ChipId).HasMaxLength(MaxScenarioChipIdLength);
             e.Property(x => x.ModelLabel).HasMaxLength(MaxNameLength);
             e.Property(x => x.DuplicatedFromId).HasMaxLength(32).IsUnicode(false);
             e.Property(x => x.ConcurrencyStamp).IsConcurrencyToken();
+            e.Property(x => x.OwnerHash).HasMaxLength(64).IsUnicode(false);
             e.HasIndex(x => new { x.DeletedUtc, x.CreatedUtc });
+            e.HasIndex(x => x.OwnerHash);
         });
         modelBuilder.Entity<SavedBenchmark>(e =>
         {
@@ -71,6 +76,8 @@ public abstract class CapacityPlannerDbContext(DbContextOptions options) : DbCon
             e.Property(x => x.GpuName).HasMaxLength(255);
             e.Property(x => x.DriverVersion).HasMaxLength(64);
             e.Property(x => x.Fingerprint).HasMaxLength(64).IsUnicode(false);
+            e.Property(x => x.OwnerHash).HasMaxLength(64).IsUnicode(false);
+            e.HasIndex(x => x.OwnerHash);
             e.HasIndex(x => x.UploadedUtc);
             e.HasIndex(x => x.Fingerprint);
             e.HasIndex(x => x.GpuName);
@@ -84,6 +91,7 @@ public abstract class CapacityPlannerDbContext(DbContextOptions options) : DbCon
             e.HasIndex(x => x.NormalizedId).IsUnique();
             e.Property(x => x.ProfileBenchmarkId).HasMaxLength(32).IsUnicode(false);
             e.Property(x => x.ProfilePrecision).HasMaxLength(16).IsUnicode(false);
+            e.Property(x => x.OwnerHash).HasMaxLength(64).IsUnicode(false);
         });
         modelBuilder.Entity<SavedMeasuredRun>(e =>
         {

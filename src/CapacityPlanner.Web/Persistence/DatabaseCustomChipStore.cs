@@ -24,6 +24,7 @@ public sealed partial class DatabaseCustomChipStore : ICustomChipStore
     private readonly TimeProvider _time;
     private readonly ILogger<DatabaseCustomChipStore> _logger;
     private readonly Lock _loadLock = new();
+    private readonly Lock _writeLock = new();
     private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
     private Snapshot? _snapshot;
 
@@ -62,7 +63,7 @@ public sealed partial class DatabaseCustomChipStore : ICustomChipStore
     }
 
     /// <inheritdoc />
-    public void Save(CustomChipDefinition chip, string? previousId = null)
+    public bool Save(CustomChipDefinition chip, string? previousId = null)
     {
         ArgumentNullException.ThrowIfNull(chip);
         var copy = chip.Clone();
@@ -75,20 +76,27 @@ public sealed partial class DatabaseCustomChipStore : ICustomChipStore
         var json = copy.ToJson();
         var key = Normalize(copy.Id);
         var fromKey = string.IsNullOrWhiteSpace(previousId) ? key : Normalize(previousId);
-        for (var attempt = 1; ; attempt++)
+        bool created;
+        // One writer per instance (SQLite would otherwise refuse concurrent upgrades to a write lock); across
+        // instances the unique key decides: the insert that loses fails and its next attempt updates the winner's row.
+        lock (_writeLock)
         {
-            try
+            for (var attempt = 1; ; attempt++)
             {
-                Write(copy, json, key, fromKey);
-                break;
+                try
+                {
+                    created = Write(copy, json, key, fromKey);
+                    break;
+                }
+                catch (DbUpdateException) when (attempt < 3)
+                {
+                    // Another instance inserted the same id between our read and our insert: the next attempt updates it.
+                }
             }
-            catch (DbUpdateException) when (attempt < 3)
-            {
-                // Another instance inserted the same id between our read and our insert: the next attempt updates it.
-            }
+            Reload(null, notify: false);
         }
-        Reload(null, notify: false);
         Changed?.Invoke();
+        return created;
     }
 
     /// <inheritdoc />
@@ -109,7 +117,8 @@ public sealed partial class DatabaseCustomChipStore : ICustomChipStore
     /// <summary>Reads the table again now instead of waiting for <see cref="RefreshInterval"/>.</summary>
     public void Refresh() => Reload(null, notify: true);
 
-    private void Write(CustomChipDefinition chip, string json, string key, string fromKey)
+    // True when the row was inserted (no chip had the id or the previous id).
+    private bool Write(CustomChipDefinition chip, string json, string key, string fromKey)
     {
         var now = _time.GetUtcNow().UtcDateTime;
         var profile = chip.Profile;
@@ -130,6 +139,7 @@ public sealed partial class DatabaseCustomChipStore : ICustomChipStore
                 ProfilePrecision = profile?.Precision.ToId(),
                 ProfileIncludeCpu = profile?.IncludeCpuResults,
                 ProfileRegisteredUtc = profile?.RegisteredUtc,
+                OwnerHash = chip.OwnerHash,    // set once: replacing or renaming keeps the owner
             });
             db.SaveChanges();
         }
@@ -160,6 +170,7 @@ public sealed partial class DatabaseCustomChipStore : ICustomChipStore
                 .SetProperty(c => c.ProfileRegisteredUtc, profile == null ? null : profile.RegisteredUtc));
         }
         transaction.Commit();
+        return row is null;
     }
 
     private Snapshot Current()
@@ -223,6 +234,7 @@ public sealed partial class DatabaseCustomChipStore : ICustomChipStore
             var (_, resolveErrors) = InlineChip.Resolve(chip.ToSection());
             errors = resolveErrors;
         }
+        if (chip is not null) chip.OwnerHash = row.OwnerHash;
         if (chip is null || errors.Count > 0)
         {
             if (FirstWarning(row, "chip")) LogUnusableRow(_logger, row.Id, string.Join(" ", errors.Select(e => $"{e.Path}: {e.Message}")));

@@ -54,6 +54,12 @@ public sealed class SavedScenario
 
     /// <summary>Optimistic concurrency token, replaced on every change.</summary>
     public Guid ConcurrencyStamp { get; set; }
+
+    /// <summary>
+    /// SHA-256 (hex) of the owner secret of whoever saved it; only its holder may rename, delete or restore it. Null for
+    /// scenarios saved before ownership existed: owned by nobody, read-only.
+    /// </summary>
+    public string? OwnerHash { get; init; }
 }
 
 /// <summary>A benchmark result document uploaded by <c>capplan upload</c>, kept as uploaded, with searchable fingerprint columns.</summary>
@@ -100,6 +106,9 @@ public sealed class SavedBenchmark
 
     /// <summary>UTF-8 size of the document.</summary>
     public int SizeBytes { get; init; }
+
+    /// <summary>SHA-256 (hex) of the uploader's owner secret (API uploads); null: owned by nobody (page uploads, older rows).</summary>
+    public string? OwnerHash { get; init; }
 }
 
 /// <summary>
@@ -135,4 +144,7 @@ public sealed class SavedCustomChip
 
     /// <summary>When the profile was registered (UTC); null without a profile.</summary>
     public DateTime? ProfileRegisteredUtc { get; set; }
+
+    /// <summary>SHA-256 (hex) of its creator's owner secret; null: owned by nobody (read-only over the API).</summary>
+    public string? OwnerHash { get; set; }
 }

@@ -33,6 +33,7 @@ public sealed record ScenarioSnapshot(
         string scenarioJson, string? name = null, IReadOnlyDictionary<string, string>? pageSettings = null)
     {
         ArgumentNullException.ThrowIfNull(scenarioJson);
+        if (Core.Json.StrictJson.Check(scenarioJson) is { } invalid) return (null, [invalid]);
         if (!ScenarioLink.TryCanonicalize(scenarioJson, out var canonical, out var jsonError))
         {
             return (null, [new ScenarioError("$", jsonError)]);
@@ -53,6 +54,10 @@ public sealed record ScenarioSnapshot(
         var scenario = resolved.Scenario!;
         var model = doc.Model.Preset ?? doc.Model.Name ?? scenario.Model.Name;
         var chip = scenario.System.Chip.Id;
+        if (chip.Length > CapacityPlannerDbContext.MaxScenarioChipIdLength)
+        {
+            return (null, [new ScenarioError("$.system.chip.id", $"is {chip.Length} characters; a saved scenario's chip id is at most {CapacityPlannerDbContext.MaxScenarioChipIdLength}.")]);
+        }
         var page = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in pageSettings ?? new Dictionary<string, string>()) page[key] = value;
         if (ScenarioLink.CheckPageSettings(page) is { } pageError) return (null, [new ScenarioError("$.page", pageError)]);

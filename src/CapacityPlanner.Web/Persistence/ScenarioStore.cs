@@ -24,8 +24,12 @@ public sealed class ScenarioStore(IDbContextFactory<CapacityPlannerDbContext> co
 
     private const int Attempts = 5;
 
-    /// <summary>Stores a snapshot under a new id and returns it.</summary>
-    public async Task<SavedScenario> SaveAsync(ScenarioSnapshot snapshot, CancellationToken cancellationToken = default)
+    /// <summary>Stores a snapshot under a new id and returns it (owned by nobody).</summary>
+    public Task<SavedScenario> SaveAsync(ScenarioSnapshot snapshot, CancellationToken cancellationToken = default) =>
+        SaveOwnedAsync(snapshot, null, cancellationToken);
+
+    /// <summary>Stores a snapshot under a new id, owned by the holder of the secret hashed as <paramref name="ownerHash"/>.</summary>
+    public async Task<SavedScenario> SaveOwnedAsync(ScenarioSnapshot snapshot, string? ownerHash, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         var now = Now();
@@ -45,6 +49,7 @@ public sealed class ScenarioStore(IDbContextFactory<CapacityPlannerDbContext> co
             CreatedUtc = now,
             UpdatedUtc = now,
             ConcurrencyStamp = Guid.NewGuid(),
+            OwnerHash = ownerHash,
         }, cancellationToken);
     }
 
@@ -58,12 +63,17 @@ public sealed class ScenarioStore(IDbContextFactory<CapacityPlannerDbContext> co
     }
 
     /// <summary>Live scenarios (or, with <paramref name="deleted"/>, the deleted ones), newest first.</summary>
-    public async Task<PagedList<SavedScenario>> ListAsync(int page = 1, int pageSize = 20, bool deleted = false, CancellationToken cancellationToken = default)
+    public Task<PagedList<SavedScenario>> ListAsync(int page = 1, int pageSize = 20, bool deleted = false, CancellationToken cancellationToken = default) =>
+        ListOwnedAsync(null, page, pageSize, deleted, cancellationToken);
+
+    /// <summary>Like <see cref="ListAsync"/>, but only the scenarios of one owner (all when <paramref name="ownerHash"/> is null).</summary>
+    public async Task<PagedList<SavedScenario>> ListOwnedAsync(string? ownerHash, int page = 1, int pageSize = 20, bool deleted = false, CancellationToken cancellationToken = default)
     {
         page = Math.Max(1, page);
         pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var query = deleted ? db.Scenarios.Where(s => s.DeletedUtc != null) : db.Scenarios.Where(s => s.DeletedUtc == null);
+        if (ownerHash is not null) query = query.Where(s => s.OwnerHash == ownerHash);
         var total = await query.CountAsync(cancellationToken);
         var items = await query
             .OrderByDescending(s => s.CreatedUtc).ThenBy(s => s.Id)
@@ -121,7 +131,11 @@ public sealed class ScenarioStore(IDbContextFactory<CapacityPlannerDbContext> co
     }
 
     /// <summary>Copies a live scenario (document, page settings, results) under a new id and name; null when there is no such scenario.</summary>
-    public async Task<SavedScenario?> DuplicateAsync(string id, string? name = null, CancellationToken cancellationToken = default)
+    public Task<SavedScenario?> DuplicateAsync(string id, string? name = null, CancellationToken cancellationToken = default) =>
+        DuplicateOwnedAsync(id, name, null, cancellationToken);
+
+    /// <summary>Like <see cref="DuplicateAsync"/>; the copy belongs to <paramref name="ownerHash"/>'s holder (anyone may copy).</summary>
+    public async Task<SavedScenario?> DuplicateOwnedAsync(string id, string? name, string? ownerHash, CancellationToken cancellationToken = default)
     {
         var source = await GetAsync(id, cancellationToken: cancellationToken);
         if (source is null) return null;
@@ -145,6 +159,7 @@ public sealed class ScenarioStore(IDbContextFactory<CapacityPlannerDbContext> co
             CreatedUtc = now,
             UpdatedUtc = now,
             ConcurrencyStamp = Guid.NewGuid(),
+            OwnerHash = ownerHash,
         }, cancellationToken);
     }
 

@@ -35,6 +35,16 @@ public sealed class TestApp : IAsyncDisposable
     /// <summary>The app's services.</summary>
     public IServiceProvider Services => _factory.Services;
 
+    /// <summary>
+    /// Rate limits far above what the suite sends from its one loopback address (laid under each test's own settings,
+    /// which may set tighter ones).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string?> GenerousLimits { get; } = new Dictionary<string, string?>
+    {
+        ["RateLimits:WritesPerWindow"] = "1000000",
+        ["RateLimits:ComputationsPerWindow"] = "1000000",
+    };
+
     /// <summary>Settings of an app on a SQLite file.</summary>
     public static Dictionary<string, string?> Sqlite(string path) => new()
     {
@@ -68,13 +78,23 @@ public sealed class TestApp : IAsyncDisposable
         }
     });
 
-    /// <summary>A fresh client (own connection pool and no cookies), not following redirects.</summary>
-    public HttpClient NewClient(TimeSpan? timeout = null) =>
-        new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, PooledConnectionLifetime = TimeSpan.FromMinutes(1) })
+    /// <summary>
+    /// The owner secret every test client sends (<c>Authorization: Bearer …</c>), so that the suite acts as one owner
+    /// across clients, instances and restarts; ownership tests clear it or send their own.
+    /// </summary>
+    public static string OwnerToken { get; } = System.Buffers.Text.Base64Url.EncodeToString(Enumerable.Repeat((byte)7, 32).ToArray());
+
+    /// <summary>A fresh client (own connection pool and no cookies, the suite's owner token), not following redirects.</summary>
+    public HttpClient NewClient(TimeSpan? timeout = null)
+    {
+        var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, PooledConnectionLifetime = TimeSpan.FromMinutes(1) })
         {
             BaseAddress = BaseAddress,
             Timeout = timeout ?? TimeSpan.FromSeconds(60),
         };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", OwnerToken);
+        return client;
+    }
 
     /// <summary>Stops the app (as a restart would) and releases its SQLite file.</summary>
     public async ValueTask DisposeAsync()
@@ -89,7 +109,7 @@ public sealed class TestApp : IAsyncDisposable
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Development");
-            builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings));
+            builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(GenerousLimits).AddInMemoryCollection(settings));
             builder.ConfigureLogging(logging =>
             {
                 logging.ClearProviders();

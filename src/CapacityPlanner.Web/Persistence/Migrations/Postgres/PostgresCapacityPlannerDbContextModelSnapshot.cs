@@ -69,6 +69,11 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Postgres
                     b.Property<DateTime?>("MeasuredUtc")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("OwnerHash")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<int>("SizeBytes")
                         .HasColumnType("integer");
 
@@ -85,6 +90,8 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Postgres
                     b.HasIndex("Fingerprint");
 
                     b.HasIndex("GpuName");
+
+                    b.HasIndex("OwnerHash");
 
                     b.HasIndex("UploadedUtc");
 
@@ -107,6 +114,11 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Postgres
                     b.Property<string>("NormalizedId")
                         .IsRequired()
                         .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("OwnerHash")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
                         .HasColumnType("character varying(64)");
 
                     b.Property<string>("ProfileBenchmarkId")
@@ -224,6 +236,11 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<string>("OwnerHash")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("PageSettingsJson")
                         .HasColumnType("text");
 
@@ -241,6 +258,8 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Postgres
                         .HasColumnType("timestamp with time zone");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("OwnerHash");
 
                     b.HasIndex("DeletedUtc", "CreatedUtc");
 

@@ -64,6 +64,11 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Sqlite
                     b.Property<DateTime?>("MeasuredUtc")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("OwnerHash")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("SizeBytes")
                         .HasColumnType("INTEGER");
 
@@ -80,6 +85,8 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Sqlite
                     b.HasIndex("Fingerprint");
 
                     b.HasIndex("GpuName");
+
+                    b.HasIndex("OwnerHash");
 
                     b.HasIndex("UploadedUtc");
 
@@ -102,6 +109,11 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Sqlite
                     b.Property<string>("NormalizedId")
                         .IsRequired()
                         .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OwnerHash")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("ProfileBenchmarkId")
@@ -219,6 +231,11 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("OwnerHash")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("PageSettingsJson")
                         .HasColumnType("TEXT");
 
@@ -236,6 +253,8 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("OwnerHash");
 
                     b.HasIndex("DeletedUtc", "CreatedUtc");
 

@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace CapacityPlanner.Web.E2E;
+
+/// <summary>
+/// The hardened app in Chromium: the dashboard works under its Content-Security-Policy (no violation is logged), a
+/// page of another origin can neither create nor change anything through the API, and a chip named like a link is
+/// shown as text in the charts.
+/// </summary>
+[Collection(AppCollection.Name)]
+public sealed class SecurityTests(AppFixture app)
+{
+    private HttpClient Api() => new() { BaseAddress = app.BaseAddress };
+
+    private static StringContent Json(string text) => new(text, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
+
+    private const string Scenario = """
+        { "schemaVersion": 1, "name": "cross-origin target", "model": { "preset": "gpt3-175b" },
+          "training": { "globalBatchSequences": 1536, "precision": "fp16" },
+          "system": { "chip": "a100-sxm-80gb", "gpus": 1024 } }
+        """;
+
+    [Fact]
+    public async Task The_dashboard_runs_under_its_content_security_policy()
+    {
+        await using var page = await BrowserPage.OpenAsync(app);
+        var response = await page.Page.GotoAsync("/", new PageGotoOptions { WaitUntil = WaitUntilState.Load });
+        var csp = await response!.HeaderValueAsync("content-security-policy");
+        Assert.Contains("script-src 'self' 'nonce-", csp, StringComparison.Ordinal);
+        Assert.Null(await response.HeaderValueAsync("server"));
+        Assert.Equal("nosniff", await response.HeaderValueAsync("x-content-type-options"));
+        await page.Page.Locator("[data-testid=step-time]").First.WaitForAsync();
+        await page.WaitForInteractiveAsync();
+        await page.WaitForChartAsync("step-chart");
+        await page.GotoAsync("/roofline", "[data-testid=ridge-table]");
+        await page.WaitForChartAsync("roofline-chart");
+        Assert.Empty(page.Errors);   // a CSP violation is a console error
+    }
+
+    [Fact]
+    public async Task A_page_of_another_origin_cannot_create_or_change_anything()
+    {
+        using var api = Api();
+        var saved = JsonDocument.Parse(await (await api.PostAsync("api/scenarios", Json(Scenario))).Content.ReadAsStringAsync()).RootElement;
+        var id = saved.GetProperty("id").GetString()!;
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", saved.GetProperty("ownerToken").GetString());
+        async Task<int> TotalAsync() => JsonDocument.Parse(await api.GetStringAsync("api/scenarios?pageSize=1")).RootElement.GetProperty("total").GetInt32();
+        var before = await TotalAsync();
+
+        await using var page = await BrowserPage.OpenAsync(app);
+        var server = app.BaseAddress.ToString();
+        await page.Context.RouteAsync("http://evil.test/**", route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            ContentType = "text/html",
+            Body = $"<html><body><form id='f' method='post' action='{server}api/scenarios/{id}/duplicate'><input name='name' value='x'></form></body></html>",
+        }));
+        await page.Page.GotoAsync("http://evil.test/");
+        var outcomes = await page.Page.EvaluateAsync<string[]>(@"async ([server, id, json]) => {
+            const out = [];
+            const attempt = async (what, url, init) => {
+                try { const r = await fetch(url, init); out.push(what + ':' + (r.type === 'opaque' ? 'opaque' : r.status)); }
+                catch (e) { out.push(what + ':blocked'); }
+            };
+            await attempt('blob', server + 'api/scenarios', { method: 'POST', mode: 'no-cors', body: new Blob([json]) });
+            await attempt('text', server + 'api/scenarios', { method: 'POST', mode: 'no-cors', headers: { 'Content-Type': 'text/plain' }, body: json });
+            await attempt('json', server + 'api/scenarios', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: json });
+            await attempt('duplicate', server + 'api/scenarios/' + id + '/duplicate', { method: 'POST', mode: 'no-cors' });
+            await attempt('delete', server + 'api/scenarios/' + id, { method: 'DELETE' });
+            return out;
+        }", new object[] { server, id, Scenario });
+        Assert.Equal(5, outcomes.Length);
+        Assert.Contains("json:blocked", outcomes);       // no CORS: the preflight fails
+        Assert.Contains("delete:blocked", outcomes);
+
+        // An HTML form post (a top-level navigation) is refused too.
+        var navigation = await page.Page.RunAndWaitForResponseAsync(
+            () => page.Page.EvaluateAsync("() => document.getElementById('f').submit()"),
+            r => r.Url.Contains("/duplicate", StringComparison.Ordinal));
+        Assert.True(navigation.Status is 403 or 415, $"form post answered {navigation.Status}");
+
+        Assert.Equal(before, await TotalAsync());
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync($"api/scenarios/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_chip_named_like_a_link_is_text_in_the_scaling_chart()
+    {
+        using var api = Api();
+        var put = await api.PutAsync("api/chips/evil-link-chip",
+            Json("""{ "name": "<a href=\"https://evil.example\" target=\"_blank\">evil</a>", "baseOn": "h100-sxm" }"""));
+        Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+
+        try
+        {
+            await using var page = await BrowserPage.OpenAsync(app);
+            await page.GotoAsync("/scaling?min=8&max=64&chips=evil-link-chip", "[data-testid=throughput-chart]");
+            await page.WaitForChartAsync("throughput-chart", timeoutMs: 120_000);
+            // Plotly got the name as text (entities), and nothing on the page became a link to the name's target.
+            var names = await page.Page.EvaluateAsync<string[]>(
+                "() => document.querySelector('[data-testid=throughput-chart] .js-plotly-plot').data.map(d => d.name)");
+            Assert.Contains(names, n => n.StartsWith("&lt;a href=", StringComparison.Ordinal));
+            Assert.Equal(0, await page.Page.Locator("a[href*='evil.example']").CountAsync());
+            Assert.Equal(0, await page.Page.Locator("[data-testid=throughput-chart] svg a").CountAsync());
+            Assert.Empty(page.Errors);
+        }
+        finally
+        {
+            await api.DeleteAsync("api/chips/evil-link-chip");   // the other page tests count the catalog's chips
+        }
+    }
+}
