@@ -67,9 +67,12 @@ status=0
 dotnet test CapacityPlanner.sln -c Release --no-build -nologo -m:1 \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" || status=$?
 
-# The accuracy table against published runs (written by the golden tests).
-table=$(find tests -path '*Release*' -name golden-accuracy.txt | head -n 1)
-if [ -n "$table" ]; then echo; cat "$table"; fi
+# The accuracy table against published runs: capplan validate over every shipped run, then the leave-one-family-out table.
+capplan=$(find src/CapacityPlanner.Cli/bin/Release -name capplan.dll | head -n 1)
+if [ -n "$capplan" ]; then
+  echo; dotnet "$capplan" validate || status=1
+  echo; dotnet "$capplan" validate --lofo || status=1
+fi
 # The dashboard's end-to-end timings (first load, input change → update).
 timings=$(find tests -path '*Release*' -name e2e-timings.txt | head -n 1)
 if [ -n "$timings" ]; then echo; echo "Dashboard timings (end-to-end, Chromium):"; cat "$timings"; fi
