@@ -328,6 +328,13 @@ internal sealed class CostContext
         var (dpLink, dpExposed) = DataParallelTime(plan, layout, first, m, bubble);
         var optimizer = OptimizerTime(plan);
 
+        // Stacks without gradient-accumulation fusion add each micro-batch's 16-bit weight gradients into fp32 buffers in
+        // a separate pass (read 2 B, read and write 4 B per parameter); Megatron fuses it into the weight-gradient GEMM.
+        if (m > 1 && _stack.GradientAccumulationBytes > 0 && _training.Precision != Precision.Fp16)
+        {
+            var (denseParams, expertParams) = StageParameters(plan, firstStage: true, lastStage: plan.Pipeline == 1);
+            optimizer += (m - 1) * (denseParams + expertParams) * _stack.GradientAccumulationBytes / _hbmBytesPerSecond;
+        }
         var stepSeconds = m * perMicroBatch + bubble + dpExposed + optimizer;
         return new StepCost(
             stepSeconds,

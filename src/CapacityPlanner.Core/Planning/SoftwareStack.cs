@@ -53,6 +53,7 @@ public enum SelectiveRecompute
 /// <param name="SelectiveRecompute">What <c>recompute: selective</c> recomputes.</param>
 /// <param name="GradientBucketParameters">Parameters per data-parallel bucket (0: the whole buffer in one collective).</param>
 /// <param name="GradientBucketParametersPerRank">Bucket growth per data-parallel rank (Megatron: 1M·DP).</param>
+/// <param name="GradientAccumulationBytes">HBM bytes per parameter per extra micro-batch to accumulate gradients (0 when fused into the GEMM).</param>
 public sealed record SoftwareStack(
     string Id,
     string Name,
@@ -72,7 +73,8 @@ public sealed record SoftwareStack(
     bool LowPrecisionParameters,
     SelectiveRecompute SelectiveRecompute,
     double GradientBucketParameters,
-    double GradientBucketParametersPerRank);
+    double GradientBucketParametersPerRank,
+    double GradientAccumulationBytes);
 
 /// <summary>The shipped software stacks and the rule that picks one when a scenario says "auto".</summary>
 public sealed class SoftwareStackCatalog
@@ -174,7 +176,8 @@ public sealed class SoftwareStackCatalog
                     var other => throw new FormatException($"software-stacks.json: unknown selectiveRecompute \"{other}\"."),
                 },
                 V(s, "gradientBucketParameters").GetDouble(),
-                V(s, "gradientBucketParametersPerRank").GetDouble()));
+                V(s, "gradientBucketParametersPerRank").GetDouble(),
+                V(s, "gradientAccumulationBytes").GetDouble()));
         }
         var auto = root.GetProperty("autoRule");
         return new SoftwareStackCatalog(stacks,

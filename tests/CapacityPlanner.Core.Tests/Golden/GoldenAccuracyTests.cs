@@ -64,8 +64,8 @@ public sealed class GoldenAccuracyTests(ITestOutputHelper output)
         var s = ValidationSummary.Of(firm);
         output.WriteLine($"55-run set, {s.Cases} firm runs: median {s.MedianAbsError:P1}, within tolerance {s.WithinTolerance:P0}, bias {s.Bias:+0.0%;-0.0%}");
         Assert.Equal(0, s.Infeasible);
-        Assert.True(s.MedianAbsError <= 0.07, $"median |error| {s.MedianAbsError:P1}");
-        Assert.True(s.WithinTolerance >= 0.8, $"within tolerance {s.WithinTolerance:P0}");
+        Assert.True(s.MedianAbsError <= 0.06, $"median |error| {s.MedianAbsError:P1}");
+        Assert.True(s.WithinTolerance >= 0.9, $"within tolerance {s.WithinTolerance:P0}");
     }
 
     [Fact]
@@ -90,16 +90,15 @@ public sealed class GoldenAccuracyTests(ITestOutputHelper output)
     public void Scale_trends_follow_the_published_ones()
     {
         // Per-GPU throughput ratios between two sizes of the same run family (issue 11: within 5%).
-        // The issue asks for 5%. Two pairs miss it today and are held to what the model does, so that a regression shows:
+        // The issue asks for 5%. One pair misses it and is held to what the model does, so that a regression shows:
         // MegaScale's Megatron-LM baseline loses 16% per GPU from 256 to 1,024 GPUs at a fixed batch, the model ~4%
-        // (the baseline's unoverlapped data-parallel traffic and data loading are not fully captured); the 8B B200
-        // strong-scaling pair (2.9× on 4× the GPUs) comes out 9% too optimistic at 32 GPUs.
+        // (the baseline's unoverlapped data-parallel traffic and data loading are not fully captured).
         (string Small, string Large, double Limit)[] pairs =
         [
             ("mlperf31-gpt3-eos-h100-512", "mlperf31-gpt3-eos-h100-8192", 0.05),
             ("mlperf50-llama405b-carina-gb200-512", "mlperf50-llama405b-carina-gb200-1536", 0.05),
             ("megascale-175b-megatronlm-a100-256", "megascale-175b-megatronlm-a100-1024", 0.14),
-            ("mlperf51-llama8b-uf-b200-8", "mlperf51-llama8b-uf-b200-32", 0.10),
+            ("mlperf51-llama8b-uf-b200-8", "mlperf51-llama8b-uf-b200-32", 0.05),
         ];
         var sb = new StringBuilder();
         foreach (var (small, large, limit) in pairs)
