@@ -1,0 +1,276 @@
+using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Core.Network;
+using CapacityPlanner.Core.Planning;
+using CapacityPlanner.Core.Workload;
+
+namespace CapacityPlanner.Core.Estimation;
+
+/// <summary>Per-layer compute (GEMMs, attention, memory-bound kernels) and TP/CP/EP traffic of one micro-batch (docs/model.md §Compute, §Communication).</summary>
+internal sealed partial class CostContext
+{
+    /// <summary>One transformer layer, one micro-batch, on one GPU.</summary>
+    // The search varies the ZeRO stage innermost; everything but the ZeRO-3 gathers is the same for the four stages,
+    // so one cached entry per layer kind saves most of the per-layer costing.
+    private PlanSpec _cachedKey;
+    private StageTimes _cachedDense, _cachedMoe;
+    private bool _hasDense, _hasMoe;
+
+    private StageTimes CachedLayerTimes(PlanSpec plan, PlanLayout layout, bool moe)
+    {
+        var key = plan with { ZeroStage = 0 };
+        if (key != _cachedKey)
+        {
+            _cachedKey = key;
+            _hasDense = _hasMoe = false;
+        }
+        StageTimes s;
+        if (moe)
+        {
+            if (!_hasMoe) { _cachedMoe = LayerTimes(key, layout, moe: true); _hasMoe = true; }
+            s = _cachedMoe;
+        }
+        else
+        {
+            if (!_hasDense) { _cachedDense = LayerTimes(key, layout, moe: false); _hasDense = true; }
+            s = _cachedDense;
+        }
+        if (plan.ZeroStage == 3) AddZero3(ref s, plan, layout, moe);
+        return s;
+    }
+
+    private StageTimes LayerTimes(PlanSpec plan, PlanLayout layout, bool moe)
+    {
+        var s = new StageTimes();
+        var t = (double)plan.Tensor;
+        var c = plan.Context;
+        var tokens = LocalTokens(plan);
+        var h = (double)_m.HiddenSize;
+        var q = _m.QueryWidth;
+        var kv = _m.KvWidth;
+        var wBytes = _lowPrecision ? 1 : _qw;
+
+        // Attention projections: QKV [T×h]·[h×(q+2kv)/t], output [T×q/t]·[q/t×h].
+        var fwd = Gemm(tokens, (q + 2 * kv) / t, h, _peakMath, _lowPrecisionFactor, wBytes)
+                + Gemm(tokens, h, q / t, _peakMath, _lowPrecisionFactor, wBytes);
+
+        // Attention core (16-bit). CP splits the queries; keys and values rotate around the ring.
+        var localHeads = Math.Max(1.0, _m.AttentionHeads / t);
+        double attnFwd, attnBwd, attnMemFwd = 0, attnMemBwd = 0;
+        if (_training.Attention == AttentionKernel.Flash)
+        {
+            // Fused causal kernel: 4·T·s·q/t·κ FLOPs, no s×s tensor in HBM; backward recomputes the scores.
+            var attnFlops = 4 * tokens * _m.SequenceLength * (q / t) * _d.CausalWorkFraction;
+            var attnRate = _peak16 * _gemmMax * _d.AttentionKernelRelativeEfficiency * _d.GemmSizeCurve.At(attnFlops / localHeads);
+            attnFwd = attnFlops / attnRate;
+            attnBwd = attnFwd * _d.AttentionBackwardToForward / _d.AttentionBackwardRelativeEfficiency;
+        }
+        else
+        {
+            // Batched GEMMs per head: scores [T×d_h]·[d_h×s] and context [T×s]·[s×d_h] over the full s×s product,
+            // with the scores, softmax and dropout passing through HBM (Korthikanti et al. 2022 §4.1).
+            var dh = _m.HeadDim;
+            var perHead = Gemm(tokens, _m.SequenceLength, dh, _peak16, 1.0, _qa) + Gemm(tokens, dh, _m.SequenceLength, _peak16, 1.0, _qa);
+            attnFwd = localHeads * perHead;
+            attnBwd = 2 * attnFwd;
+            var scores = localHeads * tokens * _m.SequenceLength;
+            var dropout = !_m.GatedMlp;
+            attnMemFwd = scores * (_d.UnfusedBytesForward + (dropout ? _d.UnfusedDropoutBytes.Forward : 0)) / _hbmBytesPerSecond;
+            attnMemBwd = scores * (_d.UnfusedBytesBackward + (dropout ? _d.UnfusedDropoutBytes.Backward : 0)) / _hbmBytesPerSecond;
+        }
+
+        // MLP.
+        double mlpFwd;
+        double ffnElements;     // FFN activation elements per token on this GPU (for element-wise traffic)
+        double gemmInputs;      // GEMM input elements per token (for FP8 casts)
+        var up = _m.MlpMatrices - 1;
+        if (!moe)
+        {
+            var f = _m.FfnHiddenSize / t;
+            mlpFwd = Gemm(tokens, up * f, h, _peakMath, _lowPrecisionFactor, wBytes) + Gemm(tokens, h, f, _peakMath, _lowPrecisionFactor, wBytes);
+            ffnElements = f;
+            gemmInputs = h + q / t + h + f;
+        }
+        else
+        {
+            var cfg = _m.Moe!;
+            var e = plan.Expert;
+            var localExperts = Math.Max(1.0, (double)cfg.Experts / e);
+            // Each GPU receives as many token-expert pairs as it sends under balanced routing, padded to capacity.
+            var routed = tokens * cfg.ExpertsPerToken * cfg.CapacityFactor;
+            var perExpert = routed / localExperts;
+            var fe = cfg.ExpertFfnHiddenSize / t;
+            var expert = Gemm(perExpert, up * fe, h, _peakMath, _lowPrecisionFactor, wBytes) + Gemm(perExpert, h, fe, _peakMath, _lowPrecisionFactor, wBytes);
+            mlpFwd = localExperts * expert;
+            if (cfg.SharedExperts > 0)
+            {
+                var fs = (double)cfg.SharedExperts * cfg.ExpertFfnHiddenSize / t;
+                mlpFwd += Gemm(tokens, up * fs, h, _peakMath, _lowPrecisionFactor, wBytes) + Gemm(tokens, h, fs, _peakMath, _lowPrecisionFactor, wBytes);
+            }
+            mlpFwd += Gemm(tokens, cfg.Experts, h, _peak16, 1.0, _qa); // router
+            ffnElements = cfg.ExpertsPerToken * cfg.CapacityFactor * fe + (double)cfg.SharedExperts * cfg.ExpertFfnHiddenSize / t;
+            gemmInputs = h + q / t + h * (1 + cfg.ExpertsPerToken * cfg.CapacityFactor) + ffnElements;
+        }
+
+        s.Forward = fwd + attnFwd + mlpFwd;
+        // Backward: input-gradient and weight-gradient GEMMs, each the forward's size; flash backward recomputes scores.
+        s.Backward = 2 * (fwd + mlpFwd) + attnBwd;
+
+        // Element-wise, memory-bound work: norms and residuals on h (sharded only under SP), activation on F/t.
+        var hiddenShare = plan.SequenceParallel ? h / t : h;
+        var ffnAccesses = _m.GatedMlp ? _d.ElementwiseBytesPerFfnGated : _d.ElementwiseBytesPerFfnPlain;
+        var elementBytes = tokens * (_d.ElementwiseBytesPerHidden * hiddenShare + ffnAccesses * ffnElements) * _qa;
+        elementBytes *= _stack.ElementwiseTrafficFactor;
+        if (_lowPrecision) elementBytes += tokens * gemmInputs * (_training.Precision == Precision.Fp4 ? _d.Fp4CastBytes : _d.LowPrecisionCastBytes);
+        var elementFwd = elementBytes / _hbmBytesPerSecond;
+        s.MemoryBound = elementFwd * (1 + _d.ElementwiseBackwardToForward) + attnMemFwd + attnMemBwd;
+
+        // Tensor parallel: 2 all-reduces forward, 2 backward (or AG+RS pairs under SP, same bytes), on the critical path
+        // (Korthikanti et al. 2022 §4.2.2).
+        var actBytes = tokens * h * _qa;
+        double tpOne = 0;
+        if (plan.Tensor > 1)
+        {
+            tpOne = plan.SequenceParallel
+                ? Collectives.Time(CollectiveKind.AllGather, layout.Tensor, actBytes, _fabric) + Collectives.Time(CollectiveKind.ReduceScatter, layout.Tensor, actBytes, _fabric)
+                : Collectives.Time(CollectiveKind.AllReduce, layout.Tensor, actBytes, _fabric);
+        }
+        var tpPasses = 4.0;
+
+        // Context parallel: ring attention passes K/V blocks c−1 times forward, twice that backward; hidden behind attention math.
+        if (c > 1)
+        {
+            var block = 2 * tokens * (kv / t) * _qa;
+            var steps = c - 1;
+            var oneStep = Collectives.Time(CollectiveKind.PointToPoint, layout.Context, block, _fabric);
+            var fwdComm = steps * oneStep;
+            var bwdComm = 2 * fwdComm;
+            s.CpLink = fwdComm + bwdComm;
+            var hidden = Math.Min(fwdComm, attnFwd) + Math.Min(bwdComm, attnBwd);
+            s.CpExposed = s.CpLink - hidden + _d.OverlapSlowdown * hidden;
+        }
+
+        // Expert parallel: dispatch and combine all-to-all, forward and backward (formula sheet §6.5). FP8 recipes
+        // quantise tokens before dispatch (DeepSeek-V3 §3.3); the combine stays in 16 bits. With pipeline parallelism
+        // the 1F1B steady state runs one micro-batch's forward beside another's backward, so the all-to-all of one
+        // hides behind the math of the other (DeepSeek-V3 DualPipe, Megatron-Core combined 1F1B overlap).
+        if (moe && plan.Expert > 1)
+        {
+            var cfg = _m.Moe!;
+            var sendTokens = tokens / (plan.SequenceParallel ? t : 1);
+            var perToken = sendTokens * cfg.ExpertsPerToken * cfg.CapacityFactor * h;
+            var dispatch = Collectives.Time(CollectiveKind.AllToAll, layout.Expert, perToken * (_lowPrecision ? 1 : _qa), _fabric);
+            var combine = Collectives.Time(CollectiveKind.AllToAll, layout.Expert, perToken * _qa, _fabric);
+            s.EpLink = 2 * (dispatch + combine);
+            if (plan.Pipeline > 1)
+            {
+                var hidden = Math.Min(s.EpLink, s.Forward + s.Backward);
+                s.EpExposed = s.EpLink - hidden + _d.OverlapSlowdown * hidden;
+            }
+            else
+            {
+                s.EpExposed = s.EpLink;
+            }
+        }
+
+        // Recompute.
+        switch (plan.Recompute)
+        {
+            case RecomputeMode.Full:
+                s.Recompute = s.Forward;
+                s.MemoryBound += elementFwd + attnMemFwd;
+                tpPasses += 2;
+                if (c > 1)
+                {
+                    s.CpLink += s.CpLink / 3;
+                    s.CpExposed += s.CpExposed / 3;
+                }
+                if (moe && plan.Expert > 1)
+                {
+                    s.EpLink += s.EpLink / 2;
+                    s.EpExposed += s.EpExposed / 2;
+                }
+                break;
+            case RecomputeMode.Selective when _stack.SelectiveRecompute == SelectiveRecompute.EveryOtherMatmul:
+                // Per-op policy: half the linear GEMMs and every element-wise op run again in backward.
+                s.Recompute = (fwd + mlpFwd) / 2;
+                s.MemoryBound += elementFwd;
+                break;
+            case RecomputeMode.Selective when _stack.SelectiveRecompute == SelectiveRecompute.Projections:
+                // Projection outputs kept: the attention core and the element-wise ops run again.
+                s.Recompute = attnFwd;
+                s.MemoryBound += elementFwd + attnMemFwd;
+                break;
+            case RecomputeMode.Selective:
+                // Recompute the attention core forward (Korthikanti et al. 2022 §5). A fused kernel keeps no s×s tensors,
+                // so there is nothing extra: its backward already re-derives the scores (AttentionBackwardToForward).
+                if (_training.Attention == AttentionKernel.Unfused)
+                {
+                    s.Recompute = attnFwd;
+                    s.MemoryBound += attnMemFwd;
+                }
+                break;
+        }
+        s.TpLink = tpPasses * tpOne;
+        s.TpExposed = s.TpLink;
+        if (_training.TensorParallelOverlap && s.TpLink > 0)
+        {
+            // Chunked all-gather/reduce-scatter pipelined with the adjoining linear-layer GEMMs (TE userbuffers, async TP):
+            // hidden up to the GEMM time, the hidden part still slowing the GEMMs.
+            var gemms = 3 * (fwd + mlpFwd) + (plan.Recompute == RecomputeMode.Full ? fwd + mlpFwd : 0);
+            var hidden = Math.Min(s.TpLink, gemms);
+            s.TpExposed = s.TpLink - hidden + _d.TensorParallelOverlapSlowdown * hidden;
+        }
+
+        return s;
+    }
+
+    private void AddZero3(ref StageTimes s, PlanSpec plan, PlanLayout layout, bool moe)
+    {
+        var t = (double)plan.Tensor;
+        // ZeRO-3: gather this layer's parameters for forward and backward, reduce-scatter its gradients; prefetch hides
+        // them behind the layer's own math when the math is long enough.
+        if (layout.Shard.Size > 1)
+        {
+            var layerParams = (_m.AttentionParametersPerLayer + _m.NormParametersPerLayer
+                + (moe ? (_m.Moe!.Experts * _m.ExpertParameters / plan.Expert + _m.MoeSharedAndRouterParameters) : _m.DenseMlpParameters)) / t;
+            var group = layout.Shard;
+            var ag = Collectives.Time(CollectiveKind.AllGather, group, layerParams * _qw, _fabric);
+            var rs = Collectives.Time(CollectiveKind.ReduceScatter, group, layerParams * _qg, _fabric);
+            s.Zero3Link = ag + ag + rs;
+            var fwdMath = s.Forward + s.MemoryBound / 3;
+            var bwdMath = s.Backward + s.Recompute;
+            var hiddenF = Math.Min(ag, fwdMath);
+            var hiddenB = Math.Min(ag + rs, bwdMath);
+            s.Zero3Exposed = (ag - hiddenF) + (ag + rs - hiddenB) + _d.OverlapSlowdown * (hiddenF + hiddenB);
+        }
+    }
+
+    private void AddLogits(ref StageTimes s, PlanSpec plan)
+    {
+        var tokens = LocalTokens(plan);
+        var t = plan.Tensor;
+        // Logits stay in 16-bit under FP8 recipes; vocabulary-parallel over TP (Megatron).
+        var fwd = Gemm(tokens, (double)_m.VocabSize / t, _m.HiddenSize, _peak16, 1.0, _qa);
+        s.Forward += fwd;
+        s.Backward += 2 * fwd;
+        // Final norm plus fp32 softmax/cross-entropy over the local vocabulary slice: read logits, write probabilities, read back.
+        var bytes = tokens * ((double)_m.VocabSize / t * (4 + 4 + 4) + 4.0 * _m.HiddenSize * _qa / 2);
+        s.MemoryBound += bytes / _hbmBytesPerSecond * 2;
+    }
+
+    private void AddEmbedding(ref StageTimes s, PlanSpec plan)
+    {
+        var tokens = LocalTokens(plan);
+        // Gather rows forward, scatter-add gradients backward: memory-bound.
+        var bytes = tokens * _m.HiddenSize * _qa * 2.0;
+        s.MemoryBound += bytes / _hbmBytesPerSecond * 3;
+        if (plan.Tensor > 1)
+        {
+            // Vocabulary-parallel embedding ends with an all-reduce over TP (forward) and one backward.
+            var layout = new PlanLayout(plan, _system.ScaleUpDomainGpus);
+            var one = Collectives.Time(CollectiveKind.AllReduce, layout.Tensor, tokens * _m.HiddenSize * _qa, _fabric);
+            s.TpLink += 2 * one;
+            s.TpExposed += 2 * one;
+        }
+    }
+}

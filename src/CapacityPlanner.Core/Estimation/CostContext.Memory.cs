@@ -1,0 +1,160 @@
+using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Core.Network;
+using CapacityPlanner.Core.Planning;
+using CapacityPlanner.Core.Workload;
+
+namespace CapacityPlanner.Core.Estimation;
+
+/// <summary>Memory per GPU: model states per ZeRO stage, activations per recompute policy and schedule (docs/model.md §Schedule and memory).</summary>
+internal sealed partial class CostContext
+{
+    /// <summary>Memory per GPU on the busier of the first and last pipeline stages.</summary>
+    public MemoryBreakdown Memory(PlanSpec plan)
+    {
+        var m = PeakMemory(plan);
+        return new MemoryBreakdown(m.Weights / Units.GiB, m.Gradients / Units.GiB, m.States / Units.GiB, m.Activations / Units.GiB, m.Workspace / Units.GiB);
+    }
+
+    /// <summary>Bytes per GPU on the busier of the first and last stages, without allocating.</summary>
+    public StageMemoryBytes PeakMemory(PlanSpec plan)
+    {
+        var first = StageMemory(plan, firstStage: true);
+        if (plan.Pipeline == 1) return first;
+        var last = StageMemory(plan, firstStage: false);
+        return first.Total >= last.Total ? first : last;
+    }
+
+    /// <summary>Model-state bytes (weights, gradients, optimizer) of the first stage: a cheap lower bound on memory.</summary>
+    public double StateBytesLowerBound(PlanSpec plan)
+    {
+        var s = StageMemory(plan, firstStage: true, withActivations: false);
+        return s.Weights + s.Gradients + s.States;
+    }
+
+    private StageMemoryBytes StageMemory(PlanSpec plan, bool firstStage, bool withActivations = true)
+    {
+        var lastStage = !firstStage || plan.Pipeline == 1;
+        var (dense, expert) = StageParameters(plan, firstStage, lastStage);
+        var opt = _d.Optimizers[_training.Optimizer];
+        var dz = ShardSize(plan);
+        var dzExpert = Math.Max(1.0, dz / plan.Expert);
+        // Mixed precision (ZeRO §3.1): 16-bit weights and gradients plus fp32 states; FP8 keeps an extra 1-byte weight copy,
+        // or only the FP8 weights where the stack gathers FP8 parameters (masters stay in the sharded optimizer state).
+        double w = _lowPrecision ? (_stack.LowPrecisionParameters ? 1 : _qw + 1) : _qw, g = _qw, o = opt.StateBytesPerParameter;
+        double Shard(double p, double dp, double bytes, int minStage) => plan.ZeroStage >= minStage ? p * bytes / dp : p * bytes;
+        var weights = Shard(dense, dz, w, 3) + Shard(expert, dzExpert, w, 3);
+        var grads = Shard(dense, dz, g, 2) + Shard(expert, dzExpert, g, 2);
+        var states = Shard(dense, dz, o, 1) + Shard(expert, dzExpert, o, 1);
+        if (plan.ZeroStage == 3)
+        {
+            // The current layer's full parameters plus the prefetched next ones, the prefetch capped by the live-parameter
+            // budget (DeepSpeed stage3_max_live_parameters = 1e9 by default; FSDP prefetches one wrapped unit).
+            var layer = (_m.AttentionParametersPerLayer + _m.NormParametersPerLayer + Math.Max(_m.DenseMlpParameters,
+                _m.Moe is null ? 0 : _m.Moe.Experts * _m.ExpertParameters / plan.Expert)) / plan.Tensor;
+            weights += (layer + Math.Min(layer, 1e9)) * _qw;
+        }
+
+        var activations = withActivations ? ActivationBytes(plan, firstStage, lastStage) : 0;
+        var workspace = _stack.WorkspaceGiB * Units.GiB;
+        var subtotal = weights + grads + states + activations;
+        var fragmentation = subtotal * (_stack.FragmentationFactor - 1);
+        return new StageMemoryBytes(weights, grads, states, activations, workspace + fragmentation);
+    }
+
+    /// <summary>
+    /// Stored activations on one stage (Korthikanti et al. 2022 §4, Table 2; flash attention drops the 5·a·s/h term
+    /// and keeps fp32 row statistics), times the micro-batches in flight under 1F1B / interleaving (formula sheet §3.2).
+    /// </summary>
+    private double ActivationBytes(PlanSpec plan, bool firstStage, bool lastStage)
+    {
+        var t = (double)plan.Tensor;
+        var sp = plan.SequenceParallel && plan.Tensor > 1;
+        var tokens = LocalTokens(plan);
+        var h = (double)_m.HiddenSize;
+        var q = _m.QueryWidth;
+        var kv = _m.KvWidth;
+        var scale = _qa / 2.0;
+        var dropout = !_m.GatedMlp; // GPT-style models train with dropout masks (1 byte each), Llama-style without
+        var mask = dropout ? 1.0 : 0.0;
+        // Bytes per token, in units of h elements at 2 bytes (KORT's sbh coefficients).
+        var replicated = 4 + 2 + 2 + 2 * mask;   // two norm inputs, attention and MLP block inputs, residual dropout masks
+        double Sharded(bool moe)
+        {
+            var attn = 2 * q / h + 4 * kv / h + 2 * q / h;              // Q, K, V, attention output
+            double f;
+            if (!moe) f = _m.FfnHiddenSize;
+            else f = _m.Moe!.ExpertsPerToken * _m.Moe.CapacityFactor * _m.Moe.ExpertFfnHiddenSize + (double)_m.Moe.SharedExperts * _m.Moe.ExpertFfnHiddenSize;
+            var mlp = (_m.GatedMlp ? 6 : 4) * f / h;
+            return attn + mlp;
+        }
+        var moeShare = _m.Layers == 0 ? 0 : (double)_m.MoeLayers / _m.Layers;
+        var shardedCoeff = (1 - moeShare) * Sharded(false) + (moeShare > 0 ? moeShare * Sharded(true) : 0);
+        if (_lowPrecision && _stack.LowPrecisionActivationStorage)
+        {
+            // FP8 recipes keep the quantised inputs of the QKV, projection, FC1 and FC2 GEMMs (1 byte instead of 2):
+            // the two block inputs, the attention output and the FC2 input.
+            replicated -= 2;
+            var f2 = (1 - moeShare) * _m.FfnHiddenSize + (moeShare > 0 ? moeShare * (_m.Moe!.ExpertsPerToken * _m.Moe.CapacityFactor * _m.Moe.ExpertFfnHiddenSize) : 0);
+            shardedCoeff -= q / h + f2 / h;
+        }
+        var perLayerCoeff = sp ? (replicated + shardedCoeff) / t : replicated + shardedCoeff / t;
+        double perLayer;
+        if (_training.Attention == AttentionKernel.Flash)
+        {
+            var flashStats = 4.0 * (_m.AttentionHeads / t) / h;         // fp32 log-sum-exp per head and query row
+            perLayer = tokens * h * scale * perLayerCoeff + tokens * h * flashStats;
+        }
+        else
+        {
+            // Softmax output (2 B), dropout mask (1 B) and dropout output (2 B) per score: 5·a·s²·b/t (KORT Table 2);
+            // selective recompute drops exactly this term.
+            var scoreBytes = (dropout ? 5.0 : 2.0) * scale;
+            var s2 = plan.Recompute == RecomputeMode.Selective ? 0 : tokens * _m.SequenceLength * (_m.AttentionHeads / t) * scoreBytes;
+            perLayer = tokens * h * scale * perLayerCoeff + s2;
+        }
+        if (plan.Recompute == RecomputeMode.Selective && _stack.SelectiveRecompute != SelectiveRecompute.AttentionCore)
+        {
+            // Policies that keep (some) matmul outputs and the layer input, and recompute the rest (bytes per token in h units
+            // of 2-byte elements): the layer input 2, Q/K/V 2(q+2kv)/h, the output projection 2, the MLP up-projections
+            // (2 or 4)·f/h and the down-projection 2; TorchTitan's per-op policy keeps every other matmul output plus the
+            // attention output 2q/h.
+            var f = _m.FfnHiddenSize / h;
+            var matmuls = 2 * (q + 2 * kv) / h + 2 + (_m.GatedMlp ? 4 : 2) * f + 2;
+            var kept = _stack.SelectiveRecompute == SelectiveRecompute.EveryOtherMatmul ? 2 + matmuls / 2 + 2 * q / h : 2 + matmuls;
+            perLayer = tokens * h * scale * kept / t;
+        }
+
+        var (firstLayers, _, lastLayers) = StageLayers(plan);
+        var layers = firstStage ? firstLayers : lastLayers;
+        var p = plan.Pipeline;
+        var v = plan.VirtualStages;
+        var m = MicroBatches(plan);
+        double inFlight;
+        if (p == 1) inFlight = 1;
+        else if (firstStage) inFlight = Math.Min(m, p) * (v > 1 ? 1 + (p - 1) / (double)(p * v) : 1);
+        else inFlight = 1;
+
+        double stored;
+        if (plan.Recompute == RecomputeMode.Full)
+        {
+            var checkpoint = tokens * h * _qa / (sp ? t : 1);
+            stored = checkpoint * layers * inFlight + perLayer; // plus one layer's working set during its backward
+        }
+        else
+        {
+            stored = perLayer * layers * inFlight;
+        }
+
+        if (firstStage)
+        {
+            stored += tokens * 8 * inFlight;                          // int64 token ids
+            if (dropout) stored += tokens * h * inFlight / (sp ? t : 1); // embedding dropout mask
+        }
+        if (lastStage)
+        {
+            // Final norm input, logits input and fp32 logits for the loss, vocabulary-parallel.
+            stored += tokens * (4 * h * _qa / 2 / (sp ? t : 1) + 4.0 * _m.VocabSize / t);
+        }
+        return stored;
+    }
+}

@@ -1,0 +1,191 @@
+using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Core.Network;
+using CapacityPlanner.Core.Planning;
+using CapacityPlanner.Core.Workload;
+
+namespace CapacityPlanner.Core.Estimation;
+
+// The cost model, split by concern: this file holds the scenario-wide figures and the pipeline schedule;
+// CostContext.Layer.cs the per-layer compute and TP/CP/EP traffic, CostContext.DataParallel.cs gradient reduction,
+// ZeRO and the optimizer, CostContext.Memory.cs memory per GPU. Formulas: docs/model.md.
+/// <summary>Precomputed workload and hardware figures for costing plans of one scenario.</summary>
+internal sealed partial class CostContext
+{
+    private readonly TransformerModel _m;
+    private readonly TrainingConfig _training;
+    private readonly ClusterSystem _system;
+    private readonly ModelDefaults _d;
+    private readonly FabricModel _fabric;
+    private readonly double _peakMath;       // FLOP/s for linear-layer GEMMs in the training precision
+    private readonly double _peak16;         // FLOP/s for attention and logits (kept in 16-bit under FP8 recipes)
+    private readonly double _gemmMax;        // chip's best fraction of peak × in-model fraction
+    private readonly double _lowPrecisionFactor;
+    private readonly double _hbmBytesPerSecond;
+    private readonly int _qa;                // bytes per activation element
+    private readonly int _qw;                // bytes per weight element (16-bit copy)
+    private readonly bool _lowPrecision;
+    private readonly SoftwareStack _stack;
+    private readonly double _qg;             // bytes per gradient element in the data-parallel reduction
+
+    public CostContext(ResolvedScenario scenario, ModelDefaults defaults)
+    {
+        _m = scenario.Model;
+        _training = scenario.Training;
+        _system = scenario.System;
+        _d = defaults;
+        var chip = _system.Chip;
+        _fabric = FabricModel.For(_system, defaults.CollectiveBaseLatencySeconds) with { AggregateNics = _training.EffectiveStack.NicAggregation };
+        _lowPrecision = _training.Precision.IsLowPrecision();
+        _peakMath = chip.PeakFor(_training.Precision) ?? 0;
+        _peak16 = _lowPrecision ? chip.PeakFor(Precision.Bf16) ?? chip.PeakFor(Precision.Fp16) ?? _peakMath : _peakMath;
+        _gemmMax = chip.Efficiency.GemmMaxFraction * defaults.GemmInModelFraction;
+        _lowPrecisionFactor = _lowPrecision ? defaults.LowPrecisionRelativeEfficiency : 1.0;
+        _hbmBytesPerSecond = chip.HbmBandwidthBytesPerSecond * chip.Efficiency.HbmFraction;
+        _qa = _training.Precision.ActivationBytes();
+        _qw = _training.Precision is Precision.Fp32 or Precision.Tf32 ? 4 : _training.Precision == Precision.Fp64 ? 8 : 2;
+        _stack = _training.EffectiveStack;
+        // FP16 runs reduce loss-scaled 16-bit gradients; BF16/FP8/FP4 recipes reduce in the stack's gradient type.
+        _qg = _qw > 2 ? _qw : _training.Precision == Precision.Fp16 ? 2 : Math.Max(2, _stack.GradientReduceBytes);
+    }
+
+    public int MicroBatches(PlanSpec plan) => _training.GlobalBatchSequences / (plan.MicroBatchSize * plan.Data);
+
+    /// <summary>Extra FLOPs per token that recomputation adds (hardware minus model FLOPs), Korthikanti et al. 2022 §6 convention.</summary>
+    public double RecomputeFlopsPerToken(RecomputeMode mode) => mode switch
+    {
+        RecomputeMode.Full => _m.ForwardFlopsPerToken - _m.LogitsFlopsPerToken,
+        RecomputeMode.Selective => _m.Layers * _m.AttentionCoreFlopsPerToken,
+        _ => 0,
+    };
+
+    /// <summary>Time of one GEMM [M×K]·[K×N] in the given peak, with the size-dependent efficiency and an HBM roofline.</summary>
+    private double Gemm(double mDim, double nDim, double kDim, double peak, double precisionFactor, int elementBytes)
+    {
+        if (mDim <= 0 || nDim <= 0 || kDim <= 0) return 0;
+        var flops = 2 * mDim * nDim * kDim;
+        var eff = _gemmMax * precisionFactor * ModelEfficiency(flops);
+        var compute = flops / (peak * eff);
+        var bytes = (mDim * kDim + kDim * nDim + mDim * nDim) * elementBytes;
+        var memory = bytes / _hbmBytesPerSecond;
+        return Math.Max(compute, memory);
+    }
+
+    private double ModelEfficiency(double flops)
+    {
+        var curve = _system.Chip.Efficiency.GemmCurve;
+        // A measured curve replaces both the shape and the MAMF fraction; express it relative to _gemmMax.
+        return curve is null ? _d.GemmSizeCurve.At(flops) : curve.At(flops) / Math.Max(1e-9, _system.Chip.Efficiency.GemmMaxFraction);
+    }
+
+    /// <summary>Layer counts on the first, busiest-middle and last pipeline stage.</summary>
+    private (int First, int Max, int Last) StageLayers(PlanSpec plan)
+    {
+        var p = plan.Pipeline;
+        var baseLayers = _m.Layers / p;
+        var extra = _m.Layers % p;
+        // Extra layers go to the earliest stages; the last stage also runs the logits.
+        var first = baseLayers + (extra > 0 ? 1 : 0);
+        var last = p == 1 ? _m.Layers : baseLayers;
+        return (first, first, last);
+    }
+
+    /// <summary>Costs one plan. Assumes the plan passed <see cref="PlanValidator"/>.</summary>
+    public StepCost Evaluate(PlanSpec plan)
+    {
+        var t = plan.Tensor;
+        var p = plan.Pipeline;
+        var v = plan.VirtualStages;
+        var m = MicroBatches(plan);
+        var (firstLayers, _, lastLayers) = StageLayers(plan);
+        var layout = new PlanLayout(plan, _system.ScaleUpDomainGpus);
+
+        // Per-layer, per-micro-batch costs (dense and MoE variants).
+        var dense = CachedLayerTimes(plan, layout, moe: false);
+        var moeLayer = _m.Moe is null ? dense : CachedLayerTimes(plan, layout, moe: true);
+        var moeShare = _m.Layers == 0 ? 0 : (double)_m.MoeLayers / _m.Layers;
+
+        StageTimes Stage(int layers, bool withLogits, bool withEmbedding)
+        {
+            var s = new StageTimes();
+            // Leading dense layers sit on the first stages; spread the mix evenly for simplicity.
+            Add(ref s, dense, layers * (1 - moeShare));
+            Add(ref s, moeLayer, layers * moeShare);
+            if (withLogits) AddLogits(ref s, plan);
+            if (withEmbedding) AddEmbedding(ref s, plan);
+            // Pipeline point-to-point: one activation tensor forward and one gradient backward per chunk boundary.
+            if (p > 1)
+            {
+                var bytes = (double)plan.MicroBatchSize * _m.SequenceLength / plan.Context * _m.HiddenSize * _qa;
+                // Scatter/gather: each TP rank sends 1/t (Narayanan et al. 2021 §4.1); engines without it send the whole tensor.
+                if (_stack.PipelineScatterGather || plan.SequenceParallel) bytes /= t;
+                var one = Collectives.Time(CollectiveKind.PointToPoint, layout.Pipeline, bytes, _fabric);
+                var link = 2 * v * one;
+                s.PpLink += link;
+                if (_stack.PipelineP2pOverlap && v > 1)
+                {
+                    // Interleaved schedules post the next chunk's send/receive before computing the current one.
+                    var hidden = Math.Min(link, s.Forward + s.Backward);
+                    s.PpExposed += link - hidden + _d.OverlapSlowdown * hidden;
+                }
+                else
+                {
+                    s.PpExposed += link;
+                }
+            }
+            return s;
+        }
+
+        var first = Stage(firstLayers, withLogits: p == 1, withEmbedding: true);
+        var last = p == 1 ? first : Stage(lastLayers, withLogits: true, withEmbedding: false);
+        var stage = first.Total >= last.Total ? first : last;
+        var perMicroBatch = stage.Total;
+
+        // Pipeline schedule: (m + (p−1)/v) micro-batch slots on the busiest stage (Narayanan et al. 2021 §2.2.2).
+        var bubble = (p - 1) / (double)v * perMicroBatch;
+
+        // Data-parallel gradient reduction and ZeRO gathers for the first stage (it finishes its backward last).
+        var (dpLink, dpExposed) = DataParallelTime(plan, layout, first, m, bubble);
+        var optimizer = OptimizerTime(plan);
+
+        // Stacks without gradient-accumulation fusion add each micro-batch's 16-bit weight gradients into fp32 buffers in
+        // a separate pass (read 2 B, read and write 4 B per parameter); Megatron fuses it into the weight-gradient GEMM.
+        if (m > 1 && _stack.GradientAccumulationBytes > 0 && _training.Precision != Precision.Fp16)
+        {
+            var (denseParams, expertParams) = StageParameters(plan, firstStage: true, lastStage: plan.Pipeline == 1);
+            optimizer += (m - 1) * (denseParams + expertParams) * _stack.GradientAccumulationBytes / _hbmBytesPerSecond;
+        }
+        var stepSeconds = m * perMicroBatch + bubble + dpExposed + optimizer;
+        return new StepCost(
+            stepSeconds,
+            m * (stage.Forward + stage.Backward),
+            m * stage.Recompute,
+            m * stage.MemoryBound,
+            bubble,
+            optimizer,
+            m * stage.TpLink, m * stage.TpExposed,
+            m * stage.CpLink, m * stage.CpExposed,
+            m * stage.EpLink, m * stage.EpExposed,
+            m * stage.PpLink, m * stage.PpExposed,
+            dpLink + m * stage.Zero3Link, dpExposed + m * stage.Zero3Exposed);
+    }
+
+    private static void Add(ref StageTimes s, in StageTimes layer, double count)
+    {
+        if (count <= 0) return;
+        s.Forward += layer.Forward * count;
+        s.Backward += layer.Backward * count;
+        s.Recompute += layer.Recompute * count;
+        s.MemoryBound += layer.MemoryBound * count;
+        s.TpLink += layer.TpLink * count;
+        s.TpExposed += layer.TpExposed * count;
+        s.CpLink += layer.CpLink * count;
+        s.CpExposed += layer.CpExposed * count;
+        s.EpLink += layer.EpLink * count;
+        s.EpExposed += layer.EpExposed * count;
+        s.Zero3Link += layer.Zero3Link * count;
+        s.Zero3Exposed += layer.Zero3Exposed * count;
+    }
+
+    /// <summary>Tokens one GPU processes per micro-batch (CP splits the sequence).</summary>
+    private double LocalTokens(PlanSpec plan) => (double)plan.MicroBatchSize * _m.SequenceLength / plan.Context;
+}
