@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Net;
 using System.Text.Json.Nodes;
 using CapacityPlanner.Core.Sharing;
@@ -34,6 +35,28 @@ public abstract class MeasuredRunSuite
 
     private static async Task<int> CountAsync(TestApp app) =>
         (await (await app.Client.GetAsync("api/runs")).ExpectAsync(HttpStatusCode.OK)).GetProperty("items").GetArrayLength();
+
+    [Fact]
+    public async Task Calibrating_to_measured_runs_fits_the_constants_and_reports_the_leave_one_out_error()
+    {
+        var app = await AppAsync();
+        var estimate = await (await app.Client.PostJsonAsync("api/estimate", Http.Gpt3)).ExpectAsync(HttpStatusCode.OK);
+        var predicted = estimate.GetProperty("stepTimeSeconds").GetDouble();
+        // Two runs of the same cluster, both 20% slower than the model: the fit must slow the model down.
+        for (var i = 0; i < 2; i++)
+        {
+            await (await app.Client.PostJsonAsync("api/runs", Run("slow " + i, "stepTimeSeconds", predicted * 1.2))).ExpectAsync(HttpStatusCode.Created);
+        }
+        var answer = await (await app.Client.PostAsync("api/runs/calibration", null)).ExpectAsync(HttpStatusCode.OK);
+        Assert.True(answer.GetProperty("runs").GetInt32() >= 2);
+        var before = answer.GetProperty("before").GetProperty("medianAbsError").GetDouble();
+        var after = answer.GetProperty("after").GetProperty("medianAbsError").GetDouble();
+        Assert.True(after < before, $"fit did not help: {before} -> {after}");
+        Assert.True(answer.GetProperty("fitted").GetProperty("gemmInModelFraction").GetDouble()
+            < answer.GetProperty("shipped").GetProperty("gemmInModelFraction").GetDouble());
+        Assert.Equal(answer.GetProperty("runs").GetInt32(), answer.GetProperty("leaveOneOutRuns").GetArrayLength());
+        Assert.Equal(JsonValueKind.Object, answer.GetProperty("leaveOneOut").ValueKind);
+    }
 
     [Fact]
     public async Task A_step_time_run_is_stored_with_the_models_error_listed_read_back_and_deleted()

@@ -187,4 +187,43 @@ public static class ModelCalibration
         }
         return rows;
     }
+
+    /// <summary>
+    /// Fits the calibrated constants to a user's own measured runs (all four, starting from the shipped ones) and, for
+    /// each run, its error under constants fitted without it (leave-one-run-out): the honest error to expect on a new run.
+    /// </summary>
+    public static UserCalibration FitToRuns(IReadOnlyList<ValidationCase> runs, ModelDefaults? defaults = null)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        var d = defaults ?? ModelDefaults.Standard;
+        var shipped = CalibratedConstants.From(d);
+        var firm = runs.Select(r => r with { Soft = false }).ToList();
+        var fitted = Fit(firm, d, shipped);
+        var before = ValidationRunner.RunAll(firm, d);
+        var after = ValidationRunner.RunAll(firm, fitted.ApplyTo(d));
+        var leaveOneOut = new List<ValidationResult>();
+        if (firm.Count >= 2)
+        {
+            for (var i = 0; i < firm.Count; i++)
+            {
+                var others = firm.Where((_, j) => j != i).ToList();
+                var without = Fit(others, d, shipped);
+                leaveOneOut.Add(ValidationRunner.Run(firm[i], without.ApplyTo(d)));
+            }
+        }
+        return new UserCalibration(shipped, fitted, ValidationSummary.Of(before), ValidationSummary.Of(after),
+            leaveOneOut.Count > 0 ? ValidationSummary.Of(leaveOneOut) : null, before, after, leaveOneOut);
+    }
 }
+
+/// <summary>The calibrated constants fitted to a user's runs.</summary>
+/// <param name="Shipped">The shipped constants.</param>
+/// <param name="Fitted">Fitted to the user's runs.</param>
+/// <param name="Before">Accuracy on the runs with the shipped constants.</param>
+/// <param name="After">In-sample accuracy with the fitted constants (optimistic).</param>
+/// <param name="LeaveOneOut">Each run predicted by constants fitted without it (null with fewer than two runs).</param>
+/// <param name="BeforeRuns">Per-run results, shipped constants.</param>
+/// <param name="AfterRuns">Per-run results, fitted constants.</param>
+/// <param name="LeaveOneOutRuns">Per-run leave-one-out results.</param>
+public sealed record UserCalibration(CalibratedConstants Shipped, CalibratedConstants Fitted, ValidationSummary Before, ValidationSummary After,
+    ValidationSummary? LeaveOneOut, IReadOnlyList<ValidationResult> BeforeRuns, IReadOnlyList<ValidationResult> AfterRuns, IReadOnlyList<ValidationResult> LeaveOneOutRuns);

@@ -79,6 +79,14 @@ public static class RunEndpoints
             .WithSummary("A measured run")
             .Produces<MeasuredRunDetails>()
             .ProducesProblem(StatusCodes.Status404NotFound);
+        g.MapPost("/calibration", CalibrateAsync)
+            .WithName("CalibrateToMeasuredRuns")
+            .WithSummary("Fit the model's calibrated constants to the measured runs")
+            .WithDescription("Fits the four calibrated constants (data file calibration.json) to every stored measured run and reports the " +
+                             "accuracy before, after (in-sample) and leave-one-run-out (each run predicted by constants fitted without it). " +
+                             "Nothing is changed on the server; use the constants to judge how far your stack is from the shipped calibration.")
+            .Produces<CalibrationAnswer>()
+            .ProducesProblem(StatusCodes.Status400BadRequest);
         g.MapDelete("/{id}", DeleteAsync)
             .WithName("DeleteMeasuredRun")
             .WithSummary("Delete a measured run")
@@ -120,7 +128,39 @@ public static class RunEndpoints
         return Results.NoContent();
     }
 
+    private static async Task<IResult> CalibrateAsync(MeasuredRunStore store, CancellationToken ct)
+    {
+        var runs = await store.ListAsync(ct);
+        if (runs.Count == 0)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No measured runs",
+                detail: "Add at least one measured run (POST /api/runs) before calibrating; two or more give a leave-one-out error.");
+        }
+        var cases = runs.Select(MeasuredRunInput.ToCase).ToList();
+        var c = await Task.Run(() => ModelCalibration.FitToRuns(cases), ct);
+        static Dictionary<string, double> Map(CalibratedConstants k) =>
+            CalibratedConstants.Names.Select((n, i) => (n, i)).ToDictionary(x => x.n, x => k[x.i]);
+        return Results.Ok(new CalibrationAnswer(runs.Count, Map(c.Shipped), Map(c.Fitted), c.Before, c.After, c.LeaveOneOut,
+            [.. c.LeaveOneOutRuns.Select(r => new CalibrationRun(r.Case.Id, r.Error))]));
+    }
+
     /// <summary>The row back as a result, for <see cref="ValidationSummary.Of"/>.</summary>
     internal static ValidationResult ToResult(SavedMeasuredRun run, ValidationRow row) =>
         new(MeasuredRunInput.ToCase(run), row.Predicted, row.Error, row.Feasible, row.Chip, row.Gpus, row.Stack, row.Problem);
 }
+
+/// <summary>Answer of <c>POST /api/runs/calibration</c>.</summary>
+/// <param name="Runs">Measured runs used.</param>
+/// <param name="Shipped">The shipped calibrated constants.</param>
+/// <param name="Fitted">Constants fitted to the runs.</param>
+/// <param name="Before">Accuracy with the shipped constants.</param>
+/// <param name="After">In-sample accuracy with the fitted constants.</param>
+/// <param name="LeaveOneOut">Leave-one-run-out accuracy (null with one run).</param>
+/// <param name="LeaveOneOutRuns">Each run's leave-one-out error.</param>
+public sealed record CalibrationAnswer(int Runs, IReadOnlyDictionary<string, double> Shipped, IReadOnlyDictionary<string, double> Fitted,
+    ValidationSummary Before, ValidationSummary After, ValidationSummary? LeaveOneOut, IReadOnlyList<CalibrationRun> LeaveOneOutRuns);
+
+/// <summary>One run's leave-one-out error.</summary>
+/// <param name="Id">Run id.</param>
+/// <param name="Error">Predicted/measured throughput − 1 under constants fitted without this run.</param>
+public sealed record CalibrationRun(string Id, double? Error);

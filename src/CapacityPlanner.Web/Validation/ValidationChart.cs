@@ -64,7 +64,7 @@ public static class ValidationChart
     }
 
     /// <summary>Plotly renders a subset of HTML in hover text: user-provided text is encoded before it goes in.</summary>
-    public static string Escape(string? text) => WebUtility.HtmlEncode(text ?? "");
+    public static string Escape(string? text) => ChartText.Escape(text);
 
     private static bool Plotted(ValidationRow r) =>
         r.Predicted is { } p && double.IsFinite(p) && p > 0 && r.Published > 0 && r.Error is { } e && double.IsFinite(e);
