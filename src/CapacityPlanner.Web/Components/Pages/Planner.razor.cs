@@ -82,9 +82,20 @@ public sealed partial class Planner : IDisposable
     private Color MemoryColor => MemoryFraction switch
     {
         > 1 => Color.Error,
-        > 0.9 => Color.Warning,
+        > HbmWarningFraction => Color.Warning,
         _ => Color.Success,
     };
+
+    /// <summary>HBM use above which a feasible plan is flagged: little headroom for fragmentation and buffers.</summary>
+    internal const double HbmWarningFraction = 0.9;
+
+    private bool HbmTight => Feasible && MemoryFraction > HbmWarningFraction;
+
+    private Color FeasibleColor => !Feasible ? Color.Error : HbmTight ? Color.Warning : Color.Success;
+
+    private string FeasibleIcon => !Feasible ? Icons.Material.Filled.Cancel : HbmTight ? Icons.Material.Filled.Warning : Icons.Material.Filled.CheckCircle;
+
+    private string FeasibleText => !Feasible ? "Not feasible" : HbmTight ? $"Feasible, HBM {Display.Percent(MemoryFraction)} full" : "Feasible";
 
     private string PeakText =>
         Scenario is { } s && s.System.Chip.PeakFor(s.Training.Precision) is { } peak
@@ -404,6 +415,7 @@ public sealed partial class Planner : IDisposable
 
     private static Severity VerdictSeverity(CommunicationVerdict verdict) => verdict.Level switch
     {
+        _ when verdict.Limiter != "compute" && verdict.Level != VerdictLevel.Bound => Severity.Warning,
         VerdictLevel.Hidden => Severity.Success,
         VerdictLevel.PartlyExposed => Severity.Info,
         _ => Severity.Warning,
