@@ -100,6 +100,42 @@ public sealed class BenchmarksPageTests : BenchmarkStoreTestContext
     }
 
     [Fact]
+    public async Task With_the_measured_chip_selected_datasheet_is_still_the_catalog_chip_and_calibration_applies_once()
+    {
+        // An H100 node plus a two-node all-reduce at 30 GB/s bus bandwidth (60 % of a 400 Gb/s NIC).
+        var node = H100Result();
+        var result = node with
+        {
+            Collectives = [.. node.Collectives, new CollectiveMeasurement { Collective = "all_reduce", Ranks = 16, Nodes = 2, SizeBytes = 1L << 30, TimeUs = 60_000, AlgbwGBps = 16, BusbwGBps = 30 }],
+        };
+        var saved = await Store.SaveAsync(result, BenchResultJson.Serialize(result));
+        var cut = Render<BenchmarksPage>();
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=calibrate]")));
+        cut.Find("[data-testid=calibrate]").Click();
+        cut.Find("[data-testid=use-profile]").Click();
+        var chipId = BenchmarkCalibrationService.ChipId("h100-sxm", saved.Id);
+        var estimates = Services.GetRequiredService<EstimateService>();
+        PlannerInput Input(string chip) => new() { PresetId = "llama3-8b", ChipId = chip, Gpus = 64, Tensor = 1, Pipeline = 1, GlobalBatchSequences = 64, ZeroStage = 0 };
+
+        var onCatalog = Render<MeasuredComparison>(p => p.Add(c => c.ScenarioJson, estimates.BuildDocument(Input("h100-sxm"))));
+        var onMeasured = Render<MeasuredComparison>(p => p.Add(c => c.ScenarioJson, estimates.BuildDocument(Input(chipId))));
+
+        // Datasheet is the catalog chip whichever chip the Planner has selected.
+        var catalogStep = estimates.Estimate(Input("h100-sxm")).Estimate!.StepTimeSeconds!.Value;
+        Assert.Equal(catalogStep.ToString(catalogStep < 10 ? "0.000" : "0.0", System.Globalization.CultureInfo.InvariantCulture) + " s",
+            onMeasured.Find("[data-testid=datasheet-step-time]").TextContent);
+        Assert.Equal(onCatalog.Find("[data-testid=datasheet-step-time]").TextContent, onMeasured.Find("[data-testid=datasheet-step-time]").TextContent);
+        // The measured column is the Planner's own estimate on the measured chip: calibration applied once, not twice.
+        var measuredStep = estimates.Estimate(Input(chipId)).Estimate!.StepTimeSeconds!.Value;
+        Assert.Equal(measuredStep.ToString(measuredStep < 10 ? "0.000" : "0.0", System.Globalization.CultureInfo.InvariantCulture) + " s",
+            onMeasured.Find("[data-testid=measured-step-time]").TextContent);
+        Assert.Equal(onCatalog.Find("[data-testid=measured-step-time]").TextContent, onMeasured.Find("[data-testid=measured-step-time]").TextContent);
+        // Both are predictions; nothing calls a prediction "measured step time".
+        Assert.DoesNotContain("Measured step time", onMeasured.Markup, StringComparison.Ordinal);
+        Assert.Contains("predictions", onMeasured.Find("[data-testid=measured-caption]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Without_a_profile_the_comparison_renders_nothing()
     {
         var json = Services.GetRequiredService<EstimateService>().BuildDocument(new PlannerInput { PresetId = "llama3-8b", ChipId = "a100-sxm-80gb", Gpus = 8, Tensor = 1, Pipeline = 1, GlobalBatchSequences = 64 });
