@@ -14,6 +14,24 @@ public sealed partial class Hardware : IDisposable
 {
     private readonly HashSet<string> _expanded = new(StringComparer.OrdinalIgnoreCase);
     private string? _search;
+    // Column groups that are off: the table has more figures than a laptop screen shows at once, so the ridge point
+    // and the scale-up fabric start hidden (the Roofline page has the ridge points; the sources list every figure).
+    private readonly HashSet<string> _hiddenColumns = new(StringComparer.Ordinal) { "ridge", "scaleup" };
+
+    /// <summary>The table's column groups (CSS class <c>col-{key}</c>), with their labels.</summary>
+    internal static IReadOnlyList<(string Key, string Label)> ColumnGroups { get; } =
+    [
+        ("peak", "Peak FLOP/s"), ("memory", "HBM"), ("ridge", "Ridge point"), ("power", "TDP"), ("scaleup", "Scale-up fabric"),
+        ("nic", "NIC"), ("price", "Price"), ("sources", "Sources"),
+    ];
+
+    private string TableClass => "hardware-table" + string.Concat(_hiddenColumns.Order(StringComparer.Ordinal).Select(k => " hide-" + k));
+
+    private void ToggleColumn(string key, bool visible)
+    {
+        if (visible) _hiddenColumns.Remove(key);
+        else _hiddenColumns.Add(key);
+    }
     private CustomChipDefinition? _editing;
     private string? _editingId;
 
