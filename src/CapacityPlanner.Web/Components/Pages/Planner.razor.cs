@@ -139,7 +139,9 @@ public sealed partial class Planner : IDisposable
     {
         var options = Options.Value;
         _defaults = PlannerInput.CreateDefault(options);
-        _input = PlannerQuery.FromUri(Navigation.Uri, _defaults);
+        var problems = new List<string>();
+        _input = PlannerQuery.FromUri(Navigation.Uri, _defaults, problems);
+        if (problems.Count > 0) _linkMessage = string.Join(" ", problems);
         ReadSharedState(Navigation.Uri);
         _debounceDelay = TimeSpan.FromMilliseconds(options.EstimateDebounceMilliseconds);
         _lastWrittenUri = Navigation.Uri;
@@ -409,7 +411,7 @@ public sealed partial class Planner : IDisposable
 
     private string? ErrorText(string path)
     {
-        var messages = _outcome?.ErrorsAt(path).Select(e => e.Message).ToList();
+        var messages = _outcome?.ErrorsAt(path).Select(e => PlannerFields.WithFieldLabels(e.Message)).ToList();
         return messages is { Count: > 0 } ? string.Join(" ", messages) : null;
     }
 
