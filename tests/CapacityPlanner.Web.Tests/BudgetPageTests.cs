@@ -143,6 +143,30 @@ public sealed class BudgetPageTests : PlannerTestContext
         cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid^=budget-column-]").Count), s_planTimeout);
         Assert.False(cut.Find("button[data-testid=duplicate-0]").HasAttribute("disabled"));
     }
+
+    [Fact]
+    public void The_training_flop_chart_draws_bars_from_zero_with_distinct_ticks_or_points_on_a_decade_log_axis()
+    {
+        var json = Budget.BudgetScenario.FromExample(Core.Budget.BudgetExamples.ThirtyBillionHalfYear).ToJson();
+        var result = Services.GetRequiredService<Budget.BudgetService>().Plan(json).Result!;
+        var theme = Charts.ChartTheme.For(false);
+
+        // Two scenarios within 100×: bars on a linear axis from zero, in units of 10^27 FLOP, ticks as plain numbers.
+        var close = Budget.BudgetCharts.Flop([new("1. run", result), new("2. copy", result with { TotalFlop = result.TotalFlop * 0.6 })], theme);
+        var y = close.Layout.YAxis![0];
+        Assert.IsType<Plotly.Blazor.Traces.Bar>(Assert.Single(close.Data));
+        Assert.Null(y.Type);
+        Assert.Equal(0d, Convert.ToDouble(y.Range![0], CultureInfo.InvariantCulture));
+        Assert.Contains("10^27", y.Title!.Text, StringComparison.Ordinal);
+        Assert.Equal("~g", y.TickFormat);
+
+        // Scenarios 1,000× apart: points on a log axis with one tick per decade (every label a different power of ten).
+        var far = Budget.BudgetCharts.Flop([new("1. run", result), new("2. small", result with { TotalFlop = result.TotalFlop / 1000 })], theme);
+        var logY = far.Layout.YAxis![0];
+        Assert.IsType<Plotly.Blazor.Traces.Scatter>(Assert.Single(far.Data));
+        Assert.Equal(Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum.Log, logY.Type);
+        Assert.Equal(1m, logY.DTick);
+    }
 }
 
 /// <summary>Renders its child content; places the Budget page next to a popover provider.</summary>
