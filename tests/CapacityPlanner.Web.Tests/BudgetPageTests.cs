@@ -145,6 +145,46 @@ public sealed class BudgetPageTests : PlannerTestContext
     }
 
     [Fact]
+    public void The_page_travels_in_the_address_and_a_reload_keeps_every_column()
+    {
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        navigation.NavigateTo("/budget");
+        var cut = WaitForGpus(RenderPage(), 0);
+
+        cut.Find("button[data-testid=duplicate-0]").Click();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid^=budget-column-]").Count), s_planTimeout);
+
+        Assert.Contains("/budget?s=v1.", navigation.Uri, StringComparison.Ordinal);
+        // A reload: the page again at that address (the popover provider of the first render serves both).
+        var reloaded = Render<BudgetPage>();
+        reloaded.WaitForAssertion(() => Assert.Matches(@"^\d[\d,]*$", reloaded.Find("[data-testid=budget-gpus-1]").TextContent.Trim()), s_planTimeout);
+        Assert.Equal(2, reloaded.FindAll("[data-testid^=budget-column-]").Count);
+        Assert.Contains("(copy)", reloaded.Find("[data-testid=budget-heading-1]").TextContent, StringComparison.Ordinal);
+        Assert.Empty(reloaded.FindAll("[data-testid=link-message]"));
+
+        // The toolbar offers the share link (to this page), JSON and CSV of every column.
+        reloaded.Find("button[data-testid=copy-link]").Click();
+        var link = reloaded.WaitForElement("input[data-testid=share-link]").GetAttribute("value")!;
+        Assert.StartsWith("http://localhost/budget?s=v1.", link, StringComparison.Ordinal);
+        Assert.NotNull(reloaded.Find("button[data-testid=download-json]"));
+        Assert.NotNull(reloaded.Find("button[data-testid=download-csv]"));
+    }
+
+    [Fact]
+    public void Csv_and_json_exports_hold_every_column()
+    {
+        var json = Budget.BudgetScenario.FromExample(Core.Budget.BudgetExamples.ThirtyBillionHalfYear).ToJson();
+        var rows = Budget.BudgetComparison.Build([Services.GetRequiredService<Budget.BudgetService>().Plan(json).Result, null]);
+
+        var csv = Budget.BudgetShareState.ExportCsv(["1. a, b", "2. c"], rows).Split("\r\n");
+        Assert.Equal("output,\"1. a, b\",2. c", csv[0]);
+        Assert.StartsWith("GPUs,", csv[1], StringComparison.Ordinal);
+        var array = System.Text.Json.JsonDocument.Parse(Budget.BudgetShareState.ExportJson([json, json])).RootElement;
+        Assert.Equal(2, array.GetArrayLength());
+        Assert.True(array[0].TryGetProperty("budget", out _));
+    }
+
+    [Fact]
     public void The_training_flop_chart_draws_bars_from_zero_with_distinct_ticks_or_points_on_a_decade_log_axis()
     {
         var json = Budget.BudgetScenario.FromExample(Core.Budget.BudgetExamples.ThirtyBillionHalfYear).ToJson();

@@ -171,8 +171,11 @@ public static class ScenarioEndpoints
         {
             return Results.Redirect("/?missing=" + Uri.EscapeDataString(id.Length <= 64 ? id : id[..64]));
         }
-        var token = ShortLinks.Token(s.ScenarioJson, ScenarioSnapshot.ReadPageSettings(s.PageSettingsJson));
-        return Results.Redirect(token is null ? "/?id=" + s.Id : $"/?{ScenarioLink.QueryParameter}={token}");
+        var page = ScenarioSnapshot.ReadPageSettings(s.PageSettingsJson);
+        var token = ShortLinks.Token(s.ScenarioJson, page);
+        // A state saved on the Budget page opens there; everything else opens in the Planner.
+        var path = Budget.BudgetShareState.IsBudget(page) ? "/" + Budget.BudgetShareState.Path : "/";
+        return Results.Redirect(token is null ? path + "?id=" + s.Id : $"{path}?{ScenarioLink.QueryParameter}={token}");
     }
 
     /// <summary>"GPT-3 175B on 1,024 A100" → "gpt-3-175b-on-1-024-a100.json".</summary>

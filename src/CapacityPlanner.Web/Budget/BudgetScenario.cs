@@ -110,6 +110,14 @@ public sealed class BudgetScenario
         return s;
     }
 
+    /// <summary>A column from a scenario document with a budget section (a shared link or a saved scenario).</summary>
+    public static BudgetScenario FromDocument(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        var name = JsonNode.Parse(json) is JsonObject o && o["name"] is JsonValue n && n.TryGetValue<string>(out var text) ? text : "Scenario";
+        return FromExample(new BudgetExample("shared", name, "", json));
+    }
+
     /// <summary>A copy to edit independently.</summary>
     public BudgetScenario Duplicate(string name)
     {

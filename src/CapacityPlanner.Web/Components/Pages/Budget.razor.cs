@@ -2,10 +2,12 @@ using System.Globalization;
 using CapacityPlanner.Core.Budget;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.ScalingLaws;
+using CapacityPlanner.Core.Sharing;
 using CapacityPlanner.Web.Budget;
 using CapacityPlanner.Web.Charts;
 using CapacityPlanner.Web.Hardware;
 using CapacityPlanner.Web.Options;
+using CapacityPlanner.Web.Persistence;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
 
@@ -41,6 +43,21 @@ public sealed partial class Budget : IDisposable
 
     [Inject] private IOptions<PlannerOptions> Options { get; set; } = default!;
 
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+
+    [Inject] private IServiceProvider Services { get; set; } = default!;
+
+    private string? _linkMessage;
+    private string? _savedIdToLoad;
+
+    private string? FirstJson => _columns.Count > 0 && _columns[0].Errors.Count == 0 ? _columns[0].Json : null;
+
+    private IReadOnlyDictionary<string, string> SharePageSettings => BudgetShareState.PageSettings(_columns.Select(c => c.Json).ToList());
+
+    private string? ExportJson() => _columns.Count == 0 ? null : BudgetShareState.ExportJson(_columns.Select(c => c.Json).ToList());
+
+    private string? ExportCsv() => BudgetShareState.ExportCsv(_columns.Select((_, i) => ColumnLabel(i)).ToList(), _rows);
+
     /// <summary>Dark mode of the layout, for the chart theme.</summary>
     [CascadingParameter(Name = "IsDarkMode")] public bool IsDarkMode { get; set; }
 
@@ -57,7 +74,57 @@ public sealed partial class Budget : IDisposable
     protected override void OnInitialized()
     {
         _chartsDark = IsDarkMode;
+        var query = Estimates.PlannerQuery.QueryOf(Navigation.Uri);
+        if (query.TryGetValue(ScenarioLink.QueryParameter, out var token))
+        {
+            if (BudgetShareState.TryRestore(token.ToString(), out var columns, out var error))
+            {
+                Open(columns);
+                return;
+            }
+            _linkMessage = error + " Showing the example instead.";
+        }
+        else if (query.TryGetValue(Components.Sharing.PlannerShareState.IdParameter, out var id))
+        {
+            _savedIdToLoad = id.ToString();
+        }
         Reset();
+    }
+
+    /// <inheritdoc />
+    protected override async Task OnInitializedAsync()
+    {
+        if (_savedIdToLoad is not { } id) return;
+        _savedIdToLoad = null;
+        var saved = Services.GetService(typeof(ScenarioStore)) is ScenarioStore store ? await store.GetAsync(id) : null;
+        if (saved is null)
+        {
+            _linkMessage = Components.Sharing.PlannerShareState.MissingMessage;
+            return;
+        }
+        Open(BudgetShareState.Columns(saved.ScenarioJson, ScenarioSnapshot.ReadPageSettings(saved.PageSettingsJson)));
+    }
+
+    // Columns from a link or a saved scenario (at most four).
+    private void Open(IReadOnlyList<string> documents)
+    {
+        foreach (var c in _columns) c.Cancel();
+        _columns.Clear();
+        foreach (var json in documents.Take(MaxColumns)) _columns.Add(NewColumn(BudgetScenario.FromDocument(json)));
+        Rebuild();
+    }
+
+    // The page state in the address (?s=v1.…), replacing the entry: a reload or a copied address keeps every column.
+    private void WriteUrl()
+    {
+        if (_columns.Count == 0 || !ScenarioLink.TryEncode(_columns[0].Json, SharePageSettings, out var token, out _)) return;
+        var uri = Navigation.GetUriWithQueryParameters(new Dictionary<string, object?>
+        {
+            [ScenarioLink.QueryParameter] = token,
+            [Components.Sharing.PlannerShareState.IdParameter] = null,
+        });
+        if (string.Equals(uri, Navigation.Uri, StringComparison.Ordinal)) return;
+        Navigation.NavigateTo(uri, new NavigationOptions { ReplaceHistoryEntry = true });
     }
 
     /// <inheritdoc />
@@ -104,6 +171,7 @@ public sealed partial class Budget : IDisposable
     private async Task OpenExample()
     {
         Reset();
+        WriteUrl();
         if (_interactive) await PlanAsync(_columns[0], debounce: false);
     }
 
@@ -114,6 +182,7 @@ public sealed partial class Budget : IDisposable
         var copy = NewColumn(source.Duplicate(source.Name + " (copy)"));
         _columns.Insert(index + 1, copy);
         Rebuild();
+        WriteUrl();
         if (copy.Result is null && copy.Errors.Count == 0 && _interactive) await PlanAsync(copy, debounce: false);
     }
 
@@ -123,6 +192,7 @@ public sealed partial class Budget : IDisposable
         _columns[index].Cancel();
         _columns.RemoveAt(index);
         Rebuild();
+        WriteUrl();
     }
 
     private async Task Edit(int index, Action<BudgetScenario> change)
@@ -131,6 +201,7 @@ public sealed partial class Budget : IDisposable
         var column = _columns[index];
         change(column.Scenario);
         Validate(column);
+        WriteUrl();
         if (column.Errors.Count > 0)
         {
             column.Cancel();
