@@ -185,6 +185,76 @@ public sealed class BudgetPageTests : PlannerTestContext
     }
 
     [Fact]
+    public void The_page_says_how_the_hardware_is_paid_and_lists_every_assumption_with_its_value_and_source_editable()
+    {
+        var cut = WaitForGpus(RenderPage(), 0);
+
+        Assert.Contains("Buy, charge the whole purchase to this run", cut.Find("[data-testid=budget-payment-0]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("server overhead 1.64", cut.Find("[data-testid=budget-payment-0]").TextContent, StringComparison.Ordinal);
+        var rows = cut.FindAll("[data-testid=budget-assumptions-0] [data-testid=assumption]");
+        foreach (var name in new[] { "serverOverheadFactor", "networkShareOfClusterCost", "facilityUsdPerMegawatt", "serverPowerFactor", "averageLoad", "pue", "electricityUsdPerKWh", "goodput", "gpuPriceUsd" })
+        {
+            var row = Assert.Single(rows, r => r.GetAttribute("data-name") == name);
+            Assert.NotEmpty(row.QuerySelector("[data-testid=assumption-value]")!.TextContent.Trim());
+            Assert.NotEmpty(row.QuerySelector("[data-testid=assumption-source]")!.TextContent.Trim());
+        }
+        Assert.Contains("EPOCH_CODE", rows.Single(r => r.GetAttribute("data-name") == "serverOverheadFactor").TextContent, StringComparison.Ordinal);
+
+        // Every driver is editable in the page; an edited value is used and its source says so.
+        cut.Find("input[data-testid=server-overhead-0]").Input("1.2");
+        cut.WaitForAssertion(() =>
+        {
+            var row = cut.FindAll("[data-testid=budget-assumptions-0] [data-testid=assumption]").Single(r => r.GetAttribute("data-name") == "serverOverheadFactor");
+            Assert.Equal("1.2", row.QuerySelector("[data-testid=assumption-value]")!.TextContent.Trim());
+            Assert.Equal("given here", row.QuerySelector("[data-testid=assumption-source]")!.TextContent.Trim());
+        }, s_planTimeout);
+        foreach (var id in new[] { "network-share", "facility-per-mw", "depreciation-years", "facility-life", "server-power", "average-load", "pue", "electricity", "goodput" })
+        {
+            Assert.NotNull(cut.Find($"input[data-testid={id}-0]"));
+        }
+    }
+
+    [Fact]
+    public void Purchase_depreciation_and_rent_are_one_choice_and_depreciation_charges_the_run_less()
+    {
+        var planner = Services.GetRequiredService<Budget.BudgetService>();
+        var scenario = Budget.BudgetScenario.FromExample(Core.Budget.BudgetExamples.ThirtyBillionHalfYear);
+        scenario.BudgetUsd = 1e9;
+        Assert.Equal("purchase", scenario.Payment);
+        var purchase = planner.Plan(scenario.ToJson()).Result!;
+
+        scenario.Payment = "depreciation";
+        Assert.Contains("\"capitalCost\":\"depreciation\"", scenario.ToJson(), StringComparison.Ordinal);
+        var depreciation = planner.Plan(scenario.ToJson()).Result!;
+        Assert.Equal(Core.Budget.CapitalCharge.Depreciation, depreciation.Assumptions.CapitalCharge);
+        Assert.True(depreciation.Gpus > purchase.Gpus, $"{depreciation.Gpus} vs {purchase.Gpus}");
+
+        scenario.Payment = "rent";
+        Assert.True(scenario.IsRent);
+        Assert.Equal(Core.Budget.GpuAcquisition.Rent, planner.Plan(scenario.ToJson()).Result!.Assumptions.Acquisition);
+    }
+
+    [Theory]
+    [InlineData("b200", 1.0)]
+    [InlineData("gb200", 1.0)]
+    [InlineData("h100-sxm", 1.64)]
+    public void The_server_overhead_is_not_applied_on_top_of_catalog_prices_that_include_the_system(string chip, double factor)
+    {
+        var scenario = Budget.BudgetScenario.FromExample(Core.Budget.BudgetExamples.ThirtyBillionHalfYear);
+        scenario.ChipId = chip;
+        scenario.BudgetUsd = 1e9;
+        var result = Services.GetRequiredService<Budget.BudgetService>().Plan(scenario.ToJson()).Result!;
+
+        Assert.Equal(factor, result.Assumptions.ServerOverheadFactor, 3);
+        var used = result.Assumptions.Used.Single(u => u.Name == "serverOverheadFactor");
+        if (factor == 1.0) Assert.Contains("system", used.Note, StringComparison.Ordinal);
+
+        // A GPU price given in the page is a GPU price: the overhead applies again.
+        scenario.GpuPriceUsd = 40_000;
+        Assert.Equal(1.64, Services.GetRequiredService<Budget.BudgetService>().Plan(scenario.ToJson()).Result!.Assumptions.ServerOverheadFactor, 3);
+    }
+
+    [Fact]
     public void The_training_flop_chart_draws_bars_from_zero_with_distinct_ticks_or_points_on_a_decade_log_axis()
     {
         var json = Budget.BudgetScenario.FromExample(Core.Budget.BudgetExamples.ThirtyBillionHalfYear).ToJson();

@@ -307,6 +307,44 @@ public sealed partial class Budget : IDisposable
         return null;
     }
 
+    private static readonly string[] s_payments = ["purchase", "depreciation", "rent"];
+
+    private static string PaymentText(string? payment) => payment switch
+    {
+        "rent" => "Rent per GPU-hour",
+        "depreciation" => "Buy, charge the run's share of depreciation",
+        _ => "Buy, charge the whole purchase to this run",
+    };
+
+    private static string PaymentHelp(BudgetScenario s) => s.Payment switch
+    {
+        "rent" => "On: renting. The run pays GPU-hours at the rental price (which includes servers, network, facility and power).",
+        "depreciation" => "On: depreciation. The run pays its share of the cluster over the hardware life and of the facility over its life, plus energy.",
+        _ => "On: purchase. The whole cluster and facility are charged to this one run, plus energy (the most expensive reading).",
+    };
+
+    private static string PaymentDetail(BudgetResult r)
+    {
+        var a = r.Assumptions;
+        var inv = CultureInfo.InvariantCulture;
+        return a.Acquisition == GpuAcquisition.Rent
+            ? string.Create(inv, $" at ${a.RentUsdPerGpuHour:0.00} per GPU-hour.")
+            : a.CapitalCharge == CapitalCharge.Depreciation
+                ? string.Create(inv, $": hardware over {a.DepreciationYears:0.#} years, facility over {a.FacilityLifeYears:0.#} years; GPU ${a.GpuPriceUsd:N0} × server overhead {a.ServerOverheadFactor:0.##}.")
+                : string.Create(inv, $": GPU ${a.GpuPriceUsd:N0} × server overhead {a.ServerOverheadFactor:0.##}, all charged to this run.");
+    }
+
+    private static string AssumptionLabel(string name) =>
+        BudgetFields.All.FirstOrDefault(f => f.Path == "$.budget." + name)?.Label ?? name;
+
+    // "scenario" (given in the page), a catalog price, or a source key of the defaults with its reference and note.
+    private static string SourceText(BudgetAssumptionUsed used)
+    {
+        if (used.Source == "scenario") return "given here";
+        var reference = BudgetDefaults.Standard.Sources.TryGetValue(used.Source, out var r) ? $"{r} [{used.Source}]" : used.Source;
+        return string.IsNullOrEmpty(used.Note) ? reference : $"{reference}: {used.Note}";
+    }
+
     private string ChipText(string? id) => id is null ? "" : ChipDirectory.DisplayName(id);
 
     private static string PresetText(string? id) => string.IsNullOrEmpty(id)
