@@ -41,6 +41,8 @@ public sealed partial class Planner : IDisposable
     private bool _searching;
     private CancellationTokenSource? _searchCts;
     private SearchOutcome? _search;
+    private SearchObjective _objective = SearchObjective.Time;
+    private SearchObjective _searchObjective = SearchObjective.Time;
     private string? _searchSignature;
     private string? _lastWrittenUri;
     private bool _chartsDark;
@@ -318,9 +320,12 @@ public sealed partial class Planner : IDisposable
         var signature = Signature(_input);
         try
         {
-            var outcome = await SearchService.SearchAsync(_input, 5, cts.Token);
+            // More plans than rows: near-duplicates (recompute, placement) are grouped into one row.
+            var objective = _objective;
+            var outcome = await SearchService.SearchAsync(_input, 30, objective, cts.Token);
             if (cts.IsCancellationRequested) return;
             _search = outcome;
+            _searchObjective = objective;
             _searchSignature = signature;
         }
         catch (OperationCanceledException)
