@@ -28,6 +28,20 @@ public sealed class LayoutTests(AppFixture app, ITestOutputHelper output)
         await page.Page.GetByTestId("search-row").First.WaitForAsync(new LocatorWaitForOptions { Timeout = 120_000 });
         await CheckAsync(page, device, "planner", failures, ["step-time", "mfu", "memory-per-gpu", "verdict-headline"],
             ["[data-testid=search-results] table", "[data-testid=breakdown]"]);
+        foreach (var chart in new[] { "step-chart", "memory-chart" })
+        {
+            // Plotly's mode bar must not sit on top of the legend (it did at 390 px).
+            var overlap = await page.Page.EvaluateAsync<bool>(
+                @"id => {
+                    const fig = document.querySelector(`[data-testid=""${id}""]`);
+                    const m = fig && fig.querySelector('.modebar');
+                    const l = fig && fig.querySelector('.legend');
+                    if (!m || !l) return false;
+                    const a = m.getBoundingClientRect(), b = l.getBoundingClientRect();
+                    return a.width > 0 && b.width > 0 && a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+                }", chart);
+            if (overlap) failures.Add($"planner ({device}): the mode bar of {chart} covers its legend.");
+        }
 
         await page.GotoAsync("/scaling?min=64&max=1024&chips=h100-sxm", "[data-testid=throughput-chart]");
         await page.Page.Locator("[data-testid=sweep-progress]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Detached, Timeout = 120_000 });

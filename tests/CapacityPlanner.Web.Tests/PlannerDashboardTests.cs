@@ -165,4 +165,17 @@ public sealed class PlannerDashboardTests : PlannerTestContext
         var bubble = cut.Find("[data-testid=breakdown-row-bubble] [data-testid=step-seconds]").TextContent.Trim();
         Assert.Contains($"{bubble} s", loss.TextContent, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_sequence_parallel_switch_has_an_accessible_name_and_a_phone_summary_repeats_the_key_numbers()
+    {
+        var cut = Render<Planner>();
+
+        Assert.Equal("Sequence parallelism", cut.Find("input[data-testid=sequence-parallel]").GetAttribute("aria-label"));
+        var summary = cut.Find("[data-testid=sticky-summary]");
+        Assert.Equal("#results-title", summary.GetAttribute("href"));
+        Assert.Equal(cut.Find("[data-testid=step-time]").TextContent.Trim(), cut.Find("[data-testid=sticky-step]").TextContent.Trim());
+        Assert.Contains("MFU", summary.TextContent, StringComparison.Ordinal);
+        Assert.Contains("Feasible", summary.TextContent, StringComparison.Ordinal);
+    }
 }

@@ -188,6 +188,7 @@ public sealed class SharingSavedPageTests : PlannerTestContext
         var names = cut.FindAll("[data-testid=saved-name]").Select(e => e.TextContent.Trim()).ToList();
         Assert.Equal(["Beta", "Alpha"], names); // newest first
         Assert.Equal("2,048", cut.FindAll("[data-testid=saved-gpus]")[0].TextContent.Trim());
+        Assert.Contains("GPT-3", cut.FindAll("[data-testid=saved-model]")[0].TextContent, StringComparison.Ordinal);
         Assert.Matches(@"^\d+\.\d{3} s$", cut.FindAll("[data-testid=saved-step-time]")[1].TextContent.Trim());
         Assert.Equal("/s/" + alpha.Id, cut.Find($"[data-testid=open-{alpha.Id}]").GetAttribute("href"));
 

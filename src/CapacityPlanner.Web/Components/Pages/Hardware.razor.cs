@@ -70,6 +70,12 @@ public sealed partial class Hardware : IDisposable
         string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"GEMM efficiency measured from {curve[0].Flops:0.##e0} FLOPs ({curve[0].Fraction:P0} of peak) to {curve[^1].Flops:0.##e0} FLOPs ({curve[^1].Fraction:P0}); it replaces the default GEMM-size curve.");
 
+    // TPUs and Gaudi are not GPUs: their scale-up domain counts chips.
+    internal static string DeviceNoun(ChipOption chip) =>
+        chip.Spec.Vendor.Contains("NVIDIA", StringComparison.OrdinalIgnoreCase) || chip.Spec.Vendor.Contains("AMD", StringComparison.OrdinalIgnoreCase)
+            ? "GPUs"
+            : "chips";
+
     private static double Ridge(ChipOption chip) => RooflineModel.RidgePoint(chip.Spec, Precision.Bf16) ?? 0;
 
     private static Color BasisColor(string basis) => basis switch
