@@ -255,6 +255,29 @@ public sealed class BudgetPageTests : PlannerTestContext
     }
 
     [Fact]
+    public void Implausible_scale_is_flagged_for_supply_power_and_data_with_sources()
+    {
+        var planner = Services.GetRequiredService<Budget.BudgetService>();
+        var scenario = Budget.BudgetScenario.FromExample(Core.Budget.BudgetExamples.ThirtyBillionHalfYear);
+        var example = planner.Plan(scenario.ToJson()).Result!;
+        var warnings = Budget.BudgetPlausibility.Check(example);
+        Assert.Contains(warnings, w => w.StartsWith("Supply:", StringComparison.Ordinal) && w.Contains("Colossus", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.StartsWith("Data:", StringComparison.Ordinal) && w.Contains("Llama 3", StringComparison.Ordinal));
+
+        scenario.ChipId = "gb200";
+        scenario.BudgetUsd = 1.5e11;
+        var huge = planner.Plan(scenario.ToJson()).Result!;
+        var hugeWarnings = Budget.BudgetPlausibility.Check(huge);
+        Assert.True(huge.Gpus > 1_000_000, huge.Gpus.ToString(CultureInfo.InvariantCulture));
+        Assert.Contains(hugeWarnings, w => w.StartsWith("Supply:", StringComparison.Ordinal) && w.Contains("shipments", StringComparison.Ordinal));
+        Assert.Contains(hugeWarnings, w => w.StartsWith("Power:", StringComparison.Ordinal) && w.Contains(" GW", StringComparison.Ordinal) && w.Contains("Epoch AI", StringComparison.Ordinal));
+
+        // The page shows them with the column.
+        var cut = WaitForGpus(RenderPage(), 0);
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=budget-plausibility-0] [data-testid=plausibility]")), s_planTimeout);
+    }
+
+    [Fact]
     public void The_training_flop_chart_draws_bars_from_zero_with_distinct_ticks_or_points_on_a_decade_log_axis()
     {
         var json = Budget.BudgetScenario.FromExample(Core.Budget.BudgetExamples.ThirtyBillionHalfYear).ToJson();
