@@ -45,6 +45,7 @@ public sealed partial class Planner : IDisposable
     private SearchObjective _searchObjective = SearchObjective.Time;
     private string? _searchSignature;
     private string? _lastWrittenUri;
+    private long _lastHistoryPush;
     private bool _chartsDark;
     private string? _linkMessage;
     private string? _savedIdToLoad;
@@ -300,7 +301,11 @@ public sealed partial class Planner : IDisposable
         var uri = Navigation.GetUriWithQueryParameters(parameters);
         if (string.Equals(uri, Navigation.Uri, StringComparison.Ordinal)) return;
         _lastWrittenUri = uri;
-        Navigation.NavigateTo(uri, new NavigationOptions { ReplaceHistoryEntry = true });
+        // A new history entry per edit (Back and Ctrl+Z undo it); edits in quick succession (typing) share one.
+        var coalesce = TimeSpan.FromMilliseconds(Options.Value.HistoryCoalesceMilliseconds);
+        var replace = _lastHistoryPush != 0 && coalesce > TimeSpan.Zero && Stopwatch.GetElapsedTime(_lastHistoryPush) < coalesce;
+        if (!replace) _lastHistoryPush = Stopwatch.GetTimestamp();
+        Navigation.NavigateTo(uri, new NavigationOptions { ReplaceHistoryEntry = replace });
     }
 
     private void CancelPending()
