@@ -136,6 +136,28 @@ public sealed class BenchmarksPageTests : BenchmarkStoreTestContext
     }
 
     [Fact]
+    public async Task Collectives_show_one_row_per_size_with_in_place_beside_out_of_place_small_sizes_readable_and_a_chart_with_the_model_tiers()
+    {
+        var node = H100Result();
+        CollectiveMeasurement M(long bytes, bool inPlace, double busbw) =>
+            new() { Collective = "all_reduce", Ranks = 8, Nodes = 1, SizeBytes = bytes, InPlace = inPlace, TimeUs = 10, AlgbwGBps = busbw / 1.75, BusbwGBps = busbw };
+        var result = node with { Collectives = [M(512, false, 0.1), M(512, true, 0.11), M(64 << 10, false, 12), M(64 << 10, true, 12.5), M(256L << 20, false, 360), M(256L << 20, true, 358)] };
+        await Store.SaveAsync(result, BenchResultJson.Serialize(result));
+
+        var cut = Render<BenchmarksPage>();
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=collective-row]")));
+
+        var rows = cut.FindAll("[data-testid=collective-row]");
+        Assert.Equal(3, rows.Count);
+        Assert.Equal(["512 B", "64 KiB", "256 MiB"], cut.FindAll("[data-testid=collective-size]").Select(c => c.TextContent.Trim()));
+        Assert.Equal("0.1", cut.FindAll("[data-testid=collective-busbw-out]")[0].TextContent.Trim());
+        Assert.Equal("0.11", cut.FindAll("[data-testid=collective-busbw-in]")[0].TextContent.Trim());
+        var summary = cut.Find("[data-testid=collectives-chart-summary]").TextContent;
+        Assert.Contains("the model assumes model scale-up (NVLink", summary, StringComparison.Ordinal);
+        Assert.Contains("scale-out (NIC 400 Gb/s", summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Without_a_profile_the_comparison_renders_nothing()
     {
         var json = Services.GetRequiredService<EstimateService>().BuildDocument(new PlannerInput { PresetId = "llama3-8b", ChipId = "a100-sxm-80gb", Gpus = 8, Tensor = 1, Pipeline = 1, GlobalBatchSequences = 64 });
