@@ -158,6 +158,35 @@ public sealed class BenchmarksPageTests : BenchmarkStoreTestContext
     }
 
     [Fact]
+    public async Task A_hierarchical_two_node_all_reduce_does_not_calibrate_the_nic_above_its_line_rate()
+    {
+        // Two H100 nodes: nccl-tests reports 340 GB/s busbw, 6.8x the 50 GB/s of a 400 Gb/s NIC (NVLink carried part of it).
+        var node = H100Result();
+        var result = node with
+        {
+            Collectives = [.. node.Collectives, new CollectiveMeasurement { Collective = "all_reduce", Ranks = 16, Nodes = 2, SizeBytes = 1L << 30, TimeUs = 5_900, AlgbwGBps = 182, BusbwGBps = 340 }],
+        };
+        var saved = await Store.SaveAsync(result, BenchResultJson.Serialize(result));
+        var calibrations = Services.GetRequiredService<BenchmarkCalibrationService>();
+
+        var cal = calibrations.Calibrate(saved.Id, result, new CalibrationRequest("h100-sxm", Core.Hardware.Precision.Bf16, false));
+
+        Assert.Null(cal.ScaleOutEfficiency);
+        Assert.Equal(cal.BaseChip.ScaleOut.Efficiency, cal.Chip.ScaleOut.Efficiency);
+        var refused = Assert.Single(cal.Warnings, w => w.StartsWith("Scale-out not calibrated", StringComparison.Ordinal));
+        Assert.Contains("6.8×", refused, StringComparison.Ordinal);
+        Assert.Contains("NVLink", refused, StringComparison.Ordinal);
+        Assert.Equal(400, BenchmarkCalibrationService.Definition(cal).ScaleOutGbpsPerGpu ?? 400, 1);
+        // The scale-up measurement is still used.
+        Assert.NotNull(cal.ScaleUpBusEfficiency);
+
+        var cut = Render<BenchmarksPage>();
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=calibrate]")));
+        cut.Find("[data-testid=calibrate]").Click();
+        Assert.Contains("Scale-out not calibrated", cut.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Without_a_profile_the_comparison_renders_nothing()
     {
         var json = Services.GetRequiredService<EstimateService>().BuildDocument(new PlannerInput { PresetId = "llama3-8b", ChipId = "a100-sxm-80gb", Gpus = 8, Tensor = 1, Pipeline = 1, GlobalBatchSequences = 64 });
