@@ -28,6 +28,16 @@ public sealed class LayoutTests(AppFixture app, ITestOutputHelper output)
         await page.Page.GetByTestId("search-row").First.WaitForAsync(new LocatorWaitForOptions { Timeout = 120_000 });
         await CheckAsync(page, device, "planner", failures, ["step-time", "mfu", "memory-per-gpu", "verdict-headline"],
             ["[data-testid=search-results] table", "[data-testid=breakdown]"]);
+        // No numeric field's label runs into its spin buttons (the scale-out NIC label did).
+        var clashes = await page.Page.EvaluateAsync<string[]>(
+            @"() => [...document.querySelectorAll('.mud-input-control')].flatMap(c => {
+                const label = c.querySelector('label.mud-input-label'), spin = c.querySelector('.mud-input-numeric-spin');
+                if (!label || !spin || !label.innerText.trim()) return [];
+                const l = label.getBoundingClientRect(), s = spin.getBoundingClientRect();
+                const overlap = l.width > 0 && s.width > 0 && l.right > s.left + 1 && l.left < s.right && l.top < s.bottom && s.top < l.bottom;
+                return overlap ? [label.innerText.trim()] : [];
+            })");
+        if (clashes.Length > 0) failures.Add($"planner ({device}): labels run into the spin buttons: {string.Join(", ", clashes)}");
         foreach (var chart in new[] { "step-chart", "memory-chart" })
         {
             // Plotly's mode bar must not sit on top of the legend (it did at 390 px).
