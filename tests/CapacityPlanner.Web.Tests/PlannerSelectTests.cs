@@ -66,6 +66,8 @@ public sealed class PlannerSelectTests : PlannerTestContext
 
         // Memory as the objective: the rows come in increasing memory per GPU.
         cut.Find("input[data-testid=search-objective]").ParentElement!.MouseDown();
+        // The list opens asynchronously: wait for the item before choosing it.
+        cut.WaitForAssertion(() => Assert.Contains(cut.FindAll(".mud-popover-open .mud-list-item"), e => e.TextContent.Contains("Memory", StringComparison.Ordinal)));
         cut.FindAll(".mud-popover-open .mud-list-item").Single(e => e.TextContent.Contains("Memory", StringComparison.Ordinal)).Click();
         cut.Find("[data-testid=find-best-plan]").Click();
         cut.WaitForAssertion(() => Assert.Contains("Memory", cut.Find("[data-testid=search-objective-note]").TextContent, StringComparison.Ordinal), TimeSpan.FromSeconds(30));
