@@ -43,4 +43,49 @@ public sealed class AnalysisPagesTests : PlannerTestContext
         Assert.Contains("H100", cut.Find("[data-testid=throughput-chart-summary]").TextContent, StringComparison.Ordinal);
         Assert.NotEqual("1", cut.Find("[data-testid=throughput-chart]").GetAttribute("data-revision"));
     }
+
+    [Fact]
+    public void Scaling_efficiency_says_what_its_baseline_is_and_why_a_size_exceeds_100_percent_and_the_axis_shows_it()
+    {
+        Services.GetRequiredService<BunitNavigationManager>().NavigateTo("/scaling?chips=b200&min=8&max=128");
+        var cut = Render<Scaling>();
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=sweep-progress]")), TimeSpan.FromSeconds(60));
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=efficiency-baseline-note]")), TimeSpan.FromSeconds(60));
+
+        var note = cut.Find("[data-testid=efficiency-baseline-note]").TextContent;
+        Assert.Contains("the smallest size that fits", note, StringComparison.Ordinal);
+        Assert.Contains("100 % is ", note, StringComparison.Ordinal);
+        var efficiencies = cut.FindAll("[data-testid=sweep-efficiency]").Select(e => e.TextContent.Trim()).Where(t => t != "—")
+            .Select(t => double.Parse(t.Replace(" %", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Contains(efficiencies, e => e > 100);
+        Assert.Contains("reach", note, StringComparison.Ordinal);
+        Assert.Contains("a faster plan", note, StringComparison.Ordinal);
+        Assert.Contains("Highest: ", cut.Find("[data-testid=efficiency-chart-summary]").TextContent, StringComparison.Ordinal);
+
+        // With the best tokens/s per GPU as the baseline nothing exceeds 100 %.
+        Services.GetRequiredService<BunitNavigationManager>().NavigateTo("/scaling?chips=b200&min=8&max=128&base=best");
+        var best = Render<Scaling>();
+        best.WaitForAssertion(() => Assert.Empty(best.FindAll("[data-testid=sweep-progress]")), TimeSpan.FromSeconds(60));
+        best.WaitForAssertion(() => Assert.NotEmpty(best.FindAll("[data-testid=sweep-efficiency]")), TimeSpan.FromSeconds(60));
+        Assert.All(best.FindAll("[data-testid=sweep-efficiency]").Select(e => e.TextContent.Trim()).Where(t => t != "—"),
+            t => Assert.True(double.Parse(t.Replace(" %", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture) <= 100, t));
+        Assert.Contains("the size with the best tokens/s per GPU", best.Find("[data-testid=efficiency-baseline-note]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_efficiency_axis_extends_above_100_percent_with_ticks_when_a_size_beats_the_baseline()
+    {
+        static Core.Search.SweepPoint Point(long gpus, double tokens) => new() { Gpus = gpus, GlobalBatchSequences = 512, TokensPerSecond = tokens };
+        var result = new Core.Search.SweepResult { Mode = Core.Search.ScalingMode.Strong, ElapsedMilliseconds = 0, Evaluated = 0, Points = [Point(16, 16_000), Point(32, 43_000), Point(64, 80_000)] };
+        var sweep = new Estimates.SweepOutcome("b200", "B200", Core.Search.ScalingMode.Strong, result, []);
+
+        var figure = Charts.ScalingCharts.Efficiency([sweep], Charts.ChartTheme.For(false));
+
+        var y = figure.Layout.YAxis![0];
+        Assert.Equal(1.5, Convert.ToDouble(y.Range![1], System.Globalization.CultureInfo.InvariantCulture), 3);
+        Assert.Equal(0.25m, y.DTick);
+        Assert.Contains("Highest: 134 % of the baseline", figure.Summary, StringComparison.Ordinal);
+        var best = Charts.ScalingCharts.Efficiency([sweep], Charts.ChartTheme.For(false), Estimates.ScalingBaseline.Best);
+        Assert.Equal(1.25, Convert.ToDouble(best.Layout.YAxis![0].Range![1], System.Globalization.CultureInfo.InvariantCulture), 3);
+    }
 }

@@ -143,6 +143,163 @@ public sealed class BudgetPageTests : PlannerTestContext
         cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid^=budget-column-]").Count), s_planTimeout);
         Assert.False(cut.Find("button[data-testid=duplicate-0]").HasAttribute("disabled"));
     }
+
+    [Fact]
+    public void The_page_travels_in_the_address_and_a_reload_keeps_every_column()
+    {
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        navigation.NavigateTo("/budget");
+        var cut = WaitForGpus(RenderPage(), 0);
+
+        cut.Find("button[data-testid=duplicate-0]").Click();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid^=budget-column-]").Count), s_planTimeout);
+
+        Assert.Contains("/budget?s=v1.", navigation.Uri, StringComparison.Ordinal);
+        // A reload: the page again at that address (the popover provider of the first render serves both).
+        var reloaded = Render<BudgetPage>();
+        reloaded.WaitForAssertion(() => Assert.Matches(@"^\d[\d,]*$", reloaded.Find("[data-testid=budget-gpus-1]").TextContent.Trim()), s_planTimeout);
+        Assert.Equal(2, reloaded.FindAll("[data-testid^=budget-column-]").Count);
+        Assert.Contains("(copy)", reloaded.Find("[data-testid=budget-heading-1]").TextContent, StringComparison.Ordinal);
+        Assert.Empty(reloaded.FindAll("[data-testid=link-message]"));
+
+        // The toolbar offers the share link (to this page), JSON and CSV of every column.
+        reloaded.Find("button[data-testid=copy-link]").Click();
+        var link = reloaded.WaitForElement("input[data-testid=share-link]").GetAttribute("value")!;
+        Assert.StartsWith("http://localhost/budget?s=v1.", link, StringComparison.Ordinal);
+        Assert.NotNull(reloaded.Find("button[data-testid=download-json]"));
+        Assert.NotNull(reloaded.Find("button[data-testid=download-csv]"));
+    }
+
+    [Fact]
+    public void Csv_and_json_exports_hold_every_column()
+    {
+        var json = Budget.BudgetScenario.FromExample(Core.Budget.BudgetExamples.ThirtyBillionHalfYear).ToJson();
+        var rows = Budget.BudgetComparison.Build([Services.GetRequiredService<Budget.BudgetService>().Plan(json).Result, null]);
+
+        var csv = Budget.BudgetShareState.ExportCsv(["1. a, b", "2. c"], rows).Split("\r\n");
+        Assert.Equal("output,\"1. a, b\",2. c", csv[0]);
+        Assert.StartsWith("GPUs,", csv[1], StringComparison.Ordinal);
+        var array = System.Text.Json.JsonDocument.Parse(Budget.BudgetShareState.ExportJson([json, json])).RootElement;
+        Assert.Equal(2, array.GetArrayLength());
+        Assert.True(array[0].TryGetProperty("budget", out _));
+    }
+
+    [Fact]
+    public void The_page_says_how_the_hardware_is_paid_and_lists_every_assumption_with_its_value_and_source_editable()
+    {
+        var cut = WaitForGpus(RenderPage(), 0);
+
+        Assert.Contains("Buy, charge the whole purchase to this run", cut.Find("[data-testid=budget-payment-0]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("server overhead 1.64", cut.Find("[data-testid=budget-payment-0]").TextContent, StringComparison.Ordinal);
+        var rows = cut.FindAll("[data-testid=budget-assumptions-0] [data-testid=assumption]");
+        foreach (var name in new[] { "serverOverheadFactor", "networkShareOfClusterCost", "facilityUsdPerMegawatt", "serverPowerFactor", "averageLoad", "pue", "electricityUsdPerKWh", "goodput", "gpuPriceUsd" })
+        {
+            var row = Assert.Single(rows, r => r.GetAttribute("data-name") == name);
+            Assert.NotEmpty(row.QuerySelector("[data-testid=assumption-value]")!.TextContent.Trim());
+            Assert.NotEmpty(row.QuerySelector("[data-testid=assumption-source]")!.TextContent.Trim());
+        }
+        Assert.Contains("EPOCH_CODE", rows.Single(r => r.GetAttribute("data-name") == "serverOverheadFactor").TextContent, StringComparison.Ordinal);
+
+        // Every driver is editable in the page; an edited value is used and its source says so.
+        cut.Find("input[data-testid=server-overhead-0]").Input("1.2");
+        cut.WaitForAssertion(() =>
+        {
+            var row = cut.FindAll("[data-testid=budget-assumptions-0] [data-testid=assumption]").Single(r => r.GetAttribute("data-name") == "serverOverheadFactor");
+            Assert.Equal("1.2", row.QuerySelector("[data-testid=assumption-value]")!.TextContent.Trim());
+            Assert.Equal("given here", row.QuerySelector("[data-testid=assumption-source]")!.TextContent.Trim());
+        }, s_planTimeout);
+        foreach (var id in new[] { "network-share", "facility-per-mw", "depreciation-years", "facility-life", "server-power", "average-load", "pue", "electricity", "goodput" })
+        {
+            Assert.NotNull(cut.Find($"input[data-testid={id}-0]"));
+        }
+    }
+
+    [Fact]
+    public void Purchase_depreciation_and_rent_are_one_choice_and_depreciation_charges_the_run_less()
+    {
+        var planner = Services.GetRequiredService<Budget.BudgetService>();
+        var scenario = Budget.BudgetScenario.FromExample(Core.Budget.BudgetExamples.ThirtyBillionHalfYear);
+        scenario.BudgetUsd = 1e9;
+        Assert.Equal("purchase", scenario.Payment);
+        var purchase = planner.Plan(scenario.ToJson()).Result!;
+
+        scenario.Payment = "depreciation";
+        Assert.Contains("\"capitalCost\":\"depreciation\"", scenario.ToJson(), StringComparison.Ordinal);
+        var depreciation = planner.Plan(scenario.ToJson()).Result!;
+        Assert.Equal(Core.Budget.CapitalCharge.Depreciation, depreciation.Assumptions.CapitalCharge);
+        Assert.True(depreciation.Gpus > purchase.Gpus, $"{depreciation.Gpus} vs {purchase.Gpus}");
+
+        scenario.Payment = "rent";
+        Assert.True(scenario.IsRent);
+        Assert.Equal(Core.Budget.GpuAcquisition.Rent, planner.Plan(scenario.ToJson()).Result!.Assumptions.Acquisition);
+    }
+
+    [Theory]
+    [InlineData("b200", 1.0)]
+    [InlineData("gb200", 1.0)]
+    [InlineData("h100-sxm", 1.64)]
+    public void The_server_overhead_is_not_applied_on_top_of_catalog_prices_that_include_the_system(string chip, double factor)
+    {
+        var scenario = Budget.BudgetScenario.FromExample(Core.Budget.BudgetExamples.ThirtyBillionHalfYear);
+        scenario.ChipId = chip;
+        scenario.BudgetUsd = 1e9;
+        var result = Services.GetRequiredService<Budget.BudgetService>().Plan(scenario.ToJson()).Result!;
+
+        Assert.Equal(factor, result.Assumptions.ServerOverheadFactor, 3);
+        var used = result.Assumptions.Used.Single(u => u.Name == "serverOverheadFactor");
+        if (factor == 1.0) Assert.Contains("system", used.Note, StringComparison.Ordinal);
+
+        // A GPU price given in the page is a GPU price: the overhead applies again.
+        scenario.GpuPriceUsd = 40_000;
+        Assert.Equal(1.64, Services.GetRequiredService<Budget.BudgetService>().Plan(scenario.ToJson()).Result!.Assumptions.ServerOverheadFactor, 3);
+    }
+
+    [Fact]
+    public void Implausible_scale_is_flagged_for_supply_power_and_data_with_sources()
+    {
+        var planner = Services.GetRequiredService<Budget.BudgetService>();
+        var scenario = Budget.BudgetScenario.FromExample(Core.Budget.BudgetExamples.ThirtyBillionHalfYear);
+        var example = planner.Plan(scenario.ToJson()).Result!;
+        var warnings = Budget.BudgetPlausibility.Check(example);
+        Assert.Contains(warnings, w => w.StartsWith("Supply:", StringComparison.Ordinal) && w.Contains("Colossus", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.StartsWith("Data:", StringComparison.Ordinal) && w.Contains("Llama 3", StringComparison.Ordinal));
+
+        scenario.ChipId = "gb200";
+        scenario.BudgetUsd = 1.5e11;
+        var huge = planner.Plan(scenario.ToJson()).Result!;
+        var hugeWarnings = Budget.BudgetPlausibility.Check(huge);
+        Assert.True(huge.Gpus > 1_000_000, huge.Gpus.ToString(CultureInfo.InvariantCulture));
+        Assert.Contains(hugeWarnings, w => w.StartsWith("Supply:", StringComparison.Ordinal) && w.Contains("shipments", StringComparison.Ordinal));
+        Assert.Contains(hugeWarnings, w => w.StartsWith("Power:", StringComparison.Ordinal) && w.Contains(" GW", StringComparison.Ordinal) && w.Contains("Epoch AI", StringComparison.Ordinal));
+
+        // The page shows them with the column.
+        var cut = WaitForGpus(RenderPage(), 0);
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=budget-plausibility-0] [data-testid=plausibility]")), s_planTimeout);
+    }
+
+    [Fact]
+    public void The_training_flop_chart_draws_bars_from_zero_with_distinct_ticks_or_points_on_a_decade_log_axis()
+    {
+        var json = Budget.BudgetScenario.FromExample(Core.Budget.BudgetExamples.ThirtyBillionHalfYear).ToJson();
+        var result = Services.GetRequiredService<Budget.BudgetService>().Plan(json).Result!;
+        var theme = Charts.ChartTheme.For(false);
+
+        // Two scenarios within 100×: bars on a linear axis from zero, in units of 10^27 FLOP, ticks as plain numbers.
+        var close = Budget.BudgetCharts.Flop([new("1. run", result), new("2. copy", result with { TotalFlop = result.TotalFlop * 0.6 })], theme);
+        var y = close.Layout.YAxis![0];
+        Assert.IsType<Plotly.Blazor.Traces.Bar>(Assert.Single(close.Data));
+        Assert.Null(y.Type);
+        Assert.Equal(0d, Convert.ToDouble(y.Range![0], CultureInfo.InvariantCulture));
+        Assert.Contains("10^27", y.Title!.Text, StringComparison.Ordinal);
+        Assert.Equal("~g", y.TickFormat);
+
+        // Scenarios 1,000× apart: points on a log axis with one tick per decade (every label a different power of ten).
+        var far = Budget.BudgetCharts.Flop([new("1. run", result), new("2. small", result with { TotalFlop = result.TotalFlop / 1000 })], theme);
+        var logY = far.Layout.YAxis![0];
+        Assert.IsType<Plotly.Blazor.Traces.Scatter>(Assert.Single(far.Data));
+        Assert.Equal(Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum.Log, logY.Type);
+        Assert.Equal(1m, logY.DTick);
+    }
 }
 
 /// <summary>Renders its child content; places the Budget page next to a popover provider.</summary>

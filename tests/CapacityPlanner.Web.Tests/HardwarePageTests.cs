@@ -160,4 +160,29 @@ public sealed class HardwarePageTests : PlannerTestContext
         Assert.Equal(3000e12, saved.Spec.PeakFor(Precision.Bf16));
         Assert.Equal(180, saved.Spec.HbmCapacityGiB);
     }
+
+    [Fact]
+    public void Tpu_scale_up_domains_count_chips_not_gpus()
+    {
+        var cut = RenderWithPopovers<Components.Pages.Hardware>();
+
+        var tpu = cut.FindAll("tr").First(r => r.TextContent.Contains("tpu-v5p", StringComparison.Ordinal));
+        Assert.Contains(" chips", tpu.QuerySelector(".fabric-detail")!.TextContent, StringComparison.Ordinal);
+        Assert.DoesNotContain("GPUs", tpu.QuerySelector(".fabric-detail")!.TextContent, StringComparison.Ordinal);
+        var h100 = cut.FindAll("tr").First(r => r.TextContent.Contains("h100-sxm", StringComparison.Ordinal));
+        Assert.Contains(" GPUs", h100.QuerySelector(".fabric-detail")!.TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Add_custom_chip_opens_the_editor_above_the_catalog_not_below_it()
+    {
+        var cut = RenderWithPopovers<Components.Pages.Hardware>();
+
+        cut.Find("[data-testid=add-chip]").Click();
+
+        var markup = cut.Markup;
+        var editor = markup.IndexOf("data-testid=\"custom-chip-editor\"", StringComparison.Ordinal);
+        Assert.True(editor >= 0);
+        Assert.True(editor < markup.IndexOf("data-testid=\"chip-name\"", StringComparison.Ordinal), "the editor comes before the first catalog row");
+    }
 }

@@ -127,4 +127,55 @@ public sealed class PlannerDashboardTests : PlannerTestContext
         cut.Find("input[data-testid=gpus]").Input("512");
         cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=search-stale]")));
     }
+
+    [Fact]
+    public void A_feasible_plan_above_90_percent_of_hbm_is_a_visible_warning_not_plain_feasible()
+    {
+        Services.GetRequiredService<BunitNavigationManager>().NavigateTo("/?mb=2&rc=none&pp=16");
+        var cut = Render<Planner>();
+
+        var chip = cut.Find("[data-testid=feasible]");
+        Assert.Equal("true", chip.GetAttribute("data-feasible"));
+        Assert.Equal("true", chip.GetAttribute("data-hbm-tight"));
+        Assert.Matches(@"Feasible, HBM 9\d\.\d % full", chip.TextContent.Trim());
+        Assert.Contains("of HBM", cut.Find("[data-testid=hbm-warning]").TextContent, StringComparison.Ordinal);
+
+        var roomy = Render<Planner>(); // the same address with more recompute: plenty of headroom
+        roomy.Find("input[data-testid=micro-batch]").Input("1");
+        roomy.WaitForAssertion(() => Assert.Equal("false", roomy.Find("[data-testid=feasible]").GetAttribute("data-hbm-tight")));
+        Assert.Empty(roomy.FindAll("[data-testid=hbm-warning]"));
+        Assert.Equal("Feasible", roomy.Find("[data-testid=feasible]").TextContent.Trim());
+    }
+
+    [Fact]
+    public void The_verdict_names_the_pipeline_bubble_as_the_largest_loss_with_the_same_compute_as_chart_and_table()
+    {
+        Services.GetRequiredService<BunitNavigationManager>().NavigateTo(
+            "/?preset=llama3-405b&chip=h100-sxm&gpus=1024&tp=8&pp=16&batch=512&mb=1&zero=1&rc=full&sp=1");
+        var cut = Render<Planner>();
+
+        Assert.StartsWith("Compute-bound", cut.Find("[data-testid=verdict-headline]").TextContent.Trim(), StringComparison.Ordinal);
+        var loss = cut.Find("[data-testid=verdict-largest-loss]");
+        Assert.Equal("bubble", loss.GetAttribute("data-key"));
+        Assert.StartsWith("Largest loss: pipeline bubble", loss.TextContent.Trim(), StringComparison.Ordinal);
+
+        var compute = cut.Find("[data-testid=breakdown-row-compute] [data-testid=step-seconds]").TextContent.Trim();
+        Assert.StartsWith($"Compute {compute} s", cut.Find("[data-testid=verdict-detail]").TextContent.Trim(), StringComparison.Ordinal);
+        Assert.Contains($"compute {compute} s", cut.Find("[data-testid=step-chart-summary]").TextContent, StringComparison.Ordinal);
+        var bubble = cut.Find("[data-testid=breakdown-row-bubble] [data-testid=step-seconds]").TextContent.Trim();
+        Assert.Contains($"{bubble} s", loss.TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_sequence_parallel_switch_has_an_accessible_name_and_a_phone_summary_repeats_the_key_numbers()
+    {
+        var cut = Render<Planner>();
+
+        Assert.Equal("Sequence parallelism", cut.Find("input[data-testid=sequence-parallel]").GetAttribute("aria-label"));
+        var summary = cut.Find("[data-testid=sticky-summary]");
+        Assert.Equal("#results-title", summary.GetAttribute("href"));
+        Assert.Equal(cut.Find("[data-testid=step-time]").TextContent.Trim(), cut.Find("[data-testid=sticky-step]").TextContent.Trim());
+        Assert.Contains("MFU", summary.TextContent, StringComparison.Ordinal);
+        Assert.Contains("Feasible", summary.TextContent, StringComparison.Ordinal);
+    }
 }

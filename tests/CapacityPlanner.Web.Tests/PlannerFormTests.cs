@@ -1,4 +1,5 @@
 using CapacityPlanner.Web.Components.Pages;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CapacityPlanner.Web.Tests;
 
@@ -21,8 +22,8 @@ public sealed class PlannerFormTests : PlannerTestContext
         })
         {
             var input = cut.Find($"input[data-testid={testId}]");
-            Assert.Equal(min, input.GetAttribute("min"));
-            Assert.Equal(max, input.GetAttribute("max"));
+            Assert.Equal(min, input.GetAttribute("aria-valuemin"));
+            Assert.Equal(max, input.GetAttribute("aria-valuemax"));
             Assert.Contains(label, FieldText(cut, testId), StringComparison.Ordinal);
         }
     }
@@ -41,14 +42,59 @@ public sealed class PlannerFormTests : PlannerTestContext
     }
 
     [Fact]
-    public void Values_beyond_the_bounds_are_held_at_the_bound()
+    public void An_out_of_range_value_is_kept_as_typed_and_the_field_says_why_it_is_refused()
     {
         var cut = Render<Planner>();
 
-        cut.Find("input[data-testid=tensor]").Input("5000");
+        cut.Find("input[data-testid=global-batch]").Input("-5");
 
-        Assert.Equal("1024", cut.Find("input[data-testid=tensor]").GetAttribute("value"));
+        // Not silently clamped to 1: the value stays, the field and the problem list name the field and the range.
+        Assert.Equal("-5", cut.Find("input[data-testid=global-batch]").GetAttribute("value"));
+        cut.WaitForAssertion(() => Assert.Contains("Global batch must be between 1 and 16,777,216 sequences; got -5.", FieldText(cut, "global-batch"), StringComparison.Ordinal));
+        var error = Assert.Single(cut.FindAll("[data-testid=errors] [data-testid=error]"));
+        Assert.Equal("Global batch (sequences)", error.QuerySelector("[data-testid=error-field]")!.TextContent.Trim());
+        Assert.DoesNotContain("$.", error.TextContent, StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("[data-testid=step-time]"));
+
+        cut.Find("input[data-testid=tensor]").Input("5000");
+        Assert.Equal("5000", cut.Find("input[data-testid=tensor]").GetAttribute("value"));
+        cut.WaitForAssertion(() => Assert.Contains("got 5,000", FieldText(cut, "tensor"), StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void The_models_errors_name_the_field_the_user_sees_not_a_json_path()
+    {
+        var cut = Render<Planner>();
+
+        cut.Find("input[data-testid=data]").Input("8");
+
+        var error = Assert.Single(cut.FindAll("[data-testid=error][data-path='$.parallelism.data']"));
+        Assert.Equal("Data parallel (replicas)", error.QuerySelector("[data-testid=error-field]")!.TextContent.Trim());
+        Assert.DoesNotContain("$.", cut.Find("[data-testid=errors]").TextContent, StringComparison.Ordinal);
+        cut.WaitForAssertion(() => Assert.DoesNotContain("$.", FieldText(cut, "data"), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_value_in_the_address_that_does_not_parse_is_reported_not_dropped_silently()
+    {
+        Services.GetRequiredService<Bunit.TestDoubles.BunitNavigationManager>().NavigateTo("/?gpus=lots&tp=4");
+        var cut = Render<Planner>();
+
+        var message = cut.Find("[data-testid=link-message]").TextContent;
+        Assert.Contains("GPU count (GPUs)", message, StringComparison.Ordinal);
+        Assert.Contains("\u201clots\u201d", message, StringComparison.Ordinal);
+        Assert.Contains("it stays 1024", message, StringComparison.Ordinal);
+        Assert.Equal("4", cut.Find("input[data-testid=tensor]").GetAttribute("value"));
+    }
+
+    [Theory]
+    [InlineData("$.parallelism.data", "Data parallel (replicas)")]
+    [InlineData("$.system.network.tiers[0].oversubscription", "Oversubscription (: 1)")]
+    [InlineData("$.parallelism.recompute", "Activation recompute")]
+    [InlineData("$.parallelism", "Parallelism plan")]
+    [InlineData("$.model.numExperts", "Model: num experts")]
+    public void Json_paths_map_to_the_labels_on_the_form(string path, string label) =>
+        Assert.Equal(label, CapacityPlanner.Web.Estimates.PlannerFields.FieldLabel(path));
 
     [Fact]
     public void A_data_parallel_degree_that_does_not_match_the_gpus_shows_the_models_reason_on_the_field()

@@ -1,10 +1,12 @@
 using CapacityPlanner.Core.Sharing;
 using CapacityPlanner.Web.Components.Pages;
+using BudgetPage = CapacityPlanner.Web.Components.Pages.Budget;
 using CapacityPlanner.Web.Components.Sharing;
 using CapacityPlanner.Web.Components.Widgets;
 using CapacityPlanner.Web.Estimates;
 using CapacityPlanner.Web.Options;
 using CapacityPlanner.Web.Persistence;
+using CapacityPlanner.Web.Hosting;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -186,6 +188,7 @@ public sealed class SharingSavedPageTests : PlannerTestContext
         var names = cut.FindAll("[data-testid=saved-name]").Select(e => e.TextContent.Trim()).ToList();
         Assert.Equal(["Beta", "Alpha"], names); // newest first
         Assert.Equal("2,048", cut.FindAll("[data-testid=saved-gpus]")[0].TextContent.Trim());
+        Assert.Contains("GPT-3", cut.FindAll("[data-testid=saved-model]")[0].TextContent, StringComparison.Ordinal);
         Assert.Matches(@"^\d+\.\d{3} s$", cut.FindAll("[data-testid=saved-step-time]")[1].TextContent.Trim());
         Assert.Equal("/s/" + alpha.Id, cut.Find($"[data-testid=open-{alpha.Id}]").GetAttribute("href"));
 
@@ -218,5 +221,38 @@ public sealed class SharingSavedPageTests : PlannerTestContext
             Display.Number(saved.StepTimeSeconds!.Value, 3) + " s", cut.Find("[data-testid=step-time]").TextContent.Trim()));
         Assert.Equal("4096", cut.Find("input[data-testid=gpus]").GetAttribute("value")!.Replace(",", "", StringComparison.Ordinal));
         Assert.Empty(cut.FindAll("[data-testid=link-message]"));
+    }
+
+    [Fact]
+    public async Task The_budget_page_saves_every_column_and_its_saved_scenario_opens_on_the_budget_page()
+    {
+        Services.AddBudgetPage();
+        var cut = Render<ContainerFragment>(p => p.AddChildContent(b =>
+        {
+            b.OpenComponent<MudPopoverProvider>(0);
+            b.CloseComponent();
+            b.OpenComponent<MudDialogProvider>(1);
+            b.CloseComponent();
+            b.OpenComponent<BudgetPage>(2);
+            b.CloseComponent();
+        }));
+        cut.WaitForAssertion(() => Assert.Matches(@"^\d[\d,]*$", cut.Find("[data-testid=budget-gpus-0]").TextContent.Trim()), TimeSpan.FromSeconds(60));
+        cut.Find("button[data-testid=duplicate-0]").Click();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid^=budget-column-]").Count), TimeSpan.FromSeconds(60));
+
+        cut.Find("button[data-testid=save-scenario]").Click();
+        cut.WaitForElement("input[data-testid=name-input]").Input("Two budgets");
+        cut.Find("button[data-testid=name-ok]").Click();
+
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("input[data-testid=short-link]")), TimeSpan.FromSeconds(30));
+        var saved = Assert.Single((await _store.ListAsync(1, 10)).Items);
+        Assert.Equal("Two budgets", saved.Name);
+        Assert.True(CapacityPlanner.Web.Budget.BudgetShareState.IsBudget(ScenarioSnapshot.ReadPageSettings(saved.PageSettingsJson)));
+
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/budget?id=" + saved.Id);
+        var opened = Render<BudgetPage>();
+        opened.WaitForAssertion(() => Assert.Equal(2, opened.FindAll("[data-testid^=budget-column-]").Count), TimeSpan.FromSeconds(30));
+        Assert.Contains("(copy)", opened.Find("[data-testid=budget-heading-1]").TextContent, StringComparison.Ordinal);
+        DeleteDatabase();
     }
 }

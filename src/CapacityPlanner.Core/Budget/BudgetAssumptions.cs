@@ -97,6 +97,17 @@ public sealed record BudgetAssumptions
     public required IReadOnlyList<BudgetAssumptionUsed> Used { get; init; }
 
     /// <summary>
+    /// Catalog chips whose purchase price already covers the whole server (a DGX system or an NVL72 rack divided by
+    /// its GPUs), with why: the server-overhead factor (server cost ÷ GPU price) would count the system twice, so it
+    /// is 1 for them unless the scenario gives its own GPU price or factor.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> SystemPricedChips { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["b200"] = "the catalog B200 price is a DGX B200 per GPU: the system is included",
+        ["gb200"] = "the catalog GB200 price is an NVL72 rack ÷ 72: the system (CPUs, NVSwitch, rack) is included",
+    };
+
+    /// <summary>
     /// Applies the defaults of <paramref name="defaults"/> and the chip's catalog prices to <paramref name="section"/>;
     /// reports what cannot be priced (a chip without a catalog price and no price given) with the field path.
     /// </summary>
@@ -122,6 +133,11 @@ public sealed record BudgetAssumptions
             var f = defaults.Figures[name];
             used.Add(new BudgetAssumptionUsed(name, Show(f.Value), f.Source, f.Note));
             return f.Value;
+        }
+        double NoOverhead(string why)
+        {
+            used.Add(new BudgetAssumptionUsed("serverOverheadFactor", "1", $"catalog {chip.Id} price.purchaseUsd", why));
+            return 1;
         }
         string Choose(string? given, string name, string fallback)
         {
@@ -203,7 +219,11 @@ public sealed record BudgetAssumptions
             CapitalCharge = charge,
             GpuPriceUsd = price,
             RentUsdPerGpuHour = rent,
-            ServerOverheadFactor = acquisition == GpuAcquisition.Buy ? Pick(s.ServerOverheadFactor, "serverOverheadFactor") : s.ServerOverheadFactor ?? defaults.Value("serverOverheadFactor"),
+            ServerOverheadFactor = acquisition != GpuAcquisition.Buy
+                ? s.ServerOverheadFactor ?? defaults.Value("serverOverheadFactor")
+                : s.ServerOverheadFactor is null && s.GpuPriceUsd is null && SystemPricedChips.TryGetValue(chip.Id, out var why)
+                    ? NoOverhead(why)
+                    : Pick(s.ServerOverheadFactor, "serverOverheadFactor"),
             NetworkShareOfClusterCost = acquisition == GpuAcquisition.Buy ? Pick(s.NetworkShareOfClusterCost, "networkShareOfClusterCost") : s.NetworkShareOfClusterCost ?? defaults.Value("networkShareOfClusterCost"),
             FacilityUsdPerMegawatt = acquisition == GpuAcquisition.Buy ? Pick(s.FacilityUsdPerMegawatt, "facilityUsdPerMegawatt") : s.FacilityUsdPerMegawatt ?? defaults.Value("facilityUsdPerMegawatt"),
             DepreciationYears = acquisition == GpuAcquisition.Buy ? Pick(s.DepreciationYears, "depreciationYears") : s.DepreciationYears ?? defaults.Value("depreciationYears"),

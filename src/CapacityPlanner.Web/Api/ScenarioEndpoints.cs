@@ -205,12 +205,15 @@ public static class ScenarioEndpoints
         {
             return Results.Redirect("/?missing=" + Uri.EscapeDataString(id.Length <= 64 ? id : id[..64]));
         }
-        var token = ShortLinks.Token(s.ScenarioJson, ScenarioSnapshot.ReadPageSettings(s.PageSettingsJson));
-        var stateUrl = token is null ? null : $"/?{ScenarioLink.QueryParameter}={token}";
+        var page = ScenarioSnapshot.ReadPageSettings(s.PageSettingsJson);
+        var token = ShortLinks.Token(s.ScenarioJson, page);
+        // A state saved on the Budget page opens there; everything else opens in the Planner.
+        var path = Budget.BudgetShareState.IsBudget(page) ? "/" + Budget.BudgetShareState.Path : "/";
+        var stateUrl = token is null ? null : $"{path}?{ScenarioLink.QueryParameter}={token}";
         // Never send the browser to a URL this server would refuse (414): a state too long for the request line opens by id.
         return Results.Redirect(stateUrl is not null && ShortLinks.FitsRequestLine(request.PathBase + stateUrl, kestrel.Value.Limits.MaxRequestLineSize)
             ? stateUrl
-            : "/?id=" + s.Id);
+            : path + "?id=" + s.Id);
     }
 
     /// <summary>"GPT-3 175B on 1,024 A100" → "gpt-3-175b-on-1-024-a100.json".</summary>

@@ -21,27 +21,34 @@ public sealed class MeasuredComparisonService(BenchmarkCalibrationService calibr
 {
     /// <summary>
     /// The comparison for a scenario document, or null when it does not resolve or no measured profile exists for its
-    /// chip. A scenario already on a measured profile compares against the profile's catalog chip.
+    /// chip. "Datasheet" is always the profile's catalog chip: a scenario already on a measured chip is resolved again
+    /// with the catalog chip in its place, so the NIC and scale-up figures that the measured chip's inline definition
+    /// folds in do not stay behind; "measured" is that catalog scenario with the calibration applied once.
     /// </summary>
     public MeasuredComparisonResult? Compare(string? scenarioJson)
     {
         if (string.IsNullOrWhiteSpace(scenarioJson)) return null;
+        ScenarioDocument document;
         ResolveResult resolved;
         try
         {
-            resolved = ScenarioResolver.ParseAndResolve(scenarioJson);
+            var parsed = ScenarioParser.Parse(scenarioJson);
+            if (!parsed.Success) return null;
+            document = parsed.Document!;
+            resolved = ScenarioResolver.Resolve(document);
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.Text.Json.JsonException)
         {
             return null;
         }
         if (!resolved.Success || resolved.Scenario is null) return null;
-        var scenario = resolved.Scenario;
-        var profile = calibrations.FindProfile(scenario.System.Chip.Id);
+        var profile = calibrations.FindProfile(resolved.Scenario.System.Chip.Id);
         if (profile is null) return null;
         var cal = profile.Calibration;
-        var datasheet = scenario with { System = scenario.System with { Chip = cal.BaseChip } };
-        var measured = ChipCalibrator.Apply(scenario, cal);
+        var onCatalog = ScenarioResolver.Resolve(document with { System = document.System with { ChipId = cal.BaseChip.Id, CustomChip = null } });
+        if (!onCatalog.Success || onCatalog.Scenario is null) return null;
+        var datasheet = onCatalog.Scenario;
+        var measured = ChipCalibrator.Apply(datasheet, cal);
         return new MeasuredComparisonResult(profile, cal.BaseChip.Name, cal.Chip.Name, Estimator.Estimate(datasheet), Estimator.Estimate(measured));
     }
 }

@@ -62,34 +62,69 @@ public static class BudgetCharts
         return new ChartFigure(data, layout, summary);
     }
 
-    /// <summary>Total training FLOP per scenario (log axis).</summary>
+    /// <summary>Largest ÷ smallest FLOP up to which the chart draws bars on a linear axis from zero.</summary>
+    public const double LinearFlopSpan = 100;
+
+    /// <summary>
+    /// Total training FLOP per scenario. Bars start at zero on a linear axis in units of 10^k FLOP (k from the largest
+    /// value), so a bar's length is its FLOP and every tick label differs. When the scenarios span more than
+    /// <see cref="LinearFlopSpan"/>× a linear axis would flatten the small ones: then each is a point on a log axis
+    /// with one tick per decade (no bars, whose length on a log axis depends on where the axis starts).
+    /// </summary>
     public static ChartFigure Flop(IReadOnlyList<BudgetColumn> columns, ChartTheme theme)
     {
         ArgumentNullException.ThrowIfNull(columns);
         ArgumentNullException.ThrowIfNull(theme);
         var shown = columns.Where(c => c.Result is { TotalFlop: > 0 } r && double.IsFinite(r.TotalFlop)).ToList();
         var data = new List<ITrace>();
-        if (shown.Count > 0)
+        var layout = theme.BaseLayout(340);
+        layout.XAxis = [theme.XAxis("")];
+        layout.HoverMode = HoverModeEnum.Closest;
+        var colors = shown.Select((_, i) => (object)SeriesColor(columns.ToList().IndexOf(shown[i]))).ToList();
+        var text = shown.Select(c => BudgetFormat.Scientific(c.Result!.TotalFlop) + " (10^" + c.Result!.Log10TotalFlop?.ToString("F1", s_inv) + ")").ToList();
+        if (shown.Count == 0)
         {
+            layout.YAxis = [theme.YAxis("training FLOP")];
+        }
+        else if (shown.Max(c => c.Result!.TotalFlop) / shown.Min(c => c.Result!.TotalFlop) <= LinearFlopSpan)
+        {
+            var max = shown.Max(c => c.Result!.TotalFlop);
+            var k = (int)Math.Floor(Math.Log10(max));
+            var unit = Math.Pow(10, k);
             data.Add(new Bar
             {
                 Name = "training FLOP",
                 X = Labels(shown.Select(c => ChartText.Escape(c.Label))),
-                Y = Values(shown.Select(c => c.Result!.TotalFlop)),
-                Marker = new Plotly.Blazor.Traces.BarLib.Marker
-                {
-                    ColorArray = shown.Select((_, i) => (object)SeriesColor(columns.ToList().IndexOf(shown[i]))).ToList(),
-                },
-                TextArray = shown.Select(c => "10^" + c.Result!.Log10TotalFlop?.ToString("F2", s_inv)).ToList(),
+                Y = Values(shown.Select(c => c.Result!.TotalFlop / unit)),
+                Marker = new Plotly.Blazor.Traces.BarLib.Marker { ColorArray = colors },
+                TextArray = text,
                 TextPosition = Plotly.Blazor.Traces.BarLib.TextPositionEnum.Outside,
-                HoverTemplate = "<b>%{x}</b><br>%{y:.3e} FLOP<extra></extra>",
+                HoverTemplate = $"<b>%{{x}}</b><br>%{{text}} FLOP<extra></extra>",
                 ShowLegend = false,
             });
+            var y = theme.YAxis(string.Create(s_inv, $"training FLOP (× 10^{k})"), tickFormat: "~g");
+            y.Range = [0, max / unit * 1.18];
+            y.RangeMode = Plotly.Blazor.LayoutLib.YAxisLib.RangeModeEnum.ToZero;
+            layout.YAxis = [y];
         }
-        var layout = theme.BaseLayout(340);
-        layout.XAxis = [theme.XAxis("")];
-        layout.YAxis = [theme.YAxis("training FLOP (log scale)", log: true, tickFormat: ".0e")];
-        layout.HoverMode = HoverModeEnum.Closest;
+        else
+        {
+            data.Add(new Scatter
+            {
+                Name = "training FLOP",
+                Mode = Plotly.Blazor.Traces.ScatterLib.ModeFlag.Markers | Plotly.Blazor.Traces.ScatterLib.ModeFlag.Text,
+                X = Labels(shown.Select(c => c.Label)),
+                Y = Values(shown.Select(c => c.Result!.TotalFlop)),
+                Marker = new Plotly.Blazor.Traces.ScatterLib.Marker { ColorArray = colors, Size = 14 },
+                TextArray = text,
+                TextPosition = Plotly.Blazor.Traces.ScatterLib.TextPositionEnum.TopCenter,
+                HoverTemplate = "<b>%{x}</b><br>%{text} FLOP<extra></extra>",
+                ShowLegend = false,
+            });
+            var y = theme.YAxis("training FLOP (log scale, one tick per decade)", log: true, tickFormat: ".0e");
+            y.DTick = 1m;
+            layout.YAxis = [y];
+        }
         var summary = shown.Count == 0
             ? "No scenario has a result yet."
             : "Training FLOP: " + string.Join("; ", shown.Select(c => $"{c.Label} {BudgetFormat.Scientific(c.Result!.TotalFlop)}")) + ".";

@@ -58,5 +58,44 @@ public static class BudgetFields
         $"0 to 0.99. Empty: {D("hyperparameterSearchShare")}.", false, "hyperparameterSearchShare", s => s.HyperparameterSearchShare, (s, v) => s.HyperparameterSearchShare = v);
 
     /// <summary>Every numeric field.</summary>
-    public static IReadOnlyList<BudgetFieldSpec> All { get; } = [BudgetUsd, DurationDays, GpuPrice, RentPrice, Pue, Electricity, Goodput, Mfu, HyperparameterShare];
+    /// <summary>Server cost ÷ GPU price (buying).</summary>
+    public static BudgetFieldSpec ServerOverhead { get; } = new("$.budget.serverOverheadFactor", "Server overhead (server ÷ GPU price)", "server-overhead",
+        $"At least 1. Empty: {D("serverOverheadFactor")}, or 1 where the catalog price already includes the system (B200, GB200).", false, "serverOverheadFactor",
+        s => s.ServerOverheadFactor, (s, v) => s.ServerOverheadFactor = v);
+
+    /// <summary>Interconnect share of the cluster cost (buying).</summary>
+    public static BudgetFieldSpec NetworkShare { get; } = new("$.budget.networkShareOfClusterCost", "Network share of cluster cost", "network-share",
+        $"0 to 0.95. Empty: {D("networkShareOfClusterCost")}.", false, "networkShareOfClusterCost", s => s.NetworkShareOfClusterCost, (s, v) => s.NetworkShareOfClusterCost = v);
+
+    /// <summary>Facility build cost per MW (buying).</summary>
+    public static BudgetFieldSpec FacilityPerMegawatt { get; } = new("$.budget.facilityUsdPerMegawatt", "Facility (USD per MW of IT load)", "facility-per-mw",
+        $"Above $0. Empty: {D("facilityUsdPerMegawatt")}.", false, "facilityUsdPerMegawatt", s => s.FacilityUsdPerMegawatt, (s, v) => s.FacilityUsdPerMegawatt = v);
+
+    /// <summary>Hardware depreciation years (buying, depreciation).</summary>
+    public static BudgetFieldSpec DepreciationYears { get; } = new("$.budget.depreciationYears", "Hardware life (years)", "depreciation-years",
+        $"Above 0. Empty: {D("depreciationYears")}.", false, "depreciationYears", s => s.DepreciationYears, (s, v) => s.DepreciationYears = v);
+
+    /// <summary>Facility depreciation years (buying, depreciation).</summary>
+    public static BudgetFieldSpec FacilityLifeYears { get; } = new("$.budget.facilityLifeYears", "Facility life (years)", "facility-life",
+        $"Above 0. Empty: {D("facilityLifeYears")}.", false, "facilityLifeYears", s => s.FacilityLifeYears, (s, v) => s.FacilityLifeYears = v);
+
+    /// <summary>Server power ÷ GPU TDP.</summary>
+    public static BudgetFieldSpec ServerPower { get; } = new("$.budget.serverPowerFactor", "Server power (× GPU TDP)", "server-power",
+        $"1 to 10. Empty: {D("serverPowerFactor")}.", false, "serverPowerFactor", s => s.ServerPowerFactor, (s, v) => s.ServerPowerFactor = v);
+
+    /// <summary>Average draw ÷ server power.</summary>
+    public static BudgetFieldSpec AverageLoad { get; } = new("$.budget.averageLoad", "Average load (share of server power)", "average-load",
+        $"Above 0, at most 1. Empty: {D("averageLoad")}.", false, "averageLoad", s => s.AverageLoad, (s, v) => s.AverageLoad = v);
+
+    /// <summary>The assumptions that drive cost, in display order (the price fields are shown with the payment choice).</summary>
+    public static IReadOnlyList<BudgetFieldSpec> Drivers { get; } = [ServerOverhead, NetworkShare, FacilityPerMegawatt, DepreciationYears, FacilityLifeYears, ServerPower, AverageLoad];
+
+    /// <summary>Drivers that only apply when buying.</summary>
+    public static bool BuyOnly(BudgetFieldSpec field) =>
+        ReferenceEquals(field, ServerOverhead) || ReferenceEquals(field, NetworkShare) || ReferenceEquals(field, FacilityPerMegawatt)
+        || ReferenceEquals(field, DepreciationYears) || ReferenceEquals(field, FacilityLifeYears);
+
+    /// <summary>Every field.</summary>
+    public static IReadOnlyList<BudgetFieldSpec> All { get; } =
+        [BudgetUsd, DurationDays, GpuPrice, RentPrice, Pue, Electricity, Goodput, Mfu, HyperparameterShare, .. Drivers];
 }

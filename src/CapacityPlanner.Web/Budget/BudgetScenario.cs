@@ -75,6 +75,42 @@ public sealed class BudgetScenario
         }
     }
 
+
+    /// <summary>How bought hardware is charged: "purchase" (the whole purchase) or "depreciation" (the run's share).</summary>
+    public string CapitalCost { get; set; } = "purchase";
+
+    /// <summary>Server cost ÷ GPU price; null: the default (1 for catalog prices that include the system).</summary>
+    public double? ServerOverheadFactor { get; set; }
+
+    /// <summary>Interconnect share of the cluster cost; null: the default.</summary>
+    public double? NetworkShareOfClusterCost { get; set; }
+
+    /// <summary>Facility build cost per MW of IT load; null: the default.</summary>
+    public double? FacilityUsdPerMegawatt { get; set; }
+
+    /// <summary>Server power ÷ GPU TDP; null: the default.</summary>
+    public double? ServerPowerFactor { get; set; }
+
+    /// <summary>Average draw ÷ server power; null: the default.</summary>
+    public double? AverageLoad { get; set; }
+
+    /// <summary>Hardware depreciation years; null: the default.</summary>
+    public double? DepreciationYears { get; set; }
+
+    /// <summary>Facility depreciation years; null: the default.</summary>
+    public double? FacilityLifeYears { get; set; }
+
+    /// <summary>"purchase", "depreciation" or "rent": the acquisition and capital charge as one choice.</summary>
+    public string Payment
+    {
+        get => IsRent ? "rent" : CapitalCost == "depreciation" ? "depreciation" : "purchase";
+        set
+        {
+            Acquisition = value == "rent" ? "rent" : "buy";
+            if (value is "purchase" or "depreciation") CapitalCost = value;
+        }
+    }
+
     /// <summary>True when renting.</summary>
     public bool IsRent => string.Equals(Acquisition, "rent", StringComparison.Ordinal);
 
@@ -106,8 +142,24 @@ public sealed class BudgetScenario
             s.Mfu = Num(b, "mfu");
             s.HyperparameterSearchShare = Num(b, "hyperparameterSearchShare");
             s.ScalingLaw = (string?)b["scalingLaw"] ?? "epoch";
+            s.CapitalCost = (string?)b["capitalCost"] ?? "purchase";
+            s.ServerOverheadFactor = Num(b, "serverOverheadFactor");
+            s.NetworkShareOfClusterCost = Num(b, "networkShareOfClusterCost");
+            s.FacilityUsdPerMegawatt = Num(b, "facilityUsdPerMegawatt");
+            s.ServerPowerFactor = Num(b, "serverPowerFactor");
+            s.AverageLoad = Num(b, "averageLoad");
+            s.DepreciationYears = Num(b, "depreciationYears");
+            s.FacilityLifeYears = Num(b, "facilityLifeYears");
         }
         return s;
+    }
+
+    /// <summary>A column from a scenario document with a budget section (a shared link or a saved scenario).</summary>
+    public static BudgetScenario FromDocument(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        var name = JsonNode.Parse(json) is JsonObject o && o["name"] is JsonValue n && n.TryGetValue<string>(out var text) ? text : "Scenario";
+        return FromExample(new BudgetExample("shared", name, "", json));
     }
 
     /// <summary>A copy to edit independently.</summary>
@@ -132,6 +184,14 @@ public sealed class BudgetScenario
             Mfu = copy.Mfu,
             HyperparameterSearchShare = copy.HyperparameterSearchShare,
             ScalingLaw = copy.ScalingLaw,
+            CapitalCost = copy.CapitalCost,
+            ServerOverheadFactor = copy.ServerOverheadFactor,
+            NetworkShareOfClusterCost = copy.NetworkShareOfClusterCost,
+            FacilityUsdPerMegawatt = copy.FacilityUsdPerMegawatt,
+            ServerPowerFactor = copy.ServerPowerFactor,
+            AverageLoad = copy.AverageLoad,
+            DepreciationYears = copy.DepreciationYears,
+            FacilityLifeYears = copy.FacilityLifeYears,
         };
     }
 
@@ -153,13 +213,20 @@ public sealed class BudgetScenario
         budget["acquisition"] = Acquisition;
         if (!IsRent)
         {
-            budget["capitalCost"] = (string?)(_base["budget"]?["capitalCost"]) ?? "purchase";
+            budget["capitalCost"] = CapitalCost;
             Put(budget, "gpuPriceUsd", GpuPriceUsd);
+            Put(budget, "serverOverheadFactor", ServerOverheadFactor);
+            Put(budget, "networkShareOfClusterCost", NetworkShareOfClusterCost);
+            Put(budget, "facilityUsdPerMegawatt", FacilityUsdPerMegawatt);
+            Put(budget, "depreciationYears", DepreciationYears);
+            Put(budget, "facilityLifeYears", FacilityLifeYears);
         }
         else
         {
             Put(budget, "rentUsdPerGpuHour", RentUsdPerGpuHour);
         }
+        Put(budget, "serverPowerFactor", ServerPowerFactor);
+        Put(budget, "averageLoad", AverageLoad);
         Put(budget, "pue", Pue);
         Put(budget, "electricityUsdPerKWh", ElectricityUsdPerKWh);
         Put(budget, "goodput", Goodput);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Web.Estimates;
 using Plotly.Blazor;
 using Plotly.Blazor.LayoutLib;
 using Plotly.Blazor.Traces;
@@ -13,76 +14,39 @@ public static class PlannerCharts
     private const string StepRow = "Step time";
     private const string LinkRow = "Link time";
 
-    /// <summary>Compute-side terms of the step in display order, with colours.</summary>
-    internal static IReadOnlyList<(string Key, string Label, string Color)> ComputeTerms { get; } =
-    [
-        ("compute", "Compute", "#3f51b5"),
-        ("recompute", "Recompute", "#7986cb"),
-        ("memoryBound", "Memory-bound", "#9fa8da"),
-        ("bubble", "Pipeline bubble", "#90a4ae"),
-        ("optimizer", "Optimizer", "#8d6e63"),
-    ];
-
-    /// <summary>Communication kinds in display order, with colours.</summary>
-    internal static IReadOnlyList<(string Key, string Label, string Color)> CommunicationKinds { get; } =
-    [
-        ("tensorParallel", "TP", "#00897b"),
-        ("contextParallel", "CP", "#26c6da"),
-        ("expertParallel", "EP", "#ab47bc"),
-        ("pipelineParallel", "PP", "#fb8c00"),
-        ("dataParallel", "DP", "#e53935"),
-    ];
-
     /// <summary>
     /// Two stacked horizontal bars: "Step time" (compute, recompute, memory-bound, bubble, optimizer and the exposed
     /// part of each communication kind: the terms that add up to the step) and "Link time" (each kind's exposed part
-    /// again, then the part hidden behind compute, hatched). Only non-zero terms appear.
+    /// again, then the part hidden behind compute, hatched). Only non-zero terms appear. The terms are
+    /// <see cref="StepTerms.From"/>'s, the same the verdict and the table read.
     /// </summary>
     public static ChartFigure StepBreakdown(StepBreakdown b, double stepSeconds, ChartTheme theme)
     {
         ArgumentNullException.ThrowIfNull(b);
         ArgumentNullException.ThrowIfNull(theme);
+        var terms = StepTerms.From(b);
         var data = new List<ITrace>();
-        var values = new Dictionary<string, double>
+        foreach (var t in terms.Where(t => t.Kind != StepTermKind.Communication))
         {
-            ["compute"] = b.ComputeSeconds,
-            ["recompute"] = b.RecomputeSeconds,
-            ["memoryBound"] = b.MemoryBoundSeconds,
-            ["bubble"] = b.BubbleSeconds,
-            ["optimizer"] = b.OptimizerSeconds,
-        };
-        foreach (var (key, label, color) in ComputeTerms)
-        {
-            var v = values[key];
-            if (v <= 0) continue;
-            data.Add(Bar(label, color, [v, 0], stepSeconds, null));
+            if (t.Seconds <= 0) continue;
+            data.Add(Bar(t.ShortLabel, t.Color, [t.Seconds, 0], stepSeconds, null));
         }
-        var c = b.Communication;
-        var comm = new Dictionary<string, CommunicationTime>
+        var comm = terms.Where(t => t.Kind == StepTermKind.Communication).ToList();
+        foreach (var t in comm)
         {
-            ["tensorParallel"] = c.TensorParallel,
-            ["contextParallel"] = c.ContextParallel,
-            ["expertParallel"] = c.ExpertParallel,
-            ["pipelineParallel"] = c.PipelineParallel,
-            ["dataParallel"] = c.DataParallel,
-        };
-        foreach (var (key, label, color) in CommunicationKinds)
-        {
-            var t = comm[key];
-            if (t.ExposedSeconds <= 0) continue;
-            var bar = Bar($"{label} exposed", color, [t.ExposedSeconds, t.ExposedSeconds], stepSeconds, null);
-            bar.LegendGroup = key;
+            if (t.Seconds <= 0) continue;
+            var bar = Bar($"{t.ShortLabel} exposed", t.Color, [t.Seconds, t.Seconds], stepSeconds, null);
+            bar.LegendGroup = t.Key;
             data.Add(bar);
         }
-        foreach (var (key, label, color) in CommunicationKinds)
+        foreach (var t in comm)
         {
-            var t = comm[key];
-            var hidden = Math.Max(0, t.LinkSeconds - t.ExposedSeconds);
+            var hidden = t.HiddenSeconds;
             if (hidden <= 0) continue;
             // Hatched, in the colour of its kind; the legend lists each kind once (the caption explains the hatching).
-            var bar = Bar($"{label} hidden", color, [0, hidden], stepSeconds, Plotly.Blazor.Traces.BarLib.MarkerLib.PatternLib.ShapeEnum.Slash);
-            bar.LegendGroup = key;
-            bar.ShowLegend = t.ExposedSeconds <= 0;
+            var bar = Bar($"{t.ShortLabel} hidden", t.Color, [0, hidden], stepSeconds, Plotly.Blazor.Traces.BarLib.MarkerLib.PatternLib.ShapeEnum.Slash);
+            bar.LegendGroup = t.Key;
+            bar.ShowLegend = t.Seconds <= 0;
             data.Add(bar);
         }
         var layout = theme.BaseLayout(260);
@@ -94,9 +58,8 @@ public static class PlannerCharts
         layout.YAxis = [y];
         layout.Margin!.L = 80;
         layout.HoverMode = HoverModeEnum.Closest;
-        var exposed = c.TotalExposedSeconds;
         var summary = string.Create(CultureInfo.InvariantCulture,
-            $"Step {stepSeconds:F3} s: compute {b.ComputeSeconds:F3} s, exposed communication {exposed:F3} s of {c.TotalLinkSeconds:F3} s link time.");
+            $"Step {stepSeconds:F3} s: compute {StepTerms.ComputeSeconds(terms):F3} s, exposed communication {StepTerms.ExposedCommunicationSeconds(terms):F3} s of {StepTerms.LinkSeconds(terms):F3} s link time.");
         return new ChartFigure(data, layout, summary);
     }
 

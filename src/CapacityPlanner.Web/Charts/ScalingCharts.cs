@@ -37,26 +37,52 @@ public static class ScalingCharts
         return new ChartFigure(data, layout, summary);
     }
 
-    /// <summary>Scaling efficiency (per-GPU throughput relative to the smallest feasible size) against GPUs.</summary>
-    public static ChartFigure Efficiency(IReadOnlyList<SweepOutcome> sweeps, ChartTheme theme)
+    /// <summary>
+    /// Scaling efficiency (tokens/s per GPU relative to the <paramref name="baseline"/> size, see
+    /// <see cref="ScalingBaseline"/>) against GPUs, with the 100 % baseline and the 50 % line marked. When a size beats
+    /// the baseline the y axis extends above 100 % with ticks every 25 %.
+    /// </summary>
+    public static ChartFigure Efficiency(IReadOnlyList<SweepOutcome> sweeps, ChartTheme theme, string? baseline = null)
     {
         ArgumentNullException.ThrowIfNull(sweeps);
         ArgumentNullException.ThrowIfNull(theme);
         var data = new List<ITrace>();
         var i = 0;
+        var top = 1.0;
         foreach (var sweep in sweeps)
         {
             var color = SeriesColor(i++);
             if (sweep.Result is not { } r) continue;
-            data.Add(Line(sweep.ChipName, color, r.Points.Select(p => (double)p.Gpus), r.Points.Select(p => p.ScalingEfficiency), Hover(r), null));
+            var efficiency = ScalingBaseline.Efficiencies(r, baseline);
+            top = Math.Max(top, efficiency.Max() ?? 0);
+            data.Add(Line(sweep.ChipName, color, r.Points.Select(p => (double)p.Gpus), efficiency, Hover(r, efficiency), null));
         }
         var layout = Base(theme, "scaling efficiency", logY: false, yFormat: ".0%");
-        layout.Shapes = [HorizontalLine(0.5, theme.Limit, "dot")];
-        layout.Annotations = [Label(0.5, "50 %", theme.Limit)];
-        var halves = sweeps.Where(s => s.Result?.HalfEfficiencyGpus is not null)
-            .Select(s => $"{s.ChipName} at ≈ {s.Result!.HalfEfficiencyGpus!.Value.ToString("N0", s_inv)} GPUs").ToList();
+        var y = layout.YAxis![0];
+        y.Range = [0, Math.Ceiling((top + 0.05) / 0.25) * 0.25];
+        y.DTick = 0.25m;
+        layout.Shapes = [HorizontalLine(1, theme.TextSecondary, "dash"), HorizontalLine(0.5, theme.Limit, "dot")];
+        layout.Annotations = [Label(1, "100 % = baseline", theme.TextSecondary), Label(0.5, "50 %", theme.Limit)];
+        var halves = sweeps.Where(s => s.Result is not null)
+            .Select(s => (s.ChipName, Half: HalfEfficiency(s.Result!, baseline)))
+            .Where(h => h.Half is not null)
+            .Select(h => $"{h.ChipName} at ≈ {h.Half!.Value.ToString("N0", s_inv)} GPUs").ToList();
         var summary = halves.Count == 0 ? "Scaling efficiency stays above 50 % over this range." : "Efficiency falls below 50 %: " + string.Join("; ", halves) + ".";
+        if (top > 1.005) summary += string.Create(s_inv, $" Highest: {top:P0} of the baseline.");
         return new ChartFigure(data, layout, summary);
+    }
+
+    // The first size whose efficiency falls below 50 % (after a size at or above it), interpolated in log GPUs.
+    private static double? HalfEfficiency(SweepResult r, string? baseline)
+    {
+        var e = ScalingBaseline.Efficiencies(r, baseline);
+        for (var k = 1; k < r.Points.Count; k++)
+        {
+            if (e[k - 1] is not { } a || e[k] is not { } b || a < 0.5 || b >= 0.5) continue;
+            var (x0, x1) = (Math.Log2(r.Points[k - 1].Gpus), Math.Log2(r.Points[k].Gpus));
+            return Math.Pow(2, x0 + (a - 0.5) / (a - b) * (x1 - x0));
+        }
+        return null;
     }
 
     /// <summary>
@@ -183,10 +209,10 @@ public static class ScalingCharts
         };
     }
 
-    private static List<string> Hover(SweepResult r) => r.Points.Select(p => p.Estimate is null
+    private static List<string> Hover(SweepResult r, IReadOnlyList<double?>? efficiency = null) => r.Points.Select((p, k) => p.Estimate is null
         ? $"{p.Gpus:N0} GPUs: {ChartText.Escape(p.Infeasible ?? "no feasible plan")}"
         : string.Create(s_inv,
-            $"{p.Gpus:N0} GPUs, batch {p.GlobalBatchSequences:N0}<br>{p.TokensPerSecond:N0} tokens/s · MFU {p.Mfu:P1} · efficiency {p.ScalingEfficiency:P0}<br>{PlanJson.Describe(p.Parallelism!)}"))
+            $"{p.Gpus:N0} GPUs, batch {p.GlobalBatchSequences:N0}<br>{p.TokensPerSecond:N0} tokens/s · MFU {p.Mfu:P1} · efficiency {(efficiency is null ? p.ScalingEfficiency : efficiency[k]):P0}<br>{PlanJson.Describe(p.Parallelism!)}"))
         .ToList();
 
     private static Shape HorizontalLine(double y, string color, string dash) => new()

@@ -16,14 +16,21 @@ public enum VerdictLevel
 }
 
 /// <summary>
-/// The plain-language reading of an estimate's compute/communication balance: whether communication hides behind
-/// compute, and if not, which collective over which fabric costs the step.
+/// The plain-language reading of an estimate: whether the step is compute-bound or communication-bound, which
+/// collective over which fabric costs the most when communication shows, and the largest loss of the step whatever it
+/// is (pipeline bubble, recompute, memory-bound kernels, optimizer or a parallelism axis's exposed communication).
+/// Every figure comes from <see cref="StepTerms.From"/>, the same terms the chart and the table show.
 /// </summary>
-/// <param name="Level">Hidden, partly exposed or bound.</param>
-/// <param name="Headline">"Communication hides behind compute" or "Communication-bound by DP all-reduce over the scale-out network".</param>
+/// <param name="Level">Hidden, partly exposed or bound (communication).</param>
+/// <param name="Headline">"Compute-bound: compute is 61.2 % of the step; communication hides behind compute" or
+/// "Communication-bound by DP all-reduce over the scale-out network".</param>
 /// <param name="Detail">The numbers behind it.</param>
-/// <param name="DominantKey">Breakdown key of the largest exposed kind (e.g. dataParallel), or null.</param>
-public sealed record CommunicationVerdict(VerdictLevel Level, string Headline, string Detail, string? DominantKey)
+/// <param name="DominantKey">Breakdown key of the largest exposed communication kind (e.g. dataParallel), or null.</param>
+/// <param name="Limiter">What bounds the step: "compute", "communication" or the key of the loss that exceeds compute.</param>
+/// <param name="LargestLossKey">Key of the largest term that is not the model's own math, or null when nothing is lost.</param>
+/// <param name="LargestLoss">"Largest loss: pipeline bubble, 1.234 s (23.7 % of the step)", or null.</param>
+public sealed record CommunicationVerdict(
+    VerdictLevel Level, string Headline, string Detail, string? DominantKey, string Limiter, string? LargestLossKey, string? LargestLoss)
 {
     /// <summary>Exposed share of the step below which communication counts as hidden.</summary>
     public const double HiddenShare = 0.10;
@@ -35,33 +42,39 @@ public sealed record CommunicationVerdict(VerdictLevel Level, string Headline, s
         ArgumentNullException.ThrowIfNull(scenario);
         if (estimate is not { Breakdown: { } b, StepTimeSeconds: { } step } || step <= 0) return null;
         var plan = estimate.ResolvedPlan ?? scenario.Plan;
-        var c = b.Communication;
-        var compute = b.ComputeSeconds + b.RecomputeSeconds + b.MemoryBoundSeconds;
-        var link = c.TotalLinkSeconds;
-        var exposed = c.TotalExposedSeconds;
+        var terms = StepTerms.From(b);
+        var compute = StepTerms.ComputeSeconds(terms);
+        var link = StepTerms.LinkSeconds(terms);
+        var exposed = StepTerms.ExposedCommunicationSeconds(terms);
         var share = exposed / step;
         var inv = CultureInfo.InvariantCulture;
-        var numbers = string.Create(inv,
-            $"{link:F3} s of link time per step, {exposed:F3} s of it exposed ({share * 100:F1} % of the step); compute {compute:F3} s.");
-        if (link <= 0)
+        var largest = StepTerms.LargestLoss(terms);
+        var dominant = terms.Where(t => t.Kind == StepTermKind.Communication).MaxBy(t => t.Seconds)!;
+        string What(StepTerm t) => $"{Collective(t.Key, plan)} over {Fabric(t.Key, plan, scenario)}";
+        string? lossText = largest is null
+            ? null
+            : string.Create(inv, $"Largest loss: {(largest.Kind == StepTermKind.Communication ? "exposed " + What(largest) : largest.Label.ToLowerInvariant() + " (" + largest.Note + ")")}, {largest.Seconds:F3} s ({largest.Seconds / step * 100:F1} % of the step).");
+        var detail = link > 0
+            ? string.Create(inv, $"Compute {compute:F3} s ({compute / step * 100:F1} % of the step); {link:F3} s of link time per step, {exposed:F3} s of it exposed ({share * 100:F1} % of the step).")
+            : string.Create(inv, $"Compute {compute:F3} s ({compute / step * 100:F1} % of the step); nothing crosses a link.");
+        var computeShare = string.Create(inv, $"compute is {compute / step * 100:F1} % of the step");
+
+        if (link > 0 && dominant.Seconds > 0 && exposed >= compute)
         {
-            return new CommunicationVerdict(VerdictLevel.Hidden, "No communication: the plan runs on one GPU",
-                string.Create(inv, $"Compute {compute:F3} s per step; nothing crosses a link."), null);
+            return new CommunicationVerdict(VerdictLevel.Bound, $"Communication-bound by {What(dominant)}", detail, dominant.Key,
+                "communication", largest?.Key, lossText);
         }
-        var kinds = new (string Key, CommunicationTime Time)[]
+        var level = link <= 0 || share < HiddenShare || dominant.Seconds <= 0 ? VerdictLevel.Hidden : VerdictLevel.PartlyExposed;
+        var dominantKey = level == VerdictLevel.PartlyExposed ? dominant.Key : null;
+        if (largest is not null && largest.Kind != StepTermKind.Communication && largest.Seconds > compute)
         {
-            ("tensorParallel", c.TensorParallel), ("contextParallel", c.ContextParallel), ("expertParallel", c.ExpertParallel),
-            ("pipelineParallel", c.PipelineParallel), ("dataParallel", c.DataParallel),
-        };
-        var dominant = kinds.MaxBy(k => k.Time.ExposedSeconds);
-        if (share < HiddenShare || dominant.Time.ExposedSeconds <= 0)
-        {
-            return new CommunicationVerdict(VerdictLevel.Hidden, "Communication hides behind compute", numbers, null);
+            var headline = string.Create(inv, $"Bound by the {largest.Label.ToLowerInvariant()} ({largest.Seconds / step * 100:F1} % of the step), not by compute");
+            return new CommunicationVerdict(level, headline, detail, dominantKey, largest.Key, largest.Key, lossText);
         }
-        var what = $"{Collective(dominant.Key, plan)} over {Fabric(dominant.Key, plan, scenario)}";
-        return exposed >= compute
-            ? new CommunicationVerdict(VerdictLevel.Bound, $"Communication-bound by {what}", numbers, dominant.Key)
-            : new CommunicationVerdict(VerdictLevel.PartlyExposed, $"Communication partly exposed, mostly {what}", numbers, dominant.Key);
+        var comm = link <= 0
+            ? "no communication: the plan runs on one GPU"
+            : level == VerdictLevel.Hidden ? "communication hides behind compute" : $"communication partly exposed, mostly {What(dominant)}";
+        return new CommunicationVerdict(level, $"Compute-bound: {computeShare}; {comm}", detail, dominantKey, "compute", largest?.Key, lossText);
     }
 
     private static string Collective(string key, ParallelismPlan plan) => key switch

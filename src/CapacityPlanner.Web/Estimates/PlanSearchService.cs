@@ -17,21 +17,25 @@ public sealed record SearchOutcome(SearchResult? Result, IReadOnlyList<ScenarioE
 public sealed class PlanSearchService(EstimateService estimates)
 {
     /// <summary>Searches on the thread pool.</summary>
-    public Task<SearchOutcome> SearchAsync(PlannerInput input, int top, CancellationToken cancellationToken)
+    public Task<SearchOutcome> SearchAsync(PlannerInput input, int top, CancellationToken cancellationToken) =>
+        SearchAsync(input, top, SearchObjective.Time, cancellationToken);
+
+    /// <summary>Searches on the thread pool, ranking by <paramref name="objective"/>.</summary>
+    public Task<SearchOutcome> SearchAsync(PlannerInput input, int top, SearchObjective objective, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
         var copy = input.Clone();
         return Task.Run(() =>
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var outcome = Search(copy, top);
+            var outcome = Search(copy, top, objective);
             cancellationToken.ThrowIfCancellationRequested();
             return outcome;
         }, cancellationToken);
     }
 
     /// <summary>Searches on the calling thread.</summary>
-    public SearchOutcome Search(PlannerInput input, int top = 5)
+    public SearchOutcome Search(PlannerInput input, int top = 5, SearchObjective objective = SearchObjective.Time)
     {
         ArgumentNullException.ThrowIfNull(input);
         var formErrors = PlannerInputValidator.Validate(input)
@@ -40,7 +44,7 @@ public sealed class PlanSearchService(EstimateService estimates)
         if (formErrors.Count > 0) return new SearchOutcome(null, formErrors);
         var resolved = ScenarioResolver.ParseAndResolve(estimates.BuildDocument(input, includeParallelism: false));
         if (!resolved.Success) return new SearchOutcome(null, resolved.Errors);
-        return new SearchOutcome(PlanSearch.Search(resolved.Scenario!, null, new SearchOptions(Top: top)), []);
+        return new SearchOutcome(PlanSearch.Search(resolved.Scenario!, null, new SearchOptions(Top: top, Objective: objective)), []);
     }
 
     /// <summary>Writes a plan into the form (every field the plan sets), as "apply" does.</summary>

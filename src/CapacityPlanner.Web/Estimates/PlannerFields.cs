@@ -227,4 +227,66 @@ public static class PlannerFields
         new("selective", "Selective", "Recomputes the attention core in the backward pass."),
         new("full", "Full", "Stores layer inputs and recomputes whole layers."),
     ];
+
+    /// <summary>Labels of the choice fields, by the JSON path they write.</summary>
+    private static readonly Dictionary<string, string> s_choiceLabels = new(StringComparer.Ordinal)
+    {
+        [PresetPath] = "Model preset",
+        [ChipPath] = "Chip",
+        [PrecisionPath] = "Precision",
+        [ZeroStagePath] = "ZeRO stage",
+        [RecomputePath] = "Activation recompute",
+        [SequenceParallelPath] = "Sequence parallelism",
+        [PlacementPath] = "Placement",
+        ["$.model"] = "Model",
+        ["$.training"] = "Training",
+        ["$.system"] = "System",
+        ["$.parallelism"] = "Parallelism plan",
+    };
+
+    /// <summary>
+    /// The label the user sees on the form for an error's JSON path ("$.parallelism.data" → "Data parallel
+    /// (replicas)"): the field itself, else the nearest enclosing field or section ("$.system.network.tiers[0]" →
+    /// "Oversubscription (: 1)"), else the path's last name in words.
+    /// </summary>
+    public static string FieldLabel(string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path) || path == "$") return "Scenario";
+        for (var p = path; p.Length > 1;)
+        {
+            if (Numeric.FirstOrDefault(f => f.Path == p) is { } n) return n.DisplayLabel;
+            if (Decimal.FirstOrDefault(f => f.Path == p) is { } d) return d.DisplayLabel;
+            if (s_choiceLabels.TryGetValue(p, out var label))
+            {
+                // A section ("$.model") names itself and, when the path goes deeper, the field in words.
+                return p == path || p.Count(c => c == '.') > 1 ? label : $"{label}: {Words(LastName(path)).ToLowerInvariant()}";
+            }
+            var cut = Math.Max(p.LastIndexOf('.'), p.LastIndexOf('['));
+            if (cut <= 1) break;
+            p = p[..cut];
+        }
+        var last = LastName(path);
+        return last.Length == 0 ? "Scenario" : Words(last);
+    }
+
+    private static string LastName(string path) => path.Split('.', '[').Last(s => s.Length > 0 && !char.IsDigit(s[0])).TrimStart('$');
+
+    // "scaleOutGbpsPerGpu" → "Scale out gbps per gpu".
+    private static string Words(string camel)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (var c in camel)
+        {
+            if (char.IsUpper(c) && sb.Length > 0) sb.Append(' ').Append(char.ToLowerInvariant(c));
+            else sb.Append(sb.Length == 0 ? char.ToUpperInvariant(c) : c);
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>A message with every JSON path in it ("$.parallelism.data") replaced by the field's label.</summary>
+    public static string WithFieldLabels(string message) =>
+        string.IsNullOrEmpty(message) ? message : s_pathInText.Replace(message, m => "\u201c" + FieldLabel(m.Value) + "\u201d");
+
+    private static readonly System.Text.RegularExpressions.Regex s_pathInText =
+        new(@"\$(\.[A-Za-z][A-Za-z0-9]*|\[\d+\])+", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 }

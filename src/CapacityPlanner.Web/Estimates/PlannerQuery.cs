@@ -60,11 +60,11 @@ public static class PlannerQuery
     }
 
     /// <summary>Reads an input from a URI's query, starting from <paramref name="defaults"/>.</summary>
-    public static PlannerInput FromUri(string uri, PlannerInput defaults)
+    public static PlannerInput FromUri(string uri, PlannerInput defaults, ICollection<string>? problems = null)
     {
         ArgumentNullException.ThrowIfNull(uri);
         ArgumentNullException.ThrowIfNull(defaults);
-        return FromQuery(QueryOf(uri), defaults);
+        return FromQuery(QueryOf(uri), defaults, problems);
     }
 
     /// <summary>The parsed query of an absolute or relative URI.</summary>
@@ -88,17 +88,31 @@ public static class PlannerQuery
         return parts.Count == 0 ? "" : "?" + string.Join("&", parts);
     }
 
-    /// <summary>Reads an input from parsed query values, starting from <paramref name="defaults"/>.</summary>
-    public static PlannerInput FromQuery(IReadOnlyDictionary<string, StringValues> query, PlannerInput defaults)
+    /// <summary>
+    /// Reads an input from parsed query values, starting from <paramref name="defaults"/>. A value that does not parse
+    /// keeps the default, and <paramref name="problems"/> (when given) says so, naming the field: nothing is changed
+    /// without a word.
+    /// </summary>
+    public static PlannerInput FromQuery(IReadOnlyDictionary<string, StringValues> query, PlannerInput defaults, ICollection<string>? problems = null)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(defaults);
         var input = defaults.Clone();
         string? Str(string key) => query.TryGetValue(key, out var v) && !StringValues.IsNullOrEmpty(v) ? v.ToString() : null;
+        T? Kept<T>(string key, string text, T? current, string kind) where T : struct
+        {
+            problems?.Add(string.Create(CultureInfo.InvariantCulture,
+                $"The address gives {Label(key)} as \u201c{text}\u201d, which is not {kind}; it stays {(current is { } c ? Convert.ToString(c, CultureInfo.InvariantCulture) : "empty")}."));
+            return current;
+        }
         int? Int(string key, int? current) =>
-            query.TryGetValue(key, out var v) ? (StringValues.IsNullOrEmpty(v) ? null : int.TryParse(v.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : current) : current;
+            query.TryGetValue(key, out var v)
+                ? (StringValues.IsNullOrEmpty(v) ? null : int.TryParse(v.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : Kept(key, v.ToString(), current, "a whole number"))
+                : current;
         double? Dbl(string key, double? current) =>
-            query.TryGetValue(key, out var v) ? (StringValues.IsNullOrEmpty(v) ? null : double.TryParse(v.ToString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) ? d : current) : current;
+            query.TryGetValue(key, out var v)
+                ? (StringValues.IsNullOrEmpty(v) ? null : double.TryParse(v.ToString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) ? d : Kept(key, v.ToString(), current, "a number"))
+                : current;
 
         input.PresetId = Str("preset") ?? input.PresetId;
         input.Layers = Int("layers", input.Layers);
@@ -129,4 +143,31 @@ public static class PlannerQuery
         input.Placement = Str("place") ?? input.Placement;
         return input;
     }
+
+    // The form label of a query key ("gpus" → "GPU count (GPUs)").
+    private static string Label(string key) => key switch
+    {
+        "layers" => PlannerFields.Layers.DisplayLabel,
+        "hidden" => PlannerFields.HiddenSize.DisplayLabel,
+        "heads" => PlannerFields.AttentionHeads.DisplayLabel,
+        "kv" => PlannerFields.KvHeads.DisplayLabel,
+        "ffn" => PlannerFields.FfnHiddenSize.DisplayLabel,
+        "vocab" => PlannerFields.VocabSize.DisplayLabel,
+        "seq" => PlannerFields.SequenceLength.DisplayLabel,
+        "gpus" => PlannerFields.Gpus.DisplayLabel,
+        "nic" => PlannerFields.ScaleOutGbps.DisplayLabel,
+        "domain" => PlannerFields.ScaleUpDomain.DisplayLabel,
+        "oversub" => PlannerFields.Oversubscription.DisplayLabel,
+        "batch" => PlannerFields.GlobalBatch.DisplayLabel,
+        "tokens" => PlannerFields.TokensBillions.DisplayLabel,
+        "tp" => PlannerFields.Tensor.DisplayLabel,
+        "pp" => PlannerFields.Pipeline.DisplayLabel,
+        "dp" => PlannerFields.Data.DisplayLabel,
+        "cp" => PlannerFields.Context.DisplayLabel,
+        "ep" => PlannerFields.Expert.DisplayLabel,
+        "vp" => PlannerFields.VirtualStages.DisplayLabel,
+        "mb" => PlannerFields.MicroBatch.DisplayLabel,
+        "zero" => "ZeRO stage",
+        _ => key,
+    };
 }

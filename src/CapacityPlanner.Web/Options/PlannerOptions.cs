@@ -17,4 +17,10 @@ public sealed class PlannerOptions
 
     /// <summary>Quiet time after the last edit before the estimate reruns; 0 runs it on every change.</summary>
     public int EstimateDebounceMilliseconds { get; set; } = 250;
+
+    /// <summary>
+    /// Edits closer together than this share one browser-history entry (typing "2048" is one step back, not four);
+    /// an edit after a longer pause adds an entry, so Back and Ctrl+Z step through the edits. 0: every edit adds one.
+    /// </summary>
+    public int HistoryCoalesceMilliseconds { get; set; } = 1000;
 }

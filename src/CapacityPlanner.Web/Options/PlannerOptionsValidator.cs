@@ -28,6 +28,10 @@ internal sealed class PlannerOptionsValidator : IValidateOptions<PlannerOptions>
         {
             failures.Add($"{S}:{nameof(options.MaxScenarioBytes)} must be between {MinScenarioBytes} and {MaxScenarioBytesLimit} bytes, got {options.MaxScenarioBytes}.");
         }
+        if (options.HistoryCoalesceMilliseconds is < 0 or > 60_000)
+        {
+            failures.Add($"{S}:{nameof(options.HistoryCoalesceMilliseconds)} must be between 0 and 60000 ms, got {options.HistoryCoalesceMilliseconds}.");
+        }
         if (options.EstimateDebounceMilliseconds is < 0 or > MaxDebounceMilliseconds)
         {
             failures.Add($"{S}:{nameof(options.EstimateDebounceMilliseconds)} must be between 0 and {MaxDebounceMilliseconds} ms, got {options.EstimateDebounceMilliseconds}.");

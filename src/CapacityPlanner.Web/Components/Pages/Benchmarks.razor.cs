@@ -14,6 +14,14 @@ public sealed partial class Benchmarks
     private BenchmarkRow? _selected;
     private BenchResult? _document;
     private string? _baseChipId;
+    private Charts.ChartFigure? _collectivesFigure;
+
+    /// <summary>Dark mode of the layout, for the chart theme.</summary>
+    [CascadingParameter(Name = "IsDarkMode")] public bool IsDarkMode { get; set; }
+
+    private Charts.ChartFigure? CollectivesFigure => _collectivesFigure;
+
+    private string BaseChipName => _baseChipId is not null && HardwareCatalog.Default.TryGet(_baseChipId, out var c) ? c.Name : "the catalog chip";
     private Precision _precision = Precision.Bf16;
     private bool _includeCpu;
     private CalibrationResult? _calibration;
@@ -64,6 +72,9 @@ public sealed partial class Benchmarks
             return;
         }
         _baseChipId = BenchmarkCalibrationService.SuggestChip(_document) ?? "h100-sxm";
+        _collectivesFigure = _document.Collectives.Count == 0
+            ? null
+            : CollectiveCharts.BusBandwidth(_document.Collectives, HardwareCatalog.Default.TryGet(_baseChipId, out var chip) ? chip : null, Charts.ChartTheme.For(IsDarkMode));
         _precision = BenchmarkCalibrationService.SuggestPrecision(_document);
         _includeCpu = string.Equals(_document.Backend, "cpu", StringComparison.OrdinalIgnoreCase);
     }

@@ -2,10 +2,12 @@ using System.Globalization;
 using CapacityPlanner.Core.Budget;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.ScalingLaws;
+using CapacityPlanner.Core.Sharing;
 using CapacityPlanner.Web.Budget;
 using CapacityPlanner.Web.Charts;
 using CapacityPlanner.Web.Hardware;
 using CapacityPlanner.Web.Options;
+using CapacityPlanner.Web.Persistence;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
 
@@ -41,6 +43,21 @@ public sealed partial class Budget : IDisposable
 
     [Inject] private IOptions<PlannerOptions> Options { get; set; } = default!;
 
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+
+    [Inject] private IServiceProvider Services { get; set; } = default!;
+
+    private string? _linkMessage;
+    private string? _savedIdToLoad;
+
+    private string? FirstJson => _columns.Count > 0 && _columns[0].Errors.Count == 0 ? _columns[0].Json : null;
+
+    private IReadOnlyDictionary<string, string> SharePageSettings => BudgetShareState.PageSettings(_columns.Select(c => c.Json).ToList());
+
+    private string? ExportJson() => _columns.Count == 0 ? null : BudgetShareState.ExportJson(_columns.Select(c => c.Json).ToList());
+
+    private string? ExportCsv() => BudgetShareState.ExportCsv(_columns.Select((_, i) => ColumnLabel(i)).ToList(), _rows);
+
     /// <summary>Dark mode of the layout, for the chart theme.</summary>
     [CascadingParameter(Name = "IsDarkMode")] public bool IsDarkMode { get; set; }
 
@@ -57,7 +74,57 @@ public sealed partial class Budget : IDisposable
     protected override void OnInitialized()
     {
         _chartsDark = IsDarkMode;
+        var query = Estimates.PlannerQuery.QueryOf(Navigation.Uri);
+        if (query.TryGetValue(ScenarioLink.QueryParameter, out var token))
+        {
+            if (BudgetShareState.TryRestore(token.ToString(), out var columns, out var error))
+            {
+                Open(columns);
+                return;
+            }
+            _linkMessage = error + " Showing the example instead.";
+        }
+        else if (query.TryGetValue(Components.Sharing.PlannerShareState.IdParameter, out var id))
+        {
+            _savedIdToLoad = id.ToString();
+        }
         Reset();
+    }
+
+    /// <inheritdoc />
+    protected override async Task OnInitializedAsync()
+    {
+        if (_savedIdToLoad is not { } id) return;
+        _savedIdToLoad = null;
+        var saved = Services.GetService(typeof(ScenarioStore)) is ScenarioStore store ? await store.GetAsync(id) : null;
+        if (saved is null)
+        {
+            _linkMessage = Components.Sharing.PlannerShareState.MissingMessage;
+            return;
+        }
+        Open(BudgetShareState.Columns(saved.ScenarioJson, ScenarioSnapshot.ReadPageSettings(saved.PageSettingsJson)));
+    }
+
+    // Columns from a link or a saved scenario (at most four).
+    private void Open(IReadOnlyList<string> documents)
+    {
+        foreach (var c in _columns) c.Cancel();
+        _columns.Clear();
+        foreach (var json in documents.Take(MaxColumns)) _columns.Add(NewColumn(BudgetScenario.FromDocument(json)));
+        Rebuild();
+    }
+
+    // The page state in the address (?s=v1.…), replacing the entry: a reload or a copied address keeps every column.
+    private void WriteUrl()
+    {
+        if (_columns.Count == 0 || !ScenarioLink.TryEncode(_columns[0].Json, SharePageSettings, out var token, out _)) return;
+        var uri = Navigation.GetUriWithQueryParameters(new Dictionary<string, object?>
+        {
+            [ScenarioLink.QueryParameter] = token,
+            [Components.Sharing.PlannerShareState.IdParameter] = null,
+        });
+        if (string.Equals(uri, Navigation.Uri, StringComparison.Ordinal)) return;
+        Navigation.NavigateTo(uri, new NavigationOptions { ReplaceHistoryEntry = true });
     }
 
     /// <inheritdoc />
@@ -104,6 +171,7 @@ public sealed partial class Budget : IDisposable
     private async Task OpenExample()
     {
         Reset();
+        WriteUrl();
         if (_interactive) await PlanAsync(_columns[0], debounce: false);
     }
 
@@ -114,6 +182,7 @@ public sealed partial class Budget : IDisposable
         var copy = NewColumn(source.Duplicate(source.Name + " (copy)"));
         _columns.Insert(index + 1, copy);
         Rebuild();
+        WriteUrl();
         if (copy.Result is null && copy.Errors.Count == 0 && _interactive) await PlanAsync(copy, debounce: false);
     }
 
@@ -123,6 +192,7 @@ public sealed partial class Budget : IDisposable
         _columns[index].Cancel();
         _columns.RemoveAt(index);
         Rebuild();
+        WriteUrl();
     }
 
     private async Task Edit(int index, Action<BudgetScenario> change)
@@ -131,6 +201,7 @@ public sealed partial class Budget : IDisposable
         var column = _columns[index];
         change(column.Scenario);
         Validate(column);
+        WriteUrl();
         if (column.Errors.Count > 0)
         {
             column.Cancel();
@@ -234,6 +305,44 @@ public sealed partial class Budget : IDisposable
             return price is { } p ? p.ToString("G6", CultureInfo.InvariantCulture) + " (catalog)" : "no catalog price: give one";
         }
         return null;
+    }
+
+    private static readonly string[] s_payments = ["purchase", "depreciation", "rent"];
+
+    private static string PaymentText(string? payment) => payment switch
+    {
+        "rent" => "Rent per GPU-hour",
+        "depreciation" => "Buy, charge the run's share of depreciation",
+        _ => "Buy, charge the whole purchase to this run",
+    };
+
+    private static string PaymentHelp(BudgetScenario s) => s.Payment switch
+    {
+        "rent" => "On: renting. The run pays GPU-hours at the rental price (which includes servers, network, facility and power).",
+        "depreciation" => "On: depreciation. The run pays its share of the cluster over the hardware life and of the facility over its life, plus energy.",
+        _ => "On: purchase. The whole cluster and facility are charged to this one run, plus energy (the most expensive reading).",
+    };
+
+    private static string PaymentDetail(BudgetResult r)
+    {
+        var a = r.Assumptions;
+        var inv = CultureInfo.InvariantCulture;
+        return a.Acquisition == GpuAcquisition.Rent
+            ? string.Create(inv, $" at ${a.RentUsdPerGpuHour:0.00} per GPU-hour.")
+            : a.CapitalCharge == CapitalCharge.Depreciation
+                ? string.Create(inv, $": hardware over {a.DepreciationYears:0.#} years, facility over {a.FacilityLifeYears:0.#} years; GPU ${a.GpuPriceUsd:N0} × server overhead {a.ServerOverheadFactor:0.##}.")
+                : string.Create(inv, $": GPU ${a.GpuPriceUsd:N0} × server overhead {a.ServerOverheadFactor:0.##}, all charged to this run.");
+    }
+
+    private static string AssumptionLabel(string name) =>
+        BudgetFields.All.FirstOrDefault(f => f.Path == "$.budget." + name)?.Label ?? name;
+
+    // "scenario" (given in the page), a catalog price, or a source key of the defaults with its reference and note.
+    private static string SourceText(BudgetAssumptionUsed used)
+    {
+        if (used.Source == "scenario") return "given here";
+        var reference = BudgetDefaults.Standard.Sources.TryGetValue(used.Source, out var r) ? $"{r} [{used.Source}]" : used.Source;
+        return string.IsNullOrEmpty(used.Note) ? reference : $"{reference}: {used.Note}";
     }
 
     private string ChipText(string? id) => id is null ? "" : ChipDirectory.DisplayName(id);

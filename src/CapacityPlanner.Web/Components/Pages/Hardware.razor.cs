@@ -14,6 +14,24 @@ public sealed partial class Hardware : IDisposable
 {
     private readonly HashSet<string> _expanded = new(StringComparer.OrdinalIgnoreCase);
     private string? _search;
+    // Column groups that are off: the table has more figures than a laptop screen shows at once, so the ridge point
+    // and the scale-up fabric start hidden (the Roofline page has the ridge points; the sources list every figure).
+    private readonly HashSet<string> _hiddenColumns = new(StringComparer.Ordinal) { "ridge", "scaleup" };
+
+    /// <summary>The table's column groups (CSS class <c>col-{key}</c>), with their labels.</summary>
+    internal static IReadOnlyList<(string Key, string Label)> ColumnGroups { get; } =
+    [
+        ("peak", "Peak FLOP/s"), ("memory", "HBM"), ("ridge", "Ridge point"), ("power", "TDP"), ("scaleup", "Scale-up fabric"),
+        ("nic", "NIC"), ("price", "Price"), ("sources", "Sources"),
+    ];
+
+    private string TableClass => "hardware-table" + string.Concat(_hiddenColumns.Order(StringComparer.Ordinal).Select(k => " hide-" + k));
+
+    private void ToggleColumn(string key, bool visible)
+    {
+        if (visible) _hiddenColumns.Remove(key);
+        else _hiddenColumns.Add(key);
+    }
     private CustomChipDefinition? _editing;
     private string? _editingId;
 
@@ -51,6 +69,12 @@ public sealed partial class Hardware : IDisposable
     private static string CurveTitle(IReadOnlyList<(double Flops, double Fraction)> curve) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"GEMM efficiency measured from {curve[0].Flops:0.##e0} FLOPs ({curve[0].Fraction:P0} of peak) to {curve[^1].Flops:0.##e0} FLOPs ({curve[^1].Fraction:P0}); it replaces the default GEMM-size curve.");
+
+    // TPUs and Gaudi are not GPUs: their scale-up domain counts chips.
+    internal static string DeviceNoun(ChipOption chip) =>
+        chip.Spec.Vendor.Contains("NVIDIA", StringComparison.OrdinalIgnoreCase) || chip.Spec.Vendor.Contains("AMD", StringComparison.OrdinalIgnoreCase)
+            ? "GPUs"
+            : "chips";
 
     private static double Ridge(ChipOption chip) => RooflineModel.RidgePoint(chip.Spec, Precision.Bf16) ?? 0;
 

@@ -41,8 +41,11 @@ public sealed partial class Planner : IDisposable
     private bool _searching;
     private CancellationTokenSource? _searchCts;
     private SearchOutcome? _search;
+    private SearchObjective _objective = SearchObjective.Time;
+    private SearchObjective _searchObjective = SearchObjective.Time;
     private string? _searchSignature;
     private string? _lastWrittenUri;
+    private long _lastHistoryPush;
     private bool _chartsDark;
     private string? _linkMessage;
     private string? _savedIdToLoad;
@@ -82,9 +85,20 @@ public sealed partial class Planner : IDisposable
     private Color MemoryColor => MemoryFraction switch
     {
         > 1 => Color.Error,
-        > 0.9 => Color.Warning,
+        > HbmWarningFraction => Color.Warning,
         _ => Color.Success,
     };
+
+    /// <summary>HBM use above which a feasible plan is flagged: little headroom for fragmentation and buffers.</summary>
+    internal const double HbmWarningFraction = 0.9;
+
+    private bool HbmTight => Feasible && MemoryFraction > HbmWarningFraction;
+
+    private Color FeasibleColor => !Feasible ? Color.Error : HbmTight ? Color.Warning : Color.Success;
+
+    private string FeasibleIcon => !Feasible ? Icons.Material.Filled.Cancel : HbmTight ? Icons.Material.Filled.Warning : Icons.Material.Filled.CheckCircle;
+
+    private string FeasibleText => !Feasible ? "Not feasible" : HbmTight ? $"Feasible, HBM {Display.Percent(MemoryFraction)} full" : "Feasible";
 
     private string PeakText =>
         Scenario is { } s && s.System.Chip.PeakFor(s.Training.Precision) is { } peak
@@ -128,7 +142,9 @@ public sealed partial class Planner : IDisposable
     {
         var options = Options.Value;
         _defaults = PlannerInput.CreateDefault(options);
-        _input = PlannerQuery.FromUri(Navigation.Uri, _defaults);
+        var problems = new List<string>();
+        _input = PlannerQuery.FromUri(Navigation.Uri, _defaults, problems);
+        if (problems.Count > 0) _linkMessage = string.Join(" ", problems);
         ReadSharedState(Navigation.Uri);
         _debounceDelay = TimeSpan.FromMilliseconds(options.EstimateDebounceMilliseconds);
         _lastWrittenUri = Navigation.Uri;
@@ -285,7 +301,11 @@ public sealed partial class Planner : IDisposable
         var uri = Navigation.GetUriWithQueryParameters(parameters);
         if (string.Equals(uri, Navigation.Uri, StringComparison.Ordinal)) return;
         _lastWrittenUri = uri;
-        Navigation.NavigateTo(uri, new NavigationOptions { ReplaceHistoryEntry = true });
+        // A new history entry per edit (Back and Ctrl+Z undo it); edits in quick succession (typing) share one.
+        var coalesce = TimeSpan.FromMilliseconds(Options.Value.HistoryCoalesceMilliseconds);
+        var replace = _lastHistoryPush != 0 && coalesce > TimeSpan.Zero && Stopwatch.GetElapsedTime(_lastHistoryPush) < coalesce;
+        if (!replace) _lastHistoryPush = Stopwatch.GetTimestamp();
+        Navigation.NavigateTo(uri, new NavigationOptions { ReplaceHistoryEntry = replace });
     }
 
     private void CancelPending()
@@ -305,9 +325,12 @@ public sealed partial class Planner : IDisposable
         var signature = Signature(_input);
         try
         {
-            var outcome = await SearchService.SearchAsync(_input, 5, cts.Token);
+            // More plans than rows: near-duplicates (recompute, placement) are grouped into one row.
+            var objective = _objective;
+            var outcome = await SearchService.SearchAsync(_input, 30, objective, cts.Token);
             if (cts.IsCancellationRequested) return;
             _search = outcome;
+            _searchObjective = objective;
             _searchSignature = signature;
         }
         catch (OperationCanceledException)
@@ -398,12 +421,13 @@ public sealed partial class Planner : IDisposable
 
     private string? ErrorText(string path)
     {
-        var messages = _outcome?.ErrorsAt(path).Select(e => e.Message).ToList();
+        var messages = _outcome?.ErrorsAt(path).Select(e => PlannerFields.WithFieldLabels(e.Message)).ToList();
         return messages is { Count: > 0 } ? string.Join(" ", messages) : null;
     }
 
     private static Severity VerdictSeverity(CommunicationVerdict verdict) => verdict.Level switch
     {
+        _ when verdict.Limiter != "compute" && verdict.Level != VerdictLevel.Bound => Severity.Warning,
         VerdictLevel.Hidden => Severity.Success,
         VerdictLevel.PartlyExposed => Severity.Info,
         _ => Severity.Warning,

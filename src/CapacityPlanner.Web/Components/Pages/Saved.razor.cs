@@ -40,6 +40,10 @@ public sealed partial class Saved
         _total = page.Total;
     }
 
+    // A preset id reads as the model's name ("gpt3-175b" → "GPT-3 175B"); other labels as stored.
+    private static string ModelText(string? label) =>
+        label is null ? "—" : CapacityPlanner.Core.Workload.ModelPresets.TryGet(label, out var p) ? p.Model.Name : label;
+
     private static string ShortPath(string id) => "/s/" + Uri.EscapeDataString(id);
 
     private static string StepText(SavedScenario s) =>

@@ -69,6 +69,41 @@ public sealed partial class Scaling : IDisposable
 
     private SweepOutcome? PrimarySweep => _results.GetValueOrDefault((PrimaryChip, _mode));
 
+    private string _baseline = ScalingBaseline.Smallest;
+
+    private IReadOnlyList<(string Value, string Text)> BaselineOptions
+    {
+        get
+        {
+            var options = ScalingBaseline.Options(PrimarySweep?.Result).ToList();
+            if (!options.Any(o => o.Value == _baseline)) options.Add((_baseline, BaselineText(_baseline)));
+            return options;
+        }
+    }
+
+    private Core.Search.SweepPoint? PrimaryBaseline => PrimarySweep?.Result is { } r ? ScalingBaseline.Pick(r, _baseline) : null;
+
+    private IEnumerable<string> BaselineNotes =>
+        _chips.Select(c => _results.GetValueOrDefault((c, _mode))).OfType<SweepOutcome>()
+            .Where(s => s.Result is not null)
+            .Select(s => ScalingBaseline.Explain(s.Result!, _baseline, s.ChipName));
+
+    private static string BaselineText(string? value) => value switch
+    {
+        ScalingBaseline.Smallest or null => "Smallest size that fits",
+        ScalingBaseline.Best => "Best tokens/s per GPU",
+        _ => long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            ? n.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " GPUs"
+            : value,
+    };
+
+    private void OnBaselineChanged(string value)
+    {
+        _baseline = ScalingBaseline.IsValid(value) ? value : ScalingBaseline.Smallest;
+        WriteUrl();
+        BuildFigures();
+    }
+
     /// <inheritdoc />
     protected override void OnInitialized()
     {
@@ -78,6 +113,8 @@ public sealed partial class Scaling : IDisposable
         _defaultChips = new[] { _input.ChipId }.Concat(s_comparison).Distinct(StringComparer.OrdinalIgnoreCase).Take(4).ToList();
         _chips = PageQuery.List(query, "chips")?.Where(id => ChipDirectory.TryGet(id, out _)).Take(4).ToList() is { Count: > 0 } picked ? picked : _defaultChips;
         _mode = string.Equals(PageQuery.String(query, "mode"), "weak", StringComparison.OrdinalIgnoreCase) ? ScalingMode.Weak : ScalingMode.Strong;
+        var baseline = PageQuery.String(query, "base");
+        _baseline = ScalingBaseline.IsValid(baseline) && baseline is not null ? baseline : ScalingBaseline.Smallest;
         _min = Math.Clamp(PageQuery.Long(query, "min", 8), 1, 1 << 20);
         _max = Math.Clamp(PageQuery.Long(query, "max", 131_072), 1, 1 << 20);
         _chartsDark = IsDarkMode;
@@ -194,7 +231,7 @@ public sealed partial class Scaling : IDisposable
         var theme = ChartTheme.For(IsDarkMode);
         var sweeps = _chips.Select(c => _results.GetValueOrDefault((c, _mode))).OfType<SweepOutcome>().ToList();
         _throughput = ScalingCharts.Throughput(sweeps, theme);
-        _efficiency = ScalingCharts.Efficiency(sweeps, theme);
+        _efficiency = ScalingCharts.Efficiency(sweeps, theme, _baseline);
         var primary = _results.GetValueOrDefault((PrimaryChip, _mode));
         _ratios = primary is null ? ScalingCharts.DimensionRatios(new SweepOutcome(PrimaryChip, PrimaryName, _mode, null, []), theme) : ScalingCharts.DimensionRatios(primary, theme);
         _strongWeak = ScalingCharts.StrongVsWeak(
@@ -213,6 +250,7 @@ public sealed partial class Scaling : IDisposable
         var parameters = PlannerQuery.ToParameters(_input, _defaults);
         parameters["chips"] = PageQuery.Join(_chips, _defaultChips);
         parameters["mode"] = _mode == ScalingMode.Weak ? "weak" : null;
+        parameters["base"] = _baseline == ScalingBaseline.Smallest ? null : _baseline;
         parameters["min"] = _min == 8 ? null : _min.ToString(System.Globalization.CultureInfo.InvariantCulture);
         parameters["max"] = _max == 131_072 ? null : _max.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var uri = Navigation.GetUriWithQueryParameters(parameters);

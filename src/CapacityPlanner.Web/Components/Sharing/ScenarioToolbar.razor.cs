@@ -45,6 +45,15 @@ public sealed partial class ScenarioToolbar : IAsyncDisposable
     /// <summary>Why a shared link could not be opened (shown as a dismissible warning); null for none.</summary>
     [Parameter] public string? LinkMessage { get; set; }
 
+    /// <summary>Path of the page the share link opens, relative to the base ("" for the Planner, "budget").</summary>
+    [Parameter] public string SharePath { get; set; } = "";
+
+    /// <summary>What "Download JSON" writes instead of <see cref="ScenarioJson"/> (e.g. every column of a comparison).</summary>
+    [Parameter] public Func<string?>? ExportJson { get; set; }
+
+    /// <summary>What "Download CSV" writes instead of the estimate's fields (e.g. a comparison table).</summary>
+    [Parameter] public Func<string?>? ExportCsv { get; set; }
+
     /// <summary>File name of the downloads, without extension.</summary>
     [Parameter] public string FileName { get; set; } = "scenario";
 
@@ -80,7 +89,7 @@ public sealed partial class ScenarioToolbar : IAsyncDisposable
             return null;
         }
         if (!ScenarioLink.TryEncode(ScenarioJson!, PageSettings, out var token, out error)) return null;
-        return Navigation.BaseUri + "?" + ScenarioLink.QueryParameter + "=" + token;
+        return Navigation.BaseUri + SharePath + "?" + ScenarioLink.QueryParameter + "=" + token;
     }
 
     private void DismissLinkMessage()
@@ -132,12 +141,17 @@ public sealed partial class ScenarioToolbar : IAsyncDisposable
     private async Task DownloadJsonAsync()
     {
         if (!HasScenario) return;
-        await InvokeModuleAsync<object>("downloadText", FileName + ".json", "application/json", ScenarioJson!);
+        await InvokeModuleAsync<object>("downloadText", FileName + ".json", "application/json", ExportJson?.Invoke() ?? ScenarioJson!);
     }
 
     private async Task DownloadCsvAsync()
     {
         if (!HasScenario) return;
+        if (ExportCsv?.Invoke() is { } table)
+        {
+            await InvokeModuleAsync<object>("downloadText", FileName + "-results.csv", "text/csv", table);
+            return;
+        }
         var (snapshot, errors) = ScenarioSnapshot.Create(ScenarioJson!);
         if (snapshot is null)
         {

@@ -1,0 +1,124 @@
+using Microsoft.Playwright;
+
+namespace CapacityPlanner.Web.E2E;
+
+/// <summary>
+/// Every page at a desktop (1280×800) and a phone (390×844) viewport: no sideways scroll, no console errors, the key
+/// numbers of the page visible, and every cell of the wide tables inside the viewport (a column pushed off-screen is a
+/// hidden column). Full-page screenshots go to <c>TestResults/artifacts</c>, which CI keeps.
+/// </summary>
+[Collection(AppCollection.Name)]
+public sealed class LayoutTests(AppFixture app, ITestOutputHelper output)
+{
+    private string ArtifactDirectory => Path.Combine(app.ResultsDirectory, "artifacts");
+
+    [Theory]
+    [InlineData("desktop", 1280, 800)]
+    [InlineData("phone", 390, 844)]
+    public async Task Every_page_fits_the_screen_shows_its_key_numbers_and_logs_no_errors(string device, int width, int height)
+    {
+        Directory.CreateDirectory(ArtifactDirectory);
+        await using var page = await BrowserPage.OpenAsync(app, width, height);
+        var failures = new List<string>();
+
+        // Planner, with the best plans listed.
+        await page.GotoAsync("/", "[data-testid=step-time]");
+        await page.WaitForChartAsync("step-chart");
+        await page.Page.GetByTestId("find-best-plan").ClickAsync();
+        await page.Page.GetByTestId("search-row").First.WaitForAsync(new LocatorWaitForOptions { Timeout = 120_000 });
+        await CheckAsync(page, device, "planner", failures, ["step-time", "mfu", "memory-per-gpu", "verdict-headline"],
+            ["[data-testid=search-results] table", "[data-testid=breakdown]"]);
+        // No numeric field's label runs into its spin buttons (the scale-out NIC label did).
+        var clashes = await page.Page.EvaluateAsync<string[]>(
+            @"() => [...document.querySelectorAll('.mud-input-control')].flatMap(c => {
+                const label = c.querySelector('label.mud-input-label'), spin = c.querySelector('.mud-input-numeric-spin');
+                if (!label || !spin || !label.innerText.trim()) return [];
+                const l = label.getBoundingClientRect(), s = spin.getBoundingClientRect();
+                const overlap = l.width > 0 && s.width > 0 && l.right > s.left + 1 && l.left < s.right && l.top < s.bottom && s.top < l.bottom;
+                return overlap ? [label.innerText.trim()] : [];
+            })");
+        if (clashes.Length > 0) failures.Add($"planner ({device}): labels run into the spin buttons: {string.Join(", ", clashes)}");
+        foreach (var chart in new[] { "step-chart", "memory-chart" })
+        {
+            // Plotly's mode bar must not sit on top of the legend (it did at 390 px).
+            var overlap = await page.Page.EvaluateAsync<bool>(
+                @"id => {
+                    const fig = document.querySelector(`[data-testid=""${id}""]`);
+                    const m = fig && fig.querySelector('.modebar');
+                    const l = fig && fig.querySelector('.legend');
+                    if (!m || !l) return false;
+                    const a = m.getBoundingClientRect(), b = l.getBoundingClientRect();
+                    return a.width > 0 && b.width > 0 && a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+                }", chart);
+            if (overlap) failures.Add($"planner ({device}): the mode bar of {chart} covers its legend.");
+        }
+
+        await page.GotoAsync("/scaling?min=64&max=1024&chips=h100-sxm", "[data-testid=throughput-chart]");
+        await page.Page.Locator("[data-testid=sweep-progress]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Detached, Timeout = 120_000 });
+        await page.WaitForChartAsync("efficiency-chart");
+        await CheckAsync(page, device, "scaling", failures, ["sweep-table"], ["[data-testid=sweep-table]"]);
+
+        await page.GotoAsync("/roofline", "[data-testid=ridge-table]");
+        await page.WaitForChartAsync("roofline-chart");
+        await CheckAsync(page, device, "roofline", failures, ["ridge-table"], ["[data-testid=ridge-table]"]);
+
+        await page.GotoAsync("/hardware", "[data-testid=hardware-table]");
+        await CheckAsync(page, device, "hardware", failures, ["chip-name"], ["[data-testid=hardware-table] table"]);
+
+        await page.GotoAsync("/budget", "[data-testid=open-example]");
+        await page.Page.GetByTestId("open-example").ClickAsync();
+        await page.Page.GetByTestId("budget-summary-gpus-0").WaitForAsync(new LocatorWaitForOptions { Timeout = 120_000 });
+        await page.Page.GetByTestId("duplicate-0").ClickAsync();
+        await page.Page.GetByTestId("budget-summary-gpus-1").WaitForAsync(new LocatorWaitForOptions { Timeout = 120_000 });
+        await CheckAsync(page, device, "budget", failures, ["budget-summary-gpus-0", "budget-summary-gpus-1", "budget-gpus-1"], ["[data-testid=budget-table]"]);
+
+        await page.GotoAsync("/saved", "h1");
+        await page.Page.Locator("[data-testid=saved-empty], [data-testid=saved-table]").First.WaitForAsync();
+        await CheckAsync(page, device, "saved", failures, [], []);
+
+        await page.GotoAsync("/benchmarks", "h1");
+        await page.Page.Locator("[data-testid=benchmarks-empty], [data-testid=benchmarks-table]").First.WaitForAsync();
+        await CheckAsync(page, device, "benchmarks", failures, [], []);
+
+        failures.AddRange(page.Errors);
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    private async Task CheckAsync(BrowserPage page, string device, string name, List<string> failures, string[] keyNumbers, string[] tables)
+    {
+        await page.Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactDirectory, $"{name}-{device}.png"), FullPage = true });
+        var overflow = await page.Page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
+        output.WriteLine($"{name} ({device}): scrollWidth - innerWidth = {overflow} px");
+        if (overflow > 0) failures.Add($"{name} ({device}) scrolls sideways by {overflow} px.");
+        foreach (var id in keyNumbers)
+        {
+            var locator = page.Page.GetByTestId(id).First;
+            await locator.ScrollIntoViewIfNeededAsync();
+            var text = (await locator.InnerTextAsync()).Trim();
+            var box = await locator.BoundingBoxAsync();
+            var inside = box is not null && box.Width > 0 && box.X >= -1 && box.X + box.Width <= await ViewportWidthAsync(page) + 1;
+            if (!await locator.IsVisibleAsync() || text.Length == 0 || !inside)
+            {
+                failures.Add($"{name} ({device}): key number {id} is not visible (\"{text}\", box {box?.X}..{box?.X + box?.Width}).");
+            }
+        }
+        foreach (var table in tables)
+        {
+            // Cells that are rendered (not display:none) but lie outside the viewport: columns the reader cannot see.
+            var hidden = await page.Page.EvaluateAsync<string[]>(
+                @"sel => {
+                    const t = document.querySelector(sel);
+                    if (!t) return ['no table ' + sel];
+                    const w = window.innerWidth;
+                    return [...t.querySelectorAll('th, td')]
+                        .filter(c => c.getClientRects().length > 0 && c.getBoundingClientRect().width > 0)
+                        .filter(c => { const r = c.getBoundingClientRect(); return r.right > w + 1 || r.left < -1; })
+                        .slice(0, 5)
+                        .map(c => (c.getAttribute('data-label') || c.innerText || '').trim().slice(0, 30) + ' @' + Math.round(c.getBoundingClientRect().right));
+                }", table);
+            if (hidden.Length > 0) failures.Add($"{name} ({device}): {table} has cells off-screen: {string.Join(", ", hidden)}");
+        }
+    }
+
+    private static Task<int> ViewportWidthAsync(BrowserPage page) => page.Page.EvaluateAsync<int>("() => window.innerWidth");
+}
