@@ -80,6 +80,10 @@ public sealed class LayoutTests(AppFixture app, ITestOutputHelper output)
         await page.Page.Locator("[data-testid=benchmarks-empty], [data-testid=benchmarks-table]").First.WaitForAsync();
         await CheckAsync(page, device, "benchmarks", failures, [], []);
 
+        // Validation: every shipped published run against the model, with the per-family summary and the chart.
+        await page.GotoAsync("/validation", "[data-testid=family-summary]");
+        await CheckAsync(page, device, "validation", failures, ["filter-count"], ["[data-testid=family-summary]"]);
+
         failures.AddRange(page.Errors);
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
