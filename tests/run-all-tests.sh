@@ -46,7 +46,7 @@ if [ -d tests/CapacityPlanner.Cli.Tests ]; then
     sudo=""; if [ "$(id -u)" != "0" ]; then sudo="sudo"; fi
     codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
     mirror=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -v security | head -n 1)
-    printf 'Types: deb\nURIs: %s\nSuites: %s\nComponents: non-free\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    printf 'Types: deb\nURIs: %s\nSuites: %s\nComponents: contrib non-free\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
       "${mirror:-http://deb.debian.org/debian}" "$codename" | $sudo tee /etc/apt/sources.list.d/capplan-nvidia-nonfree.sources >/dev/null
     apt_install libcuda1 libnvidia-ml1 libcublaslt11
   fi
