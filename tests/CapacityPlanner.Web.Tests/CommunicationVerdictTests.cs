@@ -103,7 +103,7 @@ public sealed class CommunicationVerdictTests
         var (comm, _) = VerdictAndEstimate(new PlannerInput
         {
             PresetId = "llama3-8b", Gpus = 256, Tensor = 1, Pipeline = 1, GlobalBatchSequences = 256, MicroBatchSize = 1,
-            ZeroStage = 0, Recompute = "full", ScaleOutGbpsPerGpu = 25,
+            ZeroStage = 0, Recompute = "full", ScaleOutGbpsPerGpu = 10,
         });
         Assert.Equal("dataParallel", comm.LargestLossKey);
         Assert.StartsWith("Largest loss: exposed DP all-reduce over the scale-out network", comm.LargestLoss, StringComparison.Ordinal);

@@ -57,7 +57,7 @@ public static class BudgetPlausibility
         if (tokens > PublicTextStockTokens.Value / 2)
         {
             warnings.Add(string.Create(inv,
-                $"Data: {tokens:0.##e+0} training tokens is {tokens / PublicTextStockTokens.Value:P0} of the stock of public human text ({Cite(PublicTextStockTokens)}); expect repeated epochs or synthetic data."));
+                $"Data: {tokens:0.##e+0} training tokens is {tokens / PublicTextStockTokens.Value:P0} of the stock of public human text ({Cite(PublicTextStockTokens)}) and {tokens / LargestTrainingSetTokens.Value:0.#}× the largest published training set ({Cite(LargestTrainingSetTokens)}); expect repeated epochs or synthetic data."));
         }
         else if (tokens > LargestTrainingSetTokens.Value)
         {
