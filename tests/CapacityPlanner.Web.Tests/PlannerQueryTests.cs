@@ -48,6 +48,31 @@ public sealed class PlannerQueryTests
     }
 
     [Fact]
+    public void The_software_stack_travels_in_the_address_and_the_scenario_and_changes_the_estimate()
+    {
+        var input = new PlannerInput { PresetId = "gpt3-175b", ChipId = "a100-sxm-80gb", Gpus = 384, Tensor = 4, Pipeline = 12, Data = 8, Stack = "deepspeed" };
+        var p = PlannerQuery.ToParameters(input, s_defaults);
+        Assert.Equal("deepspeed", p["stack"]);
+        var read = PlannerQuery.FromUri("http://localhost/?stack=deepspeed", s_defaults);
+        Assert.Equal("deepspeed", read.Stack);
+        Assert.Null(PlannerQuery.ToParameters(new PlannerInput(), s_defaults)["stack"]);
+
+        var json = ScenarioDocumentBuilder.Build(input);
+        using (var doc = System.Text.Json.JsonDocument.Parse(json))
+        {
+            Assert.Equal("deepspeed", doc.RootElement.GetProperty("training").GetProperty("stack").GetString());
+        }
+        var deepspeed = Core.Estimation.Estimator.Estimate(Core.Scenarios.ScenarioResolver.ParseAndResolve(json).Scenario!);
+        var auto = Core.Estimation.Estimator.Estimate(Core.Scenarios.ScenarioResolver.ParseAndResolve(ScenarioDocumentBuilder.Build(new PlannerInput
+        {
+            PresetId = "gpt3-175b", ChipId = "a100-sxm-80gb", Gpus = 384, Tensor = 4, Pipeline = 12, Data = 8,
+        })).Scenario!);
+        Assert.NotEqual(auto.StepTimeSeconds, deepspeed.StepTimeSeconds);
+
+        Assert.Contains(PlannerInputValidator.Validate(new PlannerInput { Stack = "nope" }), e => e.Path == PlannerFields.StackPath);
+    }
+
+    [Fact]
     public void Unparseable_values_are_ignored_and_empty_values_clear_a_field()
     {
         var read = PlannerQuery.FromUri("http://localhost/?gpus=lots&tp=&tokens=NaN&sp=maybe", s_defaults);

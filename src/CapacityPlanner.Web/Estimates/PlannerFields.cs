@@ -108,6 +108,9 @@ public static class PlannerFields
     public const string ChipPath = "$.system.chip";
     /// <summary>JSON path of the precision.</summary>
     public const string PrecisionPath = "$.training.precision";
+
+    /// <summary>Path of the software-stack field.</summary>
+    public const string StackPath = "$.training.stack";
     /// <summary>JSON path of the ZeRO stage.</summary>
     public const string ZeroStagePath = "$.parallelism.zeroStage";
     /// <summary>JSON path of the recompute mode.</summary>
@@ -209,6 +212,14 @@ public static class PlannerFields
         new("bf16", "BF16", "bfloat16 GEMMs, the usual choice."),
         new("fp16", "FP16", "IEEE half GEMMs with loss scaling."),
         new("fp8", "FP8", "8-bit GEMMs (Hopper and later); 16-bit activations."),
+        new("fp4", "FP4", "NVFP4 GEMMs (Blackwell); 16-bit activations."),
+    ];
+
+    /// <summary>Software stacks (data file software-stacks.json).</summary>
+    public static IReadOnlyList<Choice<string>> Stacks { get; } =
+    [
+        new("auto", "Auto", "MaxText on TPUs, the Megatron-LM paper stack on Volta/Ampere, Megatron-Core with Transformer Engine elsewhere."),
+        .. Core.Planning.SoftwareStackCatalog.Standard.Stacks.Select(s => new Choice<string>(s.Id, s.Id, s.Name)),
     ];
 
     /// <summary>ZeRO stages.</summary>
@@ -234,6 +245,7 @@ public static class PlannerFields
         [PresetPath] = "Model preset",
         [ChipPath] = "Chip",
         [PrecisionPath] = "Precision",
+        [StackPath] = "Software stack",
         [ZeroStagePath] = "ZeRO stage",
         [RecomputePath] = "Activation recompute",
         [SequenceParallelPath] = "Sequence parallelism",

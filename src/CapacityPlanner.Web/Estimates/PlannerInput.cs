@@ -54,6 +54,9 @@ public sealed class PlannerInput
     /// <summary>Training precision id (bf16, fp16, fp8).</summary>
     public string Precision { get; set; } = "bf16";
 
+    /// <summary>Software stack id (training.stack); "auto" lets the chip decide.</summary>
+    public string Stack { get; set; } = "auto";
+
     /// <summary>Training tokens in billions, for time-to-train and GPU-hours; null: not given.</summary>
     public double? TokensBillions { get; set; } = 300;
 

@@ -19,6 +19,10 @@ public static class PlannerInputValidator
         {
             errors.Add(new(PlannerFields.PrecisionPath, $"Choose a precision: {string.Join(", ", PlannerFields.Precisions.Select(p => p.Value))}."));
         }
+        if (!PlannerFields.Stacks.Any(st => st.Value == input.Stack))
+        {
+            errors.Add(new(PlannerFields.StackPath, $"Choose a software stack: {string.Join(", ", PlannerFields.Stacks.Select(st => st.Value))}."));
+        }
         if (!PlannerFields.ZeroStages.Any(z => z.Value == input.ZeroStage))
         {
             errors.Add(new(PlannerFields.ZeroStagePath, "Choose a ZeRO stage from 0 to 3."));

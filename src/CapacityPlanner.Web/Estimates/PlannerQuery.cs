@@ -15,7 +15,7 @@ public static class PlannerQuery
     [
         "preset", "layers", "hidden", "heads", "kv", "ffn", "vocab", "seq",
         "chip", "gpus", "nic", "domain", "oversub",
-        "batch", "precision", "tokens",
+        "batch", "precision", "stack", "tokens",
         "tp", "pp", "dp", "cp", "ep", "vp", "mb", "zero", "rc", "sp", "place",
     ];
 
@@ -44,6 +44,7 @@ public static class PlannerQuery
         D("oversub", input.Oversubscription, defaults.Oversubscription);
         I("batch", input.GlobalBatchSequences, defaults.GlobalBatchSequences);
         S("precision", input.Precision, defaults.Precision);
+        S("stack", input.Stack, defaults.Stack);
         D("tokens", input.TokensBillions, defaults.TokensBillions);
         I("tp", input.Tensor, defaults.Tensor);
         I("pp", input.Pipeline, defaults.Pipeline);
@@ -129,6 +130,7 @@ public static class PlannerQuery
         input.Oversubscription = Dbl("oversub", input.Oversubscription);
         input.GlobalBatchSequences = Int("batch", input.GlobalBatchSequences);
         input.Precision = Str("precision") ?? input.Precision;
+        input.Stack = Str("stack") ?? input.Stack;
         input.TokensBillions = Dbl("tokens", input.TokensBillions);
         input.Tensor = Int("tp", input.Tensor);
         input.Pipeline = Int("pp", input.Pipeline);

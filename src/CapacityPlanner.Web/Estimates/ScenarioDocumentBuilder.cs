@@ -43,6 +43,7 @@ public static class ScenarioDocumentBuilder
             w.WriteStartObject("training");
             WriteOptional(w, "globalBatchSequences", input.GlobalBatchSequences);
             w.WriteString("precision", input.Precision);
+            if (!string.Equals(input.Stack, "auto", StringComparison.Ordinal)) w.WriteString("stack", input.Stack);
             if (input.TokensBillions is { } tokens) w.WriteNumber("tokens", tokens * 1e9);
             w.WriteEndObject();
 

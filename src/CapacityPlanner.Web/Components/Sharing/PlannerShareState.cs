@@ -75,6 +75,7 @@ public static class PlannerShareState
         var t = doc.Training;
         input.GlobalBatchSequences = t.GlobalBatchSequences ?? input.GlobalBatchSequences;
         input.Precision = t.Precision ?? "bf16";
+        input.Stack = t.Stack ?? "auto";
         input.TokensBillions = t.Tokens is { } tokens ? tokens / 1e9 : null;
 
         var s = doc.System;
