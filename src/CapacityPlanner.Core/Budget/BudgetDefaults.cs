@@ -49,7 +49,7 @@ public sealed record BudgetExample(string Id, string Title, string Description, 
 
 /// <summary>
 /// The budget planner's defaults read from the embedded <c>Data/budget-defaults.json</c>; every figure cites its
-/// source (mostly <c>../shared/reference/hardware-facts.md</c> §7, "Datacenter / budget facts").
+/// source (carried into <c>Data/budget-defaults.json</c> with each figure).
 /// </summary>
 public sealed class BudgetDefaults
 {

@@ -89,14 +89,7 @@ public static class ModelCalibration
     private static double? Error(ValidationCase c, ResolvedScenario s, ModelDefaults d)
     {
         var e = Estimator.Estimate(s, d);
-        if (e.StepTimeSeconds is not { } step) return null;
-        var predicted = c.Metric switch
-        {
-            ValidationMetric.StepTimeSeconds => step,
-            ValidationMetric.TokensPerSecondPerGpu => e.TokensPerSecond!.Value / s.System.Gpus,
-            _ => e.HardwareTflopsPerGpu!.Value,
-        };
-        return c.Metric == ValidationMetric.StepTimeSeconds ? c.Measured / predicted - 1 : predicted / c.Measured - 1;
+        return e.StepTimeSeconds is { } step ? ValidationRunner.Compare(c, e, s.System.Gpus, step).Error : null;
     }
 
     private static double Loss(List<(ValidationCase Case, ResolvedScenario Scenario)> cases, ModelDefaults d)

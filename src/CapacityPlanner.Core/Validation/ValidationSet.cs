@@ -159,15 +159,24 @@ public static class ValidationRunner
             var why = string.Join("; ", e.Errors.Select(x => x.Message));
             return new ValidationResult(c, null, null, false, s.System.Chip.Id, s.System.Gpus, stack, why);
         }
+        var (predicted, error) = Compare(c, e, s.System.Gpus, step);
+        return new ValidationResult(c, predicted, error, e.Feasible, s.System.Chip.Id, s.System.Gpus, stack,
+            e.Feasible ? null : string.Join("; ", e.Errors.Select(x => x.Message)));
+    }
+
+    /// <summary>
+    /// The case's metric as predicted and its throughput error: predicted / measured throughput − 1 (for step times
+    /// measured / predicted − 1).
+    /// </summary>
+    internal static (double Predicted, double Error) Compare(ValidationCase c, Estimate e, long gpus, double step)
+    {
         var predicted = c.Metric switch
         {
             ValidationMetric.StepTimeSeconds => step,
-            ValidationMetric.TokensPerSecondPerGpu => e.TokensPerSecond!.Value / s.System.Gpus,
+            ValidationMetric.TokensPerSecondPerGpu => e.TokensPerSecond!.Value / gpus,
             _ => e.HardwareTflopsPerGpu!.Value,
         };
-        var error = c.Metric == ValidationMetric.StepTimeSeconds ? c.Measured / predicted - 1 : predicted / c.Measured - 1;
-        return new ValidationResult(c, predicted, error, e.Feasible, s.System.Chip.Id, s.System.Gpus, stack,
-            e.Feasible ? null : string.Join("; ", e.Errors.Select(x => x.Message)));
+        return (predicted, c.Metric == ValidationMetric.StepTimeSeconds ? c.Measured / predicted - 1 : predicted / c.Measured - 1);
     }
 
     /// <summary>Estimates every case.</summary>

@@ -63,9 +63,6 @@ public static class ValidationChart
         return new ChartFigure(data, layout, summary);
     }
 
-    /// <summary>Plotly renders a subset of HTML in hover text: user-provided text is encoded before it goes in.</summary>
-    public static string Escape(string? text) => ChartText.Escape(text);
-
     private static bool Plotted(ValidationRow r) =>
         r.Predicted is { } p && double.IsFinite(p) && p > 0 && r.Published > 0 && r.Error is { } e && double.IsFinite(e);
 
@@ -81,7 +78,7 @@ public static class ValidationChart
     };
 
     private static string Hover(ValidationRow r) =>
-        $"<b>{Escape(r.Name)}</b><br>{Escape(r.Family)} · {Escape(r.Chip)} × {F(r.Gpus, "N0")}<br>{Escape(ValidationRow.MetricLabel(r.Metric))}: " +
+        $"<b>{ChartText.Escape(r.Name)}</b><br>{ChartText.Escape(r.Family)} · {ChartText.Escape(r.Chip)} × {F(r.Gpus, "N0")}<br>{ChartText.Escape(ValidationRow.MetricLabel(r.Metric))}: " +
         $"published {F(r.Published, "G4")}, predicted {F(r.Predicted!.Value, "G4")}<br>error {F(r.Error!.Value * 100, "+0.0;-0.0;0.0")} %";
 
     private static List<double> Sweep(double lo, double hi)

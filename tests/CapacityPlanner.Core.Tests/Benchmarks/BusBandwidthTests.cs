@@ -22,7 +22,7 @@ public sealed class BusBandwidthTests
     [Fact]
     public void Real_published_row_matches_within_print_rounding()
     {
-        // nccl-tests all_reduce on 2 × 8 H100 (excerpt in shared/reference/gpu-benchmarking.md §5):
+        // nccl-tests all_reduce on 2 × 8 H100 (nccl-tests output format and busbw factors: NVIDIA/nccl-tests doc/PERFORMANCE.md):
         // 8589934592 B in 47535 µs → algbw 180.71, busbw 338.82.
         var algbw = BusBandwidth.AlgbwGBps(8589934592, 47535e-6);
         var busbw = BusBandwidth.BusbwGBps("all_reduce", 16, 8589934592, 47535e-6);
