@@ -1,4 +1,3 @@
-using System.Net;
 using CapacityPlanner.Web.Charts;
 using Plotly.Blazor;
 using Plotly.Blazor.LayoutLib;
