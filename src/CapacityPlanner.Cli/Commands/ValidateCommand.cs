@@ -74,6 +74,20 @@ internal static class ValidateCommand
         foreach (var (name, s) in report.Families) sb.AppendLine(Row(name, s));
         sb.AppendLine(Row("all firm runs", report.Firm()));
         sb.AppendLine(Row("all runs (+ soft)", report.All()));
+        var memory = report.MemoryRuns;
+        if (memory.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine(string.Create(inv, $"Memory per GPU where the source states it (tolerance ±{ValidationCase.MemoryTolerance:P0}; + means the model needs more)"));
+            sb.AppendLine(string.Create(inv, $"{"case",-50} {"published GiB",14} {"predicted GiB",14} {"error",8}  {"ok",-4} source"));
+            foreach (var r in memory)
+            {
+                var err = r.MemoryError!.Value;
+                sb.AppendLine(string.Create(inv,
+                    $"{r.Case.Id,-50} {r.Case.MeasuredMemoryGiB,14:F1} {r.PredictedMemoryGiB,14:F1} {err,8:+0.0%;-0.0%}  {(Math.Abs(err) <= ValidationCase.MemoryTolerance ? "yes" : "NO"),-4} {Shorten(r.Case.MemorySource)}"));
+            }
+            sb.AppendLine(string.Create(inv, $"{memory.Count(r => Math.Abs(r.MemoryError!.Value) <= ValidationCase.MemoryTolerance)} of {memory.Count} within ±{ValidationCase.MemoryTolerance:P0}"));
+        }
         return sb.ToString();
     }
 

@@ -45,7 +45,14 @@ internal sealed partial class CostContext
         var weights = Shard(dense, dz, w, 3) + Shard(expert, dzExpert, w, 3);
         var grads = Shard(dense, dz, g, 2) + Shard(expert, dzExpert, g, 2);
         var states = Shard(dense, dz, o, 1) + Shard(expert, dzExpert, o, 1);
-        if (plan.ZeroStage == 3)
+        if (plan.ZeroStage == 3 && plan.Pipeline > 1 && _stack.Zero3UnshardedAcrossMicroBatches)
+        {
+            // The stage's parameters stay gathered between micro-batches and its gradients accumulate unsharded in the
+            // reduce type until the last backward (TorchTitan with pipeline parallelism; software-stacks.json).
+            weights += (dense + expert) * _qw;
+            grads = (dense + expert) * Math.Max(g, _stack.GradientReduceBytes);
+        }
+        else if (plan.ZeroStage == 3)
         {
             // The current layer's full parameters plus the prefetched next ones, the prefetch capped by the live-parameter
             // budget (DeepSpeed stage3_max_live_parameters = 1e9 by default; FSDP prefetches one wrapped unit).
@@ -152,8 +159,8 @@ internal sealed partial class CostContext
         }
         if (lastStage)
         {
-            // Final norm input, logits input and fp32 logits for the loss, vocabulary-parallel.
-            stored += tokens * (4 * h * _qa / 2 / (sp ? t : 1) + 4.0 * _m.VocabSize / t);
+            // Final norm input, logits input and the loss's logit tensors (the stack's bytes per logit), vocabulary-parallel.
+            stored += tokens * (4 * h * _qa / 2 / (sp ? t : 1) + _stack.LossBytesPerLogit * _m.VocabSize / t);
         }
         return stored;
     }

@@ -138,7 +138,10 @@ internal sealed partial class CostContext
         var first = Stage(firstLayers, withLogits: p == 1, withEmbedding: true);
         var last = p == 1 ? first : Stage(lastLayers, withLogits: true, withEmbedding: false);
         var stage = first.Total >= last.Total ? first : last;
-        var perMicroBatch = stage.Total;
+        // ZeRO-3 gathers and reduce-scatters run per micro-batch, or once per step where the stack keeps the stage's
+        // parameters gathered across micro-batches (software-stacks.json zero3UnshardedAcrossMicroBatches).
+        var zero3Rounds = p > 1 && _stack.Zero3UnshardedAcrossMicroBatches ? 1 : m;
+        var perMicroBatch = zero3Rounds == m ? stage.Total : stage.Total - stage.Zero3Exposed;
 
         // Pipeline schedule: (m + (p−1)/v) micro-batch slots on the busiest stage (Narayanan et al. 2021 §2.2.2).
         var bubble = (p - 1) / (double)v * perMicroBatch;
@@ -154,7 +157,7 @@ internal sealed partial class CostContext
             var (denseParams, expertParams) = StageParameters(plan, firstStage: true, lastStage: plan.Pipeline == 1);
             optimizer += (m - 1) * (denseParams + expertParams) * _stack.GradientAccumulationBytes / _hbmBytesPerSecond;
         }
-        var stepSeconds = m * perMicroBatch + bubble + dpExposed + optimizer;
+        var stepSeconds = m * perMicroBatch + (zero3Rounds == m ? 0 : stage.Zero3Exposed) + bubble + dpExposed + optimizer;
         return new StepCost(
             stepSeconds,
             m * (stage.Forward + stage.Backward),
@@ -166,7 +169,7 @@ internal sealed partial class CostContext
             m * stage.CpLink, m * stage.CpExposed,
             m * stage.EpLink, m * stage.EpExposed,
             m * stage.PpLink, m * stage.PpExposed,
-            dpLink + m * stage.Zero3Link, dpExposed + m * stage.Zero3Exposed);
+            dpLink + zero3Rounds * stage.Zero3Link, dpExposed + zero3Rounds * stage.Zero3Exposed);
     }
 
     private static void Add(ref StageTimes s, in StageTimes layer, double count)

@@ -54,6 +54,8 @@ public enum SelectiveRecompute
 /// <param name="GradientBucketParameters">Parameters per data-parallel bucket (0: the whole buffer in one collective).</param>
 /// <param name="GradientBucketParametersPerRank">Bucket growth per data-parallel rank (Megatron: 1M·DP).</param>
 /// <param name="GradientAccumulationBytes">HBM bytes per parameter per extra micro-batch to accumulate gradients (0 when fused into the GEMM).</param>
+/// <param name="LossBytesPerLogit">Bytes per logit live at the loss on the last stage (logits and the softmax/cross-entropy tensors kept together).</param>
+/// <param name="Zero3UnshardedAcrossMicroBatches">Under ZeRO-3 with pipeline parallelism, the stage's parameters stay gathered and its gradients unsharded for the whole step; gathers and reduce-scatters run once per step.</param>
 public sealed record SoftwareStack(
     string Id,
     string Name,
@@ -74,7 +76,9 @@ public sealed record SoftwareStack(
     SelectiveRecompute SelectiveRecompute,
     double GradientBucketParameters,
     double GradientBucketParametersPerRank,
-    double GradientAccumulationBytes);
+    double GradientAccumulationBytes,
+    double LossBytesPerLogit,
+    bool Zero3UnshardedAcrossMicroBatches);
 
 /// <summary>The shipped software stacks and the rule that picks one when a scenario says "auto".</summary>
 public sealed class SoftwareStackCatalog
@@ -177,7 +181,9 @@ public sealed class SoftwareStackCatalog
                 },
                 V(s, "gradientBucketParameters").GetDouble(),
                 V(s, "gradientBucketParametersPerRank").GetDouble(),
-                V(s, "gradientAccumulationBytes").GetDouble()));
+                V(s, "gradientAccumulationBytes").GetDouble(),
+                V(s, "lossBytesPerLogit").GetDouble(),
+                V(s, "zero3UnshardedAcrossMicroBatches").GetBoolean()));
         }
         var auto = root.GetProperty("autoRule");
         return new SoftwareStackCatalog(stacks,

@@ -24,6 +24,9 @@ public sealed record ValidationReport(IReadOnlyList<ValidationResult> Results)
         return firm.Count > 0 ? firm : list;
     }
 
+    /// <summary>Runs whose source states the memory per GPU, with the model's memory error.</summary>
+    public IReadOnlyList<ValidationResult> MemoryRuns => [.. Results.Where(r => r.MemoryError is not null)];
+
     /// <summary>Runs the shipped set (optionally one family).</summary>
     public static ValidationReport RunShipped(string? family = null) =>
         new(ValidationRunner.RunAll(ValidationSet.Shipped.Where(c => family is null || string.Equals(c.Family, family, StringComparison.OrdinalIgnoreCase))));
@@ -50,6 +53,13 @@ public sealed record ValidationReport(IReadOnlyList<ValidationResult> Results)
             w.WriteBoolean("withinTolerance", r.WithinTolerance);
             w.WriteBoolean("feasible", r.Feasible);
             w.WriteBoolean("soft", r.Case.Soft);
+            if (r.Case.MeasuredMemoryGiB is { } mem)
+            {
+                w.WriteNumber("publishedMemoryGiB", mem);
+                if (r.PredictedMemoryGiB is { } pm) w.WriteNumber("predictedMemoryGiB", pm); else w.WriteNull("predictedMemoryGiB");
+                if (r.MemoryError is { } me) w.WriteNumber("memoryError", me); else w.WriteNull("memoryError");
+                w.WriteString("memorySource", r.Case.MemorySource);
+            }
             if (r.Problem is not null) w.WriteString("problem", r.Problem);
             w.WriteString("source", r.Case.Source);
             w.WriteEndObject();
@@ -64,6 +74,13 @@ public sealed record ValidationReport(IReadOnlyList<ValidationResult> Results)
         WriteSummary(w, Firm());
         w.WritePropertyName("all");
         WriteSummary(w, All());
+        var memory = MemoryRuns;
+        w.WriteStartObject("memory");
+        w.WriteNumber("cases", memory.Count);
+        w.WriteNumber("withinTolerance", memory.Count == 0 ? 0 : memory.Count(r => Math.Abs(r.MemoryError!.Value) <= ValidationCase.MemoryTolerance) / (double)memory.Count);
+        w.WriteNumber("tolerance", ValidationCase.MemoryTolerance);
+        w.WriteNumber("maxAbsError", memory.Count == 0 ? 0 : memory.Max(r => Math.Abs(r.MemoryError!.Value)));
+        w.WriteEndObject();
         w.WriteString("errorConvention", "error = predicted / published throughput - 1 (for step times published / predicted - 1); positive: the model is faster than the run");
         w.WriteEndObject();
         w.WriteEndObject();

@@ -30,6 +30,15 @@ public enum ValidationMetric
 /// <param name="Note">How the figure was read and what was assumed.</param>
 public sealed record ValidationCase(string Id, string ScenarioJson, ValidationMetric Metric, double Measured, double Tolerance, bool Soft, string Family, string Source, string Note)
 {
+    /// <summary>Accepted |error| of the memory per GPU where the source states it (issue 11: ±10%).</summary>
+    public const double MemoryTolerance = 0.10;
+
+    /// <summary>Peak memory per GPU the source states (GiB), when it states one.</summary>
+    public double? MeasuredMemoryGiB { get; init; }
+
+    /// <summary>Where the memory figure comes from and what it counts.</summary>
+    public string MemorySource { get; init; } = "";
+
     /// <summary>Metric names as written in case files.</summary>
     public static string MetricId(ValidationMetric metric) => metric switch
     {
@@ -65,8 +74,19 @@ public sealed record ValidationCase(string Id, string ScenarioJson, ValidationMe
             throw new FormatException($"{id}: 'measured' must be a positive number.");
         var tolerance = r.TryGetProperty("tolerance", out var t) && t.ValueKind == JsonValueKind.Number ? t.GetDouble() : 0.15;
         var soft = r.TryGetProperty("soft", out var s) && s.ValueKind == JsonValueKind.True;
+        double? memory = null;
+        if (r.TryGetProperty("measuredMemoryGiB", out var mem))
+        {
+            if (mem.ValueKind != JsonValueKind.Number || mem.GetDouble() <= 0)
+                throw new FormatException($"{id}: 'measuredMemoryGiB' must be a positive number of GiB per GPU.");
+            memory = mem.GetDouble();
+        }
         return new ValidationCase(id, scenario.GetRawText(), metric, measured.GetDouble(), tolerance, soft,
-            Str("family") is { Length: > 0 } f ? f : "user", Str("source"), Str("note"));
+            Str("family") is { Length: > 0 } f ? f : "user", Str("source"), Str("note"))
+        {
+            MeasuredMemoryGiB = memory,
+            MemorySource = Str("memorySource"),
+        };
     }
 }
 
@@ -112,6 +132,12 @@ public sealed record ValidationResult(ValidationCase Case, double? Predicted, do
 {
     /// <summary>True when |error| is within the case's tolerance.</summary>
     public bool WithinTolerance => Error is { } e && Math.Abs(e) <= Case.Tolerance;
+
+    /// <summary>The model's memory per GPU (GiB) on the busiest stage.</summary>
+    public double? PredictedMemoryGiB { get; init; }
+
+    /// <summary>predicted / stated memory − 1 where the source states memory; positive: the model needs more.</summary>
+    public double? MemoryError => Case.MeasuredMemoryGiB is { } m && PredictedMemoryGiB is { } p ? p / m - 1 : null;
 }
 
 /// <summary>Aggregate accuracy of a group of results.</summary>
@@ -161,7 +187,10 @@ public static class ValidationRunner
         }
         var (predicted, error) = Compare(c, e, s.System.Gpus, step);
         return new ValidationResult(c, predicted, error, e.Feasible, s.System.Chip.Id, s.System.Gpus, stack,
-            e.Feasible ? null : string.Join("; ", e.Errors.Select(x => x.Message)));
+            e.Feasible ? null : string.Join("; ", e.Errors.Select(x => x.Message)))
+        {
+            PredictedMemoryGiB = e.MemoryPerGpuGiB,
+        };
     }
 
     /// <summary>

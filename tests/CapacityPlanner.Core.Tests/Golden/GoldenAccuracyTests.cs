@@ -58,6 +58,23 @@ public sealed class GoldenAccuracyTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Memory_follows_the_sources_that_state_it()
+    {
+        // TorchTitan's benchmark tables print peak reserved memory per GPU beside throughput: the model's memory per GPU
+        // (loss tensors per the stack, unsharded parameters and gradients under FSDP with pipeline parallelism) is checked
+        // against them. Target ±10%; the 70B async-TP run is the known miss (docs/accuracy.md).
+        var runs = s_report.Value.MemoryRuns;
+        Assert.True(runs.Count >= 4, "the TorchTitan cases state memory");
+        foreach (var r in runs)
+        {
+            output.WriteLine($"{r.Case.Id}: stated {r.Case.MeasuredMemoryGiB:F1} GiB, model {r.PredictedMemoryGiB:F1} GiB ({r.MemoryError:+0.0%;-0.0%})");
+            Assert.InRange(Math.Abs(r.MemoryError!.Value), 0, 0.20);
+        }
+        var within = runs.Count(r => Math.Abs(r.MemoryError!.Value) <= ValidationCase.MemoryTolerance);
+        Assert.True(within >= 3, $"{within} of {runs.Count} within ±10%");
+    }
+
+    [Fact]
     public void Current_set_median_error_and_share_within_tolerance()
     {
         var firm = s_report.Value.Results.Where(r => IsCurrentSet(r) && !r.Case.Soft).ToList();
