@@ -136,8 +136,6 @@ internal sealed partial class CostContext
     /// <summary>True when hybrid sharding differs from full sharding for this plan (ZeRO-3 over several domains).</summary>
     public bool HybridShardingApplies(PlanSpec plan)
     {
-        if (plan.ZeroStage != 3) return false;
-        var layout = new PlanLayout(plan with { ShardWithinDomain = true }, _system.ScaleUpDomainGpus);
-        return layout.Replica.Size > 1;
+        return PlanLayout.HybridShardingApplies(plan, _system.ScaleUpDomainGpus);
     }
 }

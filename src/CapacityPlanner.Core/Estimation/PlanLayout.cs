@@ -19,6 +19,10 @@ internal readonly struct PlanLayout
     public readonly GroupLayout DataExpert;
     public readonly GroupLayout Pipeline;
 
+    /// <summary>True when sharding ZeRO-3 within each scale-up domain leaves more than one replica (hybrid sharding is a real choice).</summary>
+    public static bool HybridShardingApplies(PlanSpec plan, int domainGpus) =>
+        plan.ZeroStage == 3 && new PlanLayout(plan with { ShardWithinDomain = true }, domainGpus).Replica.Size > 1;
+
     public PlanLayout(PlanSpec plan, int domainGpus)
     {
         // Strides follow the placement order (innermost first). EP is carved from the DP×CP ranks, so in the

@@ -244,29 +244,37 @@ public static class ScenarioResolver
             var mp = (long)t * p * c;
             d = (int)Math.Max(1, system.Gpus / mp);
         }
-        var placement = s.Placement is { Count: 5 } list
-            ? list.Select(a => a switch
-            {
-                "tensor" => ParallelAxis.Tensor,
-                "context" => ParallelAxis.Context,
-                "expert" => ParallelAxis.Expert,
-                "data" => ParallelAxis.Data,
-                _ => ParallelAxis.Pipeline,
-            }).ToList()
-            : ParallelismPlan.DefaultPlacement;
-        var recompute = (s.Recompute ?? "none") switch
-        {
-            "full" => RecomputeMode.Full,
-            "selective" => RecomputeMode.Selective,
-            _ => RecomputeMode.None,
-        };
-        var scope = (s.ZeroShardScope ?? "auto") switch
-        {
-            "all" => ZeroShardScope.All,
-            "domain" => ZeroShardScope.Domain,
-            _ => ZeroShardScope.Auto,
-        };
         return new ParallelismPlan(t, p, d, c, s.Expert ?? 1, s.SequenceParallel ?? t > 1, s.VirtualStages ?? 1,
-            s.MicroBatchSize ?? 1, s.ZeroStage ?? 1, recompute, placement, scope);
+            s.MicroBatchSize ?? 1, s.ZeroStage ?? 1, Recompute(s.Recompute) ?? RecomputeMode.None,
+            Placement(s.Placement) ?? ParallelismPlan.DefaultPlacement, ShardScope(s.ZeroShardScope));
     }
+
+    /// <summary>The document's <c>recompute</c> (validated by the parser: none, selective, full), or null when absent.</summary>
+    public static RecomputeMode? Recompute(string? value) => value switch
+    {
+        null => null,
+        "full" => RecomputeMode.Full,
+        "selective" => RecomputeMode.Selective,
+        _ => RecomputeMode.None,
+    };
+
+    /// <summary>The document's <c>zeroShardScope</c> (auto when absent).</summary>
+    public static ZeroShardScope ShardScope(string? value) => value switch
+    {
+        "all" => ZeroShardScope.All,
+        "domain" => ZeroShardScope.Domain,
+        _ => ZeroShardScope.Auto,
+    };
+
+    /// <summary>The document's <c>placement</c> (five axis names, innermost first), or null when absent.</summary>
+    public static IReadOnlyList<ParallelAxis>? Placement(IReadOnlyList<string>? value) => value is { Count: 5 } list
+        ? [.. list.Select(a => a switch
+        {
+            "tensor" => ParallelAxis.Tensor,
+            "context" => ParallelAxis.Context,
+            "expert" => ParallelAxis.Expert,
+            "data" => ParallelAxis.Data,
+            _ => ParallelAxis.Pipeline,
+        })]
+        : null;
 }

@@ -17,29 +17,6 @@ public enum SearchObjective
     Memory,
 }
 
-/// <summary>Why a candidate plan was rejected.</summary>
-public enum RejectReason
-{
-    /// <summary>TP does not divide the attention heads.</summary>
-    TensorDoesNotDivideHeads,
-    /// <summary>TP neither divides nor is a multiple of the KV heads.</summary>
-    TensorDoesNotFitKvHeads,
-    /// <summary>TP does not divide the FFN width.</summary>
-    TensorDoesNotDivideFfn,
-    /// <summary>CP does not divide the sequence.</summary>
-    ContextDoesNotDivideSequence,
-    /// <summary>More pipeline stages (or chunks) than layers.</summary>
-    PipelineExceedsLayers,
-    /// <summary>Global batch not divisible by micro-batch × DP.</summary>
-    BatchNotDivisible,
-    /// <summary>EP does not divide experts or DP × CP.</summary>
-    ExpertDoesNotDivide,
-    /// <summary>Model states alone exceed HBM.</summary>
-    OutOfMemoryStates,
-    /// <summary>States plus activations exceed HBM.</summary>
-    OutOfMemory,
-}
-
 /// <summary>Search settings.</summary>
 /// <param name="Top">How many plans to return.</param>
 /// <param name="Objective">Ranking objective.</param>
@@ -95,28 +72,33 @@ public sealed record SearchResult
 /// </summary>
 public static class PlanSearch
 {
-    private static readonly RecomputeMode[] s_recompute = [RecomputeMode.None, RecomputeMode.Selective, RecomputeMode.Full];
-
     /// <summary>Searches with the shipped defaults.</summary>
     public static SearchResult Search(ResolvedScenario scenario, ParallelismSection? fixedFields, SearchOptions options) =>
-        Search(scenario, fixedFields, options, ModelDefaults.Standard);
+        Search(scenario, SearchConstraints.From(fixedFields), options, ModelDefaults.Standard);
 
-    /// <summary>Searches plans for the scenario's model, training and system.</summary>
-    public static SearchResult Search(ResolvedScenario scenario, ParallelismSection? fixedFields, SearchOptions options, ModelDefaults defaults)
+    /// <summary>Searches with the fields the document's parallelism section fixes.</summary>
+    public static SearchResult Search(ResolvedScenario scenario, ParallelismSection? fixedFields, SearchOptions options, ModelDefaults defaults) =>
+        Search(scenario, SearchConstraints.From(fixedFields), options, defaults);
+
+    /// <summary>
+    /// Searches plans for the scenario's model, training and system: candidates from <see cref="PlanCandidates"/>
+    /// (structural rules applied), then a memory lower bound, the full memory, and the cost and rank of what fits.
+    /// </summary>
+    public static SearchResult Search(ResolvedScenario scenario, SearchConstraints constraints, SearchOptions options, ModelDefaults? defaults = null)
     {
         ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(constraints);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(defaults);
         var sw = Stopwatch.StartNew();
-        var f = fixedFields ?? new ParallelismSection();
         var m = scenario.Model;
         var sys = scenario.System;
         var gpus = sys.Gpus;
         var batch = scenario.Training.GlobalBatchSequences;
         var hbm = sys.Chip.HbmCapacityBytes;
-        var context = new CostContext(scenario, defaults);
-        var rejected = new long[Enum.GetValues<RejectReason>().Length];
-        var top = new TopList(Math.Max(1, options.Top), options.Objective);
+        var context = new CostContext(scenario, defaults ?? ModelDefaults.Standard);
+        var ruleRejections = new long[PlanRules.Count];
+        long statesOverflow = 0, memoryOverflow = 0;
+        var top = new TopList(Math.Max(1, options.Top));
         long evaluated = 0, feasible = 0;
         var closest = (Plan: default(PlanSpec), Bytes: double.MaxValue, Found: false);
         var warnings = new List<string>();
@@ -127,94 +109,47 @@ public static class PlanSearch
         }
         if (sys.Chip.PeakFor(scenario.Training.Precision) is null)
         {
-            return Empty(sw, evaluated, rejected, warnings, $"{sys.Chip.Id} has no {scenario.Training.Precision.ToId()} peak; choose another precision or chip.");
+            return Empty(sw, warnings, $"{sys.Chip.Id} has no {scenario.Training.Precision.ToId()} peak; choose another precision or chip.");
         }
 
-        var placements = f.Placement is { Count: 5 }
-            ? [PlanSpec.From(scenario.Plan).PackedPlacement]
-            : new[] { PlanSpec.DefaultPlacement, PlanSpec.PipelineInsideData };
-        var maxTensor = Math.Max(8, sys.ScaleUpDomainGpus);
-        Span<int> zeroStages = stackalloc int[4];
-        var zeroCount = 0;
-        if (f.ZeroStage is { } z) zeroStages[zeroCount++] = z;
-        else for (var i = 0; i <= 3; i++) zeroStages[zeroCount++] = i;
-
-        foreach (var t in Candidates(f.Tensor, gpus, maxTensor))
+        foreach (var candidate in PlanCandidates.Enumerate(m, batch, gpus, sys.ScaleUpDomainGpus, constraints, options.Cancellation))
         {
-            if (m.AttentionHeads % t != 0) { rejected[(int)RejectReason.TensorDoesNotDivideHeads]++; evaluated++; continue; }
-            if (m.KvHeads != m.AttentionHeads && m.KvHeads % t != 0 && t % m.KvHeads != 0) { rejected[(int)RejectReason.TensorDoesNotFitKvHeads]++; evaluated++; continue; }
-            if (m.FfnHiddenSize % t != 0) { rejected[(int)RejectReason.TensorDoesNotDivideFfn]++; evaluated++; continue; }
-            foreach (var c in Candidates(f.Context, gpus / t, 64))
+            evaluated++;
+            if (candidate.Rejected is { } rule)
             {
-                if (m.SequenceLength % c != 0) { rejected[(int)RejectReason.ContextDoesNotDivideSequence]++; evaluated++; continue; }
-                foreach (var p in Candidates(f.Pipeline, gpus / t / c, int.MaxValue))
-                {
-                    // Checked once per (TP, CP, PP) triple: cheap against the thousands of plans costed inside.
-                    options.Cancellation.ThrowIfCancellationRequested();
-                    if (p > m.Layers) { rejected[(int)RejectReason.PipelineExceedsLayers]++; evaluated++; continue; }
-                    var dLong = gpus / ((long)t * c * p);
-                    if (dLong > int.MaxValue) continue;
-                    var d = (int)dLong;
-                    if (f.Data is { } fd && fd != d) continue;
-                    foreach (var v in VirtualCandidates(f.VirtualStages, p, m.Layers))
-                    {
-                        foreach (var b in MicroBatchCandidates(f.MicroBatchSize, batch, d))
-                        {
-                            if (batch % ((long)b * d) != 0) { rejected[(int)RejectReason.BatchNotDivisible]++; evaluated++; continue; }
-                            foreach (var e in ExpertCandidates(f.Expert, m.Moe?.Experts ?? 1, (long)d * c))
-                            {
-                                if (m.Moe is null ? e != 1 : m.Moe.Experts % e != 0 || ((long)d * c) % e != 0) { rejected[(int)RejectReason.ExpertDoesNotDivide]++; evaluated++; continue; }
-                                var sp = f.SequenceParallel ?? t > 1;
-                                foreach (var rc in RecomputeCandidates(f.Recompute))
-                                {
-                                    foreach (var placement in placements)
-                                    {
-                                        for (var zi = 0; zi < zeroCount; zi++)
-                                        {
-                                            var plan = new PlanSpec(t, p, d, c, e, sp, v, b, zeroStages[zi], rc, placement);
-                                            for (var hybrid = 0; hybrid < 2; hybrid++)
-                                            {
-                                            if (hybrid == 0 && f.ZeroShardScope == "domain" && plan.ZeroStage == 3) continue;
-                                            if (hybrid == 1)
-                                            {
-                                                if (f.ZeroShardScope == "all" || !context.HybridShardingApplies(plan)) break;
-                                                plan = plan with { ShardWithinDomain = true };
-                                            }
-                                            evaluated++;
-                                            if (!options.Exhaustive && context.StateBytesLowerBound(plan) > hbm)
-                                            {
-                                                rejected[(int)RejectReason.OutOfMemoryStates]++;
-                                                Track(ref closest, plan, context.StateBytesLowerBound(plan));
-                                                continue;
-                                            }
-                                            var mem = context.PeakMemory(plan).Total;
-                                            if (mem > hbm)
-                                            {
-                                                rejected[(int)RejectReason.OutOfMemory]++;
-                                                Track(ref closest, plan, mem);
-                                                continue;
-                                            }
-                                            feasible++;
-                                            var key = options.Objective == SearchObjective.Memory ? mem : context.Evaluate(plan).StepSeconds;
-                                            var tie = options.Objective == SearchObjective.Memory ? context.Evaluate(plan).StepSeconds : mem;
-                                            top.Offer(plan, key, tie);
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+                ruleRejections[(int)rule]++;
+                continue;
             }
+            var plan = candidate.Plan;
+            if (!options.Exhaustive && context.StateBytesLowerBound(plan) is var states && states > hbm)
+            {
+                statesOverflow++;
+                Track(ref closest, plan, states);
+                continue;
+            }
+            var mem = context.PeakMemory(plan).Total;
+            if (mem > hbm)
+            {
+                memoryOverflow++;
+                Track(ref closest, plan, mem);
+                continue;
+            }
+            feasible++;
+            var time = context.Evaluate(plan).StepSeconds;
+            var (key, tie) = options.Objective == SearchObjective.Memory ? (mem, time) : (time, mem);
+            top.Offer(plan, key, tie);
         }
 
         var best = top.Items.Select(i => Rank(scenario, i)).ToList();
         var reasons = new Dictionary<string, long>();
-        for (var i = 0; i < rejected.Length; i++)
+        for (var i = 0; i < ruleRejections.Length; i++)
         {
-            if (rejected[i] > 0) reasons[Describe((RejectReason)i, m, scenario)] = rejected[i];
+            if (ruleRejections[i] == 0) continue;
+            var reason = PlanRules.Summary((PlanRule)i, m, batch);
+            reasons[reason] = reasons.GetValueOrDefault(reason) + ruleRejections[i];
         }
+        if (statesOverflow > 0) reasons["out of memory (model states alone)"] = statesOverflow;
+        if (memoryOverflow > 0) reasons["out of memory"] = memoryOverflow;
         string? emptyReason = null;
         NearMiss? nearMiss = null;
         if (best.Count == 0)
@@ -256,9 +191,9 @@ public static class PlanSearch
         if (bytes < closest.Bytes) closest = (plan, bytes, true);
     }
 
-    private static SearchResult Empty(Stopwatch sw, long evaluated, long[] rejected, List<string> warnings, string reason) => new()
+    private static SearchResult Empty(Stopwatch sw, List<string> warnings, string reason) => new()
     {
-        Evaluated = evaluated,
+        Evaluated = 0,
         Feasible = 0,
         ElapsedMilliseconds = sw.Elapsed.TotalMilliseconds,
         Best = [],
@@ -281,34 +216,6 @@ public static class PlanSearch
         return s;
     }
 
-    private static string Describe(RejectReason r, Workload.TransformerModel m, ResolvedScenario s) => r switch
-    {
-        RejectReason.TensorDoesNotDivideHeads => $"TP does not divide {m.AttentionHeads} attention heads",
-        RejectReason.TensorDoesNotFitKvHeads => $"TP does not divide or replicate {m.KvHeads} KV heads",
-        RejectReason.TensorDoesNotDivideFfn => $"TP does not divide the FFN width {m.FfnHiddenSize}",
-        RejectReason.ContextDoesNotDivideSequence => $"CP does not divide the sequence length {m.SequenceLength}",
-        RejectReason.PipelineExceedsLayers => $"PP exceeds {m.Layers} layers",
-        RejectReason.BatchNotDivisible => $"global batch {s.Training.GlobalBatchSequences} not divisible by micro-batch × DP",
-        RejectReason.ExpertDoesNotDivide => "EP does not divide the experts or data × context",
-        RejectReason.OutOfMemoryStates => "out of memory (model states alone)",
-        RejectReason.OutOfMemory => "out of memory",
-        _ => r.ToString(),
-    };
-
-    private static IEnumerable<int> Candidates(int? fixedValue, long n, int max)
-    {
-        if (fixedValue is { } v)
-        {
-            if (n % v == 0) yield return v;
-            yield break;
-        }
-        foreach (var d in Divisors(n))
-        {
-            if (d > max) yield break;
-            yield return (int)d;
-        }
-    }
-
     /// <summary>Divisors of n in increasing order.</summary>
     internal static List<long> Divisors(long n)
     {
@@ -323,67 +230,6 @@ public static class PlanSearch
         large.Reverse();
         small.AddRange(large);
         return small;
-    }
-
-    private static IEnumerable<int> VirtualCandidates(int? fixedValue, int p, int layers)
-    {
-        if (fixedValue is { } v)
-        {
-            if (v == 1 || p > 1) yield return v;
-            yield break;
-        }
-        yield return 1;
-        if (p == 1) yield break;
-        var perStage = layers / p;
-        for (var k = 2; k <= Math.Min(8, perStage); k++)
-        {
-            if (perStage % k == 0 && layers % (p * k) == 0) yield return k;
-        }
-    }
-
-    private static IEnumerable<int> MicroBatchCandidates(int? fixedValue, int batch, int d)
-    {
-        if (fixedValue is { } b)
-        {
-            yield return b;
-            yield break;
-        }
-        var perReplica = batch / Math.Max(1, d);
-        var any = false;
-        for (var b2 = 1; b2 <= 16 && b2 <= Math.Max(1, perReplica); b2 *= 2)
-        {
-            any = true;
-            yield return b2;
-        }
-        if (!any) yield return 1;
-    }
-
-    private static IEnumerable<int> ExpertCandidates(int? fixedValue, int experts, long dataTimesContext)
-    {
-        if (fixedValue is { } e)
-        {
-            yield return e;
-            yield break;
-        }
-        if (experts <= 1)
-        {
-            yield return 1;
-            yield break;
-        }
-        for (var k = 1; k <= experts && k <= dataTimesContext; k *= 2)
-        {
-            if (experts % k == 0 && dataTimesContext % k == 0) yield return k;
-        }
-    }
-
-    private static IEnumerable<RecomputeMode> RecomputeCandidates(string? fixedValue)
-    {
-        if (fixedValue is not null)
-        {
-            yield return fixedValue switch { "full" => RecomputeMode.Full, "selective" => RecomputeMode.Selective, _ => RecomputeMode.None };
-            yield break;
-        }
-        foreach (var r in s_recompute) yield return r;
     }
 
     internal static long LargestPrimeFactor(long n)
@@ -411,7 +257,7 @@ public static class PlanSearch
     }
 
     /// <summary>Keeps the N best plans by (key, tie) without allocating per offer.</summary>
-    private sealed class TopList(int capacity, SearchObjective objective)
+    private sealed class TopList(int capacity)
     {
         private readonly List<(PlanSpec Plan, double Key, double Tie)> _items = new(capacity + 1);
 
@@ -419,7 +265,6 @@ public static class PlanSearch
 
         public void Offer(PlanSpec plan, double key, double tie)
         {
-            _ = objective;
             if (_items.Count == capacity && !Better(key, tie, _items[^1].Key, _items[^1].Tie)) return;
             var i = _items.Count;
             while (i > 0 && Better(key, tie, _items[i - 1].Key, _items[i - 1].Tie)) i--;

@@ -1,0 +1,161 @@
+using CapacityPlanner.Core.Workload;
+
+namespace CapacityPlanner.Core.Planning;
+
+/// <summary>A structural rule a parallelism plan must satisfy against its model, batch and cluster.</summary>
+public enum PlanRule
+{
+    /// <summary>tensor × pipeline × context × data equals the GPU count.</summary>
+    ProductMatchesGpus,
+    /// <summary>TP divides the attention heads.</summary>
+    TensorDividesHeads,
+    /// <summary>TP divides or is a multiple of the KV heads (split or replicated evenly).</summary>
+    TensorFitsKvHeads,
+    /// <summary>TP divides the FFN width.</summary>
+    TensorDividesFfn,
+    /// <summary>CP divides the sequence length.</summary>
+    ContextDividesSequence,
+    /// <summary>Every pipeline stage holds at least one layer.</summary>
+    PipelineWithinLayers,
+    /// <summary>Every virtual-stage chunk holds at least one layer.</summary>
+    ChunksWithinLayers,
+    /// <summary>Virtual stages need pipeline parallelism.</summary>
+    VirtualStagesNeedPipeline,
+    /// <summary>The global batch divides into micro-batch × DP.</summary>
+    BatchDivides,
+    /// <summary>EP needs a Mixture-of-Experts model.</summary>
+    ExpertNeedsMoe,
+    /// <summary>EP divides the experts.</summary>
+    ExpertDividesExperts,
+    /// <summary>EP divides data × context (expert groups are carved out of the data-parallel ranks).</summary>
+    ExpertDividesDataContext,
+    /// <summary>The ZeRO stage is 0–3.</summary>
+    ZeroStageKnown,
+}
+
+/// <summary>
+/// The one table of structural plan rules, used by the validator (every violation of a given plan, with the field and a
+/// sentence) and by the search (the first violation at each loop level, to prune and to count rejections). Each rule's
+/// predicate reads only the plan fields its group names, so the search can check a group as soon as those are chosen.
+/// </summary>
+public static class PlanRules
+{
+    /// <summary>Rules that read only TP.</summary>
+    public static ReadOnlySpan<PlanRule> TensorRules => [PlanRule.TensorDividesHeads, PlanRule.TensorFitsKvHeads, PlanRule.TensorDividesFfn];
+
+    /// <summary>Rules that read only CP.</summary>
+    public static ReadOnlySpan<PlanRule> ContextRules => [PlanRule.ContextDividesSequence];
+
+    /// <summary>Rules that read PP and virtual stages.</summary>
+    public static ReadOnlySpan<PlanRule> PipelineRules => [PlanRule.PipelineWithinLayers, PlanRule.ChunksWithinLayers, PlanRule.VirtualStagesNeedPipeline];
+
+    /// <summary>Rules that read the micro-batch and DP.</summary>
+    public static ReadOnlySpan<PlanRule> BatchRules => [PlanRule.BatchDivides];
+
+    /// <summary>Rules that read EP, DP and CP.</summary>
+    public static ReadOnlySpan<PlanRule> ExpertRules => [PlanRule.ExpertNeedsMoe, PlanRule.ExpertDividesExperts, PlanRule.ExpertDividesDataContext];
+
+    /// <summary>Number of rules (for counting rejections by rule).</summary>
+    public static int Count => (int)PlanRule.ZeroStageKnown + 1;
+
+    /// <summary>True when <paramref name="plan"/> satisfies <paramref name="rule"/> for this model, batch and GPU count.</summary>
+    public static bool Holds(PlanRule rule, TransformerModel model, long globalBatch, long gpus, in PlanSpec plan)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return rule switch
+        {
+            PlanRule.ProductMatchesGpus => plan.Gpus == gpus,
+            PlanRule.TensorDividesHeads => model.AttentionHeads % plan.Tensor == 0,
+            PlanRule.TensorFitsKvHeads => model.KvHeads == model.AttentionHeads || model.KvHeads % plan.Tensor == 0 || plan.Tensor % model.KvHeads == 0,
+            PlanRule.TensorDividesFfn => model.FfnHiddenSize % plan.Tensor == 0,
+            PlanRule.ContextDividesSequence => model.SequenceLength % plan.Context == 0,
+            PlanRule.PipelineWithinLayers => plan.Pipeline <= model.Layers,
+            PlanRule.ChunksWithinLayers => plan.VirtualStages <= 1 || plan.Pipeline > model.Layers || (long)plan.Pipeline * plan.VirtualStages <= model.Layers,
+            PlanRule.VirtualStagesNeedPipeline => plan.VirtualStages <= 1 || plan.Pipeline > 1,
+            PlanRule.BatchDivides => globalBatch % ((long)plan.MicroBatchSize * plan.Data) == 0,
+            PlanRule.ExpertNeedsMoe => plan.Expert <= 1 || model.Moe is not null,
+            PlanRule.ExpertDividesExperts => plan.Expert <= 1 || model.Moe is null || model.Moe.Experts % plan.Expert == 0,
+            PlanRule.ExpertDividesDataContext => plan.Expert <= 1 || model.Moe is null || ((long)plan.Data * plan.Context) % plan.Expert == 0,
+            PlanRule.ZeroStageKnown => plan.ZeroStage is >= 0 and <= 3,
+            _ => true,
+        };
+    }
+
+    /// <summary>The first rule of <paramref name="group"/> the plan breaks, or null.</summary>
+    public static PlanRule? FirstViolation(ReadOnlySpan<PlanRule> group, TransformerModel model, long globalBatch, long gpus, in PlanSpec plan)
+    {
+        foreach (var rule in group)
+        {
+            if (!Holds(rule, model, globalBatch, gpus, plan)) return rule;
+        }
+        return null;
+    }
+
+    /// <summary>Every rule the plan breaks, in rule order.</summary>
+    public static IEnumerable<PlanRule> Violations(TransformerModel model, long globalBatch, long gpus, PlanSpec plan)
+    {
+        for (var i = 0; i < Count; i++)
+        {
+            var rule = (PlanRule)i;
+            // A pipeline longer than the model already says every chunk cannot hold a layer.
+            if (rule == PlanRule.ChunksWithinLayers && plan.Pipeline > model.Layers) continue;
+            if (!Holds(rule, model, globalBatch, gpus, plan)) yield return rule;
+        }
+    }
+
+    /// <summary>The parallelism field a person changes to fix the rule.</summary>
+    public static string Field(PlanRule rule) => rule switch
+    {
+        PlanRule.ProductMatchesGpus => "data",
+        PlanRule.TensorDividesHeads or PlanRule.TensorFitsKvHeads or PlanRule.TensorDividesFfn => "tensor",
+        PlanRule.ContextDividesSequence => "context",
+        PlanRule.PipelineWithinLayers => "pipeline",
+        PlanRule.ChunksWithinLayers or PlanRule.VirtualStagesNeedPipeline => "virtualStages",
+        PlanRule.BatchDivides => "microBatchSize",
+        PlanRule.ExpertNeedsMoe or PlanRule.ExpertDividesExperts or PlanRule.ExpertDividesDataContext => "expert",
+        _ => "zeroStage",
+    };
+
+    /// <summary>Why this plan breaks the rule and how to fix it.</summary>
+    public static string Explain(PlanRule rule, TransformerModel model, long globalBatch, long gpus, in PlanSpec p)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var denom = (long)p.MicroBatchSize * p.Data;
+        return rule switch
+        {
+            PlanRule.ProductMatchesGpus => $"tensor × pipeline × context × data = {p.Tensor} × {p.Pipeline} × {p.Context} × {p.Data} = {p.Gpus}, but system.gpus = {gpus}. Make the product equal the GPU count.",
+            PlanRule.TensorDividesHeads => $"TP={p.Tensor} does not divide {model.AttentionHeads} attention heads; use a divisor of {model.AttentionHeads}.",
+            PlanRule.TensorFitsKvHeads => $"TP={p.Tensor} neither divides nor is a multiple of {model.KvHeads} KV heads, so KV heads cannot be split or replicated evenly.",
+            PlanRule.TensorDividesFfn => $"TP={p.Tensor} does not divide the FFN width {model.FfnHiddenSize}.",
+            PlanRule.ContextDividesSequence => $"CP={p.Context} does not divide the sequence length {model.SequenceLength}.",
+            PlanRule.PipelineWithinLayers => $"PP={p.Pipeline} stages exceed the model's {model.Layers} layers; every stage needs at least one layer.",
+            PlanRule.ChunksWithinLayers => $"{p.Pipeline} stages × {p.VirtualStages} virtual stages = {(long)p.Pipeline * p.VirtualStages} chunks exceed the model's {model.Layers} layers; every chunk needs at least one layer.",
+            PlanRule.VirtualStagesNeedPipeline => "virtualStages > 1 needs pipeline parallelism (pipeline ≥ 2).",
+            PlanRule.BatchDivides => $"global batch {globalBatch} is not divisible by micro-batch {p.MicroBatchSize} × data-parallel {p.Data} = {denom}; choose a global batch that is a multiple of {denom}.",
+            PlanRule.ExpertNeedsMoe => $"EP={p.Expert} needs a Mixture-of-Experts model; this model is dense. Set expert to 1.",
+            PlanRule.ExpertDividesExperts => $"EP={p.Expert} does not divide {model.Moe?.Experts} experts.",
+            PlanRule.ExpertDividesDataContext => $"EP={p.Expert} must divide data × context = {(long)p.Data * p.Context} (expert groups are carved out of the data-parallel ranks).",
+            _ => $"zeroStage {p.ZeroStage} is not 0, 1, 2 or 3.",
+        };
+    }
+
+    /// <summary>The rule as a search rejection reason (about every candidate it rejected, not one plan).</summary>
+    public static string Summary(PlanRule rule, TransformerModel model, long globalBatch)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return rule switch
+        {
+            PlanRule.ProductMatchesGpus => "tensor × pipeline × context × data is not the GPU count",
+            PlanRule.TensorDividesHeads => $"TP does not divide {model.AttentionHeads} attention heads",
+            PlanRule.TensorFitsKvHeads => $"TP does not divide or replicate {model.KvHeads} KV heads",
+            PlanRule.TensorDividesFfn => $"TP does not divide the FFN width {model.FfnHiddenSize}",
+            PlanRule.ContextDividesSequence => $"CP does not divide the sequence length {model.SequenceLength}",
+            PlanRule.PipelineWithinLayers => $"PP exceeds {model.Layers} layers",
+            PlanRule.ChunksWithinLayers => $"pipeline × virtual stages exceed {model.Layers} layers",
+            PlanRule.VirtualStagesNeedPipeline => "virtual stages without pipeline parallelism",
+            PlanRule.BatchDivides => $"global batch {globalBatch} not divisible by micro-batch × DP",
+            PlanRule.ExpertNeedsMoe or PlanRule.ExpertDividesExperts or PlanRule.ExpertDividesDataContext => "EP does not divide the experts or data × context",
+            _ => "ZeRO stage outside 0–3",
+        };
+    }
+}
