@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
-using CapacityPlanner.Cli.Bench;
-using CapacityPlanner.Cli.Bench.Native;
+using CapacityPlanner.Runner;
+using CapacityPlanner.Runner.Native;
 using CapacityPlanner.Core.Benchmarks;
 using CapacityPlanner.Core.Benchmarks.Import;
 using CapacityPlanner.Core.Calibration;
@@ -54,7 +54,7 @@ internal static class BenchCommand
                 case "run": args = args[1..]; break;
             }
         }
-        var (options, errors) = BenchOptions.Parse(args);
+        var (options, errors) = BenchArguments.Parse(args);
         if (args.Contains("--help") || args.Contains("-h"))
         {
             await stdout.WriteLineAsync(Help);
@@ -66,9 +66,9 @@ internal static class BenchCommand
         if (outcome.Error is not null)
         {
             await stderr.WriteLineAsync("capplan bench: " + outcome.Error);
-            return outcome.ExitCode;
+            return ExitCode(outcome.Status);
         }
-        if (outcome.Result is null) return outcome.ExitCode;   // a rank other than 0: rank 0 writes the result
+        if (outcome.Result is null) return ExitCode(outcome.Status);   // a rank other than 0: rank 0 writes the result
         return await WriteAsync(outcome.Result, options.Json, options.Output, stdout, stderr, "capplan bench");
     }
 
@@ -283,4 +283,11 @@ internal static class BenchCommand
         await stderr.WriteLineAsync("See capplan bench --help.");
         return ExitCodes.InvalidInput;
     }
+
+    private static int ExitCode(BenchStatus status) => status switch
+    {
+        BenchStatus.Ok => ExitCodes.Ok,
+        BenchStatus.InvalidLaunch => ExitCodes.InvalidInput,
+        _ => ExitCodes.Failure,
+    };
 }

@@ -1,6 +1,6 @@
-using CapacityPlanner.Cli.Bench;
-using CapacityPlanner.Cli.Bench.Cpu;
-using CapacityPlanner.Cli.Bench.Native;
+using CapacityPlanner.Runner;
+using CapacityPlanner.Runner.Cpu;
+using CapacityPlanner.Runner.Native;
 
 namespace CapacityPlanner.Cli.Tests.Bench;
 

@@ -1,4 +1,4 @@
-using CapacityPlanner.Cli.Bench.Native;
+using CapacityPlanner.Runner.Native;
 
 namespace CapacityPlanner.Cli.Tests.Bench;
 

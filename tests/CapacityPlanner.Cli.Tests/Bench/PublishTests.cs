@@ -35,6 +35,7 @@ public sealed class PublishTests(ITestOutputHelper output) : IDisposable
         }
         CopyTree(Path.Combine(repo, "src", "CapacityPlanner.Core"), Path.Combine(src, "src", "CapacityPlanner.Core"));
         CopyTree(Path.Combine(repo, "src", "CapacityPlanner.Cli"), Path.Combine(src, "src", "CapacityPlanner.Cli"));
+        CopyTree(Path.Combine(repo, "src", "CapacityPlanner.Runner"), Path.Combine(src, "src", "CapacityPlanner.Runner"));
         var outDir = Path.Combine(_work, "capplan-pub");
 
         // The README's command: dotnet publish src/CapacityPlanner.Cli -c Release -r linux-x64 --self-contained

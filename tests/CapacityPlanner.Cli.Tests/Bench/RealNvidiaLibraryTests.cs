@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using CapacityPlanner.Cli.Bench.Native;
+using CapacityPlanner.Runner.Native;
 using CapacityPlanner.Core.Benchmarks;
 
 namespace CapacityPlanner.Cli.Tests.Bench;

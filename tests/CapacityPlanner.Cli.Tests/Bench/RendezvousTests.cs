@@ -1,5 +1,5 @@
-using CapacityPlanner.Cli.Bench;
-using CapacityPlanner.Cli.Bench.Cluster;
+using CapacityPlanner.Runner;
+using CapacityPlanner.Runner.Cluster;
 using CapacityPlanner.Core.Benchmarks;
 
 namespace CapacityPlanner.Cli.Tests.Bench;

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace CapacityPlanner.Cli.Bench.Cluster;
+namespace CapacityPlanner.Runner.Cluster;
 
 /// <summary>Where this process sits in a multi-process launch.</summary>
 /// <param name="Rank">Global rank.</param>

@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 
-namespace CapacityPlanner.Cli.Bench.Cpu;
+namespace CapacityPlanner.Runner.Cpu;
 
 /// <summary>
 /// STREAM-style kernels over native, 64-byte-aligned double arrays, split into contiguous chunks per thread

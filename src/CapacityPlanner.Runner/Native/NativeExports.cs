@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace CapacityPlanner.Cli.Bench.Native;
+namespace CapacityPlanner.Runner.Native;
 
 /// <summary>Resolves entry points of a loaded library with TryGetExport and remembers which are missing.</summary>
 internal sealed class NativeExports(string library, IntPtr handle)

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using CapacityPlanner.Core.Benchmarks;
 
-namespace CapacityPlanner.Cli.Bench;
+namespace CapacityPlanner.Runner;
 
 /// <summary>The readable summary printed when neither --json nor --output is given.</summary>
 internal static class BenchSummary

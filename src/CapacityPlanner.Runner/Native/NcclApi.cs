@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace CapacityPlanner.Cli.Bench.Native;
+namespace CapacityPlanner.Runner.Native;
 
 /// <summary>ncclUniqueId: 128 opaque bytes, passed by value to ncclCommInitRank.</summary>
 [StructLayout(LayoutKind.Sequential, Size = 128)]

@@ -1,4 +1,4 @@
-namespace CapacityPlanner.Cli.Bench.Native;
+namespace CapacityPlanner.Runner.Native;
 
 /// <summary>Float → bf16 / fp16 / fp8 (E4M3, the "fn" variant: no infinities, max 448) bit patterns, round to nearest even.</summary>
 internal static class LowPrecision

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace CapacityPlanner.Cli.Bench.Native;
+namespace CapacityPlanner.Runner.Native;
 
 /// <summary>cublasLtMatmulHeuristicResult_t: algo (64 bytes), workspaceSize, state, wavesCount, int reserved[4] = 96 bytes.</summary>
 [StructLayout(LayoutKind.Sequential, Size = 96)]

@@ -1,8 +1,8 @@
 using System.Globalization;
-using CapacityPlanner.Cli.Bench.Cluster;
+using CapacityPlanner.Runner.Cluster;
 using CapacityPlanner.Core.Benchmarks;
 
-namespace CapacityPlanner.Cli.Bench.Cpu;
+namespace CapacityPlanner.Runner.Cpu;
 
 /// <summary>
 /// The CPU backend: managed SIMD SGEMM and STREAM copy/triad, measured with the same harness as the GPU path, and

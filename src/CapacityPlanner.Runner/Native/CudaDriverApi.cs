@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace CapacityPlanner.Cli.Bench.Native;
+namespace CapacityPlanner.Runner.Native;
 
 /// <summary>
 /// The CUDA driver API (libcuda.so.1) as unmanaged function pointers. Versioned symbols are bound as cuda.h maps them

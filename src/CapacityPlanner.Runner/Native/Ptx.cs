@@ -1,4 +1,4 @@
-namespace CapacityPlanner.Cli.Bench.Native;
+namespace CapacityPlanner.Runner.Native;
 
 /// <summary>
 /// Hand-written PTX for the device-memory tests, loaded with cuModuleLoadDataEx so that the driver JIT-compiles it for

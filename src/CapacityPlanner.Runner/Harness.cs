@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using CapacityPlanner.Core.Benchmarks;
 
-namespace CapacityPlanner.Cli.Bench;
+namespace CapacityPlanner.Runner;
 
 /// <summary>How long and how often one test is warmed up and timed.</summary>
 /// <param name="MinWarmup">Warm-up iterations always run.</param>

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using CapacityPlanner.Core.Benchmarks;
 
-namespace CapacityPlanner.Cli.Bench.Native;
+namespace CapacityPlanner.Runner.Native;
 
 /// <summary>NVML (libnvidia-ml.so.1): clocks, power, temperature and clock-event (throttle) reasons while tests run.</summary>
 internal sealed unsafe class NvmlApi : IDisposable

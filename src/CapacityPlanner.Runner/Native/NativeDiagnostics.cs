@@ -1,4 +1,4 @@
-namespace CapacityPlanner.Cli.Bench.Native;
+namespace CapacityPlanner.Runner.Native;
 
 /// <summary>What <c>capplan bench probe</c> learns from a loaded library beyond where it was found.</summary>
 /// <param name="Version">The library's own version report (driver, cuBLASLt, NCCL), when it gives one.</param>

@@ -5,7 +5,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using CapacityPlanner.Core.Benchmarks;
 
-namespace CapacityPlanner.Cli.Bench.Cluster;
+namespace CapacityPlanner.Runner.Cluster;
 
 /// <summary>
 /// NCCL's collectives re-done over the rank mesh's TCP connections for the CPU backend: ring all-reduce (reduce-scatter

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace CapacityPlanner.Cli.Bench.Cpu;
+namespace CapacityPlanner.Runner.Cpu;
 
 /// <summary>
 /// Single-precision GEMM C = A·B (row-major) in managed SIMD: A is packed into row panels of 6, B into column panels

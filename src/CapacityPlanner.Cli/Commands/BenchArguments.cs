@@ -1,31 +1,11 @@
 using System.Globalization;
-using CapacityPlanner.Cli.Commands;
+using CapacityPlanner.Runner;
 
-namespace CapacityPlanner.Cli.Bench;
+namespace CapacityPlanner.Cli.Commands;
 
-/// <summary>Options of <c>capplan bench</c>.</summary>
-internal sealed record BenchOptions
+/// <summary>Reads <c>capplan bench</c>'s arguments into the runner's <see cref="BenchOptions"/>.</summary>
+internal static class BenchArguments
 {
-    public static readonly string[] AllSuites = ["gemm", "memory", "host", "collectives"];
-    public static readonly string[] AllDtypes = ["bf16", "fp16", "tf32", "fp8"];
-
-    public string Backend { get; init; } = "auto";
-    public IReadOnlyList<string> Suites { get; init; } = AllSuites;
-    public bool Quick { get; init; }
-    public bool Json { get; init; }
-    public string? Output { get; init; }
-    public IReadOnlyList<string> LibPaths { get; init; } = [];
-    public int? Device { get; init; }
-    public IReadOnlyList<string> Dtypes { get; init; } = AllDtypes;
-    public IReadOnlyList<long>? GemmSizes { get; init; }
-    public int? Threads { get; init; }
-    public int? Rank { get; init; }
-    public int? WorldSize { get; init; }
-    public int? LocalRank { get; init; }
-    public string? MasterAddr { get; init; }
-    public int? MasterPort { get; init; }
-    public double RendezvousTimeoutSeconds { get; init; } = 300;
-
     public static readonly string[] Flags = ["--quick", "--json", "--help", "-h"];
     public static readonly string[] ValueOptions =
     [
@@ -48,14 +28,14 @@ internal sealed record BenchOptions
         if (a.Options.TryGetValue("--suite", out var suites) || a.Options.TryGetValue("--suites", out suites))
         {
             var list = suites.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-            if (list.Contains("all")) list = [.. AllSuites];
-            foreach (var s in list.Where(s => !AllSuites.Contains(s))) errors.Add($"unknown suite '{s}'; suites: {string.Join(", ", AllSuites)}, all.");
-            o = o with { Suites = AllSuites.Where(list.Contains).ToList() };
+            if (list.Contains("all")) list = [.. BenchOptions.AllSuites];
+            foreach (var s in list.Where(s => !BenchOptions.AllSuites.Contains(s))) errors.Add($"unknown suite '{s}'; suites: {string.Join(", ", BenchOptions.AllSuites)}, all.");
+            o = o with { Suites = BenchOptions.AllSuites.Where(list.Contains).ToList() };
         }
         if (a.Options.TryGetValue("--dtypes", out var dtypes))
         {
             var list = dtypes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-            foreach (var d in list.Where(d => !AllDtypes.Contains(d) && d != "fp32")) errors.Add($"unknown dtype '{d}'; dtypes: {string.Join(", ", AllDtypes)}, fp32.");
+            foreach (var d in list.Where(d => !BenchOptions.AllDtypes.Contains(d) && d != "fp32")) errors.Add($"unknown dtype '{d}'; dtypes: {string.Join(", ", BenchOptions.AllDtypes)}, fp32.");
             o = o with { Dtypes = list };
         }
         if (a.Options.TryGetValue("--gemm-sizes", out var sizes))

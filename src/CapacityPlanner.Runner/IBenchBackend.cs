@@ -1,7 +1,7 @@
-using CapacityPlanner.Cli.Bench.Cluster;
+using CapacityPlanner.Runner.Cluster;
 using CapacityPlanner.Core.Benchmarks;
 
-namespace CapacityPlanner.Cli.Bench;
+namespace CapacityPlanner.Runner;
 
 /// <summary>Collects what the suites measure, skip and warn about.</summary>
 internal sealed class BenchRecorder(TextWriter progress, int rank)

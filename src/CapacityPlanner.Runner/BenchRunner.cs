@@ -1,15 +1,26 @@
-using CapacityPlanner.Cli.Bench.Cluster;
-using CapacityPlanner.Cli.Bench.Cpu;
-using CapacityPlanner.Cli.Bench.Native;
+using CapacityPlanner.Runner.Cluster;
+using CapacityPlanner.Runner.Cpu;
+using CapacityPlanner.Runner.Native;
 using CapacityPlanner.Core.Benchmarks;
 
-namespace CapacityPlanner.Cli.Bench;
+namespace CapacityPlanner.Runner;
 
 /// <summary>How a bench run ended.</summary>
 /// <param name="Result">The document (rank 0, or a single process); null on failure and on ranks other than 0.</param>
-/// <param name="ExitCode">Process exit code.</param>
+/// <param name="Status">How the run ended.</param>
 /// <param name="Error">What went wrong, when something did.</param>
-internal sealed record BenchOutcome(BenchResult? Result, int ExitCode, string? Error);
+internal sealed record BenchOutcome(BenchResult? Result, BenchStatus Status, string? Error);
+
+/// <summary>How a benchmark run ended.</summary>
+internal enum BenchStatus
+{
+    /// <summary>Measured (rank 0 holds the merged result; other ranks have handed theirs over).</summary>
+    Ok,
+    /// <summary>The launch environment (rank, world size, rendezvous address) is inconsistent.</summary>
+    InvalidLaunch,
+    /// <summary>A backend, a device or the rendezvous failed.</summary>
+    Failed,
+}
 
 /// <summary>
 /// Runs <c>capplan bench</c>: picks the backend (auto: CUDA when the driver loads and finds a device, else the CPU,
@@ -24,7 +35,7 @@ internal static class BenchRunner
         ArgumentNullException.ThrowIfNull(progress);
         environment ??= Environment.GetEnvironmentVariable;
         var launch = LaunchEnvironment.Detect(environment, options);
-        if (LaunchEnvironment.Validate(launch) is { } launchError) return new BenchOutcome(null, ExitCodes.InvalidInput, launchError);
+        if (LaunchEnvironment.Validate(launch) is { } launchError) return new BenchOutcome(null, BenchStatus.InvalidLaunch, launchError);
         var threads = options.Threads ?? Environment.ProcessorCount;
         var settings = options.Quick ? HarnessSettings.Quick : HarnessSettings.Full;
 
@@ -57,7 +68,7 @@ internal static class BenchRunner
             }
             else if (options.Backend == "cuda")
             {
-                return new BenchOutcome(null, ExitCodes.Failure, $"the CUDA backend is not available: {why}");
+                return new BenchOutcome(null, BenchStatus.Failed, $"the CUDA backend is not available: {why}");
             }
             else
             {
@@ -85,17 +96,17 @@ internal static class BenchRunner
                     if (agreed != "ok")
                     {
                         group.Dispose();
-                        return new BenchOutcome(null, ExitCodes.Failure, agreed);
+                        return new BenchOutcome(null, BenchStatus.Failed, agreed);
                     }
                 }
             }
             catch (RendezvousException ex)
             {
-                return new BenchOutcome(null, ExitCodes.Failure, ex.Message);
+                return new BenchOutcome(null, BenchStatus.Failed, ex.Message);
             }
             catch (NativeCallException ex)
             {
-                return new BenchOutcome(null, ExitCodes.Failure, ex.Message);
+                return new BenchOutcome(null, BenchStatus.Failed, ex.Message);
             }
 
             using (group)
@@ -122,12 +133,12 @@ internal static class BenchRunner
                     }
                     catch (RendezvousException ex)
                     {
-                        return new BenchOutcome(null, ExitCodes.Failure, $"rank {launch.Rank}: {ex.Message}");
+                        return new BenchOutcome(null, BenchStatus.Failed, $"rank {launch.Rank}: {ex.Message}");
                     }
                 }
 
                 var local = Build(options, launch, backend, reason, recorder, group);
-                if (group is null) return new BenchOutcome(local, ExitCodes.Ok, null);
+                if (group is null) return new BenchOutcome(local, BenchStatus.Ok, null);
                 byte[][]? all;
                 try
                 {
@@ -135,14 +146,14 @@ internal static class BenchRunner
                 }
                 catch (Exception ex) when (ex is RendezvousException or IOException or System.Net.Sockets.SocketException)
                 {
-                    return new BenchOutcome(null, ExitCodes.Failure, $"rank {launch.Rank}: sending results to rank 0 failed: {ex.Message}");
+                    return new BenchOutcome(null, BenchStatus.Failed, $"rank {launch.Rank}: sending results to rank 0 failed: {ex.Message}");
                 }
                 if (all is null)
                 {
                     progress.WriteLine($"capplan bench: rank {launch.Rank} of {launch.WorldSize} sent its results to rank 0.");
-                    return new BenchOutcome(null, ExitCodes.Ok, null);
+                    return new BenchOutcome(null, BenchStatus.Ok, null);
                 }
-                return new BenchOutcome(Merge(local, all.Skip(1).Select(b => BenchResultJson.Deserialize(System.Text.Encoding.UTF8.GetString(b))).ToList()), ExitCodes.Ok, null);
+                return new BenchOutcome(Merge(local, all.Skip(1).Select(b => BenchResultJson.Deserialize(System.Text.Encoding.UTF8.GetString(b))).ToList()), BenchStatus.Ok, null);
             }
         }
     }

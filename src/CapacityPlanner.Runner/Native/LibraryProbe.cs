@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using CapacityPlanner.Core.Benchmarks;
 
-namespace CapacityPlanner.Cli.Bench.Native;
+namespace CapacityPlanner.Runner.Native;
 
 /// <summary>A native library to find: its sonames in order of preference and where NVIDIA's wheels put it.</summary>
 /// <param name="Name">Short name recorded in the result.</param>

@@ -1,4 +1,4 @@
-namespace CapacityPlanner.Cli.Bench.Native;
+namespace CapacityPlanner.Runner.Native;
 
 /// <summary>
 /// The cuBLASLt descriptors of one benchmark GEMM: the operation (compute type, TN transposes, FP8 scale pointers),

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace CapacityPlanner.Cli.Bench.Cluster;
+namespace CapacityPlanner.Runner.Cluster;
 
 /// <summary>A rendezvous that could not complete: timeout, mismatched world size, duplicate rank, refused connection.</summary>
 internal sealed class RendezvousException(string message, Exception? inner = null) : Exception(message, inner);

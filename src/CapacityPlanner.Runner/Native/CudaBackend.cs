@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using CapacityPlanner.Cli.Bench.Cluster;
+using CapacityPlanner.Runner.Cluster;
 using CapacityPlanner.Core.Benchmarks;
 
-namespace CapacityPlanner.Cli.Bench.Native;
+namespace CapacityPlanner.Runner.Native;
 
 /// <summary>
 /// The CUDA backend: cuBLASLt GEMMs (BF16, FP16, TF32, FP8 where the GPU has it), the PTX copy/triad kernels and the

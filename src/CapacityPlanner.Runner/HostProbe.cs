@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using CapacityPlanner.Core.Benchmarks;
 
-namespace CapacityPlanner.Cli.Bench;
+namespace CapacityPlanner.Runner;
 
 /// <summary>Fingerprints of the machine: host, CPU, memory, runtime, libc, relevant environment variables.</summary>
 internal static unsafe class HostProbe
