@@ -1,9 +1,9 @@
-using CapacityPlanner.Core.Tests.Benchmarks;
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using CapacityPlanner.TestSupport;
 
 namespace CapacityPlanner.Cli.Tests.Bench;
 

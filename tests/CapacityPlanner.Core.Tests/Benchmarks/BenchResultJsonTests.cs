@@ -1,6 +1,7 @@
 using System.Text.Json;
-using CapacityPlanner.Core.Benchmarks;
 using CapacityPlanner.Core.Benchmarks.Import;
+using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.TestSupport;
 
 namespace CapacityPlanner.Core.Tests.Benchmarks;
 

@@ -1,13 +1,15 @@
+using CapacityPlanner.TestSupport;
 using System.Text.Json;
 
-namespace CapacityPlanner.Core.Tests.Benchmarks;
+namespace CapacityPlanner.TestSupport;
 
 /// <summary>
 /// The subset of JSON Schema 2020-12 that bench-result-v1.schema.json uses ($ref to $defs, type, const, enum, required,
 /// properties, additionalProperties, items, minimum, exclusiveMinimum), enough to check documents against it in tests.
 /// </summary>
-internal static class SchemaValidator
+public static class SchemaValidator
 {
+    /// <summary>Every place <paramref name="document"/> breaks the schema (JSON path and reason); empty when it conforms.</summary>
     public static List<string> Validate(JsonElement schemaRoot, JsonElement document)
     {
         var errors = new List<string>();
