@@ -81,3 +81,26 @@ internal readonly struct PlanLayout
         DataExpert = GroupLayout.Of(expertDp, Math.Min(contextStride, dataStride) * plan.Expert, domainGpus);
     }
 }
+
+/// <summary>Where a plan's parallel groups land (the one rank placement, <see cref="PlanLayout"/>), for callers outside the model.</summary>
+public static class RankPlacement
+{
+    /// <summary>
+    /// True when every group of <paramref name="axis"/> stays inside one scale-up domain of
+    /// <paramref name="scaleUpDomainGpus"/> GPUs; false when it runs over the scale-out network. The data axis is the
+    /// dense gradient group (DP × CP).
+    /// </summary>
+    public static bool StaysInScaleUpDomain(ParallelismPlan plan, ParallelAxis axis, int scaleUpDomainGpus)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var layout = new PlanLayout(PlanSpec.From(plan), scaleUpDomainGpus);
+        return axis switch
+        {
+            ParallelAxis.Tensor => layout.Tensor.IsLocal,
+            ParallelAxis.Context => layout.Context.IsLocal,
+            ParallelAxis.Expert => layout.Expert.IsLocal,
+            ParallelAxis.Pipeline => layout.Pipeline.IsLocal,
+            _ => layout.DataDense.IsLocal,
+        };
+    }
+}

@@ -91,8 +91,7 @@ public sealed record CommunicationVerdict(
         },
     };
 
-    // Which fabric a group crosses: ranks are placed innermost first; a group whose span (its stride × its size)
-    // exceeds the scale-up domain leaves it and runs over the scale-out network.
+    // Which fabric a group crosses, from the model's one rank placement (RankPlacement / PlanLayout).
     private static string Fabric(string key, ParallelismPlan plan, ResolvedScenario scenario)
     {
         var axis = key switch
@@ -103,24 +102,8 @@ public sealed record CommunicationVerdict(
             "pipelineParallel" => ParallelAxis.Pipeline,
             _ => ParallelAxis.Data,
         };
-        long stride = 1;
-        foreach (var a in plan.Placement)
-        {
-            if (a == axis) break;
-            stride *= Size(a, plan);
-        }
-        var span = stride * (axis == ParallelAxis.Expert ? plan.Expert : Size(axis, plan));
-        return span > scenario.System.ScaleUpDomainGpus
-            ? "the scale-out network"
-            : $"the scale-up fabric ({scenario.System.Chip.ScaleUp.Fabric})";
+        return RankPlacement.StaysInScaleUpDomain(plan, axis, scenario.System.ScaleUpDomainGpus)
+            ? $"the scale-up fabric ({scenario.System.Chip.ScaleUp.Fabric})"
+            : "the scale-out network";
     }
-
-    private static long Size(ParallelAxis axis, ParallelismPlan plan) => axis switch
-    {
-        ParallelAxis.Tensor => plan.Tensor,
-        ParallelAxis.Context => plan.Context,
-        ParallelAxis.Expert => 1, // expert groups are carved out of DP × CP and add no ranks of their own
-        ParallelAxis.Data => plan.Data,
-        _ => plan.Pipeline,
-    };
 }
