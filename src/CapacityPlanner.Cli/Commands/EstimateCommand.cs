@@ -59,19 +59,13 @@ internal static class ScenarioInput
             await ReportAsync([new ScenarioError("$", readError)], json, stdout, stderr);
             return null;
         }
-        var parsed = ScenarioParser.Parse(text!);
-        if (!parsed.Success)
+        var loaded = ScenarioLoader.Load(text!);
+        if (!loaded.Success)
         {
-            await ReportAsync(parsed.Errors, json, stdout, stderr);
+            await ReportAsync(loaded.Errors, json, stdout, stderr);
             return null;
         }
-        var resolved = ScenarioResolver.Resolve(parsed.Document!);
-        if (!resolved.Success)
-        {
-            await ReportAsync(resolved.Errors, json, stdout, stderr);
-            return null;
-        }
-        return (parsed.Document!, resolved.Scenario!);
+        return (loaded.Document!, loaded.Scenario!);
     }
 
     public static async Task ReportAsync(IReadOnlyList<ScenarioError> errors, bool json, TextWriter stdout, TextWriter stderr)

@@ -9,6 +9,9 @@ namespace CapacityPlanner.Cli.Commands;
 /// <summary><c>capplan sweep &lt;scenario.json&gt; --gpus 8..131072 [--mode strong|weak] [--json]</c>.</summary>
 internal static class SweepCommand
 {
+    private const long MaxGpus = 100_000_000;
+    private const int MaxSizes = 64;
+
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TextReader stdin)
     {
         var a = CommandArgs.Parse(args, ["--json"], ["--gpus", "--mode"]);
@@ -19,8 +22,8 @@ internal static class SweepCommand
         IReadOnlyList<long>? counts = null;
         if (a.Options.TryGetValue("--gpus", out var gpusText))
         {
-            counts = ParseCounts(gpusText, out var error);
-            if (error is not null) a.Errors.Add(error);
+            counts = ScalingSweep.ParseCounts(gpusText, MaxGpus, MaxSizes, out var error);
+            if (error is not null) a.Errors.Add("--gpus: " + error);
         }
         if (a.Errors.Count > 0)
         {
@@ -35,37 +38,6 @@ internal static class SweepCommand
         var result = ScalingSweep.Run(scenario, document.Parallelism, counts, mode);
         await stdout.WriteLineAsync(json ? ResultJson.Serialize(w => ResultJson.WriteSweep(w, result), indented: true) : Render(result));
         return ExitCodes.Ok;
-    }
-
-    /// <summary>"8..131072" (powers of two) or "8,64,512".</summary>
-    internal static IReadOnlyList<long>? ParseCounts(string text, out string? error)
-    {
-        error = null;
-        var inv = CultureInfo.InvariantCulture;
-        var range = text.Split("..");
-        if (range.Length == 2)
-        {
-            if (long.TryParse(range[0], NumberStyles.None, inv, out var lo) && long.TryParse(range[1], NumberStyles.None, inv, out var hi) && lo >= 1 && hi >= lo && hi <= 100_000_000)
-                return ScalingSweep.PowersOfTwo(lo, hi);
-            error = $"--gpus range '{text}' must be MIN..MAX with 1 ≤ MIN ≤ MAX ≤ 100,000,000 (e.g. 8..131072).";
-            return null;
-        }
-        var list = new List<long>();
-        foreach (var part in text.Split(','))
-        {
-            if (!long.TryParse(part.Trim(), NumberStyles.None, inv, out var n) || n < 1 || n > 100_000_000)
-            {
-                error = $"--gpus expects MIN..MAX or a comma-separated list of GPU counts; '{part}' is not a count from 1 to 100,000,000.";
-                return null;
-            }
-            list.Add(n);
-        }
-        if (list.Count > 64)
-        {
-            error = "--gpus lists at most 64 sizes.";
-            return null;
-        }
-        return list;
     }
 
     private static string Render(SweepResult r)

@@ -23,8 +23,8 @@ public static class ScenarioResolver
     /// <summary>Parses and resolves JSON text in one go.</summary>
     public static ResolveResult ParseAndResolve(string json)
     {
-        var parsed = ScenarioParser.Parse(json);
-        return parsed.Success ? Resolve(parsed.Document!) : new ResolveResult(null, parsed.Errors);
+        var loaded = ScenarioLoader.Load(json);
+        return new ResolveResult(loaded.Scenario, loaded.Errors);
     }
 
     /// <summary>Resolves a document with the shipped catalog.</summary>

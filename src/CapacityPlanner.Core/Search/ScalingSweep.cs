@@ -80,6 +80,45 @@ public sealed record SweepResult
 /// </summary>
 public static class ScalingSweep
 {
+    /// <summary>
+    /// Reads a list of cluster sizes as the CLI's <c>--gpus</c> and the API's <c>gpus</c> take it: "8..131072" (powers of two)
+    /// or "8,64,512"; null with a sentence in <paramref name="error"/> when it is not one.
+    /// </summary>
+    public static IReadOnlyList<long>? ParseCounts(string text, long maxGpus, int maxSizes, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        error = null;
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        const System.Globalization.NumberStyles Digits = System.Globalization.NumberStyles.None;
+        var range = text.Split("..");
+        if (range.Length == 2)
+        {
+            if (long.TryParse(range[0], Digits, inv, out var lo) && long.TryParse(range[1], Digits, inv, out var hi)
+                && lo >= 1 && hi >= lo && hi <= maxGpus)
+            {
+                return PowersOfTwo(lo, hi);
+            }
+            error = string.Create(inv, $"range \"{text}\" must be MIN..MAX with 1 ≤ MIN ≤ MAX ≤ {maxGpus:N0} (e.g. 8..131072).");
+            return null;
+        }
+        var list = new List<long>();
+        foreach (var part in text.Split(','))
+        {
+            if (!long.TryParse(part.Trim(), Digits, inv, out var n) || n < 1 || n > maxGpus)
+            {
+                error = string.Create(inv, $"expects MIN..MAX or a comma-separated list of GPU counts; \"{part}\" is not a count from 1 to {maxGpus:N0}.");
+                return null;
+            }
+            list.Add(n);
+        }
+        if (list.Count > maxSizes)
+        {
+            error = string.Create(inv, $"lists at most {maxSizes} sizes.");
+            return null;
+        }
+        return list;
+    }
+
     /// <summary>Powers of two from <paramref name="min"/> to <paramref name="max"/> inclusive.</summary>
     public static IReadOnlyList<long> PowersOfTwo(long min, long max)
     {

@@ -115,7 +115,7 @@ public static class ModelEndpoints
         IReadOnlyList<long>? counts = null;
         if (gpus is not null)
         {
-            counts = ParseCounts(gpus, out var countError);
+            counts = ScalingSweep.ParseCounts(gpus, MaxSweepGpus, MaxSweepSizes, out var countError);
             if (countError is not null) errors.Add(new("gpus", countError));
         }
         if (FormatError(format) is { } fe) errors.Add(fe);
@@ -153,12 +153,9 @@ public static class ModelEndpoints
     {
         var (text, problem) = await RequestBody.ReadJsonAsync(request, options.MaxRequestBytes, "a scenario document", ct);
         if (problem is not null) return (null, problem);
-        var parsed = ScenarioParser.Parse(text!);
-        if (!parsed.Success) return (null, ApiProblems.Validation(parsed.Errors));
-        var document = chips.WithCustomChip(parsed.Document!);
-        var resolved = ScenarioResolver.Resolve(document);
-        if (!resolved.Success) return (null, ApiProblems.Validation(resolved.Errors.Select(e => WithCustomChipIds(e, chips))));
-        return ((document, resolved.Scenario!), null);
+        var loaded = ScenarioLoader.Load(text!, chips.WithCustomChip, e => WithCustomChipIds(e, chips));
+        if (!loaded.Success) return (null, ApiProblems.Validation(loaded.Errors));
+        return ((loaded.Document!, loaded.Scenario!), null);
     }
 
     // The resolver knows the catalog only; an unknown id on this server may be a custom chip that was meant.
@@ -167,40 +164,6 @@ public static class ModelEndpoints
         if (error.Path != "$.system.chip" || !error.Message.StartsWith("unknown chip", StringComparison.Ordinal)) return error;
         var custom = chips.CustomChips.Select(c => c.Id).ToList();
         return custom.Count == 0 ? error : error with { Message = $"{error.Message} Custom chips on this server: {string.Join(", ", custom)}." };
-    }
-
-    /// <summary>"8..131072" (powers of two) or "8,64,512", as <c>capplan sweep --gpus</c>.</summary>
-    internal static IReadOnlyList<long>? ParseCounts(string text, out string? error)
-    {
-        error = null;
-        var inv = CultureInfo.InvariantCulture;
-        var range = text.Split("..");
-        if (range.Length == 2)
-        {
-            if (long.TryParse(range[0], NumberStyles.None, inv, out var lo) && long.TryParse(range[1], NumberStyles.None, inv, out var hi)
-                && lo >= 1 && hi >= lo && hi <= MaxSweepGpus)
-            {
-                return ScalingSweep.PowersOfTwo(lo, hi);
-            }
-            error = $"range \"{text}\" must be MIN..MAX with 1 ≤ MIN ≤ MAX ≤ {MaxSweepGpus:N0} (e.g. 8..131072).";
-            return null;
-        }
-        var list = new List<long>();
-        foreach (var part in text.Split(','))
-        {
-            if (!long.TryParse(part.Trim(), NumberStyles.None, inv, out var n) || n < 1 || n > MaxSweepGpus)
-            {
-                error = $"expects MIN..MAX or a comma-separated list of GPU counts; \"{part}\" is not a count from 1 to {MaxSweepGpus:N0}.";
-                return null;
-            }
-            list.Add(n);
-        }
-        if (list.Count > MaxSweepSizes)
-        {
-            error = $"lists at most {MaxSweepSizes} sizes.";
-            return null;
-        }
-        return list;
     }
 
     internal static IResult TimedOut(string what, ApiOptions options) =>
