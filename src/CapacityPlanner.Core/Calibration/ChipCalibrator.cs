@@ -256,10 +256,15 @@ public static class ChipCalibrator
         ArgumentNullException.ThrowIfNull(scaleOut);
         if (nicBytesPerSecond <= 0) return null;
         var nicGBps = nicBytesPerSecond / Units.GB;
-        var over = scaleOut.Where(c => c.BusbwGBps > nicGBps).ToList();
-        if (over.Count == 0) return null;
+        var all = scaleOut.ToList();
+        // A whole series (one collective over one set of ranks) mixes the tiers once any size exceeds the line rate:
+        // its smaller messages, under the line rate, are no cleaner a measure of the network.
+        static (string, int, int?, string?) Series(CollectiveMeasurement c) => (c.Collective, c.Ranks, c.Nodes, c.Transport);
+        var mixed = all.Where(c => c.BusbwGBps > nicGBps).Select(Series).ToHashSet();
+        if (mixed.Count == 0) return null;
+        var over = all.Where(c => mixed.Contains(Series(c))).ToList();
         var max = over.Max(c => c.BusbwGBps);
-        var message = Inv($"Scale-out not calibrated from {over.Count} multi-node measurement(s): their bus bandwidth (up to {max:0.#} GB/s) is {max / nicGBps:0.0}× the {nicBytesPerSecond * 8 / 1e9:0} Gb/s NIC line rate per GPU ({nicGBps:0.#} GB/s), so NVLink inside each node carried part of the traffic. Measure across nodes with one rank per node to calibrate the network tier; the catalog's scale-out efficiency is kept.");
+        var message = Inv($"Scale-out not calibrated from {over.Count} multi-node measurement(s): their bus bandwidth (up to {max:0.#} GB/s) reaches {max / nicGBps:0.0}× the {nicBytesPerSecond * 8 / 1e9:0} Gb/s NIC line rate per GPU ({nicGBps:0.#} GB/s), so NVLink inside each node carried part of the traffic. Measure across nodes with one rank per node to calibrate the network tier; the catalog's scale-out efficiency is kept.");
         return (over, message);
     }
 

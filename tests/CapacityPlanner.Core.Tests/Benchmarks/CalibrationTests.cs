@@ -173,7 +173,15 @@ public sealed class CalibrationTests
     [Fact]
     public void The_inline_chip_of_a_calibration_estimates_exactly_like_the_calibrated_chip()
     {
-        var cal = ChipCalibrator.Calibrate(H100, AllThreeTools());
+        // The two-node fixture mixes NVLink and the NIC (refused); one rank per node measures the network alone.
+        var network = new BenchResult
+        {
+            Source = BenchSources.NcclTests,
+            Backend = "import",
+            Collectives = [new CollectiveMeasurement { Collective = "all_reduce", Ranks = 2, Nodes = 2, SizeBytes = 1L << 30, TimeUs = 26_800, AlgbwGBps = 40, BusbwGBps = 40 }],
+        };
+        var cal = ChipCalibrator.Calibrate(H100, [.. AllThreeTools(), network]);
+        Assert.Equal(40.0 / 50, cal.ScaleOutEfficiency!.Value, 6);
         Assert.NotNull(cal.ScaleUpBusEfficiency);
         Assert.NotNull(cal.ScaleOutEfficiency);
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using CapacityPlanner.Core.Budget;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Planning;
@@ -49,6 +50,7 @@ public sealed partial class Planner : IDisposable
     private bool _chartsDark;
     private string? _linkMessage;
     private string? _savedIdToLoad;
+    private PlanCostBasis _costBasis = PlanCostBasis.Rent;
 
     [Inject] private EstimateService EstimateService { get; set; } = default!;
 
