@@ -58,6 +58,9 @@ public sealed partial class Scaling : IDisposable
 
     private static NumericFieldSpec MaxField => s_maxField;
 
+    // Every finished sweep on the page (each chip in the chosen mode, and the primary chip's other mode).
+    private string? ExportCsv() => ScalingExport.Csv(_results.Values);
+
     private string ModeText => _mode == ScalingMode.Strong ? "strong scaling" : "weak scaling";
 
     private string ModeHelper => _mode == ScalingMode.Strong ? "Fixed global batch." : "Batch ∝ GPUs.";
