@@ -7,11 +7,16 @@ using Plotly.Blazor;
 namespace CapacityPlanner.Web.Components.Widgets;
 
 /// <summary>
-/// Wraps <see cref="PlotlyChart"/> (plotly.js shipped in the Plotly.Blazor package, basic bundle). The chart never
-/// re-renders from parameter changes: it is drawn once (NewPlot) and then, whenever <see cref="Figure"/> changes,
-/// its data list and layout object are mutated in place and pushed to the browser with the chart's <c>React()</c>
-/// call once the render batch with the new numbers has gone out.
+/// A Plotly chart (plotly.js basic bundle from the Plotly.Blazor package; figures are Plotly.Blazor traces and layouts,
+/// serialized for the browser the way Plotly.Blazor does it, <see cref="ChartJson"/>).
+/// Whenever <see cref="Figure"/> changes, the chart's data list and layout object are mutated in place and pushed to the
+/// browser with <c>Plotly.react</c> (<c>wwwroot/js/charts.js</c>) once the render batch with the new numbers has gone out.
 /// </summary>
+/// <remarks>
+/// Not Plotly.Blazor's <c>PlotlyChart</c> component: that loads plotly.js only when the first chart asks for it, after
+/// the interactive circuit has started, which held the first chart back by the time it takes to run 1.1 MB of script.
+/// Here the page fetches and runs plotly.js with its other scripts (App.razor), and the first draw is a single call.
+/// </remarks>
 public sealed partial class PlotlyFigure : IAsyncDisposable
 {
     private static readonly PropertyInfo[] s_layoutProperties = typeof(Plotly.Blazor.Layout)
@@ -24,11 +29,16 @@ public sealed partial class PlotlyFigure : IAsyncDisposable
     private readonly List<ITrace> _data = [];
     private readonly Plotly.Blazor.Layout _layout = new();
     private Config _config = new();
-    private PlotlyChart? _chart;
+    private IJSObjectReference? _module;
     private ChartFigure? _shown;
     private int _revision;
     private int _drawn;
     private bool _disposed;
+
+    /// <summary>The chart module (<c>wwwroot/js/charts.js</c>).</summary>
+    public const string ModulePath = "./js/charts.js";
+
+    [Inject] private IJSRuntime JS { get; set; } = default!;
 
     /// <summary>What to draw; null draws an empty chart.</summary>
     [Parameter] public ChartFigure? Figure { get; set; }
@@ -65,24 +75,21 @@ public sealed partial class PlotlyFigure : IAsyncDisposable
     /// <inheritdoc />
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        // The chart draws itself (NewPlot) with what it holds at its first render; later figures go through React(),
-        // after the render batch with the new numbers has gone out (the numbers are not held up by the drawing).
-        if (firstRender)
-        {
-            _drawn = _revision;
-            return;
-        }
-        if (_drawn == _revision) return;
+        // Drawn after the render batch with the element (and, later, the new numbers) has gone out: the numbers are
+        // not held up by the drawing.
+        if (!firstRender && _drawn == _revision) return;
         _drawn = _revision;
         await ReactAsync();
     }
 
     private async Task ReactAsync()
     {
-        if (_chart is null || _disposed) return;
+        if (_disposed) return;
         try
         {
-            await _chart.React();
+            _module ??= await JS.InvokeAsync<IJSObjectReference>("import", ModulePath);
+            if (_module is null || _disposed) return; // a test renderer without a browser
+            await _module.InvokeVoidAsync("react", _id, ChartJson.Figure(_data, _layout, _config));
         }
         catch (JSDisconnectedException)
         {
@@ -97,9 +104,18 @@ public sealed partial class PlotlyFigure : IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         _disposed = true;
-        return ValueTask.CompletedTask;
+        if (_module is null) return;
+        try
+        {
+            await _module.InvokeVoidAsync("purge", _id);
+            await _module.DisposeAsync();
+        }
+        catch (Exception ex) when (ex is JSDisconnectedException or TaskCanceledException or ObjectDisposedException or JSException)
+        {
+            // The page or circuit is gone.
+        }
     }
 }
