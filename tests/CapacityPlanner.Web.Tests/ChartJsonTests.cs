@@ -49,4 +49,24 @@ public sealed class ChartJsonTests : PlannerTestContext
         Assert.NotNull(whole["layout"]);
         Assert.NotNull(whole["config"]);
     }
+
+    [Fact]
+    public void A_chart_sends_its_figure_with_the_render_batch_and_an_edit_sends_the_next_revision()
+    {
+        var cut = Render<Planner>();
+        JsonNode Figure() => JsonNode.Parse(cut.Find("[data-testid=step-chart] .chart-target").GetAttribute("data-figure")!)!;
+        var chart = cut.FindComponents<PlotlyFigure>().First(f => f.Instance.TestId == "step-chart").Instance;
+
+        var first = Figure();
+        Assert.Equal(1, first["layout"]!["datarevision"]!.GetValue<int>());
+        Assert.Equal(chart.Figure!.Data.Count, first["data"]!.AsArray().Count);
+        Assert.Equal("step-chart", cut.Find("[data-testid=step-chart] .chart-target").GetAttribute("data-chart-key"));
+
+        cut.Find("input[data-testid=micro-batch]").Input("2");
+
+        cut.WaitForAssertion(() => Assert.Equal(2, Figure()["layout"]!["datarevision"]!.GetValue<int>()));
+        Assert.False(JsonNode.DeepEquals(first["data"], Figure()["data"]));
+        // No JS interop: the browser draws the attribute (app.js), so nothing waits for an acknowledged render batch.
+        Assert.DoesNotContain(JSInterop.Invocations, i => i.Identifier is "import" or "react" or "newPlot");
+    }
 }
