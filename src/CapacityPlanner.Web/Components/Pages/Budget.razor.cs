@@ -105,12 +105,16 @@ public sealed partial class Budget : IDisposable
     {
         _linkMessage = null;
         LoadFrom(uri);
+        await LoadSavedAsync();
         StateHasChanged();
         if (_interactive) await Task.WhenAll(_columns.Where(c => c.Result is null && c.Errors.Count == 0).Select(c => PlanAsync(c, debounce: false)).ToList());
     }
 
     /// <inheritdoc />
-    protected override async Task OnInitializedAsync()
+    protected override Task OnInitializedAsync() => LoadSavedAsync();
+
+    // ?id=: the columns of a saved scenario.
+    private async Task LoadSavedAsync()
     {
         if (_savedIdToLoad is not { } id) return;
         _savedIdToLoad = null;
