@@ -50,15 +50,20 @@ document.addEventListener("keydown", (e) => {
     return loading;
   }
 
+  // The drawing of this chart's earlier element, moved into it (the same chart, rendered again); null when none.
+  function adopt(target) {
+    const chart = charts.get(target.dataset.chartKey);
+    if (!chart || chart.host.parentElement === target) return chart || null;
+    if (chart.host.isConnected) return null; // still shown elsewhere: another chart with the same key
+    target.appendChild(chart.host);
+    return chart;
+  }
+
   function draw(target) {
     const json = target.getAttribute("data-figure");
     const key = target.dataset.chartKey;
     if (!json || !key) return;
-    let chart = charts.get(key);
-    if (chart && chart.host.parentElement !== target) {
-      if (chart.host.isConnected) chart = null; // still shown elsewhere: this is another chart with the same key
-      else target.appendChild(chart.host);      // the same chart, rendered again: keep its drawing
-    }
+    let chart = adopt(target);
     if (!chart) {
       const host = document.createElement("div");
       host.className = "plot-host";
@@ -67,13 +72,14 @@ document.addEventListener("keydown", (e) => {
       charts.set(key, chart);
     }
     if (chart.json === json) return;
+    if (!window.Plotly) {
+      // Drawn once plotly.js has run (the figure may have changed by then: the element is read again).
+      plotly().then(() => enqueue([target]), (e) => console.warn(e.message));
+      return;
+    }
     chart.json = json;
     const figure = JSON.parse(json);
-    const react = (P) => {
-      if (chart.json === json && chart.host.isConnected) P.react(chart.host, figure.data, figure.layout, figure.config);
-    };
-    if (window.Plotly) react(window.Plotly);
-    else plotly().then(react, (e) => console.warn(e.message));
+    window.Plotly.react(chart.host, figure.data, figure.layout, figure.config);
   }
 
   // Charts whose element has gone for good (another page): free what plotly holds. Checked a while after a removal,
@@ -106,9 +112,34 @@ document.addEventListener("keydown", (e) => {
         for (const t of n.querySelectorAll(".chart-target")) targets.add(t);
       }
     }
-    for (const t of targets) if (t.isConnected) draw(t);
+    // Before the browser paints the new elements: no empty frame where a drawing was.
+    for (const t of targets) if (t.isConnected && t.dataset.chartKey) adopt(t);
+    enqueue(targets);
     if (removed) forget();
   });
+
+  // One chart per task, in page order, starting after the next paint: the numbers of a render batch are on screen
+  // before any chart is drawn, and the first chart does not wait for the others.
+  const queue = new Set();
+  let running = false;
+  function enqueue(targets) {
+    for (const t of targets) queue.add(t);
+    if (queue.size > 0 && !running) {
+      running = true;
+      // After the next paint: the new numbers are on screen first.
+      requestAnimationFrame(() => setTimeout(drawNext, 0));
+    }
+  }
+  function drawNext() {
+    const next = queue.values().next();
+    if (next.done) {
+      running = false;
+      return;
+    }
+    queue.delete(next.value);
+    if (next.value.isConnected) draw(next.value);
+    setTimeout(drawNext, 0);
+  }
   observer.observe(document.documentElement, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-figure"] });
-  for (const t of document.querySelectorAll(".chart-target")) draw(t);
+  enqueue(document.querySelectorAll(".chart-target"));
 })();
