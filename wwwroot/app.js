@@ -105,9 +105,12 @@ document.addEventListener("keydown", (e) => {
         targets.add(r.target);
         continue;
       }
+      // What plotly itself draws (most of the records) is skipped at once.
+      const parent = r.target.nodeType === Node.ELEMENT_NODE ? r.target : r.target.parentElement;
+      if (parent && parent.closest(".plot-host")) continue;
       if (r.removedNodes.length > 0) removed = true;
       for (const n of r.addedNodes) {
-        if (n.nodeType !== Node.ELEMENT_NODE || n.closest(".plot-host")) continue;
+        if (n.nodeType !== Node.ELEMENT_NODE || n.classList.contains("plot-host")) continue;
         if (n.matches(".chart-target")) targets.add(n);
         for (const t of n.querySelectorAll(".chart-target")) targets.add(t);
       }
