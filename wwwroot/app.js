@@ -18,3 +18,131 @@ document.addEventListener("keydown", (e) => {
   if (key === "y" || e.shiftKey) history.forward();
   else history.back();
 });
+
+// Charts. Each PlotlyFigure renders its figure (data, layout and config as plotly.js takes them) into the data-figure
+// attribute of its .chart-target element; this draws it with Plotly.react into a .plot-host element inside, and draws
+// again whenever Blazor changes the attribute (an update arrives with the render batch that carries the new numbers,
+// no extra round trip). The prerendered page is drawn as soon as plotly.js has run (an async script in App.razor), before
+// the interactive circuit starts; when the circuit renders the page again (Blazor replaces the prerendered elements),
+// the drawing is moved into the new element of the same chart (data-chart-key) instead of being drawn again.
+(() => {
+  const plotlyUrl = "_content/Plotly.Blazor/plotly-basic-3.7.0.min.js";
+  const charts = new Map(); // chart key -> { host, json }
+  let loading = null;
+
+  function plotly() {
+    if (window.Plotly) return Promise.resolve(window.Plotly);
+    if (loading) return loading;
+    loading = new Promise((resolve, reject) => {
+      let script = document.getElementById("plotly-basic");
+      if (!script) {
+        script = document.createElement("script");
+        script.id = "plotly-basic";
+        script.src = plotlyUrl;
+        script.async = true;
+        document.head.appendChild(script);
+      }
+      script.addEventListener("load", () => (window.Plotly ? resolve(window.Plotly) : reject(new Error("plotly.js did not load"))), { once: true });
+      script.addEventListener("error", () => reject(new Error("plotly.js did not load")), { once: true });
+      if (window.Plotly) resolve(window.Plotly);
+    });
+    loading.catch(() => { loading = null; });
+    return loading;
+  }
+
+  // The drawing of this chart's earlier element, moved into it (the same chart, rendered again); null when none.
+  function adopt(target) {
+    const chart = charts.get(target.dataset.chartKey);
+    if (!chart || chart.host.parentElement === target) return chart || null;
+    if (chart.host.isConnected) return null; // still shown elsewhere: another chart with the same key
+    target.appendChild(chart.host);
+    return chart;
+  }
+
+  function draw(target) {
+    const json = target.getAttribute("data-figure");
+    const key = target.dataset.chartKey;
+    if (!json || !key) return;
+    let chart = adopt(target);
+    if (!chart) {
+      const host = document.createElement("div");
+      host.className = "plot-host";
+      target.appendChild(host);
+      chart = { host, json: null };
+      charts.set(key, chart);
+    }
+    if (chart.json === json) return;
+    if (!window.Plotly) {
+      // Drawn once plotly.js has run (the figure may have changed by then: the element is read again).
+      plotly().then(() => enqueue([target]), (e) => console.warn(e.message));
+      return;
+    }
+    chart.json = json;
+    const figure = JSON.parse(json);
+    window.Plotly.react(chart.host, figure.data, figure.layout, figure.config);
+  }
+
+  // Charts whose element has gone for good (another page): free what plotly holds. Checked a while after a removal,
+  // so that a chart that Blazor removes and renders again (prerendered → interactive) keeps its drawing.
+  let forgetting = 0;
+  function forget() {
+    if (forgetting) return;
+    forgetting = setTimeout(() => {
+      forgetting = 0;
+      for (const [key, chart] of charts) {
+        if (chart.host.isConnected) continue;
+        if (window.Plotly) window.Plotly.purge(chart.host);
+        charts.delete(key);
+      }
+    }, 5000);
+  }
+
+  const observer = new MutationObserver((records) => {
+    const targets = new Set();
+    let removed = false;
+    for (const r of records) {
+      if (r.type === "attributes") {
+        targets.add(r.target);
+        continue;
+      }
+      // What plotly itself draws (most of the records) is skipped at once.
+      const parent = r.target.nodeType === Node.ELEMENT_NODE ? r.target : r.target.parentElement;
+      if (parent && parent.closest(".plot-host")) continue;
+      if (r.removedNodes.length > 0) removed = true;
+      for (const n of r.addedNodes) {
+        if (n.nodeType !== Node.ELEMENT_NODE || n.classList.contains("plot-host")) continue;
+        if (n.matches(".chart-target")) targets.add(n);
+        for (const t of n.querySelectorAll(".chart-target")) targets.add(t);
+      }
+    }
+    // Before the browser paints the new elements: no empty frame where a drawing was.
+    for (const t of targets) if (t.isConnected && t.dataset.chartKey) adopt(t);
+    enqueue(targets);
+    if (removed) forget();
+  });
+
+  // One chart per task, in page order, starting after the next paint: the numbers of a render batch are on screen
+  // before any chart is drawn, and the first chart does not wait for the others.
+  const queue = new Set();
+  let running = false;
+  function enqueue(targets) {
+    for (const t of targets) queue.add(t);
+    if (queue.size > 0 && !running) {
+      running = true;
+      // After the next paint: the new numbers are on screen first.
+      requestAnimationFrame(() => setTimeout(drawNext, 0));
+    }
+  }
+  function drawNext() {
+    const next = queue.values().next();
+    if (next.done) {
+      running = false;
+      return;
+    }
+    queue.delete(next.value);
+    if (next.value.isConnected) draw(next.value);
+    setTimeout(drawNext, 0);
+  }
+  observer.observe(document.documentElement, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-figure"] });
+  enqueue(document.querySelectorAll(".chart-target"));
+})();

@@ -88,6 +88,44 @@ public sealed class LayoutTests(AppFixture app, ITestOutputHelper output)
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
+    [Theory]
+    [InlineData("desktop", 1280, 800)]
+    [InlineData("phone", 390, 844)]
+    public async Task Planner_cost_and_chip_comparison_fit_the_screen_and_the_page_prints_as_a_report(string device, int width, int height)
+    {
+        Directory.CreateDirectory(ArtifactDirectory);
+        await using var page = await BrowserPage.OpenAsync(app, width, height);
+        var failures = new List<string>();
+        await page.GotoAsync("/", "[data-testid=step-time]");
+        await page.WaitForChartAsync("step-chart");
+        await page.SelectAsync("compare-chip", "(h100-sxm)");
+        await page.Page.GetByTestId("compare-row-step-time").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        await CheckAsync(page, device, "planner-compare", failures, ["cost-per-step", "cost-per-million-tokens", "cost-run", "compare-other-step-time", "compare-diff-step-time"],
+            ["[data-testid=plan-comparison] table"]);
+        Assert.Equal("true", await page.Page.GetByTestId("compare-other-step-time").GetAttributeAsync("data-better"));
+
+        // Print: navigation, drawer and inputs are hidden, the numbers and charts stay, nothing is cut at the side.
+        await page.Page.EmulateMediaAsync(new PageEmulateMediaOptions { Media = Media.Print });
+        Assert.False(await page.Page.Locator(".mud-appbar").IsVisibleAsync());
+        Assert.False(await page.Page.GetByTestId("planner-form").IsVisibleAsync());
+        Assert.False(await page.Page.GetByTestId("print-report").IsVisibleAsync());
+        Assert.True(await page.Page.GetByTestId("step-time").IsVisibleAsync());
+        Assert.True(await page.Page.GetByTestId("cost-per-step").IsVisibleAsync());
+        Assert.True(await page.Page.Locator("[data-testid=step-chart] .js-plotly-plot").IsVisibleAsync());
+        var overflow = await page.Page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
+        if (overflow > 0) failures.Add($"planner print ({device}) is wider than the page by {overflow} px.");
+        if (device == "desktop")
+        {
+            var pdf = Path.Combine(ArtifactDirectory, "planner-report.pdf");
+            await page.Page.PdfAsync(new PagePdfOptions { Path = pdf, Format = "A4", PrintBackground = true });
+            Assert.True(new FileInfo(pdf).Length > 20_000, "The printed report is (nearly) empty.");
+        }
+        await page.Page.EmulateMediaAsync(new PageEmulateMediaOptions { Media = Media.Screen });
+
+        failures.AddRange(page.Errors);
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
     private async Task CheckAsync(BrowserPage page, string device, string name, List<string> failures, string[] keyNumbers, string[] tables)
     {
         await page.Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactDirectory, $"{name}-{device}.png"), FullPage = true });

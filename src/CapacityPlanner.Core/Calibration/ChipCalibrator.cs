@@ -177,6 +177,13 @@ public static class ChipCalibrator
             x => BenchPlausibility.CollectiveIssue(x.c, baseChip), warnings);
         bool IsScaleUp(CollectiveMeasurement c) =>
             c.Nodes is { } nodes ? nodes <= 1 : c.Ranks <= baseChip.ScaleUp.DomainSize && c.Transport != "tcp";
+        var nic = (options.ScaleOutGbpsPerGpu ?? baseChip.ScaleOut.NicBitsPerSecondPerGpu / 1e9) * 1e9 / 8;
+        if (HierarchicalScaleOutRefusal(collectives.Where(x => !IsScaleUp(x.c)).Select(x => x.c), nic) is { } refusal)
+        {
+            var hierarchical = refusal.Measurements.ToHashSet();
+            collectives = collectives.Where(x => !hierarchical.Contains(x.c)).ToList();
+            warnings.Add(refusal.Message);
+        }
         var (upBusbw, upNote) = Plateau(collectives.Where(x => IsScaleUp(x.c)).Select(x => x.c).ToList(), options.MinCollectiveBytes, warnings, "scale-up");
         var (outBusbw, outNote) = Plateau(collectives.Where(x => !IsScaleUp(x.c)).Select(x => x.c).ToList(), options.MinCollectiveBytes, warnings, "scale-out");
         double? upEff = null, outEff = null;
@@ -198,16 +205,11 @@ public static class ChipCalibrator
         {
             warnings.Add("no multi-rank collective inside a scale-up domain; scale-up bus efficiency keeps the catalog default.");
         }
-        if (outBusbw is { } ob)
+        if (outBusbw is { } ob && nic > 0)
         {
-            var nic = (options.ScaleOutGbpsPerGpu ?? baseChip.ScaleOut.NicBitsPerSecondPerGpu / 1e9) * 1e9 / 8;
+            // Never above 1: measurements over the NIC line rate were refused above (HierarchicalScaleOutRefusal).
             outEff = ob * Units.GB / nic;
             notes.Add(Inv($"scale-out: busbw {ob:0.#} GB/s ({outNote}) = {outEff:P1} of {nic * 8 / 1e9:0} Gb/s per GPU (catalog {baseChip.ScaleOut.Efficiency:P1})."));
-            if (outEff > 1)
-            {
-                warnings.Add(Inv($"cross-node busbw exceeds the NIC line rate per GPU ({outEff:P0}): hierarchical or in-network algorithms move part of the traffic over the scale-up fabric; clamped to 100%."));
-                outEff = 1;
-            }
         }
         else
         {
@@ -238,6 +240,32 @@ public static class ChipCalibrator
             IsCustom = true,
         };
         return new CalibrationResult(chip, baseChip, points, curve, gemmMax, hbm, upBusbw, upEff, outBusbw, outEff, notes, warnings);
+    }
+
+    /// <summary>
+    /// Cross-node collectives whose bus bandwidth exceeds the NIC line rate per GPU (<paramref name="nicBytesPerSecond"/>)
+    /// did not run over the NIC alone: a hierarchical all-reduce (NVLink inside the node, network between nodes) counts
+    /// both tiers in nccl-tests' busbw, and nothing in the log says how much each carried. Calibrating the scale-out
+    /// efficiency from them would put it above 100 % (a 400G port showing 533 Gb/s), so <see cref="Calibrate"/> leaves
+    /// them out and keeps the catalog's scale-out efficiency, with this message saying why. Null when none exceeds it.
+    /// Used by every calibration path (the web Benchmarks page and <c>capplan bench calibrate</c>).
+    /// </summary>
+    public static (IReadOnlyList<CollectiveMeasurement> Measurements, string Message)? HierarchicalScaleOutRefusal(
+        IEnumerable<CollectiveMeasurement> scaleOut, double nicBytesPerSecond)
+    {
+        ArgumentNullException.ThrowIfNull(scaleOut);
+        if (nicBytesPerSecond <= 0) return null;
+        var nicGBps = nicBytesPerSecond / Units.GB;
+        var all = scaleOut.ToList();
+        // A whole series (one collective over one set of ranks) mixes the tiers once any size exceeds the line rate:
+        // its smaller messages, under the line rate, are no cleaner a measure of the network.
+        static (string, int, int?, string?) Series(CollectiveMeasurement c) => (c.Collective, c.Ranks, c.Nodes, c.Transport);
+        var mixed = all.Where(c => c.BusbwGBps > nicGBps).Select(Series).ToHashSet();
+        if (mixed.Count == 0) return null;
+        var over = all.Where(c => mixed.Contains(Series(c))).ToList();
+        var max = over.Max(c => c.BusbwGBps);
+        var message = Inv($"Scale-out not calibrated from {over.Count} multi-node measurement(s): their bus bandwidth (up to {max:0.#} GB/s) reaches {max / nicGBps:0.0}× the {nicBytesPerSecond * 8 / 1e9:0} Gb/s NIC line rate per GPU ({nicGBps:0.#} GB/s), so NVLink inside each node carried part of the traffic. Measure across nodes with one rank per node to calibrate the network tier; the catalog's scale-out efficiency is kept.");
+        return (over, message);
     }
 
     // Measurements the chip cannot have produced (BenchPlausibility) are left out with a warning, never clamped into a

@@ -184,33 +184,14 @@ public sealed partial class BenchmarkCalibrationService(
             throw new ArgumentException($"\"{request.BaseChipId}\" is not a catalog chip.", nameof(request));
         }
         var host = result.Host?.Hostname ?? "unknown host";
-        var (kept, refused) = WithoutHierarchicalScaleOut(result, baseChip);
-        var calibration = ChipCalibrator.Calibrate(baseChip, [kept], new CalibrationOptions
+        // Core refuses hierarchical cross-node busbw (ChipCalibrator.HierarchicalScaleOutRefusal), as the CLI does.
+        return ChipCalibrator.Calibrate(baseChip, [result], new CalibrationOptions
         {
             Precision = request.Precision,
             IncludeCpuResults = request.IncludeCpuResults,
             Id = ChipId(baseChip.Id, benchmarkId),
             Name = $"{baseChip.Name} (measured on {host})",
         });
-        return refused is null ? calibration : calibration with { Warnings = [.. calibration.Warnings, refused] };
-    }
-
-    /// <summary>
-    /// Multi-node collectives whose bus bandwidth exceeds the NIC line rate per GPU did not run over the NIC alone: a
-    /// hierarchical (NVLink inside the node, network between nodes) all-reduce counts both tiers in nccl-tests' busbw.
-    /// Calibrating the scale-out efficiency from them would clamp it to 100 % and inflate the network (a 400G port
-    /// showing 533 Gb/s). They are left out of the calibration, with a message that says why; the catalog's scale-out
-    /// efficiency stays.
-    /// </summary>
-    internal static (BenchResult Kept, string? Refused) WithoutHierarchicalScaleOut(BenchResult result, ChipSpec chip)
-    {
-        var nicGBps = chip.ScaleOut.NicBitsPerSecondPerGpu / 8e9;
-        if (nicGBps <= 0) return (result, null);
-        var hierarchical = result.Collectives.Where(c => c.Nodes is > 1 && c.BusbwGBps > nicGBps).ToList();
-        if (hierarchical.Count == 0) return (result, null);
-        var max = hierarchical.Max(c => c.BusbwGBps);
-        var refused = Inv($"Scale-out not calibrated from {hierarchical.Count} multi-node measurement(s): their bus bandwidth (up to {max:0.#} GB/s) is {max / nicGBps:0.0}× the {chip.ScaleOut.NicBitsPerSecondPerGpu / 1e9:0} Gb/s NIC line rate per GPU ({nicGBps:0.#} GB/s), so NVLink inside each node carried part of the traffic. Measure across nodes with one rank per node to calibrate the network tier; the catalog's scale-out efficiency is kept.");
-        return (result with { Collectives = result.Collectives.Except(hierarchical).ToList() }, refused);
     }
 
     /// <summary>Id of the custom chip registered for a catalog chip and a stored result.</summary>

@@ -42,6 +42,17 @@ public static class BudgetFormat
         };
     }
 
+    /// <summary>
+    /// <see cref="Usd"/> with cents where whole dollars would hide the figure: "$2.99", "$0.0123" (per step, per
+    /// million tokens, per GPU-hour).
+    /// </summary>
+    public static string UsdFine(double? v)
+    {
+        if (!Ok(v, out var x)) return Missing;
+        var a = Math.Abs(x);
+        return a >= 100 ? Usd(x) : a >= 1 ? "$" + x.ToString("N2", s_inv) : "$" + x.ToString("0.####", s_inv);
+    }
+
     /// <summary>A value with its unit.</summary>
     public static string WithUnit(string formatted, string unit) => formatted == Missing ? Missing : formatted + " " + unit;
 }

@@ -122,8 +122,10 @@ public sealed class CalibrationTests
         Assert.Equal(1497.04 * 2 / 3350, cal.HbmFraction!.Value, 3);        // nvbandwidth counts a copy once
         Assert.Equal(cal.HbmFraction.Value, cal.Chip.Efficiency.HbmFraction);
         Assert.NotNull(cal.ScaleUpBusEfficiency);
-        Assert.Equal(1.0, cal.ScaleOutEfficiency);                          // 340 GB/s busbw ≫ 50 GB/s NIC: clamped
-        Assert.Contains(cal.Warnings, w => w.Contains("exceeds the NIC line rate", StringComparison.Ordinal));
+        // 340 GB/s busbw ≫ 50 GB/s NIC: hierarchical traffic, refused (never clamped into a perfect NIC).
+        Assert.Null(cal.ScaleOutEfficiency);
+        Assert.Equal(H100.ScaleOut.Efficiency, cal.Chip.ScaleOut.Efficiency);
+        Assert.Contains(cal.Warnings, w => w.StartsWith("Scale-out not calibrated", StringComparison.Ordinal) && w.Contains("NVLink", StringComparison.Ordinal));
         Assert.Equal("measured", cal.Chip.Figures!["efficiency.gemmMaxFraction"].Basis);
         Assert.Contains(cal.Notes, n => n.StartsWith("GEMM bf16: 16 shapes", StringComparison.Ordinal));
     }
@@ -171,7 +173,15 @@ public sealed class CalibrationTests
     [Fact]
     public void The_inline_chip_of_a_calibration_estimates_exactly_like_the_calibrated_chip()
     {
-        var cal = ChipCalibrator.Calibrate(H100, AllThreeTools());
+        // The two-node fixture mixes NVLink and the NIC (refused); one rank per node measures the network alone.
+        var network = new BenchResult
+        {
+            Source = BenchSources.NcclTests,
+            Backend = "import",
+            Collectives = [new CollectiveMeasurement { Collective = "all_reduce", Ranks = 2, Nodes = 2, SizeBytes = 1L << 30, TimeUs = 26_800, AlgbwGBps = 40, BusbwGBps = 40 }],
+        };
+        var cal = ChipCalibrator.Calibrate(H100, [.. AllThreeTools(), network]);
+        Assert.Equal(40.0 / 50, cal.ScaleOutEfficiency!.Value, 6);
         Assert.NotNull(cal.ScaleUpBusEfficiency);
         Assert.NotNull(cal.ScaleOutEfficiency);
 

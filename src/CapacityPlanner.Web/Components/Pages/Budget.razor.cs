@@ -49,6 +49,7 @@ public sealed partial class Budget : IDisposable
 
     private string? _linkMessage;
     private string? _savedIdToLoad;
+    private Components.Sharing.EditHistory? _history;
 
     private string? FirstJson => _columns.Count > 0 && _columns[0].Errors.Count == 0 ? _columns[0].Json : null;
 
@@ -74,7 +75,15 @@ public sealed partial class Budget : IDisposable
     protected override void OnInitialized()
     {
         _chartsDark = IsDarkMode;
-        var query = Estimates.PlannerQuery.QueryOf(Navigation.Uri);
+        _history = new Components.Sharing.EditHistory(Navigation, TimeSpan.FromMilliseconds(Options.Value.HistoryCoalesceMilliseconds),
+            location => _ = InvokeAsync(() => LoadFromAsync(location)));
+        LoadFrom(Navigation.Uri);
+    }
+
+    // The columns of ?s= (else the example; ?id= loads a saved scenario in OnInitializedAsync).
+    private void LoadFrom(string uri)
+    {
+        var query = Estimates.PlannerQuery.QueryOf(uri);
         if (query.TryGetValue(ScenarioLink.QueryParameter, out var token))
         {
             if (BudgetShareState.TryRestore(token.ToString(), out var columns, out var error))
@@ -91,8 +100,21 @@ public sealed partial class Budget : IDisposable
         Reset();
     }
 
+    // Back or Ctrl+Z: the columns of an earlier address, planned again where not cached.
+    private async Task LoadFromAsync(string uri)
+    {
+        _linkMessage = null;
+        LoadFrom(uri);
+        await LoadSavedAsync();
+        StateHasChanged();
+        if (_interactive) await Task.WhenAll(_columns.Where(c => c.Result is null && c.Errors.Count == 0).Select(c => PlanAsync(c, debounce: false)).ToList());
+    }
+
     /// <inheritdoc />
-    protected override async Task OnInitializedAsync()
+    protected override Task OnInitializedAsync() => LoadSavedAsync();
+
+    // ?id=: the columns of a saved scenario.
+    private async Task LoadSavedAsync()
     {
         if (_savedIdToLoad is not { } id) return;
         _savedIdToLoad = null;
@@ -114,7 +136,8 @@ public sealed partial class Budget : IDisposable
         Rebuild();
     }
 
-    // The page state in the address (?s=v1.…), replacing the entry: a reload or a copied address keeps every column.
+    // The page state in the address (?s=v1.…): a reload or a copied address keeps every column, and each edit is a
+    // history entry (Back and Ctrl+Z undo it; EditHistory, as on the Planner).
     private void WriteUrl()
     {
         if (_columns.Count == 0 || !ScenarioLink.TryEncode(_columns[0].Json, SharePageSettings, out var token, out _)) return;
@@ -123,8 +146,7 @@ public sealed partial class Budget : IDisposable
             [ScenarioLink.QueryParameter] = token,
             [Components.Sharing.PlannerShareState.IdParameter] = null,
         });
-        if (string.Equals(uri, Navigation.Uri, StringComparison.Ordinal)) return;
-        Navigation.NavigateTo(uri, new NavigationOptions { ReplaceHistoryEntry = true });
+        _history?.Record(uri);
     }
 
     /// <inheritdoc />
@@ -148,6 +170,7 @@ public sealed partial class Budget : IDisposable
     public void Dispose()
     {
         _disposed = true;
+        _history?.Dispose();
         foreach (var c in _columns) c.Cancel();
     }
 

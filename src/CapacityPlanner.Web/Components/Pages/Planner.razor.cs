@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using CapacityPlanner.Core.Budget;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Planning;
@@ -14,7 +15,6 @@ using CapacityPlanner.Web.Hardware;
 using CapacityPlanner.Web.Options;
 using CapacityPlanner.Web.Persistence;
 using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Routing;
 using Microsoft.Extensions.Options;
 using MudBlazor;
 
@@ -44,11 +44,11 @@ public sealed partial class Planner : IDisposable
     private SearchObjective _objective = SearchObjective.Time;
     private SearchObjective _searchObjective = SearchObjective.Time;
     private string? _searchSignature;
-    private string? _lastWrittenUri;
-    private long _lastHistoryPush;
+    private EditHistory? _history;
     private bool _chartsDark;
     private string? _linkMessage;
     private string? _savedIdToLoad;
+    private PlanCostBasis _costBasis = PlanCostBasis.Rent;
 
     [Inject] private EstimateService EstimateService { get; set; } = default!;
 
@@ -147,9 +147,9 @@ public sealed partial class Planner : IDisposable
         if (problems.Count > 0) _linkMessage = string.Join(" ", problems);
         ReadSharedState(Navigation.Uri);
         _debounceDelay = TimeSpan.FromMilliseconds(options.EstimateDebounceMilliseconds);
-        _lastWrittenUri = Navigation.Uri;
         _chartsDark = IsDarkMode;
-        Navigation.LocationChanged += OnLocationChanged;
+        _history = new EditHistory(Navigation, TimeSpan.FromMilliseconds(options.HistoryCoalesceMilliseconds),
+            location => _ = InvokeAsync(() => LoadFrom(location)));
         RunEstimate(writeUrl: false);
     }
 
@@ -206,26 +206,20 @@ public sealed partial class Planner : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        Navigation.LocationChanged -= OnLocationChanged;
+        _history?.Dispose();
         CancelPending();
         CancelSearch();
     }
 
-    // Back/forward or a link with another query: load the form from the address.
-    private void OnLocationChanged(object? sender, LocationChangedEventArgs e)
+    // Back/forward (or Ctrl+Z) or a link with another query: load the form from the address.
+    private void LoadFrom(string location)
     {
-        if (string.Equals(e.Location, _lastWrittenUri, StringComparison.Ordinal)) return;
-        if (!string.Equals(new Uri(e.Location).AbsolutePath, "/", StringComparison.Ordinal)) return;
-        _ = InvokeAsync(() =>
-        {
-            _input = PlannerQuery.FromUri(e.Location, _defaults);
-            _linkMessage = null;
-            ReadSharedState(e.Location);
-            _lastWrittenUri = e.Location;
-            CancelPending();
-            RunEstimate(writeUrl: false);
-            StateHasChanged();
-        });
+        _input = PlannerQuery.FromUri(location, _defaults);
+        _linkMessage = null;
+        ReadSharedState(location);
+        CancelPending();
+        RunEstimate(writeUrl: false);
+        StateHasChanged();
     }
 
     private void OnPresetChanged()
@@ -298,14 +292,8 @@ public sealed partial class Planner : IDisposable
         var parameters = PlannerQuery.ToParameters(_input, _defaults);
         // Once edited, the form is the state: the link it was opened from no longer describes it.
         parameters[ScenarioLink.QueryParameter] = parameters[PlannerShareState.IdParameter] = parameters[PlannerShareState.MissingParameter] = null;
-        var uri = Navigation.GetUriWithQueryParameters(parameters);
-        if (string.Equals(uri, Navigation.Uri, StringComparison.Ordinal)) return;
-        _lastWrittenUri = uri;
         // A new history entry per edit (Back and Ctrl+Z undo it); edits in quick succession (typing) share one.
-        var coalesce = TimeSpan.FromMilliseconds(Options.Value.HistoryCoalesceMilliseconds);
-        var replace = _lastHistoryPush != 0 && coalesce > TimeSpan.Zero && Stopwatch.GetElapsedTime(_lastHistoryPush) < coalesce;
-        if (!replace) _lastHistoryPush = Stopwatch.GetTimestamp();
-        Navigation.NavigateTo(uri, new NavigationOptions { ReplaceHistoryEntry = replace });
+        _history?.Record(Navigation.GetUriWithQueryParameters(parameters));
     }
 
     private void CancelPending()

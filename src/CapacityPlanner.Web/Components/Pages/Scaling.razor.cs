@@ -41,6 +41,7 @@ public sealed partial class Scaling : IDisposable
     private ChartFigure? _strongWeak;
     private bool _chartsDark;
     private bool _interactive;
+    private Components.Sharing.EditHistory? _history;
 
     [Inject] private SweepService Sweeps { get; set; } = default!;
 
@@ -56,6 +57,9 @@ public sealed partial class Scaling : IDisposable
     private static NumericFieldSpec MinField => s_minField;
 
     private static NumericFieldSpec MaxField => s_maxField;
+
+    // Every finished sweep on the page (each chip in the chosen mode, and the primary chip's other mode).
+    private string? ExportCsv() => ScalingExport.Csv(_results.Values);
 
     private string ModeText => _mode == ScalingMode.Strong ? "strong scaling" : "weak scaling";
 
@@ -108,7 +112,26 @@ public sealed partial class Scaling : IDisposable
     protected override void OnInitialized()
     {
         _defaults = PlannerInput.CreateDefault(Options.Value);
-        var query = PlannerQuery.QueryOf(Navigation.Uri);
+        _history = new Components.Sharing.EditHistory(Navigation, TimeSpan.FromMilliseconds(Options.Value.HistoryCoalesceMilliseconds),
+            location => _ = InvokeAsync(() => LoadFromAsync(location)));
+        ReadQuery(Navigation.Uri);
+        _chartsDark = IsDarkMode;
+        BuildFigures();
+    }
+
+    // Back or Ctrl+Z: the settings of an earlier address, swept again (finished sweeps come from the cache).
+    private async Task LoadFromAsync(string uri)
+    {
+        ReadQuery(uri);
+        _results.Clear();
+        BuildFigures();
+        StateHasChanged();
+        if (_interactive) await RunSweepsAsync();
+    }
+
+    private void ReadQuery(string uri)
+    {
+        var query = PlannerQuery.QueryOf(uri);
         _input = PlannerQuery.FromQuery(query, _defaults);
         _defaultChips = new[] { _input.ChipId }.Concat(s_comparison).Distinct(StringComparer.OrdinalIgnoreCase).Take(4).ToList();
         _chips = PageQuery.List(query, "chips")?.Where(id => ChipDirectory.TryGet(id, out _)).Take(4).ToList() is { Count: > 0 } picked ? picked : _defaultChips;
@@ -117,8 +140,6 @@ public sealed partial class Scaling : IDisposable
         _baseline = ScalingBaseline.IsValid(baseline) && baseline is not null ? baseline : ScalingBaseline.Smallest;
         _min = Math.Clamp(PageQuery.Long(query, "min", 8), 1, 1 << 20);
         _max = Math.Clamp(PageQuery.Long(query, "max", 131_072), 1, 1 << 20);
-        _chartsDark = IsDarkMode;
-        BuildFigures();
     }
 
     /// <inheritdoc />
@@ -139,7 +160,11 @@ public sealed partial class Scaling : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => Cancel();
+    public void Dispose()
+    {
+        _history?.Dispose();
+        Cancel();
+    }
 
     private Task OnInputChanged() => RestartAsync();
 
@@ -254,7 +279,8 @@ public sealed partial class Scaling : IDisposable
         parameters["min"] = _min == 8 ? null : _min.ToString(System.Globalization.CultureInfo.InvariantCulture);
         parameters["max"] = _max == 131_072 ? null : _max.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var uri = Navigation.GetUriWithQueryParameters(parameters);
-        if (!string.Equals(uri, Navigation.Uri, StringComparison.Ordinal)) Navigation.NavigateTo(uri, new NavigationOptions { ReplaceHistoryEntry = true });
+        // Each edit is a history entry (Back and Ctrl+Z undo it), as on the Planner.
+        _history?.Record(uri);
     }
 
     private sealed record ChipSummary(string ChipName, double? PeakTokens, long? PeakGpus, double? BreakEven, string? BreakEvenDimension, double? Half, double Milliseconds);

@@ -1,18 +1,24 @@
 using System.Reflection;
 using CapacityPlanner.Web.Charts;
 using Microsoft.AspNetCore.Components;
-using Microsoft.JSInterop;
 using Plotly.Blazor;
 
 namespace CapacityPlanner.Web.Components.Widgets;
 
 /// <summary>
-/// Wraps <see cref="PlotlyChart"/> (plotly.js shipped in the Plotly.Blazor package, basic bundle). The chart never
-/// re-renders from parameter changes: it is drawn once (NewPlot) and then, whenever <see cref="Figure"/> changes,
-/// its data list and layout object are mutated in place and pushed to the browser with the chart's <c>React()</c>
-/// call once the render batch with the new numbers has gone out.
+/// A Plotly chart (plotly.js basic bundle from the Plotly.Blazor package; figures are Plotly.Blazor traces and layouts,
+/// written for the browser the way Plotly.Blazor writes them, <see cref="ChartJson"/>). Whenever <see cref="Figure"/>
+/// changes, the chart's data list and layout object are mutated in place and the figure goes to the browser as the
+/// <c>data-figure</c> attribute of the chart element, in the same render batch as the new numbers; <c>app.js</c> draws it
+/// with <c>Plotly.react</c> as soon as the batch is applied.
 /// </summary>
-public sealed partial class PlotlyFigure : IAsyncDisposable
+/// <remarks>
+/// Not Plotly.Blazor's <c>PlotlyChart</c> component, which loaded plotly.js only when the first chart asked for it after
+/// the interactive circuit had started, and pushed every update with a JS interop call once the browser had acknowledged
+/// the render batch. Here the page fetches and runs plotly.js with its other scripts (App.razor) and the prerendered
+/// figure is drawn before the circuit starts (the first load); updates need no second round trip.
+/// </remarks>
+public sealed partial class PlotlyFigure
 {
     private static readonly PropertyInfo[] s_layoutProperties = typeof(Plotly.Blazor.Layout)
         .GetProperties(BindingFlags.Public | BindingFlags.Instance)
@@ -24,11 +30,9 @@ public sealed partial class PlotlyFigure : IAsyncDisposable
     private readonly List<ITrace> _data = [];
     private readonly Plotly.Blazor.Layout _layout = new();
     private Config _config = new();
-    private PlotlyChart? _chart;
+    private string? _json;
     private ChartFigure? _shown;
     private int _revision;
-    private int _drawn;
-    private bool _disposed;
 
     /// <summary>What to draw; null draws an empty chart.</summary>
     [Parameter] public ChartFigure? Figure { get; set; }
@@ -60,46 +64,6 @@ public sealed partial class PlotlyFigure : IAsyncDisposable
         var layout = Figure?.Layout ?? new Plotly.Blazor.Layout();
         foreach (var property in s_layoutProperties) property.SetValue(_layout, property.GetValue(layout));
         _layout.DataRevision = _revision;
-    }
-
-    /// <inheritdoc />
-    protected override async Task OnAfterRenderAsync(bool firstRender)
-    {
-        // The chart draws itself (NewPlot) with what it holds at its first render; later figures go through React(),
-        // after the render batch with the new numbers has gone out (the numbers are not held up by the drawing).
-        if (firstRender)
-        {
-            _drawn = _revision;
-            return;
-        }
-        if (_drawn == _revision) return;
-        _drawn = _revision;
-        await ReactAsync();
-    }
-
-    private async Task ReactAsync()
-    {
-        if (_chart is null || _disposed) return;
-        try
-        {
-            await _chart.React();
-        }
-        catch (JSDisconnectedException)
-        {
-            // The circuit is gone; nothing to draw on.
-        }
-        catch (TaskCanceledException)
-        {
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-    }
-
-    /// <inheritdoc />
-    public ValueTask DisposeAsync()
-    {
-        _disposed = true;
-        return ValueTask.CompletedTask;
+        _json = ChartJson.Figure(_data, _layout, _config);
     }
 }
