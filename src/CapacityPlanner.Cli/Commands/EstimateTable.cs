@@ -92,7 +92,7 @@ internal static class EstimateTable
         sb.AppendLine();
         Row(sb, "Interruptions", $"{g.InterruptionsPerDay:F1} per day ({g.UnexpectedPerDay:F1} unexpected), MTBI {g.MtbiHours * 60:F0} min");
         Row(sb, "Checkpoint", $"{g.CheckpointBytesPerGpu / 1e9:F2} GB per GPU, {g.CheckpointTotalBytes / 1e12:F1} TB in all; {g.Checkpointing}: blocks {g.CheckpointBlockingSeconds:F1} s, write {g.CheckpointWriteSeconds:F1} s");
-        Row(sb, "Checkpoint interval", $"{g.IntervalSeconds / 60:F1} min (Young {g.YoungIntervalSeconds / 60:F1}, Daly {g.DalyIntervalSeconds / 60:F1}, availability-optimal {g.OptimalIntervalSeconds / 60:F1})");
+        Row(sb, "Checkpoint interval", $"{g.IntervalSeconds:F0} s (Young {g.YoungIntervalSeconds:F0} s, Daly {g.DalyIntervalSeconds:F0} s, availability-optimal {g.OptimalIntervalSeconds:F0} s)");
         Row(sb, "Restart", $"{g.RestartSeconds / 60:F1} min per interruption; {g.HotSpareNodes:N0} hot spare nodes{(g.HotSparesRecommended ? " (recommended)" : "")}, {g.NodesUnderRepair:F1} under repair on average");
         Row(sb, "Goodput (ETTR)", $"{g.EffectiveTrainingTimeRatio:P1}; lost: checkpoint saves {g.Lost.CheckpointSaves:P1}, lost work {g.Lost.LostWork:P1}, restarts {g.Lost.Restarts:P1}");
         foreach (var err in g.Errors) sb.AppendLine(inv, $"  ✗ {err.Path}: {err.Message}");

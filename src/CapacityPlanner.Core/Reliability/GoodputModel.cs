@@ -225,7 +225,8 @@ public static class GoodputModel
 
         var young = YoungInterval(blocking, mtbi);
         var daly = DalyInterval(blocking, mtbi);
-        var optimal = AvailabilityOptimalPeriod(blocking, mtbi, downtime + persist, persist);
+        // A checkpoint is taken between steps: the period is at least one step (and the async persist window).
+        var optimal = AvailabilityOptimalPeriod(blocking, mtbi, downtime + persist, Math.Max(persist, estimate.StepTimeSeconds ?? 0));
         double period;
         if (r.CheckpointIntervalMinutes is { } minutes)
         {
@@ -241,7 +242,9 @@ public static class GoodputModel
             errors.Add(new ScenarioError("$.reliability", string.Create(inv,
                 $"the cluster is interrupted every {mtbi / 60:N1} min on average but a restart takes {downtime / 60:N1} min: it never trains. Use fewer GPUs, hot spares, faster restarts or a lower interruptionRateScale.")));
         }
-        var lost = double.IsPositiveInfinity(mtbi) ? new LostTimeBreakdown(period > 0 ? blocking / period : 0, 0, 0) : Waste(period, blocking, mtbi, downtime, persist);
+        var lost = double.IsPositiveInfinity(mtbi) ? new LostTimeBreakdown(period > 0 ? blocking / period : 0, 0, 0)
+            : mtbi <= downtime ? new LostTimeBreakdown(0, 0, 1)
+            : Waste(period, blocking, mtbi, downtime, persist);
         var ettr = Math.Clamp(1 - lost.Total, 0, 1);
         if (mtbi <= downtime) ettr = 0;
         return new GoodputReport
