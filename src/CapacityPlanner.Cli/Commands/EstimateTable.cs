@@ -75,7 +75,7 @@ internal static class EstimateTable
         var how = st.InnerSteps is { } h
             ? string.Create(inv, $"DiLoCo, outer all-reduce every {h} steps ({st.Compression})")
             : "synchronous DP: reduce-scatter in site, all-reduce across sites, all-gather in site";
-        Row(sb, "Inter-site link", $"{st.LinkGbps:N0} Gb/s per site pair, {st.LatencyMs:F1} ms; {how}");
+        Row(sb, "Inter-site link", $"{st.LinkGbps:G4} Gb/s per site pair, {st.LatencyMs:F1} ms; {how}");
         Row(sb, "Cross-site traffic", $"{st.BytesPerSync / 1e9:N1} GB per site per sync ({st.BytesPerStep / 1e9:N2} GB per step), link {st.LinkSecondsPerSync:F2} s per sync");
         Row(sb, "Cross-site exposed", $"{st.ExposedSecondsPerStep:F3} s per step → step {st.StepTimeSeconds:F3} s, MFU {st.Mfu:P1}");
         Row(sb, "Compute/comm", $"{Ratio(st.ComputeToCommunicationPerSite)} per site, {Ratio(st.ComputeToCrossSiteRatio)} across sites; break-even inter-site bandwidth {(st.BreakEvenGbps is { } be ? be.ToString("N0", inv) + " Gb/s" : "—")}");

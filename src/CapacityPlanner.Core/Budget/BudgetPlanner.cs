@@ -120,6 +120,7 @@ public static class BudgetPlanner
         private readonly CancellationToken _cancellation;
         private int _searches;
         private double _goodput;
+        private double _siteFactor = 1;
 
         public Run(ScenarioDocument doc, ResolvedScenario scenario, BudgetAssumptions a, ScalingLawCatalog laws, CancellationToken cancellation)
         {
@@ -249,7 +250,7 @@ public static class BudgetPlanner
             _goodput = GoodputFor(u);
             var (reliability, sites) = ReliabilityOf(u);
             // Across sites the cross-site reduction adds exposed time to every step (docs/reliability.md §Training across sites).
-            var siteFactor = sites is { Sites: > 1, StepTimeSeconds: { } withSites } && u.Estimate?.StepTimeSeconds is { } alone && withSites > 0 ? alone / withSites : 1;
+            var siteFactor = _siteFactor = sites is { Sites: > 1, StepTimeSeconds: { } withSites } && u.Estimate?.StepTimeSeconds is { } alone && withSites > 0 ? alone / withSites : 1;
             if (siteFactor < 1)
             {
                 _notes.Add(F($"The cluster spans {sites!.Sites} sites: the cross-site gradient reduction adds {sites.ExposedSecondsPerStep:0.###} s to each step, {1 - siteFactor:P1} of the throughput."));
@@ -550,7 +551,7 @@ public static class BudgetPlanner
                 {
                     mfu = u.Mfu;
                 }
-                var perSecond = gpus * mfu * peak.Value * _goodput / (1 + extra);
+                var perSecond = gpus * mfu * peak.Value * _siteFactor * _goodput / (1 + extra);
                 var flop = perSecond * seconds;
                 double? loss = flop > 0 && flop <= ScalingPredictor.MaxFlop
                     ? ScalingPredictor.Predict(flop, _a.ScalingLaw, _a.UniqueTokens, _laws).PredictedLoss
