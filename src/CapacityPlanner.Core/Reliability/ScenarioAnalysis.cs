@@ -18,7 +18,7 @@ public static class ScenarioAnalysis
     {
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(estimate);
-        if (estimate.StepTimeSeconds is null) return estimate;
+        // Power and sites are reported for every plan, valid or not (an invalid plan is a result with its reasons).
         var sites = CrossSiteModel.Evaluate(scenario, estimate);
         var goodput = GoodputModel.Evaluate(scenario, estimate);
         double? days = null, gpuHours = null;
