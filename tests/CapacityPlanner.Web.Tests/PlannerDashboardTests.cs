@@ -22,6 +22,18 @@ public sealed class PlannerDashboardTests : PlannerTestContext
     }
 
     [Fact]
+    public void The_lost_time_breakdown_chart_shows_goodput_from_the_reliability_model()
+    {
+        var cut = Render<Planner>();
+
+        var summary = cut.Find("[data-testid=goodput-chart-summary]").TextContent;
+        Assert.StartsWith("Goodput ", summary, StringComparison.Ordinal);
+        Assert.Contains("checkpoint saves", summary, StringComparison.Ordinal);
+        Assert.Contains("restarts", summary, StringComparison.Ordinal);
+        Assert.Contains("interruptions a day", cut.Find("[data-testid=goodput-summary]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Changing_the_plan_updates_the_chart_in_place_with_a_new_revision()
     {
         var cut = Render<Planner>();
