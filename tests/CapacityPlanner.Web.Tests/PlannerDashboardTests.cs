@@ -34,6 +34,20 @@ public sealed class PlannerDashboardTests : PlannerTestContext
     }
 
     [Fact]
+    public void A_power_cap_sizes_the_planners_cluster_to_what_fits()
+    {
+        var cut = Render<Planner>();
+
+        // 0.5 MW of facility power / 910 W per A100 (400 W × 1.82 × 1.25) = 549 GPUs → 544 in whole nodes → 512 in whole
+        // TP8 × PP8 groups (the form's plan; DP 8 divides its 1,536-sequence batch).
+        cut.Find("input[data-testid=power-cap-mw]").Input("0.5");
+
+        cut.WaitForAssertion(() => Assert.Contains("sized to 0.5 MW: 512 GPUs", cut.Find("[data-testid=power-summary]").TextContent, StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        var text = cut.Find("[data-testid=power-summary]").TextContent;
+        Assert.Contains("W per GPU", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Changing_the_plan_updates_the_chart_in_place_with_a_new_revision()
     {
         var cut = Render<Planner>();
