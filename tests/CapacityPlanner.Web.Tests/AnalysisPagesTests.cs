@@ -61,6 +61,9 @@ public sealed class AnalysisPagesTests : PlannerTestContext
         cut.Find("input[data-testid=site-link-gbps]").Change("128");
         cut.WaitForAssertion(() => Assert.NotEqual(ratio, cut.FindAll("[data-testid=sites-ratio]")[^1].TextContent));
         Assert.Equal(breakEven, cut.FindAll("[data-testid=sites-break-even]").Select(e => e.TextContent.Trim()).ToList());
+        // What fits in one site: 64 H100 draw 64 × 1,592.5 W = 0.102 MW, so 0.03 MW sites (18 GPUs → 16 in whole nodes) need 4.
+        cut.Find("input[data-testid=site-max-mw]").Change("0.03");
+        cut.WaitForAssertion(() => Assert.Equal("4", cut.FindAll("[data-testid=sites-needed]")[^1].TextContent.Trim()));
     }
 
     [Fact]

@@ -260,6 +260,7 @@ public sealed partial class Scaling : IDisposable
     private int? _siteCount = 2;
     private double? _linkGbps = Core.Reliability.ReliabilityData.Standard.Value("interSiteGbps");
     private int? _innerSteps;
+    private double? _maxSiteMw;
 
     /// <summary>The sites view of the primary sweep: each feasible size split over the chosen sites (docs/reliability.md).</summary>
     private IReadOnlyList<SiteRow> SiteRows
@@ -270,6 +271,7 @@ public sealed partial class Scaling : IDisposable
             var sites = new Core.Scenarios.SitesSection
             {
                 Count = n,
+                MaxSiteMw = _maxSiteMw is > 0 ? _maxSiteMw : null,
                 InterSite = new Core.Scenarios.InterSiteSection { Gbps = gbps },
                 Diloco = _innerSteps is { } h and > 0 ? new Core.Scenarios.DilocoSection { InnerSteps = h } : null,
             };
@@ -296,6 +298,8 @@ public sealed partial class Scaling : IDisposable
     private void OnLinkChanged(double? value) => _linkGbps = value;
 
     private void OnInnerStepsChanged(int? value) => _innerSteps = value;
+
+    private void OnMaxSiteChanged(double? value) => _maxSiteMw = value;
 
     private sealed record SiteRow(long Gpus, Core.Sites.CrossSiteReport Report, double? Goodput);
 
