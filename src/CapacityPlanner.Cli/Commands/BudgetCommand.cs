@@ -96,7 +96,7 @@ internal static class BudgetCommand
         sb.AppendLine(inv, $"Cluster               {r.Gpus:N0} × {r.ChipId} ({r.Nodes:N0} nodes of {r.GpusPerNode}){affordable}");
         var plan = r.Plan is null ? "no plan" : PlanJson.Describe(r.Plan);
         sb.AppendLine(inv, $"Utilization           MFU {r.Mfu:P1} ({r.MfuSource}){(r.Plan is null ? "" : $", {plan}")}");
-        sb.AppendLine(inv, $"Time                  {r.DurationDays:N1} days wall clock, {r.TrainingDays:N1} training (goodput {r.Goodput:P1}{(a.GoodputOverride is null ? ", reliability model" : ", given")}){(r.RequestedDurationDays is { } req ? string.Create(inv, $"; asked {req:0.#}") : "")}");
+        sb.AppendLine(inv, $"Time                  {r.DurationDays:N1} days wall clock, {r.TrainingDays:N1} training (goodput {r.Goodput:P1}{(a.GoodputOverride is not null ? ", given" : r.Reliability is { EffectiveTrainingTimeRatio: > 0 } ? ", reliability model" : ", default: see the warning")}){(r.RequestedDurationDays is { } req ? string.Create(inv, $"; asked {req:0.#}") : "")}");
         sb.AppendLine(inv, $"Power                 IT {r.ItMegawatts:N1} MW, facility {r.FacilityMegawatts:N1} MW (PUE {a.Pue:0.00}); energy {r.EnergyMegawattHours:N0} MWh");
         if (r.Reliability is { } g)
         {

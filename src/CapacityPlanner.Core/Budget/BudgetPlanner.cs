@@ -249,6 +249,10 @@ public static class BudgetPlanner
             var flopRate = gpus * u.Mfu * _peak;
             _goodput = GoodputFor(u);
             var (reliability, sites) = ReliabilityOf(u);
+            if (_a.GoodputOverride is null && reliability is { EffectiveTrainingTimeRatio: <= 0 } never)
+            {
+                _warnings.Add(F($"The reliability model finds that {u.Gpus:N0} GPUs never train: an interruption every {never.MtbiHours * 60:0.#} min against {never.RestartSeconds / 60:0.#} min per restart. The FLOP below assume the default goodput {_a.Goodput:P0} instead; give faster restarts (reliability.detectionMinutes, initMinutes, spareSwapMinutes), asynchronous checkpoints or budget.goodput."));
+            }
             // Across sites the cross-site reduction adds exposed time to every step (docs/reliability.md §Training across sites).
             var siteFactor = _siteFactor = sites is { Sites: > 1, StepTimeSeconds: { } withSites } && u.Estimate?.StepTimeSeconds is { } alone && withSites > 0 ? alone / withSites : 1;
             if (siteFactor < 1)

@@ -22,7 +22,7 @@ public static class BudgetComparison
         ("energy", "Energy (MWh)", r => BudgetFormat.Count(r.EnergyMegawattHours)),
         ("duration", "Duration (days)", r => BudgetFormat.Fixed(r.DurationDays, 1)),
         ("training-days", "Training days (× goodput)", r => BudgetFormat.Fixed(r.TrainingDays, 1)),
-        ("goodput", "Goodput (effective training time)", r => BudgetFormat.Percent(r.Goodput) + (r.Assumptions.GoodputOverride is null ? " (reliability model)" : " (given)")),
+        ("goodput", "Goodput (effective training time)", r => BudgetFormat.Percent(r.Goodput) + (r.Assumptions.GoodputOverride is not null ? " (given)" : r.Reliability is { EffectiveTrainingTimeRatio: > 0 } ? " (reliability model)" : " (default: see warnings)")),
         ("interruptions", "Interruptions per day", r => BudgetFormat.Fixed(r.Reliability?.InterruptionsPerDay, 1)),
         ("checkpoint-interval", "Optimal checkpoint interval (s)", r => BudgetFormat.Fixed(r.Reliability?.OptimalIntervalSeconds, 1)),
         ("lost-time", "Lost: saves / lost work / restarts", r => r.Reliability is { } g
