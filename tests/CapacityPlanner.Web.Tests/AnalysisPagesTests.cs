@@ -45,6 +45,28 @@ public sealed class AnalysisPagesTests : PlannerTestContext
     }
 
     [Fact]
+    public void Scaling_shows_goodput_per_size_and_the_break_even_inter_site_bandwidth()
+    {
+        Services.GetRequiredService<BunitNavigationManager>().NavigateTo("/scaling?preset=llama3-8b&chips=h100-sxm&min=8&max=64&batch=512");
+        var cut = Render<Scaling>();
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=sweep-progress]")), TimeSpan.FromSeconds(60));
+        cut.WaitForAssertion(() => Assert.Equal(4, cut.FindAll("[data-testid=sites-row]").Count), TimeSpan.FromSeconds(60));
+        // 8 GPUs: 8 × Llama 3's per-GPU rate, 466 / 54 / 2048 ≈ 0.004 interruptions a day.
+        Assert.Equal("0.0", cut.FindAll("[data-testid=sweep-interruptions]")[0].TextContent.Trim());
+        Assert.EndsWith("%", cut.FindAll("[data-testid=sweep-goodput]")[0].TextContent.Trim(), StringComparison.Ordinal);
+        var breakEven = cut.FindAll("[data-testid=sites-break-even]").Select(e => e.TextContent.Trim()).ToList();
+        Assert.All(breakEven, b => Assert.Matches(@"^\d[\d,]*$", b));
+        // Two sites, synchronous DP: the break-even bandwidth does not depend on the link, the across-site ratio does.
+        var ratio = cut.FindAll("[data-testid=sites-ratio]")[^1].TextContent;
+        cut.Find("input[data-testid=site-link-gbps]").Change("128");
+        cut.WaitForAssertion(() => Assert.NotEqual(ratio, cut.FindAll("[data-testid=sites-ratio]")[^1].TextContent));
+        Assert.Equal(breakEven, cut.FindAll("[data-testid=sites-break-even]").Select(e => e.TextContent.Trim()).ToList());
+        // What fits in one site: 64 H100 draw 64 × 1,592.5 W = 0.102 MW, so 0.03 MW sites (18 GPUs → 16 in whole nodes) need 4.
+        cut.Find("input[data-testid=site-max-mw]").Change("0.03");
+        cut.WaitForAssertion(() => Assert.Equal("4", cut.FindAll("[data-testid=sites-needed]")[^1].TextContent.Trim()));
+    }
+
+    [Fact]
     public void Scaling_efficiency_says_what_its_baseline_is_and_why_a_size_exceeds_100_percent_and_the_axis_shows_it()
     {
         Services.GetRequiredService<BunitNavigationManager>().NavigateTo("/scaling?chips=b200&min=8&max=128");

@@ -109,6 +109,39 @@ public sealed class BudgetPageTests : PlannerTestContext
         Assert.Equal("$.budget.goodput", error.GetAttribute("data-path"));
     }
 
+    [Fact]
+    public void The_30B_example_shows_goodput_interruptions_and_two_sites_under_300_mw()
+    {
+        var cut = WaitForGpus(RenderPage(), 0);
+        Assert.Contains("(reliability model)", cut.Find("[data-testid=budget-goodput-0]").TextContent, StringComparison.Ordinal);
+        // ~173 interruptions a day on 327,680 H100 (Llama 3's per-GPU-hour rates).
+        var perDay = double.Parse(cut.Find("[data-testid=budget-interruptions-0]").TextContent.Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(perDay, 165, 180);
+        Assert.StartsWith("2 needed, 2 × 163,840 GPUs", cut.Find("[data-testid=budget-sites-0]").TextContent.Trim(), StringComparison.Ordinal);
+        Assert.Equal("260.9", cut.Find("[data-testid=budget-mw-per-site-0]").TextContent.Trim());
+        Assert.Matches(@"^\d+\.\d %", cut.Find("[data-testid=budget-lost-time-0]").TextContent.Trim());
+    }
+
+    [Fact]
+    public void A_power_cap_resizes_the_cluster_and_a_cap_below_one_node_is_a_field_error()
+    {
+        var cut = WaitForGpus(RenderPage(), 0);
+        var before = Gpus(cut, 0);
+
+        // 50 MW / 1,592.5 W per H100 = 31,397 → 31,392 in whole nodes.
+        cut.Find("input[data-testid=power-cap-mw-0]").Input("50");
+        cut.WaitForAssertion(() => Assert.True(Gpus(cut, 0) <= 31_392), s_planTimeout);
+        Assert.True(Gpus(cut, 0) < before);
+        Assert.Equal("31,392", cut.Find("[data-testid=budget-affordable-gpus-0]").TextContent.Trim());
+
+        cut.Find("input[data-testid=power-cap-mw-0]").Input("0.001");
+        cut.WaitForAssertion(() =>
+        {
+            var field = cut.Find("input[data-testid=power-cap-mw-0]").Closest(".mud-input-control")!;
+            Assert.Contains("below one 8-GPU h100-sxm node", field.TextContent, StringComparison.Ordinal);
+        }, s_planTimeout);
+    }
+
     [Theory]
     [InlineData("1e15")]
     [InlineData("100000")]

@@ -22,6 +22,32 @@ public sealed class PlannerDashboardTests : PlannerTestContext
     }
 
     [Fact]
+    public void The_lost_time_breakdown_chart_shows_goodput_from_the_reliability_model()
+    {
+        var cut = Render<Planner>();
+
+        var summary = cut.Find("[data-testid=goodput-chart-summary]").TextContent;
+        Assert.StartsWith("Goodput ", summary, StringComparison.Ordinal);
+        Assert.Contains("checkpoint saves", summary, StringComparison.Ordinal);
+        Assert.Contains("restarts", summary, StringComparison.Ordinal);
+        Assert.Contains("interruptions a day", cut.Find("[data-testid=goodput-summary]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_power_cap_sizes_the_planners_cluster_to_what_fits()
+    {
+        var cut = Render<Planner>();
+
+        // 0.5 MW of facility power / 910 W per A100 (400 W × 1.82 × 1.25) = 549 GPUs → 544 in whole nodes → 512 in whole
+        // TP8 × PP8 groups (the form's plan; DP 8 divides its 1,536-sequence batch).
+        cut.Find("input[data-testid=power-cap-mw]").Input("0.5");
+
+        cut.WaitForAssertion(() => Assert.Contains("sized to 0.5 MW: 512 GPUs", cut.Find("[data-testid=power-summary]").TextContent, StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        var text = cut.Find("[data-testid=power-summary]").TextContent;
+        Assert.Contains("W per GPU", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Changing_the_plan_updates_the_chart_in_place_with_a_new_revision()
     {
         var cut = Render<Planner>();

@@ -16,7 +16,8 @@ internal static class BudgetCommand
 {
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TextReader stdin)
     {
-        var a = CommandArgs.Parse(args, ["--json"], ["--example"]);
+        var a = CommandArgs.Parse(args, ["--json"], SiteOptions.With("--example"));
+        var patch = SiteOptions.Parse(a);
         var hasExample = a.Options.TryGetValue("--example", out var exampleId);
         if (hasExample && a.Positional.Count != 0) a.Errors.Add("give a scenario file or --example, not both.");
         else if (!hasExample && a.Positional.Count != 1) a.Errors.Add("give exactly one scenario file (or - for standard input), or --example " + string.Join("|", BudgetExamples.All.Select(e => e.Id)) + ".");
@@ -37,17 +38,18 @@ internal static class BudgetCommand
         if (example is not null)
         {
             var parsed = ScenarioParser.Parse(example.DocumentJson);
-            var resolved = parsed.Success ? ScenarioResolver.Resolve(parsed.Document!) : null;
+            var patched = parsed.Success ? (patch is null ? parsed.Document! : patch(parsed.Document!)) : null;
+            var resolved = patched is not null ? ScenarioResolver.Resolve(patched) : null;
             if (resolved is not { Success: true })
             {
                 await ScenarioInput.ReportAsync(resolved?.Errors ?? parsed.Errors, json, stdout, stderr);
                 return ExitCodes.InvalidInput;
             }
-            (document, scenario) = (parsed.Document!, resolved.Scenario!);
+            (document, scenario) = (patched!, resolved.Scenario!);
         }
         else
         {
-            var loaded = await ScenarioInput.LoadAsync(a.Positional[0], stdin, json, stdout, stderr);
+            var loaded = await ScenarioInput.LoadAsync(a.Positional[0], stdin, json, stdout, stderr, patch);
             if (loaded is null) return ExitCodes.InvalidInput;
             (document, scenario) = loaded.Value;
         }
@@ -67,6 +69,10 @@ internal static class BudgetCommand
         >= 1e6 => (usd / 1e6).ToString("N1", CultureInfo.InvariantCulture) + "M",
         _ => usd.ToString("N0", CultureInfo.InvariantCulture),
     };
+
+    private static string Duration(double seconds) => seconds >= 120
+        ? (seconds / 60).ToString("N1", CultureInfo.InvariantCulture) + " min"
+        : seconds.ToString("N1", CultureInfo.InvariantCulture) + " s";
 
     private static string Sci(double? v) => v is { } x && double.IsFinite(x) ? x.ToString("0.00e+0", CultureInfo.InvariantCulture) : "—";
 
@@ -90,8 +96,25 @@ internal static class BudgetCommand
         sb.AppendLine(inv, $"Cluster               {r.Gpus:N0} × {r.ChipId} ({r.Nodes:N0} nodes of {r.GpusPerNode}){affordable}");
         var plan = r.Plan is null ? "no plan" : PlanJson.Describe(r.Plan);
         sb.AppendLine(inv, $"Utilization           MFU {r.Mfu:P1} ({r.MfuSource}){(r.Plan is null ? "" : $", {plan}")}");
-        sb.AppendLine(inv, $"Time                  {r.DurationDays:N1} days wall clock, {r.TrainingDays:N1} training (goodput {a.Goodput:P0}){(r.RequestedDurationDays is { } req ? string.Create(inv, $"; asked {req:0.#}") : "")}");
+        sb.AppendLine(inv, $"Time                  {r.DurationDays:N1} days wall clock, {r.TrainingDays:N1} training (goodput {r.Goodput:P1}{(a.GoodputOverride is not null ? ", given" : r.Reliability is { EffectiveTrainingTimeRatio: > 0 } ? ", reliability model" : ", default: see the warning")}){(r.RequestedDurationDays is { } req ? string.Create(inv, $"; asked {req:0.#}") : "")}");
         sb.AppendLine(inv, $"Power                 IT {r.ItMegawatts:N1} MW, facility {r.FacilityMegawatts:N1} MW (PUE {a.Pue:0.00}); energy {r.EnergyMegawattHours:N0} MWh");
+        if (r.Reliability is { } g)
+        {
+            sb.AppendLine(inv, $"Interruptions         {g.InterruptionsPerDay:N1} per day ({g.UnexpectedPerDay:N1} unexpected), MTBI {g.MtbiHours * 60:N0} min; {g.HotSpareNodes:N0} hot spare nodes{(g.HotSparesRecommended ? " recommended" : "")}");
+            sb.AppendLine(inv, $"Checkpoints           {g.CheckpointTotalBytes / 1e12:N1} TB ({g.CheckpointBytesPerGpu / 1e9:N2} GB per GPU), {g.Checkpointing}, blocks {g.CheckpointBlockingSeconds:N1} s; optimal interval {Duration(g.OptimalIntervalSeconds)} (Young {Duration(g.YoungIntervalSeconds)}, Daly {Duration(g.DalyIntervalSeconds)})");
+            sb.AppendLine(inv, $"Effective training    {g.EffectiveTrainingTimeRatio:P1} of wall time; lost: checkpoint saves {g.Lost.CheckpointSaves:P1}, lost work {g.Lost.LostWork:P1}, restarts {g.Lost.Restarts:P1} ({g.RestartSeconds / 60:N1} min each)");
+            foreach (var err in g.Errors) sb.AppendLine(inv, $"  ✗ {err.Path}: {err.Message}");
+        }
+        if (r.Sites is { } st)
+        {
+            var need = st.SitesNeeded is { } n ? string.Create(inv, $"{n} site{(n == 1 ? "" : "s")} of at most {st.MaxSiteMw:N0} MW needed; ") : "";
+            sb.AppendLine(inv, $"Sites                 {need}{st.Sites} × {st.GpusPerSite:N0} GPUs, {st.MegawattsPerSite:N1} MW per site{(st.PowerCapMw is { } cap ? string.Create(inv, $" (cap {cap:N0} MW)") : "")}");
+            if (st.Sites > 1 && st.LinkGbps is not null)
+            {
+                sb.AppendLine(inv, $"Cross-site            {st.LinkGbps:N0} Gb/s per site pair: {st.BytesPerStep / 1e9:N1} GB per step per site, {st.ExposedSecondsPerStep:N3} s exposed per step (MFU with sites {st.Mfu:P1}); break-even {(st.BreakEvenGbps is { } be ? be.ToString("N0", inv) : "—")} Gb/s");
+            }
+            foreach (var err in st.Errors) sb.AppendLine(inv, $"  ✗ {err.Path}: {err.Message}");
+        }
         sb.AppendLine(inv, $"Training compute      {Sci(r.TotalFlop)} FLOP (log10 {(r.Log10TotalFlop is { } l ? l.ToString("F2", inv) : "—")}), {Sci(r.TrainingTokens)} tokens for this model");
         sb.AppendLine(inv, $"Cost per 1e24 FLOP    {(r.CostPer1e24FlopUsd is { } c ? "$" + Money(c) : "—")}{(r.CostPerGpuHourUsd is { } h ? string.Create(inv, $"   (${h:0.00} per GPU-hour)") : "")}");
         sb.AppendLine(inv, $"Budget                ${Money(r.BudgetUsd)} {(r.Mode == BudgetMode.Budget ? "given" : "needed")}");

@@ -9,18 +9,19 @@ internal static class EstimateCommand
 {
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TextReader stdin)
     {
-        var a = CommandArgs.Parse(args, ["--json"], []);
+        var a = CommandArgs.Parse(args, ["--json"], SiteOptions.Names);
         if (a.Positional.Count != 1) a.Errors.Add("give exactly one scenario file (or - for standard input).");
+        var patch = SiteOptions.Parse(a);
         if (a.Errors.Count > 0)
         {
             foreach (var e in a.Errors) await stderr.WriteLineAsync("capplan estimate: " + e);
             return ExitCodes.InvalidInput;
         }
         var json = a.Flags.Contains("--json");
-        var loaded = await ScenarioInput.LoadAsync(a.Positional[0], stdin, json, stdout, stderr);
+        var loaded = await ScenarioInput.LoadAsync(a.Positional[0], stdin, json, stdout, stderr, patch);
         if (loaded is null) return ExitCodes.InvalidInput;
         var scenario = loaded.Value.Scenario;
-        var estimate = Estimator.Estimate(scenario);
+        var estimate = CapacityPlanner.Core.Reliability.ScenarioAnalysis.EstimateWithGoodput(scenario);
         if (json) await stdout.WriteLineAsync(EstimateJson.Serialize(estimate));
         else await stdout.WriteLineAsync(EstimateTable.Render(scenario, estimate));
         return ExitCodes.Ok;
@@ -51,7 +52,7 @@ internal static class ScenarioInput
 
     /// <summary>Reads, parses and resolves a scenario; reports errors and returns null when it is invalid.</summary>
     public static async Task<(ScenarioDocument Document, CapacityPlanner.Core.Planning.ResolvedScenario Scenario)?> LoadAsync(
-        string path, TextReader stdin, bool json, TextWriter stdout, TextWriter stderr)
+        string path, TextReader stdin, bool json, TextWriter stdout, TextWriter stderr, Func<ScenarioDocument, ScenarioDocument>? patch = null)
     {
         var (text, readError) = await ReadAsync(path, stdin);
         if (readError is not null)
@@ -59,7 +60,7 @@ internal static class ScenarioInput
             await ReportAsync([new ScenarioError("$", readError)], json, stdout, stderr);
             return null;
         }
-        var loaded = ScenarioLoader.Load(text!);
+        var loaded = ScenarioLoader.Load(text!, patch);
         if (!loaded.Success)
         {
             await ReportAsync(loaded.Errors, json, stdout, stderr);
@@ -87,5 +88,47 @@ internal static class ScenarioInput
         {
             await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {e.Path}: {e.Message}"));
         }
+    }
+}
+
+/// <summary>
+/// The site options shared by estimate, sweep and budget: <c>--power-cap-mw X</c> (what fits in X MW per site: the
+/// cluster is sized to it), <c>--max-site-mw X</c> (largest site: how many sites the cluster needs) and <c>--sites N</c>;
+/// they override the scenario's <c>sites</c> section.
+/// </summary>
+internal static class SiteOptions
+{
+    public static readonly IReadOnlyCollection<string> Names = ["--power-cap-mw", "--max-site-mw", "--sites"];
+
+    public static IReadOnlyCollection<string> With(params string[] more) => [.. Names, .. more];
+
+    /// <summary>Reads the options; adds errors to <paramref name="a"/>; returns a document patch, or null when none was given.</summary>
+    public static Func<ScenarioDocument, ScenarioDocument>? Parse(CommandArgs a)
+    {
+        double? cap = Mw(a, "--power-cap-mw"), max = Mw(a, "--max-site-mw");
+        int? sites = null;
+        if (a.Options.TryGetValue("--sites", out var text))
+        {
+            if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 1000) sites = n;
+            else a.Errors.Add($"--sites expects a whole number of sites from 1 to 1000, got '{text}'.");
+        }
+        if (cap is null && max is null && sites is null) return null;
+        return doc => doc with
+        {
+            Sites = (doc.Sites ?? new SitesSection()) with
+            {
+                PowerCapMw = cap ?? doc.Sites?.PowerCapMw,
+                MaxSiteMw = max ?? doc.Sites?.MaxSiteMw,
+                Count = sites ?? doc.Sites?.Count,
+            },
+        };
+    }
+
+    private static double? Mw(CommandArgs a, string name)
+    {
+        if (!a.Options.TryGetValue(name, out var text)) return null;
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && double.IsFinite(v)) return v;
+        a.Errors.Add($"{name} expects megawatts above 0, got '{text}'.");
+        return null;
     }
 }

@@ -56,7 +56,47 @@ internal static class EstimateTable
             sb.AppendLine();
             sb.AppendLine(inv, $"Memory (GiB): weights {m.WeightsGiB:F1}, gradients {m.GradientsGiB:F1}, optimizer {m.OptimizerStatesGiB:F1}, activations {m.ActivationsGiB:F1}, workspace {m.WorkspaceGiB:F1}");
         }
+        if (e.Sites is { } st) RenderSites(sb, st);
+        if (e.Goodput is { } g) RenderGoodput(sb, g, e);
         return sb.ToString();
+    }
+
+    /// <summary>Sites, power and cross-site traffic.</summary>
+    internal static void RenderSites(StringBuilder sb, CapacityPlanner.Core.Sites.CrossSiteReport st)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        sb.AppendLine();
+        var need = st.SitesNeeded is { } n ? string.Create(inv, $"; needs {n} site{(n == 1 ? "" : "s")} of at most {st.MaxSiteMw:N0} MW") : "";
+        var cap = st.PowerCapMw is { } c ? string.Create(inv, $"; sized to {c:N0} MW per site") : "";
+        Row(sb, "Power", $"{st.FacilityMegawatts:N1} MW facility ({st.FacilityWattsPerGpu:N0} W per GPU incl. server and PUE){cap}{need}");
+        Row(sb, "Sites", $"{st.Sites} × {st.GpusPerSite:N0} GPUs, {st.MegawattsPerSite:N1} MW per site");
+        foreach (var err in st.Errors) sb.AppendLine(inv, $"  ✗ {err.Path}: {err.Message}");
+        if (st.Sites <= 1 || st.LinkGbps is null) return;
+        var how = st.InnerSteps is { } h
+            ? string.Create(inv, $"DiLoCo, outer all-reduce every {h} steps ({st.Compression})")
+            : "synchronous DP: reduce-scatter in site, all-reduce across sites, all-gather in site";
+        Row(sb, "Inter-site link", $"{st.LinkGbps:G4} Gb/s per site pair, {st.LatencyMs:F1} ms; {how}");
+        Row(sb, "Cross-site traffic", $"{st.BytesPerSync / 1e9:N1} GB per site per sync ({st.BytesPerStep / 1e9:N2} GB per step), link {st.LinkSecondsPerSync:F2} s per sync");
+        Row(sb, "Cross-site exposed", $"{st.ExposedSecondsPerStep:F3} s per step → step {st.StepTimeSeconds:F3} s, MFU {st.Mfu:P1}");
+        Row(sb, "Compute/comm", $"{Ratio(st.ComputeToCommunicationPerSite)} per site, {Ratio(st.ComputeToCrossSiteRatio)} across sites; break-even inter-site bandwidth {(st.BreakEvenGbps is { } be ? be.ToString("N0", inv) + " Gb/s" : "—")}");
+        if (st.InnerSteps is not null)
+        {
+            Row(sb, "DiLoCo", $"H ≥ {st.InnerStepsForOnePercent:N0} keeps the outer sync under 1% of a step; {st.Sites} replicas: loss {st.LossPercentVsDataParallel:+0.0;-0.0}% vs DP → ×{st.TokenMultiplier:F2} tokens (docs/reliability.md)");
+        }
+    }
+
+    /// <summary>Failures, checkpoints and goodput.</summary>
+    internal static void RenderGoodput(StringBuilder sb, CapacityPlanner.Core.Reliability.GoodputReport g, Estimate e)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        sb.AppendLine();
+        Row(sb, "Interruptions", $"{g.InterruptionsPerDay:F1} per day ({g.UnexpectedPerDay:F1} unexpected), MTBI {g.MtbiHours * 60:F0} min");
+        Row(sb, "Checkpoint", $"{g.CheckpointBytesPerGpu / 1e9:F2} GB per GPU, {g.CheckpointTotalBytes / 1e12:F1} TB in all; {g.Checkpointing}: blocks {g.CheckpointBlockingSeconds:F1} s, write {g.CheckpointWriteSeconds:F1} s");
+        Row(sb, "Checkpoint interval", $"{g.IntervalSeconds:F0} s (Young {g.YoungIntervalSeconds:F0} s, Daly {g.DalyIntervalSeconds:F0} s, availability-optimal {g.OptimalIntervalSeconds:F0} s)");
+        Row(sb, "Restart", $"{g.RestartSeconds / 60:F1} min per interruption; {g.HotSpareNodes:N0} hot spare nodes{(g.HotSparesRecommended ? " (recommended)" : "")}, {g.NodesUnderRepair:F1} under repair on average");
+        Row(sb, "Goodput (ETTR)", $"{g.EffectiveTrainingTimeRatio:P1}; lost: checkpoint saves {g.Lost.CheckpointSaves:P1}, lost work {g.Lost.LostWork:P1}, restarts {g.Lost.Restarts:P1}");
+        foreach (var err in g.Errors) sb.AppendLine(inv, $"  ✗ {err.Path}: {err.Message}");
+        if (e.EffectiveTimeToTrainDays is { } d) Row(sb, "Effective time", $"{d:F1} days, {e.EffectiveGpuHours:N0} GPU-hours with goodput{(e.Sites is { TokenMultiplier: not 1 } s ? string.Create(inv, $" and ×{s.TokenMultiplier:F2} tokens") : "")}");
     }
 
     private static string Ratio(double? r) => r is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) : "∞";

@@ -46,7 +46,7 @@ internal static class SweepCommand
         var sb = new StringBuilder();
         sb.AppendLine(inv, $"{r.Mode} scaling, {r.Points.Count} sizes, {r.Evaluated:N0} plans evaluated in {r.ElapsedMilliseconds:F0} ms");
         sb.AppendLine();
-        sb.AppendLine(inv, $"{"GPUs",9} {"plan",-40} {"tokens/s",14} {"MFU",7} {"eff",7} {"comp/comm",10} {"comp/exp",9}  dominant");
+        sb.AppendLine(inv, $"{"GPUs",9} {"plan",-40} {"tokens/s",14} {"MFU",7} {"eff",7} {"int/day",8} {"ETTR",6} {"eff+fail",8} {"comp/comm",10} {"comp/exp",9}  dominant");
         foreach (var p in r.Points)
         {
             if (p.Parallelism is null)
@@ -54,12 +54,16 @@ internal static class SweepCommand
                 sb.AppendLine(inv, $"{p.Gpus,9:N0} no feasible plan: {p.Infeasible}");
                 continue;
             }
-            sb.AppendLine(inv, $"{p.Gpus,9:N0} {PlanJson.Describe(p.Parallelism),-40} {p.TokensPerSecond,14:N0} {p.Mfu,7:P1} {p.ScalingEfficiency,7:P0} {F(p.ComputeToCommunicationRatio),10} {F(p.ComputeToExposedCommunicationRatio),9}  {p.DominantDimension}");
+            sb.AppendLine(inv, $"{p.Gpus,9:N0} {PlanJson.Describe(p.Parallelism),-40} {p.TokensPerSecond,14:N0} {p.Mfu,7:P1} {p.ScalingEfficiency,7:P0} {p.InterruptionsPerDay,8:F1} {p.EffectiveTrainingTimeRatio,6:P0} {p.ScalingEfficiencyWithFailures,8:P0} {F(p.ComputeToCommunicationRatio),10} {F(p.ComputeToExposedCommunicationRatio),9}  {p.DominantDimension}");
         }
         sb.AppendLine();
         sb.AppendLine(r.BreakEvenGpus is { } be
             ? string.Create(inv, $"Break-even (exposed communication = compute): {be:N0} GPUs, dominated by {r.BreakEvenDimension} communication.")
             : "Break-even: exposed communication stays below compute over the swept range.");
+        if (r.Points.LastOrDefault(p => p.ScalingEfficiencyWithFailures is not null) is { } last)
+        {
+            sb.AppendLine(string.Create(inv, $"At {last.Gpus:N0} GPUs: scaling efficiency {last.ScalingEfficiency:P0} without failures, {last.ScalingEfficiencyWithFailures:P0} with them ({last.InterruptionsPerDay:F0} interruptions/day, goodput {last.EffectiveTrainingTimeRatio:P1})."));
+        }
         sb.AppendLine(r.HalfEfficiencyGpus is { } h
             ? string.Create(inv, $"Scaling efficiency falls below 50% at {h:N0} GPUs.")
             : "Scaling efficiency stays above 50% over the swept range.");

@@ -79,8 +79,10 @@ public sealed record BudgetAssumptions
     public required double Pue { get; init; }
     /// <summary>Electricity $/kWh.</summary>
     public required double ElectricityUsdPerKWh { get; init; }
-    /// <summary>Fraction of wall time that trains.</summary>
+    /// <summary>Fraction of wall time that trains when the reliability model cannot be run (no plan); see <see cref="GoodputOverride"/>.</summary>
     public required double Goodput { get; init; }
+    /// <summary>Goodput given in the scenario (budget.goodput); null: the reliability model computes it for the cluster (docs/reliability.md).</summary>
+    public double? GoodputOverride { get; init; }
     /// <summary>User MFU override.</summary>
     public double? MfuOverride { get; init; }
     /// <summary>MFU used when no plan fits and no override is given.</summary>
@@ -232,7 +234,8 @@ public sealed record BudgetAssumptions
             AverageLoad = Pick(s.AverageLoad, "averageLoad"),
             Pue = Pick(s.Pue, "pue"),
             ElectricityUsdPerKWh = Pick(s.ElectricityUsdPerKWh, "electricityUsdPerKWh"),
-            Goodput = Pick(s.Goodput, "goodput"),
+            Goodput = s.Goodput ?? defaults.Value("goodput"),
+            GoodputOverride = s.Goodput,
             MfuOverride = s.Mfu,
             FallbackMfu = defaults.Value("fallbackMfu"),
             Optimizer = defaults.Optimizers[optimizerId],
@@ -241,6 +244,10 @@ public sealed record BudgetAssumptions
             ScalingLaw = laws.Get(lawId),
             Used = used,
         };
+        used.Add(s.Goodput is { } gp
+            ? new BudgetAssumptionUsed("goodput", Show(gp), "scenario", "")
+            : new BudgetAssumptionUsed("goodput", "reliability model", "Data/reliability.json",
+                "effective training time ratio of the sized cluster: interruptions per GPU-hour (Llama 3), checkpoint and restart times, optimal checkpoint interval"));
         if (s.Mfu is { } mfu) used.Add(new BudgetAssumptionUsed("mfu", Show(mfu), "scenario", ""));
         if (s.UniqueTokens is { } u) used.Add(new BudgetAssumptionUsed("uniqueTokens", Show(u), "scenario", ""));
         return (assumptions, errors);

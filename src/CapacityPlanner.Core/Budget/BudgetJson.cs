@@ -38,6 +38,9 @@ public static class BudgetJson
         EstimateJson.Num(w, "durationDays", r.DurationDays);
         EstimateJson.Num(w, "requestedDurationDays", r.RequestedDurationDays);
         EstimateJson.Num(w, "trainingDays", r.TrainingDays);
+        EstimateJson.Num(w, "goodput", r.Goodput);
+        if (r.Reliability is { } g) Reliability.GoodputJson.Write(w, "reliability", g); else w.WriteNull("reliability");
+        if (r.Sites is { } st) Reliability.GoodputJson.Write(w, "sites", st); else w.WriteNull("sites");
         EstimateJson.Num(w, "mfu", r.Mfu);
         w.WriteString("mfuSource", r.MfuSource);
         if (r.Plan is null) w.WriteNull("parallelism");

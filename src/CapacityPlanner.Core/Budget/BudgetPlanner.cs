@@ -119,6 +119,8 @@ public static class BudgetPlanner
         private readonly Stopwatch _sw = Stopwatch.StartNew();
         private readonly CancellationToken _cancellation;
         private int _searches;
+        private double _goodput;
+        private double _siteFactor = 1;
 
         public Run(ScenarioDocument doc, ResolvedScenario scenario, BudgetAssumptions a, ScalingLawCatalog laws, CancellationToken cancellation)
         {
@@ -162,6 +164,11 @@ public static class BudgetPlanner
                     }
                     var aff = (long)count;
                     if (aff >= perNode) aff = aff / perNode * perNode;
+                    if (PowerCapGpus() is { } capped && capped < aff)
+                    {
+                        _warnings.Add(F($"The budget pays for {aff:N0} GPUs; {capped:N0} fit under the power cap ({_scenario.Sites!.PowerCapMw:N0} MW per site × {_scenario.Sites.Count ?? 1} site(s)): the cluster is sized to the cap and the rest of the budget stays unallocated."));
+                        aff = capped;
+                    }
                     affordable = aff;
                     durationDays = days;
                     if (aff < 1)
@@ -187,20 +194,23 @@ public static class BudgetPlanner
                     var searched = false;
                     u = new Utilization(1, mfu, "fallback", null, null);
                     long previous = -1;
-                    // Size the cluster for the MFU of the last size tried until the size stops changing.
+                    var goodput = _a.GoodputOverride ?? _a.Goodput;
+                    // Size the cluster for the MFU (and goodput) of the last size tried until the size stops changing.
                     for (var i = 0; i < 6; i++)
                     {
-                        var need = Math.Ceiling(target * (1 + ExtraFraction(searched)) / (mfu * _peak * _a.Goodput * days * secondsPerDay));
+                        var need = Math.Ceiling(target * (1 + ExtraFraction(searched)) / (mfu * _peak * goodput * days * secondsPerDay));
                         var n = (long)Math.Clamp(need, 1, MaxGpus);
                         if (n >= perNode) n = (n + perNode - 1) / perNode * perNode;
+                        if (PowerCapGpus() is { } capped && capped < n) n = capped;
                         u = SizeAtOrAbove(n);
                         if (u.Gpus == previous) break;
                         previous = u.Gpus;
                         mfu = u.Mfu;
+                        goodput = GoodputFor(u);
                         searched = u.Source == "plan search";
                     }
                     gpus = u.Gpus;
-                    durationDays = target * (1 + ExtraFraction(u.Source == "plan search")) / (gpus * u.Mfu * _peak * _a.Goodput) / secondsPerDay;
+                    durationDays = target * (1 + ExtraFraction(u.Source == "plan search")) / (gpus * u.Mfu * _peak * GoodputFor(u)) / secondsPerDay;
                     // MFU is not monotonic in the cluster size (plans tile some sizes better), so the fixed point can land on
                     // a size that misses the deadline: take the next larger tiled sizes until one meets it.
                     for (var i = 0; i < 24 && durationDays > days * 1.0001 && gpus < MaxGpus; i++)
@@ -209,7 +219,7 @@ public static class BudgetPlanner
                         if (larger.Gpus <= gpus) break;
                         u = larger;
                         gpus = u.Gpus;
-                        durationDays = target * (1 + ExtraFraction(u.Source == "plan search")) / (gpus * u.Mfu * _peak * _a.Goodput) / secondsPerDay;
+                        durationDays = target * (1 + ExtraFraction(u.Source == "plan search")) / (gpus * u.Mfu * _peak * GoodputFor(u)) / secondsPerDay;
                     }
                     if (durationDays > days * 1.0001)
                     {
@@ -221,7 +231,7 @@ public static class BudgetPlanner
                 {
                     gpus = _scenario.System.Gpus;
                     u = SizeExact(gpus);
-                    var rate = gpus * u.Mfu * _peak * _a.Goodput / (1 + ExtraFraction(u.Source == "plan search"));
+                    var rate = gpus * u.Mfu * _peak * GoodputFor(u) / (1 + ExtraFraction(u.Source == "plan search"));
                     if (_a.Mode == BudgetMode.TargetFlop) durationDays = _a.TargetFlop!.Value / rate / secondsPerDay;
                     else if (_a.DurationDays is { } d) durationDays = d;
                     else
@@ -237,7 +247,19 @@ public static class BudgetPlanner
             var extra = ExtraFraction(fromSearch);
             var hours = durationDays * 24;
             var flopRate = gpus * u.Mfu * _peak;
-            var totalFlop = flopRate * _a.Goodput / (1 + extra) * durationDays * secondsPerDay;
+            _goodput = GoodputFor(u);
+            var (reliability, sites) = ReliabilityOf(u);
+            if (_a.GoodputOverride is null && reliability is { EffectiveTrainingTimeRatio: <= 0 } never)
+            {
+                _warnings.Add(F($"The reliability model finds that {u.Gpus:N0} GPUs never train: an interruption every {never.MtbiHours * 60:0.#} min against {never.RestartSeconds / 60:0.#} min per restart. The FLOP below assume the default goodput {_a.Goodput:P0} instead; give faster restarts (reliability.detectionMinutes, initMinutes, spareSwapMinutes), asynchronous checkpoints or budget.goodput."));
+            }
+            // Across sites the cross-site reduction adds exposed time to every step (docs/reliability.md §Training across sites).
+            var siteFactor = _siteFactor = sites is { Sites: > 1, StepTimeSeconds: { } withSites } && u.Estimate?.StepTimeSeconds is { } alone && withSites > 0 ? alone / withSites : 1;
+            if (siteFactor < 1)
+            {
+                _notes.Add(F($"The cluster spans {sites!.Sites} sites: the cross-site gradient reduction adds {sites.ExposedSecondsPerStep:0.###} s to each step, {1 - siteFactor:P1} of the throughput."));
+            }
+            var totalFlop = flopRate * siteFactor * _goodput / (1 + extra) * durationDays * secondsPerDay;
             if (!double.IsFinite(totalFlop)) totalFlop = 0;
             var power = BudgetCostModel.Power(_a, _chip, gpus, hours);
             var run = BudgetCostModel.RunCost(_a, _chip, gpus, hours);
@@ -296,7 +318,10 @@ public static class BudgetPlanner
                 GpusPerNode = perNode,
                 DurationDays = durationDays,
                 RequestedDurationDays = requested,
-                TrainingDays = durationDays * _a.Goodput,
+                TrainingDays = durationDays * _goodput,
+                Goodput = _goodput,
+                Reliability = reliability,
+                Sites = sites,
                 Mfu = u.Mfu,
                 MfuSource = u.Source,
                 Plan = u.Plan,
@@ -343,6 +368,60 @@ public static class BudgetPlanner
                 extra += o.ExtraFlopFraction(_scenario.Model.HiddenSize, (double)_scenario.Training.GlobalBatchSequences * _scenario.Model.SequenceLength);
             }
             return extra;
+        }
+
+        // GPUs that fit under sites.powerCapMw (per site × sites.count), whole nodes; null without a cap.
+        private long? PowerCapGpus()
+        {
+            if (_scenario.Sites?.PowerCapMw is not { } cap) return null;
+            var watts = Sites.SitePower.FacilityWattsPerGpu(_chip, _scenario.Power);
+            return Sites.SitePower.GpusThatFit(cap, watts, _scenario.System.GpusPerNode) * (_scenario.Sites.Count ?? 1);
+        }
+
+        // Goodput of a cluster size: the override, else the reliability model on the size's plan (docs/reliability.md).
+        private double GoodputFor(Utilization u)
+        {
+            if (_a.GoodputOverride is { } g) return g;
+            if (u.Gpus <= 0) return _a.Goodput;
+            var report = CapacityPlanner.Core.Reliability.GoodputModel.Evaluate(SizedFor(u), EstimateFor(u));
+            return report.EffectiveTrainingTimeRatio > 0 ? report.EffectiveTrainingTimeRatio : _a.Goodput;
+        }
+
+        private ResolvedScenario SizedFor(Utilization u) => u.Plan is null ? Sized(u.Gpus) : Sized(u.Gpus) with { Plan = u.Plan };
+
+        private Estimate EstimateFor(Utilization u) => u.Estimate ?? new Estimate
+        {
+            Feasible = false,
+            Errors = [],
+            Warnings = [],
+            HbmCapacityGiB = _chip.HbmCapacityGiB,
+            TotalParameters = _scenario.Model.TotalParameters,
+            ActiveParameters = _scenario.Model.ActiveParameters,
+        };
+
+        private (CapacityPlanner.Core.Reliability.GoodputReport? Goodput, Sites.CrossSiteReport? Sites) ReliabilityOf(Utilization u)
+        {
+            if (u.Gpus <= 0) return (null, null);
+            var scenario = SizedFor(u);
+            var estimate = EstimateFor(u);
+            var sites = estimate.StepTimeSeconds is null ? null : Sites.CrossSiteModel.Evaluate(scenario, estimate);
+            if (sites is null && _scenario.Sites?.MaxSiteMw is { } max)
+            {
+                var watts = Sites.SitePower.FacilityWattsPerGpu(_chip, _scenario.Power);
+                var needed = Sites.SitePower.SitesNeeded(u.Gpus, max, watts, _scenario.System.GpusPerNode);
+                sites = new Sites.CrossSiteReport
+                {
+                    Sites = _scenario.Sites.Count ?? needed,
+                    GpusPerSite = u.Gpus / Math.Max(1, _scenario.Sites.Count ?? needed),
+                    FacilityWattsPerGpu = watts,
+                    FacilityMegawatts = u.Gpus * watts / 1e6,
+                    MegawattsPerSite = u.Gpus * watts / 1e6 / Math.Max(1, _scenario.Sites.Count ?? needed),
+                    MaxSiteMw = max,
+                    SitesNeeded = needed,
+                    Errors = [],
+                };
+            }
+            return (CapacityPlanner.Core.Reliability.GoodputModel.Evaluate(scenario, estimate), sites);
         }
 
         private ResolvedScenario Sized(long n) => _scenario with
@@ -476,7 +555,7 @@ public static class BudgetPlanner
                 {
                     mfu = u.Mfu;
                 }
-                var perSecond = gpus * mfu * peak.Value * _a.Goodput / (1 + extra);
+                var perSecond = gpus * mfu * peak.Value * _siteFactor * _goodput / (1 + extra);
                 var flop = perSecond * seconds;
                 double? loss = flop > 0 && flop <= ScalingPredictor.MaxFlop
                     ? ScalingPredictor.Predict(flop, _a.ScalingLaw, _a.UniqueTokens, _laws).PredictedLoss

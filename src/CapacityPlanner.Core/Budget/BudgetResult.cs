@@ -76,6 +76,12 @@ public sealed record BudgetResult
     public double? RequestedDurationDays { get; init; }
     /// <summary>Days that train (duration × goodput).</summary>
     public required double TrainingDays { get; init; }
+    /// <summary>Goodput used: budget.goodput, or the reliability model's effective training time ratio for the cluster.</summary>
+    public double Goodput { get; init; }
+    /// <summary>Failures, checkpoints and goodput of the cluster (null without a cluster).</summary>
+    public Reliability.GoodputReport? Reliability { get; init; }
+    /// <summary>Power per site and sites needed (null without a plan and without sites.maxSiteMw).</summary>
+    public Sites.CrossSiteReport? Sites { get; init; }
     /// <summary>MFU used.</summary>
     public required double Mfu { get; init; }
     /// <summary>"plan search", "override" or "fallback".</summary>

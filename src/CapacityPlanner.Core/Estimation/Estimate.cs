@@ -112,4 +112,12 @@ public sealed record Estimate
     public required double ActiveParameters { get; init; }
     /// <summary>Model FLOPs per step.</summary>
     public double? ModelFlopsPerStep { get; init; }
+    /// <summary>Failures, checkpoints and goodput (set by <see cref="Reliability.ScenarioAnalysis"/>, null from the bare estimator).</summary>
+    public Reliability.GoodputReport? Goodput { get; init; }
+    /// <summary>Power, sites and cross-site traffic (set by <see cref="Reliability.ScenarioAnalysis"/>).</summary>
+    public Sites.CrossSiteReport? Sites { get; init; }
+    /// <summary>Days to train <c>training.tokens</c> with cross-site time, the DiLoCo token multiplier and goodput.</summary>
+    public double? EffectiveTimeToTrainDays { get; init; }
+    /// <summary>GPU-hours to train <c>training.tokens</c> with goodput (wall time × GPUs).</summary>
+    public double? EffectiveGpuHours { get; init; }
 }

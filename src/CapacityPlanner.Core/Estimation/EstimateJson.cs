@@ -86,6 +86,13 @@ public static class EstimateJson
         {
             w.WriteNull("memory");
         }
+        if (e.Goodput is not null || e.Sites is not null)
+        {
+            Num(w, "effectiveTimeToTrainDays", e.EffectiveTimeToTrainDays);
+            Num(w, "effectiveGpuHours", e.EffectiveGpuHours);
+        }
+        if (e.Goodput is { } g) Reliability.GoodputJson.Write(w, "goodput", g);
+        if (e.Sites is { } st) Reliability.GoodputJson.Write(w, "sites", st);
         w.WriteEndObject();
     }
 

@@ -178,4 +178,12 @@ public sealed record ClusterSystem(
 /// <param name="Training">Batch, precision, optimizer.</param>
 /// <param name="System">Cluster.</param>
 /// <param name="Plan">Parallelism plan.</param>
-public sealed record ResolvedScenario(string Name, TransformerModel Model, TrainingConfig Training, ClusterSystem System, ParallelismPlan Plan);
+public sealed record ResolvedScenario(string Name, TransformerModel Model, TrainingConfig Training, ClusterSystem System, ParallelismPlan Plan)
+{
+    /// <summary>Reliability inputs (goodput), null for all defaults.</summary>
+    public Scenarios.ReliabilitySection? Reliability { get; init; }
+    /// <summary>Sites and inter-site link, null for one site of any size.</summary>
+    public Scenarios.SitesSection? Sites { get; init; }
+    /// <summary>Budget inputs that set the power figures (server power factor, PUE), null for the defaults.</summary>
+    public Scenarios.BudgetSection? Power { get; init; }
+}

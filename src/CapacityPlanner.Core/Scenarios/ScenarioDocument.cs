@@ -26,6 +26,83 @@ public sealed record ScenarioDocument
     public ParallelismSection? Parallelism { get; init; }
     /// <summary>Budget planner inputs (<c>capplan budget</c>); ignored by estimate, search and sweep.</summary>
     public BudgetSection? Budget { get; init; }
+    /// <summary>Failures, checkpoints and restarts (goodput); absent fields take <c>Data/reliability.json</c> defaults.</summary>
+    public ReliabilitySection? Reliability { get; init; }
+    /// <summary>Power caps, sites and the links between them.</summary>
+    public SitesSection? Sites { get; init; }
+}
+
+/// <summary>
+/// Reliability inputs of the goodput model (docs/reliability.md). Every field is optional; omitted fields take the
+/// cited defaults of <c>Data/reliability.json</c>.
+/// </summary>
+public sealed record ReliabilitySection
+{
+    /// <summary>Multiplier on the per-GPU-hour interruption rates (default 1: Llama 3's).</summary>
+    public double? InterruptionRateScale { get; init; }
+    /// <summary>Count planned interruptions (default true).</summary>
+    public bool? IncludePlanned { get; init; }
+    /// <summary>sync (default) or async (in-memory snapshot, then persist in the background).</summary>
+    public string? Checkpointing { get; init; }
+    /// <summary>Checkpoint interval in minutes (default: the availability-optimal interval).</summary>
+    public double? CheckpointIntervalMinutes { get; init; }
+    /// <summary>Storage write/read bandwidth per node, GB/s.</summary>
+    public double? StorageGBpsPerNode { get; init; }
+    /// <summary>Total storage bandwidth of the cluster, TB/s (default: per-GPU share × GPUs).</summary>
+    public double? StorageTotalTBps { get; init; }
+    /// <summary>Storage capacity in TB (default: not checked).</summary>
+    public double? StorageCapacityTB { get; init; }
+    /// <summary>Device-to-host snapshot bandwidth per GPU for async checkpoints, GB/s.</summary>
+    public double? AsyncSnapshotGBpsPerGpu { get; init; }
+    /// <summary>Minutes to detect a failure.</summary>
+    public double? DetectionMinutes { get; init; }
+    /// <summary>Minutes to start the job again (launch, communicators, data loaders), before loading the checkpoint.</summary>
+    public double? InitMinutes { get; init; }
+    /// <summary>Minutes to reschedule onto a hot spare.</summary>
+    public double? SpareSwapMinutes { get; init; }
+    /// <summary>Minutes to reschedule when no spare is free.</summary>
+    public double? WaitForRepairMinutes { get; init; }
+    /// <summary>Hours a node with a hardware fault stays out of the pool.</summary>
+    public double? RepairHours { get; init; }
+    /// <summary>Hot spare nodes (default: the 99.9% quantile of nodes under repair).</summary>
+    public int? HotSpareNodes { get; init; }
+}
+
+/// <summary>Power caps and sites (docs/reliability.md §Sites).</summary>
+public sealed record SitesSection
+{
+    /// <summary>Sites the cluster spans (default: 1, or as many as <see cref="MaxSiteMw"/> requires).</summary>
+    public int? Count { get; init; }
+    /// <summary>What fits in this many MW of facility power: the cluster is sized to the cap.</summary>
+    public double? PowerCapMw { get; init; }
+    /// <summary>Largest site in MW of facility power: the cluster spans as many sites as it needs.</summary>
+    public double? MaxSiteMw { get; init; }
+    /// <summary>The link between each pair of sites.</summary>
+    public InterSiteSection? InterSite { get; init; }
+    /// <summary>Low-communication training across sites.</summary>
+    public DilocoSection? Diloco { get; init; }
+}
+
+/// <summary>The long-haul link between two sites.</summary>
+public sealed record InterSiteSection
+{
+    /// <summary>Bandwidth per site pair per direction, Gb/s.</summary>
+    public double? Gbps { get; init; }
+    /// <summary>One-way latency in ms (default: distance × 4.9 µs/km).</summary>
+    public double? LatencyMs { get; init; }
+    /// <summary>Fibre route length in km.</summary>
+    public double? DistanceKm { get; init; }
+}
+
+/// <summary>DiLoCo-style outer synchronisation across sites (one replica per site).</summary>
+public sealed record DilocoSection
+{
+    /// <summary>Inner steps H between outer synchronisations.</summary>
+    public int? InnerSteps { get; init; }
+    /// <summary>none (fp32 pseudo-gradients, default), bf16, int8 or int4.</summary>
+    public string? Compression { get; init; }
+    /// <summary>Overlap the outer all-reduce with the next H inner steps (streaming/eager variants; default false).</summary>
+    public bool? Overlap { get; init; }
 }
 
 /// <summary>Model shape: a preset id and/or explicit fields (explicit fields override the preset).</summary>

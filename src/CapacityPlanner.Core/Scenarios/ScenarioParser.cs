@@ -87,7 +87,9 @@ public static class ScenarioParser
         var system = ParseSystem(r.Object("system", required: true));
         var parallelism = ParseParallelism(r.Object("parallelism"));
         var budget = ParseBudget(r.Object("budget"));
-        r.RejectUnknown("allowed: schemaVersion, name, model, training, system, parallelism, budget.");
+        var reliability = ParseReliability(r.Object("reliability"));
+        var sites = ParseSites(r.Object("sites"));
+        r.RejectUnknown("allowed: schemaVersion, name, model, training, system, parallelism, budget, reliability, sites.");
         if (errors.Count > 0) return new ParseResult(null, errors);
         return new ParseResult(new ScenarioDocument
         {
@@ -98,6 +100,8 @@ public static class ScenarioParser
             System = system ?? new SystemSection(),
             Parallelism = parallelism,
             Budget = budget,
+            Reliability = reliability,
+            Sites = sites,
         }, errors);
     }
 
@@ -373,6 +377,90 @@ public static class ScenarioParser
         };
         r.RejectUnknown("allowed: tensor, pipeline, data, context, expert, sequenceParallel, virtualStages, microBatchSize, zeroStage, recompute, zeroShardScope, placement.");
         return section;
+    }
+
+    /// <summary>Checkpointing modes.</summary>
+    public static readonly IReadOnlyList<string> CheckpointingModes = ["sync", "async"];
+    /// <summary>DiLoCo outer-update compressions.</summary>
+    public static readonly IReadOnlyList<string> DilocoCompressions = ["none", "bf16", "int8", "int4"];
+
+    // A number whose range error says what the range means (so "gbps 0" says why it is wrong).
+    private static double? Meaningful(JsonFieldReader r, string name, double min, double max, bool exclusiveMin, string meaning)
+    {
+        if (r.Raw(name) is not { } e) return null;
+        if (e.ValueKind != JsonValueKind.Number || !e.TryGetDouble(out var v) || !double.IsFinite(v))
+        {
+            r.Error(name, $"expected a number, got {JsonFieldReader.Describe(e)}.");
+            return null;
+        }
+        if (v < min || v > max || (exclusiveMin && v <= min))
+        {
+            r.Error(name, string.Create(CultureInfo.InvariantCulture, $"{v} is out of range: {meaning}."));
+            return null;
+        }
+        return v;
+    }
+
+    private static ReliabilitySection? ParseReliability(JsonFieldReader? r)
+    {
+        if (r is null) return null;
+        var s = new ReliabilitySection
+        {
+            InterruptionRateScale = Meaningful(r, "interruptionRateScale", 0, 1000, false, "the multiplier on the published interruption rates lies in [0, 1000]"),
+            IncludePlanned = r.Bool("includePlanned"),
+            Checkpointing = r.String("checkpointing", allowed: CheckpointingModes),
+            CheckpointIntervalMinutes = Meaningful(r, "checkpointIntervalMinutes", 0, 1e6, true, "the checkpoint interval must be above 0 minutes"),
+            StorageGBpsPerNode = Meaningful(r, "storageGBpsPerNode", 0, 1e6, true, "storage bandwidth per node must be above 0 GB/s: a checkpoint could never be written"),
+            StorageTotalTBps = Meaningful(r, "storageTotalTBps", 0, 1e6, true, "total storage bandwidth must be above 0 TB/s: a checkpoint could never be written"),
+            StorageCapacityTB = Meaningful(r, "storageCapacityTB", 0, 1e9, true, "storage capacity must be above 0 TB"),
+            AsyncSnapshotGBpsPerGpu = Meaningful(r, "asyncSnapshotGBpsPerGpu", 0, 1e6, true, "the snapshot bandwidth must be above 0 GB/s"),
+            DetectionMinutes = Meaningful(r, "detectionMinutes", 0, 1e5, false, "detection time is at least 0 minutes"),
+            InitMinutes = Meaningful(r, "initMinutes", 0, 1e5, false, "start-up time is at least 0 minutes"),
+            SpareSwapMinutes = Meaningful(r, "spareSwapMinutes", 0, 1e5, false, "rescheduling time is at least 0 minutes"),
+            WaitForRepairMinutes = Meaningful(r, "waitForRepairMinutes", 0, 1e6, false, "waiting time is at least 0 minutes"),
+            RepairHours = Meaningful(r, "repairHours", 0, 1e5, false, "repair time is at least 0 hours"),
+            HotSpareNodes = r.Int("hotSpareNodes", 0, 10_000_000),
+        };
+        r.RejectUnknown("allowed: interruptionRateScale, includePlanned, checkpointing, checkpointIntervalMinutes, storageGBpsPerNode, storageTotalTBps, " +
+            "storageCapacityTB, asyncSnapshotGBpsPerGpu, detectionMinutes, initMinutes, spareSwapMinutes, waitForRepairMinutes, repairHours, hotSpareNodes.");
+        return s;
+    }
+
+    private static SitesSection? ParseSites(JsonFieldReader? r)
+    {
+        if (r is null) return null;
+        InterSiteSection? link = null;
+        if (r.Object("interSite") is { } lr)
+        {
+            link = new InterSiteSection
+            {
+                Gbps = Meaningful(lr, "gbps", 0, 1e9, true, "the bandwidth between two sites must be above 0 Gb/s: with no link, data parallelism cannot cross sites (use sites.count 1)"),
+                LatencyMs = Meaningful(lr, "latencyMs", 0, 1e4, false, "latency is at least 0 ms"),
+                DistanceKm = Meaningful(lr, "distanceKm", 0, 40_000, false, "distance lies in [0, 40,000] km"),
+            };
+            lr.RejectUnknown("allowed: gbps, latencyMs, distanceKm.");
+        }
+        DilocoSection? diloco = null;
+        if (r.Object("diloco") is { } dr)
+        {
+            diloco = new DilocoSection
+            {
+                InnerSteps = dr.Int("innerSteps", 1, 1_000_000, required: true),
+                Compression = dr.String("compression", allowed: DilocoCompressions),
+                Overlap = dr.Bool("overlap"),
+            };
+            dr.RejectUnknown("allowed: innerSteps, compression, overlap.");
+        }
+        var s = new SitesSection
+        {
+            Count = r.Int("count", 1, 1000),
+            PowerCapMw = Meaningful(r, "powerCapMw", 0, 1e6, true, "a power cap must be above 0 MW"),
+            MaxSiteMw = Meaningful(r, "maxSiteMw", 0, 1e6, true, "a site's size must be above 0 MW"),
+            InterSite = link,
+            Diloco = diloco,
+        };
+        r.RejectUnknown("allowed: count, powerCapMw, maxSiteMw, interSite, diloco.");
+        return s;
     }
 
     private static BudgetSection? ParseBudget(JsonFieldReader? r)

@@ -39,6 +39,7 @@ public static class ScenarioResolver
         var errors = new List<ScenarioError>();
         var model = ResolveModel(document.Model, errors);
         var system = ResolveSystem(document.System, catalog, defaults, errors);
+        if (system is not null && document.Sites is { } sites) system = SizeToSites(document, sites, system, errors);
         var training = ResolveTraining(document.Training, system?.Chip, errors);
         ParallelismPlan? plan = null;
         if (system is not null) plan = ResolvePlan(document.Parallelism, system, errors);
@@ -46,7 +47,40 @@ public static class ScenarioResolver
         {
             return new ResolveResult(null, errors);
         }
-        return new ResolveResult(new ResolvedScenario(document.Name ?? model.Name, model, training, system, plan), errors);
+        return new ResolveResult(new ResolvedScenario(document.Name ?? model.Name, model, training, system, plan)
+        {
+            Reliability = document.Reliability,
+            Sites = document.Sites,
+            Power = document.Budget,
+        }, errors);
+    }
+
+    // sites.powerCapMw (per site, × sites.count) sizes the cluster to what fits (whole nodes, and whole model-parallel groups when the plan fixes them);
+    // sites.maxSiteMw and sites.count are checked against one node so that an impossible cap is an error with its reason.
+    private static ClusterSystem? SizeToSites(ScenarioDocument document, SitesSection sites, ClusterSystem system, List<ScenarioError> errors)
+    {
+        var watts = Sites.SitePower.FacilityWattsPerGpu(system.Chip, document.Budget);
+        var nodeMw = watts * system.GpusPerNode / 1e6;
+        string Describe(double mw) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{mw:0.###} MW is below one {system.GpusPerNode}-GPU {system.Chip.Id} node ({nodeMw * 1000:0.#} kW of facility power: TDP {system.Chip.TdpWatts:0} W × server power factor × PUE)");
+        if (sites.MaxSiteMw is { } max && max < nodeMw)
+        {
+            errors.Add(new("$.sites.maxSiteMw", Describe(max) + "; raise the site size or lower budget.pue / budget.serverPowerFactor."));
+            return null;
+        }
+        if (sites.PowerCapMw is not { } cap) return system;
+        if (cap < nodeMw)
+        {
+            errors.Add(new("$.sites.powerCapMw", Describe(cap) + "; nothing fits."));
+            return null;
+        }
+        // The cap is per site: count sites of cap MW each (one site unless sites.count says more).
+        var fit = Sites.SitePower.GpusThatFit(cap, watts, system.GpusPerNode) * (sites.Count ?? 1);
+        var p = document.Parallelism;
+        var group = (long)(p?.Tensor ?? 1) * (p?.Pipeline ?? 1) * (p?.Context ?? 1);
+        if (group > 1 && fit >= group) fit = fit / group * group;
+        var domain = document.System.Network?.ScaleUpDomainGpus ?? system.Chip.ScaleUp.DomainSize;
+        return system with { Gpus = fit, ScaleUpDomainGpus = (int)Math.Min(domain, fit) };
     }
 
     private static TransformerModel? ResolveModel(ModelSection s, List<ScenarioError> errors)

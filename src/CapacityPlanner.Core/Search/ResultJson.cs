@@ -96,6 +96,9 @@ public static class ResultJson
             EstimateJson.Num(w, "tokensPerSecond", p.TokensPerSecond);
             EstimateJson.Num(w, "mfu", p.Mfu);
             EstimateJson.Num(w, "scalingEfficiency", p.ScalingEfficiency);
+            EstimateJson.Num(w, "effectiveTrainingTimeRatio", p.EffectiveTrainingTimeRatio);
+            EstimateJson.Num(w, "interruptionsPerDay", p.InterruptionsPerDay);
+            EstimateJson.Num(w, "scalingEfficiencyWithFailures", p.ScalingEfficiencyWithFailures);
             EstimateJson.Num(w, "computeToCommunicationRatio", p.ComputeToCommunicationRatio);
             EstimateJson.Num(w, "computeToExposedCommunicationRatio", p.ComputeToExposedCommunicationRatio);
             if (p.PerDimensionRatio is { } d)

@@ -43,6 +43,12 @@ public sealed record SweepPoint
     public double? Mfu { get; init; }
     /// <summary>Per-GPU throughput relative to the smallest feasible size.</summary>
     public double? ScalingEfficiency { get; init; }
+    /// <summary>Goodput at this size (failures, checkpoints, restarts; docs/reliability.md).</summary>
+    public double? EffectiveTrainingTimeRatio { get; init; }
+    /// <summary>Expected interruptions per day at this size.</summary>
+    public double? InterruptionsPerDay { get; init; }
+    /// <summary>Per-GPU goodput throughput relative to the smallest feasible size: does a 10× cluster give 10× training?</summary>
+    public double? ScalingEfficiencyWithFailures { get; init; }
     /// <summary>Compute ÷ all communication link time.</summary>
     public double? ComputeToCommunicationRatio { get; init; }
     /// <summary>Compute ÷ exposed communication time (null when nothing is exposed).</summary>
@@ -141,7 +147,7 @@ public static class ScalingSweep
         var baseGpus = counts.Count > 0 ? counts[0] : 1;
         var points = new List<SweepPoint>();
         long evaluated = 0;
-        double? basePerGpu = null;
+        double? basePerGpu = null, baseGoodPerGpu = null;
         // A domain smaller than both the chip's and the cluster was set by the user (network.scaleUpDomainGpus): keep it.
         var chipDomain = scenario.System.Chip.ScaleUp.DomainSize;
         var domain = scenario.System.ScaleUpDomainGpus < Math.Min(chipDomain, scenario.System.Gpus) ? scenario.System.ScaleUpDomainGpus : chipDomain;
@@ -166,6 +172,10 @@ public static class ScalingSweep
             var e = best.Estimate;
             var perGpu = e.TokensPerSecond!.Value / n;
             basePerGpu ??= perGpu;
+            // Goodput once for the chosen plan (never inside the search).
+            var goodput = Reliability.GoodputModel.Evaluate(sized with { Plan = best.Plan }, e);
+            var goodPerGpu = perGpu * goodput.EffectiveTrainingTimeRatio;
+            baseGoodPerGpu ??= goodPerGpu;
             var b = e.Breakdown!;
             var compute = b.ComputeSeconds + b.RecomputeSeconds + b.MemoryBoundSeconds;
             double? R(CommunicationTime c) => c.LinkSeconds > 0 ? compute / c.LinkSeconds : null;
@@ -186,6 +196,9 @@ public static class ScalingSweep
                 TokensPerSecond = e.TokensPerSecond,
                 Mfu = e.Mfu,
                 ScalingEfficiency = perGpu / basePerGpu,
+                EffectiveTrainingTimeRatio = goodput.EffectiveTrainingTimeRatio,
+                InterruptionsPerDay = goodput.InterruptionsPerDay,
+                ScalingEfficiencyWithFailures = baseGoodPerGpu > 0 ? goodPerGpu / baseGoodPerGpu : null,
                 ComputeToCommunicationRatio = e.ComputeToCommunicationRatio,
                 ComputeToExposedCommunicationRatio = e.ComputeToExposedCommunicationRatio,
                 PerDimensionRatio = new PerDimensionRatio(R(comm.TensorParallel), R(comm.PipelineParallel), R(comm.DataParallel), R(comm.ContextParallel), R(comm.ExpertParallel)),

@@ -71,7 +71,7 @@ public static class ModelEndpoints
         if (FormatProblem(format) is { } bad) return bad;
         var (loaded, problem) = await LoadAsync(request, options.Value, chips, ct);
         if (problem is not null) return problem;
-        var estimate = Estimator.Estimate(loaded!.Value.Scenario);
+        var estimate = Core.Reliability.ScenarioAnalysis.EstimateWithGoodput(loaded!.Value.Scenario);
         var json = EstimateJson.Serialize(estimate, indented: false);
         return IsCsv(format)
             ? Results.Text(Csv.FieldsOf(json), Csv.ContentType, Encoding.UTF8)

@@ -22,6 +22,13 @@ public static class BudgetComparison
         ("energy", "Energy (MWh)", r => BudgetFormat.Count(r.EnergyMegawattHours)),
         ("duration", "Duration (days)", r => BudgetFormat.Fixed(r.DurationDays, 1)),
         ("training-days", "Training days (× goodput)", r => BudgetFormat.Fixed(r.TrainingDays, 1)),
+        ("goodput", "Goodput (effective training time)", r => BudgetFormat.Percent(r.Goodput) + (r.Assumptions.GoodputOverride is not null ? " (given)" : r.Reliability is { EffectiveTrainingTimeRatio: > 0 } ? " (reliability model)" : " (default: see warnings)")),
+        ("interruptions", "Interruptions per day", r => BudgetFormat.Fixed(r.Reliability?.InterruptionsPerDay, 1)),
+        ("checkpoint-interval", "Optimal checkpoint interval (s)", r => BudgetFormat.Fixed(r.Reliability?.OptimalIntervalSeconds, 1)),
+        ("lost-time", "Lost: saves / lost work / restarts", r => r.Reliability is { } g
+            ? $"{BudgetFormat.Percent(g.Lost.CheckpointSaves)} / {BudgetFormat.Percent(g.Lost.LostWork)} / {BudgetFormat.Percent(g.Lost.Restarts)}" : BudgetFormat.Missing),
+        ("sites", "Sites", r => r.Sites is { } st ? (st.SitesNeeded is { } n ? $"{n} needed, " : "") + $"{st.Sites} × {BudgetFormat.Count(st.GpusPerSite)} GPUs" : "1"),
+        ("mw-per-site", "Facility MW per site", r => BudgetFormat.Fixed(r.Sites?.MegawattsPerSite ?? r.FacilityMegawatts, 1)),
         ("flop", "Total training FLOP", r => BudgetFormat.Scientific(r.TotalFlop)),
         ("log10-flop", "log₁₀ FLOP", r => BudgetFormat.Fixed(r.Log10TotalFlop, 2)),
         ("cost-per-1e24", "Cost per 10²⁴ FLOP", r => BudgetFormat.Usd(r.CostPer1e24FlopUsd)),

@@ -47,7 +47,15 @@ public static class BudgetFields
 
     /// <summary>Goodput.</summary>
     public static BudgetFieldSpec Goodput { get; } = new("$.budget.goodput", "Goodput (fraction of wall time)", "goodput",
-        $"Above 0, at most 1. Empty: {D("goodput")}.", false, "goodput", s => s.Goodput, (s, v) => s.Goodput = v);
+        "Above 0, at most 1. Empty: the reliability model's effective training time for the cluster (Data/reliability.json).", false, null, s => s.Goodput, (s, v) => s.Goodput = v);
+
+    /// <summary>What fits in X MW (per site).</summary>
+    public static BudgetFieldSpec PowerCapMw { get; } = new("$.sites.powerCapMw", "Power cap (MW per site)", "power-cap-mw",
+        "Facility MW (GPU TDP × server power × PUE); the cluster is sized to what fits. Empty: no cap.", false, null, s => s.PowerCapMw, (s, v) => s.PowerCapMw = v);
+
+    /// <summary>Largest site.</summary>
+    public static BudgetFieldSpec MaxSiteMw { get; } = new("$.sites.maxSiteMw", "Largest site (MW)", "max-site-mw",
+        "Facility MW of one site; the result says how many sites the cluster needs. Empty: one site of any size.", false, null, s => s.MaxSiteMw, (s, v) => s.MaxSiteMw = v);
 
     /// <summary>MFU override.</summary>
     public static BudgetFieldSpec Mfu { get; } = new("$.budget.mfu", "MFU override (fraction of peak)", "mfu",
@@ -97,5 +105,5 @@ public static class BudgetFields
 
     /// <summary>Every field.</summary>
     public static IReadOnlyList<BudgetFieldSpec> All { get; } =
-        [BudgetUsd, DurationDays, GpuPrice, RentPrice, Pue, Electricity, Goodput, Mfu, HyperparameterShare, .. Drivers];
+        [BudgetUsd, DurationDays, GpuPrice, RentPrice, Pue, Electricity, Goodput, PowerCapMw, MaxSiteMw, Mfu, HyperparameterShare, .. Drivers];
 }

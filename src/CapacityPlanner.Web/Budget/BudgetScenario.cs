@@ -49,6 +49,12 @@ public sealed class BudgetScenario
     /// <summary>Fraction of wall time that trains; null: the default.</summary>
     public double? Goodput { get; set; }
 
+    /// <summary>What fits in this many MW per site (<c>sites.powerCapMw</c>): the cluster is sized to the cap; null: no cap.</summary>
+    public double? PowerCapMw { get; set; }
+
+    /// <summary>Largest site in MW (<c>sites.maxSiteMw</c>): how many sites the cluster needs; null: one site of any size.</summary>
+    public double? MaxSiteMw { get; set; }
+
     /// <summary>Training precision id (bf16, fp8, …).</summary>
     public string Precision { get; set; } = "bf16";
 
@@ -128,6 +134,11 @@ public sealed class BudgetScenario
             ChipId = doc["system"]?["chip"] is JsonValue chip && chip.TryGetValue<string>(out var id) ? id : "h100-sxm",
             Precision = (string?)doc["training"]?["precision"] ?? "bf16",
         };
+        if (doc["sites"] is JsonObject sites)
+        {
+            s.PowerCapMw = Num(sites, "powerCapMw");
+            s.MaxSiteMw = Num(sites, "maxSiteMw");
+        }
         if (doc["budget"] is JsonObject b)
         {
             s.BudgetUsd = Num(b, "budgetUsd");
@@ -179,6 +190,8 @@ public sealed class BudgetScenario
             Pue = copy.Pue,
             ElectricityUsdPerKWh = copy.ElectricityUsdPerKWh,
             Goodput = copy.Goodput,
+            PowerCapMw = copy.PowerCapMw,
+            MaxSiteMw = copy.MaxSiteMw,
             Precision = copy.Precision,
             Optimizer = copy.Optimizer,
             Mfu = copy.Mfu,
@@ -235,6 +248,13 @@ public sealed class BudgetScenario
         budget["optimizer"] = Optimizer;
         budget["scalingLaw"] = ScalingLaw;
         doc["budget"] = budget;
+        var sites = doc["sites"] as JsonObject ?? new JsonObject();
+        sites.Remove("powerCapMw");
+        sites.Remove("maxSiteMw");
+        Put(sites, "powerCapMw", PowerCapMw);
+        Put(sites, "maxSiteMw", MaxSiteMw);
+        if (sites.Count > 0) doc["sites"] = sites;
+        else doc.Remove("sites");
         return doc.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
     }
 

@@ -151,4 +151,46 @@ public static class PlannerCharts
         var summary = string.Create(CultureInfo.InvariantCulture, $"Memory {total:F1} GiB per GPU of {hbmGiB:F0} GiB HBM.");
         return new ChartFigure(data, layout, summary);
     }
+
+    /// <summary>
+    /// Where the wall time goes with failures (docs/reliability.md): training (the effective training time ratio),
+    /// checkpoint saves, work lost to interruptions and restarts, as one stacked bar of percentages.
+    /// </summary>
+    public static ChartFigure LostTime(CapacityPlanner.Core.Reliability.GoodputReport g, ChartTheme theme)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        ArgumentNullException.ThrowIfNull(theme);
+        var parts = new (string Label, double Fraction, string Color)[]
+        {
+            ("Training", g.EffectiveTrainingTimeRatio, "#43a047"),
+            ("Checkpoint saves", g.Lost.CheckpointSaves, "#fb8c00"),
+            ("Lost work", g.Lost.LostWork, "#e53935"),
+            ("Restarts", g.Lost.Restarts, "#8e24aa"),
+        };
+        var data = new List<ITrace>();
+        foreach (var (label, fraction, color) in parts)
+        {
+            if (fraction <= 0) continue;
+            data.Add(new Bar
+            {
+                Name = label,
+                Orientation = Plotly.Blazor.Traces.BarLib.OrientationEnum.H,
+                X = Values([fraction * 100]),
+                Y = Labels(["wall time"]),
+                Width = 0.5m,
+                Marker = new Plotly.Blazor.Traces.BarLib.Marker { Color = color, Line = new Plotly.Blazor.Traces.BarLib.MarkerLib.Line { Width = 0 } },
+                HoverTemplate = $"<b>{label}</b><br>%{{x:.2f}} % of wall time<extra></extra>",
+            });
+        }
+        var layout = theme.BaseLayout(200);
+        layout.BarMode = BarModeEnum.Stack;
+        var x = theme.XAxis("% of wall time");
+        x.Range = [0, 100];
+        layout.XAxis = [x];
+        layout.YAxis = [theme.YAxis("")];
+        layout.Margin!.L = 80;
+        var summary = string.Create(CultureInfo.InvariantCulture,
+            $"Goodput {g.EffectiveTrainingTimeRatio:P1}: checkpoint saves {g.Lost.CheckpointSaves:P1}, lost work {g.Lost.LostWork:P1}, restarts {g.Lost.Restarts:P1} ({g.InterruptionsPerDay:F1} interruptions a day).");
+        return new ChartFigure(data, layout, summary);
+    }
 }

@@ -49,7 +49,7 @@ public sealed partial class EstimateService(IOptions<PlannerOptions> options, IL
         {
             var resolved = ScenarioResolver.ParseAndResolve(scenarioJson);
             if (!resolved.Success) return EstimateOutcome.Invalid(scenarioJson, resolved.Errors);
-            var estimate = Estimator.Estimate(resolved.Scenario!);
+            var estimate = Core.Reliability.ScenarioAnalysis.EstimateWithGoodput(resolved.Scenario!);
             return new EstimateOutcome(scenarioJson, estimate.Errors, resolved.Scenario, estimate);
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or ArithmeticException or KeyNotFoundException)

@@ -185,6 +185,10 @@ public static class PlannerFields
     public static DecimalFieldSpec ScaleOutGbps { get; } = new("$.system.scaleOutGbpsPerGpu", "Scale-out NIC", "Gb/s per GPU", 1, 100_000, false, "scale-out-gbps",
         "Empty: the chip's NIC.", 100);
 
+    /// <summary>What fits in X MW (facility power: TDP × server power × PUE); the cluster is sized to it.</summary>
+    public static DecimalFieldSpec PowerCapMw { get; } = new("$.sites.powerCapMw", "Power cap", "MW", 0.001, 1_000_000, false, "power-cap-mw",
+        "What fits: the cluster is sized to the cap. Empty: the GPUs above.", 1);
+
     /// <summary>Oversubscription of the spine and core tiers above each 256-GPU leaf.</summary>
     public static DecimalFieldSpec Oversubscription { get; } = new("$.system.network.tiers", "Oversubscription", ": 1", 1, 64, false, "oversubscription",
         "Above each 256-GPU leaf; empty or 1: non-blocking.", 1);
@@ -197,7 +201,7 @@ public static class PlannerFields
         [Gpus, GlobalBatch, Tensor, Pipeline, Data, MicroBatch, Context, Expert, VirtualStages, ScaleUpDomain, .. ModelShape];
 
     /// <summary>Every decimal field.</summary>
-    public static IReadOnlyList<DecimalFieldSpec> Decimal { get; } = [TokensBillions, ScaleOutGbps, Oversubscription];
+    public static IReadOnlyList<DecimalFieldSpec> Decimal { get; } = [TokensBillions, ScaleOutGbps, Oversubscription, PowerCapMw];
 
     /// <summary>Rank placements, innermost axis first.</summary>
     public static IReadOnlyList<Choice<string>> Placements { get; } =

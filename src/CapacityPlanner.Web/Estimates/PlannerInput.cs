@@ -42,6 +42,9 @@ public sealed class PlannerInput
     /// <summary>Scale-out NIC per GPU [Gb/s]; null: the chip's.</summary>
     public double? ScaleOutGbpsPerGpu { get; set; }
 
+    /// <summary>What fits in this many MW of facility power (<c>sites.powerCapMw</c>): the cluster is sized to it; null: no cap.</summary>
+    public double? PowerCapMw { get; set; }
+
     /// <summary>GPUs per scale-up domain; null: the chip's.</summary>
     public int? ScaleUpDomainGpus { get; set; }
 

@@ -54,6 +54,7 @@ public static class PlannerInputValidator
         Check(PlannerFields.SequenceLength, input.SequenceLength, errors);
         Check(PlannerFields.TokensBillions, input.TokensBillions, errors);
         Check(PlannerFields.ScaleOutGbps, input.ScaleOutGbpsPerGpu, errors);
+        Check(PlannerFields.PowerCapMw, input.PowerCapMw, errors);
         Check(PlannerFields.Oversubscription, input.Oversubscription, errors);
         return errors;
     }

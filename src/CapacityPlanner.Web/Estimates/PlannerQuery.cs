@@ -42,6 +42,7 @@ public static class PlannerQuery
         D("nic", input.ScaleOutGbpsPerGpu, defaults.ScaleOutGbpsPerGpu);
         I("domain", input.ScaleUpDomainGpus, defaults.ScaleUpDomainGpus);
         D("oversub", input.Oversubscription, defaults.Oversubscription);
+        D("mw", input.PowerCapMw, defaults.PowerCapMw);
         I("batch", input.GlobalBatchSequences, defaults.GlobalBatchSequences);
         S("precision", input.Precision, defaults.Precision);
         S("stack", input.Stack, defaults.Stack);
@@ -128,6 +129,7 @@ public static class PlannerQuery
         input.ScaleOutGbpsPerGpu = Dbl("nic", input.ScaleOutGbpsPerGpu);
         input.ScaleUpDomainGpus = Int("domain", input.ScaleUpDomainGpus);
         input.Oversubscription = Dbl("oversub", input.Oversubscription);
+        input.PowerCapMw = Dbl("mw", input.PowerCapMw);
         input.GlobalBatchSequences = Int("batch", input.GlobalBatchSequences);
         input.Precision = Str("precision") ?? input.Precision;
         input.Stack = Str("stack") ?? input.Stack;
@@ -160,6 +162,7 @@ public static class PlannerQuery
         "nic" => PlannerFields.ScaleOutGbps.DisplayLabel,
         "domain" => PlannerFields.ScaleUpDomain.DisplayLabel,
         "oversub" => PlannerFields.Oversubscription.DisplayLabel,
+        "mw" => PlannerFields.PowerCapMw.DisplayLabel,
         "batch" => PlannerFields.GlobalBatch.DisplayLabel,
         "tokens" => PlannerFields.TokensBillions.DisplayLabel,
         "tp" => PlannerFields.Tensor.DisplayLabel,

@@ -91,6 +91,13 @@ public static class ScenarioDocumentBuilder
                 w.WriteEndObject();
             }
 
+            if (input.PowerCapMw is { } mw)
+            {
+                w.WriteStartObject("sites");
+                w.WriteNumber("powerCapMw", mw);
+                w.WriteEndObject();
+            }
+
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);

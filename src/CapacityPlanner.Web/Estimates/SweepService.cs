@@ -19,7 +19,11 @@ public sealed record SweepRequest(PlannerInput Input, string ChipId, ScalingMode
 /// <param name="Mode">Scaling mode.</param>
 /// <param name="Result">The sweep.</param>
 /// <param name="Errors">Scenario errors.</param>
-public sealed record SweepOutcome(string ChipId, string ChipName, ScalingMode Mode, SweepResult? Result, IReadOnlyList<ScenarioError> Errors);
+public sealed record SweepOutcome(string ChipId, string ChipName, ScalingMode Mode, SweepResult? Result, IReadOnlyList<ScenarioError> Errors)
+{
+    /// <summary>The resolved scenario the sweep ran (at its smallest size), for per-size follow-ups such as the sites view.</summary>
+    public Core.Planning.ResolvedScenario? Scenario { get; init; }
+}
 
 /// <summary>
 /// Runs <see cref="ScalingSweep"/> in the background (200 ms–1 s each) and caches finished sweeps per scenario,
@@ -57,7 +61,7 @@ public sealed class SweepService(EstimateService estimates)
         cancellationToken.ThrowIfCancellationRequested();
         var scenario = resolved.Scenario!;
         var result = ScalingSweep.Run(scenario, null, ScalingSweep.PowersOfTwo(request.MinGpus, request.MaxGpus), request.Mode);
-        var outcome = new SweepOutcome(request.ChipId, scenario.System.Chip.Name, request.Mode, result, []);
+        var outcome = new SweepOutcome(request.ChipId, scenario.System.Chip.Name, request.Mode, result, []) { Scenario = scenario };
         Remember(key, outcome);
         cancellationToken.ThrowIfCancellationRequested();
         return outcome;

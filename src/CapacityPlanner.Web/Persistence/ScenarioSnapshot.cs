@@ -42,7 +42,7 @@ public sealed record ScenarioSnapshot(
         if (!parsed.Success) return (null, parsed.Errors);
         var resolved = ScenarioResolver.Resolve(parsed.Document!);
         if (!resolved.Success) return (null, resolved.Errors);
-        var estimate = Estimator.Estimate(resolved.Scenario!);
+        var estimate = Core.Reliability.ScenarioAnalysis.EstimateWithGoodput(resolved.Scenario!);
 
         var chosen = (name ?? parsed.Document!.Name)?.Trim();
         if (string.IsNullOrEmpty(chosen)) chosen = DefaultName;

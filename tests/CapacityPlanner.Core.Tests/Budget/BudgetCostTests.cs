@@ -80,7 +80,7 @@ public sealed class BudgetCostTests
         // $1M, 10% for hyperparameter search → $900,000; $2/GPU-h × 240 h = $480 per GPU → 1,875 GPUs → 1,872 in whole
         // nodes of 8; FLOP = 1,872 · 0.40 · 989e12 · 0.9 · 864,000 s = 5.7586e23.
         var outcome = BudgetPlanner.Plan(Llama8.Replace("BUDGET", """
-            { "budgetUsd": 1e6, "durationDays": 10, "acquisition": "rent", "rentUsdPerGpuHour": 2, "hyperparameterSearchShare": 0.1, "mfu": 0.4 }
+            { "budgetUsd": 1e6, "durationDays": 10, "acquisition": "rent", "rentUsdPerGpuHour": 2, "hyperparameterSearchShare": 0.1, "mfu": 0.4, "goodput": 0.9 }
             """, StringComparison.Ordinal));
         Assert.True(outcome.Success);
         var r = outcome.Result!;

@@ -34,6 +34,7 @@ public sealed partial class Planner : IDisposable
     private CommunicationVerdict? _verdict;
     private ChartFigure? _stepFigure;
     private ChartFigure? _memoryFigure;
+    private ChartFigure? _goodputFigure;
     private CancellationTokenSource? _debounce;
     private TimeSpan _debounceDelay;
     private long _lastRunTimestamp;
@@ -279,11 +280,13 @@ public sealed partial class Planner : IDisposable
         {
             _stepFigure = PlannerCharts.StepBreakdown(b, step, theme);
             _memoryFigure = e.Memory is { } m ? PlannerCharts.Memory(m, e.HbmCapacityGiB, theme) : null;
+            _goodputFigure = e.Goodput is { } g ? PlannerCharts.LostTime(g, theme) : null;
         }
         else
         {
             _stepFigure = null;
             _memoryFigure = null;
+            _goodputFigure = null;
         }
     }
 

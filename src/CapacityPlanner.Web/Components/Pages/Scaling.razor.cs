@@ -283,5 +283,51 @@ public sealed partial class Scaling : IDisposable
         _history?.Record(uri);
     }
 
+    private int? _siteCount = 2;
+    private double? _linkGbps = Core.Reliability.ReliabilityData.Standard.Value("interSiteGbps");
+    private int? _innerSteps;
+    private double? _maxSiteMw;
+
+    /// <summary>The sites view of the primary sweep: each feasible size split over the chosen sites (docs/reliability.md).</summary>
+    private IReadOnlyList<SiteRow> SiteRows
+    {
+        get
+        {
+            if (PrimarySweep is not { Result: { } r, Scenario: { } scenario } || _siteCount is not { } n || n < 2 || _linkGbps is not { } gbps || gbps <= 0) return [];
+            var sites = new Core.Scenarios.SitesSection
+            {
+                Count = n,
+                MaxSiteMw = _maxSiteMw is > 0 ? _maxSiteMw : null,
+                InterSite = new Core.Scenarios.InterSiteSection { Gbps = gbps },
+                Diloco = _innerSteps is { } h and > 0 ? new Core.Scenarios.DilocoSection { InnerSteps = h } : null,
+            };
+            var rows = new List<SiteRow>();
+            foreach (var p in r.Points)
+            {
+                if (p.Estimate is not { } e || p.Parallelism is not { } plan) continue;
+                var sized = scenario with
+                {
+                    System = scenario.System with { Gpus = p.Gpus },
+                    Training = scenario.Training with { GlobalBatchSequences = p.GlobalBatchSequences },
+                    Plan = plan,
+                    Sites = sites,
+                };
+                var report = Core.Sites.CrossSiteModel.Evaluate(sized, e);
+                rows.Add(new SiteRow(p.Gpus, report, p.EffectiveTrainingTimeRatio));
+            }
+            return rows;
+        }
+    }
+
+    private void OnSiteCountChanged(int? value) => _siteCount = value;
+
+    private void OnLinkChanged(double? value) => _linkGbps = value;
+
+    private void OnInnerStepsChanged(int? value) => _innerSteps = value;
+
+    private void OnMaxSiteChanged(double? value) => _maxSiteMw = value;
+
+    private sealed record SiteRow(long Gpus, Core.Sites.CrossSiteReport Report, double? Goodput);
+
     private sealed record ChipSummary(string ChipName, double? PeakTokens, long? PeakGpus, double? BreakEven, string? BreakEvenDimension, double? Half, double Milliseconds);
 }
