@@ -210,6 +210,8 @@ public static class ScenarioEndpoints
         return ApiProblems.Problem(StatusCodes.Status403Forbidden, "Not the owner",
             scenario.OwnerHash is null
                 ? $"Saved scenario \"{id}\" was saved before scenarios had owners: it belongs to nobody and cannot be {action}d (an administrator can claim it). Duplicate it to get your own copy."
+                : caller.IsUser
+                ? $"Saved scenario \"{id}\" belongs to someone else; only its owner or an administrator may {action} it. Duplicate it to get your own copy."
                 : $"Only the owner of saved scenario \"{id}\" may {action} it: send the owner token you got when saving it as 'Authorization: Bearer …' " +
                   "(browsers send the owner cookie), or sign in as its owner. Anyone may open it, or duplicate it to get their own copy.");
     }
