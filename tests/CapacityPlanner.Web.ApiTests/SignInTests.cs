@@ -146,6 +146,20 @@ public sealed class SignInTests : IAsyncLifetime
         await (await alice.PostAsync($"api/runs/{run.Id}/claim", null)).ProblemAsync(HttpStatusCode.Forbidden);
         await (await root.PostAsync($"api/runs/{run.Id}/claim", null)).ExpectAsync(HttpStatusCode.OK);
         Assert.Single((await (await root.GetAsync("api/runs")).ExpectAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray());
+
+        // And a benchmark upload.
+        var result = new Core.Benchmarks.BenchResult
+        {
+            Source = Core.Benchmarks.BenchSources.CapplanBench,
+            Backend = "cuda",
+            Host = new Core.Benchmarks.HostInfo { Hostname = "old-node" },
+            Devices = [new Core.Benchmarks.DeviceInfo { Kind = "gpu", Index = 0, Name = "NVIDIA H100 80GB HBM3" }],
+        };
+        var upload = await _app.Services.GetRequiredService<BenchmarkStore>().SaveAsync(result, Core.Benchmarks.BenchResultJson.Serialize(result));
+        await (await alice.PostAsync($"api/benchmarks/{upload.Id}/claim", null)).ProblemAsync(HttpStatusCode.Forbidden);
+        await (await root.PostAsync($"api/benchmarks/{upload.Id}/claim", null)).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(1, (await (await root.GetAsync("api/benchmarks")).ExpectAsync(HttpStatusCode.OK)).GetProperty("total").GetInt32());
+        Assert.Equal(1, (await (await alice.GetAsync("api/benchmarks?scope=team")).ExpectAsync(HttpStatusCode.OK)).GetProperty("total").GetInt32());
     }
 
     [Fact]

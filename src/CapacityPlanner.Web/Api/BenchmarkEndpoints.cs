@@ -77,6 +77,12 @@ public static class BenchmarkEndpoints
             .WithSummary("A benchmark result document, as uploaded")
             .Produces(StatusCodes.Status200OK, contentType: "application/json")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        g.MapPost("/{id}/claim", ClaimAsync)
+            .WithName("ClaimBenchmark")
+            .WithSummary("Claim an upload stored before ownership (administrators)")
+            .Produces<BenchmarkSummary>()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return api;
     }
 
@@ -111,6 +117,18 @@ public static class BenchmarkEndpoints
         if (refused is not null) return refused;
         var list = await store.ListAsync(owners, p, size, fingerprint, gpu, ct);
         return Results.Ok(new BenchmarkList(list.Items.Select(b => BenchmarkSummary.From(b, request)).ToList(), list.Page, list.PageSize, list.Total));
+    }
+
+    private static async Task<IResult> ClaimAsync(HttpRequest request, Microsoft.EntityFrameworkCore.IDbContextFactory<CapacityPlannerDbContext> contexts, BenchmarkStore store,
+        string id, CancellationToken ct)
+    {
+        var caller = Callers.Of(request.HttpContext);
+        if (OwnerScopes.AdminRequired(caller, "benchmark upload") is { } refused) return refused;
+        if (await store.GetAsync(id, ct) is not { } before) return ApiProblems.NotFound("benchmark result", id);
+        if (before.OwnerHash is not null)
+            return ApiProblems.Problem(StatusCodes.Status409Conflict, "Already owned", $"Benchmark result \"{id}\" has an owner; only uploads stored before ownership can be claimed.");
+        await contexts.ClaimAsync("benchmark", id, caller.OwnerKey!, ct);
+        return await store.GetAsync(id, ct) is { } b ? Results.Ok(BenchmarkSummary.From(b, request)) : ApiProblems.NotFound("benchmark result", id);
     }
 
     private static async Task<IResult> GetAsync(BenchmarkStore store, string id, CancellationToken ct) =>
