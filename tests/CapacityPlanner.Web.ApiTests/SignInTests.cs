@@ -219,3 +219,30 @@ public sealed class RequiredSignInTests : IAsyncLifetime
         await (await alice.PostJsonAsync("api/estimate", Http.Gpt3)).ExpectAsync(HttpStatusCode.OK);
     }
 }
+
+/// <summary>A provider that cannot be reached makes sign-in a 503 that says so, never a 500.</summary>
+public sealed class UnreachableProviderTests
+{
+    [Fact]
+    public async Task Signing_in_against_an_unreachable_provider_answers_503_with_the_reason()
+    {
+        using var dir = new TempDirectory();
+        int port;
+        using (var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        var settings = TestApp.Sqlite(dir.File("unreachable.db"));
+        settings["Authentication:OpenIdConnect:Enabled"] = "true";
+        settings["Authentication:OpenIdConnect:Authority"] = $"http://127.0.0.1:{port}/";
+        settings["Authentication:OpenIdConnect:ClientId"] = "capacityplanner";
+        settings["Authentication:OpenIdConnect:RequireHttpsMetadata"] = "false";
+        settings["Authentication:OpenIdConnect:RequireSignIn"] = "true";
+        await using var app = await TestApp.StartAsync(settings);
+        var problem = await (await app.Client.GetAsync("account/signin")).ProblemAsync(HttpStatusCode.ServiceUnavailable);
+        Assert.Contains($"127.0.0.1:{port}", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await (await app.Client.GetAsync("/")).ProblemAsync(HttpStatusCode.ServiceUnavailable);
+        await (await app.Client.GetAsync("api/chips")).ProblemAsync(HttpStatusCode.Unauthorized);
+    }
+}

@@ -106,9 +106,10 @@ public static class SignInExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/account/signin", (HttpContext context, IOptions<SignInSettings> settings, string? returnUrl) =>
             settings.Value.Enabled
-                ? Results.Challenge(new AuthenticationProperties { RedirectUri = LocalUrl(returnUrl) }, [OpenIdConnectScheme])
+                ? ChallengeAsync(context, LocalUrl(returnUrl))
                 : ApiProblems.Problem(StatusCodes.Status404NotFound, "Sign-in is off",
-                    $"This server has no team sign-in ({SignInSettings.SectionName}:Enabled is false); what you save is yours by its owner token or cookie."))
+                    $"This server has no team sign-in ({SignInSettings.SectionName}:Enabled is false); what you save is yours by its owner token or cookie.")
+                    .ExecuteAsync(context))
             .ExcludeFromDescription();
         app.MapGet("/account/signout", async (HttpContext context, string? returnUrl) =>
         {
@@ -139,7 +140,25 @@ public static class SignInExtensions
             return next(context);
         }
         if (path.StartsWithSegments("/api") || !HttpMethods.IsGet(context.Request.Method)) return Unauthorized(context);
-        return context.ChallengeAsync(OpenIdConnectScheme, new AuthenticationProperties { RedirectUri = LocalUrl(context.Request.PathBase + path + context.Request.QueryString) });
+        return ChallengeAsync(context, LocalUrl(context.Request.PathBase + path + context.Request.QueryString));
+    }
+
+    // Sends the browser to the provider; a provider that cannot be reached (its discovery document fails) is a 503
+    // that says so, not an unexplained 500.
+    private static async Task ChallengeAsync(HttpContext context, string returnUrl)
+    {
+        try
+        {
+            await context.ChallengeAsync(OpenIdConnectScheme, new AuthenticationProperties { RedirectUri = returnUrl });
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException && !context.Response.HasStarted)
+        {
+            var authority = context.RequestServices.GetRequiredService<IOptions<SignInSettings>>().Value.Authority;
+            context.Response.Clear();
+            await ApiProblems.Problem(StatusCodes.Status503ServiceUnavailable, "Sign-in provider unavailable",
+                $"The team's sign-in provider ({authority}) could not be reached or answered no usable configuration; try again later or tell the operator.")
+                .ExecuteAsync(context);
+        }
     }
 
     private static Task Unauthorized(HttpContext context)
