@@ -51,6 +51,35 @@ public sealed class ChipApiTests : IAsyncLifetime
         (await (await Client.PostJsonAsync("api/estimate", Scenario(chipJson))).ExpectAsync(HttpStatusCode.OK)).GetProperty("stepTimeSeconds").GetDouble();
 
     [Fact]
+    public async Task Capplan_upload_calibrates_as_the_owner_of_the_upload_and_prints_the_token_for_later()
+    {
+        var file = _dir.File("result.json");
+        await File.WriteAllTextAsync(file, GpuResult());
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var exit = await CapacityPlanner.Cli.CliApp.RunAsync(["upload", file, "--server", _app!.BaseAddress.ToString(), "--calibrate", "auto"], stdout, stderr);
+        Assert.True(exit == CapacityPlanner.Cli.ExitCodes.Ok, $"exit {exit}: {stderr}");
+        var token = System.Text.RegularExpressions.Regex.Match(stdout.ToString(), "owner token: ([A-Za-z0-9_-]{43})").Groups[1].Value;
+        var chip = System.Text.RegularExpressions.Regex.Match(stdout.ToString(), "measured chip (\\S+) registered").Groups[1].Value;
+        Assert.Equal(43, token.Length);
+        Assert.NotEmpty(chip);
+
+        // The chip calibrated from the upload belongs to the token the upload got: it may re-calibrate and replace it, others may not.
+        using var owner = _app.NewClient();
+        owner.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        var benchmark = (await (await owner.GetAsync("api/benchmarks")).ExpectAsync(HttpStatusCode.OK)).GetProperty("items")[0].GetProperty("id").GetString();
+        await (await Client.PostAsync($"api/benchmarks/{benchmark}/calibrate", null)).ProblemAsync(HttpStatusCode.Forbidden);
+        await (await owner.PostAsync($"api/benchmarks/{benchmark}/calibrate", null)).ExpectAsync(HttpStatusCode.Created);
+
+        // A second upload with --owner-token stays the same owner (no new token printed).
+        using var again = new StringWriter();
+        exit = await CapacityPlanner.Cli.CliApp.RunAsync(["upload", file, "--server", _app.BaseAddress.ToString(), "--owner-token", token, "--calibrate", "auto"], again, stderr);
+        Assert.True(exit == CapacityPlanner.Cli.ExitCodes.Ok, $"exit {exit}: {stderr}");
+        Assert.DoesNotContain("owner token:", again.ToString(), StringComparison.Ordinal);
+        Assert.Equal(2, (await (await owner.GetAsync("api/benchmarks")).ExpectAsync(HttpStatusCode.OK)).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
     public async Task An_uploaded_result_becomes_a_measured_chip_that_scenarios_name_by_id()
     {
         var uploaded = await (await Client.PostJsonAsync("api/benchmarks", GpuResult())).ExpectAsync(HttpStatusCode.Created);

@@ -23,6 +23,7 @@ public sealed class FuzzTests(SqliteAppFixture fixture, ITestOutputHelper output
         """{ "baseOn": "h100-sxm", "name": "fuzz chip", "hbmCapacityGiB": 141, "gemmCurve": [{ "flops": 1e9, "fraction": 0.3 }] }""",
         """{ "schemaVersion": 1, "source": "capplan bench", "backend": "cpu", "suites": ["gemm"], "devices": [{ "name": "cpu" }] }""",
         """{ "name": "renamed" }""",
+        "{ \"name\": \"fuzz run\", \"metric\": \"stepTimeSeconds\", \"measured\": 20, \"scenario\": " + Http.Gpt3 + " }",
     ];
 
     private static readonly string[] Fragments =
@@ -69,7 +70,7 @@ public sealed class FuzzTests(SqliteAppFixture fixture, ITestOutputHelper output
         [
             ("POST", "api/estimate", 0), ("POST", "api/estimate", 1), ("POST", "api/search?top=1", 0), ("POST", "api/sweep?gpus=8..64", 1),
             ("POST", "api/budget", 2), ("POST", "api/scenarios", 0), ("PUT", "api/chips/fuzz-chip", 3), ("POST", "api/benchmarks", 4),
-            ("PATCH", $"api/scenarios/{id}", 5),
+            ("PATCH", $"api/scenarios/{id}", 5), ("POST", "api/runs", 6),
         ];
         var statuses = new Dictionary<int, int>();
         var serverErrors = new List<string>();

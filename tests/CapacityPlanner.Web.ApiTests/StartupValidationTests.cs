@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace CapacityPlanner.Web.ApiTests;
 
 /// <summary>
-/// Wrong Database or Api settings stop the app at start-up with a message that names the setting. The host is built
+/// Wrong Database, Api, RateLimits, Cors, sign-in or Quotas settings stop the app at start-up with a message that names the setting. The host is built
 /// in the test (with Program.cs's registrations) rather than through WebApplicationFactory, whose deferred start on a
 /// background thread does not always hand back a start-up failure the same way.
 /// </summary>
@@ -27,6 +27,11 @@ public sealed class StartupValidationTests
         { "RateLimits:WritesPerWindow", "0", "RateLimits:WindowSeconds", "60", "RateLimits:WritesPerWindow must be between 1" },
         { "RateLimits:ComputationsPerWindow", "5", "RateLimits:WindowSeconds", "0", "RateLimits:WindowSeconds must be between 1" },
         { "Cors:AllowedOrigins:0", "evil.example/path", "Api:ComputeTimeoutSeconds", "10", "Cors:AllowedOrigins must be origins" },
+        { "Authentication:OpenIdConnect:Enabled", "true", "Authentication:OpenIdConnect:ClientId", "capacityplanner", "Authentication:OpenIdConnect:Authority must be the provider's absolute issuer URL" },
+        { "Authentication:OpenIdConnect:Enabled", "true", "Authentication:OpenIdConnect:Authority", "http://idp.example", "Authentication:OpenIdConnect:Authority is http" },
+        { "Authentication:OpenIdConnect:RequireSignIn", "true", "Authentication:OpenIdConnect:Enabled", "false", "RequireSignIn needs Authentication:OpenIdConnect:Enabled=true" },
+        { "Quotas:ScenariosPerOwner", "10", "Quotas:ScenariosTotal", "5", "Quotas:ScenariosPerOwner (10) exceeds ScenariosTotal (5)" },
+        { "Quotas:BenchmarkBytesPerOwner", "0", "Quotas:RunsTotal", "10", "Quotas:BenchmarkBytesPerOwner must be at least 1" },
     };
 
     [Theory]

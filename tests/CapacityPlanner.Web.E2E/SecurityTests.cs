@@ -70,9 +70,13 @@ public sealed class SecurityTests(AppFixture app)
             await attempt('json', server + 'api/scenarios', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: json });
             await attempt('duplicate', server + 'api/scenarios/' + id + '/duplicate', { method: 'POST', mode: 'no-cors' });
             await attempt('delete', server + 'api/scenarios/' + id, { method: 'DELETE' });
+            await attempt('chip', server + 'api/chips/cross-origin-chip', { method: 'PUT', mode: 'no-cors', headers: { 'Content-Type': 'text/plain' }, body: '{""baseOn"":""h100-sxm""}' });
+            await attempt('chip-json', server + 'api/chips/cross-origin-chip', { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: '{""baseOn"":""h100-sxm""}' });
+            await attempt('run', server + 'api/runs', { method: 'POST', mode: 'no-cors', body: new Blob([JSON.stringify({ name: 'x', scenario: JSON.parse(json), metric: 'stepTimeSeconds', measured: 1 })]) });
             return out;
         }", new object[] { server, id, Scenario });
-        Assert.Equal(5, outcomes.Length);
+        Assert.Equal(8, outcomes.Length);
+        Assert.Contains("chip-json:blocked", outcomes);
         Assert.Contains("json:blocked", outcomes);       // no CORS: the preflight fails
         Assert.Contains("delete:blocked", outcomes);
 
@@ -84,6 +88,37 @@ public sealed class SecurityTests(AppFixture app)
 
         Assert.Equal(before, await TotalAsync());
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync($"api/scenarios/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("api/chips/cross-origin-chip")).StatusCode);
+        Assert.Equal(0, JsonDocument.Parse(await api.GetStringAsync("api/runs")).RootElement.GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task The_browsers_owner_cookie_reaches_the_saved_page_and_another_browser_sees_nothing_to_change()
+    {
+        // Browser A opens the dashboard (its page load hands out the owner cookie) and saves from the page's origin.
+        await using var a = await BrowserPage.OpenAsync(app);
+        await a.GotoAsync("/saved", "h1");
+        var cookie = (await a.Context.CookiesAsync()).Single(c => c.Name == "cp_owner");
+        Assert.True(cookie.HttpOnly);
+        var id = await a.Page.EvaluateAsync<string>(@"async json => {
+            const r = await fetch('/api/scenarios', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: json });
+            return (await r.json()).id;
+        }", Scenario.Replace("cross-origin target", "browser A's plan", StringComparison.Ordinal));
+        await a.GotoAsync("/saved", "[data-testid=saved-table]");
+        await a.WaitForInteractiveAsync();
+        await a.Page.Locator($"[data-testid=rename-{id}]").WaitForAsync();
+        Assert.Equal(1, await a.Page.Locator($"[data-testid=delete-{id}]").CountAsync());
+
+        // Browser B (its own cookie) does not get A's scenario in its list, and cannot delete it over the API.
+        await using var b = await BrowserPage.OpenAsync(app);
+        await b.GotoAsync("/saved", "h1");
+        await b.WaitForInteractiveAsync();
+        Assert.Equal(0, await b.Page.Locator($"[data-testid=rename-{id}]").CountAsync());
+        Assert.Equal(0, await b.Page.Locator($"[data-testid=open-{id}]").CountAsync());
+        var status = await b.Page.EvaluateAsync<int>("async id => (await fetch('/api/scenarios/' + id, { method: 'DELETE' })).status", id);
+        Assert.Equal(403, status);
+        Assert.Empty(a.Errors);
+        Assert.All(b.Errors, e => Assert.Contains("403", e, StringComparison.Ordinal));     // the refused DELETE, logged by Chromium
     }
 
     [Fact]
@@ -93,6 +128,8 @@ public sealed class SecurityTests(AppFixture app)
         var put = await api.PutAsync("api/chips/evil-link-chip",
             Json("""{ "name": "<a href=\"https://evil.example\" target=\"_blank\">evil</a>", "baseOn": "h100-sxm" }"""));
         Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+        // Only its owner may delete it afterwards.
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", put.Headers.GetValues("Owner-Token").Single());
 
         try
         {

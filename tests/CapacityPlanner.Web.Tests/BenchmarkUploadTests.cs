@@ -48,8 +48,9 @@ public sealed class BenchmarkUploadTests : BenchmarkStoreTestContext
         Assert.Equal("dgx-a-01", cut.Find("[data-testid=benchmark-host]").TextContent.Trim());
         // The newest upload is opened.
         cut.WaitForAssertion(() => Assert.Equal(4, cut.FindAll("[data-testid=detail-gemm] tbody tr").Count));
-        // Stored as uploaded, byte for byte.
+        // Stored as uploaded, byte for byte, and owned by the page's caller (its owner cookie).
         Assert.Equal(BenchResultJson.Serialize(H100Result()), (await Store.GetAsync(id))!.DocumentJson);
+        Assert.Equal(TestOwnerKey, (await Store.GetAsync(id))!.OwnerHash);
     }
 
     [Fact]

@@ -79,6 +79,7 @@ public sealed class BenchmarksPageTests : BenchmarkStoreTestContext
         var store = Services.GetRequiredService<ICustomChipStore>();
         Assert.True(store.TryGet(chipId, out var custom));
         Assert.Equal("h100-sxm", custom.BaseOn);
+        Assert.Equal(TestOwnerKey, custom.OwnerHash);     // the circuit's caller owns the chip it registered
         Assert.Equal("NVIDIA H100 SXM5 80GB (measured on dgx-a-01)".Split(' ')[0], custom.Name!.Split(' ')[0]);
         Assert.Contains("measured on dgx-a-01", custom.Name);
         Assert.Equal(0.7078, custom.GemmEfficiency!.Value, 3);
@@ -97,6 +98,26 @@ public sealed class BenchmarksPageTests : BenchmarkStoreTestContext
         Assert.EndsWith(" s", measured);
         Assert.NotEqual(datasheet, measured);
         Assert.NotEqual(comparison.Find("[data-testid=datasheet-mfu]").TextContent, comparison.Find("[data-testid=measured-mfu]").TextContent);
+    }
+
+    [Fact]
+    public async Task A_measured_chip_someone_else_registered_is_not_registered_again_over_theirs()
+    {
+        var result = H100Result();
+        var saved = await Store.SaveAsync(result, BenchResultJson.Serialize(result));
+        var chipId = BenchmarkCalibrationService.ChipId("h100-sxm", saved.Id);
+        var other = Web.Security.OwnerCredentials.HashOf(new string('B', 42) + "A");
+        Assert.True(Services.GetRequiredService<ChipDirectory>().Save(new CustomChipDefinition { Id = chipId, BaseOn = "h100-sxm", OwnerHash = other }).IsValid);
+
+        var cut = Render<BenchmarksPage>();
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=calibrate]")));
+        cut.Find("[data-testid=calibrate]").Click();
+        cut.Find("[data-testid=use-profile]").Click();
+
+        Assert.Contains("registered by someone else", cut.Find("[data-testid=calibrate-error]").TextContent, StringComparison.Ordinal);
+        var kept = Services.GetRequiredService<ChipDirectory>().CustomDefinition(chipId)!;
+        Assert.Equal(other, kept.OwnerHash);
+        Assert.Null(kept.Profile);
     }
 
     [Fact]

@@ -102,8 +102,29 @@ public sealed class HardwarePageTests : PlannerTestContext
             GemmEfficiency = 0.7,
             GemmCurve = curve,
             Profile = profile,
+            OwnerHash = TestOwnerKey,
         }).IsValid);
         return (directory, profile);
+    }
+
+    [Fact]
+    public void Someone_elses_chip_is_read_only_and_the_callers_own_can_be_edited_and_deleted()
+    {
+        var directory = Services.GetRequiredService<ChipDirectory>();
+        Assert.True(directory.Save(new CustomChipDefinition { Id = "theirs", BaseOn = "h100-sxm", OwnerHash = Web.Security.OwnerCredentials.HashOf(new string('B', 43)) }).IsValid);
+        Assert.True(directory.Save(new CustomChipDefinition { Id = "legacy", BaseOn = "h100-sxm" }).IsValid);
+        Assert.True(directory.Save(new CustomChipDefinition { Id = "mine", BaseOn = "h100-sxm", OwnerHash = TestOwnerKey }).IsValid);
+        var cut = RenderWithPopovers<Components.Pages.Hardware>();
+
+        // Only the caller's chip has Edit and Delete; the other owner's and the ownerless one say read-only.
+        Assert.Single(cut.FindAll("[data-testid=edit-chip]"));
+        Assert.Equal("Edit mine", cut.Find("[data-testid=edit-chip]").GetAttribute("aria-label"));
+        Assert.Equal(2, cut.FindAll("[data-testid=chip-readonly]").Count);
+
+        // A chip made on the page belongs to the caller.
+        cut.Find("[data-testid=delete-chip]").Click();
+        Assert.Null(directory.CustomDefinition("mine"));
+        Assert.NotNull(directory.CustomDefinition("theirs"));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using CapacityPlanner.Web.Security;
 using CapacityPlanner.Web.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,7 +31,15 @@ public abstract class PlannerTestContext : BunitContext, IAsyncLifetime
         Services.AddLogging();
         Services.AddMudServices();
         Services.AddPlannerServices();
+        // The circuit's caller, as App hands it to Routes from the page request's owner cookie.
+        Services.AddScoped(_ => new CircuitCaller { Current = TestCaller });
     }
+
+    /// <summary>Owner key of the test circuit's caller (what the pages save under).</summary>
+    public static string TestOwnerKey { get; } = Web.Security.OwnerCredentials.HashOf(new string('A', 43));
+
+    /// <summary>The test circuit's caller: an anonymous browser with an owner cookie.</summary>
+    public static Caller TestCaller { get; } = new(TestOwnerKey, null, false, false);
 
     Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
 

@@ -144,14 +144,14 @@ public sealed class SharingSavedPageTests : PlannerTestContext
         }
     }
 
-    private async Task<SavedScenario> SaveAsync(string name, int gpus)
+    private async Task<SavedScenario> SaveAsync(string name, int gpus, string? owner = null)
     {
         var input = PlannerInput.CreateDefault(new PlannerOptions());
         input.Gpus = gpus;
         var json = Services.GetRequiredService<EstimateService>().BuildDocument(input);
         var (snapshot, errors) = ScenarioSnapshot.Create(json, name, PlannerShareState.PageSettings(input, PlannerInput.CreateDefault(new PlannerOptions())));
         Assert.True(snapshot is not null, string.Join("; ", errors.Select(e => e.Message)));
-        return await _store.SaveAsync(snapshot);
+        return await _store.SaveOwnedAsync(snapshot, owner ?? TestOwnerKey);
     }
 
     private IRenderedComponent<ContainerFragment> RenderSaved() =>
@@ -164,6 +164,46 @@ public sealed class SharingSavedPageTests : PlannerTestContext
             b.OpenComponent<Saved>(2);
             b.CloseComponent();
         }));
+
+    [Fact]
+    public async Task Lists_only_your_own_and_the_team_list_is_read_only_where_not_yours_with_duplicate_giving_your_own_copy()
+    {
+        try
+        {
+            // A signed-in user alice; bob is another user.
+            var alice = Web.Security.Caller.UserKeyPrefix + new string('a', 62);
+            var bob = Web.Security.Caller.UserKeyPrefix + new string('b', 62);
+            Services.GetRequiredService<Web.Security.CircuitCaller>().Current = new Web.Security.Caller(alice, "Alice", true, false);
+            var mine = await SaveOwnedAsync("Mine", alice);
+            var theirs = await SaveOwnedAsync("Theirs", bob);
+            var anonymous = await SaveOwnedAsync("Someone's cookie", TestOwnerKey);
+
+            var cut = RenderSaved();
+            cut.WaitForAssertion(() => Assert.Equal(["Mine"], cut.FindAll("[data-testid=saved-name]").Select(e => e.TextContent.Trim())));
+            Assert.NotEmpty(cut.FindAll($"[data-testid=rename-{mine.Id}]"));
+
+            // The team: every signed-in user's, bob's read-only; anonymous owners' stay private.
+            cut.Find("[data-testid=saved-scope-team]").Click();
+            cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=saved-name]").Count));
+            Assert.DoesNotContain(cut.FindAll("[data-testid=saved-name]"), e => e.TextContent.Contains("cookie", StringComparison.Ordinal));
+            Assert.Empty(cut.FindAll($"[data-testid=rename-{theirs.Id}]"));
+            Assert.Empty(cut.FindAll($"[data-testid=delete-{theirs.Id}]"));
+            Assert.NotEmpty(cut.FindAll($"[data-testid=readonly-{theirs.Id}]"));
+
+            // Duplicate gives alice her own copy; bob's stays his.
+            cut.Find($"button[data-testid=duplicate-{theirs.Id}]").Click();
+            cut.WaitForAssertion(() => Assert.Equal(2, _store.ListAsync(OwnerFilter.Of(alice)).GetAwaiter().GetResult().Total));
+            Assert.Contains((await _store.ListAsync(OwnerFilter.Of(alice))).Items, s => s.DuplicatedFromId == theirs.Id);
+            Assert.Equal(bob, (await _store.GetAsync(theirs.Id))!.OwnerHash);
+            Assert.Equal(TestOwnerKey, (await _store.GetAsync(anonymous.Id))!.OwnerHash);
+        }
+        finally
+        {
+            DeleteDatabase();
+        }
+    }
+
+    private Task<SavedScenario> SaveOwnedAsync(string name, string owner) => SaveAsync(name, 1024, owner);
 
     [Fact]
     public async Task Lists_renames_and_deletes_with_undo()

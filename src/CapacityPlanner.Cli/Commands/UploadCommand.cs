@@ -19,21 +19,27 @@ internal static class UploadCommand
         capplan upload — send a benchmark result to the CapacityPlanner dashboard
 
         Usage:
-          capplan upload <result.json|-> --server URL [--timeout SECONDS]
+          capplan upload <result.json|-> --server URL [--timeout SECONDS] [--owner-token TOKEN]
                          [--calibrate CHIP|auto [--precision bf16] [--include-cpu]]
 
         The document (capplan bench --output, or capplan bench import) is checked against the result schema, then
         POSTed as application/json to URL/api/benchmarks. With --calibrate the server also builds the measured chip
         from it (CHIP is the catalog chip that was measured; auto matches the GPU name) and prints its id: scenarios
         sent to that server can then name it as "system": { "chip": "<id>" }. CPU-backend results count only with
-        --include-cpu (demos). Exit codes: 0 accepted, 2 invalid file or arguments, 1 server unreachable or answered
+        --include-cpu (demos). What you upload (and the chip calibrated from it) is owned by an owner token: the server
+        hands out a new one on the first upload, which is printed and sent with the calibration; pass it again with
+        --owner-token (or the CAPPLAN_OWNER_TOKEN environment variable) so that later uploads, listings and
+        re-calibrations are yours. Exit codes: 0 accepted, 2 invalid file or arguments, 1 server unreachable or answered
         with an error.
         """;
+
+    /// <summary>Environment variable with the owner token, when --owner-token is not given.</summary>
+    internal const string OwnerTokenVariable = "CAPPLAN_OWNER_TOKEN";
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TextReader stdin)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var a = CommandArgs.Parse(args, ["--help", "--include-cpu"], ["--server", "--timeout", "--calibrate", "--precision"]);
+        var a = CommandArgs.Parse(args, ["--help", "--include-cpu"], ["--server", "--timeout", "--calibrate", "--precision", "--owner-token"]);
         if (a.Flags.Contains("--help") || args.Contains("-h"))
         {
             await stdout.WriteLineAsync(Help);
@@ -61,6 +67,11 @@ internal static class UploadCommand
         if (calibrate is null && (a.Options.ContainsKey("--precision") || a.Flags.Contains("--include-cpu")))
         {
             errors.Add("--precision and --include-cpu go with --calibrate CHIP|auto.");
+        }
+        var ownerToken = a.Options.GetValueOrDefault("--owner-token") ?? Environment.GetEnvironmentVariable(OwnerTokenVariable);
+        if (ownerToken is not null && (ownerToken.Length != 43 || !System.Buffers.Text.Base64Url.IsValid(ownerToken)))
+        {
+            errors.Add($"the owner token ({(a.Options.ContainsKey("--owner-token") ? "--owner-token" : OwnerTokenVariable)}) must be the 43-character token the server gave.");
         }
         if (errors.Count > 0) return await Invalid(stderr, errors);
 
@@ -93,12 +104,19 @@ internal static class UploadCommand
         // No proxy for loopback targets (a dashboard on this machine must not be sent through http_proxy).
         using var handler = new HttpClientHandler { UseProxy = !endpoint!.IsLoopback };
         using var http = new HttpClient(handler) { Timeout = timeout };
+        if (ownerToken is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ownerToken);
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         var (uploaded, failure) = await PostAsync(http, endpoint, content, timeout, stderr);
         if (uploaded is null) return failure;
         var where = Identify(uploaded.Value.Body, uploaded.Value.Location);
         await stdout.WriteLineAsync($"uploaded {result!.Source} result ({result.Backend}, {result.Gemm.Count} GEMM, {result.Memory.Count} memory, {result.Collectives.Count} collective measurements) to {endpoint}: {uploaded.Value.Status}{where}");
+        // The calibration (and anything later) must come from the same owner as the upload.
+        if (ownerToken is null && uploaded.Value.OwnerToken is { } issued)
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", issued);
+            await stdout.WriteLineAsync($"owner token: {issued} (keep it: pass --owner-token or set {OwnerTokenVariable} to upload, list and re-calibrate as the same owner)");
+        }
         if (calibrate is null) return ExitCodes.Ok;
 
         // The measured chip, built and registered by the server from what it has just stored.
@@ -126,7 +144,7 @@ internal static class UploadCommand
     }
 
     /// <summary>POSTs and reports failures plainly; the answer on success, else null and the exit code to return.</summary>
-    private static async Task<((string Body, Uri? Location, string Status)? Answer, int ExitCode)> PostAsync(
+    private static async Task<((string Body, Uri? Location, string Status, string? OwnerToken)? Answer, int ExitCode)> PostAsync(
         HttpClient http, Uri uri, HttpContent? content, TimeSpan timeout, TextWriter stderr)
     {
         HttpResponseMessage response;
@@ -148,7 +166,8 @@ internal static class UploadCommand
         {
             var answer = await response.Content.ReadAsStringAsync();
             var status = $"{(int)response.StatusCode} {response.ReasonPhrase}";
-            if (response.IsSuccessStatusCode) return ((answer, response.Headers.Location, status), ExitCodes.Ok);
+            var owner = response.Headers.TryGetValues("Owner-Token", out var values) ? values.FirstOrDefault() : null;
+            if (response.IsSuccessStatusCode) return ((answer, response.Headers.Location, status, owner), ExitCodes.Ok);
             var excerpt = answer.Length > 500 ? answer[..500] + "…" : answer;
             await stderr.WriteLineAsync($"capplan upload: {uri} answered {status}{(excerpt.Length > 0 ? ": " + excerpt.Trim() : "")}");
             return (null, response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity or HttpStatusCode.RequestEntityTooLarge

@@ -64,11 +64,12 @@ public static class BenchmarkEndpoints
             .Accepts<System.Text.Json.Nodes.JsonObject>("application/json")
             .Produces<BenchmarkSummary>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         g.MapGet("/", ListAsync)
             .WithName("ListBenchmarks")
             .WithSummary("List uploaded benchmark results")
-            .WithDescription("Newest first; filter by `fingerprint` or `gpu` (exact GPU name).")
+            .WithDescription("Your own uploads (owner token, cookie or sign-in; `scope=team`: every signed-in user's), newest first; filter by `fingerprint` or `gpu` (exact GPU name).")
             .Produces<BenchmarkList>()
             .ProducesValidationProblem();
         g.MapGet("/{id}", GetAsync)
@@ -76,10 +77,16 @@ public static class BenchmarkEndpoints
             .WithSummary("A benchmark result document, as uploaded")
             .Produces(StatusCodes.Status200OK, contentType: "application/json")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        g.MapPost("/{id}/claim", ClaimAsync)
+            .WithName("ClaimBenchmark")
+            .WithSummary("Claim an upload stored before ownership (administrators)")
+            .Produces<BenchmarkSummary>()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return api;
     }
 
-    private static async Task<IResult> UploadAsync(HttpRequest request, IOptions<ApiOptions> options, BenchmarkStore store, CancellationToken ct)
+    private static async Task<IResult> UploadAsync(HttpRequest request, IOptions<ApiOptions> options, BenchmarkStore store, StorageQuotas quotas, CancellationToken ct)
     {
         var (text, problem) = await RequestBody.ReadJsonAsync(request, options.Value.MaxBenchmarkBytes, "a benchmark result document", ct);
         if (problem is not null) return problem;
@@ -87,7 +94,8 @@ public static class BenchmarkEndpoints
         {
             return ApiProblems.Validation(Errors(error!), "The benchmark result document is invalid");
         }
-        var saved = await store.SaveOwnedAsync(result!, text!, OwnerCredentials.GetOrIssue(request.HttpContext).Hash, ct);
+        if (await quotas.BenchmarkAsync(Callers.Of(request.HttpContext).OwnerKey, Encoding.UTF8.GetByteCount(text!), ct) is { } full) return full.ToResult();
+        var saved = await store.SaveOwnedAsync(result!, text!, Callers.OwnerForCreate(request.HttpContext).Key, ct);
         var flags = BenchmarkCalibrationService.Implausible(result!);
         return Results.Created($"/api/benchmarks/{saved.Id}", BenchmarkSummary.From(saved, request) with
         {
@@ -95,7 +103,7 @@ public static class BenchmarkEndpoints
         });
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, BenchmarkStore store, string? page, string? pageSize, string? fingerprint, string? gpu, CancellationToken ct)
+    private static async Task<IResult> ListAsync(HttpRequest request, BenchmarkStore store, string? page, string? pageSize, string? fingerprint, string? gpu, string? scope, CancellationToken ct)
     {
         var errors = new List<ScenarioError>();
         var p = 1;
@@ -105,14 +113,22 @@ public static class BenchmarkEndpoints
         if (pageSize is not null && (!int.TryParse(pageSize, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size is < 1 or > ScenarioStore.MaxPageSize))
             errors.Add(new("pageSize", $"must be a whole number from 1 to {ScenarioStore.MaxPageSize}, got \"{pageSize}\"."));
         if (errors.Count > 0) return ApiProblems.Validation(errors, "The request is invalid");
-        if (OwnerCredentials.Hash(request) is not { } owner)
-        {
-            return ApiProblems.Problem(StatusCodes.Status403Forbidden, "Owner token required",
-                "Lists show only your own uploads: send the owner token you got when uploading (the Owner-Token header of that answer) as " +
-                "'Authorization: Bearer …'. Reading a result by id needs no token.");
-        }
-        var list = await store.ListOwnedAsync(owner, p, size, fingerprint, gpu, ct);
+        var (owners, refused) = OwnerScopes.Parse(Callers.Of(request.HttpContext), scope, "uploads", "uploading (the Owner-Token header of that answer)");
+        if (refused is not null) return refused;
+        var list = await store.ListAsync(owners, p, size, fingerprint, gpu, ct);
         return Results.Ok(new BenchmarkList(list.Items.Select(b => BenchmarkSummary.From(b, request)).ToList(), list.Page, list.PageSize, list.Total));
+    }
+
+    private static async Task<IResult> ClaimAsync(HttpRequest request, Microsoft.EntityFrameworkCore.IDbContextFactory<CapacityPlannerDbContext> contexts, BenchmarkStore store,
+        string id, CancellationToken ct)
+    {
+        var caller = Callers.Of(request.HttpContext);
+        if (OwnerScopes.AdminRequired(caller, "benchmark upload") is { } refused) return refused;
+        if (await store.GetAsync(id, ct) is not { } before) return ApiProblems.NotFound("benchmark result", id);
+        if (before.OwnerHash is not null)
+            return ApiProblems.Problem(StatusCodes.Status409Conflict, "Already owned", $"Benchmark result \"{id}\" has an owner; only uploads stored before ownership can be claimed.");
+        await contexts.ClaimAsync("benchmark", id, caller.OwnerKey!, ct);
+        return await store.GetAsync(id, ct) is { } b ? Results.Ok(BenchmarkSummary.From(b, request)) : ApiProblems.NotFound("benchmark result", id);
     }
 
     private static async Task<IResult> GetAsync(BenchmarkStore store, string id, CancellationToken ct) =>

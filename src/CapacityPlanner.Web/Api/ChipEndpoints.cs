@@ -107,7 +107,7 @@ public static class ChipEndpoints
     private static IResult Get(HttpRequest request, ChipDirectory chips, string id) =>
         chips.TryGet(id, out var chip) ? Results.Ok(Summary(chip, request)) : ApiProblems.NotFound("chip", id);
 
-    private static async Task<IResult> PutAsync(HttpRequest request, IOptions<ApiOptions> options, ChipDirectory chips, string id, CancellationToken ct)
+    private static async Task<IResult> PutAsync(HttpRequest request, IOptions<ApiOptions> options, ChipDirectory chips, StorageQuotas quotas, string id, CancellationToken ct)
     {
         if (HardwareCatalog.Default.TryGet(id, out _)) return ApiProblems.Validation("id", $"\"{id}\" is a catalog chip; give the custom chip another id.");
         var (text, problem) = await RequestBody.ReadJsonAsync(request, options.Value.MaxRequestBytes, "an inline custom chip object", ct);
@@ -130,8 +130,10 @@ public static class ChipEndpoints
         body["id"] = id;
         var (definition, errors) = CustomChipDefinition.FromJson(body.ToJsonString());
         if (definition is null) return ApiProblems.Validation(errors, "The custom chip is invalid");
-        var owner = OwnerCredentials.Hash(request) ?? OwnerCredentials.HashOf(PendingOwnerToken(request));
-        var (outcome, check) = chips.CreateOrReplace(definition, owner);
+        var caller = Callers.Of(request.HttpContext);
+        if (chips.CustomDefinition(id) is null && quotas.Chip(caller.OwnerKey) is { } full) return full.ToResult();
+        var owner = caller.OwnerKey ?? OwnerCredentials.HashOf(PendingOwnerToken(request));
+        var (outcome, check) = chips.CreateOrReplace(definition, owner, caller.IsAdmin);
         if (outcome == ChipWrite.NotOwner) return NotOwner(id, "replace");
         if (!check.IsValid) return ApiProblems.Validation(check.Errors, "The custom chip is invalid");
         if (!chips.TryGet(id, out var saved)) return ApiProblems.NotFound("chip", id);
@@ -144,7 +146,8 @@ public static class ChipEndpoints
     private static IResult Delete(HttpRequest request, ChipDirectory chips, string id)
     {
         if (HardwareCatalog.Default.TryGet(id, out _)) return ApiProblems.Validation("id", $"\"{id}\" is a catalog chip; only custom chips can be deleted.");
-        return chips.RemoveOwned(id, OwnerCredentials.Hash(request)) switch
+        var caller = Callers.Of(request.HttpContext);
+        return chips.RemoveOwned(id, caller.OwnerKey, caller.IsAdmin) switch
         {
             ChipWrite.Removed => Results.NoContent(),
             ChipWrite.NotOwner => NotOwner(id, "delete"),
@@ -167,6 +170,7 @@ public static class ChipEndpoints
     // Hands the creator its owner secret: the Owner-Token header for API clients, the owner cookie for browsers.
     private static void IssueOwnerToken(HttpRequest request)
     {
+        if (Callers.Of(request.HttpContext).IsUser) return;     // a signed-in user's sign-in is the credential
         var token = OwnerCredentials.Token(request) ?? (string)request.HttpContext.Items[PendingTokenKey]!;
         OwnerCredentials.Issue(request.HttpContext, token);
     }
@@ -174,10 +178,10 @@ public static class ChipEndpoints
     private static IResult NotOwner(string id, string action) =>
         ApiProblems.Problem(StatusCodes.Status403Forbidden, "Not the owner",
             $"Only the owner of custom chip \"{id}\" may {action} it: send the owner token you got when creating it (the Owner-Token " +
-            "header of that answer) as 'Authorization: Bearer …'. Chips made on the Hardware page or before chips had owners belong to " +
+            "header of that answer) as 'Authorization: Bearer …' (browsers send the owner cookie), or sign in as its owner. Chips made before chips had owners belong to " +
             "nobody and are read-only here. Anyone may use the chip in a scenario, or create their own under another id.");
 
-    private static async Task<IResult> CalibrateAsync(HttpRequest request, BenchmarkCalibrationService calibrations, ChipDirectory chips,
+    private static async Task<IResult> CalibrateAsync(HttpRequest request, BenchmarkCalibrationService calibrations, ChipDirectory chips, StorageQuotas quotas,
         string id, string? chip, string? precision, string? includeCpu, CancellationToken ct)
     {
         var document = await calibrations.LoadAsync(id, ct);
@@ -206,8 +210,11 @@ public static class ChipEndpoints
 
         var calibrationRequest = new CalibrationRequest(baseChip!, gemmPrecision, withCpu);
         var measuredId = BenchmarkCalibrationService.ChipId(baseChip!, id);
-        var owner = OwnerCredentials.Hash(request);
-        if (chips.CustomDefinition(measuredId) is { } registeredBefore && !registeredBefore.IsOwnedBy(owner)) return NotOwner(measuredId, "calibrate again");
+        var caller = Callers.Of(request.HttpContext);
+        var owner = caller.OwnerKey;
+        var registeredBefore = chips.CustomDefinition(measuredId);
+        if (registeredBefore is not null && !caller.IsAdmin && !registeredBefore.IsOwnedBy(owner)) return NotOwner(measuredId, "calibrate again");
+        if (registeredBefore is null && quotas.Chip(owner) is { } full) return full.ToResult();
         owner ??= OwnerCredentials.HashOf(PendingOwnerToken(request));
         var calibration = calibrations.Calibrate(id, document, calibrationRequest);
         var check = calibrations.Register(id, calibration, calibrationRequest, owner);

@@ -2,7 +2,9 @@ using System.Text.Json;
 using CapacityPlanner.Core.Validation;
 using CapacityPlanner.Web.Hardware;
 using CapacityPlanner.Web.Persistence;
+using CapacityPlanner.Web.Security;
 using CapacityPlanner.Web.Validation;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace CapacityPlanner.Web.Api;
@@ -72,7 +74,8 @@ public static class RunEndpoints
         g.MapGet("/", ListAsync)
             .WithName("ListMeasuredRuns")
             .WithSummary("List measured runs")
-            .WithDescription("Newest first, each with the model's prediction and error, and the summary over all of them.")
+            .WithDescription("Your own runs (owner token, cookie or sign-in; `scope=team`: every signed-in user's), newest first, each with the " +
+                             "model's prediction and error, and the summary over them.")
             .Produces<MeasuredRunList>();
         g.MapGet("/{id}", GetAsync)
             .WithName("GetMeasuredRun")
@@ -82,7 +85,7 @@ public static class RunEndpoints
         g.MapPost("/calibration", CalibrateAsync)
             .WithName("CalibrateToMeasuredRuns")
             .WithSummary("Fit the model's calibrated constants to the measured runs")
-            .WithDescription("Fits the four calibrated constants (data file calibration.json) to every stored measured run and reports the " +
+            .WithDescription("Fits the four calibrated constants (data file calibration.json) to your own measured runs and reports the " +
                              "accuracy before, after (in-sample) and leave-one-run-out (each run predicted by constants fitted without it). " +
                              "Nothing is changed on the server; use the constants to judge how far your stack is from the shipped calibration.")
             .Produces<CalibrationAnswer>()
@@ -91,24 +94,35 @@ public static class RunEndpoints
             .WithName("DeleteMeasuredRun")
             .WithSummary("Delete a measured run")
             .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
+        g.MapPost("/{id}/claim", ClaimAsync)
+            .WithName("ClaimMeasuredRun")
+            .WithSummary("Claim a run stored before ownership (administrators)")
+            .Produces<MeasuredRunSummary>()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return api;
     }
 
     private static async Task<IResult> AddAsync(HttpRequest request, IOptions<ApiOptions> options, MeasuredRunStore store, ValidationService validation,
-        ChipDirectory chips, CancellationToken ct)
+        ChipDirectory chips, StorageQuotas quotas, CancellationToken ct)
     {
         var (text, problem) = await RequestBody.ReadJsonAsync(request, options.Value.MaxRequestBytes, "a measured run", ct);
         if (problem is not null) return problem;
         var (draft, errors) = MeasuredRunInput.FromJson(text!, id => chips.CustomDefinition(id)?.ToJson());
         if (draft is null) return ApiProblems.Validation(errors, "The measured run is invalid");
-        var run = await store.AddAsync(draft.Name, draft.ScenarioJson, ValidationCase.MetricId(draft.Metric), draft.Measured, draft.Family, draft.Notes, ct);
+        if (await quotas.RunAsync(Callers.Of(request.HttpContext).OwnerKey, ct) is { } full) return full.ToResult();
+        var owner = Callers.OwnerForCreate(request.HttpContext);
+        var run = await store.AddOwnedAsync(draft.Name, draft.ScenarioJson, ValidationCase.MetricId(draft.Metric), draft.Measured, draft.Family, draft.Notes, owner.Key, ct);
         return Results.Created($"/api/runs/{run.Id}", MeasuredRunSummary.From(run, validation.Evaluate(run), request));
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, MeasuredRunStore store, ValidationService validation, CancellationToken ct)
+    private static async Task<IResult> ListAsync(HttpRequest request, MeasuredRunStore store, ValidationService validation, string? scope, CancellationToken ct)
     {
-        var runs = await store.ListAsync(ct);
+        var (owners, refused) = OwnerScopes.Parse(Callers.Of(request.HttpContext), scope, "measured runs", "adding a run (the Owner-Token header of that answer)");
+        if (refused is not null) return refused;
+        var runs = await store.ListAsync(owners!, ct);
         var evaluated = runs.Select(r => (Run: r, Row: validation.Evaluate(r))).ToList();
         var summary = ValidationSummary.Of([.. evaluated.Select(e => ToResult(e.Run, e.Row))]);
         return Results.Ok(new MeasuredRunList([.. evaluated.Select(e => MeasuredRunSummary.From(e.Run, e.Row, request))], summary));
@@ -121,20 +135,38 @@ public static class RunEndpoints
         return Results.Ok(new MeasuredRunDetails(MeasuredRunSummary.From(run, validation.Evaluate(run), request), doc.RootElement.Clone()));
     }
 
-    private static async Task<IResult> DeleteAsync(MeasuredRunStore store, ValidationService validation, string id, CancellationToken ct)
+    private static async Task<IResult> DeleteAsync(HttpRequest request, MeasuredRunStore store, ValidationService validation, string id, CancellationToken ct)
     {
+        if (await store.GetAsync(id, ct) is not { } run) return ApiProblems.NotFound("measured run", id);
+        var caller = Callers.Of(request.HttpContext);
+        if (!caller.CanChange(run.OwnerHash))
+            return Callers.NotOwner(caller, "measured run", id, "delete", run.OwnerHash, "adding it (the Owner-Token header of that answer)");
         if (!await store.DeleteAsync(id, ct)) return ApiProblems.NotFound("measured run", id);
         validation.Forget(id);
         return Results.NoContent();
     }
 
-    private static async Task<IResult> CalibrateAsync(MeasuredRunStore store, CancellationToken ct)
+    private static async Task<IResult> ClaimAsync(HttpRequest request, IDbContextFactory<CapacityPlannerDbContext> contexts, MeasuredRunStore store,
+        ValidationService validation, string id, CancellationToken ct)
     {
-        var runs = await store.ListAsync(ct);
+        var caller = Callers.Of(request.HttpContext);
+        if (OwnerScopes.AdminRequired(caller, "measured run") is { } refused) return refused;
+        if (await store.GetAsync(id, ct) is not { } before) return ApiProblems.NotFound("measured run", id);
+        if (before.OwnerHash is not null)
+            return ApiProblems.Problem(StatusCodes.Status409Conflict, "Already owned", $"Measured run \"{id}\" has an owner; only runs stored before ownership can be claimed.");
+        await contexts.ClaimAsync("run", id, caller.OwnerKey!, ct);
+        return await store.GetAsync(id, ct) is { } run ? Results.Ok(MeasuredRunSummary.From(run, validation.Evaluate(run), request)) : ApiProblems.NotFound("measured run", id);
+    }
+
+    private static async Task<IResult> CalibrateAsync(HttpRequest request, MeasuredRunStore store, CancellationToken ct)
+    {
+        var (owners, refused) = OwnerScopes.Parse(Callers.Of(request.HttpContext), null, "measured runs", "adding a run (the Owner-Token header of that answer)");
+        if (refused is not null) return refused;
+        var runs = await store.ListAsync(owners!, ct);
         if (runs.Count == 0)
         {
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No measured runs",
-                detail: "Add at least one measured run (POST /api/runs) before calibrating; two or more give a leave-one-out error.");
+                detail: "Add at least one measured run of your own (POST /api/runs) before calibrating; two or more give a leave-one-out error.");
         }
         var cases = runs.Select(MeasuredRunInput.ToCase).ToList();
         var c = await Task.Run(() => ModelCalibration.FitToRuns(cases), ct);

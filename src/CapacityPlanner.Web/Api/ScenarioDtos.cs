@@ -52,9 +52,10 @@ public sealed record SavedScenarioDetails(SavedScenarioSummary Summary, JsonElem
 /// <param name="Token">The <c>v1.…</c> token alone (null likewise).</param>
 /// <param name="OwnerToken">
 /// The owner secret (send it as <c>Authorization: Bearer …</c> to list, rename, delete or restore what you saved; the
-/// same secret for everything saved with it). Browsers also get it as an HttpOnly cookie.
+/// same secret for everything saved with it). Browsers also get it as an HttpOnly cookie. Null for a signed-in user, whose
+/// sign-in is the credential.
 /// </param>
-public sealed record SavedScenarioCreated(string Id, string Name, string ShortLink, string? Link, string? Token, string OwnerToken);
+public sealed record SavedScenarioCreated(string Id, string Name, string ShortLink, string? Link, string? Token, string? OwnerToken);
 
 /// <summary>One page of saved scenarios, newest first.</summary>
 /// <param name="Items">Scenarios on this page.</param>

@@ -7,6 +7,7 @@ using CapacityPlanner.Core.Sharing;
 using CapacityPlanner.Web.Persistence;
 using CapacityPlanner.Web.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace CapacityPlanner.Web.Api;
@@ -30,7 +31,8 @@ public static class ScenarioEndpoints
         g.MapGet("/", ListAsync)
             .WithName("ListScenarios")
             .WithSummary("List saved scenarios")
-            .WithDescription("Newest first, `page` (1-based) of `pageSize` (1–100, default 20); `deleted=true` lists the deleted ones (for undo).")
+            .WithDescription("Your own (owner token, cookie or sign-in), newest first, `page` (1-based) of `pageSize` (1–100, default 20); " +
+                             "`deleted=true` lists the deleted ones (for undo); `scope=team` lists every signed-in user's (with sign-in on).")
             .Produces<SavedScenarioList>()
             .ProducesValidationProblem();
         g.MapGet("/{id}", GetAsync)
@@ -63,6 +65,13 @@ public static class ScenarioEndpoints
             .WithDescription("Soft delete: the scenario leaves the list and its links, and `POST /api/scenarios/{id}/restore` brings it back.")
             .Produces<SavedScenarioSummary>()
             .ProducesProblem(StatusCodes.Status404NotFound);
+        g.MapPost("/{id}/claim", ClaimAsync)
+            .WithName("ClaimScenario")
+            .WithSummary("Claim a scenario saved before ownership (administrators)")
+            .WithDescription("Gives an ownerless saved scenario to the signed-in administrator, who may then rename or delete it.")
+            .Produces<SavedScenarioSummary>()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         g.MapPost("/{id}/restore", RestoreAsync)
             .WithName("RestoreScenario")
             .WithSummary("Undo a delete")
@@ -83,22 +92,23 @@ public static class ScenarioEndpoints
         return app;
     }
 
-    private static async Task<IResult> SaveAsync(HttpRequest request, IOptions<ApiOptions> options, ScenarioStore store, string? name, CancellationToken ct)
+    private static async Task<IResult> SaveAsync(HttpRequest request, IOptions<ApiOptions> options, ScenarioStore store, StorageQuotas quotas, string? name, CancellationToken ct)
     {
         var (text, problem) = await RequestBody.ReadJsonAsync(request, options.Value.MaxRequestBytes, "a scenario document", ct);
         if (problem is not null) return problem;
         if (name is not null && string.IsNullOrWhiteSpace(name)) return ApiProblems.Validation("name", "must not be blank.");
         var (snapshot, errors) = ScenarioSnapshot.Create(text!, name);
         if (snapshot is null) return ApiProblems.Validation(errors);
-        var owner = OwnerCredentials.GetOrIssue(request.HttpContext);
-        var saved = await store.SaveOwnedAsync(snapshot, owner.Hash, ct);
+        if (await quotas.ScenarioAsync(Callers.Of(request.HttpContext).OwnerKey, ct) is { } full) return full.ToResult();
+        var owner = Callers.OwnerForCreate(request.HttpContext);
+        var saved = await store.SaveOwnedAsync(snapshot, owner.Key, ct);
         var token = ShortLinks.Token(saved.ScenarioJson, snapshot.PageSettings);
         var body = new SavedScenarioCreated(saved.Id, saved.Name, ShortLinks.ShortUrl(request, saved.Id),
             ShortLinks.StateUrl(request, saved.ScenarioJson, snapshot.PageSettings), token, owner.Token);
         return Results.Created($"/api/scenarios/{saved.Id}", body);
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, ScenarioStore store, string? page, string? pageSize, string? deleted, CancellationToken ct)
+    private static async Task<IResult> ListAsync(HttpRequest request, ScenarioStore store, string? page, string? pageSize, string? deleted, string? scope, CancellationToken ct)
     {
         var errors = new List<Core.Estimation.ScenarioError>();
         var p = 1;
@@ -111,13 +121,9 @@ public static class ScenarioEndpoints
         if (deleted is not null && !bool.TryParse(deleted, out showDeleted))
             errors.Add(new("deleted", $"must be true or false, got \"{deleted}\"."));
         if (errors.Count > 0) return ApiProblems.Validation(errors, "The request is invalid");
-        if (OwnerCredentials.Hash(request) is not { } owner)
-        {
-            return ApiProblems.Problem(StatusCodes.Status403Forbidden, "Owner token required",
-                "Lists show only your own saved scenarios: send the owner token you got when saving (\"ownerToken\") as " +
-                "'Authorization: Bearer …' (browsers send the owner cookie). Opening a scenario by id or short link needs no token.");
-        }
-        var list = await store.ListOwnedAsync(owner, p, size, showDeleted, ct);
+        var (owners, refused) = OwnerScopes.Parse(Callers.Of(request.HttpContext), scope, "saved scenarios", "saving (\"ownerToken\")");
+        if (refused is not null) return refused;
+        var list = await store.ListAsync(owners, p, size, showDeleted, ct);
         return Results.Ok(new SavedScenarioList(list.Items.Select(s => SavedScenarioSummary.From(s, request)).ToList(), list.Page, list.PageSize, list.Total));
     }
 
@@ -158,12 +164,13 @@ public static class ScenarioEndpoints
             : ApiProblems.NotFound("saved scenario", id);
     }
 
-    private static async Task<IResult> DuplicateAsync(HttpRequest request, ScenarioStore store, string id, string? name, CancellationToken ct)
+    private static async Task<IResult> DuplicateAsync(HttpRequest request, ScenarioStore store, StorageQuotas quotas, string id, string? name, CancellationToken ct)
     {
         if (name is { Length: > CapacityPlannerDbContext.MaxNameLength })
             return ApiProblems.Validation("name", $"is {name.Length} characters; names are at most {CapacityPlannerDbContext.MaxNameLength}.");
         if (await store.GetAsync(id, cancellationToken: ct) is null) return ApiProblems.NotFound("saved scenario", id);
-        return await store.DuplicateOwnedAsync(id, name, OwnerCredentials.GetOrIssue(request.HttpContext).Hash, ct) is { } s
+        if (await quotas.ScenarioAsync(Callers.Of(request.HttpContext).OwnerKey, ct) is { } full) return full.ToResult();
+        return await store.DuplicateOwnedAsync(id, name, Callers.OwnerForCreate(request.HttpContext).Key, ct) is { } s
             ? Results.Created($"/api/scenarios/{s.Id}", SavedScenarioSummary.From(s, request))
             : ApiProblems.NotFound("saved scenario", id);
     }
@@ -178,25 +185,35 @@ public static class ScenarioEndpoints
             ? Results.Ok(SavedScenarioSummary.From(s, request))
             : ApiProblems.NotFound("deleted scenario", id));
 
+    private static async Task<IResult> ClaimAsync(HttpRequest request, IDbContextFactory<CapacityPlannerDbContext> contexts, ScenarioStore store, string id, CancellationToken ct)
+    {
+        var caller = Callers.Of(request.HttpContext);
+        if (OwnerScopes.AdminRequired(caller, "saved scenario") is { } refused) return refused;
+        if (await store.GetAsync(id, includeDeleted: true, ct) is not { } before) return ApiProblems.NotFound("saved scenario", id);
+        if (before.OwnerHash is not null)
+            return ApiProblems.Problem(StatusCodes.Status409Conflict, "Already owned", $"Saved scenario \"{id}\" has an owner; only rows saved before ownership can be claimed.");
+        await contexts.ClaimAsync("scenario", id, caller.OwnerKey!, ct);
+        return await store.GetAsync(id, includeDeleted: true, ct) is { } s ? Results.Ok(SavedScenarioSummary.From(s, request)) : ApiProblems.NotFound("saved scenario", id);
+    }
+
     /// <summary>
-    /// 403 when the scenario exists but the request does not carry its owner's secret (a scenario saved before
-    /// ownership belongs to nobody and is read-only); null when the caller owns it or there is no such scenario (the
-    /// operation then answers 404 itself). Owners never change, so checking before the update is safe.
+    /// 403 when the scenario exists but the caller is neither its owner (owner secret or signed-in user) nor an
+    /// administrator (a scenario saved before ownership belongs to nobody and is read-only); null when the caller may
+    /// change it or there is no such scenario (the operation then answers 404 itself). Owners change only from nobody
+    /// to an administrator's claim, so checking before the update is safe.
     /// </summary>
     private static async Task<IResult?> NotOwnerAsync(ScenarioStore store, HttpRequest request, string id, bool includeDeleted, string action, CancellationToken ct)
     {
         if (await store.GetAsync(id, includeDeleted, ct) is not { } scenario) return null;
-        var caller = OwnerCredentials.Hash(request);
-        if (scenario.OwnerHash is not null && caller is not null
-            && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(scenario.OwnerHash), Encoding.ASCII.GetBytes(caller)))
-        {
-            return null;
-        }
+        var caller = Callers.Of(request.HttpContext);
+        if (caller.CanChange(scenario.OwnerHash)) return null;
         return ApiProblems.Problem(StatusCodes.Status403Forbidden, "Not the owner",
             scenario.OwnerHash is null
-                ? $"Saved scenario \"{id}\" was saved before scenarios had owners: it belongs to nobody and cannot be {action}d. Duplicate it to get your own copy."
+                ? $"Saved scenario \"{id}\" was saved before scenarios had owners: it belongs to nobody and cannot be {action}d (an administrator can claim it). Duplicate it to get your own copy."
+                : caller.IsUser
+                ? $"Saved scenario \"{id}\" belongs to someone else; only its owner or an administrator may {action} it. Duplicate it to get your own copy."
                 : $"Only the owner of saved scenario \"{id}\" may {action} it: send the owner token you got when saving it as 'Authorization: Bearer …' " +
-                  "(browsers send the owner cookie). Anyone may open it, or duplicate it to get their own copy.");
+                  "(browsers send the owner cookie), or sign in as its owner. Anyone may open it, or duplicate it to get their own copy.");
     }
 
     private static async Task<IResult> OpenShortLinkAsync(HttpRequest request, IOptions<KestrelServerOptions> kestrel, ScenarioStore store, string id, CancellationToken ct)

@@ -371,7 +371,7 @@ public static class BenchmarkFileReader
 /// result document by <see cref="BenchmarkFileReader"/>, and stored in <see cref="BenchmarkStore"/> only when that
 /// worked. Result documents are stored as uploaded, imports as the serialised document.
 /// </summary>
-public sealed class BenchmarkUploadService(BenchmarkStore store, IOptions<ApiOptions>? options = null)
+public sealed class BenchmarkUploadService(BenchmarkStore store, IOptions<ApiOptions>? options = null, Security.StorageQuotas? quotas = null)
 {
     /// <summary>Files read from one drop or pick; the rest are refused.</summary>
     public const int MaxFilesPerUpload = 20;
@@ -385,7 +385,9 @@ public sealed class BenchmarkUploadService(BenchmarkStore store, IOptions<ApiOpt
     /// <param name="open">Opens the file's content, given the most bytes that may be read.</param>
     /// <param name="kind">What it is, or Auto.</param>
     /// <param name="cancellationToken">Cancels reading and storing.</param>
-    public async Task<BenchmarkUploadOutcome> UploadAsync(string fileName, long sizeBytes, Func<long, Stream> open, BenchmarkFileKind kind, CancellationToken cancellationToken = default)
+    /// <param name="ownerHash">Owner key of the uploader (the page's circuit caller); null: owned by nobody.</param>
+    public async Task<BenchmarkUploadOutcome> UploadAsync(string fileName, long sizeBytes, Func<long, Stream> open, BenchmarkFileKind kind, CancellationToken cancellationToken = default,
+        string? ownerHash = null)
     {
         ArgumentNullException.ThrowIfNull(fileName);
         ArgumentNullException.ThrowIfNull(open);
@@ -409,7 +411,11 @@ public sealed class BenchmarkUploadService(BenchmarkStore store, IOptions<ApiOpt
 
         var read = BenchmarkFileReader.Read(fileName, text, kind);
         if (!read.Ok) return new BenchmarkUploadOutcome(fileName, sizeBytes, read.Kind, null, read.Errors, read.Warnings);
-        var saved = await store.SaveAsync(read.Result!, read.DocumentJson!, cancellationToken);
+        if (quotas is not null && await quotas.BenchmarkAsync(ownerHash, Encoding.UTF8.GetByteCount(read.DocumentJson!), cancellationToken) is { } full)
+        {
+            return BenchmarkUploadOutcome.Refused(fileName, sizeBytes, read.Kind, $"{fileName} was not stored: {full.Message}");
+        }
+        var saved = await store.SaveOwnedAsync(read.Result!, read.DocumentJson!, ownerHash, cancellationToken);
         return new BenchmarkUploadOutcome(fileName, sizeBytes, read.Kind, saved.Id, [], read.Warnings);
     }
 

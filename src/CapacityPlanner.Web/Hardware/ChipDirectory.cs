@@ -191,16 +191,16 @@ public sealed partial class ChipDirectory
     /// </summary>
     /// <remarks>
     /// A new chip belongs to <paramref name="ownerHash"/>; an existing one may only be replaced by its owner
-    /// (<see cref="ChipWrite.NotOwner"/> otherwise, nothing changed) and keeps its owner.
+    /// or an <paramref name="administrator"/> (<see cref="ChipWrite.NotOwner"/> otherwise, nothing changed) and keeps its owner.
     /// </remarks>
-    public (ChipWrite Outcome, CustomChipCheck Check) CreateOrReplace(CustomChipDefinition chip, string? ownerHash)
+    public (ChipWrite Outcome, CustomChipCheck Check) CreateOrReplace(CustomChipDefinition chip, string? ownerHash, bool administrator = false)
     {
         ArgumentNullException.ThrowIfNull(chip);
         chip.Id = chip.Id?.Trim() ?? "";
         lock (_createOrReplaceLock)
         {
             var existing = CustomDefinition(chip.Id);
-            if (existing is not null && !existing.IsOwnedBy(ownerHash)) return (ChipWrite.NotOwner, new CustomChipCheck([], null));
+            if (existing is not null && !administrator && !existing.IsOwnedBy(ownerHash)) return (ChipWrite.NotOwner, new CustomChipCheck([], null));
             chip.Profile = existing?.Profile;
             chip.OwnerHash = existing?.OwnerHash ?? ownerHash;
             var check = Check(chip, existing?.Id);
@@ -209,13 +209,13 @@ public sealed partial class ChipDirectory
         }
     }
 
-    /// <summary>Removes a custom chip if <paramref name="ownerHash"/> owns it.</summary>
-    public ChipWrite RemoveOwned(string id, string? ownerHash)
+    /// <summary>Removes a custom chip if <paramref name="ownerHash"/> owns it (or for an <paramref name="administrator"/>).</summary>
+    public ChipWrite RemoveOwned(string id, string? ownerHash, bool administrator = false)
     {
         lock (_createOrReplaceLock)
         {
             if (CustomDefinition(id) is not { } existing) return ChipWrite.NotFound;
-            if (!existing.IsOwnedBy(ownerHash)) return ChipWrite.NotOwner;
+            if (!administrator && !existing.IsOwnedBy(ownerHash)) return ChipWrite.NotOwner;
             return _store.Remove(id) ? ChipWrite.Removed : ChipWrite.NotFound;
         }
     }

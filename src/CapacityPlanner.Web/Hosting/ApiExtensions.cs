@@ -48,6 +48,7 @@ public static partial class ApiExtensions
         api.MapRunEndpoints();
 
         app.MapShortLinks();
+        app.MapCapacityPlannerAccount();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapGet("/api-docs", () => Results.Redirect("/api-docs/index.html")).ExcludeFromDescription();
         return app;

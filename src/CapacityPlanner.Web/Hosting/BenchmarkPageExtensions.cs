@@ -13,6 +13,7 @@ public static class BenchmarkPageExtensions
     public static IServiceCollection AddBenchmarkPages(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
+        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddScoped<Security.CircuitCaller>(services);
         services.AddSingleton<BenchmarkCalibrationService>();
         services.AddSingleton<MeasuredComparisonService>();
         services.AddSingleton<BenchmarkUploadService>();

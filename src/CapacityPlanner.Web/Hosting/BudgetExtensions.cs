@@ -9,6 +9,7 @@ public static class BudgetExtensions
     public static IServiceCollection AddBudgetPage(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
+        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddScoped<Security.CircuitCaller>(services);
         services.AddSingleton<BudgetService>();
         return services;
     }

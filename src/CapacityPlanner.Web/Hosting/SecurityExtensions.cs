@@ -37,6 +37,9 @@ public static class SecurityExtensions
         services.AddOptions<CorsSettings>().BindConfiguration(CorsSettings.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CorsSettings>, CorsSettingsValidator>();
 
+        services.AddCapacityPlannerSignIn();
+        services.AddCapacityPlannerQuotas();
+
         services.AddCors();
         services.AddOptions<CorsOptions>().Configure<IOptions<CorsSettings>>((o, settings) =>
         {
@@ -80,12 +83,21 @@ public static class SecurityExtensions
         return builder;
     }
 
-    /// <summary>Security headers on every response, CORS, the API's cross-site protection and the rate limiter.</summary>
+    /// <summary>
+    /// Security headers on every response, CORS, authentication (and the sign-in requirement when configured), the
+    /// owner cookie of browsers, the API's cross-site protection and the rate limiter.
+    /// </summary>
     public static WebApplication UseCapacityPlannerSecurity(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.Use(SecurityHeaders);
         app.UseCors();
+        app.UseCapacityPlannerSignIn();
+        app.Use((context, next) =>
+        {
+            Callers.EnsureOwnerCookie(context);
+            return next(context);
+        });
         app.Use(CrossSiteProtection);
         app.UseRateLimiter();
         return app;

@@ -41,6 +41,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<PlannerOptions>, PlannerOptionsValidator>();
         services.TryAddSingleton<ICustomChipStore, InMemoryCustomChipStore>();
         services.AddSingleton<ChipDirectory>();
+        services.TryAddScoped<Security.CircuitCaller>();
         services.AddSingleton<EstimateService>();
         services.AddSingleton<PlanSearchService>();
         services.AddSingleton<SweepService>();

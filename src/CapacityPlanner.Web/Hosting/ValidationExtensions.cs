@@ -12,6 +12,7 @@ public static class ValidationExtensions
     public static IServiceCollection AddValidationPage(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
+        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddScoped<Security.CircuitCaller>(services);
         services.AddSingleton<ValidationService>();
         return services;
     }

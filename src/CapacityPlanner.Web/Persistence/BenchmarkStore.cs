@@ -77,7 +77,11 @@ public sealed class BenchmarkStore(IDbContextFactory<CapacityPlannerDbContext> c
         ListOwnedAsync(null, page, pageSize, fingerprint, gpu, cancellationToken);
 
     /// <summary>Like <see cref="ListAsync"/>, only one owner's uploads (everyone's when <paramref name="ownerHash"/> is null).</summary>
-    public async Task<PagedList<SavedBenchmark>> ListOwnedAsync(string? ownerHash, int page = 1, int pageSize = 20, string? fingerprint = null, string? gpu = null, CancellationToken cancellationToken = default)
+    public Task<PagedList<SavedBenchmark>> ListOwnedAsync(string? ownerHash, int page = 1, int pageSize = 20, string? fingerprint = null, string? gpu = null, CancellationToken cancellationToken = default) =>
+        ListAsync(ownerHash is null ? null : OwnerFilter.Of(ownerHash), page, pageSize, fingerprint, gpu, cancellationToken);
+
+    /// <summary>Like <see cref="ListAsync(int, int, string?, string?, CancellationToken)"/>, the uploads <paramref name="owners"/> selects (all when null).</summary>
+    public async Task<PagedList<SavedBenchmark>> ListAsync(OwnerFilter? owners, int page = 1, int pageSize = 20, string? fingerprint = null, string? gpu = null, CancellationToken cancellationToken = default)
     {
         page = Math.Max(1, page);
         pageSize = Math.Clamp(pageSize, 1, ScenarioStore.MaxPageSize);
@@ -85,7 +89,7 @@ public sealed class BenchmarkStore(IDbContextFactory<CapacityPlannerDbContext> c
         var query = db.Benchmarks.AsQueryable();
         if (!string.IsNullOrEmpty(fingerprint)) query = query.Where(b => b.Fingerprint == fingerprint);
         if (!string.IsNullOrEmpty(gpu)) query = query.Where(b => b.GpuName == gpu);
-        if (ownerHash is not null) query = query.Where(b => b.OwnerHash == ownerHash);
+        if (owners is not null) query = query.Where(owners);
         var total = await query.CountAsync(cancellationToken);
         var items = await query
             .OrderByDescending(b => b.UploadedUtc).ThenBy(b => b.Id)

@@ -102,7 +102,9 @@ public abstract class CapacityPlannerDbContext(DbContextOptions options) : DbCon
             e.Property(x => x.Metric).HasMaxLength(32).IsUnicode(false);
             e.Property(x => x.Family).HasMaxLength(MaxFamilyLength);
             e.Property(x => x.Notes).HasMaxLength(MaxNotesLength);
+            e.Property(x => x.OwnerHash).HasMaxLength(64).IsUnicode(false);
             e.HasIndex(x => x.CreatedUtc);
+            e.HasIndex(x => x.OwnerHash);
         });
         modelBuilder.Entity<DataProtectionKey>().ToTable("DataProtectionKeys");
     }

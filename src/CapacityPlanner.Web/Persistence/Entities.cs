@@ -5,7 +5,7 @@ namespace CapacityPlanner.Web.Persistence;
 /// the headline results computed when it was saved so that lists need no re-estimation. Only the name changes after
 /// saving; "edit" means duplicate and save anew. Deleting sets <see cref="DeletedUtc"/> (undo clears it).
 /// </summary>
-public sealed class SavedScenario
+public sealed class SavedScenario : IOwnedRow
 {
     /// <summary>Short random URL-safe id (<c>/s/{id}</c>).</summary>
     public required string Id { get; set; }
@@ -63,7 +63,7 @@ public sealed class SavedScenario
 }
 
 /// <summary>A benchmark result document uploaded by <c>capplan upload</c>, kept as uploaded, with searchable fingerprint columns.</summary>
-public sealed class SavedBenchmark
+public sealed class SavedBenchmark : IOwnedRow
 {
     /// <summary>Short random URL-safe id.</summary>
     public required string Id { get; init; }

@@ -11,9 +11,14 @@ public sealed class MeasuredRunStore(IDbContextFactory<CapacityPlannerDbContext>
     /// <summary>Raised after a run was added or deleted (pages refresh their list).</summary>
     public event Action? Changed;
 
-    /// <summary>Stores a run (already validated) under a new id and returns the row.</summary>
-    public async Task<SavedMeasuredRun> AddAsync(string name, string scenarioJson, string metric, double measured, string? family, string? notes,
-        CancellationToken cancellationToken = default)
+    /// <summary>Stores a run (already validated) under a new id and returns the row (owned by nobody).</summary>
+    public Task<SavedMeasuredRun> AddAsync(string name, string scenarioJson, string metric, double measured, string? family, string? notes,
+        CancellationToken cancellationToken = default) =>
+        AddOwnedAsync(name, scenarioJson, metric, measured, family, notes, null, cancellationToken);
+
+    /// <summary>Like <see cref="AddAsync"/>, owned by <paramref name="ownerHash"/> (an owner key).</summary>
+    public async Task<SavedMeasuredRun> AddOwnedAsync(string name, string scenarioJson, string metric, double measured, string? family, string? notes,
+        string? ownerHash, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(scenarioJson);
@@ -30,6 +35,7 @@ public sealed class MeasuredRunStore(IDbContextFactory<CapacityPlannerDbContext>
                 Family = string.IsNullOrWhiteSpace(family) ? null : family,
                 Notes = string.IsNullOrWhiteSpace(notes) ? null : notes,
                 CreatedUtc = time.GetUtcNow().UtcDateTime,
+                OwnerHash = ownerHash,
             };
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
             db.MeasuredRuns.Add(entity);
@@ -55,10 +61,14 @@ public sealed class MeasuredRunStore(IDbContextFactory<CapacityPlannerDbContext>
     }
 
     /// <summary>Every run (at most <see cref="MaxList"/>), newest first.</summary>
-    public async Task<IReadOnlyList<SavedMeasuredRun>> ListAsync(CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<SavedMeasuredRun>> ListAsync(CancellationToken cancellationToken = default) => ListAsync(null, cancellationToken);
+
+    /// <summary>The runs <paramref name="owners"/> selects (everyone's when null), newest first, at most <see cref="MaxList"/>.</summary>
+    public async Task<IReadOnlyList<SavedMeasuredRun>> ListAsync(OwnerFilter? owners, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.MeasuredRuns.OrderByDescending(r => r.CreatedUtc).ThenBy(r => r.Id).Take(MaxList).ToListAsync(cancellationToken);
+        var query = owners is null ? db.MeasuredRuns : db.MeasuredRuns.Where(owners);
+        return await query.OrderByDescending(r => r.CreatedUtc).ThenBy(r => r.Id).Take(MaxList).ToListAsync(cancellationToken);
     }
 
     /// <summary>Deletes the run; false when there is none with this id.</summary>

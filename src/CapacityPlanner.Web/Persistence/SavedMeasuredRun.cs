@@ -4,7 +4,7 @@ namespace CapacityPlanner.Web.Persistence;
 /// A training run a user measured (Validation page, <c>POST /api/runs</c>): the scenario as it ran and what was measured,
 /// so that the model's error on it is shown beside the published runs. Immutable once stored; deleting removes the row.
 /// </summary>
-public sealed class SavedMeasuredRun
+public sealed class SavedMeasuredRun : IOwnedRow
 {
     /// <summary>Short random URL-safe id.</summary>
     public required string Id { get; init; }
@@ -29,4 +29,10 @@ public sealed class SavedMeasuredRun
 
     /// <summary>When it was stored (UTC).</summary>
     public DateTime CreatedUtc { get; init; }
+
+    /// <summary>
+    /// Owner key of whoever stored it (SHA-256 of their owner secret, or a signed-in user's key); only they (or an
+    /// administrator) may delete it or see it listed. Null for runs stored before runs had owners: read-only.
+    /// </summary>
+    public string? OwnerHash { get; init; }
 }

@@ -67,13 +67,17 @@ public sealed class ScenarioStore(IDbContextFactory<CapacityPlannerDbContext> co
         ListOwnedAsync(null, page, pageSize, deleted, cancellationToken);
 
     /// <summary>Like <see cref="ListAsync"/>, but only the scenarios of one owner (all when <paramref name="ownerHash"/> is null).</summary>
-    public async Task<PagedList<SavedScenario>> ListOwnedAsync(string? ownerHash, int page = 1, int pageSize = 20, bool deleted = false, CancellationToken cancellationToken = default)
+    public Task<PagedList<SavedScenario>> ListOwnedAsync(string? ownerHash, int page = 1, int pageSize = 20, bool deleted = false, CancellationToken cancellationToken = default) =>
+        ListAsync(ownerHash is null ? null : OwnerFilter.Of(ownerHash), page, pageSize, deleted, cancellationToken);
+
+    /// <summary>Like <see cref="ListAsync(int, int, bool, CancellationToken)"/>, the rows <paramref name="owners"/> selects (all when null).</summary>
+    public async Task<PagedList<SavedScenario>> ListAsync(OwnerFilter? owners, int page = 1, int pageSize = 20, bool deleted = false, CancellationToken cancellationToken = default)
     {
         page = Math.Max(1, page);
         pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var query = deleted ? db.Scenarios.Where(s => s.DeletedUtc != null) : db.Scenarios.Where(s => s.DeletedUtc == null);
-        if (ownerHash is not null) query = query.Where(s => s.OwnerHash == ownerHash);
+        if (owners is not null) query = query.Where(owners);
         var total = await query.CountAsync(cancellationToken);
         var items = await query
             .OrderByDescending(s => s.CreatedUtc).ThenBy(s => s.Id)

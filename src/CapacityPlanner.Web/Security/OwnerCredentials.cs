@@ -6,7 +6,7 @@ namespace CapacityPlanner.Web.Security;
 
 /// <summary>
 /// Who owns what, without sign-in: whoever saves gets an owner secret (32 random bytes, base64url), as an HttpOnly,
-/// SameSite=Strict cookie for browsers and as <c>ownerToken</c> in the answer for API clients, who send it back as
+/// SameSite=Lax cookie for browsers (sent on navigations to the dashboard, never on another site's fetches or form posts, which the API refuses anyway) and as <c>ownerToken</c> in the answer for API clients, who send it back as
 /// <c>Authorization: Bearer …</c>. Only the SHA-256 of the secret is stored.
 /// </summary>
 public static class OwnerCredentials
@@ -61,7 +61,7 @@ public static class OwnerCredentials
         context.Response.Cookies.Append(CookieName, token, new CookieOptions
         {
             HttpOnly = true,
-            SameSite = SameSiteMode.Strict,
+            SameSite = SameSiteMode.Lax,
             Secure = context.Request.IsHttps,
             Path = "/",
             MaxAge = TimeSpan.FromDays(400),

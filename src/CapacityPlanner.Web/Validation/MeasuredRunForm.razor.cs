@@ -25,6 +25,10 @@ public sealed partial class MeasuredRunForm
 
     [Inject] private ChipDirectory Chips { get; set; } = default!;
 
+    [Inject] private Security.CircuitCaller Caller { get; set; } = default!;
+
+    [Inject] private IServiceProvider Services { get; set; } = default!;
+
     /// <summary>Called after a run was stored.</summary>
     [Parameter] public EventCallback<SavedMeasuredRun> OnAdded { get; set; }
 
@@ -46,7 +50,14 @@ public sealed partial class MeasuredRunForm
         _busy = true;
         try
         {
-            var run = await Runs.AddAsync(draft.Name, draft.ScenarioJson, ValidationCase.MetricId(draft.Metric), draft.Measured, draft.Family, draft.Notes);
+            var owner = Caller.Current.OwnerKey;
+            if (Services.GetService<Security.StorageQuotas>() is { } quotas && await quotas.RunAsync(owner) is { } full)
+            {
+                _errors = [new("$", full.Message)];
+                Snackbar.Add(full.Message, Severity.Error);
+                return;
+            }
+            var run = await Runs.AddOwnedAsync(draft.Name, draft.ScenarioJson, ValidationCase.MetricId(draft.Metric), draft.Measured, draft.Family, draft.Notes, owner);
             Snackbar.Add($"Added \u201C{run.Name}\u201D.", Severity.Success);
             _name = _scenario = _measured = _family = _notes = null;
             await OnAdded.InvokeAsync(run);

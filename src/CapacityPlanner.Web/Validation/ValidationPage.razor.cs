@@ -39,6 +39,8 @@ public sealed partial class ValidationPage : IDisposable
 
     [Inject] private MeasuredRunStore Runs { get; set; } = default!;
 
+    [Inject] private Security.CircuitCaller CallerOfCircuit { get; set; } = default!;
+
     [Inject] private NavigationManager Navigation { get; set; } = default!;
 
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
@@ -86,7 +88,10 @@ public sealed partial class ValidationPage : IDisposable
     {
         try
         {
-            var runs = await Runs.ListAsync();
+            // The caller's own runs (an administrator sees everyone's); nobody's when the circuit has no owner.
+            var caller = CallerOfCircuit.Current;
+            var runs = caller.IsAdmin ? await Runs.ListAsync()
+                : caller.OwnerKey is { } owner ? await Runs.ListAsync(OwnerFilter.Of(owner)) : [];
             _userRows = [.. runs.Select(Validation.Evaluate)];
             _userSummary = ValidationSummary.Of([.. runs.Zip(_userRows, RunEndpoints.ToResult)]);
             _loadError = null;
@@ -155,6 +160,11 @@ public sealed partial class ValidationPage : IDisposable
 
     private async Task DeleteAsync(ValidationRow row)
     {
+        if (await Runs.GetAsync(row.Id) is { } run && !CallerOfCircuit.Current.CanChange(run.OwnerHash))
+        {
+            Snackbar.Add("Only the owner of this run (or an administrator) may delete it.", Severity.Warning);
+            return;
+        }
         if (await Runs.DeleteAsync(row.Id))
         {
             Validation.Forget(row.Id);

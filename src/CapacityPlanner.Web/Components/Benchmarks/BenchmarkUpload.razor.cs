@@ -39,7 +39,8 @@ public sealed partial class BenchmarkUpload
 
     private BenchmarkUploadService Uploads =>
         ServiceProvider.GetService<BenchmarkUploadService>()
-        ?? new BenchmarkUploadService(ServiceProvider.GetRequiredService<BenchmarkStore>(), ServiceProvider.GetService<IOptions<ApiOptions>>());
+        ?? new BenchmarkUploadService(ServiceProvider.GetRequiredService<BenchmarkStore>(), ServiceProvider.GetService<IOptions<ApiOptions>>(),
+            ServiceProvider.GetService<Security.StorageQuotas>());
 
     // The browser hands over every file; the ones past MaxFiles are refused with a message rather than dropped silently.
     private static int PickLimit => 1000;
@@ -91,7 +92,8 @@ public sealed partial class BenchmarkUpload
                 BenchmarkUploadOutcome outcome;
                 try
                 {
-                    outcome = await uploads.UploadAsync(file.Name, file.Size, max => file.OpenReadStream(max), _kind);
+                    outcome = await uploads.UploadAsync(file.Name, file.Size, max => file.OpenReadStream(max), _kind,
+                        ownerHash: ServiceProvider.GetService<Security.CircuitCaller>()?.Current.OwnerKey);
                 }
                 catch (Exception ex) when (ex is InvalidOperationException or JSException or TaskCanceledException)
                 {

@@ -100,7 +100,21 @@ public sealed partial class Benchmarks
     {
         if (_selected is null || _calibration is null || _request is null) return;
         // The request the shown calibration was made with (the form may have changed since), so that it can be rebuilt.
-        var check = Calibrations.Register(_selected.Id, _calibration, _request);
+        // The measured chip is the caller's: re-registering one that someone else registered is refused.
+        var caller = ServiceProvider.GetService<Security.CircuitCaller>()?.Current ?? Security.Caller.Anonymous;
+        var chips = ServiceProvider.GetRequiredService<CapacityPlanner.Web.Hardware.ChipDirectory>();
+        var existing = chips.CustomDefinition(_calibration.Chip.Id);
+        if (existing is not null && !caller.CanChange(existing.OwnerHash))
+        {
+            _error = $"The measured chip {_calibration.Chip.Id} was registered by someone else; only its owner (or an administrator) may register it again.";
+            return;
+        }
+        if (existing is null && ServiceProvider.GetService<Security.StorageQuotas>()?.Chip(caller.OwnerKey) is { } full)
+        {
+            _error = "The profile could not be registered: " + full.Message;
+            return;
+        }
+        var check = Calibrations.Register(_selected.Id, _calibration, _request, caller.OwnerKey);
         if (check.IsValid)
         {
             _registered = _calibration.Chip.Id;

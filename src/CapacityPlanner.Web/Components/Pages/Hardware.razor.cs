@@ -39,6 +39,11 @@ public sealed partial class Hardware : IDisposable
 
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
+    [Inject] private Security.CircuitCaller CircuitCaller { get; set; } = default!;
+
+    /// <summary>True when this circuit's caller may edit and delete the custom chip (its owner, or an administrator).</summary>
+    internal bool CanChange(ChipOption chip) => chip.Definition is { } d && CircuitCaller.Current.CanChange(d.OwnerHash);
+
     private IReadOnlyList<ChipOption> Rows => ChipDirectory.Chips;
 
     /// <inheritdoc />
@@ -102,6 +107,7 @@ public sealed partial class Hardware : IDisposable
 
     private void EditChip(ChipOption chip)
     {
+        if (!CanChange(chip)) return;
         _editingId = chip.Id;
         _editing = chip.Definition!.Clone();
     }
@@ -110,8 +116,10 @@ public sealed partial class Hardware : IDisposable
     // measured curve and its profile link included) and saves it back.
     private void DeleteChip(ChipOption chip)
     {
-        if (chip.Definition is not { } definition || !ChipDirectory.Remove(chip.Id)) return;
+        var caller = CircuitCaller.Current;
+        if (chip.Definition is not { } definition || ChipDirectory.RemoveOwned(chip.Id, caller.OwnerKey, caller.IsAdmin) != ChipWrite.Removed) return;
         var removed = definition.Clone();
+        removed.OwnerHash = definition.OwnerHash;
         Snackbar.Add($"Removed {chip.Id}.", Severity.Normal, options =>
         {
             options.Action = "Undo";
@@ -124,7 +132,9 @@ public sealed partial class Hardware : IDisposable
     /// <summary>Saves a removed chip back (the snackbar's Undo); says why when its id has been taken since.</summary>
     internal void UndoDelete(CustomChipDefinition chip)
     {
-        var check = ChipDirectory.Save(chip.Clone());
+        var copy = chip.Clone();
+        copy.OwnerHash = chip.OwnerHash;
+        var check = ChipDirectory.Save(copy);
         Snackbar.Add(check.IsValid ? $"Restored {chip.Id}." : $"Could not restore {chip.Id}: {check.Errors[0].Message}", check.IsValid ? Severity.Success : Severity.Error);
         StateHasChanged();
     }

@@ -3,6 +3,7 @@ using CapacityPlanner.Web.Components.Sharing;
 using CapacityPlanner.Web.Components.Widgets;
 using CapacityPlanner.Web.Hardware;
 using CapacityPlanner.Web.Persistence;
+using CapacityPlanner.Web.Security;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
@@ -10,7 +11,9 @@ namespace CapacityPlanner.Web.Components.Pages;
 
 /// <summary>
 /// The saved scenarios (<see cref="ScenarioStore"/>), newest first: open (the short link), duplicate and edit, rename,
-/// and delete with an Undo on the snackbar (the store deletes softly, so undo restores the same scenario).
+/// and delete with an Undo on the snackbar (the store deletes softly, so undo restores the same scenario). The list is
+/// the circuit caller's own scenarios (signed-in users may switch to the team's); rename, delete and restore are offered
+/// only on what the caller owns (or, for an administrator, on anything), and Duplicate gives anyone their own copy.
 /// </summary>
 public sealed partial class Saved
 {
@@ -30,15 +33,51 @@ public sealed partial class Saved
 
     [Inject] private IDialogService Dialogs { get; set; } = default!;
 
+    [Inject] private CircuitCaller CircuitCaller { get; set; } = default!;
+
+    [Inject] private IServiceProvider Services { get; set; } = default!;
+
+    private Caller Caller => CircuitCaller.Current;
+
+    // Signed-in users may switch to the team's list (read-only where not theirs).
+    private bool _team;
+
     /// <inheritdoc />
     protected override Task OnInitializedAsync() => ReloadAsync();
 
     private async Task ReloadAsync()
     {
-        var page = await Store.ListAsync(1, PageSize);
+        if (!_team && Caller.OwnerKey is null)
+        {
+            _items = [];
+            _total = 0;
+            return;
+        }
+        var owners = _team ? new OwnerFilter(null, Team: true, IncludeOwnerless: Caller.IsAdmin) : OwnerFilter.Of(Caller.OwnerKey!);
+        var page = await Store.ListAsync(owners, 1, PageSize);
         _items = page.Items.ToList();
         _total = page.Total;
     }
+
+    private async Task ShowTeamAsync(bool team)
+    {
+        _team = team;
+        await ReloadAsync();
+    }
+
+    /// <summary>True when this circuit's caller may rename, delete and restore <paramref name="item"/>.</summary>
+    internal bool CanChange(SavedScenario item) => Caller.CanChange(item.OwnerHash);
+
+    private async Task ClaimAsync(SavedScenario item)
+    {
+        if (!Caller.IsAdmin || item.OwnerHash is not null) return;
+        await Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<CapacityPlannerDbContext>>().ClaimAsync("scenario", item.Id, Caller.OwnerKey!, default);
+        Snackbar.Add($"\u201C{item.Name}\u201D is now yours.", Severity.Success);
+        await ReloadAsync();
+    }
+
+    private void NotYours(string action) =>
+        Snackbar.Add($"Only the owner (or an administrator) may {action} this scenario; duplicate it to get your own copy.", Severity.Warning);
 
     // A preset id reads as the model's name ("gpt3-175b" → "GPT-3 175B"); other labels as stored.
     private static string ModelText(string? label) =>
@@ -51,7 +90,12 @@ public sealed partial class Saved
 
     private async Task DuplicateAsync(SavedScenario source)
     {
-        var copy = await Store.DuplicateAsync(source.Id);
+        if (Services.GetService<StorageQuotas>() is { } quotas && await quotas.ScenarioAsync(Caller.OwnerKey) is { } full)
+        {
+            Snackbar.Add(full.Message, Severity.Error);
+            return;
+        }
+        var copy = await Store.DuplicateOwnedAsync(source.Id, null, Caller.OwnerKey);
         if (copy is null)
         {
             Snackbar.Add($"\u201C{source.Name}\u201D no longer exists.", Severity.Warning);
@@ -65,6 +109,11 @@ public sealed partial class Saved
 
     private async Task RenameAsync(SavedScenario item)
     {
+        if (!CanChange(item))
+        {
+            NotYours("rename");
+            return;
+        }
         var reference = await Dialogs.ShowAsync<NameDialog>("Rename scenario", new DialogParameters<NameDialog>
         {
             { d => d.Name, item.Name },
@@ -78,6 +127,11 @@ public sealed partial class Saved
     /// <summary>Renames and refreshes the list (the dialog's second half; tests call it directly).</summary>
     internal async Task RenameToAsync(string id, string name)
     {
+        if (await Store.GetAsync(id) is { } current && !Caller.CanChange(current.OwnerHash))
+        {
+            NotYours("rename");
+            return;
+        }
         try
         {
             var renamed = await Store.RenameAsync(id, name);
@@ -93,6 +147,11 @@ public sealed partial class Saved
 
     private async Task DeleteAsync(SavedScenario item)
     {
+        if (!CanChange(item))
+        {
+            NotYours("delete");
+            return;
+        }
         var deleted = await Store.DeleteAsync(item.Id);
         await ReloadAsync();
         if (deleted is null) return;
@@ -108,6 +167,11 @@ public sealed partial class Saved
     /// <summary>Restores a deleted scenario and refreshes the list (the snackbar's Undo).</summary>
     internal async Task UndoDeleteAsync(string id)
     {
+        if (await Store.GetAsync(id, includeDeleted: true) is { } current && !Caller.CanChange(current.OwnerHash))
+        {
+            NotYours("restore");
+            return;
+        }
         var restored = await Store.RestoreAsync(id);
         if (restored is not null) Snackbar.Add($"Restored \u201C{restored.Name}\u201D.", Severity.Success);
         await ReloadAsync();

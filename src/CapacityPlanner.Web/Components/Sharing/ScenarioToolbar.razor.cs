@@ -127,7 +127,13 @@ public sealed partial class ScenarioToolbar : IAsyncDisposable
                 _error = "Not saved: " + string.Join("; ", errors.Take(3).Select(e => $"{e.Path}: {e.Message}"));
                 return;
             }
-            var saved = await store.SaveAsync(snapshot);
+            var owner = Services.GetService<Security.CircuitCaller>()?.Current.OwnerKey;
+            if (Services.GetService<Security.StorageQuotas>() is { } quotas && await quotas.ScenarioAsync(owner) is { } full)
+            {
+                _error = "Not saved: " + full.Message;
+                return;
+            }
+            var saved = await store.SaveOwnedAsync(snapshot, owner);
             _savedName = saved.Name;
             _shortLink = Navigation.BaseUri + "s/" + Uri.EscapeDataString(saved.Id);
             Snackbar.Add($"Saved \u201C{saved.Name}\u201D. Its short link is below.", Severity.Success);

@@ -180,6 +180,11 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Postgres
                         .HasMaxLength(4000)
                         .HasColumnType("character varying(4000)");
 
+                    b.Property<string>("OwnerHash")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("ScenarioJson")
                         .IsRequired()
                         .HasColumnType("text");
@@ -187,6 +192,8 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedUtc");
+
+                    b.HasIndex("OwnerHash");
 
                     b.ToTable("SavedMeasuredRuns", (string)null);
                 });

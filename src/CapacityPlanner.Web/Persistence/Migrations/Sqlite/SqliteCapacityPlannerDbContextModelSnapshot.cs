@@ -175,6 +175,11 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Sqlite
                         .HasMaxLength(4000)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("OwnerHash")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ScenarioJson")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -182,6 +187,8 @@ namespace CapacityPlanner.Web.Persistence.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedUtc");
+
+                    b.HasIndex("OwnerHash");
 
                     b.ToTable("SavedMeasuredRuns", (string)null);
                 });
