@@ -77,6 +77,11 @@ fi
 timings=$(find tests -path '*Release*' -name e2e-timings.txt | head -n 1)
 if [ -n "$timings" ]; then echo; echo "Dashboard timings (end-to-end, Chromium):"; cat "$timings"; fi
 
+# The hostile-input and durability figures (fuzz counts and server memory, kill -9 rounds), from the test results.
+echo
+echo "Fuzzing and durability (API tests):"
+grep -ho 'fuzz: [^<&]*\|[0-9]* kill -9 rounds[^<&]*' "$results"/*.trx 2>/dev/null | sed 's/^/  /' || true
+
 # One closing line with the totals over every test project.
 passed=0; failed=0; skipped=0
 for trx in "$results"/*.trx; do

@@ -90,6 +90,16 @@ public sealed class BadInputTests(SqliteAppFixture fixture) : IClassFixture<Sqli
     }
 
     [Fact]
+    public async Task A_measured_run_with_a_lone_surrogate_or_a_duplicate_key_is_a_400_not_a_500()
+    {
+        // Found by the fuzz test: a lone surrogate escape in "metric" reached JsonElement.GetString and threw.
+        var lone = await (await Client.PostJsonAsync("api/runs", "{ \"name\": \"r\", \"metric\": \"step\\ud800\", \"measured\": 20, \"scenario\": " + Http.Gpt3 + " }")).ValidationErrorsAsync();
+        Assert.Contains("lone UTF-16 surrogate", lone["$.metric"][0], StringComparison.Ordinal);
+        var duplicate = await (await Client.PostJsonAsync("api/runs", "{ \"name\": \"a\", \"name\": \"b\", \"metric\": \"stepTimeSeconds\", \"measured\": 20, \"scenario\": " + Http.Gpt3 + " }")).ValidationErrorsAsync();
+        Assert.Contains("duplicate key \"name\"", duplicate["$.name"][0], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_body_full_of_mistakes_lists_the_first_100_errors_and_counts_the_rest()
     {
         var node = JsonNode.Parse(Http.Gpt3)!.AsObject();

@@ -9,7 +9,8 @@ namespace CapacityPlanner.Web.ApiTests;
 /// <summary>
 /// Bounded, seeded fuzzing over loopback: 10,000 mutated bodies (lone surrogates, duplicate keys, truncation, wrong
 /// types, deep nesting, huge numbers, random bytes) across every endpoint that reads a body. No answer may be a 5xx
-/// other than the documented 503 (compute time limit), and none may take longer than 15 s. The counts are printed.
+/// other than the documented 503 (compute time limit), and none may take longer than 15 s; the server (in this process)
+/// keeps its managed heap bounded: it grows by less than 256 MiB over the run. The counts and memory are printed.
 /// </summary>
 public sealed class FuzzTests(SqliteAppFixture fixture, ITestOutputHelper output) : IClassFixture<SqliteAppFixture>
 {
@@ -72,6 +73,7 @@ public sealed class FuzzTests(SqliteAppFixture fixture, ITestOutputHelper output
             ("POST", "api/budget", 2), ("POST", "api/scenarios", 0), ("PUT", "api/chips/fuzz-chip", 3), ("POST", "api/benchmarks", 4),
             ("PATCH", $"api/scenarios/{id}", 5), ("POST", "api/runs", 6),
         ];
+        var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
         var statuses = new Dictionary<int, int>();
         var serverErrors = new List<string>();
         var slowest = TimeSpan.Zero;
@@ -94,10 +96,14 @@ public sealed class FuzzTests(SqliteAppFixture fixture, ITestOutputHelper output
             statuses[status] = statuses.GetValueOrDefault(status) + 1;
             if (status >= 500 && status != 503 && serverErrors.Count < 10) serverErrors.Add($"{method} {url} → {status}: {body[..Math.Min(300, body.Length)]}");
         }
+        var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
+        var growthMiB = (heapAfter - heapBefore) / (1024.0 * 1024);
         output.WriteLine($"fuzz: {Requests:N0} requests in {total.Elapsed.TotalSeconds:F1} s, slowest {slowest.TotalMilliseconds:F0} ms; " +
-                         string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}")));
+                         string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}")) +
+                         $"; managed heap {heapBefore / 1048576.0:F0} → {heapAfter / 1048576.0:F0} MiB ({growthMiB:+0;-0} MiB), working set {Environment.WorkingSet / 1048576.0:F0} MiB");
         Assert.True(serverErrors.Count == 0, string.Join("\n", serverErrors));
         Assert.True(slowest < TimeSpan.FromSeconds(15), $"slowest answer took {slowest}");
+        Assert.True(growthMiB < 256, $"the managed heap grew by {growthMiB:F0} MiB over the fuzz run");
         Assert.True(statuses.Where(s => s.Key is >= 400 and < 500).Sum(s => s.Value) > Requests / 2, "most mutated bodies should be refused");
     }
 }

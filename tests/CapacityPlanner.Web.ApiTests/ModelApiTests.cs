@@ -18,7 +18,8 @@ public sealed class ModelApiTests(SqliteAppFixture fixture) : IClassFixture<Sqli
         var response = await Client.PostJsonAsync("api/estimate", Http.Gpt3);
         var body = await response.ExpectAsync(HttpStatusCode.OK);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        var expected = EstimateJson.Serialize(Estimator.Estimate(ScenarioResolver.ParseAndResolve(Http.Gpt3).Scenario!), indented: false);
+        // The estimate with its goodput (failures, checkpoints, restarts), exactly as capplan estimate --json writes it.
+        var expected = EstimateJson.Serialize(Core.Reliability.ScenarioAnalysis.EstimateWithGoodput(ScenarioResolver.ParseAndResolve(Http.Gpt3).Scenario!), indented: false);
         Assert.Equal(expected, body.GetRawText());
         Assert.True(body.GetProperty("feasible").GetBoolean());
         Assert.InRange(body.GetProperty("stepTimeSeconds").GetDouble(), 20, 40);

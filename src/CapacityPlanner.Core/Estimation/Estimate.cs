@@ -1,9 +1,6 @@
-namespace CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.Scenarios;
 
-/// <summary>A problem with a scenario or plan, addressed by JSON path.</summary>
-/// <param name="Path">JSON path of the offending field, e.g. <c>$.parallelism.tensor</c>.</param>
-/// <param name="Message">What is wrong and how to fix it.</param>
-public sealed record ScenarioError(string Path, string Message);
+namespace CapacityPlanner.Core.Estimation;
 
 /// <summary>Link time (the collective's own duration) and exposed time (what it adds to the step) of one communication kind.</summary>
 /// <param name="LinkSeconds">Total time the collectives of this kind occupy the links per step.</param>

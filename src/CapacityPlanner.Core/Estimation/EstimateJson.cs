@@ -1,3 +1,4 @@
+using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Workload;
 using System.Text;
 using System.Text.Json;

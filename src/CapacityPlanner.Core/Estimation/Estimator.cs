@@ -1,6 +1,7 @@
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Network;
 using CapacityPlanner.Core.Planning;
+using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Workload;
 
 namespace CapacityPlanner.Core.Estimation;

@@ -1,5 +1,6 @@
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Planning;
+using CapacityPlanner.Core.Scenarios;
 
 namespace CapacityPlanner.Core.Estimation;
 

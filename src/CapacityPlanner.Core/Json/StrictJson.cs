@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.Scenarios;
 
 namespace CapacityPlanner.Core.Json;
 

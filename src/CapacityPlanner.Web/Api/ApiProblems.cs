@@ -1,5 +1,6 @@
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Json;
+using CapacityPlanner.Core.Scenarios;
 
 namespace CapacityPlanner.Web.Api;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using CapacityPlanner.Core.Benchmarks;
 using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Web.Benchmarks;
 using CapacityPlanner.Web.Persistence;
 using CapacityPlanner.Web.Security;

@@ -1,4 +1,5 @@
 using CapacityPlanner.Core.Json;
+using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Search;
 using System.Globalization;
 using System.Text;
@@ -110,7 +111,7 @@ public static class ScenarioEndpoints
 
     private static async Task<IResult> ListAsync(HttpRequest request, ScenarioStore store, string? page, string? pageSize, string? deleted, string? scope, CancellationToken ct)
     {
-        var errors = new List<Core.Estimation.ScenarioError>();
+        var errors = new List<Core.Scenarios.ScenarioError>();
         var p = 1;
         var size = 20;
         var showDeleted = false;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using CapacityPlanner.Core.Budget;
 using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.Scenarios;
 
 namespace CapacityPlanner.Web.Budget;
 

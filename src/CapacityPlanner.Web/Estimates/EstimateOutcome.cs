@@ -1,5 +1,6 @@
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Planning;
+using CapacityPlanner.Core.Scenarios;
 
 namespace CapacityPlanner.Web.Estimates;
 

@@ -1,4 +1,5 @@
 using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.Scenarios;
 
 namespace CapacityPlanner.Web.Estimates;
 

@@ -1,4 +1,5 @@
 using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Validation;
 using CapacityPlanner.Web.Hardware;
 using CapacityPlanner.Web.Persistence;

@@ -38,6 +38,8 @@ public static class MeasuredRunInput
     public static (MeasuredRunDraft? Draft, IReadOnlyList<ScenarioError> Errors) FromJson(string json, Func<string, string?>? customChip = null)
     {
         ArgumentNullException.ThrowIfNull(json);
+        // Duplicate keys and invalid UTF-16 (a lone surrogate escape) are refused as everywhere else (StrictJson).
+        if (Core.Json.StrictJson.Check(json) is { } strict) return (null, [strict]);
         JsonDocument doc;
         try
         {

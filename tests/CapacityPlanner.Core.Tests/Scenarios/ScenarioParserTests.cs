@@ -4,7 +4,7 @@ namespace CapacityPlanner.Core.Tests.Scenarios;
 
 public sealed class ScenarioParserTests
 {
-    private static IReadOnlyList<Estimation.ScenarioError> Errors(string json)
+    private static IReadOnlyList<ScenarioError> Errors(string json)
     {
         var r = ScenarioResolver.ParseAndResolve(json);
         Assert.False(r.Success);

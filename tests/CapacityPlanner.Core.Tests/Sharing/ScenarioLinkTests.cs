@@ -1,4 +1,5 @@
 using System.Text;
+using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Sharing;
 
 namespace CapacityPlanner.Core.Tests.Sharing;

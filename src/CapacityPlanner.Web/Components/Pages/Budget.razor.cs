@@ -2,6 +2,7 @@ using System.Globalization;
 using CapacityPlanner.Core.Budget;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.ScalingLaws;
+using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Sharing;
 using CapacityPlanner.Web.Budget;
 using CapacityPlanner.Web.Charts;

@@ -1,4 +1,5 @@
 using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Search;
 using CapacityPlanner.Web.Charts;
 using CapacityPlanner.Web.Estimates;
