@@ -101,6 +101,15 @@ public sealed partial class Planner : IDisposable
 
     private string FeasibleText => !Feasible ? "Not feasible" : HbmTight ? $"Feasible, HBM {Display.Percent(MemoryFraction)} full" : "Feasible";
 
+    /// <summary>How model FLOPs are counted for the MFU shown (papers count differently; docs/model.md: FLOP conventions).</summary>
+    private FlopConvention _flopConvention = FlopConvention.Megatron;
+
+    /// <summary>MFU of an estimate under the chosen FLOP convention.</summary>
+    private double? ShownMfu(Estimate estimate) =>
+        estimate.MfuByConvention.TryGetValue(_flopConvention, out var mfu) ? mfu : estimate.Mfu;
+
+    private void OnFlopConventionChanged(FlopConvention convention) => _flopConvention = convention;
+
     private string PeakText =>
         Scenario is { } s && s.System.Chip.PeakFor(s.Training.Precision) is { } peak
             ? string.Create(CultureInfo.InvariantCulture, $"{peak / 1e12:F0} TFLOP/s {s.Training.Precision.ToId()}")
