@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
 using System.Text;
+using CapacityPlanner.TestSupport;
 using Microsoft.Playwright;
 
 namespace CapacityPlanner.Web.E2E;
@@ -143,28 +144,7 @@ public sealed class AppFixture : IAsyncLifetime
         lock (_serverLog) _serverLog.AppendLine(line);
     }
 
-    private async Task WaitUntilHealthyAsync()
-    {
-        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(90))
-        {
-            if (_server!.HasExited) throw new InvalidOperationException($"The web app exited with {_server.ExitCode}:\n{ServerLog}");
-            try
-            {
-                using var response = await http.GetAsync(new Uri("healthz", UriKind.Relative));
-                if (response.StatusCode == HttpStatusCode.OK) return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-            await Task.Delay(250);
-        }
-        throw new TimeoutException($"The web app did not become healthy at {BaseAddress}:\n{ServerLog}");
-    }
+    private Task WaitUntilHealthyAsync() => AppHealth.WaitUntilHealthyAsync(BaseAddress, _server!, () => ServerLog, TimeSpan.FromSeconds(90));
 
     // One request for the home page, as a deployed server has served before its first user: JIT-compiles the
     // rendering path so that the measured first load is the browser's, not the server's start-up.

@@ -467,21 +467,7 @@ public static class ScenarioParser
     {
         if (r is null) return null;
         // Each range carries its meaning so that "goodput 1.2" or "pue 0.9" says why it is wrong.
-        double? Num(string name, double min, double max, bool exclusiveMin, string meaning)
-        {
-            if (r.Raw(name) is not { } e) return null;
-            if (e.ValueKind != JsonValueKind.Number || !e.TryGetDouble(out var v) || !double.IsFinite(v))
-            {
-                r.Error(name, $"expected a number, got {JsonFieldReader.Describe(e)}.");
-                return null;
-            }
-            if (v < min || v > max || (exclusiveMin && v <= min))
-            {
-                r.Error(name, string.Create(CultureInfo.InvariantCulture, $"{v} is out of range: {meaning}."));
-                return null;
-            }
-            return v;
-        }
+        double? Num(string name, double min, double max, bool exclusiveMin, string meaning) => Meaningful(r, name, min, max, exclusiveMin, meaning);
         var s = new BudgetSection
         {
             BudgetUsd = Num("budgetUsd", 0, 1e15, true, "the budget must be above $0 (at most $1e15)"),

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using CapacityPlanner.TestSupport;
 
 namespace CapacityPlanner.Web.ApiTests.Infrastructure;
 
@@ -84,28 +85,7 @@ public sealed class ServerProcess : IAsyncDisposable
         lock (_log) _log.AppendLine(line);
     }
 
-    private async Task WaitUntilHealthyAsync()
-    {
-        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(120))
-        {
-            if (_process.HasExited) throw new InvalidOperationException($"The web app exited with {_process.ExitCode}:\n{Log}");
-            try
-            {
-                using var response = await http.GetAsync(new Uri("healthz", UriKind.Relative));
-                if (response.StatusCode == HttpStatusCode.OK) return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"The web app did not become healthy at {BaseAddress}:\n{Log}");
-    }
+    private Task WaitUntilHealthyAsync() => AppHealth.WaitUntilHealthyAsync(BaseAddress, _process, () => Log, TimeSpan.FromSeconds(120));
 
     private static string WebAppDll()
     {
