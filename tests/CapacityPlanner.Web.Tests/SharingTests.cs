@@ -61,10 +61,13 @@ public sealed class SharingTests : PlannerTestContext
         var input = Edited();
         input.Oversubscription = 2;
         input.Placement = "pipeline-inside-data";
+        input.PowerCapMw = 25;   // the site's cap travels in the document's sites section and comes back into the form
         var json = Services.GetRequiredService<EstimateService>().BuildDocument(input);
+        Assert.Contains("\"powerCapMw\": 25", json, StringComparison.Ordinal);
 
         var restored = PlannerShareState.FromDocument(json, Defaults);
 
+        Assert.Equal(25, restored.PowerCapMw);
         Assert.Equal(json, Services.GetRequiredService<EstimateService>().BuildDocument(restored));
     }
 

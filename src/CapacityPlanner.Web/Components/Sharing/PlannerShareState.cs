@@ -85,6 +85,7 @@ public static class PlannerShareState
         input.ScaleUpDomainGpus = s.Network?.ScaleUpDomainGpus;
         var over = s.Network?.Tiers?.Skip(1).Select(x => x.Oversubscription ?? 1).DefaultIfEmpty(1).Max() ?? 1;
         input.Oversubscription = over > 1 ? over : null;
+        input.PowerCapMw = doc.Sites?.PowerCapMw;
 
         if (doc.Parallelism is { } p)
         {
