@@ -25,6 +25,11 @@ public sealed class BudgetPageTests : PlannerTestContext
     private static long Gpus(IRenderedComponent<BudgetHost> cut, int column) =>
         long.Parse(cut.Find($"[data-testid=budget-gpus-{column}]").TextContent.Trim(), NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
 
+    // Find and type in one renderer turn: the page re-renders when its background plan lands, and an element found
+    // before that render has lost its handler (UnknownEventHandlerIdException).
+    private static void TypeInto(IRenderedComponent<BudgetHost> cut, string selector, string value) =>
+        cut.InvokeAsync(() => cut.Find(selector).Input(value)).GetAwaiter().GetResult();
+
     private static IRenderedComponent<BudgetHost> WaitForGpus(IRenderedComponent<BudgetHost> cut, int column)
     {
         cut.WaitForAssertion(() => Assert.Matches(@"^\d[\d,]*$", cut.Find($"[data-testid=budget-gpus-{column}]").TextContent.Trim()), s_planTimeout);
@@ -80,7 +85,7 @@ public sealed class BudgetPageTests : PlannerTestContext
     {
         var cut = WaitForGpus(RenderPage(), 0);
 
-        cut.Find("input[data-testid=budget-usd-0]").Input("0");
+        TypeInto(cut, "input[data-testid=budget-usd-0]", "0");
 
         cut.WaitForAssertion(() =>
         {
@@ -98,7 +103,7 @@ public sealed class BudgetPageTests : PlannerTestContext
     {
         var cut = WaitForGpus(RenderPage(), 0);
 
-        cut.Find("input[data-testid=goodput-0]").Input("1.5");
+        TypeInto(cut, "input[data-testid=goodput-0]", "1.5");
 
         cut.WaitForAssertion(() =>
         {
@@ -129,12 +134,12 @@ public sealed class BudgetPageTests : PlannerTestContext
         var before = Gpus(cut, 0);
 
         // 50 MW / 1,592.5 W per H100 = 31,397 → 31,392 in whole nodes.
-        cut.Find("input[data-testid=power-cap-mw-0]").Input("50");
+        TypeInto(cut, "input[data-testid=power-cap-mw-0]", "50");
         cut.WaitForAssertion(() => Assert.True(Gpus(cut, 0) <= 31_392), s_planTimeout);
         Assert.True(Gpus(cut, 0) < before);
         Assert.Equal("31,392", cut.Find("[data-testid=budget-affordable-gpus-0]").TextContent.Trim());
 
-        cut.Find("input[data-testid=power-cap-mw-0]").Input("0.001");
+        TypeInto(cut, "input[data-testid=power-cap-mw-0]", "0.001");
         cut.WaitForAssertion(() =>
         {
             var field = cut.Find("input[data-testid=power-cap-mw-0]").Closest(".mud-input-control")!;
@@ -150,7 +155,7 @@ public sealed class BudgetPageTests : PlannerTestContext
         var cut = WaitForGpus(RenderPage(), 0);
         var before = Gpus(cut, 0);
 
-        cut.Find("input[data-testid=budget-usd-0]").Input(budget);
+        TypeInto(cut, "input[data-testid=budget-usd-0]", budget);
 
         cut.WaitForAssertion(() => Assert.NotEqual(before, Gpus(cut, 0)), s_planTimeout);
         Assert.NotEmpty(cut.FindAll("[data-testid=budget-warnings-0] [data-testid=warning]"));
@@ -234,7 +239,7 @@ public sealed class BudgetPageTests : PlannerTestContext
         Assert.Contains("EPOCH_CODE", rows.Single(r => r.GetAttribute("data-name") == "serverOverheadFactor").TextContent, StringComparison.Ordinal);
 
         // Every driver is editable in the page; an edited value is used and its source says so.
-        cut.Find("input[data-testid=server-overhead-0]").Input("1.2");
+        TypeInto(cut, "input[data-testid=server-overhead-0]", "1.2");
         cut.WaitForAssertion(() =>
         {
             var row = cut.FindAll("[data-testid=budget-assumptions-0] [data-testid=assumption]").Single(r => r.GetAttribute("data-name") == "serverOverheadFactor");
