@@ -84,7 +84,7 @@ public abstract class DurabilitySuite(ITestOutputHelper output)
             var name = $"w{writer}-r{round}-{i}";
             var (kind, request) = (i % 8) switch
             {
-                3 => ("run", new HttpRequestMessage(HttpMethod.Post, "api/runs") { Content = Http.Content(Run(name)) }),
+                3 => ("run", new HttpRequestMessage(HttpMethod.Post, "api/runs") { Content = Http.Content(Http.MeasuredRun(name)) }),
                 7 => ("chip", new HttpRequestMessage(HttpMethod.Put, $"api/chips/{name}") { Content = Http.Content($$"""{ "baseOn": "h100-sxm", "name": "{{name}}" }""") }),
                 _ => ("scenario", new HttpRequestMessage(HttpMethod.Post, "api/scenarios") { Content = Http.Content(Http.Gpt3Named(name)) }),
             };
@@ -110,14 +110,6 @@ public abstract class DurabilitySuite(ITestOutputHelper output)
             }
         }
     }
-
-    private static string Run(string name) => new JsonObject
-    {
-        ["name"] = name,
-        ["scenario"] = JsonNode.Parse(Http.Gpt3),
-        ["metric"] = "stepTimeSeconds",
-        ["measured"] = 20.0,
-    }.ToJsonString();
 
     private static async Task VerifyAsync(ServerProcess server, ConcurrentBag<Ack> acks)
     {

@@ -44,14 +44,6 @@ public sealed class OwnershipAndQuotaTests : IAsyncLifetime
     // A well-formed owner secret (43 base64url characters whose last one carries no stray bits).
     private static string Token(char c) => new string(c, 42) + "A";
 
-    private static string Run(string name) => new JsonObject
-    {
-        ["name"] = name,
-        ["scenario"] = JsonNode.Parse(Http.Gpt3),
-        ["metric"] = "stepTimeSeconds",
-        ["measured"] = 20.0,
-    }.ToJsonString();
-
     private static string BenchDocument(string host) => BenchResultJson.Serialize(new BenchResult
     {
         Source = BenchSources.CapplanBench,
@@ -70,7 +62,7 @@ public sealed class OwnershipAndQuotaTests : IAsyncLifetime
         using var nobody = _app.NewClient();
         nobody.DefaultRequestHeaders.Authorization = null;
 
-        var created = await alice.PostJsonAsync("api/runs", Run("alice's run"));
+        var created = await alice.PostJsonAsync("api/runs", Http.MeasuredRun("alice's run"));
         var run = await created.ExpectAsync(HttpStatusCode.Created);
         var id = run.GetProperty("id").GetString()!;
         Assert.Equal(Token('a'), Assert.Single(created.Headers.GetValues("Owner-Token")));
@@ -105,9 +97,9 @@ public sealed class OwnershipAndQuotaTests : IAsyncLifetime
         Assert.Contains("maximum of 3", total.GetProperty("detail").GetString(), StringComparison.Ordinal);
 
         // Runs: two per owner.
-        await (await alice.PostJsonAsync("api/runs", Run("r1"))).ExpectAsync(HttpStatusCode.Created);
-        await (await alice.PostJsonAsync("api/runs", Run("r2"))).ExpectAsync(HttpStatusCode.Created);
-        await (await alice.PostJsonAsync("api/runs", Run("r3"))).ProblemAsync(HttpStatusCode.TooManyRequests);
+        await (await alice.PostJsonAsync("api/runs", Http.MeasuredRun("r1"))).ExpectAsync(HttpStatusCode.Created);
+        await (await alice.PostJsonAsync("api/runs", Http.MeasuredRun("r2"))).ExpectAsync(HttpStatusCode.Created);
+        await (await alice.PostJsonAsync("api/runs", Http.MeasuredRun("r3"))).ProblemAsync(HttpStatusCode.TooManyRequests);
 
         // Chips: one per owner; replacing it is still allowed.
         const string Chip = """{ "baseOn": "h100-sxm" }""";

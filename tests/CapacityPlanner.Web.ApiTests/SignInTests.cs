@@ -46,14 +46,6 @@ public sealed class SignInTests : IAsyncLifetime
 
     private static string Chip(string id) => $$"""{ "id": "{{id}}", "baseOn": "h100-sxm", "name": "{{id}}" }""";
 
-    private static string Run(string name) => new JsonObject
-    {
-        ["name"] = name,
-        ["scenario"] = JsonNode.Parse(Http.Gpt3),
-        ["metric"] = "stepTimeSeconds",
-        ["measured"] = 20.0,
-    }.ToJsonString();
-
     [Fact]
     public async Task Signed_in_users_own_what_they_save_others_read_only_and_the_administrator_may_change_anything()
     {
@@ -101,7 +93,7 @@ public sealed class SignInTests : IAsyncLifetime
         await (await alice.PostAsync($"api/scenarios/{id}/restore", null)).ExpectAsync(HttpStatusCode.OK);
 
         // Measured runs: the same rules.
-        var run = (await (await alice.PostJsonAsync("api/runs", Run("alice's run"))).ExpectAsync(HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        var run = (await (await alice.PostJsonAsync("api/runs", Http.MeasuredRun("alice's run"))).ExpectAsync(HttpStatusCode.Created)).GetProperty("id").GetString()!;
         await (await bob.DeleteAsync($"api/runs/{run}")).ProblemAsync(HttpStatusCode.Forbidden);
         Assert.Equal(0, (await (await bob.GetAsync("api/runs")).ExpectAsync(HttpStatusCode.OK)).GetProperty("items").GetArrayLength());
         Assert.Equal(1, (await (await bob.GetAsync("api/runs?scope=team")).ExpectAsync(HttpStatusCode.OK)).GetProperty("items").GetArrayLength());

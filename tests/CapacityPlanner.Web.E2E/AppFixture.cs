@@ -62,7 +62,7 @@ public sealed class AppFixture : IAsyncLifetime
                 $"{ChromiumPath} is missing. Install Debian's Chromium (apt-get install -y chromium); tests/run-all-tests.sh does this.");
         }
         Directory.CreateDirectory(ScreenshotDirectory);
-        var port = FreePort();
+        var port = WebAppProcess.FreePort();
         BaseAddress = new Uri($"http://127.0.0.1:{port}/");
         StartServer(port);
         await WaitUntilHealthyAsync();
@@ -113,21 +113,10 @@ public sealed class AppFixture : IAsyncLifetime
 
     private void StartServer(int port)
     {
-        var dll = WebAppDll();
-        var info = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(dll);
-        info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add($"http://127.0.0.1:{port}");
+        var configuration = typeof(AppFixture).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "Configuration")?.Value ?? "Debug";
         // Development serves the static web assets (MudBlazor, Plotly, Blazor's scripts) straight from the build output.
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        var info = WebAppProcess.StartInfo(configuration, port);
         info.Environment["RateLimits__WritesPerWindow"] = "1000000";
         info.Environment["RateLimits__ComputationsPerWindow"] = "1000000";
         info.Environment["Database__SqlitePath"] = Path.Combine(_dataDirectory, "capacityplanner.db");
@@ -165,23 +154,6 @@ public sealed class AppFixture : IAsyncLifetime
     }
 
     // The web project's own build output, in the configuration this test assembly was built in.
-    private static string WebAppDll()
-    {
-        var configuration = typeof(AppFixture).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .FirstOrDefault(a => a.Key == "Configuration")?.Value ?? "Debug";
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CapacityPlanner.sln"))) dir = dir.Parent;
-        if (dir is null) throw new InvalidOperationException($"No CapacityPlanner.sln above {AppContext.BaseDirectory}.");
-        var dll = Path.Combine(dir.FullName, "src", "CapacityPlanner.Web", "bin", configuration, "net10.0", "CapacityPlanner.Web.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build the web app first ({configuration}).", dll);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>The end-to-end tests share one app and one browser.</summary>

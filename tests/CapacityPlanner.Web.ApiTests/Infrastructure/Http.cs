@@ -26,6 +26,15 @@ public static class Http
         return node.ToJsonString();
     }
 
+    /// <summary>A measured run of the GPT-3 example (20 s per step) for <c>POST /api/runs</c>.</summary>
+    public static string MeasuredRun(string name) => new System.Text.Json.Nodes.JsonObject
+    {
+        ["name"] = name,
+        ["scenario"] = System.Text.Json.Nodes.JsonNode.Parse(Gpt3),
+        ["metric"] = "stepTimeSeconds",
+        ["measured"] = 20.0,
+    }.ToJsonString();
+
     /// <summary>POSTs JSON text.</summary>
     public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string url, string json) =>
         client.PostAsync(url, new StringContent(json, Encoding.UTF8, "application/json"));

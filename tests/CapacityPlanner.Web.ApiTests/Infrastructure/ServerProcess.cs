@@ -37,21 +37,9 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Starts the server with these settings (environment variables, <c>Section__Key</c>) and waits until /healthz answers.</summary>
     public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> settings, int? port = null)
     {
-        var dll = WebAppDll();
-        var listenPort = port ?? FreePort();
-        var info = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(dll);
-        info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add($"http://127.0.0.1:{listenPort}");
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        var listenPort = port ?? WebAppProcess.FreePort();
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var info = WebAppProcess.StartInfo(configuration, listenPort);
         info.Environment["RateLimits__Enabled"] = "false";
         foreach (var (key, value) in settings) info.Environment[key] = value;
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the web app.");
@@ -86,21 +74,4 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     private Task WaitUntilHealthyAsync() => AppHealth.WaitUntilHealthyAsync(BaseAddress, _process, () => Log, TimeSpan.FromSeconds(120));
-
-    private static string WebAppDll()
-    {
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CapacityPlanner.sln"))) dir = dir.Parent;
-        if (dir is null) throw new InvalidOperationException($"No CapacityPlanner.sln above {AppContext.BaseDirectory}.");
-        var dll = Path.Combine(dir.FullName, "src", "CapacityPlanner.Web", "bin", configuration, "net10.0", "CapacityPlanner.Web.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build the web app first ({configuration}).", dll);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
