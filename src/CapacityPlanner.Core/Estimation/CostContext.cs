@@ -26,6 +26,7 @@ internal sealed partial class CostContext
     private readonly bool _lowPrecision;
     private readonly SoftwareStack _stack;
     private readonly double _qg;             // bytes per gradient element in the data-parallel reduction
+    private readonly double _attentionKernel; // fused attention kernel's throughput relative to the native kernel
 
     public CostContext(ResolvedScenario scenario, ModelDefaults defaults)
     {
@@ -46,6 +47,9 @@ internal sealed partial class CostContext
         _stack = _training.EffectiveStack;
         // FP16 runs reduce loss-scaled 16-bit gradients; BF16/FP8/FP4 recipes reduce in the stack's gradient type.
         _qg = _qw > 2 ? _qw : _training.Precision == Precision.Fp16 ? 2 : Math.Max(2, _stack.GradientReduceBytes);
+        _attentionKernel = _stack.FusedAttentionKernel == FusedAttentionKernel.FlashAttention2
+            && defaults.FlashAttention2SlowArchitectures.Contains(chip.Architecture, StringComparer.OrdinalIgnoreCase)
+            ? defaults.FlashAttention2RelativeEfficiency : 1.0;
     }
 
     public int MicroBatches(PlanSpec plan) => _training.GlobalBatchSequences / (plan.MicroBatchSize * plan.Data);

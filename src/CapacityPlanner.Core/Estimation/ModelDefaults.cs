@@ -26,6 +26,10 @@ public sealed record ModelDefaults
     public required double LowPrecisionRelativeEfficiency { get; init; }
     /// <summary>Fused attention kernel throughput relative to in-model GEMMs.</summary>
     public required double AttentionKernelRelativeEfficiency { get; init; }
+    /// <summary>FlashAttention-2's throughput relative to the native fused kernel on <see cref="FlashAttention2SlowArchitectures"/>.</summary>
+    public double FlashAttention2RelativeEfficiency { get; init; } = 1.0;
+    /// <summary>Architectures whose fast tensor-core path FlashAttention-2 does not use.</summary>
+    public IReadOnlyList<string> FlashAttention2SlowArchitectures { get; init; } = [];
     /// <summary>Attention backward FLOPs / forward FLOPs (flash attention recomputes scores).</summary>
     public required double AttentionBackwardToForward { get; init; }
     /// <summary>Fused attention backward throughput relative to its forward.</summary>
@@ -104,6 +108,9 @@ public sealed record ModelDefaults
             GemmInModelFraction = V(root, "gemm", "inModelFraction"),
             LowPrecisionRelativeEfficiency = V(root, "gemm", "lowPrecisionRelativeEfficiency"),
             AttentionKernelRelativeEfficiency = V(root, "attention", "kernelRelativeEfficiency"),
+            FlashAttention2RelativeEfficiency = V(root, "attention", "flashAttention2OnAsyncTensorCores"),
+            FlashAttention2SlowArchitectures = root.GetProperty("attention").GetProperty("flashAttention2OnAsyncTensorCores").GetProperty("architectures")
+                .EnumerateArray().Select(a => a.GetString()!).ToList(),
             AttentionBackwardToForward = V(root, "attention", "backwardToForwardFlops"),
             AttentionBackwardRelativeEfficiency = V(root, "attention", "backwardRelativeEfficiency"),
             CausalWorkFraction = V(root, "attention", "causalWorkFraction"),

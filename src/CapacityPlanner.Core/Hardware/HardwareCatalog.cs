@@ -14,10 +14,11 @@ public sealed class HardwareCatalog
     private static readonly Lazy<HardwareCatalog> s_default = new(() => Parse(EmbeddedData.Read("hardware-catalog.json")));
     private readonly Dictionary<string, ChipSpec> _chips;
 
-    private HardwareCatalog(IReadOnlyList<ChipSpec> chips, IReadOnlyDictionary<string, CatalogSource> sources)
+    private HardwareCatalog(IReadOnlyList<ChipSpec> chips, IReadOnlyDictionary<string, CatalogSource> sources, CatalogFigure powerLimitClockExponent)
     {
         Chips = chips;
         Sources = sources;
+        PowerLimitClockExponent = powerLimitClockExponent;
         _chips = chips.ToDictionary(c => c.Id, StringComparer.OrdinalIgnoreCase);
     }
 
@@ -29,6 +30,19 @@ public sealed class HardwareCatalog
 
     /// <summary>Sources by key.</summary>
     public IReadOnlyDictionary<string, CatalogSource> Sources { get; }
+
+    /// <summary>
+    /// How a chip's sustained tensor clock, and so its peak rate, falls when its power limit is set below the TDP of the
+    /// part it is based on: peak ∝ (limit / TDP)^exponent (docs/model.md §Power-limited chips).
+    /// </summary>
+    public CatalogFigure PowerLimitClockExponent { get; }
+
+    /// <summary>
+    /// The factor by which a chip run at <paramref name="limitWatts"/> reaches the peaks its base part is rated for at
+    /// <paramref name="baseTdpWatts"/>: 1 at or above the base TDP (clocks do not rise above their rated maximum).
+    /// </summary>
+    public double PowerLimitPeakFactor(double limitWatts, double baseTdpWatts) =>
+        limitWatts > 0 && limitWatts < baseTdpWatts ? Math.Pow(limitWatts / baseTdpWatts, PowerLimitClockExponent.Value) : 1.0;
 
     /// <summary>Known ids in catalog order.</summary>
     public IEnumerable<string> Ids => Chips.Select(c => c.Id);
@@ -53,7 +67,13 @@ public sealed class HardwareCatalog
         {
             chips.Add(ParseChip(c));
         }
-        return new HardwareCatalog(chips, sources);
+        var exponent = root.GetProperty("powerLimit").GetProperty("clockExponent");
+        var powerLimit = new CatalogFigure(
+            exponent.GetProperty("value").GetDouble(),
+            exponent.GetProperty("source").GetString() ?? "",
+            exponent.GetProperty("basis").GetString() ?? "",
+            exponent.TryGetProperty("note", out var note) ? note.GetString() : null);
+        return new HardwareCatalog(chips, sources, powerLimit);
     }
 
     private static ChipSpec ParseChip(JsonElement c)

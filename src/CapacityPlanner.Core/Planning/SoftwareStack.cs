@@ -18,6 +18,15 @@ public enum DataParallelOverlap
     PerChunk,
 }
 
+/// <summary>Which fused attention kernel a stack calls.</summary>
+public enum FusedAttentionKernel
+{
+    /// <summary>A kernel written for the architecture's own tensor-core path (cuDNN, FlashAttention-3, Pallas splash).</summary>
+    Native,
+    /// <summary>FlashAttention-2 (PyTorch SDPA's default backend): synchronous tensor-core instructions on every architecture.</summary>
+    FlashAttention2,
+}
+
 /// <summary>What a stack recomputes under <c>recompute: selective</c>.</summary>
 public enum SelectiveRecompute
 {
@@ -37,6 +46,7 @@ public enum SelectiveRecompute
 /// <param name="Id">Stack id as named in scenarios (<c>training.stack</c>).</param>
 /// <param name="Name">Display name.</param>
 /// <param name="Attention">Attention kernel the stack runs.</param>
+/// <param name="FusedAttentionKernel">Which fused kernel implements flash attention.</param>
 /// <param name="TensorParallelOverlap">TP collectives are pipelined with the adjoining GEMMs.</param>
 /// <param name="DataParallelOverlap">When gradient reduction and parameter gathers run.</param>
 /// <param name="PipelineP2pOverlap">Pipeline sends/receives run beside compute.</param>
@@ -60,6 +70,7 @@ public sealed record SoftwareStack(
     string Id,
     string Name,
     AttentionKernel Attention,
+    FusedAttentionKernel FusedAttentionKernel,
     bool TensorParallelOverlap,
     DataParallelOverlap DataParallelOverlap,
     bool PipelineP2pOverlap,
@@ -152,6 +163,12 @@ public sealed class SoftwareStackCatalog
                     "flash" => AttentionKernel.Flash,
                     "unfused" => AttentionKernel.Unfused,
                     var other => throw new FormatException($"software-stacks.json: unknown attention kernel \"{other}\"."),
+                },
+                V(s, "fusedAttentionKernel").GetString() switch
+                {
+                    "native" => FusedAttentionKernel.Native,
+                    "flashAttention2" => FusedAttentionKernel.FlashAttention2,
+                    var other => throw new FormatException($"software-stacks.json: unknown fusedAttentionKernel \"{other}\"."),
                 },
                 V(s, "tensorParallelOverlap").GetBoolean(),
                 V(s, "dataParallelOverlap").GetString() switch

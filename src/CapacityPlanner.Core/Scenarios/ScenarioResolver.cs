@@ -210,6 +210,12 @@ public static class ScenarioResolver
             return null;
         }
         var peaks = baseChip is null ? new Dictionary<Precision, double>() : new Dictionary<Precision, double>(baseChip.PeakFlopsPerSecond);
+        if (baseChip is not null && c.PeakTflops is null && c.TdpWatts is { } limit)
+        {
+            // A part run below its base's TDP (a lower power limit) sustains a lower tensor clock: scale every peak.
+            var factor = catalog.PowerLimitPeakFactor(limit, baseChip.TdpWatts);
+            foreach (var p in baseChip.PeakFlopsPerSecond.Keys) peaks[p] *= factor;
+        }
         if (c.PeakTflops is not null)
         {
             foreach (var (k, v) in c.PeakTflops)
