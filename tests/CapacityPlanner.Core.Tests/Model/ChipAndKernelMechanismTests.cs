@@ -1,0 +1,73 @@
+using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.Hardware;
+
+namespace CapacityPlanner.Core.Tests.Model;
+
+/// <summary>
+/// Mechanisms read from hardware and stack sources (docs/model.md): a power limit below the base part's TDP lowers its
+/// peaks, and FlashAttention-2 (PyTorch SDPA's default kernel) is slower than the native fused kernel on Hopper and later.
+/// </summary>
+public sealed class ChipAndKernelMechanismTests
+{
+    private static string Scenario(string chip, string stack = "megatron-core", int gpus = 8, int sequence = 8192) => $$"""
+        { "schemaVersion": 1, "model": { "preset": "llama3-8b", "sequenceLength": {{sequence}} },
+          "training": { "globalBatchSequences": {{gpus}}, "precision": "bf16", "stack": "{{stack}}" },
+          "system": { "chip": {{chip}}, "gpus": {{gpus}} },
+          "parallelism": { "tensor": 1, "pipeline": 1, "data": {{gpus}}, "microBatchSize": 1, "zeroStage": 1 } }
+        """;
+
+    [Fact]
+    public void A_part_run_below_its_base_tdp_has_every_peak_scaled_by_the_catalog_power_law()
+    {
+        var catalog = HardwareCatalog.Default;
+        var baseChip = TestScenarios.Resolve(Scenario("\"h100-sxm\"")).System.Chip;
+        var capped = TestScenarios.Resolve(Scenario("""{ "id": "h100-500w", "baseOn": "h100-sxm", "tdpWatts": 500 }""")).System.Chip;
+
+        var expected = Math.Pow(500.0 / 700.0, catalog.PowerLimitClockExponent.Value);
+        Assert.InRange(expected, 0.9, 0.95);
+        foreach (var (precision, peak) in baseChip.PeakFlopsPerSecond)
+        {
+            Assert.Equal(peak * expected, capped.PeakFlopsPerSecond[precision], 6);
+        }
+        Assert.Equal(500, capped.TdpWatts);
+        Assert.Equal(baseChip.HbmBandwidthBytesPerSecond, capped.HbmBandwidthBytesPerSecond);
+    }
+
+    [Theory]
+    [InlineData("""{ "id": "stated", "baseOn": "h100-sxm", "tdpWatts": 500, "peakTflops": { "bf16": 900 } }""", 900e12)]
+    [InlineData("""{ "id": "higher", "baseOn": "h100-sxm", "tdpWatts": 800 }""", 989e12)]
+    [InlineData("""{ "id": "same", "baseOn": "h100-sxm" }""", 989e12)]
+    public void Stated_peaks_and_limits_at_or_above_the_tdp_are_left_alone(string chip, double bf16)
+    {
+        var resolved = TestScenarios.Resolve(Scenario(chip)).System.Chip;
+        Assert.Equal(bf16, resolved.PeakFlopsPerSecond[Precision.Bf16], 6);
+    }
+
+    [Fact]
+    public void A_power_limited_chip_computes_more_slowly_by_about_the_peak_factor()
+    {
+        var full = TestScenarios.Estimate(Scenario("""{ "id": "h100-copy", "baseOn": "h100-sxm" }"""));
+        var capped = TestScenarios.Estimate(Scenario("""{ "id": "h100-500w", "baseOn": "h100-sxm", "tdpWatts": 500 }"""));
+        var factor = HardwareCatalog.Default.PowerLimitPeakFactor(500, 700);
+        Assert.Equal(full.Breakdown!.ComputeSeconds / factor, capped.Breakdown!.ComputeSeconds, full.Breakdown.ComputeSeconds * 0.01);
+    }
+
+    [Fact]
+    public void FlashAttention2_slows_attention_on_hopper_but_not_on_ampere()
+    {
+        var fastKernel = ModelDefaults.Standard with { FlashAttention2RelativeEfficiency = 1.0 };
+        Assert.True(ModelDefaults.Standard.FlashAttention2RelativeEfficiency < 0.75);
+
+        var hopper = TestScenarios.Resolve(Scenario("\"h100-sxm\"", "torchtitan"));
+        var slow = Estimator.Estimate(hopper).Breakdown!.ComputeSeconds;
+        var native = Estimator.Estimate(hopper, fastKernel).Breakdown!.ComputeSeconds;
+        // Llama 3 8B at 8K tokens spends a sizeable share of its math in attention: the slower kernel shows.
+        Assert.True(slow > native * 1.1, $"{slow} vs {native}");
+
+        var ampere = TestScenarios.Resolve(Scenario("\"a100-sxm-80gb\"", "torchtitan"));
+        Assert.Equal(Estimator.Estimate(ampere, fastKernel).Breakdown!.ComputeSeconds, Estimator.Estimate(ampere).Breakdown!.ComputeSeconds, 12);
+
+        var megatron = TestScenarios.Resolve(Scenario("\"h100-sxm\"", "megatron-core"));
+        Assert.Equal(Estimator.Estimate(megatron, fastKernel).Breakdown!.ComputeSeconds, Estimator.Estimate(megatron).Breakdown!.ComputeSeconds, 12);
+    }
+}
