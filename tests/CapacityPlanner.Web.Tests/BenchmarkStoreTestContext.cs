@@ -1,29 +1,18 @@
 using CapacityPlanner.Core.Benchmarks;
 using CapacityPlanner.Web.Persistence;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CapacityPlanner.Web.Tests;
 
 /// <summary>
-/// A bUnit context with a real <see cref="BenchmarkStore"/> on a throwaway SQLite file (migrated), registered for the
-/// Benchmarks page; the derived class adds the page's services. Shared by the page and upload tests.
+/// A bUnit context for the Benchmarks page and its upload panel: the page's services (registered by
+/// <see cref="PlannerTestContext"/>) with its real <see cref="BenchmarkStore"/> on the test's SQLite database, and a
+/// measured H100 result. Shared by the page and upload tests.
 /// </summary>
 public abstract class BenchmarkStoreTestContext : PlannerTestContext
 {
-    private readonly string _dbPath = Path.Combine(Path.GetTempPath(), $"capplan-bench-{Guid.NewGuid():N}.db");
-
-    protected BenchmarkStoreTestContext()
-    {
-        var options = new DbContextOptionsBuilder<SqliteCapacityPlannerDbContext>().UseSqlite($"Data Source={_dbPath};Pooling=False").Options;
-        var factory = new Factory(options);
-        using (var db = factory.CreateDbContext()) db.Database.Migrate();
-        Store = new BenchmarkStore(factory, TimeProvider.System);
-        Services.AddSingleton(Store);
-    }
-
     /// <summary>The store the page lists.</summary>
-    protected BenchmarkStore Store { get; }
+    protected BenchmarkStore Store => Services.GetRequiredService<BenchmarkStore>();
 
     /// <summary>An H100 node's result: four BF16 GEMMs up to 700 TFLOP/s, a 3 TB/s triad and an 8-GPU all-reduce.</summary>
     protected static BenchResult H100Result() => new()
@@ -43,22 +32,4 @@ public abstract class BenchmarkStoreTestContext : PlannerTestContext
     /// <summary>A BF16 n³ GEMM at a median TFLOP/s (burst 5% above).</summary>
     protected static GemmMeasurement Gemm(long n, double tflops) =>
         new() { Dtype = "bf16", M = n, N = n, K = n, Flops = 2.0 * n * n * n, MedianTflops = tflops, BurstTflops = tflops * 1.05 };
-
-    /// <inheritdoc />
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        try
-        {
-            File.Delete(_dbPath);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
-    private sealed class Factory(DbContextOptions<SqliteCapacityPlannerDbContext> options) : IDbContextFactory<CapacityPlannerDbContext>
-    {
-        public CapacityPlannerDbContext CreateDbContext() => new SqliteCapacityPlannerDbContext(options);
-    }
 }

@@ -22,11 +22,7 @@ public sealed class BenchmarkUploadTests : BenchmarkStoreTestContext
 {
     private const int Limit = 64 * 1024;
 
-    public BenchmarkUploadTests()
-    {
-        Services.Configure<ApiOptions>(o => o.MaxBenchmarkBytes = Limit);
-        Services.AddBenchmarkPages();
-    }
+    public BenchmarkUploadTests() => Services.Configure<ApiOptions>(o => o.MaxBenchmarkBytes = Limit);
 
     [Fact]
     public async Task A_runner_result_dropped_on_the_page_is_stored_listed_and_opened()
@@ -104,7 +100,7 @@ public sealed class BenchmarkUploadTests : BenchmarkStoreTestContext
         Assert.Equal(0, (await Store.ListAsync()).Total);
 
         // The service checks the size the browser reports before it opens the file.
-        var uploads = new BenchmarkUploadService(Store);
+        var uploads = new BenchmarkUploadService(Store, Microsoft.Extensions.Options.Options.Create(new ApiOptions()), Services.GetRequiredService<Security.StorageQuotas>());
         var opened = false;
         var outcome = await uploads.UploadAsync("x.log", 18_035_507, _ => { opened = true; return new MemoryStream(); }, BenchmarkFileKind.Auto);
         Assert.False(opened);

@@ -14,11 +14,6 @@ namespace CapacityPlanner.Web.Tests;
 /// <summary>The Benchmarks page over a real SQLite <see cref="BenchmarkStore"/>, calibration, and the measured comparison.</summary>
 public sealed class BenchmarksPageTests : BenchmarkStoreTestContext
 {
-    public BenchmarksPageTests()
-    {
-        Services.AddBenchmarkPages();
-    }
-
     [Fact]
     public async Task The_list_shows_a_stored_result_and_calibration_shows_measured_fractions()
     {

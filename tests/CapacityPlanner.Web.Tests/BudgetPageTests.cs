@@ -209,6 +209,23 @@ public sealed class BudgetPageTests : PlannerTestContext
     }
 
     [Fact]
+    public void A_column_reopened_from_its_document_keeps_out_of_range_values_and_a_broken_base_says_why()
+    {
+        var scenario = Budget.BudgetScenario.FromExample(Core.Budget.BudgetExamples.ThirtyBillionHalfYear);
+        scenario.Pue = 0.5;     // out of range: the planner says so when the column is planned
+        var json = scenario.ToJson();
+
+        var reopened = Budget.BudgetScenario.FromDocument(json);
+        Assert.Empty(reopened.DocumentErrors);
+        Assert.Equal(0.5, reopened.Pue);
+        Assert.Equal(json, reopened.ToJson());
+
+        // A hand-made link whose model the page does not edit: the column shows the parser's error instead of planning.
+        var broken = Budget.BudgetScenario.FromDocument(json.Replace("\"layers\":160", "\"layers\":-1", StringComparison.Ordinal));
+        Assert.Contains(broken.DocumentErrors, e => e.Path == "$.model.layers");
+    }
+
+    [Fact]
     public void Csv_and_json_exports_hold_every_column()
     {
         var json = Budget.BudgetScenario.FromExample(Core.Budget.BudgetExamples.ThirtyBillionHalfYear).ToJson();

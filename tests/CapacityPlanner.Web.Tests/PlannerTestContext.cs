@@ -1,5 +1,7 @@
-using CapacityPlanner.Web.Security;
 using CapacityPlanner.Web.Hosting;
+using CapacityPlanner.Web.Persistence;
+using CapacityPlanner.Web.Security;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
@@ -7,8 +9,10 @@ using MudBlazor.Services;
 namespace CapacityPlanner.Web.Tests;
 
 /// <summary>
-/// A bUnit context with MudBlazor and the planner services registered the way the app registers them, with
-/// loose JS interop (MudBlazor calls into JS that bUnit does not run).
+/// A bUnit context with MudBlazor and the services the components inject, registered the way the app registers them:
+/// the planner services, the stores on a real SQLite database (<see cref="TestDatabase"/>), the storage quotas and the
+/// benchmark services; with loose JS interop (MudBlazor calls into JS that bUnit does not run). Page-specific services
+/// (the Budget and Validation pages') are added by their tests.
 /// </summary>
 /// <remarks>
 /// MudBlazor registers services that are only <see cref="IAsyncDisposable"/>, so the context must be disposed
@@ -31,6 +35,15 @@ public abstract class PlannerTestContext : BunitContext, IAsyncLifetime
         Services.AddLogging();
         Services.AddMudServices();
         Services.AddPlannerServices();
+        // The stores on a throwaway database (the container disposes it, which deletes the file), as AddCapacityPlannerPersistence registers them.
+        Services.AddSingleton<TestDatabase>();
+        Services.AddSingleton<IDbContextFactory<CapacityPlannerDbContext>>(sp => sp.GetRequiredService<TestDatabase>());
+        Services.AddSingleton(TimeProvider.System);
+        Services.AddSingleton<ScenarioStore>();
+        Services.AddSingleton<BenchmarkStore>();
+        Services.AddSingleton<MeasuredRunStore>();
+        Services.AddCapacityPlannerQuotas();
+        Services.AddBenchmarkPages();
         // The circuit's caller, as App hands it to Routes from the page request's owner cookie.
         Services.AddScoped(_ => new CircuitCaller { Current = TestCaller });
     }

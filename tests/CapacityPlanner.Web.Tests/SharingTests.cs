@@ -8,12 +8,8 @@ using CapacityPlanner.Web.Options;
 using CapacityPlanner.Web.Persistence;
 using CapacityPlanner.Web.Hosting;
 using Microsoft.AspNetCore.Components;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting.Internal;
-using Microsoft.Extensions.Logging.Abstractions;
 using MudBlazor;
-using MsOptions = Microsoft.Extensions.Options.Options;
 
 namespace CapacityPlanner.Web.Tests;
 
@@ -122,30 +118,7 @@ public sealed class SharingTests : PlannerTestContext
 /// <summary>The saved-scenarios page and the planner's <c>?id=</c> against a real SQLite store in a temporary file.</summary>
 public sealed class SharingSavedPageTests : PlannerTestContext
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("capplan-sharing-").FullName;
-    private readonly ScenarioStore _store;
-
-    public SharingSavedPageTests()
-    {
-        var options = MsOptions.Create(new DatabaseOptions { SqlitePath = Path.Combine(_dir, "data", "capacityplanner.db") });
-        var factory = new CapacityPlannerDbContextFactory(options, new HostingEnvironment { ContentRootPath = _dir }, NullLoggerFactory.Instance);
-        new DatabaseMigrator(factory, options, NullLogger<DatabaseMigrator>.Instance).StartingAsync(CancellationToken.None).GetAwaiter().GetResult();
-        _store = new ScenarioStore(factory, TimeProvider.System);
-        Services.AddSingleton(_store);
-    }
-
-    private void DeleteDatabase()
-    {
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort.
-        }
-    }
+    private ScenarioStore Store => Services.GetRequiredService<ScenarioStore>();
 
     private async Task<SavedScenario> SaveAsync(string name, int gpus, string? owner = null)
     {
@@ -154,7 +127,7 @@ public sealed class SharingSavedPageTests : PlannerTestContext
         var json = Services.GetRequiredService<EstimateService>().BuildDocument(input);
         var (snapshot, errors) = ScenarioSnapshot.Create(json, name, PlannerShareState.PageSettings(input, PlannerInput.CreateDefault(new PlannerOptions())));
         Assert.True(snapshot is not null, string.Join("; ", errors.Select(e => e.Message)));
-        return await _store.SaveOwnedAsync(snapshot, owner ?? TestOwnerKey);
+        return await Store.SaveOwnedAsync(snapshot, owner ?? TestOwnerKey);
     }
 
     private IRenderedComponent<ContainerFragment> RenderSaved() =>
@@ -171,57 +144,38 @@ public sealed class SharingSavedPageTests : PlannerTestContext
     [Fact]
     public async Task Lists_only_your_own_and_the_team_list_is_read_only_where_not_yours_with_duplicate_giving_your_own_copy()
     {
-        try
-        {
-            // A signed-in user alice; bob is another user.
-            var alice = Web.Security.Caller.UserKeyPrefix + new string('a', 62);
-            var bob = Web.Security.Caller.UserKeyPrefix + new string('b', 62);
-            Services.GetRequiredService<Web.Security.CircuitCaller>().Current = new Web.Security.Caller(alice, "Alice", true, false);
-            var mine = await SaveOwnedAsync("Mine", alice);
-            var theirs = await SaveOwnedAsync("Theirs", bob);
-            var anonymous = await SaveOwnedAsync("Someone's cookie", TestOwnerKey);
+        // A signed-in user alice; bob is another user.
+        var alice = Web.Security.Caller.UserKeyPrefix + new string('a', 62);
+        var bob = Web.Security.Caller.UserKeyPrefix + new string('b', 62);
+        Services.GetRequiredService<Web.Security.CircuitCaller>().Current = new Web.Security.Caller(alice, "Alice", true, false);
+        var mine = await SaveOwnedAsync("Mine", alice);
+        var theirs = await SaveOwnedAsync("Theirs", bob);
+        var anonymous = await SaveOwnedAsync("Someone's cookie", TestOwnerKey);
 
-            var cut = RenderSaved();
-            cut.WaitForAssertion(() => Assert.Equal(["Mine"], cut.FindAll("[data-testid=saved-name]").Select(e => e.TextContent.Trim())));
-            Assert.NotEmpty(cut.FindAll($"[data-testid=rename-{mine.Id}]"));
+        var cut = RenderSaved();
+        cut.WaitForAssertion(() => Assert.Equal(["Mine"], cut.FindAll("[data-testid=saved-name]").Select(e => e.TextContent.Trim())));
+        Assert.NotEmpty(cut.FindAll($"[data-testid=rename-{mine.Id}]"));
 
-            // The team: every signed-in user's, bob's read-only; anonymous owners' stay private.
-            cut.Find("[data-testid=saved-scope-team]").Click();
-            cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=saved-name]").Count));
-            Assert.DoesNotContain(cut.FindAll("[data-testid=saved-name]"), e => e.TextContent.Contains("cookie", StringComparison.Ordinal));
-            Assert.Empty(cut.FindAll($"[data-testid=rename-{theirs.Id}]"));
-            Assert.Empty(cut.FindAll($"[data-testid=delete-{theirs.Id}]"));
-            Assert.NotEmpty(cut.FindAll($"[data-testid=readonly-{theirs.Id}]"));
+        // The team: every signed-in user's, bob's read-only; anonymous owners' stay private.
+        cut.Find("[data-testid=saved-scope-team]").Click();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=saved-name]").Count));
+        Assert.DoesNotContain(cut.FindAll("[data-testid=saved-name]"), e => e.TextContent.Contains("cookie", StringComparison.Ordinal));
+        Assert.Empty(cut.FindAll($"[data-testid=rename-{theirs.Id}]"));
+        Assert.Empty(cut.FindAll($"[data-testid=delete-{theirs.Id}]"));
+        Assert.NotEmpty(cut.FindAll($"[data-testid=readonly-{theirs.Id}]"));
 
-            // Duplicate gives alice her own copy; bob's stays his.
-            cut.Find($"button[data-testid=duplicate-{theirs.Id}]").Click();
-            cut.WaitForAssertion(() => Assert.Equal(2, _store.ListAsync(OwnerFilter.Of(alice)).GetAwaiter().GetResult().Total));
-            Assert.Contains((await _store.ListAsync(OwnerFilter.Of(alice))).Items, s => s.DuplicatedFromId == theirs.Id);
-            Assert.Equal(bob, (await _store.GetAsync(theirs.Id))!.OwnerHash);
-            Assert.Equal(TestOwnerKey, (await _store.GetAsync(anonymous.Id))!.OwnerHash);
-        }
-        finally
-        {
-            DeleteDatabase();
-        }
+        // Duplicate gives alice her own copy; bob's stays his.
+        cut.Find($"button[data-testid=duplicate-{theirs.Id}]").Click();
+        cut.WaitForAssertion(() => Assert.Equal(2, Store.ListAsync(OwnerFilter.Of(alice)).GetAwaiter().GetResult().Total));
+        Assert.Contains((await Store.ListAsync(OwnerFilter.Of(alice))).Items, s => s.DuplicatedFromId == theirs.Id);
+        Assert.Equal(bob, (await Store.GetAsync(theirs.Id))!.OwnerHash);
+        Assert.Equal(TestOwnerKey, (await Store.GetAsync(anonymous.Id))!.OwnerHash);
     }
 
     private Task<SavedScenario> SaveOwnedAsync(string name, string owner) => SaveAsync(name, 1024, owner);
 
     [Fact]
     public async Task Lists_renames_and_deletes_with_undo()
-    {
-        try
-        {
-            await ListsRenamesAndDeletesAsync();
-        }
-        finally
-        {
-            DeleteDatabase();
-        }
-    }
-
-    private async Task ListsRenamesAndDeletesAsync()
     {
         var alpha = await SaveAsync("Alpha", 1024);
         var beta = await SaveAsync("Beta", 2048);
@@ -241,15 +195,15 @@ public sealed class SharingSavedPageTests : PlannerTestContext
         nameInput.Input("Alpha, renamed");
         cut.Find("button[data-testid=name-ok]").Click();
         cut.WaitForAssertion(() => Assert.Contains("Alpha, renamed", cut.FindAll("[data-testid=saved-name]").Select(e => e.TextContent.Trim())));
-        Assert.Equal("Alpha, renamed", (await _store.GetAsync(alpha.Id))!.Name);
+        Assert.Equal("Alpha, renamed", (await Store.GetAsync(alpha.Id))!.Name);
 
         // Delete, then undo.
         cut.Find($"button[data-testid=delete-{beta.Id}]").Click();
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=saved-name]")));
-        Assert.Null(await _store.GetAsync(beta.Id));
+        Assert.Null(await Store.GetAsync(beta.Id));
         await cut.InvokeAsync(() => cut.FindComponent<Saved>().Instance.UndoDeleteAsync(beta.Id));
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=saved-name]").Count));
-        Assert.Equal("Beta", (await _store.GetAsync(beta.Id))!.Name);
+        Assert.Equal("Beta", (await Store.GetAsync(beta.Id))!.Name);
     }
 
     [Fact]
@@ -288,7 +242,7 @@ public sealed class SharingSavedPageTests : PlannerTestContext
         cut.Find("button[data-testid=name-ok]").Click();
 
         cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("input[data-testid=short-link]")), TimeSpan.FromSeconds(30));
-        var saved = Assert.Single((await _store.ListAsync(1, 10)).Items);
+        var saved = Assert.Single((await Store.ListAsync(1, 10)).Items);
         Assert.Equal("Two budgets", saved.Name);
         Assert.True(CapacityPlanner.Web.Budget.BudgetShareState.IsBudget(ScenarioSnapshot.ReadPageSettings(saved.PageSettingsJson)));
 
@@ -296,6 +250,5 @@ public sealed class SharingSavedPageTests : PlannerTestContext
         var opened = Render<BudgetPage>();
         opened.WaitForAssertion(() => Assert.Equal(2, opened.FindAll("[data-testid^=budget-column-]").Count), TimeSpan.FromSeconds(30));
         Assert.Contains("(copy)", opened.Find("[data-testid=budget-heading-1]").TextContent, StringComparison.Ordinal);
-        DeleteDatabase();
     }
 }

@@ -5,7 +5,6 @@ using CapacityPlanner.Web.Components.Widgets;
 using CapacityPlanner.Web.Hosting;
 using CapacityPlanner.Web.Persistence;
 using CapacityPlanner.Web.Validation;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using Plotly.Blazor.Traces;
@@ -20,19 +19,10 @@ public sealed class ValidationPageTests : PlannerTestContext
 {
     // The report the page must agree with, computed here independently of the page's service.
     private static readonly Lazy<ValidationReport> s_report = new(() => ValidationReport.RunShipped());
-    private readonly string _dbPath = Path.Combine(Path.GetTempPath(), $"capplan-val-{Guid.NewGuid():N}.db");
 
-    public ValidationPageTests()
-    {
-        var options = new DbContextOptionsBuilder<SqliteCapacityPlannerDbContext>().UseSqlite($"Data Source={_dbPath};Pooling=False").Options;
-        var factory = new Factory(options);
-        using (var db = factory.CreateDbContext()) db.Database.Migrate();
-        Store = new MeasuredRunStore(factory, TimeProvider.System);
-        Services.AddSingleton(Store);
-        Services.AddValidationPage();
-    }
+    public ValidationPageTests() => Services.AddValidationPage();
 
-    private MeasuredRunStore Store { get; }
+    private MeasuredRunStore Store => Services.GetRequiredService<MeasuredRunStore>();
 
     private static ValidationReport Report => s_report.Value;
 
@@ -191,6 +181,25 @@ public sealed class ValidationPageTests : PlannerTestContext
     }
 
     [Fact]
+    public void A_run_that_names_a_custom_chip_of_this_server_is_stored_with_the_chip_inlined()
+    {
+        var chip = new Core.Scenarios.CustomChipSection { Id = "h100-200g", BaseOn = "h100-sxm", HbmCapacityGiB = 200 };
+        var scenario = Report.Results.First(r => r.Predicted is not null).Case.ScenarioJson;
+        var catalogChip = Core.Scenarios.ScenarioParser.Parse(scenario).Document!.System.ChipId!;
+        var named = scenario.Replace($"\"{catalogChip}\"", "\"h100-200g\"", StringComparison.Ordinal);
+
+        var (draft, errors) = MeasuredRunInput.FromFields("custom", named, ValidationMetric.StepTimeSeconds, "12.5", null, null,
+            id => id == chip.Id ? chip : null);
+
+        Assert.Empty(errors);
+        var stored = Core.Scenarios.ScenarioParser.Parse(draft!.ScenarioJson).Document!;
+        Assert.Equal(chip, stored.System.CustomChip);
+        Assert.Null(stored.System.ChipId);
+        Assert.True(ScenarioLink.TryCanonicalize(draft.ScenarioJson, out var canonical, out _));
+        Assert.Equal(canonical, draft.ScenarioJson);
+    }
+
+    [Fact]
     public async Task The_form_adds_a_run_and_names_each_wrong_field()
     {
         var cut = RenderPage();
@@ -222,23 +231,5 @@ public sealed class ValidationPageTests : PlannerTestContext
         Assert.Equal("cluster A, week 12", stored.Name);
         Assert.Equal(12.5, stored.Measured);
         Assert.Equal("stepTimeSeconds", stored.Metric);
-    }
-
-    /// <inheritdoc />
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        try
-        {
-            File.Delete(_dbPath);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
-    private sealed class Factory(DbContextOptions<SqliteCapacityPlannerDbContext> options) : IDbContextFactory<CapacityPlannerDbContext>
-    {
-        public CapacityPlannerDbContext CreateDbContext() => new SqliteCapacityPlannerDbContext(options);
     }
 }

@@ -236,7 +236,7 @@ internal static class BenchCommand
                 w.WriteEndArray();
                 // The measured chip as a scenario's inline chip: paste it as "system": { "chip": … }.
                 w.WritePropertyName("scenarioChip");
-                InlineChip.Write(w, ChipCalibrator.ToInlineChip(cal));
+                ScenarioWriter.WriteChip(w, ChipCalibrator.ToInlineChip(cal));
                 w.WriteEndObject();
 
                 void Number(string name, double? v)

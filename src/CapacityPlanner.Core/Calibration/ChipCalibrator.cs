@@ -300,7 +300,7 @@ public static class ChipCalibrator
 
     /// <summary>
     /// The calibrated chip as an inline custom chip object (<c>system.chip</c> of a scenario, written by
-    /// <see cref="InlineChip.Write"/>): based on the catalog chip, with the measured MAMF and HBM fractions, the measured
+    /// <see cref="ScenarioWriter.WriteChip"/>): based on the catalog chip, with the measured MAMF and HBM fractions, the measured
     /// GEMM curve (<see cref="InlineCurve"/>), and the measured bus efficiencies folded into the link bandwidths
     /// (bandwidth × measured efficiency ÷ catalog efficiency), because the inline object has no bus-efficiency fields
     /// and the collective model uses only that product. It resolves to a chip that estimates like

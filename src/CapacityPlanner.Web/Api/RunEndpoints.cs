@@ -110,7 +110,7 @@ public static class RunEndpoints
     {
         var (text, problem) = await RequestBody.ReadJsonAsync(request, options.Value.MaxRequestBytes, "a measured run", ct);
         if (problem is not null) return problem;
-        var (draft, errors) = MeasuredRunInput.FromJson(text!, id => chips.CustomDefinition(id)?.ToJson());
+        var (draft, errors) = MeasuredRunInput.FromJson(text!, id => chips.CustomDefinition(id)?.ToSection());
         if (draft is null) return ApiProblems.Validation(errors, "The measured run is invalid");
         if (await quotas.RunAsync(Callers.Of(request.HttpContext).OwnerKey, ct) is { } full) return full.ToResult();
         var owner = Callers.OwnerForCreate(request.HttpContext);

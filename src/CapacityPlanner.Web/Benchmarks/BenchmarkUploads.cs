@@ -369,15 +369,16 @@ public static class BenchmarkFileReader
 /// Stores files uploaded on the Benchmarks page: each is checked against the size limit before it is read
 /// (<see cref="ApiOptions.MaxBenchmarkBytes"/>, the limit of <c>POST /api/benchmarks</c>), read as UTF-8, turned into a
 /// result document by <see cref="BenchmarkFileReader"/>, and stored in <see cref="BenchmarkStore"/> only when that
-/// worked. Result documents are stored as uploaded, imports as the serialised document.
+/// worked and the uploader's storage quota allows it. Result documents are stored as uploaded, imports as the
+/// serialised document.
 /// </summary>
-public sealed class BenchmarkUploadService(BenchmarkStore store, IOptions<ApiOptions>? options = null, Security.StorageQuotas? quotas = null)
+public sealed class BenchmarkUploadService(BenchmarkStore store, IOptions<ApiOptions> options, Security.StorageQuotas quotas)
 {
     /// <summary>Files read from one drop or pick; the rest are refused.</summary>
     public const int MaxFilesPerUpload = 20;
 
     /// <summary>Largest file read, in bytes.</summary>
-    public long MaxFileBytes { get; } = (options?.Value ?? new ApiOptions()).MaxBenchmarkBytes;
+    public long MaxFileBytes { get; } = options.Value.MaxBenchmarkBytes;
 
     /// <summary>Reads, checks and stores one file.</summary>
     /// <param name="fileName">Name shown in messages.</param>
@@ -411,7 +412,7 @@ public sealed class BenchmarkUploadService(BenchmarkStore store, IOptions<ApiOpt
 
         var read = BenchmarkFileReader.Read(fileName, text, kind);
         if (!read.Ok) return new BenchmarkUploadOutcome(fileName, sizeBytes, read.Kind, null, read.Errors, read.Warnings);
-        if (quotas is not null && await quotas.BenchmarkAsync(ownerHash, Encoding.UTF8.GetByteCount(read.DocumentJson!), cancellationToken) is { } full)
+        if (await quotas.BenchmarkAsync(ownerHash, Encoding.UTF8.GetByteCount(read.DocumentJson!), cancellationToken) is { } full)
         {
             return BenchmarkUploadOutcome.Refused(fileName, sizeBytes, read.Kind, $"{fileName} was not stored: {full.Message}");
         }

@@ -2,19 +2,39 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CapacityPlanner.Core.Budget;
+using CapacityPlanner.Core.Scenarios;
 
 namespace CapacityPlanner.Web.Budget;
 
 /// <summary>
 /// One editable column of the Budget page: the fields a person changes, on top of a base scenario document (the
 /// example's model, training and system sections). <see cref="ToJson"/> writes the scenario document the budget
-/// planner parses; empty optional fields are left out so the planner's defaults (and the chip's catalog prices) apply.
+/// planner parses, with Core's <see cref="ScenarioWriter"/>; empty optional fields are left out so the planner's
+/// defaults (and the chip's catalog prices) apply.
 /// </summary>
 public sealed class BudgetScenario
 {
-    private readonly JsonObject _base;
+    // The base of a column whose document does not read (its errors are shown): training and system as ToJson wrote
+    // them for a document without those sections.
+    private static readonly ScenarioDocument s_emptyBase = new()
+    {
+        Training = new TrainingSection { GlobalBatchSequences = 8192 },
+        System = new SystemSection { Gpus = 8192 },
+    };
 
-    private BudgetScenario(JsonObject document) => _base = document;
+    private readonly ScenarioDocument _base;
+
+    private BudgetScenario(ScenarioDocument document, IReadOnlyList<ScenarioError> documentErrors)
+    {
+        _base = document;
+        DocumentErrors = documentErrors;
+    }
+
+    /// <summary>
+    /// What is wrong with the opened document outside the fields this page edits (only a hand-made link has such
+    /// errors: the page writes valid base sections); the column shows them and is not planned.
+    /// </summary>
+    public IReadOnlyList<ScenarioError> DocumentErrors { get; }
 
     /// <summary>Column title.</summary>
     public string Name { get; set; } = "";
@@ -128,7 +148,8 @@ public sealed class BudgetScenario
     {
         ArgumentNullException.ThrowIfNull(example);
         var doc = JsonNode.Parse(example.DocumentJson)?.AsObject() ?? throw new InvalidOperationException($"example {example.Id} is not a JSON object");
-        var s = new BudgetScenario((JsonObject)doc.DeepClone())
+        var (document, errors) = Base(doc);
+        var s = new BudgetScenario(document, errors)
         {
             Name = (string?)doc["name"] ?? example.Title,
             ChipId = doc["system"]?["chip"] is JsonValue chip && chip.TryGetValue<string>(out var id) ? id : "h100-sxm",
@@ -177,7 +198,7 @@ public sealed class BudgetScenario
     public BudgetScenario Duplicate(string name)
     {
         var copy = this;
-        return new BudgetScenario((JsonObject)_base.DeepClone())
+        return new BudgetScenario(_base, DocumentErrors)
         {
             Name = name,
             ChipId = copy.ChipId,
@@ -208,63 +229,71 @@ public sealed class BudgetScenario
         };
     }
 
-    /// <summary>The scenario document (schema v1) with a <c>budget</c> section.</summary>
+    /// <summary>The scenario document (schema v1, compact) with a <c>budget</c> section.</summary>
     public string ToJson()
     {
-        var doc = (JsonObject)_base.DeepClone();
-        doc["name"] = Name;
-        if (ModelPreset is { Length: > 0 } preset) doc["model"] = new JsonObject { ["preset"] = preset };
-        var training = doc["training"] as JsonObject ?? new JsonObject { ["globalBatchSequences"] = 8192 };
-        training["precision"] = Precision;
-        doc["training"] = training;
-        var system = doc["system"] as JsonObject ?? new JsonObject { ["gpus"] = 8192 };
-        system["chip"] = ChipId;
-        doc["system"] = system;
-        var budget = new JsonObject();
-        Put(budget, "budgetUsd", BudgetUsd);
-        Put(budget, "durationDays", DurationDays);
-        budget["acquisition"] = Acquisition;
-        if (!IsRent)
+        var rent = IsRent;
+        var sites = (_base.Sites ?? new SitesSection()) with { PowerCapMw = Finite(PowerCapMw), MaxSiteMw = Finite(MaxSiteMw) };
+        var document = _base with
         {
-            budget["capitalCost"] = CapitalCost;
-            Put(budget, "gpuPriceUsd", GpuPriceUsd);
-            Put(budget, "serverOverheadFactor", ServerOverheadFactor);
-            Put(budget, "networkShareOfClusterCost", NetworkShareOfClusterCost);
-            Put(budget, "facilityUsdPerMegawatt", FacilityUsdPerMegawatt);
-            Put(budget, "depreciationYears", DepreciationYears);
-            Put(budget, "facilityLifeYears", FacilityLifeYears);
-        }
-        else
-        {
-            Put(budget, "rentUsdPerGpuHour", RentUsdPerGpuHour);
-        }
-        Put(budget, "serverPowerFactor", ServerPowerFactor);
-        Put(budget, "averageLoad", AverageLoad);
-        Put(budget, "pue", Pue);
-        Put(budget, "electricityUsdPerKWh", ElectricityUsdPerKWh);
-        Put(budget, "goodput", Goodput);
-        Put(budget, "mfu", Mfu);
-        Put(budget, "hyperparameterSearchShare", HyperparameterSearchShare);
-        budget["optimizer"] = Optimizer;
-        budget["scalingLaw"] = ScalingLaw;
-        doc["budget"] = budget;
-        var sites = doc["sites"] as JsonObject ?? new JsonObject();
-        sites.Remove("powerCapMw");
-        sites.Remove("maxSiteMw");
-        Put(sites, "powerCapMw", PowerCapMw);
-        Put(sites, "maxSiteMw", MaxSiteMw);
-        if (sites.Count > 0) doc["sites"] = sites;
-        else doc.Remove("sites");
-        return doc.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+            Name = Name,
+            Model = ModelPreset is { Length: > 0 } preset ? new ModelSection { Preset = preset } : _base.Model,
+            Training = _base.Training with { Precision = Precision },
+            System = _base.System with { ChipId = ChipId, CustomChip = null },
+            Budget = new BudgetSection
+            {
+                BudgetUsd = Finite(BudgetUsd),
+                DurationDays = Finite(DurationDays),
+                Acquisition = Acquisition,
+                CapitalCost = rent ? null : CapitalCost,
+                GpuPriceUsd = rent ? null : Finite(GpuPriceUsd),
+                ServerOverheadFactor = rent ? null : Finite(ServerOverheadFactor),
+                NetworkShareOfClusterCost = rent ? null : Finite(NetworkShareOfClusterCost),
+                FacilityUsdPerMegawatt = rent ? null : Finite(FacilityUsdPerMegawatt),
+                DepreciationYears = rent ? null : Finite(DepreciationYears),
+                FacilityLifeYears = rent ? null : Finite(FacilityLifeYears),
+                RentUsdPerGpuHour = rent ? Finite(RentUsdPerGpuHour) : null,
+                ServerPowerFactor = Finite(ServerPowerFactor),
+                AverageLoad = Finite(AverageLoad),
+                Pue = Finite(Pue),
+                ElectricityUsdPerKWh = Finite(ElectricityUsdPerKWh),
+                Goodput = Finite(Goodput),
+                Mfu = Finite(Mfu),
+                HyperparameterSearchShare = Finite(HyperparameterSearchShare),
+                Optimizer = Optimizer,
+                ScalingLaw = ScalingLaw,
+            },
+            // A sites section with nothing in it is left out.
+            Sites = sites == new SitesSection() ? null : sites,
+        };
+        return ScenarioWriter.ToJson(document, indented: false);
     }
 
     /// <summary>A short description of the column ("h100-sxm · buy · bf16").</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture, $"{ChipId} · {Acquisition} · {Precision}");
 
-    private static void Put(JsonObject o, string name, double? value)
+    // Non-finite numbers cannot be written as JSON; the page never holds them, but guard anyway.
+    private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
+
+    // The base document: the opened one read with the scenario parser, without the fields this page reads and writes
+    // itself (name, training precision, system chip, budget, the sites' power cap and largest site). Those may hold values
+    // the parser refuses (a column shared while one of its fields was out of range); they come back into the form as they
+    // were and are checked when the column is planned.
+    private static (ScenarioDocument Document, IReadOnlyList<ScenarioError> Errors) Base(JsonObject opened)
     {
-        // Non-finite numbers cannot be written as JSON; the page never holds them, but guard anyway.
-        if (value is { } v && double.IsFinite(v)) o[name] = v;
+        var doc = (JsonObject)opened.DeepClone();
+        doc.Remove("name");
+        doc.Remove("budget");
+        (doc["training"] as JsonObject)?.Remove("precision");
+        // The page names the chip itself; a placeholder keeps the required member.
+        if (doc["system"] is JsonObject system) system["chip"] = "";
+        if (doc["sites"] is JsonObject sites)
+        {
+            sites.Remove("powerCapMw");
+            sites.Remove("maxSiteMw");
+        }
+        var parsed = ScenarioParser.Parse(doc.ToJsonString());
+        return parsed.Success ? (parsed.Document!, []) : (s_emptyBase, parsed.Errors);
     }
 
     private static double? Num(JsonObject o, string name) =>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Scenarios;
@@ -151,15 +150,8 @@ public sealed class CustomChipDefinition
         return section is null ? (null, errors) : (FromSection(section), errors);
     }
 
-    /// <summary>Writes the inline chip object of a scenario document (only the fields that are set), with Core's writer.</summary>
-    public void WriteJson(Utf8JsonWriter w)
-    {
-        ArgumentNullException.ThrowIfNull(w);
-        InlineChip.Write(w, ToSection());
-    }
-
-    /// <summary>The inline chip object as JSON text (indented).</summary>
-    public string ToJson() => InlineChip.ToJson(ToSection());
+    /// <summary>The inline chip object of a scenario document as JSON text (indented; only the fields that are set), with Core's writer.</summary>
+    public string ToJson() => ScenarioWriter.ToJson(ToSection());
 
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Id} (based on {BaseOn ?? "nothing"})");

@@ -77,7 +77,7 @@ public sealed record QuotaDenial(int Status, string Message)
 }
 
 /// <summary>Checks the <see cref="QuotaOptions"/> before a save (API and pages alike).</summary>
-public sealed class StorageQuotas(IDbContextFactory<CapacityPlannerDbContext> contexts, IServiceProvider services, IOptionsMonitor<QuotaOptions> options)
+public sealed class StorageQuotas(IDbContextFactory<CapacityPlannerDbContext> contexts, ChipDirectory chips, IOptionsMonitor<QuotaOptions> options)
 {
     /// <summary>Null when <paramref name="ownerKey"/> may save one more scenario.</summary>
     public async Task<QuotaDenial?> ScenarioAsync(string? ownerKey, CancellationToken cancellationToken = default)
@@ -101,7 +101,7 @@ public sealed class StorageQuotas(IDbContextFactory<CapacityPlannerDbContext> co
     public QuotaDenial? Chip(string? ownerKey)
     {
         var q = options.CurrentValue;
-        var all = services.GetRequiredService<ChipDirectory>().CustomChips;
+        var all = chips.CustomChips;
         return Count("custom chips", ownerKey is null ? 0 : all.Count(c => c.OwnerHash == ownerKey), q.ChipsPerOwner, all.Count, q.ChipsTotal,
             "delete some on the Hardware page or with DELETE /api/chips/{id}");
     }

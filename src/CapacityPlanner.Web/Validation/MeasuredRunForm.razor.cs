@@ -28,7 +28,7 @@ public sealed partial class MeasuredRunForm
 
     [Inject] private Security.CircuitCaller Caller { get; set; } = default!;
 
-    [Inject] private IServiceProvider Services { get; set; } = default!;
+    [Inject] private Security.StorageQuotas Quotas { get; set; } = default!;
 
     /// <summary>Called after a run was stored.</summary>
     [Parameter] public EventCallback<SavedMeasuredRun> OnAdded { get; set; }
@@ -45,14 +45,14 @@ public sealed partial class MeasuredRunForm
     internal async Task AddAsync()
     {
         var (draft, errors) = MeasuredRunInput.FromFields(_name, _scenario, _metric, _measured, _family, _notes,
-            id => Chips.CustomDefinition(id)?.ToJson());
+            id => Chips.CustomDefinition(id)?.ToSection());
         _errors = errors;
         if (draft is null) return;
         _busy = true;
         try
         {
             var owner = Caller.Current.OwnerKey;
-            if (Services.GetService<Security.StorageQuotas>() is { } quotas && await quotas.RunAsync(owner) is { } full)
+            if (await Quotas.RunAsync(owner) is { } full)
             {
                 _errors = [new("$", full.Message)];
                 Snackbar.Add(full.Message, Severity.Error);

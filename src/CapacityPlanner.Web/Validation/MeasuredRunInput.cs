@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Scenarios;
@@ -33,9 +32,9 @@ public static class MeasuredRunInput
 
     /// <summary>Reads and checks the body of <c>POST /api/runs</c>.</summary>
     /// <param name="json">The request body.</param>
-    /// <param name="customChip">Inline chip object (JSON) of a custom chip of this server by id, or null: a scenario that names one
+    /// <param name="customChip">Inline chip object of a custom chip of this server by id, or null: a scenario that names one
     /// is stored with the chip inlined, so that the run stays what it was when the chip changes or goes.</param>
-    public static (MeasuredRunDraft? Draft, IReadOnlyList<ScenarioError> Errors) FromJson(string json, Func<string, string?>? customChip = null)
+    public static (MeasuredRunDraft? Draft, IReadOnlyList<ScenarioError> Errors) FromJson(string json, Func<string, CustomChipSection?>? customChip = null)
     {
         ArgumentNullException.ThrowIfNull(json);
         // Duplicate keys and invalid UTF-16 (a lone surrogate escape) are refused as everywhere else (StrictJson).
@@ -110,7 +109,7 @@ public static class MeasuredRunInput
 
     /// <summary>Checks the page's form: the scenario as JSON text, the measured value as typed (invariant culture).</summary>
     public static (MeasuredRunDraft? Draft, IReadOnlyList<ScenarioError> Errors) FromFields(
-        string? name, string? scenarioJson, ValidationMetric metric, string? measured, string? family, string? notes, Func<string, string?>? customChip = null)
+        string? name, string? scenarioJson, ValidationMetric metric, string? measured, string? family, string? notes, Func<string, CustomChipSection?>? customChip = null)
     {
         var errors = new List<ScenarioError>();
         string? scenario = null;
@@ -150,7 +149,7 @@ public static class MeasuredRunInput
 
     private static (MeasuredRunDraft?, IReadOnlyList<ScenarioError>) Check(
         string? name, string? scenario, string? metricId, double? measured, string? family, string? notes, List<ScenarioError> errors, bool measuredReported,
-        Func<string, string?>? customChip)
+        Func<string, CustomChipSection?>? customChip)
     {
         name = name?.Trim();
         if (errors.All(e => e.Path != "$.name"))
@@ -201,24 +200,14 @@ public static class MeasuredRunInput
             string.IsNullOrEmpty(notes) ? null : notes), []);
     }
 
-    // A system.chip that names a custom chip of this server (not a catalog id) becomes that chip's inline object.
-    private static string WithInlineChip(string canonical, Func<string, string?>? customChip)
+    // A system.chip that names a custom chip of this server (not a catalog id) becomes that chip's inline object, written
+    // by Core's scenario writer in the canonical compact form. A scenario that does not parse is left as it is (its
+    // errors are reported next).
+    private static string WithInlineChip(string canonical, Func<string, CustomChipSection?>? customChip)
     {
-        if (customChip is null) return canonical;
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(canonical);
-        }
-        catch (JsonException)
-        {
-            return canonical;
-        }
-        if (root?["system"] is not JsonObject system || system["chip"] is not JsonValue id || id.GetValueKind() != JsonValueKind.String) return canonical;
-        var chipId = id.GetValue<string>();
+        if (customChip is null || ScenarioParser.Parse(canonical).Document is not { System.ChipId: { } chipId } document) return canonical;
         if (HardwareCatalog.Default.TryGet(chipId, out _) || customChip(chipId) is not { } inline) return canonical;
-        system["chip"] = JsonNode.Parse(inline);
-        return ScenarioLink.TryCanonicalize(root.ToJsonString(), out var inlined, out _) ? inlined : canonical;
+        return ScenarioWriter.ToJson(document with { System = document.System with { ChipId = null, CustomChip = inline } }, indented: false);
     }
 
     /// <summary>"$.model.layers" → "$.scenario.model.layers"; "$" → "$.scenario".</summary>

@@ -186,7 +186,7 @@ public sealed class CalibrationTests
         Assert.NotNull(cal.ScaleOutEfficiency);
 
         // Calibration → inline chip JSON (what capplan bench calibrate prints as scenarioChip) → a scenario document.
-        var chipJson = InlineChip.ToJson(ChipCalibrator.ToInlineChip(cal));
+        var chipJson = ScenarioWriter.ToJson(ChipCalibrator.ToInlineChip(cal));
         Assert.Contains("\"gemmCurve\"", chipJson, StringComparison.Ordinal);
         var scenario = TestScenarios.Resolve(Llama70bOnH100.Replace("\"chip\": \"h100-sxm\"", "\"chip\": " + chipJson, StringComparison.Ordinal));
         var resolved = scenario.System.Chip;
@@ -208,7 +208,7 @@ public sealed class CalibrationTests
     public void A_synthetic_gemm_run_round_trips_through_the_inline_chip_too()
     {
         var cal = ChipCalibrator.Calibrate(H100, [GemmRun(f => Math.Min(0.9, 0.1 * Math.Log10(f) - 0.5))]);
-        var chip = InlineChip.Parse(InlineChip.ToJson(ChipCalibrator.ToInlineChip(cal))).Chip!;
+        var chip = InlineChip.Parse(ScenarioWriter.ToJson(ChipCalibrator.ToInlineChip(cal))).Chip!;
         var spec = InlineChip.Resolve(chip).Chip!;
         Assert.Equal(1.0, EstimateWith(spec).StepTimeSeconds!.Value / EstimateWith(cal.Chip).StepTimeSeconds!.Value, 1e-9);
         foreach (var flops in new[] { 1e6, 3e8, 1e10, 4.4e11, 1e13, 1e15 })

@@ -1,9 +1,6 @@
-using CapacityPlanner.Web.Api;
 using CapacityPlanner.Web.Benchmarks;
-using CapacityPlanner.Web.Persistence;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
-using Microsoft.Extensions.Options;
 using Microsoft.JSInterop;
 using MudBlazor;
 
@@ -23,7 +20,9 @@ public sealed partial class BenchmarkUpload
     private bool _dragging;
     private MudFileUpload<IReadOnlyList<IBrowserFile>>? _fileUpload;
 
-    [Inject] private IServiceProvider ServiceProvider { get; set; } = default!;
+    [Inject] private BenchmarkUploadService Uploads { get; set; } = default!;
+
+    [Inject] private Security.CircuitCaller Caller { get; set; } = default!;
 
     /// <summary>Raised after a drop or pick with the ids stored from it (none when every file was refused).</summary>
     [Parameter] public EventCallback<IReadOnlyList<string>> OnUploaded { get; set; }
@@ -36,11 +35,6 @@ public sealed partial class BenchmarkUpload
 
     /// <summary>What the last drop or pick became of, in the order the files were given.</summary>
     public IReadOnlyList<BenchmarkUploadOutcome> Outcomes => _outcomes;
-
-    private BenchmarkUploadService Uploads =>
-        ServiceProvider.GetService<BenchmarkUploadService>()
-        ?? new BenchmarkUploadService(ServiceProvider.GetRequiredService<BenchmarkStore>(), ServiceProvider.GetService<IOptions<ApiOptions>>(),
-            ServiceProvider.GetService<Security.StorageQuotas>());
 
     // The browser hands over every file; the ones past MaxFiles are refused with a message rather than dropped silently.
     private static int PickLimit => 1000;
@@ -93,7 +87,7 @@ public sealed partial class BenchmarkUpload
                 try
                 {
                     outcome = await uploads.UploadAsync(file.Name, file.Size, max => file.OpenReadStream(max), _kind,
-                        ownerHash: ServiceProvider.GetService<Security.CircuitCaller>()?.Current.OwnerKey);
+                        ownerHash: Caller.Current.OwnerKey);
                 }
                 catch (Exception ex) when (ex is InvalidOperationException or JSException or TaskCanceledException)
                 {

@@ -14,19 +14,16 @@ public sealed partial class MeasuredComparison : IDisposable
 {
     private MeasuredComparisonResult? _result;
     private string? _lastJson;
-    private ChipDirectory? _chips;
 
     /// <summary>The scenario document (as the Planner builds it).</summary>
     [Parameter] public string? ScenarioJson { get; set; }
 
-    [Inject] private IServiceProvider ServiceProvider { get; set; } = default!;
+    [Inject] private MeasuredComparisonService Comparisons { get; set; } = default!;
+
+    [Inject] private ChipDirectory Chips { get; set; } = default!;
 
     /// <inheritdoc />
-    protected override void OnInitialized()
-    {
-        _chips = ServiceProvider.GetService(typeof(ChipDirectory)) as ChipDirectory;
-        if (_chips is not null) _chips.Changed += OnChipsChanged;
-    }
+    protected override void OnInitialized() => Chips.Changed += OnChipsChanged;
 
     /// <inheritdoc />
     protected override void OnParametersSet()
@@ -38,7 +35,7 @@ public sealed partial class MeasuredComparison : IDisposable
     private void Refresh()
     {
         _lastJson = ScenarioJson;
-        _result = BenchmarkServices.TryComparisons(ServiceProvider)?.Compare(ScenarioJson);
+        _result = Comparisons.Compare(ScenarioJson);
     }
 
     private void OnChipsChanged() => _ = InvokeAsync(() =>
@@ -48,10 +45,7 @@ public sealed partial class MeasuredComparison : IDisposable
     });
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        if (_chips is not null) _chips.Changed -= OnChipsChanged;
-    }
+    public void Dispose() => Chips.Changed -= OnChipsChanged;
 
     private static string Seconds(double? s) => s is { } v ? v.ToString(v < 10 ? "0.000" : "0.0", CultureInfo.InvariantCulture) + " s" : "–";
 

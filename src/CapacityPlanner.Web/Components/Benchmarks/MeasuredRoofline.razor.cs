@@ -18,12 +18,12 @@ public sealed partial class MeasuredRoofline
     /// <summary>Dark theme.</summary>
     [Parameter] public bool Dark { get; set; }
 
-    [Inject] private IServiceProvider ServiceProvider { get; set; } = default!;
+    [Inject] private BenchmarkCalibrationService Calibrations { get; set; } = default!;
 
     /// <inheritdoc />
     protected override void OnParametersSet()
     {
-        var profile = BenchmarkServices.TryCalibrations(ServiceProvider)?.FindProfile(ChipId);
+        var profile = Calibrations.FindProfile(ChipId);
         _figure = profile is null ? null : MeasuredRooflineChart.Figure(profile, ChartTheme.For(Dark));
     }
 }

@@ -30,9 +30,13 @@ public sealed partial class Benchmarks
     private string? _registered;
     private readonly HashSet<string> _uploaded = new(StringComparer.Ordinal);
 
-    [Inject] private IServiceProvider ServiceProvider { get; set; } = default!;
+    [Inject] private BenchmarkCalibrationService Calibrations { get; set; } = default!;
 
-    private BenchmarkCalibrationService Calibrations => BenchmarkServices.Calibrations(ServiceProvider);
+    [Inject] private CapacityPlanner.Web.Hardware.ChipDirectory Chips { get; set; } = default!;
+
+    [Inject] private Security.CircuitCaller CircuitCaller { get; set; } = default!;
+
+    [Inject] private Security.StorageQuotas Quotas { get; set; } = default!;
 
     /// <inheritdoc />
     protected override async Task OnInitializedAsync()
@@ -101,15 +105,14 @@ public sealed partial class Benchmarks
         if (_selected is null || _calibration is null || _request is null) return;
         // The request the shown calibration was made with (the form may have changed since), so that it can be rebuilt.
         // The measured chip is the caller's: re-registering one that someone else registered is refused.
-        var caller = ServiceProvider.GetService<Security.CircuitCaller>()?.Current ?? Security.Caller.Anonymous;
-        var chips = ServiceProvider.GetRequiredService<CapacityPlanner.Web.Hardware.ChipDirectory>();
-        var existing = chips.CustomDefinition(_calibration.Chip.Id);
+        var caller = CircuitCaller.Current;
+        var existing = Chips.CustomDefinition(_calibration.Chip.Id);
         if (existing is not null && !caller.CanChange(existing.OwnerHash))
         {
             _error = $"The measured chip {_calibration.Chip.Id} was registered by someone else; only its owner (or an administrator) may register it again.";
             return;
         }
-        if (existing is null && ServiceProvider.GetService<Security.StorageQuotas>()?.Chip(caller.OwnerKey) is { } full)
+        if (existing is null && Quotas.Chip(caller.OwnerKey) is { } full)
         {
             _error = "The profile could not be registered: " + full.Message;
             return;

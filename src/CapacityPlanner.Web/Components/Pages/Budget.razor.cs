@@ -46,7 +46,7 @@ public sealed partial class Budget : IDisposable
 
     [Inject] private NavigationManager Navigation { get; set; } = default!;
 
-    [Inject] private IServiceProvider Services { get; set; } = default!;
+    [Inject] private ScenarioStore Store { get; set; } = default!;
 
     private string? _linkMessage;
     private string? _savedIdToLoad;
@@ -119,7 +119,7 @@ public sealed partial class Budget : IDisposable
     {
         if (_savedIdToLoad is not { } id) return;
         _savedIdToLoad = null;
-        var saved = Services.GetService(typeof(ScenarioStore)) is ScenarioStore store ? await store.GetAsync(id) : null;
+        var saved = await Store.GetAsync(id);
         if (saved is null)
         {
             _linkMessage = Components.Sharing.PlannerShareState.MissingMessage;
@@ -236,11 +236,14 @@ public sealed partial class Budget : IDisposable
         await PlanAsync(column, debounce: true);
     }
 
-    // Checks the page can do before planning: a budget is required here (without one the planner would cost the scenario's own cluster).
+    // Checks the page can do before planning: the opened document reads (DocumentErrors), and a budget is given (without
+    // one the planner would cost the scenario's own cluster).
     private static void Validate(Column column)
     {
         column.Json = column.Scenario.ToJson();
-        column.LocalErrors = column.Scenario.BudgetUsd is null ? [new ScenarioError(BudgetFields.BudgetUsd.Path, s_missingBudget[0])] : [];
+        column.LocalErrors = column.Scenario.BudgetUsd is null
+            ? [.. column.Scenario.DocumentErrors, new ScenarioError(BudgetFields.BudgetUsd.Path, s_missingBudget[0])]
+            : column.Scenario.DocumentErrors;
         column.Errors = column.LocalErrors;
     }
 

@@ -61,10 +61,10 @@ public sealed partial class Planner : IDisposable
 
     [Inject] private NavigationManager Navigation { get; set; } = default!;
 
+    [Inject] private ScenarioStore Store { get; set; } = default!;
+
     /// <summary>Dark mode of the layout, for the chart theme.</summary>
     [CascadingParameter(Name = "IsDarkMode")] public bool IsDarkMode { get; set; }
-
-    [Inject] private IServiceProvider Services { get; set; } = default!;
 
     private IReadOnlyDictionary<string, string> SharePageSettings => PlannerShareState.PageSettings(_input, _defaults);
 
@@ -168,7 +168,7 @@ public sealed partial class Planner : IDisposable
     {
         if (_savedIdToLoad is not { } id) return;
         _savedIdToLoad = null;
-        var saved = Services.GetService(typeof(ScenarioStore)) is ScenarioStore store ? await store.GetAsync(id) : null;
+        var saved = await Store.GetAsync(id);
         if (saved is null)
         {
             _linkMessage = PlannerShareState.MissingMessage;

@@ -35,7 +35,9 @@ public sealed partial class Saved
 
     [Inject] private CircuitCaller CircuitCaller { get; set; } = default!;
 
-    [Inject] private IServiceProvider Services { get; set; } = default!;
+    [Inject] private StorageQuotas Quotas { get; set; } = default!;
+
+    [Inject] private Microsoft.EntityFrameworkCore.IDbContextFactory<CapacityPlannerDbContext> Contexts { get; set; } = default!;
 
     private Caller Caller => CircuitCaller.Current;
 
@@ -71,7 +73,7 @@ public sealed partial class Saved
     private async Task ClaimAsync(SavedScenario item)
     {
         if (!Caller.IsAdmin || item.OwnerHash is not null) return;
-        await Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<CapacityPlannerDbContext>>().ClaimAsync("scenario", item.Id, Caller.OwnerKey!, default);
+        await Contexts.ClaimAsync("scenario", item.Id, Caller.OwnerKey!, default);
         Snackbar.Add($"\u201C{item.Name}\u201D is now yours.", Severity.Success);
         await ReloadAsync();
     }
@@ -90,7 +92,7 @@ public sealed partial class Saved
 
     private async Task DuplicateAsync(SavedScenario source)
     {
-        if (Services.GetService<StorageQuotas>() is { } quotas && await quotas.ScenarioAsync(Caller.OwnerKey) is { } full)
+        if (await Quotas.ScenarioAsync(Caller.OwnerKey) is { } full)
         {
             Snackbar.Add(full.Message, Severity.Error);
             return;

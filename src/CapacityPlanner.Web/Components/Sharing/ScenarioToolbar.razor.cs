@@ -11,8 +11,8 @@ namespace CapacityPlanner.Web.Components.Sharing;
 
 /// <summary>
 /// The sharing toolbar of a page: "Copy share link" (<c>?s=v1.…</c> with the scenario and page settings), "Save"
-/// (a named snapshot in <see cref="ScenarioStore"/>, shown as <c>/s/{id}</c>), "Download JSON" and "Download CSV".
-/// Save is offered only where a store is registered.
+/// (a named snapshot in <see cref="ScenarioStore"/>, owned by the circuit's caller and checked against the storage
+/// quotas, shown as <c>/s/{id}</c>), "Download JSON" and "Download CSV".
 /// </summary>
 public sealed partial class ScenarioToolbar : IAsyncDisposable
 {
@@ -34,7 +34,11 @@ public sealed partial class ScenarioToolbar : IAsyncDisposable
 
     [Inject] private IDialogService Dialogs { get; set; } = default!;
 
-    [Inject] private IServiceProvider Services { get; set; } = default!;
+    [Inject] private ScenarioStore Store { get; set; } = default!;
+
+    [Inject] private Security.CircuitCaller Caller { get; set; } = default!;
+
+    [Inject] private Security.StorageQuotas Quotas { get; set; } = default!;
 
     /// <summary>The current scenario document (null while the form does not make one).</summary>
     [Parameter] public string? ScenarioJson { get; set; }
@@ -58,10 +62,6 @@ public sealed partial class ScenarioToolbar : IAsyncDisposable
     [Parameter] public string FileName { get; set; } = "scenario";
 
     private bool HasScenario => !string.IsNullOrWhiteSpace(ScenarioJson);
-
-    private ScenarioStore? Store => Services.GetService(typeof(ScenarioStore)) as ScenarioStore;
-
-    private bool CanSave => Store is not null;
 
     private string? _dismissedMessage;
 
@@ -108,7 +108,7 @@ public sealed partial class ScenarioToolbar : IAsyncDisposable
 
     private async Task SaveAsync()
     {
-        if (Store is not { } store || !HasScenario) return;
+        if (!HasScenario) return;
         var reference = await Dialogs.ShowAsync<NameDialog>("Save scenario", new DialogParameters<NameDialog>
         {
             { d => d.Name, DocumentName(ScenarioJson!) ?? ScenarioSnapshot.DefaultName },
@@ -127,13 +127,13 @@ public sealed partial class ScenarioToolbar : IAsyncDisposable
                 _error = "Not saved: " + string.Join("; ", errors.Take(3).Select(e => $"{e.Path}: {e.Message}"));
                 return;
             }
-            var owner = Services.GetService<Security.CircuitCaller>()?.Current.OwnerKey;
-            if (Services.GetService<Security.StorageQuotas>() is { } quotas && await quotas.ScenarioAsync(owner) is { } full)
+            var owner = Caller.Current.OwnerKey;
+            if (await Quotas.ScenarioAsync(owner) is { } full)
             {
                 _error = "Not saved: " + full.Message;
                 return;
             }
-            var saved = await store.SaveOwnedAsync(snapshot, owner);
+            var saved = await Store.SaveOwnedAsync(snapshot, owner);
             _savedName = saved.Name;
             _shortLink = Navigation.BaseUri + "s/" + Uri.EscapeDataString(saved.Id);
             Snackbar.Add($"Saved \u201C{saved.Name}\u201D. Its short link is below.", Severity.Success);
