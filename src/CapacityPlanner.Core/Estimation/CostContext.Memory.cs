@@ -132,13 +132,26 @@ internal sealed partial class CostContext
         }
 
         var (firstLayers, _, lastLayers) = StageLayers(plan);
-        var layers = firstStage ? firstLayers : lastLayers;
+        var layers = (double)(firstStage ? firstLayers : lastLayers);
         var p = plan.Pipeline;
         var v = plan.VirtualStages;
         var m = MicroBatches(plan);
         double inFlight;
         if (p == 1) inFlight = 1;
-        else if (firstStage) inFlight = Math.Min(m, p) * (v > 1 ? 1 + (p - 1) / (double)(p * v) : 1);
+        else if (firstStage)
+        {
+            // Stage i holds min(m, p−i) micro-batches in flight under 1F1B (interleaving adds (p−1)/(p·v)); the first stage
+            // holds the most, unless a middle stage carries an extra layer: take the largest product.
+            var interleave = v > 1 ? 1 + (p - 1) / (double)(p * v) : 1;
+            inFlight = Math.Min(m, p) * interleave;
+            var peak = layers * inFlight;
+            for (var i = 1; i < p - 1 && _m.Layers % p != 0; i++)
+            {
+                var product = LayersOnStage(plan, i) * Math.Min(m, p - i) * interleave;
+                if (product > peak) peak = product;
+            }
+            layers = peak / inFlight;
+        }
         else inFlight = 1;
 
         double stored;

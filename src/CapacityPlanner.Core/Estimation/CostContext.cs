@@ -82,15 +82,34 @@ internal sealed partial class CostContext
     }
 
     /// <summary>Layer counts on the first, busiest-middle and last pipeline stage.</summary>
+    // When the layers do not divide evenly, stacks that balance the pipeline (Megatron-Core, TorchTitan; Llama 3 §3.3.2)
+    // give the extra layers to the middle stages, the earliest first, so the first stage (embedding, most in-flight
+    // micro-batches) and the last (logits, loss) hold fewer; DeepSpeed gives them to the first stages
+    // (software-stacks.json unevenLayerSplit; docs/model.md §Schedule and memory).
     private (int First, int Max, int Last) StageLayers(PlanSpec plan)
+    {
+        var p = plan.Pipeline;
+        if (p == 1) return (_m.Layers, _m.Layers, _m.Layers);
+        var baseLayers = _m.Layers / p;
+        var extra = _m.Layers % p;
+        if (extra == 0) return (baseLayers, baseLayers, baseLayers);
+        if (_stack.UnevenLayerSplit == UnevenLayerSplit.FirstStages) return (baseLayers + 1, baseLayers + 1, baseLayers);
+        var toMiddle = Math.Min(extra, p - 2);
+        var first = baseLayers + (extra > toMiddle ? 1 : 0);
+        return (first, Math.Max(first, baseLayers + (toMiddle > 0 ? 1 : 0)), baseLayers);
+    }
+
+    /// <summary>Layers on pipeline stage <paramref name="stage"/> (0-based), as <see cref="StageLayers"/> distributes them.</summary>
+    private int LayersOnStage(PlanSpec plan, int stage)
     {
         var p = plan.Pipeline;
         var baseLayers = _m.Layers / p;
         var extra = _m.Layers % p;
-        // Extra layers go to the earliest stages; the last stage also runs the logits.
-        var first = baseLayers + (extra > 0 ? 1 : 0);
-        var last = p == 1 ? _m.Layers : baseLayers;
-        return (first, first, last);
+        if (p == 1) return _m.Layers;
+        if (_stack.UnevenLayerSplit == UnevenLayerSplit.FirstStages) return baseLayers + (stage < extra ? 1 : 0);
+        if (stage == 0) return StageLayers(plan).First;
+        if (stage == p - 1) return baseLayers;
+        return baseLayers + (stage <= Math.Min(extra, p - 2) ? 1 : 0);
     }
 
     /// <summary>Costs one plan. Assumes the plan passed <see cref="PlanValidator"/>.</summary>
@@ -100,7 +119,7 @@ internal sealed partial class CostContext
         var p = plan.Pipeline;
         var v = plan.VirtualStages;
         var m = MicroBatches(plan);
-        var (firstLayers, _, lastLayers) = StageLayers(plan);
+        var (firstLayers, maxLayers, lastLayers) = StageLayers(plan);
         var layout = new PlanLayout(plan, _system.ScaleUpDomainGpus);
 
         // Per-layer, per-micro-batch costs (dense and MoE variants).
@@ -142,6 +161,12 @@ internal sealed partial class CostContext
         var first = Stage(firstLayers, withLogits: p == 1, withEmbedding: true);
         var last = p == 1 ? first : Stage(lastLayers, withLogits: true, withEmbedding: false);
         var stage = first.Total >= last.Total ? first : last;
+        if (p > 2 && maxLayers > Math.Max(firstLayers, lastLayers))
+        {
+            // A middle stage with an extra layer may set the pace.
+            var middle = Stage(maxLayers, withLogits: false, withEmbedding: false);
+            if (middle.Total > stage.Total) stage = middle;
+        }
         // ZeRO-3 gathers and reduce-scatters run per micro-batch, or once per step where the stack keeps the stage's
         // parameters gathered across micro-batches (software-stacks.json zero3UnshardedAcrossMicroBatches).
         var zero3Rounds = p > 1 && _stack.Zero3UnshardedAcrossMicroBatches ? 1 : m;

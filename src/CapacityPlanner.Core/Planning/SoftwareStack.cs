@@ -27,6 +27,15 @@ public enum FusedAttentionKernel
     FlashAttention2,
 }
 
+/// <summary>Where a stack puts the extra layers when they do not divide evenly over the pipeline stages.</summary>
+public enum UnevenLayerSplit
+{
+    /// <summary>The middle stages (the earliest first); the first and last stages, which hold the embedding and the loss, get fewer.</summary>
+    MiddleStages,
+    /// <summary>The first stages (DeepSpeed's partition_uniform).</summary>
+    FirstStages,
+}
+
 /// <summary>What a stack recomputes under <c>recompute: selective</c>.</summary>
 public enum SelectiveRecompute
 {
@@ -65,6 +74,7 @@ public enum SelectiveRecompute
 /// <param name="GradientBucketParametersPerRank">Bucket growth per data-parallel rank (Megatron: 1M·DP).</param>
 /// <param name="GradientAccumulationBytes">HBM bytes per parameter per extra micro-batch to accumulate gradients (0 when fused into the GEMM).</param>
 /// <param name="LossBytesPerLogit">Bytes per logit live at the loss on the last stage (logits and the softmax/cross-entropy tensors kept together).</param>
+/// <param name="UnevenLayerSplit">Which pipeline stages take the extra layers of an uneven split.</param>
 /// <param name="Zero3UnshardedAcrossMicroBatches">Under ZeRO-3 with pipeline parallelism, the stage's parameters stay gathered and its gradients unsharded for the whole step; gathers and reduce-scatters run once per step.</param>
 public sealed record SoftwareStack(
     string Id,
@@ -89,7 +99,8 @@ public sealed record SoftwareStack(
     double GradientBucketParametersPerRank,
     double GradientAccumulationBytes,
     double LossBytesPerLogit,
-    bool Zero3UnshardedAcrossMicroBatches);
+    bool Zero3UnshardedAcrossMicroBatches,
+    UnevenLayerSplit UnevenLayerSplit = UnevenLayerSplit.MiddleStages);
 
 /// <summary>The shipped software stacks and the rule that picks one when a scenario says "auto".</summary>
 public sealed class SoftwareStackCatalog
@@ -200,7 +211,13 @@ public sealed class SoftwareStackCatalog
                 V(s, "gradientBucketParametersPerRank").GetDouble(),
                 V(s, "gradientAccumulationBytes").GetDouble(),
                 V(s, "lossBytesPerLogit").GetDouble(),
-                V(s, "zero3UnshardedAcrossMicroBatches").GetBoolean()));
+                V(s, "zero3UnshardedAcrossMicroBatches").GetBoolean(),
+                V(s, "unevenLayerSplit").GetString() switch
+                {
+                    "middleStages" => UnevenLayerSplit.MiddleStages,
+                    "firstStages" => UnevenLayerSplit.FirstStages,
+                    var other => throw new FormatException($"software-stacks.json: unknown unevenLayerSplit \"{other}\"."),
+                }));
         }
         var auto = root.GetProperty("autoRule");
         return new SoftwareStackCatalog(stacks,

@@ -71,3 +71,33 @@ public sealed class ChipAndKernelMechanismTests
         Assert.Equal(Estimator.Estimate(megatron, fastKernel).Breakdown!.ComputeSeconds, Estimator.Estimate(megatron).Breakdown!.ComputeSeconds, 12);
     }
 }
+
+/// <summary>Uneven pipeline splits follow the stack (software-stacks.json unevenLayerSplit).</summary>
+public sealed class UnevenPipelineSplitTests
+{
+    // Llama 3 405B's Table 4 plan (Llama 3 paper §3.3.2): 126 layers over 16 stages, TP8, no activation recompute.
+    private static string Scenario(int layers, string stack) => $$"""
+        { "schemaVersion": 1, "model": { "preset": "llama3-405b", "layers": {{layers}} },
+          "training": { "globalBatchSequences": 2048, "precision": "bf16", "stack": "{{stack}}" },
+          "system": { "chip": "h100-sxm", "gpus": 8192 },
+          "parallelism": { "tensor": 8, "pipeline": 16, "data": 64, "microBatchSize": 1, "zeroStage": 1, "recompute": "none" } }
+        """;
+
+    private static double Activations(int layers, string stack) => TestScenarios.Estimate(Scenario(layers, stack)).Memory!.ActivationsGiB;
+
+    [Fact]
+    public void Balancing_stacks_put_the_extra_layers_on_middle_stages_and_the_peak_moves_there()
+    {
+        // 126 = 7 + 14×8 + 7: the second stage (8 layers, 15 micro-batches in flight) holds the most, 120 layer-micro-batches
+        // against 128 for an even 128-layer split (8 layers × 16).
+        Assert.Equal(120.0 / 128.0, Activations(126, "megatron-core") / Activations(128, "megatron-core"), 2);
+        Assert.True(TestScenarios.Estimate(Scenario(126, "megatron-core")).Feasible);
+    }
+
+    [Fact]
+    public void DeepSpeed_puts_the_extra_layers_on_the_first_stages()
+    {
+        // partition_uniform: the first 14 stages hold 8 layers, so the first stage holds 8 × 16 as with 128 layers.
+        Assert.Equal(1.0, Activations(126, "deepspeed") / Activations(128, "deepspeed"), 2);
+    }
+}
