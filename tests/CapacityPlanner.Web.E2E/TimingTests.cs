@@ -7,8 +7,8 @@ namespace CapacityPlanner.Web.E2E;
 /// <summary>
 /// How fast the planner feels: the first load (navigation to numbers and a drawn chart, fresh browser context) and
 /// input change → updated numbers and chart over 20 isolated edits, timed inside the browser (from dispatching the
-/// input event to the new step time on screen and plotly having drawn the matching chart revision). Targets: first
-/// load under 2 s, update under 150 ms p95. The assertions are generous bounds so the test cannot flake on a busy
+/// input event to the new step time on screen and plotly having drawn the matching chart revision). Targets (issue 13):
+/// first load under 1.5 s, update under 150 ms p95. The assertions are generous bounds so the test cannot flake on a busy
 /// machine; the printed figures are the measurement.
 /// </summary>
 [Collection(AppCollection.Name)]
@@ -53,11 +53,24 @@ public sealed class TimingTests(AppFixture app, ITestOutputHelper output)
             });
         }";
 
+    // Records (performance.now) when the step-time chart's first drawing with traces is in the page.
+    private const string StepChartClock = @"
+        new MutationObserver((records, observer) => {
+            const plot = document.querySelector('[data-testid=""step-chart""] .js-plotly-plot');
+            if (plot && plot.layout && plot.querySelector('.trace')) {
+                window.__stepChartDrawn = performance.now();
+                observer.disconnect();
+            }
+        }).observe(document, { childList: true, subtree: true });";
+
     [Fact]
     public async Task Planner_first_load_and_update_latency()
     {
         // First load: a fresh browser context (empty cache), from navigation to the step time and its chart drawn.
         await using var page = await BrowserPage.OpenAsync(app);
+        // The page's own clock too: when plotly has drawn the step-time chart, from the navigation's start (no test
+        // round trips in it).
+        await page.Page.AddInitScriptAsync(StepChartClock);
         var clock = Stopwatch.StartNew();
         await page.Page.GotoAsync("/");
         await page.WaitForChartAsync("step-chart");
@@ -65,7 +78,8 @@ public sealed class TimingTests(AppFixture app, ITestOutputHelper output)
         var phases = await page.Page.EvaluateAsync<string>(@"() => {
             const n = performance.getEntriesByType('navigation')[0];
             const r = performance.getEntriesByType('resource').map(e => e.name.split('/').pop().split('?')[0] + ' ' + Math.round(e.startTime) + '+' + Math.round(e.duration));
-            return 'ttfb ' + Math.round(n.responseStart) + ', domContentLoaded ' + Math.round(n.domContentLoadedEventEnd) + ', load ' + Math.round(n.loadEventEnd) + ' | ' + r.join('; ');
+            return 'ttfb ' + Math.round(n.responseStart) + ', domContentLoaded ' + Math.round(n.domContentLoadedEventEnd) + ', load ' + Math.round(n.loadEventEnd)
+                + ', step chart drawn ' + Math.round(window.__stepChartDrawn || -1) + ' | ' + r.join('; ');
         }");
         output.WriteLine("first load phases (ms from navigation): " + phases);
         await page.WaitForInteractiveAsync();
@@ -89,7 +103,7 @@ public sealed class TimingTests(AppFixture app, ITestOutputHelper output)
             .AppendLine(string.Create(CultureInfo.InvariantCulture, $"first load of the planner: {firstLoadMs:F0} ms (step time and breakdown chart drawn; fully interactive with every chart at {interactiveMs:F0} ms)"))
             .AppendLine(string.Create(CultureInfo.InvariantCulture, $"input change → updated numbers and chart: median {median:F0} ms, p95 {p95:F0} ms over {Changes} changes"))
             .AppendLine(string.Create(CultureInfo.InvariantCulture, $"  (the numbers alone: median {Percentile(numbersAlone, 0.5):F0} ms, p95 {Percentile(numbersAlone, 0.95):F0} ms; the chart follows once its render batch is on screen)"))
-            .AppendLine(string.Create(CultureInfo.InvariantCulture, $"targets: first load < 2000 ms, update p95 < 150 ms; samples (ms, sorted): {string.Join(", ", samples.Select(s => s.ToString("F0", CultureInfo.InvariantCulture)))}"))
+            .AppendLine(string.Create(CultureInfo.InvariantCulture, $"targets: first load < 1500 ms, update p95 < 150 ms; samples (ms, sorted): {string.Join(", ", samples.Select(s => s.ToString("F0", CultureInfo.InvariantCulture)))}"))
             .AppendLine(string.Create(CultureInfo.InvariantCulture, $"machine: {Environment.ProcessorCount} cores, load average {LoadAverage()}; app, browser and test share them"))
             .ToString();
         output.WriteLine(report);

@@ -26,6 +26,25 @@ public sealed class PlannerQueryTests
     }
 
     [Fact]
+    public void The_compare_chip_its_gpus_and_the_cost_basis_travel_in_the_query()
+    {
+        var input = new PlannerInput { CompareChipId = "h100-sxm", CompareGpus = 2048, CostBasis = Core.Budget.PlanCostBasis.Own };
+        var p = PlannerQuery.ToParameters(input, s_defaults);
+        Assert.Equal("h100-sxm", p["cmp"]);
+        Assert.Equal("2048", p["cmpgpus"]);
+        Assert.Equal("own", p["cost"]);
+
+        var restored = PlannerQuery.FromUri("/?cmp=h100-sxm&cmpgpus=2048&cost=own", s_defaults);
+        Assert.Equal("h100-sxm", restored.CompareChipId);
+        Assert.Equal(2048, restored.CompareGpus);
+        Assert.Equal(Core.Budget.PlanCostBasis.Own, restored.CostBasis);
+
+        var problems = new List<string>();
+        Assert.Equal(Core.Budget.PlanCostBasis.Rent, PlannerQuery.FromUri("/?cost=lease", s_defaults, problems).CostBasis);
+        Assert.Contains("rent or own", Assert.Single(problems), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Reading_the_written_query_restores_the_form()
     {
         var input = new PlannerInput

@@ -1,3 +1,4 @@
+using Bunit.TestDoubles;
 using CapacityPlanner.Core.Sharing;
 using CapacityPlanner.Web.Components.Pages;
 using BudgetPage = CapacityPlanner.Web.Components.Pages.Budget;
@@ -84,6 +85,42 @@ public sealed class SharingTests : PlannerTestContext
 
         Assert.Equal(senderStep, receiver.Find("[data-testid=step-time]").TextContent.Trim());
         Assert.Empty(receiver.FindAll("[data-testid=link-message]"));
+    }
+
+    [Fact]
+    public void The_share_link_carries_the_compare_chip_and_the_cost_basis_and_opens_with_them()
+    {
+        var sender = Render<ContainerFragment>(p => p.AddChildContent(b =>
+        {
+            b.OpenComponent<MudPopoverProvider>(0);
+            b.CloseComponent();
+            b.OpenComponent<Planner>(1);
+            b.CloseComponent();
+        }));
+        sender.Find("[data-testid=cost-basis-own]").Click();
+        sender.Find("input[data-testid=compare-chip]").ParentElement!.MouseDown();
+        sender.FindAll(".mud-popover-open .mud-list-item").Single(e => e.TextContent.Contains("(h100-sxm)", StringComparison.Ordinal)).Click();
+        sender.WaitForAssertion(() => Assert.NotEmpty(sender.FindAll("[data-testid=compare-row-step-time]")));
+        sender.Find("input[data-testid=compare-gpus]").Input("2048");
+        sender.WaitForAssertion(() => Assert.Contains("× 2,048", sender.Find("[data-testid=compare-other-name]").TextContent, StringComparison.Ordinal));
+        var otherStep = sender.Find("[data-testid=compare-other-step-time]").TextContent.Trim();
+
+        sender.Find("button[data-testid=copy-link]").Click();
+        var link = sender.WaitForElement("input[data-testid=share-link]").GetAttribute("value")!;
+        var token = Uri.UnescapeDataString(link[(link.IndexOf("?s=", StringComparison.Ordinal) + 3)..]);
+        Assert.True(ScenarioLink.TryDecode(token, out var payload, out var error), error);
+        Assert.Equal("h100-sxm", payload.Page["cmp"]);
+        Assert.Equal("2048", payload.Page["cmpgpus"]);
+        Assert.Equal("own", payload.Page["cost"]);
+
+        // The receiver sees the same comparison, owned.
+        Services.GetRequiredService<NavigationManager>().NavigateTo(link);
+        var receiver = Render<Planner>();
+        Assert.Equal("true", receiver.Find("[data-testid=cost-basis-own]").GetAttribute("aria-pressed"));
+        Assert.NotEmpty(receiver.FindAll("[data-testid=cost-own-assumptions]"));
+        Assert.Contains("(h100-sxm)", receiver.Find("[data-testid=compare-other-name]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("× 2,048", receiver.Find("[data-testid=compare-other-name]").TextContent, StringComparison.Ordinal);
+        Assert.Equal(otherStep, receiver.Find("[data-testid=compare-other-step-time]").TextContent.Trim());
     }
 
     [Theory]
@@ -217,6 +254,33 @@ public sealed class SharingSavedPageTests : PlannerTestContext
         cut.WaitForAssertion(() => Assert.Equal(
             Display.Number(saved.StepTimeSeconds!.Value, 3) + " s", cut.Find("[data-testid=step-time]").TextContent.Trim()));
         Assert.Equal("4096", cut.Find("input[data-testid=gpus]").GetAttribute("value")!.Replace(",", "", StringComparison.Ordinal));
+        Assert.Empty(cut.FindAll("[data-testid=link-message]"));
+    }
+
+    [Fact]
+    public async Task Back_after_edits_of_a_saved_scenario_returns_to_it()
+    {
+        var saved = await SaveAsync("Big", 4096);
+        var navigation = Services.GetRequiredService<BunitNavigationManager>();
+        var opened = "http://localhost/?id=" + saved.Id;
+        navigation.NavigateTo(opened);
+        var cut = Render<Planner>();
+        var savedStep = Display.Number(saved.StepTimeSeconds!.Value, 3) + " s";
+        cut.WaitForAssertion(() => Assert.Equal(savedStep, cut.Find("[data-testid=step-time]").TextContent.Trim()));
+
+        // An edit: a history entry of its own (Back undoes it) whose address holds the whole form.
+        cut.Find("input[data-testid=tensor]").Input("4");
+        cut.WaitForAssertion(() => Assert.Contains("tp=4", navigation.Uri, StringComparison.Ordinal));
+        Assert.Contains("gpus=4096", navigation.Uri, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=" + saved.Id, navigation.Uri, StringComparison.Ordinal);
+        Assert.False(navigation.History.Single(h => h.Uri.Contains("tp=4", StringComparison.Ordinal)).Options.ReplaceHistoryEntry);
+        Assert.NotEqual(savedStep, cut.Find("[data-testid=step-time]").TextContent.Trim());
+
+        // Back: the address the saved scenario opened at, and the saved scenario again (not the default plan).
+        navigation.NavigateTo(opened);
+        cut.WaitForAssertion(() => Assert.Equal(savedStep, cut.Find("[data-testid=step-time]").TextContent.Trim()));
+        Assert.Equal("4096", cut.Find("input[data-testid=gpus]").GetAttribute("value")!.Replace(",", "", StringComparison.Ordinal));
+        Assert.Equal("8", cut.Find("input[data-testid=tensor]").GetAttribute("value"));
         Assert.Empty(cut.FindAll("[data-testid=link-message]"));
     }
 

@@ -1,3 +1,4 @@
+using CapacityPlanner.Core.Budget;
 using CapacityPlanner.Web.Options;
 
 namespace CapacityPlanner.Web.Estimates;
@@ -95,6 +96,17 @@ public sealed class PlannerInput
 
     /// <summary>Rank placement id (see <see cref="PlannerFields.Placements"/>).</summary>
     public string Placement { get; set; } = "default";
+
+    // The page's view of the plan: not part of the scenario document, but kept in the address and in share links.
+
+    /// <summary>"Compare with": the chip the plan is evaluated on a second time; null for no comparison.</summary>
+    public string? CompareChipId { get; set; }
+
+    /// <summary>"Compare with": GPUs of the second system; null for the same count.</summary>
+    public int? CompareGpus { get; set; }
+
+    /// <summary>Rent or own the GPUs, for the plan's cost.</summary>
+    public PlanCostBasis CostBasis { get; set; } = PlanCostBasis.Rent;
 
     /// <summary>True when any model-shape field overrides the preset.</summary>
     public bool HasShapeOverrides =>

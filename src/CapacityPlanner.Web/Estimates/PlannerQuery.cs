@@ -1,4 +1,5 @@
 using System.Globalization;
+using CapacityPlanner.Core.Budget;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
 
@@ -17,6 +18,7 @@ public static class PlannerQuery
         "chip", "gpus", "nic", "domain", "oversub",
         "batch", "precision", "stack", "tokens",
         "tp", "pp", "dp", "cp", "ep", "vp", "mb", "zero", "rc", "sp", "place",
+        "cmp", "cmpgpus", "cost",
     ];
 
     /// <summary>The query parameters for an input: non-default values, null for the rest (which removes them).</summary>
@@ -58,6 +60,9 @@ public static class PlannerQuery
         S("rc", input.Recompute, defaults.Recompute);
         p["sp"] = input.SequenceParallel == defaults.SequenceParallel ? null : input.SequenceParallel ? "1" : "0";
         S("place", input.Placement, defaults.Placement);
+        S("cmp", input.CompareChipId, defaults.CompareChipId);
+        I("cmpgpus", input.CompareGpus, defaults.CompareGpus);
+        p["cost"] = input.CostBasis == defaults.CostBasis ? null : CostText(input.CostBasis);
         return p;
     }
 
@@ -145,8 +150,19 @@ public static class PlannerQuery
         input.Recompute = Str("rc") ?? input.Recompute;
         input.SequenceParallel = Str("sp") switch { "1" or "true" => true, "0" or "false" => false, _ => input.SequenceParallel };
         input.Placement = Str("place") ?? input.Placement;
+        input.CompareChipId = Str("cmp") ?? input.CompareChipId;
+        input.CompareGpus = Int("cmpgpus", input.CompareGpus);
+        input.CostBasis = Str("cost") switch
+        {
+            "own" => PlanCostBasis.Own,
+            "rent" => PlanCostBasis.Rent,
+            null => input.CostBasis,
+            var other => Kept("cost", other, (PlanCostBasis?)input.CostBasis, "rent or own") ?? input.CostBasis,
+        };
         return input;
     }
+
+    private static string CostText(PlanCostBasis basis) => basis == PlanCostBasis.Own ? "own" : "rent";
 
     // The form label of a query key ("gpus" → "GPU count (GPUs)").
     private static string Label(string key) => key switch
@@ -173,6 +189,8 @@ public static class PlannerQuery
         "vp" => PlannerFields.VirtualStages.DisplayLabel,
         "mb" => PlannerFields.MicroBatch.DisplayLabel,
         "zero" => "ZeRO stage",
+        "cmpgpus" => "GPUs compared",
+        "cost" => "the cost basis",
         _ => key,
     };
 }

@@ -17,6 +17,7 @@ public static class WebApplicationExtensions
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseAntiforgery();
 
+        app.UsePackageAssetCaching();
         app.MapStaticAssets();
         app.MapHealthChecks("/healthz");
         app.MapRazorComponents<App>()

@@ -49,7 +49,10 @@ public sealed partial class Planner : IDisposable
     private bool _chartsDark;
     private string? _linkMessage;
     private string? _savedIdToLoad;
-    private PlanCostBasis _costBasis = PlanCostBasis.Rent;
+    // Saved scenarios (?id=) this page has opened, as forms: Back to one shows it at once.
+    private readonly Dictionary<string, PlannerInput> _savedForms = new(StringComparer.Ordinal);
+    // Counts the addresses the page has loaded: a saved scenario read for an earlier one is not applied.
+    private int _addressVersion;
 
     [Inject] private EstimateService EstimateService { get; set; } = default!;
 
@@ -159,7 +162,7 @@ public sealed partial class Planner : IDisposable
         _debounceDelay = TimeSpan.FromMilliseconds(options.EstimateDebounceMilliseconds);
         _chartsDark = IsDarkMode;
         _history = new EditHistory(Navigation, TimeSpan.FromMilliseconds(options.HistoryCoalesceMilliseconds),
-            location => _ = InvokeAsync(() => LoadFrom(location)));
+            location => _ = InvokeAsync(() => LoadFromAsync(location)));
         RunEstimate(writeUrl: false);
     }
 
@@ -168,14 +171,28 @@ public sealed partial class Planner : IDisposable
     {
         if (_savedIdToLoad is not { } id) return;
         _savedIdToLoad = null;
-        var saved = await Store.GetAsync(id);
-        if (saved is null)
+        var version = _addressVersion;
+        var form = await RestoreSavedAsync(id);
+        if (version != _addressVersion) return; // the address changed meanwhile
+        if (form is null)
         {
             _linkMessage = PlannerShareState.MissingMessage;
             return;
         }
-        _input = PlannerShareState.Restore(saved, _defaults);
+        _input = form;
         RunEstimate(writeUrl: false);
+    }
+
+    // The form of a saved scenario, null when it does not exist. One this page has opened before comes from memory,
+    // so that going back to its address (after edits) shows it at once.
+    private async Task<PlannerInput?> RestoreSavedAsync(string id)
+    {
+        if (_savedForms.TryGetValue(id, out var known)) return known.Clone();
+        var saved = await Store.GetAsync(id);
+        if (saved is null) return null;
+        var form = PlannerShareState.Restore(saved, _defaults);
+        _savedForms[id] = form.Clone();
+        return form;
     }
 
     // ?s= (a state link), ?id= (a saved scenario too large for a link) or ?missing= (a short link to nothing).
@@ -221,15 +238,45 @@ public sealed partial class Planner : IDisposable
         CancelSearch();
     }
 
-    // Back/forward (or Ctrl+Z) or a link with another query: load the form from the address.
-    private void LoadFrom(string location)
+    // Back/forward (or Ctrl+Z) or a link with another query: load the form from the address, a saved scenario's
+    // (?id=, the address a saved scenario opened at, which Back after edits returns to) included.
+    private async Task LoadFromAsync(string location)
     {
+        var version = ++_addressVersion;
         _input = PlannerQuery.FromUri(location, _defaults);
         _linkMessage = null;
         ReadSharedState(location);
         CancelPending();
+        if (_savedIdToLoad is { } id)
+        {
+            _savedIdToLoad = null;
+            var form = await RestoreSavedAsync(id);
+            if (version != _addressVersion) return; // a later address took over
+            if (form is null) _linkMessage = PlannerShareState.MissingMessage;
+            else _input = form;
+        }
         RunEstimate(writeUrl: false);
         StateHasChanged();
+    }
+
+    // Rent or own, and "Compare with": no new estimate, but the address (and so Back, reload and share links) follows.
+    private void OnCostBasisChanged(PlanCostBasis basis)
+    {
+        if (_input.CostBasis == basis) return;
+        _input.CostBasis = basis;
+        WriteUrl();
+    }
+
+    private void OnCompareChipChanged(string? chip)
+    {
+        _input.CompareChipId = chip;
+        WriteUrl();
+    }
+
+    private void OnCompareGpusChanged(int? gpus)
+    {
+        _input.CompareGpus = gpus;
+        WriteUrl();
     }
 
     private void OnPresetChanged()

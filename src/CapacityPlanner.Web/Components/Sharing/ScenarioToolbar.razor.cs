@@ -25,6 +25,7 @@ public sealed partial class ScenarioToolbar : IAsyncDisposable
     private string? _error;
     private bool _saving;
     private string? _lastJson;
+    private string? _lastPageSettings;
 
     [Inject] private NavigationManager Navigation { get; set; } = default!;
 
@@ -70,10 +71,13 @@ public sealed partial class ScenarioToolbar : IAsyncDisposable
     /// <inheritdoc />
     protected override void OnParametersSet()
     {
-        // A link built for an earlier state would mislead: drop it when the scenario changes.
-        if (!string.Equals(_lastJson, ScenarioJson, StringComparison.Ordinal))
+        // A link built for an earlier state would mislead: drop it when the scenario or the page's settings (the
+        // Planner's "compare with" and rent or own, say) change.
+        var pageSettings = PageSettings is null ? null : string.Join("\n", PageSettings.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + "=" + p.Value));
+        if (!string.Equals(_lastJson, ScenarioJson, StringComparison.Ordinal) || !string.Equals(_lastPageSettings, pageSettings, StringComparison.Ordinal))
         {
             _lastJson = ScenarioJson;
+            _lastPageSettings = pageSettings;
             _shareLink = null;
             _error = null;
         }
