@@ -20,7 +20,7 @@ public sealed class GoodputCommandTests
         var (code, output, _) = await Run("estimate", Example("llama3-405b-16k-h100.json"));
         Assert.Equal(0, code);
         Assert.Contains("Interruptions         8.6 per day (7.8 unexpected), MTBI 167 min", output, StringComparison.Ordinal);
-        Assert.Contains("Goodput (ETTR)        92.0 %", output, StringComparison.Ordinal);
+        Assert.Contains("Goodput (ETTR)        92.1 %", output, StringComparison.Ordinal);
         Assert.Contains("lost work", output, StringComparison.Ordinal);
         Assert.Contains("Checkpoint interval", output, StringComparison.Ordinal);
 

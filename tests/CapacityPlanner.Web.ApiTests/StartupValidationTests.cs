@@ -47,6 +47,7 @@ public sealed class StartupValidationTests
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.AddCapacityPlanner();
         builder.AddCapacityPlannerPersistence();
         builder.AddCapacityPlannerApi();
         builder.AddCapacityPlannerSecurity();
