@@ -392,7 +392,7 @@ public sealed class BenchmarkDocumentLimitTests : IAsyncLifetime
             var created = await (await client.PostJsonAsync("api/benchmarks", Document($", \"warnings\": [{warnings}]"))).ExpectAsync(HttpStatusCode.Created);
             ids.Add(created.GetProperty("id").GetString()!);
         }
-        var service = _app.Services.GetRequiredService<Web.Benchmarks.BenchmarkCalibrationService>();
+        var service = _app.Services.GetRequiredService<Web.Features.Benchmarks.BenchmarkCalibrationService>();
         foreach (var id in ids) Assert.NotNull(await service.LoadAsync(id));
         var rows = await service.ListAsync();
         Assert.Equal(12, rows.Count);

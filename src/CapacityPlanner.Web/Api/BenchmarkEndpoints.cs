@@ -3,7 +3,7 @@ using System.Text;
 using CapacityPlanner.Core.Benchmarks;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Scenarios;
-using CapacityPlanner.Web.Benchmarks;
+using CapacityPlanner.Web.Features.Benchmarks;
 using CapacityPlanner.Web.Persistence;
 using CapacityPlanner.Web.Security;
 using Microsoft.Extensions.Options;

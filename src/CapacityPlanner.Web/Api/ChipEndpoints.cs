@@ -1,13 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CapacityPlanner.Core;
+using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Json;
-using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Planning;
-using CapacityPlanner.Core.Estimation;
-using CapacityPlanner.Web.Benchmarks;
-using CapacityPlanner.Web.Hardware;
+using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Web.Features.Benchmarks;
+using CapacityPlanner.Web.Features.Hardware;
 using CapacityPlanner.Web.Security;
 using Microsoft.Extensions.Options;
 

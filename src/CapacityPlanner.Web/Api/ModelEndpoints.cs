@@ -5,7 +5,7 @@ using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Search;
-using CapacityPlanner.Web.Hardware;
+using CapacityPlanner.Web.Features.Hardware;
 using Microsoft.Extensions.Options;
 
 namespace CapacityPlanner.Web.Api;

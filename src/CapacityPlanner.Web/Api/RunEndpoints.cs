@@ -1,9 +1,9 @@
 using System.Text.Json;
 using CapacityPlanner.Core.Validation;
-using CapacityPlanner.Web.Hardware;
+using CapacityPlanner.Web.Features.Hardware;
+using CapacityPlanner.Web.Features.Validation;
 using CapacityPlanner.Web.Persistence;
 using CapacityPlanner.Web.Security;
-using CapacityPlanner.Web.Validation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 

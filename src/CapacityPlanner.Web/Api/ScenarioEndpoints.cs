@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using CapacityPlanner.Core.Sharing;
+using CapacityPlanner.Web.Features.Budget;
 using CapacityPlanner.Web.Persistence;
 using CapacityPlanner.Web.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -226,7 +227,7 @@ public static class ScenarioEndpoints
         var page = ScenarioSnapshot.ReadPageSettings(s.PageSettingsJson);
         var token = ShortLinks.Token(s.ScenarioJson, page);
         // A state saved on the Budget page opens there; everything else opens in the Planner.
-        var path = Budget.BudgetShareState.IsBudget(page) ? "/" + Budget.BudgetShareState.Path : "/";
+        var path = BudgetShareState.IsBudget(page) ? "/" + BudgetShareState.Path : "/";
         var stateUrl = token is null ? null : $"{path}?{ScenarioLink.QueryParameter}={token}";
         // Never send the browser to a URL this server would refuse (414): a state too long for the request line opens by id.
         return Results.Redirect(stateUrl is not null && ShortLinks.FitsRequestLine(request.PathBase + stateUrl, kestrel.Value.Limits.MaxRequestLineSize)

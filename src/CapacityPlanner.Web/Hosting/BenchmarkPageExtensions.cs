@@ -1,4 +1,4 @@
-using CapacityPlanner.Web.Benchmarks;
+using CapacityPlanner.Web.Features.Benchmarks;
 
 namespace CapacityPlanner.Web.Hosting;
 

@@ -1,4 +1,4 @@
-using CapacityPlanner.Web.Budget;
+using CapacityPlanner.Web.Features.Budget;
 
 namespace CapacityPlanner.Web.Hosting;
 

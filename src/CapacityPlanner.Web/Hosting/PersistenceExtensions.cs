@@ -1,4 +1,4 @@
-using CapacityPlanner.Web.Hardware;
+using CapacityPlanner.Web.Features.Hardware;
 using CapacityPlanner.Web.Persistence;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;

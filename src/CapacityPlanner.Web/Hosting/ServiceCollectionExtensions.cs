@@ -1,5 +1,6 @@
-using CapacityPlanner.Web.Estimates;
-using CapacityPlanner.Web.Hardware;
+using CapacityPlanner.Web.Features.Hardware;
+using CapacityPlanner.Web.Features.Planner;
+using CapacityPlanner.Web.Features.Scaling;
 using CapacityPlanner.Web.Options;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,4 @@
-using CapacityPlanner.Web.Validation;
+using CapacityPlanner.Web.Features.Validation;
 
 namespace CapacityPlanner.Web.Hosting;
 

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Scenarios;
-using CapacityPlanner.Web.Hardware;
+using CapacityPlanner.Web.Features.Hardware;
 using Microsoft.EntityFrameworkCore;
 
 namespace CapacityPlanner.Web.Persistence;

@@ -1,5 +1,5 @@
 using CapacityPlanner.Web.Api;
-using CapacityPlanner.Web.Hardware;
+using CapacityPlanner.Web.Features.Hardware;
 using CapacityPlanner.Web.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;

@@ -1,0 +1,196 @@
+using System.Globalization;
+using CapacityPlanner.Core.Budget;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Primitives;
+
+namespace CapacityPlanner.Web.Features.Planner;
+
+/// <summary>
+/// The planner state in the URL query, so that a reload (or a copied address) restores it. Only values that differ
+/// from the defaults are written: <c>?chip=h100-sxm&amp;gpus=2048&amp;tp=4</c>. Unparseable values are ignored.
+/// </summary>
+public static class PlannerQuery
+{
+    /// <summary>Every key the planner writes; other pages keep these when they link to each other.</summary>
+    public static IReadOnlyList<string> Keys { get; } =
+    [
+        "preset", "layers", "hidden", "heads", "kv", "ffn", "vocab", "seq",
+        "chip", "gpus", "nic", "domain", "oversub",
+        "batch", "precision", "stack", "tokens",
+        "tp", "pp", "dp", "cp", "ep", "vp", "mb", "zero", "rc", "sp", "place",
+        "cmp", "cmpgpus", "cost",
+    ];
+
+    /// <summary>The query parameters for an input: non-default values, null for the rest (which removes them).</summary>
+    public static Dictionary<string, object?> ToParameters(PlannerInput input, PlannerInput defaults)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(defaults);
+        var p = new Dictionary<string, object?>(StringComparer.Ordinal);
+        void S(string key, string? value, string? def) => p[key] = string.Equals(value, def, StringComparison.Ordinal) ? null : value ?? "";
+        void I(string key, int? value, int? def) => p[key] = value == def ? null : value is { } v ? v.ToString(CultureInfo.InvariantCulture) : "";
+        void D(string key, double? value, double? def) => p[key] = value == def ? null : value is { } v ? v.ToString("R", CultureInfo.InvariantCulture) : "";
+
+        S("preset", input.PresetId, defaults.PresetId);
+        I("layers", input.Layers, defaults.Layers);
+        I("hidden", input.HiddenSize, defaults.HiddenSize);
+        I("heads", input.AttentionHeads, defaults.AttentionHeads);
+        I("kv", input.KvHeads, defaults.KvHeads);
+        I("ffn", input.FfnHiddenSize, defaults.FfnHiddenSize);
+        I("vocab", input.VocabSize, defaults.VocabSize);
+        I("seq", input.SequenceLength, defaults.SequenceLength);
+        S("chip", input.ChipId, defaults.ChipId);
+        I("gpus", input.Gpus, defaults.Gpus);
+        D("nic", input.ScaleOutGbpsPerGpu, defaults.ScaleOutGbpsPerGpu);
+        I("domain", input.ScaleUpDomainGpus, defaults.ScaleUpDomainGpus);
+        D("oversub", input.Oversubscription, defaults.Oversubscription);
+        D("mw", input.PowerCapMw, defaults.PowerCapMw);
+        I("batch", input.GlobalBatchSequences, defaults.GlobalBatchSequences);
+        S("precision", input.Precision, defaults.Precision);
+        S("stack", input.Stack, defaults.Stack);
+        D("tokens", input.TokensBillions, defaults.TokensBillions);
+        I("tp", input.Tensor, defaults.Tensor);
+        I("pp", input.Pipeline, defaults.Pipeline);
+        I("dp", input.Data, defaults.Data);
+        I("cp", input.Context, defaults.Context);
+        I("ep", input.Expert, defaults.Expert);
+        I("vp", input.VirtualStages, defaults.VirtualStages);
+        I("mb", input.MicroBatchSize, defaults.MicroBatchSize);
+        I("zero", input.ZeroStage, defaults.ZeroStage);
+        S("rc", input.Recompute, defaults.Recompute);
+        p["sp"] = input.SequenceParallel == defaults.SequenceParallel ? null : input.SequenceParallel ? "1" : "0";
+        S("place", input.Placement, defaults.Placement);
+        S("cmp", input.CompareChipId, defaults.CompareChipId);
+        I("cmpgpus", input.CompareGpus, defaults.CompareGpus);
+        p["cost"] = input.CostBasis == defaults.CostBasis ? null : CostText(input.CostBasis);
+        return p;
+    }
+
+    /// <summary>Reads an input from a URI's query, starting from <paramref name="defaults"/>.</summary>
+    public static PlannerInput FromUri(string uri, PlannerInput defaults, ICollection<string>? problems = null)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        ArgumentNullException.ThrowIfNull(defaults);
+        return FromQuery(QueryOf(uri), defaults, problems);
+    }
+
+    /// <summary>The parsed query of an absolute or relative URI.</summary>
+    public static Dictionary<string, StringValues> QueryOf(string uri)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        var q = uri.IndexOf('?', StringComparison.Ordinal);
+        if (q < 0) return new Dictionary<string, StringValues>(StringComparer.Ordinal);
+        var hash = uri.IndexOf('#', q);
+        var query = hash < 0 ? uri[q..] : uri[q..hash];
+        return QueryHelpers.ParseQuery(query);
+    }
+
+    /// <summary>The query string ("?a=b&amp;…", or "") that carries the planner keys of <paramref name="uri"/>.</summary>
+    public static string ScenarioQueryOf(string uri)
+    {
+        var query = QueryOf(uri);
+        var parts = Keys.Where(query.ContainsKey)
+            .Select(k => $"{Uri.EscapeDataString(k)}={Uri.EscapeDataString(query[k].ToString())}")
+            .ToList();
+        return parts.Count == 0 ? "" : "?" + string.Join("&", parts);
+    }
+
+    /// <summary>
+    /// Reads an input from parsed query values, starting from <paramref name="defaults"/>. A value that does not parse
+    /// keeps the default, and <paramref name="problems"/> (when given) says so, naming the field: nothing is changed
+    /// without a word.
+    /// </summary>
+    public static PlannerInput FromQuery(IReadOnlyDictionary<string, StringValues> query, PlannerInput defaults, ICollection<string>? problems = null)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(defaults);
+        var input = defaults.Clone();
+        string? Str(string key) => query.TryGetValue(key, out var v) && !StringValues.IsNullOrEmpty(v) ? v.ToString() : null;
+        T? Kept<T>(string key, string text, T? current, string kind) where T : struct
+        {
+            problems?.Add(string.Create(CultureInfo.InvariantCulture,
+                $"The address gives {Label(key)} as \u201c{text}\u201d, which is not {kind}; it stays {(current is { } c ? Convert.ToString(c, CultureInfo.InvariantCulture) : "empty")}."));
+            return current;
+        }
+        int? Int(string key, int? current) =>
+            query.TryGetValue(key, out var v)
+                ? (StringValues.IsNullOrEmpty(v) ? null : int.TryParse(v.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : Kept(key, v.ToString(), current, "a whole number"))
+                : current;
+        double? Dbl(string key, double? current) =>
+            query.TryGetValue(key, out var v)
+                ? (StringValues.IsNullOrEmpty(v) ? null : double.TryParse(v.ToString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) ? d : Kept(key, v.ToString(), current, "a number"))
+                : current;
+
+        input.PresetId = Str("preset") ?? input.PresetId;
+        input.Layers = Int("layers", input.Layers);
+        input.HiddenSize = Int("hidden", input.HiddenSize);
+        input.AttentionHeads = Int("heads", input.AttentionHeads);
+        input.KvHeads = Int("kv", input.KvHeads);
+        input.FfnHiddenSize = Int("ffn", input.FfnHiddenSize);
+        input.VocabSize = Int("vocab", input.VocabSize);
+        input.SequenceLength = Int("seq", input.SequenceLength);
+        input.ChipId = Str("chip") ?? input.ChipId;
+        input.Gpus = Int("gpus", input.Gpus);
+        input.ScaleOutGbpsPerGpu = Dbl("nic", input.ScaleOutGbpsPerGpu);
+        input.ScaleUpDomainGpus = Int("domain", input.ScaleUpDomainGpus);
+        input.Oversubscription = Dbl("oversub", input.Oversubscription);
+        input.PowerCapMw = Dbl("mw", input.PowerCapMw);
+        input.GlobalBatchSequences = Int("batch", input.GlobalBatchSequences);
+        input.Precision = Str("precision") ?? input.Precision;
+        input.Stack = Str("stack") ?? input.Stack;
+        input.TokensBillions = Dbl("tokens", input.TokensBillions);
+        input.Tensor = Int("tp", input.Tensor);
+        input.Pipeline = Int("pp", input.Pipeline);
+        input.Data = Int("dp", input.Data);
+        input.Context = Int("cp", input.Context);
+        input.Expert = Int("ep", input.Expert);
+        input.VirtualStages = Int("vp", input.VirtualStages);
+        input.MicroBatchSize = Int("mb", input.MicroBatchSize);
+        input.ZeroStage = Int("zero", input.ZeroStage) ?? input.ZeroStage;
+        input.Recompute = Str("rc") ?? input.Recompute;
+        input.SequenceParallel = Str("sp") switch { "1" or "true" => true, "0" or "false" => false, _ => input.SequenceParallel };
+        input.Placement = Str("place") ?? input.Placement;
+        input.CompareChipId = Str("cmp") ?? input.CompareChipId;
+        input.CompareGpus = Int("cmpgpus", input.CompareGpus);
+        input.CostBasis = Str("cost") switch
+        {
+            "own" => PlanCostBasis.Own,
+            "rent" => PlanCostBasis.Rent,
+            null => input.CostBasis,
+            var other => Kept("cost", other, (PlanCostBasis?)input.CostBasis, "rent or own") ?? input.CostBasis,
+        };
+        return input;
+    }
+
+    private static string CostText(PlanCostBasis basis) => basis == PlanCostBasis.Own ? "own" : "rent";
+
+    // The form label of a query key ("gpus" → "GPU count (GPUs)").
+    private static string Label(string key) => key switch
+    {
+        "layers" => PlannerFields.Layers.DisplayLabel,
+        "hidden" => PlannerFields.HiddenSize.DisplayLabel,
+        "heads" => PlannerFields.AttentionHeads.DisplayLabel,
+        "kv" => PlannerFields.KvHeads.DisplayLabel,
+        "ffn" => PlannerFields.FfnHiddenSize.DisplayLabel,
+        "vocab" => PlannerFields.VocabSize.DisplayLabel,
+        "seq" => PlannerFields.SequenceLength.DisplayLabel,
+        "gpus" => PlannerFields.Gpus.DisplayLabel,
+        "nic" => PlannerFields.ScaleOutGbps.DisplayLabel,
+        "domain" => PlannerFields.ScaleUpDomain.DisplayLabel,
+        "oversub" => PlannerFields.Oversubscription.DisplayLabel,
+        "mw" => PlannerFields.PowerCapMw.DisplayLabel,
+        "batch" => PlannerFields.GlobalBatch.DisplayLabel,
+        "tokens" => PlannerFields.TokensBillions.DisplayLabel,
+        "tp" => PlannerFields.Tensor.DisplayLabel,
+        "pp" => PlannerFields.Pipeline.DisplayLabel,
+        "dp" => PlannerFields.Data.DisplayLabel,
+        "cp" => PlannerFields.Context.DisplayLabel,
+        "ep" => PlannerFields.Expert.DisplayLabel,
+        "vp" => PlannerFields.VirtualStages.DisplayLabel,
+        "mb" => PlannerFields.MicroBatch.DisplayLabel,
+        "zero" => "ZeRO stage",
+        "cmpgpus" => "GPUs compared",
+        "cost" => "the cost basis",
+        _ => key,
+    };
+}

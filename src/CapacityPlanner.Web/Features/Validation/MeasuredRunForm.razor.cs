@@ -1,0 +1,71 @@
+using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Core.Validation;
+using CapacityPlanner.Web.Features.Hardware;
+using CapacityPlanner.Web.Persistence;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+
+namespace CapacityPlanner.Web.Features.Validation;
+
+/// <summary>The form that adds a user-measured run (the checks are <see cref="MeasuredRunInput.FromFields"/>, as the API's).</summary>
+public sealed partial class MeasuredRunForm
+{
+    private string? _name;
+    private string? _scenario;
+    private ValidationMetric _metric = ValidationMetric.StepTimeSeconds;
+    private string? _measured;
+    private string? _family;
+    private string? _notes;
+    private IReadOnlyList<ScenarioError> _errors = [];
+    private bool _busy;
+
+    [Inject] private MeasuredRunStore Runs { get; set; } = default!;
+
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+
+    [Inject] private ChipDirectory Chips { get; set; } = default!;
+
+    [Inject] private Security.CircuitCaller Caller { get; set; } = default!;
+
+    [Inject] private Security.StorageQuotas Quotas { get; set; } = default!;
+
+    /// <summary>Called after a run was stored.</summary>
+    [Parameter] public EventCallback<SavedMeasuredRun> OnAdded { get; set; }
+
+    private bool HasError(string field) => _errors.Any(e => Under(e.Path, field));
+
+    private string? ErrorFor(string field) =>
+        _errors.Where(e => Under(e.Path, field)).Select(e => e.Path == field ? e.Message : $"{e.Path}: {e.Message}").FirstOrDefault();
+
+    private static bool Under(string path, string field) =>
+        path == field || path.StartsWith(field + ".", StringComparison.Ordinal) || path.StartsWith(field + "[", StringComparison.Ordinal);
+
+    /// <summary>Checks the fields and stores the run (the Add button).</summary>
+    internal async Task AddAsync()
+    {
+        var (draft, errors) = MeasuredRunInput.FromFields(_name, _scenario, _metric, _measured, _family, _notes,
+            id => Chips.CustomDefinition(id)?.ToSection());
+        _errors = errors;
+        if (draft is null) return;
+        _busy = true;
+        try
+        {
+            var owner = Caller.Current.OwnerKey;
+            if (await Quotas.RunAsync(owner) is { } full)
+            {
+                _errors = [new("$", full.Message)];
+                Snackbar.Add(full.Message, Severity.Error);
+                return;
+            }
+            var run = await Runs.AddOwnedAsync(draft.Name, draft.ScenarioJson, ValidationCase.MetricId(draft.Metric), draft.Measured, draft.Family, draft.Notes, owner);
+            Snackbar.Add($"Added \u201C{run.Name}\u201D.", Severity.Success);
+            _name = _scenario = _measured = _family = _notes = null;
+            await OnAdded.InvokeAsync(run);
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+}

@@ -1,0 +1,229 @@
+using System.Globalization;
+using System.Text.Json;
+using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Core.Sharing;
+using CapacityPlanner.Core.Validation;
+using CapacityPlanner.Web.Persistence;
+
+namespace CapacityPlanner.Web.Features.Validation;
+
+/// <summary>A user-measured run that passed every check, ready to store.</summary>
+/// <param name="Name">Display name (trimmed).</param>
+/// <param name="ScenarioJson">Canonical compact scenario document.</param>
+/// <param name="Metric">What was measured.</param>
+/// <param name="Measured">The measured value.</param>
+/// <param name="Family">Family, or null for "user".</param>
+/// <param name="Notes">Notes, or null.</param>
+public sealed record MeasuredRunDraft(string Name, string ScenarioJson, ValidationMetric Metric, double Measured, string? Family, string? Notes);
+
+/// <summary>
+/// Checks a user-measured run, from the API's JSON body (<see cref="FromJson"/>) or the page's form fields
+/// (<see cref="FromFields"/>): every problem is reported under the JSON path of its field (<c>$.name</c>,
+/// <c>$.scenario.model.layers</c>, <c>$.metric</c>, <c>$.measured</c>, …), never thrown.
+/// </summary>
+public static class MeasuredRunInput
+{
+    /// <summary>Metrics a user can give (published runs also use hardware TFLOP/s).</summary>
+    public static IReadOnlyList<ValidationMetric> UserMetrics { get; } = [ValidationMetric.StepTimeSeconds, ValidationMetric.TokensPerSecondPerGpu];
+
+    private static readonly string[] Fields = ["name", "scenario", "metric", "measured", "family", "notes"];
+
+    /// <summary>Reads and checks the body of <c>POST /api/runs</c>.</summary>
+    /// <param name="json">The request body.</param>
+    /// <param name="customChip">Inline chip object of a custom chip of this server by id, or null: a scenario that names one
+    /// is stored with the chip inlined, so that the run stays what it was when the chip changes or goes.</param>
+    public static (MeasuredRunDraft? Draft, IReadOnlyList<ScenarioError> Errors) FromJson(string json, Func<string, CustomChipSection?>? customChip = null)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        // Duplicate keys and invalid UTF-16 (a lone surrogate escape) are refused as everywhere else (StrictJson).
+        if (Core.Json.StrictJson.Check(json) is { } strict) return (null, [strict]);
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (JsonException ex)
+        {
+            return (null, [new ScenarioError("$", "Malformed JSON: " + ex.Message.Split(" Path:")[0])]);
+        }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return (null, [new ScenarioError("$", "expected a JSON object { \"name\", \"scenario\", \"metric\", \"measured\", \"family\"?, \"notes\"? }.")]);
+            }
+            var errors = new List<ScenarioError>();
+            foreach (var p in root.EnumerateObject())
+            {
+                if (!Fields.Contains(p.Name, StringComparer.Ordinal))
+                {
+                    errors.Add(new($"$.{p.Name}", $"unknown field; the fields are {string.Join(", ", Fields)}."));
+                }
+            }
+            string? Text(string field)
+            {
+                if (!root.TryGetProperty(field, out var e) || e.ValueKind == JsonValueKind.Null) return null;
+                if (e.ValueKind == JsonValueKind.String) return e.GetString();
+                errors.Add(new($"$.{field}", $"must be a string, got {Kind(e)}."));
+                return null;
+            }
+            var name = Text("name");
+            var metric = Text("metric");
+            var family = Text("family");
+            var notes = Text("notes");
+            string? scenario = null;
+            if (!root.TryGetProperty("scenario", out var s) || s.ValueKind == JsonValueKind.Null)
+            {
+                errors.Add(new("$.scenario", "is required: the scenario document of the run (as capplan estimate takes it)."));
+            }
+            else if (s.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add(new("$.scenario", $"must be a scenario document (a JSON object), got {Kind(s)}."));
+            }
+            else
+            {
+                scenario = s.GetRawText();
+            }
+            double? measured = null;
+            var measuredReported = false;
+            if (root.TryGetProperty("measured", out var m) && m.ValueKind != JsonValueKind.Null)
+            {
+                if (m.ValueKind == JsonValueKind.Number && m.TryGetDouble(out var v))
+                {
+                    measured = v;
+                }
+                else
+                {
+                    errors.Add(new("$.measured", m.ValueKind == JsonValueKind.Number
+                        ? "must be a positive finite number."
+                        : $"must be a positive number, got {Kind(m)}."));
+                    measuredReported = true;
+                }
+            }
+            return Check(name, scenario, metric, measured, family, notes, errors, measuredReported, customChip);
+        }
+    }
+
+    /// <summary>Checks the page's form: the scenario as JSON text, the measured value as typed (invariant culture).</summary>
+    public static (MeasuredRunDraft? Draft, IReadOnlyList<ScenarioError> Errors) FromFields(
+        string? name, string? scenarioJson, ValidationMetric metric, string? measured, string? family, string? notes, Func<string, CustomChipSection?>? customChip = null)
+    {
+        var errors = new List<ScenarioError>();
+        string? scenario = null;
+        if (string.IsNullOrWhiteSpace(scenarioJson))
+        {
+            errors.Add(new("$.scenario", "is required: paste the scenario document of the run."));
+        }
+        else
+        {
+            scenario = scenarioJson;
+        }
+        double? value = null;
+        var reported = false;
+        if (!string.IsNullOrWhiteSpace(measured))
+        {
+            if (double.TryParse(measured.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v)) value = v;
+            else
+            {
+                errors.Add(new("$.measured", $"must be a positive number, got \"{measured.Trim()}\"."));
+                reported = true;
+            }
+        }
+        return Check(name, scenario, ValidationCase.MetricId(metric), value, family, notes, errors, reported, customChip);
+    }
+
+    /// <summary>The case the model is run on (tolerance: the case files' default, 15%).</summary>
+    public static ValidationCase ToCase(SavedMeasuredRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ValidationCase.TryParseMetric(run.Metric, out var metric);
+        return new ValidationCase(run.Id, run.ScenarioJson, metric, run.Measured, DefaultTolerance, Soft: false,
+            run.Family ?? "user", Source: "measured by a user", Note: run.Notes ?? "");
+    }
+
+    /// <summary>Accepted |error| of a user run (that of case files that state none).</summary>
+    public const double DefaultTolerance = 0.15;
+
+    private static (MeasuredRunDraft?, IReadOnlyList<ScenarioError>) Check(
+        string? name, string? scenario, string? metricId, double? measured, string? family, string? notes, List<ScenarioError> errors, bool measuredReported,
+        Func<string, CustomChipSection?>? customChip)
+    {
+        name = name?.Trim();
+        if (errors.All(e => e.Path != "$.name"))
+        {
+            if (string.IsNullOrEmpty(name)) errors.Add(new("$.name", "is required and must not be blank."));
+            else if (name.Length > CapacityPlannerDbContext.MaxNameLength)
+                errors.Add(new("$.name", $"is {name.Length} characters; names are at most {CapacityPlannerDbContext.MaxNameLength}."));
+        }
+
+        var metric = ValidationMetric.StepTimeSeconds;
+        if (errors.All(e => e.Path != "$.metric"))
+        {
+            if (string.IsNullOrEmpty(metricId))
+                errors.Add(new("$.metric", "is required: \"stepTimeSeconds\" or \"tokensPerSecondPerGpu\"."));
+            else if (!ValidationCase.TryParseMetric(metricId, out metric) || !UserMetrics.Contains(metric))
+                errors.Add(new("$.metric", $"unknown metric \"{metricId}\"; use \"stepTimeSeconds\" (seconds per optimizer step) or \"tokensPerSecondPerGpu\"."));
+        }
+
+        if (!measuredReported && errors.All(e => e.Path != "$.measured"))
+        {
+            if (measured is not { } v) errors.Add(new("$.measured", "is required: the measured step time in seconds or tokens per second per GPU."));
+            else if (!double.IsFinite(v) || v <= 0) errors.Add(new("$.measured", $"must be a positive number, got {v.ToString("R", CultureInfo.InvariantCulture)}."));
+        }
+
+        family = family?.Trim();
+        if (family is { Length: > CapacityPlannerDbContext.MaxFamilyLength })
+            errors.Add(new("$.family", $"is {family.Length} characters; at most {CapacityPlannerDbContext.MaxFamilyLength}."));
+        notes = notes?.Trim();
+        if (notes is { Length: > CapacityPlannerDbContext.MaxNotesLength })
+            errors.Add(new("$.notes", $"is {notes.Length} characters; at most {CapacityPlannerDbContext.MaxNotesLength}."));
+
+        string? canonical = null;
+        if (scenario is not null)
+        {
+            if (!ScenarioLink.TryCanonicalize(scenario, out canonical, out var jsonError))
+            {
+                errors.Add(new("$.scenario", jsonError));
+            }
+            else
+            {
+                canonical = WithInlineChip(canonical, customChip);
+                var resolved = ScenarioResolver.ParseAndResolve(canonical);
+                if (!resolved.Success) errors.AddRange(resolved.Errors.Select(e => e with { Path = UnderScenario(e.Path) }));
+            }
+        }
+        if (errors.Count > 0) return (null, errors);
+        return (new MeasuredRunDraft(name!, canonical!, metric, measured!.Value, string.IsNullOrEmpty(family) ? null : family,
+            string.IsNullOrEmpty(notes) ? null : notes), []);
+    }
+
+    // A system.chip that names a custom chip of this server (not a catalog id) becomes that chip's inline object, written
+    // by Core's scenario writer in the canonical compact form. A scenario that does not parse is left as it is (its
+    // errors are reported next).
+    private static string WithInlineChip(string canonical, Func<string, CustomChipSection?>? customChip)
+    {
+        if (customChip is null || ScenarioParser.Parse(canonical).Document is not { System.ChipId: { } chipId } document) return canonical;
+        if (HardwareCatalog.Default.TryGet(chipId, out _) || customChip(chipId) is not { } inline) return canonical;
+        return ScenarioWriter.ToJson(document with { System = document.System with { ChipId = null, CustomChip = inline } }, indented: false);
+    }
+
+    /// <summary>"$.model.layers" → "$.scenario.model.layers"; "$" → "$.scenario".</summary>
+    internal static string UnderScenario(string path) =>
+        path == "$" || string.IsNullOrEmpty(path) ? "$.scenario"
+        : path.StartsWith("$.", StringComparison.Ordinal) ? "$.scenario." + path[2..]
+        : path.StartsWith("$[", StringComparison.Ordinal) ? "$.scenario" + path[1..]
+        : "$.scenario." + path;
+
+    private static string Kind(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
+}

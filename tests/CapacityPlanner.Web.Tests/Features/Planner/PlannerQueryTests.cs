@@ -1,0 +1,111 @@
+using CapacityPlanner.Web.Features.Planner;
+
+namespace CapacityPlanner.Web.Tests.Features.Planner;
+
+/// <summary>The planner state in the URL query.</summary>
+public sealed class PlannerQueryTests
+{
+    private static readonly PlannerInput s_defaults = new();
+
+    [Fact]
+    public void Defaults_write_an_empty_query_and_changes_write_short_keys()
+    {
+        Assert.All(PlannerQuery.ToParameters(new PlannerInput(), s_defaults).Values, Assert.Null);
+
+        var input = new PlannerInput { ChipId = "h100-sxm", Gpus = 2048, Tensor = 4, Data = 32, SequenceParallel = false, TokensBillions = 1.5, Layers = 48 };
+        var p = PlannerQuery.ToParameters(input, s_defaults);
+
+        Assert.Equal("h100-sxm", p["chip"]);
+        Assert.Equal("2048", p["gpus"]);
+        Assert.Equal("4", p["tp"]);
+        Assert.Equal("32", p["dp"]);
+        Assert.Equal("0", p["sp"]);
+        Assert.Equal("1.5", p["tokens"]);
+        Assert.Equal("48", p["layers"]);
+        Assert.Null(p["pp"]);
+    }
+
+    [Fact]
+    public void The_compare_chip_its_gpus_and_the_cost_basis_travel_in_the_query()
+    {
+        var input = new PlannerInput { CompareChipId = "h100-sxm", CompareGpus = 2048, CostBasis = Core.Budget.PlanCostBasis.Own };
+        var p = PlannerQuery.ToParameters(input, s_defaults);
+        Assert.Equal("h100-sxm", p["cmp"]);
+        Assert.Equal("2048", p["cmpgpus"]);
+        Assert.Equal("own", p["cost"]);
+
+        var restored = PlannerQuery.FromUri("/?cmp=h100-sxm&cmpgpus=2048&cost=own", s_defaults);
+        Assert.Equal("h100-sxm", restored.CompareChipId);
+        Assert.Equal(2048, restored.CompareGpus);
+        Assert.Equal(Core.Budget.PlanCostBasis.Own, restored.CostBasis);
+
+        var problems = new List<string>();
+        Assert.Equal(Core.Budget.PlanCostBasis.Rent, PlannerQuery.FromUri("/?cost=lease", s_defaults, problems).CostBasis);
+        Assert.Contains("rent or own", Assert.Single(problems), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Reading_the_written_query_restores_the_form()
+    {
+        var input = new PlannerInput
+        {
+            PresetId = "llama3-70b", ChipId = "b200", Gpus = 4096, GlobalBatchSequences = 2048, Precision = "fp8", TokensBillions = 15000,
+            Tensor = 8, Pipeline = 4, Data = null, Context = 2, Expert = 1, VirtualStages = 5, MicroBatchSize = 2, ZeroStage = 3,
+            Recompute = "full", SequenceParallel = true, Placement = "pipeline-inside-data", ScaleOutGbpsPerGpu = 800, ScaleUpDomainGpus = 72,
+            Oversubscription = 2, Layers = 40, SequenceLength = 8192,
+        };
+        var query = string.Join("&", PlannerQuery.ToParameters(input, s_defaults)
+            .Where(kv => kv.Value is not null)
+            .Select(kv => $"{kv.Key}={Uri.EscapeDataString((string)kv.Value!)}"));
+
+        var read = PlannerQuery.FromUri("http://localhost/?" + query, s_defaults);
+
+        Assert.Equal(PlannerQuery.ToParameters(input, s_defaults), PlannerQuery.ToParameters(read, s_defaults));
+        Assert.Equal("llama3-70b", read.PresetId);
+        Assert.Equal(800, read.ScaleOutGbpsPerGpu);
+        Assert.Null(read.Data);
+    }
+
+    [Fact]
+    public void The_software_stack_travels_in_the_address_and_the_scenario_and_changes_the_estimate()
+    {
+        var input = new PlannerInput { PresetId = "gpt3-175b", ChipId = "a100-sxm-80gb", Gpus = 384, Tensor = 4, Pipeline = 12, Data = 8, Stack = "deepspeed" };
+        var p = PlannerQuery.ToParameters(input, s_defaults);
+        Assert.Equal("deepspeed", p["stack"]);
+        var read = PlannerQuery.FromUri("http://localhost/?stack=deepspeed", s_defaults);
+        Assert.Equal("deepspeed", read.Stack);
+        Assert.Null(PlannerQuery.ToParameters(new PlannerInput(), s_defaults)["stack"]);
+
+        var json = ScenarioDocumentBuilder.Build(input);
+        using (var doc = System.Text.Json.JsonDocument.Parse(json))
+        {
+            Assert.Equal("deepspeed", doc.RootElement.GetProperty("training").GetProperty("stack").GetString());
+        }
+        var deepspeed = Core.Estimation.Estimator.Estimate(Core.Scenarios.ScenarioResolver.ParseAndResolve(json).Scenario!);
+        var auto = Core.Estimation.Estimator.Estimate(Core.Scenarios.ScenarioResolver.ParseAndResolve(ScenarioDocumentBuilder.Build(new PlannerInput
+        {
+            PresetId = "gpt3-175b", ChipId = "a100-sxm-80gb", Gpus = 384, Tensor = 4, Pipeline = 12, Data = 8,
+        })).Scenario!);
+        Assert.NotEqual(auto.StepTimeSeconds, deepspeed.StepTimeSeconds);
+
+        Assert.Contains(PlannerInputValidator.Validate(new PlannerInput { Stack = "nope" }), e => e.Path == PlannerFields.StackPath);
+    }
+
+    [Fact]
+    public void Unparseable_values_are_ignored_and_empty_values_clear_a_field()
+    {
+        var read = PlannerQuery.FromUri("http://localhost/?gpus=lots&tp=&tokens=NaN&sp=maybe", s_defaults);
+
+        Assert.Equal(1024, read.Gpus);
+        Assert.Null(read.Tensor);
+        Assert.Equal(300, read.TokensBillions);
+        Assert.True(read.SequenceParallel);
+    }
+
+    [Fact]
+    public void The_scenario_part_of_a_query_is_kept_for_the_other_pages()
+    {
+        Assert.Equal("?chip=h100-sxm&gpus=64", PlannerQuery.ScenarioQueryOf("http://localhost/scaling?chips=a,b&chip=h100-sxm&gpus=64&mode=weak"));
+        Assert.Equal("", PlannerQuery.ScenarioQueryOf("http://localhost/hardware"));
+    }
+}

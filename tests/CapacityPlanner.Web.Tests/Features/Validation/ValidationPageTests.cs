@@ -1,0 +1,236 @@
+using Bunit.TestDoubles;
+using CapacityPlanner.Core.Sharing;
+using CapacityPlanner.Core.Validation;
+using CapacityPlanner.Web.Features.Validation;
+using CapacityPlanner.Web.Hosting;
+using CapacityPlanner.Web.Persistence;
+using CapacityPlanner.Web.Shared.Widgets;
+using CapacityPlanner.Web.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using Plotly.Blazor.Traces;
+
+namespace CapacityPlanner.Web.Tests.Features.Validation;
+
+/// <summary>
+/// The Validation page over the shipped validation set (the real model) and a real <see cref="MeasuredRunStore"/> on a
+/// throwaway SQLite file: every published run in the table, the filters, the summary against Core's report, the user's runs.
+/// </summary>
+public sealed class ValidationPageTests : PlannerTestContext
+{
+    // The report the page must agree with, computed here independently of the page's service.
+    private static readonly Lazy<ValidationReport> s_report = new(() => ValidationReport.RunShipped());
+
+    public ValidationPageTests() => Services.AddValidationPage();
+
+    private MeasuredRunStore Store => Services.GetRequiredService<MeasuredRunStore>();
+
+    private static ValidationReport Report => s_report.Value;
+
+    private IRenderedComponent<ContainerFragment> RenderPage(string uri = "/validation")
+    {
+        Services.GetRequiredService<BunitNavigationManager>().NavigateTo(uri);
+        return Render<ContainerFragment>(p => p.AddChildContent(b =>
+        {
+            b.OpenComponent<MudPopoverProvider>(0);
+            b.CloseComponent();
+            b.OpenComponent<ValidationPage>(1);
+            b.CloseComponent();
+        }));
+    }
+
+    private static List<string> Ids(IRenderedComponent<ContainerFragment> cut, string table) =>
+        cut.FindAll($"[data-testid={table}] [data-testid=run-id]").Select(e => e.GetAttribute("data-id")!).ToList();
+
+    [Fact]
+    public void The_table_has_every_shipped_run_with_its_prediction_and_a_planner_link_to_its_scenario()
+    {
+        var cut = RenderPage();
+
+        var shipped = ValidationSet.Shipped;
+        Assert.True(shipped.Count >= 50, $"only {shipped.Count} shipped cases");
+        Assert.Equal(shipped.Select(c => c.Id).Order(StringComparer.Ordinal), Ids(cut, "validation-table").Order(StringComparer.Ordinal));
+
+        var rows = cut.FindAll("[data-testid=validation-table] tbody tr");
+        foreach (var result in Report.Results.Take(12))
+        {
+            var row = rows.Single(r => r.QuerySelector("[data-testid=run-id]")?.GetAttribute("data-id") == result.Case.Id);
+            Assert.Equal(result.Case.Family, row.QuerySelector("[data-testid=run-family]")!.TextContent.Trim());
+            Assert.Equal(result.Chip, row.QuerySelector("[data-testid=run-chip]")!.TextContent.Trim());
+            Assert.Equal(ValidationFormat.SignedPercent(result.Error), row.QuerySelector("[data-testid=run-error]")!.TextContent.Trim());
+            Assert.StartsWith(result.WithinTolerance ? "yes" : "no", row.QuerySelector("[data-testid=run-within]")!.TextContent.Trim(), StringComparison.Ordinal);
+            // "Open in planner" carries exactly this run's scenario.
+            var href = row.QuerySelector("[data-testid=run-open]")!.GetAttribute("href")!;
+            Assert.StartsWith("/?s=v1.", href, StringComparison.Ordinal);
+            Assert.True(ScenarioLink.TryCanonicalize(result.Case.ScenarioJson, out var canonical, out _));
+            Assert.Equal(canonical, ScenarioLink.Decode(href["/?s=".Length..]).Payload!.ScenarioJson);
+        }
+        Assert.Contains($"{shipped.Count} of {shipped.Count} published runs", cut.Find("[data-testid=filter-count]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("published runs", cut.Find("[data-testid=validation-scatter-summary]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sorting_by_error_orders_the_rows_by_signed_error()
+    {
+        var cut = RenderPage();
+        cut.Find("[data-testid=validation-table-sort-error]").Click();
+
+        var errors = cut.FindAll("[data-testid=validation-table] [data-testid=run-error]").Select(e => e.TextContent.Trim()).ToList();
+        var expected = Report.Results.Select(r => ValidationFormat.SignedPercent(r.Error)).ToList();
+        Assert.Equal(expected.Order(), errors.Order());
+        var numbers = errors.Where(e => e != "—").Select(e => double.Parse(e.TrimEnd('%', ' '), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.True(numbers.Count > 10);
+        Assert.Equal(numbers.Order(), numbers);
+        Assert.NotEqual(numbers.Order(), numbers.OrderByDescending(x => x));
+    }
+
+    [Fact]
+    public void The_summary_shows_ValidationReports_numbers_for_every_family_and_the_firm_runs()
+    {
+        var cut = RenderPage();
+
+        var families = Report.Families;
+        Assert.NotEmpty(families);
+        foreach (var (name, expected) in families.Append(new KeyValuePair<string, ValidationSummary>("firm", Report.Firm())))
+        {
+            var row = cut.Find($"[data-testid=summary-row][data-family='{name}']");
+            string Cell(string id) => row.QuerySelector($"[data-testid={id}]")!.TextContent.Trim();
+            Assert.Equal(expected.Cases.ToString(System.Globalization.CultureInfo.InvariantCulture), Cell("summary-cases"));
+            Assert.Equal(ValidationFormat.Percent(expected.MedianAbsError), Cell("summary-median"));
+            Assert.Equal(ValidationFormat.Percent(expected.MeanAbsError), Cell("summary-mean"));
+            Assert.Equal(ValidationFormat.Percent(expected.MaxAbsError), Cell("summary-max"));
+            Assert.Equal(ValidationFormat.Percent(expected.WithinTolerance, 0), Cell("summary-within"));
+            Assert.Equal(expected.Infeasible.ToString(System.Globalization.CultureInfo.InvariantCulture), Cell("summary-infeasible"));
+            Assert.Equal(ValidationFormat.SignedPercent(expected.Bias), Cell("summary-bias"));
+        }
+        Assert.Empty(cut.FindAll("[data-testid=summary-row][data-family=user]"));
+    }
+
+    [Fact]
+    public void The_family_filter_shows_that_family_only_in_the_table_and_the_chart_and_puts_it_in_the_address()
+    {
+        var cut = RenderPage();
+        // A family that is a strict part of the set.
+        var family = Report.Families.Keys.First(f => Report.Results.Count(r => r.Case.Family == f) < Report.Results.Count);
+        var expected = Report.Results.Where(r => r.Case.Family == family).Select(r => r.Case.Id).Order(StringComparer.Ordinal).ToList();
+
+        // With a value shown ("All families") the select renders a div, not an input.
+        cut.Find("[data-testid=filter-family]").ParentElement!.MouseDown();
+        cut.FindAll(".mud-popover-open .mud-list-item").Single(e => e.TextContent.Trim() == family).Click();
+
+        cut.WaitForAssertion(() => Assert.Equal(expected, Ids(cut, "validation-table").Order(StringComparer.Ordinal)));
+        Assert.All(cut.FindAll("[data-testid=validation-table] [data-testid=run-family]"), e => Assert.Equal(family, e.TextContent.Trim()));
+        var plotted = Report.Results.Count(r => r.Case.Family == family && r.Predicted is not null);
+        var figure = cut.FindComponent<PlotlyFigure>().Instance.Figure!;
+        var published = figure.Data.OfType<Scatter>().Single(t => t.Name == "published runs");
+        Assert.Equal(plotted, published.X.Count);
+        Assert.Contains("family=" + Uri.EscapeDataString(family), Services.GetRequiredService<BunitNavigationManager>().Uri, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Filters_come_from_the_query()
+    {
+        var first = Report.Results.First(r => r.Predicted is not null);
+        var cut = RenderPage($"/validation?chip={first.Chip}&gpus={first.Gpus}");
+        var expected = Report.Results.Where(r => r.Chip == first.Chip && r.Gpus == first.Gpus).Select(r => r.Case.Id).Order(StringComparer.Ordinal);
+        Assert.Equal(expected, Ids(cut, "validation-table").Order(StringComparer.Ordinal));
+        Assert.Empty(cut.FindAll("[data-testid=filter-message]"));
+    }
+
+    [Fact]
+    public void Query_values_that_name_nothing_or_do_not_parse_are_ignored_with_a_message()
+    {
+        var bad = RenderPage("/validation?gpus=lots&family=%3Cb%3Enope");
+        Assert.Equal(Report.Results.Count, Ids(bad, "validation-table").Count);
+        var message = bad.Find("[data-testid=filter-message]").TextContent;
+        Assert.Contains("\u201Clots\u201D", message, StringComparison.Ordinal);
+        Assert.Contains("\u201C<b>nope\u201D", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Your_runs_show_beside_the_published_ones_with_their_error_in_the_summary_and_the_chart()
+    {
+        var scenario = Report.Results.First(r => r.Predicted is not null && r.Case.Metric == ValidationMetric.StepTimeSeconds).Case;
+        var predicted = ValidationRunner.Run(scenario).Predicted!.Value;
+        // Measured 20% slower than predicted: error +20%, outside the 15% tolerance. The name has markup that must stay text.
+        await Store.AddOwnedAsync("<b>our</b> run", scenario.ScenarioJson, "stepTimeSeconds", predicted * 1.2, "our-lab", null, TestOwnerKey);
+
+        var cut = RenderPage();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=user-table] [data-testid=run-id]")));
+        var row = cut.Find("[data-testid=user-table] tbody tr");
+        Assert.Contains("<b>our</b> run", row.QuerySelector("[data-testid=run-id]")!.TextContent, StringComparison.Ordinal);
+        Assert.Equal("+20.0 %", row.QuerySelector("[data-testid=run-error]")!.TextContent.Trim());
+        Assert.StartsWith("no", row.QuerySelector("[data-testid=run-within]")!.TextContent.Trim(), StringComparison.Ordinal);
+        Assert.Equal("our-lab", row.QuerySelector("[data-testid=run-family]")!.TextContent.Trim());
+
+        var user = cut.Find("[data-testid=summary-row][data-family=user]");
+        Assert.Equal("1", user.QuerySelector("[data-testid=summary-cases]")!.TextContent.Trim());
+        Assert.Equal("+20.0 %", user.QuerySelector("[data-testid=summary-bias]")!.TextContent.Trim());
+
+        // On the chart in its own trace, its hover text HTML-encoded (Plotly renders a subset of HTML).
+        var figure = cut.FindComponent<PlotlyFigure>().Instance.Figure!;
+        var mine = figure.Data.OfType<Scatter>().Single(t => t.Name == "your runs");
+        Assert.Equal(predicted * 1.2, Assert.IsType<double>(Assert.Single(mine.X)), 9);
+        var hover = Assert.Single(mine.HoverTextArray);
+        Assert.Contains("&lt;b&gt;our&lt;/b&gt; run", hover, StringComparison.Ordinal);
+        Assert.DoesNotContain("<b>our</b>", hover, StringComparison.Ordinal);
+
+        // Delete removes it from the table and the store.
+        cut.Find("[data-testid=user-table] [data-testid=run-delete]").Click();
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=user-table] [data-testid=run-id]")));
+        Assert.Empty(await Store.ListAsync());
+    }
+
+    [Fact]
+    public void A_run_that_names_a_custom_chip_of_this_server_is_stored_with_the_chip_inlined()
+    {
+        var chip = new Core.Scenarios.CustomChipSection { Id = "h100-200g", BaseOn = "h100-sxm", HbmCapacityGiB = 200 };
+        var scenario = Report.Results.First(r => r.Predicted is not null).Case.ScenarioJson;
+        var catalogChip = Core.Scenarios.ScenarioParser.Parse(scenario).Document!.System.ChipId!;
+        var named = scenario.Replace($"\"{catalogChip}\"", "\"h100-200g\"", StringComparison.Ordinal);
+
+        var (draft, errors) = MeasuredRunInput.FromFields("custom", named, ValidationMetric.StepTimeSeconds, "12.5", null, null,
+            id => id == chip.Id ? chip : null);
+
+        Assert.Empty(errors);
+        var stored = Core.Scenarios.ScenarioParser.Parse(draft!.ScenarioJson).Document!;
+        Assert.Equal(chip, stored.System.CustomChip);
+        Assert.Null(stored.System.ChipId);
+        Assert.True(ScenarioLink.TryCanonicalize(draft.ScenarioJson, out var canonical, out _));
+        Assert.Equal(canonical, draft.ScenarioJson);
+    }
+
+    [Fact]
+    public async Task The_form_adds_a_run_and_names_each_wrong_field()
+    {
+        var cut = RenderPage();
+
+        // Nothing filled in: name, scenario and measured are required.
+        cut.Find("[data-testid=run-add]").Click();
+        var paths = cut.FindAll("[data-testid=run-form-error]").Select(e => e.GetAttribute("data-path")).ToList();
+        Assert.Contains("$.name", paths);
+        Assert.Contains("$.scenario", paths);
+        Assert.Contains("$.measured", paths);
+        Assert.Empty(await Store.ListAsync());
+
+        var scenario = Report.Results.First(r => r.Predicted is not null).Case.ScenarioJson;
+        cut.Find("input[data-testid=run-name]").Change("cluster A, week 12");
+        cut.Find("textarea[data-testid=run-scenario]").Change(scenario.Replace("\"gpus\"", "\"gpuz\"", StringComparison.Ordinal));
+        cut.Find("input[data-testid=run-measured]").Change("-2");
+        cut.Find("[data-testid=run-add]").Click();
+        paths = cut.FindAll("[data-testid=run-form-error]").Select(e => e.GetAttribute("data-path")).ToList();
+        Assert.Contains("$.scenario.system.gpuz", paths);
+        Assert.Contains("$.measured", paths);
+        Assert.Empty(await Store.ListAsync());
+
+        cut.Find("textarea[data-testid=run-scenario]").Change(scenario);
+        cut.Find("input[data-testid=run-measured]").Change("12.5");
+        cut.Find("[data-testid=run-add]").Click();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=user-table] [data-testid=run-id]")));
+        Assert.Empty(cut.FindAll("[data-testid=run-form-error]"));
+        var stored = Assert.Single(await Store.ListAsync());
+        Assert.Equal("cluster A, week 12", stored.Name);
+        Assert.Equal(12.5, stored.Measured);
+        Assert.Equal("stepTimeSeconds", stored.Metric);
+    }
+}
