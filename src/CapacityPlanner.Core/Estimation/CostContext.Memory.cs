@@ -145,7 +145,8 @@ internal sealed partial class CostContext
             var interleave = v > 1 ? 1 + (p - 1) / (double)(p * v) : 1;
             inFlight = Math.Min(m, p) * interleave;
             var peak = layers * inFlight;
-            for (var i = 1; i < p - 1 && _m.Layers % p != 0; i++)
+            var uneven = _m.Layers % p != 0;
+            for (var i = 1; uneven && i < p - 1; i++)
             {
                 var product = LayersOnStage(plan, i) * Math.Min(m, p - i) * interleave;
                 if (product > peak) peak = product;

@@ -89,27 +89,23 @@ internal sealed partial class CostContext
     private (int First, int Max, int Last) StageLayers(PlanSpec plan)
     {
         var p = plan.Pipeline;
-        if (p == 1) return (_m.Layers, _m.Layers, _m.Layers);
-        var baseLayers = _m.Layers / p;
-        var extra = _m.Layers % p;
-        if (extra == 0) return (baseLayers, baseLayers, baseLayers);
-        if (_stack.UnevenLayerSplit == UnevenLayerSplit.FirstStages) return (baseLayers + 1, baseLayers + 1, baseLayers);
-        var toMiddle = Math.Min(extra, p - 2);
-        var first = baseLayers + (extra > toMiddle ? 1 : 0);
-        return (first, Math.Max(first, baseLayers + (toMiddle > 0 ? 1 : 0)), baseLayers);
+        var first = LayersOnStage(plan, 0);
+        // The earliest middle stage is the fullest one (extra layers fill the middle stages from the front).
+        return (first, p > 2 ? Math.Max(first, LayersOnStage(plan, 1)) : first, LayersOnStage(plan, p - 1));
     }
 
-    /// <summary>Layers on pipeline stage <paramref name="stage"/> (0-based), as <see cref="StageLayers"/> distributes them.</summary>
+    /// <summary>Layers on pipeline stage <paramref name="stage"/> (0-based): the one place the split rule lives.</summary>
     private int LayersOnStage(PlanSpec plan, int stage)
     {
         var p = plan.Pipeline;
+        if (p == 1) return _m.Layers;
         var baseLayers = _m.Layers / p;
         var extra = _m.Layers % p;
-        if (p == 1) return _m.Layers;
         if (_stack.UnevenLayerSplit == UnevenLayerSplit.FirstStages) return baseLayers + (stage < extra ? 1 : 0);
-        if (stage == 0) return StageLayers(plan).First;
+        var toMiddle = Math.Min(extra, p - 2);
+        if (stage == 0) return baseLayers + (extra > toMiddle ? 1 : 0);
         if (stage == p - 1) return baseLayers;
-        return baseLayers + (stage <= Math.Min(extra, p - 2) ? 1 : 0);
+        return baseLayers + (stage <= toMiddle ? 1 : 0);
     }
 
     /// <summary>Costs one plan. Assumes the plan passed <see cref="PlanValidator"/>.</summary>
