@@ -262,6 +262,49 @@ internal sealed unsafe class CudaBackend : IBenchBackend
         return _cu.cuMemGetInfo(&free, &total) == 0 ? (long)free : 0;
     }
 
+    private const long PatternChunkFloats = 4L << 20;
+
+    /// <summary>Writes the check pattern into a device buffer, chunk by chunk from one host buffer.</summary>
+    private void UploadPattern(ulong device, long bytes, Func<long, float> value)
+    {
+        var floats = bytes / sizeof(float);
+        var host = new float[Math.Min(PatternChunkFloats, floats)];
+        fixed (float* p = host)
+        {
+            for (long first = 0; first < floats; first += host.Length)
+            {
+                var count = (int)Math.Min(host.Length, floats - first);
+                MemoryPattern.Fill(host.AsSpan(0, count), first, value);
+                _cu.Check(_cu.cuMemcpyHtoD(device + (ulong)(first * sizeof(float)), p, (nuint)(count * sizeof(float))), "cuMemcpyHtoD_v2");
+            }
+        }
+        // A pageable copy may return before its DMA lands; the kernels run on a non-blocking stream.
+        _cu.Check(_cu.cuCtxSynchronize(), "cuCtxSynchronize");
+    }
+
+    /// <summary>Reads a device buffer back and compares it with the expected pattern; the reason to skip the kernel, or null when every float is right.</summary>
+    private string? CheckPattern(ulong device, long bytes, Func<long, float> expected, string kernel)
+    {
+        var floats = bytes / sizeof(float);
+        var host = new float[Math.Min(PatternChunkFloats, floats)];
+        fixed (float* p = host)
+        {
+            for (long first = 0; first < floats; first += host.Length)
+            {
+                var count = (int)Math.Min(host.Length, floats - first);
+                _cu.Check(_cu.cuMemcpyDtoHAsync(p, device + (ulong)(first * sizeof(float)), (nuint)(count * sizeof(float)), _stream), "cuMemcpyDtoHAsync_v2");
+                _cu.Check(_cu.cuStreamSynchronize(_stream), "cuStreamSynchronize");
+                var bad = MemoryPattern.FirstMismatch(host.AsSpan(0, count), first, expected);
+                if (bad >= 0)
+                {
+                    return string.Create(CultureInfo.InvariantCulture,
+                        $"the {kernel} wrote {host[bad - first]} at float {bad} of {floats}, expected {expected(bad)}: not timed, as its bandwidth would be wrong");
+                }
+            }
+        }
+        return null;
+    }
+
     // ---------------------------------------------------------------- GEMM
 
     private static IReadOnlyList<long> GemmSizes(bool quick) => quick ? [2048, 4096, 8192] : [1024, 2048, 3072, 4096, 6144, 8192, 12288, 16384];
@@ -394,7 +437,7 @@ internal sealed unsafe class CudaBackend : IBenchBackend
             {
                 Layout = "TN (column-major, A transposed)",
                 Kernel = $"cublasLtMatmul, heuristic algorithm {best + 1} of {returned}, {workspaceBytes >> 20} MiB workspace" + (dtype == "fp8" ? ", E4M3 inputs, BF16 output, unit scales" : ""),
-                Fill = $"normal(0,1), seed {Seed}, {PoolElements}-element pool tiled",
+                Fill = $"normal(0,1), seed {Seed}, every element drawn ({PoolElements}-element seeded chunks)",
                 Telemetry = Telemetry(recorder, test),
             };
         }
@@ -406,28 +449,53 @@ internal sealed unsafe class CudaBackend : IBenchBackend
         }
     }
 
-    /// <summary>Fills a device matrix with normally distributed values in the given precision (a random pool, tiled).</summary>
+    /// <summary>
+    /// Fills a device matrix with normally distributed values in the given precision, every element drawn (one seeded
+    /// stream per <see cref="PoolElements"/>-element chunk, generated in parallel). The first runner tiled one 1 Mi-element
+    /// pool over the matrix, so that in the TN layout every 128-column block of A and B held the same values and every
+    /// thread block multiplied the same tiles; under the power cap a GEMM's clock depends on its data (a product of zeros
+    /// ran 13 % faster on an H200 here), so the benchmark's data must be as random as a training step's.
+    /// </summary>
     private void Upload(ulong device, long elements, string dtype, int seed)
     {
-        var values = Cpu.CpuBackend.RandomNormal(PoolElements, seed);
         var elementBytes = dtype switch { "tf32" => 4, "fp8" => 1, _ => 2 };
-        var pool = new byte[PoolElements * elementBytes];
-        for (var i = 0; i < PoolElements; i++)
+        var chunks = (elements + PoolElements - 1) / PoolElements;
+        var batch = (int)Math.Clamp(Environment.ProcessorCount, 1, 16);
+        var buffers = new byte[batch][];
+        for (long first = 0; first < chunks; first += batch)
+        {
+            var n = (int)Math.Min(batch, chunks - first);
+            var start = first;
+            Parallel.For(0, n, i =>
+            {
+                var count = (int)Math.Min(PoolElements, elements - (start + i) * PoolElements);
+                buffers[i] ??= new byte[PoolElements * elementBytes];
+                Encode(Cpu.CpuBackend.RandomNormal(count, unchecked(seed * 1_000_003 + (int)(start + i))), dtype, buffers[i]);
+            });
+            for (var i = 0; i < n; i++)
+            {
+                var offset = (first + i) * PoolElements;
+                var count = Math.Min(PoolElements, elements - offset);
+                fixed (byte* p = buffers[i])
+                {
+                    _cu.Check(_cu.cuMemcpyHtoD(device + (ulong)(offset * elementBytes), p, (nuint)(count * elementBytes)), "cuMemcpyHtoD_v2");
+                }
+            }
+        }
+        _cu.Check(_cu.cuCtxSynchronize(), "cuCtxSynchronize");
+    }
+
+    /// <summary>Writes float values into <paramref name="target"/> in the benchmark precision (tf32 as float32, fp8 as E4M3).</summary>
+    private static void Encode(float[] values, string dtype, byte[] target)
+    {
+        for (var i = 0; i < values.Length; i++)
         {
             switch (dtype)
             {
-                case "tf32": BitConverter.TryWriteBytes(pool.AsSpan(i * 4), values[i]); break;
-                case "fp8": pool[i] = LowPrecision.ToFp8E4M3(values[i]); break;
-                case "fp16": BitConverter.TryWriteBytes(pool.AsSpan(i * 2), LowPrecision.ToFp16(values[i])); break;
-                default: BitConverter.TryWriteBytes(pool.AsSpan(i * 2), LowPrecision.ToBf16(values[i])); break;
-            }
-        }
-        fixed (byte* p = pool)
-        {
-            for (long done = 0; done < elements; done += PoolElements)
-            {
-                var count = Math.Min(PoolElements, elements - done);
-                _cu.Check(_cu.cuMemcpyHtoD(device + (ulong)(done * elementBytes), p, (nuint)(count * elementBytes)), "cuMemcpyHtoD_v2");
+                case "tf32": BitConverter.TryWriteBytes(target.AsSpan(i * 4), values[i]); break;
+                case "fp8": target[i] = LowPrecision.ToFp8E4M3(values[i]); break;
+                case "fp16": BitConverter.TryWriteBytes(target.AsSpan(i * 2), LowPrecision.ToFp16(values[i])); break;
+                default: BitConverter.TryWriteBytes(target.AsSpan(i * 2), LowPrecision.ToBf16(values[i])); break;
             }
         }
     }
@@ -449,7 +517,10 @@ internal sealed unsafe class CudaBackend : IBenchBackend
             var a = Alloc(bytes, owned);
             var b = Alloc(bytes, owned);
             var c = Alloc(bytes, owned);
-            foreach (var p in new[] { a, b, c }) _cu.Check(_cu.cuMemsetD8Async(p, 0, (nuint)bytes, _stream), "cuMemsetD8Async");
+            // Never time on zeros: b and c hold the check pattern, a is poisoned until the triad writes it.
+            _cu.Check(_cu.cuMemsetD8Async(a, 0xFF, (nuint)bytes, _stream), "cuMemsetD8Async");
+            UploadPattern(b, bytes, MemoryPattern.B);
+            UploadPattern(c, bytes, MemoryPattern.C);
 
             string? jitError = null;
             try
@@ -479,8 +550,29 @@ internal sealed unsafe class CudaBackend : IBenchBackend
                     args[0] = &values[0]; args[1] = &values[1]; args[2] = &values[2]; args[3] = &values[3]; args[4] = &values[4];
                     _cu.Check(_cu.cuLaunchKernel(triad, grid, 1, 1, 256, 1, 1, 0, _stream, args, null), "cuLaunchKernel(triad)");
                 }
-                Add("copy", 2.0 * bytes, "copy kernel c = a on float4: 2·N·4 bytes (read a, write c)", LaunchCopy);
-                Add("triad", 3.0 * bytes, "triad kernel a = b + s·c on float4: 3·N·4 bytes (read b and c, write a)", LaunchTriad);
+                // Correct first: one triad (a = b + 3c) and one copy (b = a, then checked) against the pattern, before any timing.
+                LaunchTriad();
+                var triadError = CheckPattern(a, bytes, f => MemoryPattern.Triad(f, scalar), "triad kernel (a = b + s·c)");
+                if (triadError is null)
+                {
+                    LaunchCheckCopy();
+                    var copyError = CheckPattern(b, bytes, f => MemoryPattern.Triad(f, scalar), "copy kernel (dst = src)");
+                    UploadPattern(b, bytes, MemoryPattern.B);
+                    if (copyError is null) Add("copy", 2.0 * bytes, "copy kernel c = a on float4, four 16-byte loads in flight per thread: 2·N·4 bytes (read a, write c)", LaunchCopy);
+                    else recorder.Skip("memory copy", copyError);
+                    Add("triad", 3.0 * bytes, "triad kernel a = b + s·c on float4, two elements per thread in flight: 3·N·4 bytes (read b and c, write a)", LaunchTriad);
+                }
+                else
+                {
+                    recorder.Skip("memory kernels", triadError);
+                }
+
+                void LaunchCheckCopy()
+                {
+                    values[0] = b; values[1] = a; values[2] = n4;
+                    args[0] = &values[0]; args[1] = &values[1]; args[2] = &values[2];
+                    _cu.Check(_cu.cuLaunchKernel(copy, grid, 1, 1, 256, 1, 1, 0, _stream, args, null), "cuLaunchKernel(copy)");
+                }
             }
             else
             {

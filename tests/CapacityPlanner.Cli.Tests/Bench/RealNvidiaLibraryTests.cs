@@ -147,8 +147,8 @@ public sealed class RealNvidiaLibraryTests
     [Fact]
     public void The_ptx_kernels_assemble_for_volta_ampere_and_hopper_where_ptxas_is_installed()
     {
-        // ptxas (Debian nvidia-cuda-toolkit) is a developer-machine check; the driver JIT does the same on a GPU node.
-        var ptxas = new[] { "/usr/bin/ptxas", "/usr/local/cuda/bin/ptxas" }.FirstOrDefault(File.Exists);
+        // ptxas (Debian nvidia-cuda-toolkit, or $PTXAS) is a developer-machine check; the driver JIT does the same on a GPU node.
+        var ptxas = new[] { Environment.GetEnvironmentVariable("PTXAS") ?? "", "/usr/bin/ptxas", "/usr/local/cuda/bin/ptxas" }.FirstOrDefault(File.Exists);
         if (ptxas is null) return;
         var dir = Directory.CreateTempSubdirectory("capplan-ptx").FullName;
         try
