@@ -131,11 +131,22 @@ public sealed class HardwareCatalog
                 Req(outEl, "efficiency", "scaleOut.efficiency")),
             Efficiency: new ChipEfficiency(
                 Req(eff, "gemmMaxFraction", "efficiency.gemmMaxFraction"),
-                Req(eff, "hbmFraction", "efficiency.hbmFraction")),
+                Req(eff, "hbmFraction", "efficiency.hbmFraction"),
+                MeasuredGemmCurve(eff)),
             Price: price.ValueKind == JsonValueKind.Object
                 ? new ChipPrice(Figure(price, "purchaseUsd", "price.purchaseUsd")?.Value, Figure(price, "rentUsdPerGpuHour", "price.rentUsdPerGpuHour")?.Value)
                 : new ChipPrice(null, null),
             Architecture: c.TryGetProperty("architecture", out var a) ? a.GetString() ?? "" : "",
             Figures: figures);
+    }
+
+    /// <summary>
+    /// A chip's measured GEMM-size curve (<c>efficiency.gemmCurve.points</c>: FLOPs per GEMM → fraction of the BF16 peak),
+    /// in place of the default shape; null where the catalog has none.
+    /// </summary>
+    private static EfficiencyCurve? MeasuredGemmCurve(JsonElement eff)
+    {
+        if (!eff.TryGetProperty("gemmCurve", out var curve) || !curve.TryGetProperty("points", out var points)) return null;
+        return new EfficiencyCurve([.. points.EnumerateArray().Select(p => (p.GetProperty("flops").GetDouble(), p.GetProperty("fraction").GetDouble()))]);
     }
 }

@@ -97,7 +97,7 @@ public sealed class CalibrationTests
         Assert.Null(cal.ScaleOutEfficiency);
         Assert.Equal(H100.ScaleOut.Efficiency, cal.Chip.ScaleOut.Efficiency);
         Assert.Equal(H100.Efficiency.GemmMaxFraction, cal.Chip.Efficiency.GemmMaxFraction);   // no GEMM data: unchanged
-        Assert.Null(cal.Chip.Efficiency.GemmCurve);
+        Assert.Same(H100.Efficiency.GemmCurve, cal.Chip.Efficiency.GemmCurve);   // the catalog's measured curve stays
 
         var datasheet = EstimateWith(H100);
         var measured = EstimateWith(cal.Chip);

@@ -1,3 +1,4 @@
+using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
 
 namespace CapacityPlanner.Core.Tests.Model;
@@ -14,6 +15,28 @@ public sealed class HardwareCatalogTests
     public void Catalog_has_exactly_the_required_ids_in_order()
     {
         Assert.Equal(RequiredIds, HardwareCatalog.Default.Ids.ToArray());
+    }
+
+    [Fact]
+    public void Hopper_runs_small_gemms_on_its_measured_curve_and_large_ones_at_its_mamf_fraction()
+    {
+        var catalog = HardwareCatalog.Default;
+        foreach (var id in new[] { "h100-sxm", "h800-sxm", "h200" })
+        {
+            Assert.True(catalog.TryGet(id, out var chip));
+            var eff = chip.Efficiency;
+            Assert.NotNull(eff.GemmCurve);
+            // capplan bench on an H200 (docs/measurements/h200-2026-12-04): a 1024³ BF16 GEMM (2.1 GFLOP) sustains 44 % of
+            // the best rate, under half the default shape's 77 %; from 17 GFLOP up it is within a few percent of it.
+            Assert.InRange(eff.GemmCurve!.At(2.147e9) / eff.GemmMaxFraction, 0.40, 0.48);
+            Assert.InRange(ModelDefaults.Standard.GemmSizeCurve.At(2.147e9), 0.74, 0.80);
+            Assert.Equal(eff.GemmMaxFraction, eff.GemmCurve.At(1e13), 9);
+        }
+        foreach (var id in new[] { "a100-sxm-80gb", "b200" })
+        {
+            Assert.True(catalog.TryGet(id, out var chip));
+            Assert.Null(chip.Efficiency.GemmCurve);
+        }
     }
 
     [Fact]

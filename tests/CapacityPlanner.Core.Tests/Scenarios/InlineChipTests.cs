@@ -28,8 +28,9 @@ public sealed class InlineChipTests
     [Fact]
     public void A_curve_resolves_onto_the_chip_and_slows_small_gemms()
     {
-        var plain = TestScenarios.Resolve(Scenario("""{ "id": "h100-plain", "baseOn": "h100-sxm" }"""));
-        var measured = TestScenarios.Resolve(Scenario($$"""{ "id": "h100-curve", "baseOn": "h100-sxm", "gemmCurve": {{Curve}} }"""));
+        // The A100 has no measured curve in the catalog, so the plain chip runs on the default shape.
+        var plain = TestScenarios.Resolve(Scenario("""{ "id": "a100-plain", "baseOn": "a100-sxm-80gb" }"""));
+        var measured = TestScenarios.Resolve(Scenario($$"""{ "id": "a100-curve", "baseOn": "a100-sxm-80gb", "gemmCurve": {{Curve}} }"""));
 
         var curve = measured.System.Chip.Efficiency.GemmCurve;
         Assert.NotNull(curve);
