@@ -52,17 +52,7 @@ def timed(fn, iterations, warmup, flush=None):
             if time.monotonic() - t0 >= 8.0:
                 break
     torch.cuda.synchronize()
-    times = []
-    for _ in range(iterations):
-        if flush is not None:
-            flush()
-        start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        stop.record()
-        stop.synchronize()
-        times.append(start.elapsed_time(stop) / 1000.0)
-    return statistics.median(times)
+    return statistics.median(_event_time(fn, flush) for _ in range(iterations))
 
 
 class Telemetry:
