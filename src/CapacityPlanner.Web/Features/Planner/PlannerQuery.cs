@@ -15,7 +15,7 @@ public static class PlannerQuery
     public static IReadOnlyList<string> Keys { get; } =
     [
         "preset", "layers", "hidden", "heads", "kv", "ffn", "vocab", "seq",
-        "chip", "gpus", "nic", "domain", "oversub",
+        "chip", "gpus", "nic", "domain", "oversub", "mw",
         "batch", "precision", "stack", "tokens",
         "tp", "pp", "dp", "cp", "ep", "vp", "mb", "zero", "rc", "sp", "place",
         "cmp", "cmpgpus", "cost",

@@ -70,6 +70,20 @@ public sealed class SharingTests : PlannerTestContext
     }
 
     [Fact]
+    public void Every_key_the_planner_writes_travels_with_the_menu_links()
+    {
+        // The menu keeps PlannerQuery.Keys when it links to another page; a key the planner writes but the list lacks
+        // (the site power cap, "mw", was one) is dropped on the way to Scaling, Budget or Roofline and back.
+        var input = Edited();
+        input.PowerCapMw = 25;
+        var written = PlannerQuery.ToParameters(input, Defaults).Where(p => p.Value is not null).Select(p => p.Key).ToList();
+        Assert.Contains("mw", written);
+        Assert.All(written, key => Assert.Contains(key, PlannerQuery.Keys));
+        var carried = PlannerQuery.ScenarioQueryOf("http://localhost/scaling?" + string.Join("&", written.Select(k => k + "=1")));
+        Assert.Contains("mw=1", carried, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Planner_opened_from_a_share_link_shows_the_senders_numbers()
     {
         var input = Edited();
