@@ -39,7 +39,7 @@ fi
 # The CUDA backend's bindings are checked against NVIDIA's real driver libraries and cuBLASLt (no GPU needed: cuInit
 # reports no device, cuBLASLt builds descriptors on the host). They are in Debian's non-free component; a GPU node
 # that has its own driver keeps it. CAPPLAN_REQUIRE_NVIDIA_LIBS makes those tests fail, not skip, if they are absent.
-if [ -d tests/CapacityPlanner.Cli.Tests ]; then
+if [ -d tests/CapacityPlanner.Runner.Tests ] || [ -d tests/CapacityPlanner.Cli.Tests ]; then
   libs=$(/sbin/ldconfig -p 2>/dev/null || true)
   if ! grep -q 'libcuda\.so\.1 ' <<<"$libs" || ! grep -q 'libcublasLt\.so\.1[123] ' <<<"$libs"; then
     echo "== installing NVIDIA's libcuda1, libnvidia-ml1 and libcublaslt11 (Debian non-free) for the native binding tests"

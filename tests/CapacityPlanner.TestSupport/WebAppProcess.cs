@@ -1,20 +1,10 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace CapacityPlanner.TestSupport;
 
 /// <summary>Starts the built web app as its own process on loopback (the real app, not an in-process host).</summary>
 public static class WebAppProcess
 {
-    /// <summary>A free loopback port.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>
     /// How to run the web app of <paramref name="configuration"/> on <paramref name="port"/>: Development (static web
     /// assets served from the build output), quiet logs, output redirected; callers add their own settings.

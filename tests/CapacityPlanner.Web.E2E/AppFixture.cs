@@ -62,7 +62,7 @@ public sealed class AppFixture : IAsyncLifetime
                 $"{ChromiumPath} is missing. Install Debian's Chromium (apt-get install -y chromium); tests/run-all-tests.sh does this.");
         }
         Directory.CreateDirectory(ScreenshotDirectory);
-        var port = WebAppProcess.FreePort();
+        var port = Loopback.FreePort();
         BaseAddress = new Uri($"http://127.0.0.1:{port}/");
         StartServer(port);
         await WaitUntilHealthyAsync();

@@ -37,7 +37,7 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Starts the server with these settings (environment variables, <c>Section__Key</c>) and waits until /healthz answers.</summary>
     public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> settings, int? port = null)
     {
-        var listenPort = port ?? WebAppProcess.FreePort();
+        var listenPort = port ?? Loopback.FreePort();
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
         var info = WebAppProcess.StartInfo(configuration, listenPort);
         info.Environment["RateLimits__Enabled"] = "false";

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CapacityPlanner.Core.Budget;
 
-namespace CapacityPlanner.Cli.Tests;
+namespace CapacityPlanner.Cli.Tests.Commands;
 
 public sealed class BudgetAndScalingCommandTests : IDisposable
 {

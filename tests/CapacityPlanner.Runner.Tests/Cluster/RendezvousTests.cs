@@ -1,8 +1,9 @@
 using CapacityPlanner.Runner;
 using CapacityPlanner.Runner.Cluster;
 using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.TestSupport;
 
-namespace CapacityPlanner.Cli.Tests.Bench;
+namespace CapacityPlanner.Runner.Tests.Cluster;
 
 /// <summary>Ranks on threads of this process, talking over real sockets on 127.0.0.1 only.</summary>
 public sealed class RendezvousTests
@@ -12,7 +13,7 @@ public sealed class RendezvousTests
     /// <summary>Runs <paramref name="body"/> as <paramref name="world"/> ranks, each joining the rendezvous first.</summary>
     private static T[] RunRanks<T>(int world, Func<RankGroup, T> body, byte[]? payload = null, double timeoutSeconds = 20)
     {
-        var port = BenchTestSupport.FreePort();
+        var port = Loopback.FreePort();
         var tasks = Enumerable.Range(0, world).Select(rank => Task.Factory.StartNew(() =>
         {
             using var g = RankGroup.Join(Launch(rank, world, port), rank == 0 ? payload ?? [] : [], TimeSpan.FromSeconds(timeoutSeconds), $"host{rank % 2}");
@@ -80,7 +81,7 @@ public sealed class RendezvousTests
     [Fact]
     public async Task Mismatched_world_sizes_fail_with_a_reason_on_both_sides()
     {
-        var port = BenchTestSupport.FreePort();
+        var port = Loopback.FreePort();
         var root = Task.Run(() => Assert.Throws<RendezvousException>(() => RankGroup.Join(Launch(0, 2, port), [], TimeSpan.FromSeconds(20), "a")));
         var other = Task.Run(() => Assert.Throws<RendezvousException>(() => RankGroup.Join(new LaunchInfo(1, 3, 1, "127.0.0.1", port, "flags"), [], TimeSpan.FromSeconds(20), "b")));
         await Task.WhenAll(root, other).WaitAsync(TimeSpan.FromSeconds(40));
@@ -91,7 +92,7 @@ public sealed class RendezvousTests
     [Fact]
     public async Task A_missing_rank_times_out_naming_it()
     {
-        var port = BenchTestSupport.FreePort();
+        var port = Loopback.FreePort();
         var root = Task.Run(() => Assert.Throws<RendezvousException>(() => RankGroup.Join(Launch(0, 3, port), [], TimeSpan.FromSeconds(3), "a")));
         var one = Task.Run(() => Assert.ThrowsAny<Exception>(() => RankGroup.Join(Launch(1, 3, port), [], TimeSpan.FromSeconds(3), "b")));
         await Task.WhenAll(root, one).WaitAsync(TimeSpan.FromSeconds(30));
@@ -101,7 +102,7 @@ public sealed class RendezvousTests
     [Fact]
     public void A_rank_with_no_rank_0_times_out_with_the_address_it_tried()
     {
-        var ex = Assert.Throws<RendezvousException>(() => RankGroup.Join(Launch(1, 2, BenchTestSupport.FreePort()), [], TimeSpan.FromSeconds(1), "b"));
+        var ex = Assert.Throws<RendezvousException>(() => RankGroup.Join(Launch(1, 2, Loopback.FreePort()), [], TimeSpan.FromSeconds(1), "b"));
         Assert.Contains("could not reach rank 0 at 127.0.0.1:", ex.Message, StringComparison.Ordinal);
     }
 

@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
 using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Cli.Tests.Support;
 
-namespace CapacityPlanner.Cli.Tests.Bench;
+namespace CapacityPlanner.Cli.Tests.Commands;
 
 public sealed class ImportCommandTests : IDisposable
 {

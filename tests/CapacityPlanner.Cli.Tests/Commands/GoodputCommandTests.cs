@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace CapacityPlanner.Cli.Tests;
+namespace CapacityPlanner.Cli.Tests.Commands;
 
 public sealed class GoodputCommandTests
 {

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Cli.Tests.Support;
 
-namespace CapacityPlanner.Cli.Tests.Bench;
+namespace CapacityPlanner.Cli.Tests.Commands;
 
 /// <summary><c>capplan bench calibrate</c> uses Core's calibration, hierarchical-traffic refusal included.</summary>
 public sealed class CalibrateCommandTests : IDisposable

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using CapacityPlanner.Core.Benchmarks;
 using Xunit.Abstractions;
+using CapacityPlanner.Cli.Tests.Support;
 
-namespace CapacityPlanner.Cli.Tests.Bench;
+namespace CapacityPlanner.Cli.Tests.Commands;
 
 /// <summary>
 /// The shipping path for GPU nodes without .NET: a self-contained, trimmed, single-file publish of the whole CLI

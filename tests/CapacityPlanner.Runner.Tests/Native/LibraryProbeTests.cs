@@ -1,6 +1,6 @@
 using CapacityPlanner.Runner.Native;
 
-namespace CapacityPlanner.Cli.Tests.Bench;
+namespace CapacityPlanner.Runner.Tests.Native;
 
 /// <summary>A fake machine: absolute paths live under a temporary root; the "loader" loads files that exist.</summary>
 internal sealed class FakeProbeSystem(string root) : IProbeSystem

@@ -2,8 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.TestSupport;
+using CapacityPlanner.Cli.Tests.Support;
 
-namespace CapacityPlanner.Cli.Tests.Bench;
+namespace CapacityPlanner.Cli.Tests.Commands;
 
 /// <summary>A one-request HTTP server on 127.0.0.1 (TcpListener, no Kestrel) that records what it received.</summary>
 internal sealed class FakeDashboard : IDisposable
@@ -115,7 +117,7 @@ public sealed class UploadCommandTests : IDisposable
     [Fact]
     public async Task An_unreachable_server_is_a_clear_failure()
     {
-        var port = BenchTestSupport.FreePort();                          // nothing listens there
+        var port = Loopback.FreePort();                          // nothing listens there
         var (code, _, err) = await BenchTestSupport.Run("upload", ResultFile(), "--server", $"http://127.0.0.1:{port}", "--timeout", "10");
         Assert.Equal(1, code);
         Assert.Contains($"cannot reach http://127.0.0.1:{port}/api/benchmarks", err, StringComparison.Ordinal);

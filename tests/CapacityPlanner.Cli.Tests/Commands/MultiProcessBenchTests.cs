@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.TestSupport;
+using CapacityPlanner.Cli.Tests.Support;
 
-namespace CapacityPlanner.Cli.Tests.Bench;
+namespace CapacityPlanner.Cli.Tests.Commands;
 
 /// <summary>The real binary launched as three ranks (torchrun-style variables) on 127.0.0.1.</summary>
 public sealed class MultiProcessBenchTests
@@ -10,7 +12,7 @@ public sealed class MultiProcessBenchTests
     public async Task Three_processes_rendezvous_on_loopback_and_rank_0_writes_one_result_with_tcp_collectives()
     {
         const int world = 3;
-        var port = BenchTestSupport.FreePort();
+        var port = Loopback.FreePort();
         var procs = Enumerable.Range(0, world).Select(rank => BenchTestSupport.StartCapplan(
             ["bench", "--backend", "cpu", "--suite", "collectives", "--quick", "--json", "--rendezvous-timeout", "60"],
             new Dictionary<string, string>

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace CapacityPlanner.Cli.Tests;
+namespace CapacityPlanner.Cli.Tests.Commands;
 
 public sealed class EstimateCommandTests : IDisposable
 {

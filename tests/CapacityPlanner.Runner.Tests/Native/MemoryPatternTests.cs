@@ -1,6 +1,6 @@
 using CapacityPlanner.Runner.Native;
 
-namespace CapacityPlanner.Cli.Tests.Bench;
+namespace CapacityPlanner.Runner.Tests.Native;
 
 /// <summary>The pattern the CUDA copy and triad kernels are checked against before they are timed.</summary>
 public sealed class MemoryPatternTests

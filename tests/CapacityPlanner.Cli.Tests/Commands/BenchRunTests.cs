@@ -1,8 +1,9 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Cli.Tests.Support;
 
-namespace CapacityPlanner.Cli.Tests.Bench;
+namespace CapacityPlanner.Cli.Tests.Commands;
 
 public sealed class BenchRunTests : IDisposable
 {

@@ -1,11 +1,9 @@
 using System.Diagnostics;
-using System.Net.Sockets;
-using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using CapacityPlanner.TestSupport;
 
-namespace CapacityPlanner.Cli.Tests.Bench;
+namespace CapacityPlanner.Cli.Tests.Support;
 
 internal static class BenchTestSupport
 {
@@ -32,14 +30,6 @@ internal static class BenchTestSupport
         var stderr = new StringWriter();
         var code = await CliApp.RunAsync(args, stdout, stderr, new StringReader(""));
         return (code, stdout.ToString(), stderr.ToString());
-    }
-
-    /// <summary>A TCP port on 127.0.0.1 that was free a moment ago.</summary>
-    public static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
     /// <summary>Starts the real capplan.dll (copied next to the tests) with extra environment variables.</summary>

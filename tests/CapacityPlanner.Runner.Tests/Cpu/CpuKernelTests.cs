@@ -2,7 +2,7 @@ using CapacityPlanner.Runner;
 using CapacityPlanner.Runner.Cpu;
 using CapacityPlanner.Runner.Native;
 
-namespace CapacityPlanner.Cli.Tests.Bench;
+namespace CapacityPlanner.Runner.Tests.Cpu;
 
 public sealed class CpuKernelTests
 {
