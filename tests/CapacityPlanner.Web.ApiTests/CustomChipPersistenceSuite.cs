@@ -9,6 +9,7 @@ using CapacityPlanner.Web.Persistence;
 using CapacityPlanner.Web.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.ApiTests;
 

@@ -10,6 +10,7 @@ using CapacityPlanner.Web.Features.Benchmarks;
 using CapacityPlanner.Web.Features.Hardware;
 using CapacityPlanner.Web.Security;
 using Microsoft.Extensions.Options;
+using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Api;
 

@@ -5,8 +5,8 @@ using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Search;
-using CapacityPlanner.Web.Features.Hardware;
 using Microsoft.Extensions.Options;
+using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Api;
 

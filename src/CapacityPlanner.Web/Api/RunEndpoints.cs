@@ -1,11 +1,11 @@
 using System.Text.Json;
 using CapacityPlanner.Core.Validation;
-using CapacityPlanner.Web.Features.Hardware;
 using CapacityPlanner.Web.Features.Validation;
 using CapacityPlanner.Web.Persistence;
 using CapacityPlanner.Web.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Api;
 

@@ -1,4 +1,5 @@
 using CapacityPlanner.Web.Features.Benchmarks;
+using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Hosting;
 

@@ -1,9 +1,9 @@
-using CapacityPlanner.Web.Features.Hardware;
 using CapacityPlanner.Web.Persistence;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Hosting;
 

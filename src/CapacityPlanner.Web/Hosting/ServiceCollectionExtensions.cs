@@ -1,10 +1,11 @@
-using CapacityPlanner.Web.Features.Hardware;
 using CapacityPlanner.Web.Features.Planner;
 using CapacityPlanner.Web.Features.Scaling;
 using CapacityPlanner.Web.Options;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
+using CapacityPlanner.Web.Shared.Scenario;
+using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Hosting;
 

@@ -3,6 +3,7 @@ using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Web.Features.Hardware;
 using Microsoft.EntityFrameworkCore;
+using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Persistence;
 

@@ -1,3 +1,4 @@
+using CapacityPlanner.Web.Shared.Chips;
 namespace CapacityPlanner.Web.Persistence;
 
 /// <summary>

@@ -3,6 +3,7 @@ using CapacityPlanner.Web.Features.Hardware;
 using CapacityPlanner.Web.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Security;
 

@@ -9,6 +9,7 @@ using CapacityPlanner.Web.Persistence;
 
 using CapacityPlanner.Web.Api;
 using Microsoft.Extensions.Options;
+using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Features.Benchmarks;
 

@@ -5,6 +5,7 @@ using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Web.Features.Hardware;
 using CapacityPlanner.Web.Shared.Charts;
 using Microsoft.AspNetCore.Components;
+using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Features.Benchmarks;
 

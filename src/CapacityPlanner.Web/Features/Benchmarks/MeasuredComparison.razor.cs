@@ -1,6 +1,6 @@
 using System.Globalization;
-using CapacityPlanner.Web.Features.Hardware;
 using Microsoft.AspNetCore.Components;
+using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Features.Benchmarks;
 

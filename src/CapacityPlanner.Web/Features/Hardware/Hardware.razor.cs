@@ -2,6 +2,7 @@ using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Roofline;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
+using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Features.Hardware;
 

@@ -2,6 +2,7 @@ using CapacityPlanner.Core.Budget;
 using CapacityPlanner.Web.Features.Budget;
 using CapacityPlanner.Web.Shared;
 using CapacityPlanner.Web.Shared.Widgets;
+using CapacityPlanner.Web.Shared.Scenario;
 
 namespace CapacityPlanner.Web.Features.Planner;
 

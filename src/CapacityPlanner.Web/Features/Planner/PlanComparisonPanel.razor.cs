@@ -1,8 +1,9 @@
 using System.Globalization;
 using CapacityPlanner.Core.Budget;
-using CapacityPlanner.Web.Features.Hardware;
 using CapacityPlanner.Web.Shared;
 using Microsoft.AspNetCore.Components;
+using CapacityPlanner.Web.Shared.Scenario;
+using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Features.Planner;
 

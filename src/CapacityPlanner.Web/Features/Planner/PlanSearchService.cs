@@ -2,6 +2,7 @@ using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Search;
+using CapacityPlanner.Web.Shared.Scenario;
 
 namespace CapacityPlanner.Web.Features.Planner;
 

@@ -17,6 +17,8 @@ using CapacityPlanner.Web.Shared.Widgets;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
 using MudBlazor;
+using CapacityPlanner.Web.Shared.Scenario;
+using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Features.Planner;
 

@@ -4,12 +4,13 @@ using CapacityPlanner.Core.Roofline;
 using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Workload;
 using CapacityPlanner.Web.Features.Hardware;
-using CapacityPlanner.Web.Features.Planner;
 using CapacityPlanner.Web.Options;
 using CapacityPlanner.Web.Shared;
 using CapacityPlanner.Web.Shared.Charts;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
+using CapacityPlanner.Web.Shared.Scenario;
+using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Features.Roofline;
 

@@ -1,11 +1,11 @@
 using System.Globalization;
-using CapacityPlanner.Web.Features.Hardware;
 using CapacityPlanner.Web.Persistence;
 using CapacityPlanner.Web.Security;
 using CapacityPlanner.Web.Shared.Sharing;
 using CapacityPlanner.Web.Shared.Widgets;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
+using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Features.Saved;
 

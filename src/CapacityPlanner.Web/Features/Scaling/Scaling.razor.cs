@@ -1,7 +1,6 @@
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Search;
-using CapacityPlanner.Web.Features.Hardware;
 using CapacityPlanner.Web.Features.Planner;
 using CapacityPlanner.Web.Options;
 using CapacityPlanner.Web.Shared;
@@ -9,6 +8,8 @@ using CapacityPlanner.Web.Shared.Charts;
 using CapacityPlanner.Web.Shared.Sharing;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
+using CapacityPlanner.Web.Shared.Scenario;
+using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Features.Scaling;
 

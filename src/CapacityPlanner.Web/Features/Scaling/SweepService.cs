@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Search;
-using CapacityPlanner.Web.Features.Planner;
+using CapacityPlanner.Web.Shared.Scenario;
 
 namespace CapacityPlanner.Web.Features.Scaling;
 

@@ -1,10 +1,10 @@
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Validation;
-using CapacityPlanner.Web.Features.Hardware;
 using CapacityPlanner.Web.Persistence;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
+using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Features.Validation;
 

@@ -1,8 +1,8 @@
 using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Sharing;
-using CapacityPlanner.Web.Features.Planner;
 using CapacityPlanner.Web.Persistence;
 using Microsoft.Extensions.Primitives;
+using CapacityPlanner.Web.Shared.Scenario;
 
 namespace CapacityPlanner.Web.Shared.Sharing;
 

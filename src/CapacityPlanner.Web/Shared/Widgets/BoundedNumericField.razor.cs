@@ -1,6 +1,6 @@
-using CapacityPlanner.Web.Features.Planner;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
+using CapacityPlanner.Web.Shared.Scenario;
 
 namespace CapacityPlanner.Web.Shared.Widgets;
 

@@ -8,6 +8,8 @@ using CapacityPlanner.Web.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using BenchmarksPage = CapacityPlanner.Web.Features.Benchmarks.Benchmarks;
+using CapacityPlanner.Web.Shared.Scenario;
+using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Tests.Features.Benchmarks;
 

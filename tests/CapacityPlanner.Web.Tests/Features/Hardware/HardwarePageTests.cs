@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using HardwarePage = CapacityPlanner.Web.Features.Hardware.Hardware;
 using PlannerPage = CapacityPlanner.Web.Features.Planner.Planner;
+using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Tests.Features.Hardware;
 

@@ -2,6 +2,7 @@ using CapacityPlanner.Web.Features.Planner;
 using CapacityPlanner.Web.Options;
 using CapacityPlanner.Web.Shared.Charts;
 using Microsoft.Extensions.Logging.Abstractions;
+using CapacityPlanner.Web.Shared.Scenario;
 
 namespace CapacityPlanner.Web.Tests.Features.Planner;
 

@@ -6,6 +6,7 @@ using CapacityPlanner.Web.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using PlannerPage = CapacityPlanner.Web.Features.Planner.Planner;
+using CapacityPlanner.Web.Shared.Scenario;
 
 namespace CapacityPlanner.Web.Tests.Features.Planner;
 

@@ -2,6 +2,7 @@ using CapacityPlanner.Web.Features.Planner;
 using CapacityPlanner.Web.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using PlannerPage = CapacityPlanner.Web.Features.Planner.Planner;
+using CapacityPlanner.Web.Shared.Scenario;
 
 namespace CapacityPlanner.Web.Tests.Features.Planner;
 

@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using BudgetPage = CapacityPlanner.Web.Features.Budget.Budget;
+using CapacityPlanner.Web.Shared.Scenario;
 
 namespace CapacityPlanner.Web.Tests.Shared.Sharing;
 

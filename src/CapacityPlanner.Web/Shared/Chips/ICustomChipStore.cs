@@ -1,4 +1,4 @@
-namespace CapacityPlanner.Web.Features.Hardware;
+namespace CapacityPlanner.Web.Shared.Chips;
 
 /// <summary>
 /// Where user-defined chips live, shared by every page and tab. The app keeps them in its database

@@ -1,12 +1,12 @@
 using System.Text;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Scenarios;
-using CapacityPlanner.Web.Features.Hardware;
 using CapacityPlanner.Web.Options;
 using CapacityPlanner.Web.Shared;
 using Microsoft.Extensions.Options;
+using CapacityPlanner.Web.Shared.Chips;
 
-namespace CapacityPlanner.Web.Features.Planner;
+namespace CapacityPlanner.Web.Shared.Scenario;
 
 /// <summary>
 /// Runs estimates for the web app through the same path as <c>capplan estimate</c>: a scenario JSON document,

@@ -1,9 +1,9 @@
 using System.Text.Json;
-using CapacityPlanner.Web.Features.Planner;
 using CapacityPlanner.Web.Options;
 using Microsoft.Extensions.Logging.Abstractions;
+using CapacityPlanner.Web.Shared.Scenario;
 
-namespace CapacityPlanner.Web.Tests.Features.Planner;
+namespace CapacityPlanner.Web.Tests.Shared.Scenario;
 
 /// <summary>The service the page uses: same scenario contract as the CLI, errors instead of exceptions.</summary>
 public sealed class EstimateServiceTests

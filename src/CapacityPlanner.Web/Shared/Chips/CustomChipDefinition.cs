@@ -3,7 +3,7 @@ using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Scenarios;
 
-namespace CapacityPlanner.Web.Features.Hardware;
+namespace CapacityPlanner.Web.Shared.Chips;
 
 /// <summary>
 /// A user-defined accelerator as the hardware page edits it: the scenario document's inline custom chip

@@ -1,7 +1,7 @@
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Scenarios;
 
-namespace CapacityPlanner.Web.Features.Planner;
+namespace CapacityPlanner.Web.Shared.Scenario;
 
 /// <summary>
 /// Form-level checks that must pass before a scenario document is built: required fields and bounds.

@@ -1,9 +1,9 @@
 using System.Globalization;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Scenarios;
-using CapacityPlanner.Web.Features.Hardware;
+using CapacityPlanner.Web.Shared.Chips;
 
-namespace CapacityPlanner.Web.Features.Planner;
+namespace CapacityPlanner.Web.Shared.Scenario;
 
 /// <summary>
 /// The planner form as a version-1 scenario document, the same contract <c>capplan estimate</c> reads, so that what the

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace CapacityPlanner.Web.Features.Planner;
+namespace CapacityPlanner.Web.Shared.Scenario;
 
 /// <summary>What a bounded numeric input needs of its field: label, units, bounds, spinner step and the check.</summary>
 /// <typeparam name="T">int or double.</typeparam>

@@ -3,9 +3,9 @@ using System.Text.RegularExpressions;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Scenarios;
-using CapacityPlanner.Web.Features.Planner;
+using CapacityPlanner.Web.Shared.Scenario;
 
-namespace CapacityPlanner.Web.Features.Hardware;
+namespace CapacityPlanner.Web.Shared.Chips;
 
 /// <summary>What a create, replace or remove of a custom chip did.</summary>
 public enum ChipWrite

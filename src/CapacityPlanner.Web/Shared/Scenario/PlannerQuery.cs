@@ -3,7 +3,7 @@ using CapacityPlanner.Core.Budget;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
 
-namespace CapacityPlanner.Web.Features.Planner;
+namespace CapacityPlanner.Web.Shared.Scenario;
 
 /// <summary>
 /// The planner state in the URL query, so that a reload (or a copied address) restores it. Only values that differ

@@ -1,6 +1,6 @@
-using CapacityPlanner.Web.Features.Planner;
+using CapacityPlanner.Web.Shared.Scenario;
 
-namespace CapacityPlanner.Web.Features.Hardware;
+namespace CapacityPlanner.Web.Shared.Chips;
 
 /// <summary>The custom-chip form's fields: JSON paths (as Core reports them), units and bounds.</summary>
 public static class CustomChipFields

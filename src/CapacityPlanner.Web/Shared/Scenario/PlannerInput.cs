@@ -1,7 +1,7 @@
 using CapacityPlanner.Core.Budget;
 using CapacityPlanner.Web.Options;
 
-namespace CapacityPlanner.Web.Features.Planner;
+namespace CapacityPlanner.Web.Shared.Scenario;
 
 /// <summary>
 /// What the planner form edits: one workload on one system with one parallelism plan. Null numbers are fields the

@@ -1,6 +1,6 @@
-using CapacityPlanner.Web.Features.Planner;
+using CapacityPlanner.Web.Shared.Scenario;
 
-namespace CapacityPlanner.Web.Tests.Features.Planner;
+namespace CapacityPlanner.Web.Tests.Shared.Scenario;
 
 /// <summary>The planner state in the URL query.</summary>
 public sealed class PlannerQueryTests
