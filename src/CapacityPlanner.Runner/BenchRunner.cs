@@ -1,7 +1,7 @@
 using CapacityPlanner.Runner.Cluster;
 using CapacityPlanner.Runner.Cpu;
 using CapacityPlanner.Runner.Native;
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Measurements;
 
 namespace CapacityPlanner.Runner;
 

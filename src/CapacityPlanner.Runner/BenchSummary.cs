@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Measurements;
 
 namespace CapacityPlanner.Runner;
 

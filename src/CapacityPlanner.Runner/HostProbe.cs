@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Measurements;
 
 namespace CapacityPlanner.Runner;
 

@@ -1,5 +1,5 @@
 using CapacityPlanner.Runner.Cluster;
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Measurements;
 
 namespace CapacityPlanner.Runner;
 

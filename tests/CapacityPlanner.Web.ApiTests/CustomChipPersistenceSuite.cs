@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Measurements;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Web.ApiTests.Infrastructure;
 using CapacityPlanner.Web.Features.Benchmarks;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Measurements;
 using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Sharing;
 using CapacityPlanner.Web.ApiTests.Infrastructure;

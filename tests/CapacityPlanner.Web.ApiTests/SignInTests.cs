@@ -140,14 +140,14 @@ public sealed class SignInTests : IAsyncLifetime
         Assert.Single((await (await root.GetAsync("api/runs")).ExpectAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray());
 
         // And a benchmark upload.
-        var result = new Core.Benchmarks.BenchResult
+        var result = new Measurements.BenchResult
         {
-            Source = Core.Benchmarks.BenchSources.CapplanBench,
+            Source = Measurements.BenchSources.CapplanBench,
             Backend = "cuda",
-            Host = new Core.Benchmarks.HostInfo { Hostname = "old-node" },
-            Devices = [new Core.Benchmarks.DeviceInfo { Kind = "gpu", Index = 0, Name = "NVIDIA H100 80GB HBM3" }],
+            Host = new Measurements.HostInfo { Hostname = "old-node" },
+            Devices = [new Measurements.DeviceInfo { Kind = "gpu", Index = 0, Name = "NVIDIA H100 80GB HBM3" }],
         };
-        var upload = await _app.Services.GetRequiredService<BenchmarkStore>().SaveAsync(result, Core.Benchmarks.BenchResultJson.Serialize(result));
+        var upload = await _app.Services.GetRequiredService<BenchmarkStore>().SaveAsync(result, Measurements.BenchResultJson.Serialize(result));
         await (await alice.PostAsync($"api/benchmarks/{upload.Id}/claim", null)).ProblemAsync(HttpStatusCode.Forbidden);
         await (await root.PostAsync($"api/benchmarks/{upload.Id}/claim", null)).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(1, (await (await root.GetAsync("api/benchmarks")).ExpectAsync(HttpStatusCode.OK)).GetProperty("total").GetInt32());

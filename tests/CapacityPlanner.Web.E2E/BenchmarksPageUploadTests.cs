@@ -83,5 +83,5 @@ public sealed class BenchmarksPageUploadTests(AppFixture app, ITestOutputHelper 
     }
 
     private static string Fixture(string name, [CallerFilePath] string thisFile = "") =>
-        File.ReadAllText(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", "CapacityPlanner.Core.Tests", "Benchmarks", "Fixtures", name), Encoding.UTF8);
+        File.ReadAllText(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", "CapacityPlanner.Measurements.Tests", "Fixtures", name), Encoding.UTF8);
 }

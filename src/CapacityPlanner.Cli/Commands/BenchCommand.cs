@@ -2,9 +2,9 @@ using System.Text;
 using System.Text.Json;
 using CapacityPlanner.Runner;
 using CapacityPlanner.Runner.Native;
-using CapacityPlanner.Core.Benchmarks;
-using CapacityPlanner.Core.Benchmarks.Import;
-using CapacityPlanner.Core.Calibration;
+using CapacityPlanner.Measurements;
+using CapacityPlanner.Measurements.Import;
+using CapacityPlanner.Measurements.Calibration;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Scenarios;
 

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Numerics;
 using System.Runtime.InteropServices;
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Measurements;
 
 namespace CapacityPlanner.Runner.Cluster;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using CapacityPlanner.Runner.Cluster;
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Measurements;
 
 namespace CapacityPlanner.Runner.Cpu;
 

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Measurements;
 
 namespace CapacityPlanner.Runner.Native;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Measurements;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Web.Features.Benchmarks;

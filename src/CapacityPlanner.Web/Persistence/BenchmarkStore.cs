@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Measurements;
 using Microsoft.EntityFrameworkCore;
 
 namespace CapacityPlanner.Web.Persistence;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using CapacityPlanner.Cli.Tests.Support;
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Measurements;
 using CapacityPlanner.Runner.Native;
 
 namespace CapacityPlanner.Cli.Tests.Commands;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Measurements;
 using CapacityPlanner.Cli.Tests.Support;
 
 namespace CapacityPlanner.Cli.Tests.Commands;

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Measurements;
 using CapacityPlanner.Cli.Tests.Support;
 
 namespace CapacityPlanner.Cli.Tests.Commands;
@@ -99,7 +99,7 @@ public sealed class ImportCommandTests : IDisposable
     public async Task Calibrate_json_prints_a_scenario_chip_that_estimate_runs_with()
     {
         // A GEMM sweep (mamf-finder) and a scale-up all-reduce (nccl-tests), imported, then calibrated.
-        var mamf = Path.Combine(BenchTestSupport.RepoRoot(), "tests", "CapacityPlanner.Core.Tests", "Benchmarks", "Fixtures", "mamf-finder-v2.log");
+        var mamf = Path.Combine(BenchTestSupport.RepoRoot(), "tests", "CapacityPlanner.Measurements.Tests", "Fixtures", "mamf-finder-v2.log");
         var gemm = Path.Combine(_dir, "gemm.json");
         var ar = Path.Combine(_dir, "ar.json");
         Assert.Equal(0, (await BenchTestSupport.Run("bench", "import", "mamf-finder", mamf, "--output", gemm)).Code);

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Measurements;
 using CapacityPlanner.TestSupport;
 using CapacityPlanner.Cli.Tests.Support;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Measurements;
 using Xunit.Abstractions;
 using CapacityPlanner.Cli.Tests.Support;
 
@@ -34,9 +34,10 @@ public sealed class PublishTests(ITestOutputHelper output) : IDisposable
         {
             if (File.Exists(Path.Combine(repo, f))) File.Copy(Path.Combine(repo, f), Path.Combine(src, f).EnsureDirectory());
         }
-        CopyTree(Path.Combine(repo, "src", "CapacityPlanner.Core"), Path.Combine(src, "src", "CapacityPlanner.Core"));
-        CopyTree(Path.Combine(repo, "src", "CapacityPlanner.Cli"), Path.Combine(src, "src", "CapacityPlanner.Cli"));
-        CopyTree(Path.Combine(repo, "src", "CapacityPlanner.Runner"), Path.Combine(src, "src", "CapacityPlanner.Runner"));
+        foreach (var project in new[] { "Core", "Measurements", "Cli", "Runner" })
+        {
+            CopyTree(Path.Combine(repo, "src", "CapacityPlanner." + project), Path.Combine(src, "src", "CapacityPlanner." + project));
+        }
         var outDir = Path.Combine(_work, "capplan-pub");
 
         // The README's command: dotnet publish src/CapacityPlanner.Cli -c Release -r linux-x64 --self-contained

@@ -1,6 +1,6 @@
 using CapacityPlanner.Runner;
 using CapacityPlanner.Runner.Cluster;
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Measurements;
 using CapacityPlanner.TestSupport;
 
 namespace CapacityPlanner.Runner.Tests.Cluster;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using CapacityPlanner.Runner.Native;
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Measurements;
 
 namespace CapacityPlanner.Runner.Tests.Native;
 

@@ -1,4 +1,4 @@
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Measurements;
 using CapacityPlanner.Web.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 

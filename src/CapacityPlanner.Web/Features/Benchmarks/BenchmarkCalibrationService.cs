@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using CapacityPlanner.Core;
-using CapacityPlanner.Core.Benchmarks;
-using CapacityPlanner.Core.Calibration;
+using CapacityPlanner.Measurements;
+using CapacityPlanner.Measurements.Calibration;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Web.Features.Hardware;
 using CapacityPlanner.Web.Persistence;

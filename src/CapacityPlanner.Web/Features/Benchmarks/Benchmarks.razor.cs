@@ -1,6 +1,6 @@
 using System.Globalization;
-using CapacityPlanner.Core.Benchmarks;
-using CapacityPlanner.Core.Calibration;
+using CapacityPlanner.Measurements;
+using CapacityPlanner.Measurements.Calibration;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Web.Features.Hardware;
 using CapacityPlanner.Web.Shared.Charts;

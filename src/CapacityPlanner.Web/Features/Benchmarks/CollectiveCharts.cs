@@ -1,5 +1,5 @@
 using System.Globalization;
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Measurements;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Web.Shared.Charts;
 using Plotly.Blazor;

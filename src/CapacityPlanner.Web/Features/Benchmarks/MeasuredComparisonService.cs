@@ -1,4 +1,4 @@
-using CapacityPlanner.Core.Calibration;
+using CapacityPlanner.Measurements.Calibration;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Scenarios;
 

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Measurements;
 using CapacityPlanner.Web.Api;
 using CapacityPlanner.Web.Features.Benchmarks;
 using CapacityPlanner.Web.Hosting;
@@ -287,5 +287,5 @@ public sealed class BenchmarkUploadTests : BenchmarkStoreTestContext
     }
 
     private static string Fixture(string name, [CallerFilePath] string thisFile = "") =>
-        File.ReadAllText(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", "..", "..", "CapacityPlanner.Core.Tests", "Benchmarks", "Fixtures", name), Encoding.UTF8);
+        File.ReadAllText(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", "..", "..", "CapacityPlanner.Measurements.Tests", "Fixtures", name), Encoding.UTF8);
 }

@@ -1,4 +1,4 @@
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Measurements;
 using CapacityPlanner.Web.Features.Benchmarks;
 using CapacityPlanner.Web.Features.Hardware;
 using CapacityPlanner.Web.Features.Planner;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-
-namespace CapacityPlanner.Core.Benchmarks.Import;
+namespace CapacityPlanner.Measurements.Import;
 
 /// <summary>Line handling shared by the importers: launcher prefixes, carriage returns, numbers.</summary>
 internal static partial class ImportText

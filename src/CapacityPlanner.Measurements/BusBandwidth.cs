@@ -1,4 +1,4 @@
-namespace CapacityPlanner.Core.Benchmarks;
+namespace CapacityPlanner.Measurements;
 
 /// <summary>
 /// nccl-tests' bandwidth conventions (NVIDIA/nccl-tests doc/PERFORMANCE.md and the <c>*GetBw</c> functions in src/*.cu):

@@ -1,9 +1,9 @@
-using CapacityPlanner.Core.Benchmarks;
-using CapacityPlanner.Core.Benchmarks.Import;
-using CapacityPlanner.Core.Calibration;
+using CapacityPlanner.Measurements;
+using CapacityPlanner.Measurements.Import;
+using CapacityPlanner.Measurements.Calibration;
 using CapacityPlanner.Core.Hardware;
 
-namespace CapacityPlanner.Core.Tests.Benchmarks;
+namespace CapacityPlanner.Measurements.Tests;
 
 /// <summary>Measurements a chip cannot have produced are flagged and left out of calibrations, never clamped and used.</summary>
 public sealed class PlausibilityTests

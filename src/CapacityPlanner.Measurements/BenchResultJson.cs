@@ -1,7 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CapacityPlanner.Core.Json;
 
-namespace CapacityPlanner.Core.Benchmarks;
+namespace CapacityPlanner.Measurements;
 
 /// <summary>A benchmark result document that could not be read.</summary>
 public sealed class BenchResultFormatException : Exception
@@ -40,7 +41,7 @@ public static class BenchResultJson
     public static BenchResult Deserialize(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
-        if (Json.StrictJson.Check(json) is { } invalid) throw new BenchResultFormatException($"invalid benchmark result document: {invalid.Path}: {invalid.Message}");
+        if (StrictJson.Check(json) is { } invalid) throw new BenchResultFormatException($"invalid benchmark result document: {invalid.Path}: {invalid.Message}");
         BenchResult? result;
         try
         {
@@ -93,7 +94,7 @@ public static class BenchResultJson
             for (var i = 0; i < r.Suites.Count; i++)
             {
                 if (!BenchResult.KnownSuites.Contains(r.Suites[i], StringComparer.Ordinal))
-                    errors.Add($"$.suites[{i}]: \"{Json.StrictJson.Shorten(r.Suites[i] ?? "null", 40)}\" is not a suite; known: {string.Join(", ", BenchResult.KnownSuites)}.");
+                    errors.Add($"$.suites[{i}]: \"{StrictJson.Shorten(r.Suites[i] ?? "null", 40)}\" is not a suite; known: {string.Join(", ", BenchResult.KnownSuites)}.");
             }
         }
         Limit(errors, "devices", r.Devices.Count, BenchResult.MaxDevices);

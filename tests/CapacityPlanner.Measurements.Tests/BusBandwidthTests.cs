@@ -1,6 +1,6 @@
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Measurements;
 
-namespace CapacityPlanner.Core.Tests.Benchmarks;
+namespace CapacityPlanner.Measurements.Tests;
 
 public sealed class BusBandwidthTests
 {

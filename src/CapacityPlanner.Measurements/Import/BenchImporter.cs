@@ -1,4 +1,4 @@
-namespace CapacityPlanner.Core.Benchmarks.Import;
+namespace CapacityPlanner.Measurements.Import;
 
 /// <summary>Turns another tool's output into a <see cref="BenchResult"/>.</summary>
 public static class BenchImporter

@@ -1,9 +1,9 @@
 using System.Text.Json;
-using CapacityPlanner.Core.Benchmarks.Import;
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Measurements.Import;
+using CapacityPlanner.Measurements;
 using CapacityPlanner.TestSupport;
 
-namespace CapacityPlanner.Core.Tests.Benchmarks;
+namespace CapacityPlanner.Measurements.Tests;
 
 public sealed class BenchResultJsonTests
 {
@@ -133,5 +133,16 @@ public sealed class BenchResultJsonTests
         Assert.Equal(2.5, s.Mean);
         Assert.Equal(1.2, s.Spread, 12);
         Assert.Equal(Math.Sqrt(5.0 / 3) / 2.5, s.Cv, 12);
+    }
+
+    [Fact]
+    public void Benchmark_documents_follow_the_strict_json_rule_of_scenarios()
+    {
+        // Duplicate keys and lone surrogates are refused with their path, as in scenario documents (Core's StrictJson).
+        Assert.False(BenchResultJson.TryDeserialize("""{"schemaVersion":1,"schemaVersion":1}""", out _, out var benchError));
+        Assert.Contains("$.schemaVersion", benchError, StringComparison.Ordinal);
+        Assert.Contains("duplicate key", benchError, StringComparison.Ordinal);
+        Assert.False(BenchResultJson.TryDeserialize("""{"schemaVersion":1,"source":"\ud800"}""", out _, out benchError));
+        Assert.Contains("$.source", benchError, StringComparison.Ordinal);
     }
 }

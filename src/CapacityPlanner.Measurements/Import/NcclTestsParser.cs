@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-
-namespace CapacityPlanner.Core.Benchmarks.Import;
+namespace CapacityPlanner.Measurements.Import;
 
 /// <summary>
 /// Reads NVIDIA nccl-tests output (<c>all_reduce_perf</c> and friends) into a <see cref="BenchResult"/>.

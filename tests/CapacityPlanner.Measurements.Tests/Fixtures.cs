@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
-
-namespace CapacityPlanner.Core.Tests.Benchmarks;
+namespace CapacityPlanner.Measurements.Tests;
 
 /// <summary>
 /// Fixture files written from the documented output formats (nccl-tests src/util.cu printf formats, nvbandwidth

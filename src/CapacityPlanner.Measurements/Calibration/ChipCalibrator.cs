@@ -1,11 +1,12 @@
 using System.Globalization;
-using CapacityPlanner.Core.Benchmarks;
+using CapacityPlanner.Core;
+using CapacityPlanner.Measurements;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Scenarios;
 
-namespace CapacityPlanner.Core.Calibration;
+namespace CapacityPlanner.Measurements.Calibration;
 
 /// <summary>What a calibration uses and how.</summary>
 public sealed record CalibrationOptions

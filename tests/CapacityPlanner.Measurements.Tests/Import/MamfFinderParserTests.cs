@@ -1,6 +1,6 @@
-using CapacityPlanner.Core.Benchmarks.Import;
+using CapacityPlanner.Measurements.Import;
 
-namespace CapacityPlanner.Core.Tests.Benchmarks;
+namespace CapacityPlanner.Measurements.Tests.Import;
 
 public sealed class MamfFinderParserTests
 {

@@ -1,8 +1,9 @@
 using System.Globalization;
+using CapacityPlanner.Core;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Planning;
 
-namespace CapacityPlanner.Core.Benchmarks;
+namespace CapacityPlanner.Measurements;
 
 /// <summary>A measurement that the chip it is compared with cannot have produced.</summary>
 /// <param name="Path">JSON path of the measurement in the result document (<c>$.gemm[3]</c>).</param>

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-
-namespace CapacityPlanner.Core.Benchmarks.Import;
+namespace CapacityPlanner.Measurements.Import;
 
 /// <summary>
 /// Reads the log of stas00/ml-engineering <c>mamf-finder.py</c> (benchmark versions 2–4) into a <see cref="BenchResult"/>:

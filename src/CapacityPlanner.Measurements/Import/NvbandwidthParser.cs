@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-
-namespace CapacityPlanner.Core.Benchmarks.Import;
+namespace CapacityPlanner.Measurements.Import;
 
 /// <summary>
 /// Reads NVIDIA nvbandwidth output (text, or the <c>-j</c> JSON) into a <see cref="BenchResult"/>: every test's

@@ -1,7 +1,7 @@
-using CapacityPlanner.Core.Benchmarks;
-using CapacityPlanner.Core.Benchmarks.Import;
+using CapacityPlanner.Measurements;
+using CapacityPlanner.Measurements.Import;
 
-namespace CapacityPlanner.Core.Tests.Benchmarks;
+namespace CapacityPlanner.Measurements.Tests.Import;
 
 public sealed class NcclTestsParserTests
 {

@@ -1,4 +1,4 @@
-namespace CapacityPlanner.Core.Benchmarks;
+namespace CapacityPlanner.Measurements;
 
 /// <summary>
 /// One benchmark result document (<c>wwwroot/schemas/bench-result-v1.schema.json</c>): what ran where, with host,

@@ -1,14 +1,22 @@
-using CapacityPlanner.Core.Benchmarks;
-using CapacityPlanner.Core.Benchmarks.Import;
-using CapacityPlanner.Core.Calibration;
+using CapacityPlanner.Measurements;
+using CapacityPlanner.Measurements.Import;
+using CapacityPlanner.Measurements.Calibration;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Scenarios;
 
-namespace CapacityPlanner.Core.Tests.Benchmarks;
+namespace CapacityPlanner.Measurements.Tests.Calibration;
 
 public sealed class CalibrationTests
 {
+    private static ResolvedScenario Resolve(string json)
+    {
+        var r = ScenarioResolver.ParseAndResolve(json);
+        Assert.True(r.Success, string.Join("; ", r.Errors.Select(e => $"{e.Path}: {e.Message}")));
+        return r.Scenario!;
+    }
+
     /// <summary>mamf-finder, nvbandwidth and two nccl-tests logs (one NVLink node, two nodes over InfiniBand).</summary>
     private static BenchResult[] AllThreeTools() =>
     [
@@ -46,7 +54,7 @@ public sealed class CalibrationTests
 
     private static Estimate EstimateWith(ChipSpec chip)
     {
-        var s = TestScenarios.Resolve(Llama70bOnH100);
+        var s = Resolve(Llama70bOnH100);
         return Estimator.Estimate(s with { System = s.System with { Chip = chip } });
     }
 
@@ -54,7 +62,7 @@ public sealed class CalibrationTests
     public void Apply_puts_the_calibrated_chip_into_a_scenario()
     {
         var cal = ChipCalibrator.Calibrate(H100, [GemmRun(_ => 0.45)]);
-        var s = ChipCalibrator.Apply(TestScenarios.Resolve(Llama70bOnH100), cal);
+        var s = ChipCalibrator.Apply(Resolve(Llama70bOnH100), cal);
         Assert.Same(cal.Chip, s.System.Chip);
         Assert.Equal(EstimateWith(cal.Chip).StepTimeSeconds, Estimator.Estimate(s).StepTimeSeconds);
     }
@@ -188,7 +196,7 @@ public sealed class CalibrationTests
         // Calibration → inline chip JSON (what capplan bench calibrate prints as scenarioChip) → a scenario document.
         var chipJson = ScenarioWriter.ToJson(ChipCalibrator.ToInlineChip(cal));
         Assert.Contains("\"gemmCurve\"", chipJson, StringComparison.Ordinal);
-        var scenario = TestScenarios.Resolve(Llama70bOnH100.Replace("\"chip\": \"h100-sxm\"", "\"chip\": " + chipJson, StringComparison.Ordinal));
+        var scenario = Resolve(Llama70bOnH100.Replace("\"chip\": \"h100-sxm\"", "\"chip\": " + chipJson, StringComparison.Ordinal));
         var resolved = scenario.System.Chip;
         Assert.Equal(cal.Chip.Id, resolved.Id);
         Assert.Equal(cal.GemmCurve.Count, resolved.Efficiency.GemmCurve!.Points.Count());
