@@ -28,7 +28,7 @@ internal static class BenchCommand
                         [--json] [--output FILE] [--lib-path DIR[:DIR]] [--device N] [--dtypes bf16,fp16,tf32,fp8]
                         [--gemm-sizes 2048,4096] [--threads N] [--rank R --world-size N --master-addr HOST --master-port P]
                         [--rendezvous-timeout SECONDS]
-          capplan bench import nccl-tests|nvbandwidth|mamf-finder <file|-> [--collective NAME] [--json] [--output FILE]
+          capplan bench import [auto|nccl-tests|nvbandwidth|mamf-finder] <file|-> [--collective NAME] [--json] [--output FILE]
           capplan bench probe [--lib-path DIR[:DIR]] [--json]
           capplan bench calibrate <result.json>... --chip ID [--precision bf16] [--include-cpu] [--json]
 
@@ -100,13 +100,26 @@ internal static class BenchCommand
     {
         var a = CommandArgs.Parse(args.Select(x => x == "-o" ? "--output" : x).ToArray(), ["--json"], ["--output", "--collective"]);
         var errors = new List<string>(a.Errors);
-        if (a.Positional.Count != 2) errors.Add($"expected a tool ({string.Join(", ", BenchImporter.Tools)}) and a file: capplan bench import nccl-tests all_reduce.txt");
-        else if (!BenchImporter.Tools.Contains(a.Positional[0])) errors.Add($"unknown tool '{a.Positional[0]}'; tools: {string.Join(", ", BenchImporter.Tools)}.");
+        // capplan bench import [TOOL] FILE: without a tool (or with "auto") the file's kind is detected from its content,
+        // by the same reader as the dashboard's upload (Measurements' BenchmarkFileReader).
+        if (a.Positional.Count is not (1 or 2)) errors.Add($"expected a file, optionally after its tool ({string.Join(", ", BenchImporter.Tools)}, or auto): capplan bench import all_reduce.txt");
+        else if (a.Positional.Count == 2 && a.Positional[0] != "auto" && !BenchImporter.Tools.Contains(a.Positional[0])) errors.Add($"unknown tool '{a.Positional[0]}'; tools: {string.Join(", ", BenchImporter.Tools)}, or auto.");
         if (a.Options.TryGetValue("--collective", out var coll) && !BusBandwidth.IsKnown(coll)) errors.Add($"unknown collective '{coll}'; known: {string.Join(", ", BusBandwidth.Collectives)}.");
         if (errors.Count > 0) return await Invalid(stderr, errors, "capplan bench import");
-        var (tool, file) = (a.Positional[0], a.Positional[1]);
+        var (tool, file) = a.Positional.Count == 2 ? (a.Positional[0], a.Positional[1]) : ("auto", a.Positional[0]);
         var (text, readError) = await ReadInputAsync(file, stdin);
         if (readError is not null) return await Invalid(stderr, [readError], "capplan bench import");
+        if (tool == "auto")
+        {
+            var kind = BenchmarkFileReader.Detect(text!);
+            if (BenchmarkFileReader.Tool(kind) is not { } detected)
+            {
+                return await Invalid(stderr, [kind == BenchmarkFileKind.Result
+                    ? $"{file} is already a capplan bench result document: upload or calibrate it as it is."
+                    : $"{file} is not recognised as nccl-tests, nvbandwidth or mamf-finder output; name its tool: capplan bench import nccl-tests {file}"], "capplan bench import");
+            }
+            tool = detected;
+        }
         BenchResult result;
         try
         {

@@ -62,6 +62,21 @@ public sealed class ImportCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Without_a_tool_the_kind_is_detected_from_the_content_as_on_the_dashboard()
+    {
+        var auto = await BenchTestSupport.Run("bench", "import", Write("ar-auto.txt", NcclOutput), "--json");
+        Assert.True(auto.Code == 0, auto.Err);
+        Assert.Equal("nccl-tests", BenchResultJson.Deserialize(auto.Out).Source);
+
+        var named = await BenchTestSupport.Run("bench", "import", "auto", Write("ar-auto2.txt", NcclOutput), "--json");
+        Assert.Equal(auto.Out.Length, named.Out.Length);
+
+        var unknown = await BenchTestSupport.Run("bench", "import", Write("notes.txt", "hello\nworld\n"));
+        Assert.Equal(2, unknown.Code);
+        Assert.Contains("not recognised as nccl-tests, nvbandwidth or mamf-finder output", unknown.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Wrong_tool_missing_file_and_unknown_tool_are_invalid_input()
     {
         var wrongTool = await BenchTestSupport.Run("bench", "import", "mamf-finder", Write("x.txt", NcclOutput));

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.JSInterop;
 using MudBlazor;
+using CapacityPlanner.Measurements.Import;
 
 namespace CapacityPlanner.Web.Features.Benchmarks;
 

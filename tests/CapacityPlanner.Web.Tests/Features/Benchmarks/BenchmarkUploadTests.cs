@@ -11,6 +11,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using BenchmarksPage = CapacityPlanner.Web.Features.Benchmarks.Benchmarks;
+using CapacityPlanner.Measurements.Import;
 
 namespace CapacityPlanner.Web.Tests.Features.Benchmarks;
 
