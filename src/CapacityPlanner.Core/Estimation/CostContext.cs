@@ -67,16 +67,16 @@ internal sealed partial class CostContext
     {
         if (mDim <= 0 || nDim <= 0 || kDim <= 0) return 0;
         var flops = 2 * mDim * nDim * kDim;
-        var eff = _gemmMax * precisionFactor * ModelEfficiency(flops);
+        var eff = _gemmMax * precisionFactor * ModelEfficiency(flops, precisionFactor != 1.0);
         var compute = flops / (peak * eff);
         var bytes = (mDim * kDim + kDim * nDim + mDim * nDim) * elementBytes;
         var memory = bytes / _hbmBytesPerSecond;
         return Math.Max(compute, memory);
     }
 
-    private double ModelEfficiency(double flops)
+    private double ModelEfficiency(double flops, bool lowPrecision)
     {
-        var curve = _system.Chip.Efficiency.GemmCurve;
+        var curve = lowPrecision ? _system.Chip.Efficiency.LowPrecisionGemmCurve ?? _system.Chip.Efficiency.GemmCurve : _system.Chip.Efficiency.GemmCurve;
         // A measured curve replaces both the shape and the MAMF fraction; express it relative to _gemmMax.
         return curve is null ? _d.GemmSizeCurve.At(flops) : curve.At(flops) / Math.Max(1e-9, _system.Chip.Efficiency.GemmMaxFraction);
     }

@@ -36,7 +36,8 @@ public sealed record ScaleOutAttachment(double NicBitsPerSecondPerGpu, double La
 /// <param name="GemmMaxFraction">Maximum achievable matmul FLOP/s as a fraction of the dense peak (MAMF / peak).</param>
 /// <param name="HbmFraction">Achievable fraction of HBM bandwidth for streaming kernels.</param>
 /// <param name="GemmCurve">Optional measured GEMM efficiency curve (FLOPs per GEMM → fraction of peak); replaces the default shape when present.</param>
-public sealed record ChipEfficiency(double GemmMaxFraction, double HbmFraction, EfficiencyCurve? GemmCurve = null);
+/// <param name="LowPrecisionGemmCurve">Optional measured FP8 GEMM-size shape (FLOPs → fraction, topping at GemmMaxFraction); FP8/FP4 GEMMs use it in place of <paramref name="GemmCurve"/>.</param>
+public sealed record ChipEfficiency(double GemmMaxFraction, double HbmFraction, EfficiencyCurve? GemmCurve = null, EfficiencyCurve? LowPrecisionGemmCurve = null);
 
 /// <summary>Representative prices; null where no published figure exists.</summary>
 public sealed record ChipPrice(double? PurchaseUsd, double? RentUsdPerGpuHour);

@@ -132,7 +132,8 @@ public sealed class HardwareCatalog
             Efficiency: new ChipEfficiency(
                 Req(eff, "gemmMaxFraction", "efficiency.gemmMaxFraction"),
                 Req(eff, "hbmFraction", "efficiency.hbmFraction"),
-                MeasuredGemmCurve(eff)),
+                MeasuredGemmCurve(eff, "gemmCurve"),
+                MeasuredGemmCurve(eff, "gemmCurveLowPrecision")),
             Price: price.ValueKind == JsonValueKind.Object
                 ? new ChipPrice(Figure(price, "purchaseUsd", "price.purchaseUsd")?.Value, Figure(price, "rentUsdPerGpuHour", "price.rentUsdPerGpuHour")?.Value)
                 : new ChipPrice(null, null),
@@ -144,9 +145,9 @@ public sealed class HardwareCatalog
     /// A chip's measured GEMM-size curve (<c>efficiency.gemmCurve.points</c>: FLOPs per GEMM → fraction of the BF16 peak),
     /// in place of the default shape; null where the catalog has none.
     /// </summary>
-    private static EfficiencyCurve? MeasuredGemmCurve(JsonElement eff)
+    private static EfficiencyCurve? MeasuredGemmCurve(JsonElement eff, string name)
     {
-        if (!eff.TryGetProperty("gemmCurve", out var curve) || !curve.TryGetProperty("points", out var points)) return null;
+        if (!eff.TryGetProperty(name, out var curve) || !curve.TryGetProperty("points", out var points)) return null;
         return new EfficiencyCurve([.. points.EnumerateArray().Select(p => (p.GetProperty("flops").GetDouble(), p.GetProperty("fraction").GetDouble()))]);
     }
 }

@@ -220,7 +220,8 @@ public static class ChipCalibrator
         var efficiency = new ChipEfficiency(
             gemmMax ?? baseChip.Efficiency.GemmMaxFraction,
             hbm ?? baseChip.Efficiency.HbmFraction,
-            curve.Count > 0 ? new EfficiencyCurve(curve) : baseChip.Efficiency.GemmCurve);
+            curve.Count > 0 ? new EfficiencyCurve(curve) : baseChip.Efficiency.GemmCurve,
+            baseChip.Efficiency.LowPrecisionGemmCurve);
         var figures = new Dictionary<string, CatalogFigure>(baseChip.Figures ?? new Dictionary<string, CatalogFigure>(), StringComparer.Ordinal);
         void Measured(string path, double? value, string note)
         {

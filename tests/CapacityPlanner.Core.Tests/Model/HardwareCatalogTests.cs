@@ -31,11 +31,17 @@ public sealed class HardwareCatalogTests
             Assert.InRange(eff.GemmCurve!.At(2.147e9) / eff.GemmMaxFraction, 0.40, 0.48);
             Assert.InRange(ModelDefaults.Standard.GemmSizeCurve.At(2.147e9), 0.74, 0.80);
             Assert.Equal(eff.GemmMaxFraction, eff.GemmCurve.At(1e13), 9);
+            // FP8 GEMMs saturate later (same sweep): at 17 GFLOP (2048³) 80 % of their best rate against BF16's 93 %.
+            Assert.NotNull(eff.LowPrecisionGemmCurve);
+            Assert.InRange(eff.LowPrecisionGemmCurve!.At(1.718e10) / eff.GemmMaxFraction, 0.76, 0.83);
+            Assert.InRange(eff.GemmCurve.At(1.718e10) / eff.GemmMaxFraction, 0.90, 0.96);
+            Assert.Equal(eff.GemmMaxFraction, eff.LowPrecisionGemmCurve.At(1e13), 9);
         }
         foreach (var id in new[] { "a100-sxm-80gb", "b200" })
         {
             Assert.True(catalog.TryGet(id, out var chip));
             Assert.Null(chip.Efficiency.GemmCurve);
+            Assert.Null(chip.Efficiency.LowPrecisionGemmCurve);
         }
     }
 
