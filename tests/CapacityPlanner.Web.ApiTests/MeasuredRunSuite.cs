@@ -2,8 +2,8 @@ using System.Text.Json;
 using System.Net;
 using System.Text.Json.Nodes;
 using CapacityPlanner.Core.Sharing;
+using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.ApiTests.Infrastructure;
-using CapacityPlanner.Web.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 

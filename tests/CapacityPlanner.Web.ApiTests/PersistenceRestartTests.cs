@@ -1,6 +1,6 @@
 using System.Net;
+using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.ApiTests.Infrastructure;
-using CapacityPlanner.Web.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CapacityPlanner.Web.ApiTests;

@@ -3,8 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
+using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.ApiTests.Infrastructure;
-using CapacityPlanner.Web.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CapacityPlanner.Web.ApiTests;

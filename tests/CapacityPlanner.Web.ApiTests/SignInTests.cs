@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.ApiTests.Infrastructure;
-using CapacityPlanner.Web.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CapacityPlanner.Web.ApiTests;

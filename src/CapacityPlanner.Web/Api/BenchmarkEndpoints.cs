@@ -3,8 +3,8 @@ using System.Text;
 using CapacityPlanner.Measurements;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Features.Benchmarks;
-using CapacityPlanner.Web.Persistence;
 using CapacityPlanner.Web.Security;
 using Microsoft.Extensions.Options;
 

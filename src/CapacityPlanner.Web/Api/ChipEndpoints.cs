@@ -6,6 +6,7 @@ using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Json;
 using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Features.Benchmarks;
 using CapacityPlanner.Web.Features.Hardware;
 using CapacityPlanner.Web.Security;

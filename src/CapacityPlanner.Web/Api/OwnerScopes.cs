@@ -1,4 +1,4 @@
-using CapacityPlanner.Web.Persistence;
+using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Security;
 
 namespace CapacityPlanner.Web.Api;

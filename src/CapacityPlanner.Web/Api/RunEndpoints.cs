@@ -1,7 +1,7 @@
 using System.Text.Json;
 using CapacityPlanner.Core.Validation;
+using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Features.Validation;
-using CapacityPlanner.Web.Persistence;
 using CapacityPlanner.Web.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;

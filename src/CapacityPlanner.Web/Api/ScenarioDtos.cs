@@ -1,6 +1,6 @@
 using System.Text.Json;
 using CapacityPlanner.Core.Sharing;
-using CapacityPlanner.Web.Persistence;
+using CapacityPlanner.Persistence;
 
 namespace CapacityPlanner.Web.Api;
 

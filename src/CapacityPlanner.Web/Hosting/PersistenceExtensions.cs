@@ -1,9 +1,8 @@
-using CapacityPlanner.Web.Persistence;
+using CapacityPlanner.Persistence;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Hosting;
 

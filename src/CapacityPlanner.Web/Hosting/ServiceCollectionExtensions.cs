@@ -1,3 +1,4 @@
+using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Features.Planner;
 using CapacityPlanner.Web.Features.Scaling;
 using CapacityPlanner.Web.Options;

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
+using CapacityPlanner.Persistence;
 using Microsoft.Extensions.Options;
 
 namespace CapacityPlanner.Web.Security;
@@ -16,8 +17,8 @@ namespace CapacityPlanner.Web.Security;
 /// <param name="IsAdmin">Holds the administrator role.</param>
 public sealed record Caller(string? OwnerKey, string? UserName, bool IsUser, bool IsAdmin)
 {
-    /// <summary>Prefix of the owner keys of signed-in users (owner-secret hashes are plain hex).</summary>
-    public const string UserKeyPrefix = "u:";
+    /// <summary>Prefix of the owner keys of signed-in users (owner-secret hashes are plain hex); the stores' team listing selects by it.</summary>
+    public const string UserKeyPrefix = OwnershipQueries.UserKeyPrefix;
 
     /// <summary>Nobody: no owner secret, not signed in.</summary>
     public static Caller Anonymous { get; } = new(null, null, false, false);

@@ -1,6 +1,6 @@
+using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Api;
 using CapacityPlanner.Web.Features.Hardware;
-using CapacityPlanner.Web.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using CapacityPlanner.Web.Shared.Chips;

@@ -1,5 +1,5 @@
 using CapacityPlanner.Measurements;
-using CapacityPlanner.Web.Persistence;
+using CapacityPlanner.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CapacityPlanner.Web.Tests.Support;

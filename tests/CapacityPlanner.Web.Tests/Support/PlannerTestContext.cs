@@ -1,5 +1,5 @@
+using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Hosting;
-using CapacityPlanner.Web.Persistence;
 using CapacityPlanner.Web.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;

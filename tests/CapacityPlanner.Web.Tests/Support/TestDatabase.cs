@@ -1,4 +1,4 @@
-using CapacityPlanner.Web.Persistence;
+using CapacityPlanner.Persistence;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 

@@ -4,8 +4,8 @@ using CapacityPlanner.Core;
 using CapacityPlanner.Measurements;
 using CapacityPlanner.Measurements.Calibration;
 using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Features.Hardware;
-using CapacityPlanner.Web.Persistence;
 
 using CapacityPlanner.Web.Api;
 using Microsoft.Extensions.Options;

@@ -4,8 +4,8 @@ using System.Text.Json;
 using CapacityPlanner.Core.Json;
 using CapacityPlanner.Measurements;
 using CapacityPlanner.Measurements.Import;
+using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Api;
-using CapacityPlanner.Web.Persistence;
 using Microsoft.Extensions.Options;
 
 namespace CapacityPlanner.Web.Features.Benchmarks;

@@ -1,5 +1,6 @@
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Roofline;
+using CapacityPlanner.Persistence;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using CapacityPlanner.Web.Shared.Chips;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using CapacityPlanner.Web.Persistence;
+using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Security;
 using CapacityPlanner.Web.Shared.Sharing;
 using CapacityPlanner.Web.Shared.Widgets;

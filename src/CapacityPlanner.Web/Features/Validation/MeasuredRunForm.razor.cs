@@ -1,7 +1,7 @@
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Validation;
-using CapacityPlanner.Web.Persistence;
+using CapacityPlanner.Persistence;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using CapacityPlanner.Web.Shared.Chips;

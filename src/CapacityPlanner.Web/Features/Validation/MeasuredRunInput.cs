@@ -5,7 +5,7 @@ using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Sharing;
 using CapacityPlanner.Core.Validation;
-using CapacityPlanner.Web.Persistence;
+using CapacityPlanner.Persistence;
 
 namespace CapacityPlanner.Web.Features.Validation;
 

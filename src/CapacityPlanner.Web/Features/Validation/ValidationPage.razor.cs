@@ -1,7 +1,7 @@
 using System.Globalization;
 using CapacityPlanner.Core.Validation;
+using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Api;
-using CapacityPlanner.Web.Persistence;
 using CapacityPlanner.Web.Shared.Charts;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using CapacityPlanner.Core.Validation;
-using CapacityPlanner.Web.Persistence;
+using CapacityPlanner.Persistence;
 
 namespace CapacityPlanner.Web.Features.Validation;
 

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Shared.Scenario;
 
 namespace CapacityPlanner.Web.Shared.Chips;

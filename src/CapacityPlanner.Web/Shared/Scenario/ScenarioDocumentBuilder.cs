@@ -1,7 +1,7 @@
 using System.Globalization;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Scenarios;
-using CapacityPlanner.Web.Shared.Chips;
+using CapacityPlanner.Persistence;
 
 namespace CapacityPlanner.Web.Shared.Scenario;
 

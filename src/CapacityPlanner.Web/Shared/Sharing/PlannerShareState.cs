@@ -1,6 +1,6 @@
 using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Sharing;
-using CapacityPlanner.Web.Persistence;
+using CapacityPlanner.Persistence;
 using Microsoft.Extensions.Primitives;
 using CapacityPlanner.Web.Shared.Scenario;
 

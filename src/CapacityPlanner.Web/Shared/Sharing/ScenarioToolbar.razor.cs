@@ -1,8 +1,8 @@
 using System.Text.Json;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Sharing;
+using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Api;
-using CapacityPlanner.Web.Persistence;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
 using MudBlazor;

@@ -1,10 +1,10 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using CapacityPlanner.Measurements;
+using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Api;
 using CapacityPlanner.Web.Features.Benchmarks;
 using CapacityPlanner.Web.Hosting;
-using CapacityPlanner.Web.Persistence;
 using CapacityPlanner.Web.Tests.Support;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.EntityFrameworkCore;

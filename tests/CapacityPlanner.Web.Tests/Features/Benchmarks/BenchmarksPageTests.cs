@@ -1,9 +1,9 @@
 using CapacityPlanner.Measurements;
+using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Features.Benchmarks;
 using CapacityPlanner.Web.Features.Hardware;
 using CapacityPlanner.Web.Features.Planner;
 using CapacityPlanner.Web.Hosting;
-using CapacityPlanner.Web.Persistence;
 using CapacityPlanner.Web.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,6 @@
 using Bunit.TestDoubles;
 using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Features.Hardware;
 using CapacityPlanner.Web.Tests.Support;
 using Microsoft.AspNetCore.Components;

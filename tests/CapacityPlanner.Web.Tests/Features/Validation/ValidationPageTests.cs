@@ -1,9 +1,9 @@
 using Bunit.TestDoubles;
 using CapacityPlanner.Core.Sharing;
 using CapacityPlanner.Core.Validation;
+using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Features.Validation;
 using CapacityPlanner.Web.Hosting;
-using CapacityPlanner.Web.Persistence;
 using CapacityPlanner.Web.Shared.Widgets;
 using CapacityPlanner.Web.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;

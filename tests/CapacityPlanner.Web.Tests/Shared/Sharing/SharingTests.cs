@@ -1,10 +1,10 @@
 using Bunit.TestDoubles;
 using CapacityPlanner.Core.Sharing;
+using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Features.Planner;
 using CapacityPlanner.Web.Features.Saved;
 using CapacityPlanner.Web.Hosting;
 using CapacityPlanner.Web.Options;
-using CapacityPlanner.Web.Persistence;
 using CapacityPlanner.Web.Shared.Sharing;
 using CapacityPlanner.Web.Shared.Widgets;
 using CapacityPlanner.Web.Tests.Support;

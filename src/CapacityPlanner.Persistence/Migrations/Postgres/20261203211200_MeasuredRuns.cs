@@ -1,0 +1,45 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace CapacityPlanner.Persistence.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class MeasuredRuns : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "SavedMeasuredRuns",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "character varying(32)", unicode: false, maxLength: 32, nullable: false),
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    ScenarioJson = table.Column<string>(type: "text", nullable: false),
+                    Metric = table.Column<string>(type: "character varying(32)", unicode: false, maxLength: 32, nullable: false),
+                    Measured = table.Column<double>(type: "double precision", nullable: false),
+                    Family = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    Notes = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
+                    CreatedUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SavedMeasuredRuns", x => x.Id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_SavedMeasuredRuns_CreatedUtc",
+                table: "SavedMeasuredRuns",
+                column: "CreatedUtc");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "SavedMeasuredRuns");
+        }
+    }
+}
