@@ -73,8 +73,9 @@ document.addEventListener("keydown", (e) => {
     }
     if (chart.json === json) return;
     if (!window.Plotly) {
-      // Drawn once plotly.js has run (the figure may have changed by then: the element is read again).
-      plotly().then(() => enqueue([target]), (e) => console.warn(e.message));
+      // Drawn once plotly.js has run (the figure may have changed by then: the element is read again), without
+      // waiting for another paint: the numbers around it have been on screen while plotly.js loaded.
+      plotly().then(() => enqueue([target], true), (e) => console.warn(e.message));
       return;
     }
     chart.json = json;
@@ -122,15 +123,17 @@ document.addEventListener("keydown", (e) => {
   });
 
   // One chart per task, in page order, starting after the next paint: the numbers of a render batch are on screen
-  // before any chart is drawn, and the first chart does not wait for the others.
+  // before any chart is drawn, and the first chart does not wait for the others. Charts that waited for plotly.js
+  // (now: true) start at once.
   const queue = new Set();
   let running = false;
-  function enqueue(targets) {
+  function enqueue(targets, now = false) {
     for (const t of targets) queue.add(t);
     if (queue.size > 0 && !running) {
       running = true;
       // After the next paint: the new numbers are on screen first.
-      requestAnimationFrame(() => setTimeout(drawNext, 0));
+      if (now) setTimeout(drawNext, 0);
+      else requestAnimationFrame(() => setTimeout(drawNext, 0));
     }
   }
   function drawNext() {

@@ -128,6 +128,12 @@ public sealed partial class Planner : IDisposable
         ? $"{s.System.Gpus:N0} GPUs × wall-clock hours"
         : "give a token budget";
 
+    // What the model-shape panel shows (its title, each field's value, message and placeholder, the reset button):
+    // the panel is rendered again only when this changes (RenderGate).
+    private string ShapeState => string.Join('\n', PlannerFields.ModelShape
+        .Select(f => string.Create(CultureInfo.InvariantCulture, $"{ShapeValue(f)}\t{ErrorText(f.Path)}\t{PresetShapeText(f)}"))
+        .Prepend($"{ShapePanelTitle}\t{_input.HasShapeOverrides}"));
+
     private string ShapePanelTitle => _input.HasShapeOverrides ? "Model shape (edited)" : "Model shape (the preset's; edit to override)";
 
     private string? PresetHelper =>

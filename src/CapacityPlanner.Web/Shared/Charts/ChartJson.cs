@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -39,6 +40,23 @@ public static class ChartJson
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>
+    /// A <see cref="Figure"/> document (written without a data revision) with <c>layout.datarevision</c> set, without
+    /// writing the figure again: the same JSON plotly.js reads as a figure whose layout has <c>DataRevision</c> set.
+    /// </summary>
+    public static string WithDataRevision(string figureJson, int revision)
+    {
+        ArgumentNullException.ThrowIfNull(figureJson);
+        // The figure's own "layout" property: data comes first and no trace has one, and the serializer escapes the
+        // quotes inside string values, so the first occurrence is it.
+        const string Marker = "\"layout\":{";
+        var at = figureJson.IndexOf(Marker, StringComparison.Ordinal);
+        if (at < 0) throw new ArgumentException("Not a figure document: it has no layout object.", nameof(figureJson));
+        at += Marker.Length;
+        var property = string.Create(CultureInfo.InvariantCulture, $"\"datarevision\":{revision}") + (figureJson[at] == '}' ? "" : ",");
+        return string.Concat(figureJson.AsSpan(0, at), property, figureJson.AsSpan(at));
     }
 
     /// <summary>One object by its runtime type.</summary>

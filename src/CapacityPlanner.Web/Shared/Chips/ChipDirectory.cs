@@ -86,6 +86,12 @@ public sealed partial class ChipDirectory
         }
     }
 
+    /// <summary>
+    /// The chips a chip select lists (ids and names, in order) as one string: it changes when the list does (a custom
+    /// chip added, renamed or removed), so a select that is not rendered again for nothing (<c>RenderGate</c>) still follows.
+    /// </summary>
+    public string ListSignature => string.Join('\n', Chips.Select(c => c.DisplayName));
+
     /// <summary>Custom chips only.</summary>
     public IReadOnlyList<CustomChipDefinition> CustomChips => _store.All;
 

@@ -10,7 +10,8 @@ namespace CapacityPlanner.Web.Shared.Widgets;
 /// written for the browser the way Plotly.Blazor writes them, <see cref="ChartJson"/>). Whenever <see cref="Figure"/>
 /// changes, the chart's data list and layout object are mutated in place and the figure goes to the browser as the
 /// <c>data-figure</c> attribute of the chart element, in the same render batch as the new numbers; <c>app.js</c> draws it
-/// with <c>Plotly.react</c> as soon as the batch is applied.
+/// with <c>Plotly.react</c> as soon as the batch is applied. A new figure that draws the same as the one shown keeps its
+/// revision: nothing goes to the browser and nothing is drawn again.
 /// </summary>
 /// <remarks>
 /// Not Plotly.Blazor's <c>PlotlyChart</c> component, which loaded plotly.js only when the first chart asked for it after
@@ -31,6 +32,9 @@ public sealed partial class PlotlyFigure
     private readonly Plotly.Blazor.Layout _layout = new();
     private Config _config = new();
     private string? _json;
+    // The figure drawn, without its revision: a new Figure that draws the same (an edit that leaves this chart as it
+    // was) keeps the revision and the attribute, so the render batch does not carry it and plotly does not draw again.
+    private string? _content;
     private ChartFigure? _shown;
     private int _revision;
 
@@ -58,12 +62,20 @@ public sealed partial class PlotlyFigure
         _config = ChartTheme.Config(FileName ?? TestId);
         if (ReferenceEquals(Figure, _shown)) return;
         _shown = Figure;
-        _revision++;
         _data.Clear();
         if (Figure is not null) _data.AddRange(Figure.Data);
         var layout = Figure?.Layout ?? new Plotly.Blazor.Layout();
         foreach (var property in s_layoutProperties) property.SetValue(_layout, property.GetValue(layout));
+        _layout.DataRevision = null;
+        var content = ChartJson.Figure(_data, _layout, _config);
+        if (_json is not null && string.Equals(content, _content, StringComparison.Ordinal))
+        {
+            _layout.DataRevision = _revision;
+            return;
+        }
+        _content = content;
+        _revision++;
         _layout.DataRevision = _revision;
-        _json = ChartJson.Figure(_data, _layout, _config);
+        _json = ChartJson.WithDataRevision(content, _revision);
     }
 }

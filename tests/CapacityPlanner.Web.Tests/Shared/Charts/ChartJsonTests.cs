@@ -71,4 +71,39 @@ public sealed class ChartJsonTests : PlannerTestContext
         // No JS interop: the browser draws the attribute (app.js), so nothing waits for an acknowledged render batch.
         Assert.DoesNotContain(JSInterop.Invocations, i => i.Identifier is "import" or "react" or "newPlot");
     }
+
+    [Fact]
+    public void The_data_revision_is_set_in_the_layout_as_if_it_had_been_serialized_with_it()
+    {
+        var step = Render<Planner>().FindComponents<PlotlyFigure>().First(f => f.Instance.TestId == "step-chart").Instance.Figure!;
+        var config = ChartTheme.Config("step");
+        var layout = step.Layout;
+        layout.DataRevision = null;
+        var without = ChartJson.Figure(step.Data, layout, config);
+        layout.DataRevision = 7;
+        var with = ChartJson.Figure(step.Data, layout, config);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(with), JsonNode.Parse(ChartJson.WithDataRevision(without, 7))));
+        Assert.Equal("""{"data":[],"layout":{"datarevision":3},"config":{}}""", ChartJson.WithDataRevision("""{"data":[],"layout":{},"config":{}}""", 3));
+    }
+
+    [Fact]
+    public void An_edit_that_leaves_a_chart_as_it_was_keeps_its_revision_and_sends_nothing_new()
+    {
+        var cut = Render<Planner>();
+        string Attribute(string id) => cut.Find($"[data-testid={id}] .chart-target").GetAttribute("data-figure")!;
+        var step = Attribute("step-chart");
+        var days = cut.Find("[data-testid=time-to-train]").TextContent;
+
+        // A larger token budget: a longer run, the same step and the same memory per GPU.
+        cut.Find("input[data-testid=tokens]").Input("5000");
+
+        cut.WaitForAssertion(() => Assert.NotEqual(days, cut.Find("[data-testid=time-to-train]").TextContent));
+        Assert.Equal("1", cut.Find("[data-testid=step-chart]").GetAttribute("data-revision"));
+        Assert.Equal("1", cut.Find("[data-testid=memory-chart]").GetAttribute("data-revision"));
+        Assert.Equal(step, Attribute("step-chart"));
+
+        // The next edit that changes the step draws the next revision.
+        cut.Find("input[data-testid=micro-batch]").Input("2");
+        cut.WaitForAssertion(() => Assert.Equal("2", cut.Find("[data-testid=step-chart]").GetAttribute("data-revision")));
+    }
 }
