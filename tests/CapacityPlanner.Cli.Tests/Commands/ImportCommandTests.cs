@@ -69,7 +69,10 @@ public sealed class ImportCommandTests : IDisposable
         Assert.Equal("nccl-tests", BenchResultJson.Deserialize(auto.Out).Source);
 
         var named = await BenchTestSupport.Run("bench", "import", "auto", Write("ar-auto2.txt", NcclOutput), "--json");
-        Assert.Equal(auto.Out.Length, named.Out.Length);
+        Assert.True(named.Code == 0, named.Err);
+        var (a, n) = (BenchResultJson.Deserialize(auto.Out), BenchResultJson.Deserialize(named.Out));
+        Assert.Equal(a.Source, n.Source);
+        Assert.Equal(a.Collectives.Select(c => (c.SizeBytes, c.BusbwGBps)), n.Collectives.Select(c => (c.SizeBytes, c.BusbwGBps)));
 
         var unknown = await BenchTestSupport.Run("bench", "import", Write("notes.txt", "hello\nworld\n"));
         Assert.Equal(2, unknown.Code);
