@@ -50,8 +50,8 @@ internal sealed partial class CostContext
         var wBytes = _lowPrecision ? 1 : _qw;
 
         // Attention projections: QKV [T×h]·[h×(q+2kv)/t], output [T×q/t]·[q/t×h].
-        var fwd = Gemm(tokens, (q + 2 * kv) / t, h, _peakMath, _lowPrecisionFactor, wBytes)
-                + Gemm(tokens, h, q / t, _peakMath, _lowPrecisionFactor, wBytes);
+        var fwd = Gemm(tokens, (q + 2 * kv) / t, h, LinearPrecision, wBytes)
+                + Gemm(tokens, h, q / t, LinearPrecision, wBytes);
 
         // Attention core (16-bit). CP splits the queries; keys and values rotate around the ring.
         var localHeads = Math.Max(1.0, _m.AttentionHeads / t);
@@ -69,7 +69,7 @@ internal sealed partial class CostContext
             // Batched GEMMs per head: scores [T×d_h]·[d_h×s] and context [T×s]·[s×d_h] over the full s×s product,
             // with the scores, softmax and dropout passing through HBM (Korthikanti et al. 2022 §4.1).
             var dh = _m.HeadDim;
-            var perHead = Gemm(tokens, _m.SequenceLength, dh, _peak16, 1.0, _qa) + Gemm(tokens, dh, _m.SequenceLength, _peak16, 1.0, _qa);
+            var perHead = Gemm(tokens, _m.SequenceLength, dh, SixteenBit, _qa) + Gemm(tokens, dh, _m.SequenceLength, SixteenBit, _qa);
             attnFwd = localHeads * perHead;
             attnBwd = 2 * attnFwd;
             var scores = localHeads * tokens * _m.SequenceLength;
@@ -86,7 +86,7 @@ internal sealed partial class CostContext
         if (!moe)
         {
             var f = _m.FfnHiddenSize / t;
-            mlpFwd = Gemm(tokens, up * f, h, _peakMath, _lowPrecisionFactor, wBytes) + Gemm(tokens, h, f, _peakMath, _lowPrecisionFactor, wBytes);
+            mlpFwd = Gemm(tokens, up * f, h, LinearPrecision, wBytes) + Gemm(tokens, h, f, LinearPrecision, wBytes);
             ffnElements = f;
             gemmInputs = h + q / t + h + f;
         }
@@ -99,14 +99,14 @@ internal sealed partial class CostContext
             var routed = tokens * cfg.ExpertsPerToken * cfg.CapacityFactor;
             var perExpert = routed / localExperts;
             var fe = cfg.ExpertFfnHiddenSize / t;
-            var expert = Gemm(perExpert, up * fe, h, _peakMath, _lowPrecisionFactor, wBytes) + Gemm(perExpert, h, fe, _peakMath, _lowPrecisionFactor, wBytes);
+            var expert = Gemm(perExpert, up * fe, h, LinearPrecision, wBytes) + Gemm(perExpert, h, fe, LinearPrecision, wBytes);
             mlpFwd = localExperts * expert;
             if (cfg.SharedExperts > 0)
             {
                 var fs = (double)cfg.SharedExperts * cfg.ExpertFfnHiddenSize / t;
-                mlpFwd += Gemm(tokens, up * fs, h, _peakMath, _lowPrecisionFactor, wBytes) + Gemm(tokens, h, fs, _peakMath, _lowPrecisionFactor, wBytes);
+                mlpFwd += Gemm(tokens, up * fs, h, LinearPrecision, wBytes) + Gemm(tokens, h, fs, LinearPrecision, wBytes);
             }
-            mlpFwd += Gemm(tokens, cfg.Experts, h, _peak16, 1.0, _qa); // router
+            mlpFwd += Gemm(tokens, cfg.Experts, h, SixteenBit, _qa); // router
             ffnElements = cfg.ExpertsPerToken * cfg.CapacityFactor * fe + (double)cfg.SharedExperts * cfg.ExpertFfnHiddenSize / t;
             gemmInputs = h + q / t + h * (1 + cfg.ExpertsPerToken * cfg.CapacityFactor) + ffnElements;
         }
@@ -250,7 +250,7 @@ internal sealed partial class CostContext
         var tokens = LocalTokens(plan);
         var t = plan.Tensor;
         // Logits stay in 16-bit under FP8 recipes; vocabulary-parallel over TP (Megatron).
-        var fwd = Gemm(tokens, (double)_m.VocabSize / t, _m.HiddenSize, _peak16, 1.0, _qa);
+        var fwd = Gemm(tokens, (double)_m.VocabSize / t, _m.HiddenSize, SixteenBit, _qa);
         s.Forward += fwd;
         s.Backward += 2 * fwd;
         // Final norm plus fp32 softmax/cross-entropy over the local vocabulary slice: read logits, write probabilities, read back.

@@ -62,12 +62,23 @@ internal sealed partial class CostContext
         _ => 0,
     };
 
-    /// <summary>Time of one GEMM [M×K]·[K×N] in the given peak, with the size-dependent efficiency and an HBM roofline.</summary>
-    private double Gemm(double mDim, double nDim, double kDim, double peak, double precisionFactor, int elementBytes)
+    /// <summary>A GEMM in the run's precision (the linear layers: FP8/FP4 where the run is), else in 16 bits.</summary>
+    private const bool LinearPrecision = true;
+
+    /// <summary>A GEMM kept in 16 bits whatever the run's precision (attention scores, router, logits).</summary>
+    private const bool SixteenBit = false;
+
+    /// <summary>
+    /// Time of one GEMM [M×K]·[K×N], in the run's precision or in 16 bits, with the size-dependent efficiency (the chip's
+    /// low-precision curve for FP8/FP4 GEMMs where it has one) and an HBM roofline.
+    /// </summary>
+    private double Gemm(double mDim, double nDim, double kDim, bool runPrecision, int elementBytes)
     {
         if (mDim <= 0 || nDim <= 0 || kDim <= 0) return 0;
+        var lowPrecision = runPrecision && _lowPrecision;
+        var peak = runPrecision ? _peakMath : _peak16;
         var flops = 2 * mDim * nDim * kDim;
-        var eff = _gemmMax * precisionFactor * ModelEfficiency(flops, precisionFactor != 1.0);
+        var eff = _gemmMax * (lowPrecision ? _lowPrecisionFactor : 1.0) * ModelEfficiency(flops, lowPrecision);
         var compute = flops / (peak * eff);
         var bytes = (mDim * kDim + kDim * nDim + mDim * nDim) * elementBytes;
         var memory = bytes / _hbmBytesPerSecond;
