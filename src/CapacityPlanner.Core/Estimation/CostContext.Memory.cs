@@ -40,7 +40,20 @@ internal sealed partial class CostContext
         var dzExpert = Math.Max(1.0, dz / plan.Expert);
         // Mixed precision (ZeRO §3.1): 16-bit weights and gradients plus fp32 states; FP8 keeps an extra 1-byte weight copy,
         // or only the FP8 weights where the stack gathers FP8 parameters (masters stay in the sharded optimizer state).
-        double w = _lowPrecision ? (_stack.LowPrecisionParameters ? 1 : _qw + 1) : _qw, g = _qw, o = opt.StateBytesPerParameter;
+        // Stacks that hold fp32 parameters (FSDP2 mixed precision, JAX weight_dtype float32) keep no 16-bit or FP8 copy:
+        // the parameters are the optimizer's fp32 masters and their gradients are fp32.
+        double w, g, o = opt.StateBytesPerParameter;
+        if (_stack.Fp32Parameters && _qw < 4)
+        {
+            w = 4;
+            g = 4;
+            o -= 4;
+        }
+        else
+        {
+            w = _lowPrecision ? (_stack.LowPrecisionParameters ? 1 : _qw + 1) : _qw;
+            g = _qw;
+        }
         double Shard(double p, double dp, double bytes, int minStage) => plan.ZeroStage >= minStage ? p * bytes / dp : p * bytes;
         var weights = Shard(dense, dz, w, 3) + Shard(expert, dzExpert, w, 3);
         var grads = Shard(dense, dz, g, 2) + Shard(expert, dzExpert, g, 2);
@@ -155,26 +168,27 @@ internal sealed partial class CostContext
         }
         else inFlight = 1;
 
+        // Final norm input, logits input and the loss's logit tensors (the stack's bytes per logit), vocabulary-parallel.
+        var loss = lastStage ? tokens * (4 * h * _qa / 2 / (sp ? t : 1) + _stack.LossBytesPerLogitAt(plan.Tensor) * _m.VocabSize / t) : 0;
         double stored;
         if (plan.Recompute == RecomputeMode.Full)
         {
+            // The checkpoints plus whichever is larger: the loss's tensors (live from the last forward until the loss's
+            // backward has run) or one layer's recomputed working set (its backward starts after the loss's tensors are
+            // freed); the two never coexist (formula sheet §3.2).
             var checkpoint = tokens * h * _qa / (sp ? t : 1);
-            stored = checkpoint * layers * inFlight + perLayer; // plus one layer's working set during its backward
+            stored = checkpoint * layers * inFlight + Math.Max(perLayer, loss);
         }
         else
         {
-            stored = perLayer * layers * inFlight;
+            // Without full recompute the peak is the end of the last forward: every stored layer plus the loss's tensors.
+            stored = perLayer * layers * inFlight + loss;
         }
 
         if (firstStage)
         {
             stored += tokens * 8 * inFlight;                          // int64 token ids
             if (dropout) stored += tokens * h * inFlight / (sp ? t : 1); // embedding dropout mask
-        }
-        if (lastStage)
-        {
-            // Final norm input, logits input and the loss's logit tensors (the stack's bytes per logit), vocabulary-parallel.
-            stored += tokens * (4 * h * _qa / 2 / (sp ? t : 1) + _stack.LossBytesPerLogit * _m.VocabSize / t);
         }
         return stored;
     }

@@ -38,12 +38,6 @@ public sealed class GoldenAccuracyTests(ITestOutputHelper output)
         var r = s_report.Value.Results.Single(x => x.Case.Id == id);
         Assert.True(r.Predicted is not null, $"{id}: {r.Problem}");
         output.WriteLine($"{id}: published {r.Case.Measured}, predicted {r.Predicted:G5} ({r.Error:+0.0%;-0.0%}), stack {r.Stack}");
-        if (r.Case.Soft && !r.Feasible)
-        {
-            // Reported in the table; soft runs carry assumptions the source does not state.
-            output.WriteLine($"soft run called infeasible: {r.Problem}");
-            return;
-        }
         Assert.True(r.Feasible, $"{id} ran on real hardware but the model says: {r.Problem}");
     }
 
@@ -61,17 +55,16 @@ public sealed class GoldenAccuracyTests(ITestOutputHelper output)
     public void Memory_follows_the_sources_that_state_it()
     {
         // TorchTitan's benchmark tables print peak reserved memory per GPU beside throughput: the model's memory per GPU
-        // (loss tensors per the stack, unsharded parameters and gradients under FSDP with pipeline parallelism) is checked
-        // against them. Target ±10%; the 70B async-TP run is the known miss (docs/accuracy.md).
+        // (loss tensors per the stack and its loss-parallel path, fp32 parameters under FSDP2, unsharded parameters and
+        // gradients under FSDP with pipeline parallelism, the loss and the recomputed layer never together) is checked
+        // against them. Target ±10% on every run.
         var runs = s_report.Value.MemoryRuns;
         Assert.True(runs.Count >= 4, "the TorchTitan cases state memory");
         foreach (var r in runs)
         {
             output.WriteLine($"{r.Case.Id}: stated {r.Case.MeasuredMemoryGiB:F1} GiB, model {r.PredictedMemoryGiB:F1} GiB ({r.MemoryError:+0.0%;-0.0%})");
-            Assert.InRange(Math.Abs(r.MemoryError!.Value), 0, 0.20);
+            Assert.InRange(Math.Abs(r.MemoryError!.Value), 0, ValidationCase.MemoryTolerance);
         }
-        var within = runs.Count(r => Math.Abs(r.MemoryError!.Value) <= ValidationCase.MemoryTolerance);
-        Assert.True(within >= 3, $"{within} of {runs.Count} within ±10%");
     }
 
     [Fact]
