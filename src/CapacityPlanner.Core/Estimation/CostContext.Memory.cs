@@ -40,14 +40,14 @@ internal sealed partial class CostContext
         var dzExpert = Math.Max(1.0, dz / plan.Expert);
         // Mixed precision (ZeRO §3.1): 16-bit weights and gradients plus fp32 states; FP8 keeps an extra 1-byte weight copy,
         // or only the FP8 weights where the stack gathers FP8 parameters (masters stay in the sharded optimizer state).
-        // Stacks that hold fp32 parameters (FSDP2 mixed precision, JAX weight_dtype float32) keep no 16-bit or FP8 copy:
-        // the parameters are the optimizer's fp32 masters and their gradients are fp32.
+        // Stacks that hold fp32 parameters (FSDP2 mixed precision, JAX weight_dtype float32) keep no sharded 16-bit or FP8
+        // copy: the parameters are the optimizer's fp32 masters (counted with its states) and their gradients are fp32;
+        // below ZeRO-3 the 16-bit compute copy stays gathered for the step (FSDP reshard_after_forward=False).
         double w, g, o = opt.StateBytesPerParameter;
         if (_stack.Fp32Parameters && _qw < 4)
         {
-            w = 4;
+            w = plan.ZeroStage >= 3 ? 0 : _qw;
             g = 4;
-            o -= 4;
         }
         else
         {
@@ -153,15 +153,20 @@ internal sealed partial class CostContext
         if (p == 1) inFlight = 1;
         else if (firstStage)
         {
-            // Stage i holds min(m, p−i) micro-batches in flight under 1F1B (interleaving adds (p−1)/(p·v)); the first stage
-            // holds the most, unless a middle stage carries an extra layer: take the largest product.
-            var interleave = v > 1 ? 1 + (p - 1) / (double)(p * v) : 1;
-            inFlight = Math.Min(m, p) * interleave;
+            // Micro-batches in flight on stage i: min(m, p−i) under 1F1B; under Megatron's interleaved schedule stage i runs
+            // (p−i−1)·2 + (v−1)·p + 1 chunk forwards before its first backward, p + (p−2i−1)/v micro-batches' worth of its
+            // layers (schedules.py get_pp_rank_microbatches). Never more than the m micro-batches of the step: with m ≤ p
+            // every forward runs before the first backward. The first stage holds the most, unless a middle stage carries an
+            // extra layer: take the largest product.
+            double InFlightOn(int stage) => v > 1
+                ? Math.Min(m, p + (p - 2.0 * stage - 1) / v)
+                : Math.Min(m, p - stage);
+            inFlight = InFlightOn(0);
             var peak = layers * inFlight;
             var uneven = _m.Layers % p != 0;
             for (var i = 1; uneven && i < p - 1; i++)
             {
-                var product = LayersOnStage(plan, i) * Math.Min(m, p - i) * interleave;
+                var product = LayersOnStage(plan, i) * InFlightOn(i);
                 if (product > peak) peak = product;
             }
             layers = peak / inFlight;

@@ -17,7 +17,12 @@ public enum PlanRule
     ContextDividesSequence,
     /// <summary>Every pipeline stage holds at least one layer.</summary>
     PipelineWithinLayers,
-    /// <summary>Every virtual-stage chunk holds at least one layer.</summary>
+    /// <summary>
+    /// Every virtual-stage chunk holds at least one layer, or the embedding or the loss: stacks that balance the pipeline
+    /// count those two as layers of the split (Megatron-Core <c>account_for_embedding_in_pipeline_split</c> and
+    /// <c>account_for_loss_in_pipeline_split</c>; TorchTitan's input/output weights; Llama 3 §3.3.2 runs 126 layers in
+    /// 16 × 8 chunks), so pipeline × virtual stages may reach layers + 2.
+    /// </summary>
     ChunksWithinLayers,
     /// <summary>Virtual stages need pipeline parallelism.</summary>
     VirtualStagesNeedPipeline,
@@ -70,7 +75,7 @@ public static class PlanRules
             PlanRule.TensorDividesFfn => model.FfnHiddenSize % plan.Tensor == 0,
             PlanRule.ContextDividesSequence => model.SequenceLength % plan.Context == 0,
             PlanRule.PipelineWithinLayers => plan.Pipeline <= model.Layers,
-            PlanRule.ChunksWithinLayers => plan.VirtualStages <= 1 || plan.Pipeline > model.Layers || (long)plan.Pipeline * plan.VirtualStages <= model.Layers,
+            PlanRule.ChunksWithinLayers => plan.VirtualStages <= 1 || plan.Pipeline > model.Layers || (long)plan.Pipeline * plan.VirtualStages <= model.Layers + 2L,
             PlanRule.VirtualStagesNeedPipeline => plan.VirtualStages <= 1 || plan.Pipeline > 1,
             PlanRule.BatchDivides => globalBatch % ((long)plan.MicroBatchSize * plan.Data) == 0,
             PlanRule.ExpertNeedsMoe => plan.Expert <= 1 || model.Moe is not null,
@@ -129,7 +134,7 @@ public static class PlanRules
             PlanRule.TensorDividesFfn => $"TP={p.Tensor} does not divide the FFN width {model.FfnHiddenSize}.",
             PlanRule.ContextDividesSequence => $"CP={p.Context} does not divide the sequence length {model.SequenceLength}.",
             PlanRule.PipelineWithinLayers => $"PP={p.Pipeline} stages exceed the model's {model.Layers} layers; every stage needs at least one layer.",
-            PlanRule.ChunksWithinLayers => $"{p.Pipeline} stages × {p.VirtualStages} virtual stages = {(long)p.Pipeline * p.VirtualStages} chunks exceed the model's {model.Layers} layers; every chunk needs at least one layer.",
+            PlanRule.ChunksWithinLayers => $"{p.Pipeline} stages × {p.VirtualStages} virtual stages = {(long)p.Pipeline * p.VirtualStages} chunks exceed the model's {model.Layers} layers plus the embedding and the loss; every chunk needs at least one of them. Use at most {(model.Layers + 2) / p.Pipeline} virtual stages.",
             PlanRule.VirtualStagesNeedPipeline => "virtualStages > 1 needs pipeline parallelism (pipeline ≥ 2).",
             PlanRule.BatchDivides => $"global batch {globalBatch} is not divisible by micro-batch {p.MicroBatchSize} × data-parallel {p.Data} = {denom}; choose a global batch that is a multiple of {denom}.",
             PlanRule.ExpertNeedsMoe => $"EP={p.Expert} needs a Mixture-of-Experts model; this model is dense. Set expert to 1.",
@@ -151,7 +156,7 @@ public static class PlanRules
             PlanRule.TensorDividesFfn => $"TP does not divide the FFN width {model.FfnHiddenSize}",
             PlanRule.ContextDividesSequence => $"CP does not divide the sequence length {model.SequenceLength}",
             PlanRule.PipelineWithinLayers => $"PP exceeds {model.Layers} layers",
-            PlanRule.ChunksWithinLayers => $"pipeline × virtual stages exceed {model.Layers} layers",
+            PlanRule.ChunksWithinLayers => $"pipeline × virtual stages exceed {model.Layers} layers + embedding + loss",
             PlanRule.VirtualStagesNeedPipeline => "virtual stages without pipeline parallelism",
             PlanRule.BatchDivides => $"global batch {globalBatch} not divisible by micro-batch × DP",
             PlanRule.ExpertNeedsMoe or PlanRule.ExpertDividesExperts or PlanRule.ExpertDividesDataContext => "EP does not divide the experts or data × context",

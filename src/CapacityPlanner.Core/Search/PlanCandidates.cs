@@ -104,10 +104,10 @@ internal static class PlanCandidates
         }
         yield return 1;
         if (p == 1) yield break;
-        var perStage = layers / p;
-        for (var k = 2; k <= Math.Min(8, perStage); k++)
+        // Chunks of equal layers, or of equal units where the embedding and the loss count as layers (PlanRule.ChunksWithinLayers).
+        for (var k = 2; k <= Math.Min(8, (layers + 2) / p); k++)
         {
-            if (perStage % k == 0 && layers % (p * k) == 0) yield return k;
+            if (layers % (p * k) == 0 || (layers + 2) % (p * k) == 0) yield return k;
         }
     }
 

@@ -101,3 +101,38 @@ public sealed class UnevenPipelineSplitTests
         Assert.Equal(1.0, Activations(126, "deepspeed") / Activations(128, "deepspeed"), 2);
     }
 }
+
+/// <summary>Micro-batches in flight per stage under Megatron's interleaved schedule (schedules.py warm-up count).</summary>
+public sealed class InterleavedInFlightTests
+{
+    private static double Activations(int layers, int virtualStages, int batch) => TestScenarios.Estimate($$"""
+        { "schemaVersion": 1, "model": { "preset": "llama3-405b", "layers": {{layers}} },
+          "training": { "globalBatchSequences": {{batch}}, "precision": "bf16", "stack": "megatron-core" },
+          "system": { "chip": "h200", "gpus": 8192 },
+          "parallelism": { "tensor": 8, "pipeline": 16, "data": 64, "microBatchSize": 1, "virtualStages": {{virtualStages}},
+                           "zeroStage": 1, "recompute": "none" } }
+        """).Memory!.ActivationsGiB;
+
+    [Fact]
+    public void Interleaving_adds_p_minus_1_over_v_micro_batches_on_the_first_stage()
+    {
+        // 32 micro-batches on 16 stages: the first stage runs (p−1)·2 + (v−1)·p + 1 = 47 chunk forwards (v = 2) before its
+        // first backward, 16 + 15/2 micro-batches' worth of its layers against 16 under 1F1B.
+        Assert.Equal((16 + 15 / 2.0) / 16, Activations(128, 2, 2048) / Activations(128, 1, 2048), 2);
+    }
+
+    [Fact]
+    public void No_stage_holds_more_micro_batches_than_the_step_has()
+    {
+        // 16 micro-batches on 16 stages: every forward runs before the first backward, so interleaving keeps 16, not 23.5.
+        Assert.Equal(1.0, Activations(128, 2, 1024) / Activations(128, 1, 1024), 2);
+    }
+
+    [Fact]
+    public void With_uneven_chunks_the_fuller_second_stage_sets_the_peak()
+    {
+        // Llama 3's 126 layers in 16 × 8 chunks: stage 1 holds 8 layers × (16 + 13/8) = 141 layer-micro-batches against
+        // 7 × (16 + 15/8) = 125 on the first stage; an even 128-layer split holds 8 × 17.875 = 143.
+        Assert.Equal(8 * (16 + 13 / 8.0) / (8 * (16 + 15 / 8.0)), Activations(126, 8, 2048) / Activations(128, 8, 2048), 2);
+    }
+}

@@ -56,6 +56,20 @@ public sealed class PlanValidatorTests
     }
 
     [Fact]
+    public void Chunks_may_count_the_embedding_and_the_loss_as_layers_as_Llama_3_did()
+    {
+        // Llama 3 405B (§3.3.2, Table 4): 126 layers on 16 stages with one layer per chunk, the first and last stages one
+        // layer short; Megatron-Core's account_for_embedding/loss_in_pipeline_split gives those chunks the embedding and
+        // the loss. 128 chunks are a plan that ran; 144 are not.
+        const string llama = """{ "preset": "llama3-405b" }""";
+        var ran = Run("""{ "tensor": 8, "pipeline": 16, "data": 64, "virtualStages": 8, "zeroStage": 1 }""", gpus: 8192, model: llama, batch: 2048);
+        Assert.DoesNotContain(ran.Errors, x => x.Path == "$.parallelism.virtualStages");
+        Assert.DoesNotContain(ran.Warnings, w => w.Contains("do not split evenly", StringComparison.Ordinal));
+        var tooMany = Run("""{ "tensor": 8, "pipeline": 16, "data": 64, "virtualStages": 9 }""", gpus: 8192, model: llama, batch: 2048);
+        Assert.Contains("144 chunks exceed the model's 126 layers plus the embedding and the loss", Error(tooMany, "$.parallelism.virtualStages").Message);
+    }
+
+    [Fact]
     public void Uneven_interleaving_is_a_warning_not_an_error()
     {
         var e = Run("""{ "tensor": 8, "pipeline": 8, "data": 16, "virtualStages": 5 }""");
