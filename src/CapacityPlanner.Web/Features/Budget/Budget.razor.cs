@@ -131,11 +131,18 @@ public sealed partial class Budget : IDisposable
     }
 
     // Columns from a link or a saved scenario (at most four).
-    private void Open(IReadOnlyList<string> documents)
+    private void Open(IReadOnlyList<string> documents) => Replace(documents.Take(MaxColumns).Select(BudgetScenario.FromDocument));
+
+    // New columns in place of all the old ones (a link, Back, the example). Each keeps the id, and so the @key, of the
+    // column it replaces at its position: its components stay and only their values change. Blazor drops a browser event
+    // of a component it has disposed, so with new keys a click sent before the browser had the new page (Duplicate right
+    // after "Open the example") was lost.
+    private void Replace(IEnumerable<BudgetScenario> scenarios)
     {
+        var ids = _columns.Select(c => c.Id).ToList();
         foreach (var c in _columns) c.Cancel();
         _columns.Clear();
-        foreach (var json in documents.Take(MaxColumns)) _columns.Add(NewColumn(BudgetScenario.FromDocument(json)));
+        foreach (var scenario in scenarios) _columns.Add(NewColumn(scenario, _columns.Count < ids.Count ? ids[_columns.Count] : null));
         Rebuild();
     }
 
@@ -177,17 +184,11 @@ public sealed partial class Budget : IDisposable
         foreach (var c in _columns) c.Cancel();
     }
 
-    private void Reset()
-    {
-        foreach (var c in _columns) c.Cancel();
-        _columns.Clear();
-        _columns.Add(NewColumn(BudgetScenario.FromExample(Example)));
-        Rebuild();
-    }
+    private void Reset() => Replace([BudgetScenario.FromExample(Example)]);
 
-    private Column NewColumn(BudgetScenario scenario)
+    private Column NewColumn(BudgetScenario scenario, int? id = null)
     {
-        var column = new Column(_nextId++, scenario);
+        var column = new Column(id ?? _nextId++, scenario);
         Validate(column);
         // Cached outcomes show at once (also while prerendering).
         if (column.Errors.Count == 0 && Planner.IsCached(column.Json)) Apply(column, Planner.Plan(column.Json));

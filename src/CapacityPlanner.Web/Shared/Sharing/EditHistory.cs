@@ -11,15 +11,28 @@ namespace CapacityPlanner.Web.Shared.Sharing;
 /// Planner, Budget and Scaling pages use this one implementation.
 /// </summary>
 /// <remarks>
+/// <para>
 /// <c>restore</c> runs on the navigation manager's thread: a component passes a callback that calls <c>InvokeAsync</c>.
+/// </para>
+/// <para>
+/// In Blazor Server an address the page writes reaches <c>LocationChanged</c> (and <see cref="NavigationManager.Uri"/>)
+/// only a round trip later, when the browser reports it; by then the page may have handled more clicks and written more
+/// addresses. Every address written and not yet reported is kept, oldest first, and a report of any of them is the page's
+/// own: it never restores (which would undo what the user did since). Only an address the page did not write (Back,
+/// Forward, a link) restores.
+/// </para>
 /// </remarks>
 public sealed class EditHistory : IDisposable
 {
+    // Reports that never come (a navigation the browser dropped) must not grow the list without bound.
+    private const int MaxUnreported = 64;
+
     private readonly NavigationManager _navigation;
     private readonly TimeSpan _coalesce;
     private readonly string _path;
     private readonly Action<string> _restore;
-    private string? _lastWritten;
+    private readonly List<string> _unreported = [];
+    private string _current;
     private long _lastPush;
 
     /// <summary>Watches the address of the page now shown.</summary>
@@ -33,7 +46,7 @@ public sealed class EditHistory : IDisposable
         _navigation = navigation;
         _coalesce = coalesce;
         _restore = restore;
-        _lastWritten = navigation.Uri;
+        _current = navigation.Uri;
         _path = new Uri(navigation.Uri).AbsolutePath;
         navigation.LocationChanged += OnLocationChanged;
     }
@@ -42,10 +55,14 @@ public sealed class EditHistory : IDisposable
     public void Record(string uri)
     {
         ArgumentNullException.ThrowIfNull(uri);
-        if (string.Equals(uri, _navigation.Uri, StringComparison.Ordinal)) return;
+        // Compared with the address the page last asked for, not NavigationManager.Uri, which lags until the browser
+        // reports: an edit taken back before that report must still take the address back.
+        if (string.Equals(uri, _current, StringComparison.Ordinal)) return;
         var replace = _lastPush != 0 && _coalesce > TimeSpan.Zero && Stopwatch.GetElapsedTime(_lastPush) < _coalesce;
         if (!replace) _lastPush = Stopwatch.GetTimestamp();
-        _lastWritten = uri;
+        _current = uri;
+        if (_unreported.Count == MaxUnreported) _unreported.RemoveAt(0);
+        _unreported.Add(uri);
         _navigation.NavigateTo(uri, new NavigationOptions { ReplaceHistoryEntry = replace });
     }
 
@@ -54,9 +71,21 @@ public sealed class EditHistory : IDisposable
 
     private void OnLocationChanged(object? sender, LocationChangedEventArgs e)
     {
-        if (string.Equals(e.Location, _lastWritten, StringComparison.Ordinal)) return;
+        // The browser reports addresses in the order they were asked for: a report of one of the page's own addresses
+        // also settles those written before it.
+        var own = _unreported.FindIndex(u => string.Equals(u, e.Location, StringComparison.Ordinal));
+        if (own >= 0)
+        {
+            _unreported.RemoveRange(0, own + 1);
+            return;
+        }
         if (!string.Equals(new Uri(e.Location).AbsolutePath, _path, StringComparison.Ordinal)) return;
-        _lastWritten = e.Location;
+        // Already showing this address (a link to it): nothing to restore.
+        if (string.Equals(e.Location, _current, StringComparison.Ordinal)) return;
+        // Back, Forward or a link: the page follows the browser's address. Reports of addresses written before it
+        // arrive later and are no longer the address shown, so they restore too, leaving the page on the browser's address.
+        _unreported.Clear();
+        _current = e.Location;
         // The next edit after going back starts an entry of its own.
         _lastPush = 0;
         _restore(e.Location);

@@ -50,3 +50,40 @@ public sealed class PlannerHistoryCoalesceTests : PlannerTestContext
         Assert.True(entry.Options.ReplaceHistoryEntry);
     }
 }
+
+/// <summary>
+/// The Planner against a navigation manager that reports addresses a round trip late, as Blazor Server's does: the late
+/// report of the page's own earlier address is not Back and must not undo the edits made since (EditHistory, shared
+/// with the Budget and Scaling pages).
+/// </summary>
+public sealed class PlannerLateAddressTests : PlannerTestContext
+{
+    private readonly DeferredNavigationManager _navigation = new("");
+
+    public PlannerLateAddressTests()
+        : base(new Dictionary<string, string?> { ["Planner:HistoryCoalesceMilliseconds"] = "0" }) =>
+        Services.AddSingleton<Microsoft.AspNetCore.Components.NavigationManager>(_navigation);
+
+    [Fact]
+    public async Task A_late_report_of_the_first_edits_address_keeps_the_second_edit_and_Back_still_restores()
+    {
+        var cut = Render<PlannerPage>();
+
+        cut.Find("input[data-testid=gpus]").Input("2048");
+        cut.WaitForAssertion(() => Assert.Single(_navigation.InFlight));
+        cut.Find("input[data-testid=tensor]").Input("4");
+        cut.WaitForAssertion(() => Assert.Equal(2, _navigation.InFlight.Count));
+
+        await cut.InvokeAsync(_navigation.DeliverNext);
+        Assert.Equal("4", cut.Find("input[data-testid=tensor]").GetAttribute("value"));
+        await cut.InvokeAsync(_navigation.DeliverNext);
+        Assert.Equal("4", cut.Find("input[data-testid=tensor]").GetAttribute("value"));
+        Assert.Contains("tp=4", _navigation.Uri, StringComparison.Ordinal);
+
+        // Back to the first edit's address: the form follows it.
+        var afterFirst = _navigation.Requests[0].Uri;
+        await cut.InvokeAsync(() => _navigation.BrowserGoesTo(afterFirst));
+        cut.WaitForAssertion(() => Assert.Equal("8", cut.Find("input[data-testid=tensor]").GetAttribute("value")));
+        Assert.Equal("2048", cut.Find("input[data-testid=gpus]").GetAttribute("value")!.Replace(",", "", StringComparison.Ordinal));
+    }
+}
