@@ -35,7 +35,7 @@ def main():
     gpus = sys.argv[sys.argv.index("--sweep-gpus") + 1] if "--sweep-gpus" in sys.argv else "8,64,512,4096"
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     scenarios = []
-    vdir = os.path.join(root, "src/CapacityPlanner.Core/Data/validation")
+    vdir = os.path.join(root, "src/CapacityPlanner.Contracts/Data/validation")
     tmp = tempfile.mkdtemp(prefix="golden-")
     for name in sorted(os.listdir(vdir)):
         if name.endswith(".json"):

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using CapacityPlanner.Core.Json;
+using CapacityPlanner.Contracts.Json;
 
 namespace CapacityPlanner.Measurements;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
-using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Core.Hardware;
-using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Core.Planning;
 
 namespace CapacityPlanner.Persistence;
 
@@ -85,7 +85,7 @@ public sealed class CustomChipDefinition
         return copy;
     }
 
-    /// <summary>Core's inline chip object for this definition.</summary>
+    /// <summary>The contracts' inline chip object for this definition.</summary>
     public CustomChipSection ToSection()
     {
         Dictionary<string, double>? peaks = null;
@@ -115,7 +115,7 @@ public sealed class CustomChipDefinition
     }
 
     /// <summary>
-    /// A definition from Core's inline chip object. Peaks of precisions other than BF16, FP16 and FP8 (which the form
+    /// A definition from the contracts' inline chip object. Peaks of precisions other than BF16, FP16 and FP8 (which the form
     /// does not edit) are dropped.
     /// </summary>
     public static CustomChipDefinition FromSection(CustomChipSection chip)
@@ -143,14 +143,14 @@ public sealed class CustomChipDefinition
         };
     }
 
-    /// <summary>Reads the inline chip JSON written by <see cref="ToJson"/> (Core's checks; errors under <c>$.system.chip</c>).</summary>
+    /// <summary>Reads the inline chip JSON written by <see cref="ToJson"/> (the contracts' checks; errors under <c>$.system.chip</c>).</summary>
     public static (CustomChipDefinition? Chip, IReadOnlyList<ScenarioError> Errors) FromJson(string json)
     {
         var (section, errors) = InlineChip.Parse(json);
         return section is null ? (null, errors) : (FromSection(section), errors);
     }
 
-    /// <summary>The inline chip object of a scenario document as JSON text (indented; only the fields that are set), with Core's writer.</summary>
+    /// <summary>The inline chip object of a scenario document as JSON text (indented; only the fields that are set), with the contracts' writer.</summary>
     public string ToJson() => ScenarioWriter.ToJson(ToSection());
 
     /// <inheritdoc />

@@ -1,6 +1,6 @@
 using System.Data.Common;
 using CapacityPlanner.Core.Hardware;
-using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Contracts.Scenarios;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 

@@ -1,7 +1,8 @@
 using System.Text.Json;
+using CapacityPlanner.Contracts.Scenarios;
+using CapacityPlanner.Contracts.Sharing;
 using CapacityPlanner.Core.Estimation;
-using CapacityPlanner.Core.Scenarios;
-using CapacityPlanner.Core.Sharing;
+using CapacityPlanner.Core.Planning;
 
 namespace CapacityPlanner.Persistence;
 
@@ -33,7 +34,7 @@ public sealed record ScenarioSnapshot(
         string scenarioJson, string? name = null, IReadOnlyDictionary<string, string>? pageSettings = null)
     {
         ArgumentNullException.ThrowIfNull(scenarioJson);
-        if (Core.Json.StrictJson.Check(scenarioJson) is { } invalid) return (null, [invalid]);
+        if (Contracts.Json.StrictJson.Check(scenarioJson) is { } invalid) return (null, [invalid]);
         if (!ScenarioLink.TryCanonicalize(scenarioJson, out var canonical, out var jsonError))
         {
             return (null, [new ScenarioError("$", jsonError)]);

@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
+using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Planning;
-using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Search;
 
 namespace CapacityPlanner.Benchmarks;
@@ -49,15 +49,15 @@ public class PlannerBenchmarks
     public double MemoryOfPlan() => _evaluator.MemoryBytes(_plans[0]);
 
     [Benchmark]
-    public SearchResult SearchGpt3On1024A100() => PlanSearch.Search(_gpt3.Scenario, _gpt3.Doc.Parallelism, new SearchOptions());
+    public SearchResult SearchGpt3On1024A100() => PlanSearch.Search(_gpt3.Scenario, ScenarioResolver.Constraints(_gpt3.Doc.Parallelism), new SearchOptions());
 
     [Benchmark]
-    public SearchResult Search1TDenseOn16384H100() => PlanSearch.Search(_dense1T.Scenario, _dense1T.Doc.Parallelism, new SearchOptions());
+    public SearchResult Search1TDenseOn16384H100() => PlanSearch.Search(_dense1T.Scenario, ScenarioResolver.Constraints(_dense1T.Doc.Parallelism), new SearchOptions());
 
     [Benchmark]
-    public SearchResult SearchDeepSeekV3On2048H800() => PlanSearch.Search(_deepSeek.Scenario, _deepSeek.Doc.Parallelism, new SearchOptions());
+    public SearchResult SearchDeepSeekV3On2048H800() => PlanSearch.Search(_deepSeek.Scenario, ScenarioResolver.Constraints(_deepSeek.Doc.Parallelism), new SearchOptions());
 
     [Benchmark]
     public SweepResult SweepGpt3From8To131072() =>
-        ScalingSweep.Run(_gpt3.Scenario, _gpt3.Doc.Parallelism, ScalingSweep.PowersOfTwo(8, 131072), ScalingMode.Strong);
+        ScalingSweep.Run(_gpt3.Scenario, ScenarioResolver.Constraints(_gpt3.Doc.Parallelism), ScalingSweep.PowersOfTwo(8, 131072), ScalingMode.Strong);
 }

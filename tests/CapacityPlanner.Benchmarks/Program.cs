@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using BenchmarkDotNet.Running;
 using CapacityPlanner.Benchmarks;
+using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Core.Search;
 
 // `quick` prints wall-clock figures without BenchmarkDotNet (a fast check while developing);
@@ -15,7 +16,7 @@ if (args is ["quick"])
         for (var i = 0; i < 15; i++)
         {
             var sw = Stopwatch.StartNew();
-            last = PlanSearch.Search(scenario, doc.Parallelism, new SearchOptions());
+            last = PlanSearch.Search(scenario, ScenarioResolver.Constraints(doc.Parallelism), new SearchOptions());
             times.Add(sw.Elapsed.TotalMilliseconds);
         }
         times.Sort();
@@ -27,7 +28,7 @@ if (args is ["quick"])
         for (var i = 0; i < 5; i++)
         {
             var sw = Stopwatch.StartNew();
-            ScalingSweep.Run(scenario, doc.Parallelism, ScalingSweep.PowersOfTwo(8, 131072), ScalingMode.Strong);
+            ScalingSweep.Run(scenario, ScenarioResolver.Constraints(doc.Parallelism), ScalingSweep.PowersOfTwo(8, 131072), ScalingMode.Strong);
             times.Add(sw.Elapsed.TotalMilliseconds);
         }
         times.Sort();

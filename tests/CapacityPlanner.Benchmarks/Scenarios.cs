@@ -1,5 +1,5 @@
+using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Core.Planning;
-using CapacityPlanner.Core.Scenarios;
 
 namespace CapacityPlanner.Benchmarks;
 

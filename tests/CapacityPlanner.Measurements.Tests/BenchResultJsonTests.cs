@@ -138,7 +138,7 @@ public sealed class BenchResultJsonTests
     [Fact]
     public void Benchmark_documents_follow_the_strict_json_rule_of_scenarios()
     {
-        // Duplicate keys and lone surrogates are refused with their path, as in scenario documents (Core's StrictJson).
+        // Duplicate keys and lone surrogates are refused with their path, as in scenario documents (the contracts' StrictJson).
         Assert.False(BenchResultJson.TryDeserialize("""{"schemaVersion":1,"schemaVersion":1}""", out _, out var benchError));
         Assert.Contains("$.schemaVersion", benchError, StringComparison.Ordinal);
         Assert.Contains("duplicate key", benchError, StringComparison.Ordinal);

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using CapacityPlanner.Core.Json;
+using CapacityPlanner.Contracts.Json;
 using CapacityPlanner.Web.ApiTests.Infrastructure;
 
 namespace CapacityPlanner.Web.ApiTests;

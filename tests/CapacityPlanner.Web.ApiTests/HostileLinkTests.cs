@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using CapacityPlanner.Core.Sharing;
+using CapacityPlanner.Contracts.Sharing;
 using CapacityPlanner.Web.ApiTests.Infrastructure;
 
 namespace CapacityPlanner.Web.ApiTests;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Net;
 using System.Text.Json.Nodes;
-using CapacityPlanner.Core.Sharing;
+using CapacityPlanner.Contracts.Sharing;
 using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.ApiTests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -222,7 +222,7 @@ public abstract class MeasuredRunSuite
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var html = await response.Content.ReadAsStringAsync();
         Assert.Contains("Published runs", html, StringComparison.Ordinal);
-        foreach (var c in Core.Validation.ValidationSet.Shipped.Take(5)) Assert.Contains($"data-id=\"{c.Id}\"", html, StringComparison.Ordinal);
+        foreach (var c in Contracts.Validation.ValidationSet.Shipped.Take(5)) Assert.Contains($"data-id=\"{c.Id}\"", html, StringComparison.Ordinal);
         // The user's name is text on the page, never markup; a GPU count that does not parse is a message, not an error page.
         Assert.Contains("&lt;i&gt;page&lt;/i&gt; " + tag, html, StringComparison.Ordinal);
         Assert.DoesNotContain(name, html, StringComparison.Ordinal);

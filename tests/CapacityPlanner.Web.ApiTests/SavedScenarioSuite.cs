@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using CapacityPlanner.Measurements;
-using CapacityPlanner.Core.Scenarios;
-using CapacityPlanner.Core.Sharing;
+using CapacityPlanner.Contracts.Scenarios;
+using CapacityPlanner.Contracts.Sharing;
 using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.ApiTests.Infrastructure;
 using Microsoft.AspNetCore.DataProtection;

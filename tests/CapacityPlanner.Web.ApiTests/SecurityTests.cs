@@ -292,7 +292,7 @@ public sealed class LongLinkTests(SqliteAppFixture fixture) : IClassFixture<Sqli
     public void The_request_line_limit_agrees_with_the_link_decoder()
     {
         var kestrel = fixture.App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>>().Value;
-        var longest = $"GET /?s={new string('A', Core.Sharing.ScenarioLink.MaxTokenLength)} HTTP/1.1\r\n";
+        var longest = $"GET /?s={new string('A', Contracts.Sharing.ScenarioLink.MaxTokenLength)} HTTP/1.1\r\n";
         Assert.True(kestrel.Limits.MaxRequestLineSize >= longest.Length, $"{kestrel.Limits.MaxRequestLineSize} < {longest.Length}");
         Assert.False(kestrel.AddServerHeader);
     }
@@ -305,7 +305,7 @@ public sealed class LongLinkTests(SqliteAppFixture fixture) : IClassFixture<Sqli
         Assert.Equal(HttpStatusCode.Redirect, redirect.StatusCode);
         var location = redirect.Headers.Location!.OriginalString;
         Assert.StartsWith("/?s=v1.", location, StringComparison.Ordinal);
-        Assert.InRange(location.Length, 8 * 1024 + 1, Core.Sharing.ScenarioLink.MaxTokenLength + 4);
+        Assert.InRange(location.Length, 8 * 1024 + 1, Contracts.Sharing.ScenarioLink.MaxTokenLength + 4);
         using var page = await fixture.App.Client.GetAsync(location);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);     // was 414: Kestrel's 8 KB request line
     }

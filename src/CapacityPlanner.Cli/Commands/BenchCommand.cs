@@ -6,7 +6,7 @@ using CapacityPlanner.Measurements;
 using CapacityPlanner.Measurements.Import;
 using CapacityPlanner.Measurements.Calibration;
 using CapacityPlanner.Core.Hardware;
-using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Contracts.Scenarios;
 
 namespace CapacityPlanner.Cli.Commands;
 

@@ -1,10 +1,9 @@
 using System.Globalization;
 using System.Text;
+using CapacityPlanner.Contracts.Results;
+using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Core.Budget;
-using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
-using CapacityPlanner.Core.Scenarios;
-using CapacityPlanner.Core.ScalingLaws;
 
 namespace CapacityPlanner.Cli.Commands;
 
@@ -53,7 +52,7 @@ internal static class BudgetCommand
             if (loaded is null) return ExitCodes.InvalidInput;
             (document, scenario) = loaded.Value;
         }
-        var outcome = BudgetPlanner.Plan(document, scenario);
+        var outcome = ScenarioBudget.Plan(document, scenario);
         if (!outcome.Success)
         {
             await ScenarioInput.ReportAsync(outcome.Errors, json, stdout, stderr);

@@ -1,6 +1,7 @@
 using System.Globalization;
-using CapacityPlanner.Core.Estimation;
-using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Contracts.Results;
+using CapacityPlanner.Contracts.Scenarios;
+using CapacityPlanner.Core.Planning;
 
 namespace CapacityPlanner.Cli.Commands;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using CapacityPlanner.Contracts.Results;
 using CapacityPlanner.Core.ScalingLaws;
 
 namespace CapacityPlanner.Cli.Commands;

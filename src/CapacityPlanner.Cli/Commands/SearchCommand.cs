@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using CapacityPlanner.Core.Estimation;
-using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Contracts.Results;
+using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Core.Search;
 
 namespace CapacityPlanner.Cli.Commands;
@@ -29,7 +28,7 @@ internal static class SearchCommand
         var loaded = await ScenarioInput.LoadAsync(a.Positional[0], stdin, json, stdout, stderr);
         if (loaded is null) return ExitCodes.InvalidInput;
         var (document, scenario) = loaded.Value;
-        var result = PlanSearch.Search(scenario, document.Parallelism, new SearchOptions(top, objective, a.Flags.Contains("--exhaustive")));
+        var result = PlanSearch.Search(scenario, ScenarioResolver.Constraints(document.Parallelism), new SearchOptions(top, objective, a.Flags.Contains("--exhaustive")));
         await stdout.WriteLineAsync(json ? ResultJson.Serialize(w => ResultJson.WriteSearch(w, result), indented: true) : Render(result));
         return ExitCodes.Ok;
     }

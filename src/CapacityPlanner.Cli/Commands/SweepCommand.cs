@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Contracts.Results;
+using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Core.Search;
 
 namespace CapacityPlanner.Cli.Commands;
@@ -35,7 +35,7 @@ internal static class SweepCommand
         if (loaded is null) return ExitCodes.InvalidInput;
         var (document, scenario) = loaded.Value;
         counts ??= ScalingSweep.PowersOfTwo(8, 131072);
-        var result = ScalingSweep.Run(scenario, document.Parallelism, counts, mode);
+        var result = ScalingSweep.Run(scenario, ScenarioResolver.Constraints(document.Parallelism), counts, mode);
         await stdout.WriteLineAsync(json ? ResultJson.Serialize(w => ResultJson.WriteSweep(w, result), indented: true) : Render(result));
         return ExitCodes.Ok;
     }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using CapacityPlanner.Contracts.Results;
+using CapacityPlanner.Contracts.Validation;
 using CapacityPlanner.Core.Validation;
 
 namespace CapacityPlanner.Cli.Commands;
@@ -41,11 +43,11 @@ internal static class ValidateCommand
             await stdout.WriteLineAsync(LeaveOneOutTable(ModelCalibration.LeaveOneFamilyOut(ValidationSet.Shipped)));
             return ExitCodes.Ok;
         }
-        var report = ValidationReport.RunShipped(family);
+        var report = ValidationSet.RunShipped(family);
         if (a.Flags.Contains("--json"))
         {
             using var ms = new MemoryStream();
-            using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true })) report.WriteJson(w);
+            using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true })) ValidationJson.Write(w, report);
             await stdout.WriteLineAsync(Encoding.UTF8.GetString(ms.ToArray()));
             return ExitCodes.Ok;
         }

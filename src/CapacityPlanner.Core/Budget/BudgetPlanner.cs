@@ -3,7 +3,6 @@ using System.Globalization;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Planning;
-using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.ScalingLaws;
 using CapacityPlanner.Core.Search;
 
@@ -33,34 +32,24 @@ public static class BudgetPlanner
     public static IReadOnlyList<Precision> ComparedPrecisions { get; } = [Precision.Fp8, Precision.Bf16, Precision.Tf32, Precision.Fp32, Precision.Fp64];
 
     /// <summary>Plans with the shipped defaults, catalog and fits.</summary>
-    public static BudgetOutcome Plan(ScenarioDocument document, ResolvedScenario scenario) =>
-        Plan(document, scenario, BudgetDefaults.Standard, ScalingLawCatalog.Default);
+    /// <param name="scenario">The resolved scenario (its model, training, cluster, reliability and sites).</param>
+    /// <param name="budget">The budget inputs (null: the scenario's cluster for the default duration).</param>
+    /// <param name="constraints">The plan fields the scenario fixes; the data-parallel degree always follows the cluster size.</param>
+    /// <param name="cancellationToken">Stops the plan searches inside.</param>
+    public static BudgetOutcome Plan(ResolvedScenario scenario, BudgetSection? budget, SearchConstraints constraints, CancellationToken cancellationToken = default) =>
+        Plan(scenario, budget, constraints, BudgetDefaults.Standard, ScalingLawCatalog.Default, cancellationToken);
 
-    /// <summary>Plans with the shipped defaults; <paramref name="cancellationToken"/> stops the plan searches inside.</summary>
-    public static BudgetOutcome Plan(ScenarioDocument document, ResolvedScenario scenario, CancellationToken cancellationToken) =>
-        Plan(document, scenario, BudgetDefaults.Standard, ScalingLawCatalog.Default, cancellationToken);
-
-    /// <summary>Parses, resolves and plans a scenario document's text.</summary>
-    public static BudgetOutcome Plan(string json)
-    {
-        var parsed = ScenarioParser.Parse(json);
-        if (!parsed.Success) return new BudgetOutcome(null, parsed.Errors);
-        var resolved = ScenarioResolver.Resolve(parsed.Document!);
-        if (!resolved.Success) return new BudgetOutcome(null, resolved.Errors);
-        return Plan(parsed.Document!, resolved.Scenario!);
-    }
-
-    /// <summary>Plans the scenario's budget section (absent: the scenario's cluster for the default duration).</summary>
-    public static BudgetOutcome Plan(ScenarioDocument document, ResolvedScenario scenario, BudgetDefaults defaults, ScalingLawCatalog laws,
+    /// <summary>Plans the budget inputs (absent: the scenario's cluster for the default duration).</summary>
+    public static BudgetOutcome Plan(ResolvedScenario scenario, BudgetSection? budget, SearchConstraints constraints, BudgetDefaults defaults, ScalingLawCatalog laws,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(document);
         ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(constraints);
         ArgumentNullException.ThrowIfNull(defaults);
         ArgumentNullException.ThrowIfNull(laws);
-        var (a, errors) = BudgetAssumptions.Resolve(document.Budget, scenario, defaults, laws);
+        var (a, errors) = BudgetAssumptions.Resolve(budget, scenario, defaults, laws);
         if (a is null) return new BudgetOutcome(null, errors);
-        return new BudgetOutcome(new Run(document, scenario, a, laws, cancellationToken).Execute(), []);
+        return new BudgetOutcome(new Run(scenario, constraints, a, laws, cancellationToken).Execute(), []);
     }
 
     /// <summary>
@@ -111,7 +100,7 @@ public static class BudgetPlanner
         private readonly ScalingLawCatalog _laws;
         private readonly ChipSpec _chip;
         private readonly double _peak;
-        private readonly ParallelismSection? _fixed;
+        private readonly SearchConstraints _fixed;
         private readonly int _domain;
         private readonly List<string> _warnings = [];
         private readonly List<string> _notes = [];
@@ -122,7 +111,7 @@ public static class BudgetPlanner
         private double _goodput;
         private double _siteFactor = 1;
 
-        public Run(ScenarioDocument doc, ResolvedScenario scenario, BudgetAssumptions a, ScalingLawCatalog laws, CancellationToken cancellation)
+        public Run(ResolvedScenario scenario, SearchConstraints constraints, BudgetAssumptions a, ScalingLawCatalog laws, CancellationToken cancellation)
         {
             _cancellation = cancellation;
             _a = a;
@@ -131,7 +120,7 @@ public static class BudgetPlanner
             _chip = scenario.System.Chip;
             _peak = _chip.PeakFor(scenario.Training.Precision)!.Value;
             // The data-parallel degree follows the cluster size; every other fixed plan field stays fixed.
-            _fixed = doc.Parallelism is null ? null : doc.Parallelism with { Data = null };
+            _fixed = constraints with { Data = null };
             var chipDomain = _chip.ScaleUp.DomainSize;
             _domain = scenario.System.ScaleUpDomainGpus < Math.Min(chipDomain, scenario.System.Gpus) ? scenario.System.ScaleUpDomainGpus : chipDomain;
         }

@@ -2,7 +2,6 @@ using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.ScalingLaws;
-using CapacityPlanner.Core.Scenarios;
 
 namespace CapacityPlanner.Core.Budget;
 

@@ -1,7 +1,6 @@
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Planning;
-using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.ScalingLaws;
 
 namespace CapacityPlanner.Core.Budget;

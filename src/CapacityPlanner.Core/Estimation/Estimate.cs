@@ -1,4 +1,4 @@
-using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Core.Planning;
 
 namespace CapacityPlanner.Core.Estimation;
 

@@ -1,7 +1,5 @@
-using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Network;
 using CapacityPlanner.Core.Planning;
-using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Workload;
 
 namespace CapacityPlanner.Core.Estimation;

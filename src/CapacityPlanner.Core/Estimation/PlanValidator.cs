@@ -1,6 +1,5 @@
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Planning;
-using CapacityPlanner.Core.Scenarios;
 
 namespace CapacityPlanner.Core.Estimation;
 

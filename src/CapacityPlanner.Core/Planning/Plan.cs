@@ -181,9 +181,9 @@ public sealed record ClusterSystem(
 public sealed record ResolvedScenario(string Name, TransformerModel Model, TrainingConfig Training, ClusterSystem System, ParallelismPlan Plan)
 {
     /// <summary>Reliability inputs (goodput), null for all defaults.</summary>
-    public Scenarios.ReliabilitySection? Reliability { get; init; }
+    public ReliabilitySection? Reliability { get; init; }
     /// <summary>Sites and inter-site link, null for one site of any size.</summary>
-    public Scenarios.SitesSection? Sites { get; init; }
+    public SitesSection? Sites { get; init; }
     /// <summary>Budget inputs that set the power figures (server power factor, PUE), null for the defaults.</summary>
-    public Scenarios.BudgetSection? Power { get; init; }
+    public BudgetSection? Power { get; init; }
 }

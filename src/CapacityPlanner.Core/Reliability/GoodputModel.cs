@@ -1,7 +1,6 @@
 using System.Globalization;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Planning;
-using CapacityPlanner.Core.Scenarios;
 
 namespace CapacityPlanner.Core.Reliability;
 

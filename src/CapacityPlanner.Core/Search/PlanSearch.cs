@@ -2,7 +2,6 @@ using System.Diagnostics;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Planning;
-using CapacityPlanner.Core.Scenarios;
 
 namespace CapacityPlanner.Core.Search;
 
@@ -64,22 +63,14 @@ public sealed record SearchResult
 }
 
 /// <summary>
-/// Finds the fastest valid, memory-feasible parallelism plan. Fields fixed in the scenario's <c>parallelism</c>
-/// section are kept; the rest are searched: TP (with SP), CP, PP and virtual stages, DP (derived), EP,
-/// micro-batch, ZeRO stage, recompute mode and rank placement. Model states are a cheap memory lower bound that
-/// prunes before activations and time are costed; pruning never drops a feasible plan, so the best plan equals
-/// the exhaustive one.
+/// Finds the fastest valid, memory-feasible parallelism plan. The fields the <see cref="SearchConstraints"/> fix (a
+/// scenario's <c>parallelism</c> section, typed) are kept; the rest are searched: TP (with SP), CP, PP and virtual
+/// stages, DP (derived), EP, micro-batch, ZeRO stage, recompute mode and rank placement. Model states are a cheap memory
+/// lower bound that prunes before activations and time are costed; pruning never drops a feasible plan, so the best
+/// plan equals the exhaustive one.
 /// </summary>
 public static class PlanSearch
 {
-    /// <summary>Searches with the shipped defaults.</summary>
-    public static SearchResult Search(ResolvedScenario scenario, ParallelismSection? fixedFields, SearchOptions options) =>
-        Search(scenario, SearchConstraints.From(fixedFields), options, ModelDefaults.Standard);
-
-    /// <summary>Searches with the fields the document's parallelism section fixes.</summary>
-    public static SearchResult Search(ResolvedScenario scenario, ParallelismSection? fixedFields, SearchOptions options, ModelDefaults defaults) =>
-        Search(scenario, SearchConstraints.From(fixedFields), options, defaults);
-
     /// <summary>
     /// Searches plans for the scenario's model, training and system: candidates from <see cref="PlanCandidates"/>
     /// (structural rules applied), then a memory lower bound, the full memory, and the cost and rank of what fits.

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Planning;
-using CapacityPlanner.Core.Scenarios;
 using MathNet.Numerics;
 using MathNet.Numerics.RootFinding;
 
@@ -137,10 +136,11 @@ public static class ScalingSweep
     }
 
     /// <summary>Runs the sweep; <paramref name="cancellationToken"/> stops it between and inside the searches.</summary>
-    public static SweepResult Run(ResolvedScenario scenario, ParallelismSection? fixedFields, IReadOnlyList<long> gpuCounts, ScalingMode mode,
+    public static SweepResult Run(ResolvedScenario scenario, SearchConstraints constraints, IReadOnlyList<long> gpuCounts, ScalingMode mode,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(constraints);
         ArgumentNullException.ThrowIfNull(gpuCounts);
         var sw = Stopwatch.StartNew();
         var counts = gpuCounts.Where(g => g >= 1).Distinct().Order().ToList();
@@ -161,7 +161,7 @@ public static class ScalingSweep
                 System = scenario.System with { Gpus = n, ScaleUpDomainGpus = (int)Math.Min(domain, n) },
                 Training = scenario.Training with { GlobalBatchSequences = batch },
             };
-            var result = PlanSearch.Search(sized, fixedFields, new SearchOptions(Top: 1) { Cancellation = cancellationToken });
+            var result = PlanSearch.Search(sized, constraints, new SearchOptions(Top: 1) { Cancellation = cancellationToken });
             evaluated += result.Evaluated;
             if (result.Best.Count == 0)
             {

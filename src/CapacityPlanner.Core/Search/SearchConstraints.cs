@@ -1,11 +1,11 @@
 using CapacityPlanner.Core.Planning;
-using CapacityPlanner.Core.Scenarios;
 
 namespace CapacityPlanner.Core.Search;
 
 /// <summary>
-/// What the search keeps fixed, typed: the plan fields a scenario states (a null field is searched). Built from the
-/// document's <c>parallelism</c> section in one place (<see cref="From"/>), so the search never compares document strings.
+/// What the search keeps fixed, typed: the plan fields a scenario states (a null field is searched). The scenario
+/// contract builds it from a document's <c>parallelism</c> section in one place, so the search never compares document
+/// strings.
 /// </summary>
 public sealed record SearchConstraints
 {
@@ -36,21 +36,4 @@ public sealed record SearchConstraints
     public ZeroShardScope ShardScope { get; init; } = ZeroShardScope.Auto;
     /// <summary>Rank placement, innermost first.</summary>
     public IReadOnlyList<ParallelAxis>? Placement { get; init; }
-
-    /// <summary>The constraints a document's <c>parallelism</c> section states.</summary>
-    public static SearchConstraints From(ParallelismSection? section) => section is null ? None : new()
-    {
-        Tensor = section.Tensor,
-        Pipeline = section.Pipeline,
-        Data = section.Data,
-        Context = section.Context,
-        Expert = section.Expert,
-        SequenceParallel = section.SequenceParallel,
-        VirtualStages = section.VirtualStages,
-        MicroBatchSize = section.MicroBatchSize,
-        ZeroStage = section.ZeroStage,
-        Recompute = ScenarioResolver.Recompute(section.Recompute),
-        ShardScope = ScenarioResolver.ShardScope(section.ZeroShardScope),
-        Placement = ScenarioResolver.Placement(section.Placement),
-    };
 }

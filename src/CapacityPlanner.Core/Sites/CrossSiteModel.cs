@@ -4,7 +4,6 @@ using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Reliability;
 using CapacityPlanner.Core.ScalingLaws;
-using CapacityPlanner.Core.Scenarios;
 
 namespace CapacityPlanner.Core.Sites;
 

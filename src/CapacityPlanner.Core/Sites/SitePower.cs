@@ -1,6 +1,6 @@
 using CapacityPlanner.Core.Budget;
 using CapacityPlanner.Core.Hardware;
-using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Core.Planning;
 
 namespace CapacityPlanner.Core.Sites;
 

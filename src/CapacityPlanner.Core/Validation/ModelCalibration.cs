@@ -1,7 +1,6 @@
 using System.Text.Json;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Planning;
-using CapacityPlanner.Core.Scenarios;
 
 namespace CapacityPlanner.Core.Validation;
 
@@ -80,11 +79,9 @@ public static class ModelCalibration
     private const int GridPoints = 41;
     private const int Rounds = 6;
 
-    /// <summary>Resolves cases once (cases whose scenario does not resolve are left out).</summary>
+    /// <summary>The cases with their resolved scenarios (cases whose scenario does not resolve are left out).</summary>
     private static List<(ValidationCase Case, ResolvedScenario Scenario)> Resolve(IEnumerable<ValidationCase> cases) =>
-        [.. cases.Select(c => (c, ScenarioResolver.ParseAndResolve(c.ScenarioJson)))
-            .Where(x => x.Item2.Success)
-            .Select(x => (x.c, x.Item2.Scenario!))];
+        [.. cases.Where(c => c.Scenario is not null).Select(c => (c, c.Scenario!))];
 
     private static double? Error(ValidationCase c, ResolvedScenario s, ModelDefaults d)
     {

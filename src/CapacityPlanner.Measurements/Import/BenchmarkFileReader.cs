@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using CapacityPlanner.Core.Json;
+using CapacityPlanner.Contracts.Json;
 
 namespace CapacityPlanner.Measurements.Import;
 
@@ -266,7 +266,7 @@ public static class BenchmarkFileReader
     }
 
     /// <summary>
-    /// The 1-based line where the value at a JSON path (<c>$.a.b[2].c</c>, as Core's checks name them) starts in
+    /// The 1-based line where the value at a JSON path (<c>$.a.b[2].c</c>, as the contracts' checks name them) starts in
     /// <paramref name="json"/>: the line of its property name, or of the array element; null when it is not there.
     /// </summary>
     public static int? LineOf(string json, string path)

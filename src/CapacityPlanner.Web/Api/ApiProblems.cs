@@ -1,6 +1,6 @@
+using CapacityPlanner.Contracts.Json;
 using CapacityPlanner.Core.Estimation;
-using CapacityPlanner.Core.Json;
-using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Core.Planning;
 
 namespace CapacityPlanner.Web.Api;
 

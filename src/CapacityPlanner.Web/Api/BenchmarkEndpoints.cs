@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
-using CapacityPlanner.Measurements;
 using CapacityPlanner.Core.Estimation;
-using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Core.Planning;
+using CapacityPlanner.Measurements;
 using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Features.Benchmarks;
 using CapacityPlanner.Web.Security;

@@ -1,17 +1,16 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CapacityPlanner.Contracts.Json;
+using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Core;
-using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
-using CapacityPlanner.Core.Json;
 using CapacityPlanner.Core.Planning;
-using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Features.Benchmarks;
 using CapacityPlanner.Web.Features.Hardware;
 using CapacityPlanner.Web.Security;
-using Microsoft.Extensions.Options;
 using CapacityPlanner.Web.Shared.Chips;
+using Microsoft.Extensions.Options;
 
 namespace CapacityPlanner.Web.Api;
 

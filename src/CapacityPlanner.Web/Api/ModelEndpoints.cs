@@ -1,12 +1,12 @@
 using System.Globalization;
 using System.Text;
-using CapacityPlanner.Core.Budget;
+using CapacityPlanner.Contracts.Results;
+using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Planning;
-using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Search;
-using Microsoft.Extensions.Options;
 using CapacityPlanner.Web.Shared.Chips;
+using Microsoft.Extensions.Options;
 
 namespace CapacityPlanner.Web.Api;
 
@@ -97,7 +97,7 @@ public static class ModelEndpoints
         var (loaded, problem) = await LoadAsync(request, options.Value, chips, ct);
         if (problem is not null) return problem;
         var (document, scenario) = loaded!.Value;
-        var (done, result) = await gate.RunAsync(token => PlanSearch.Search(scenario, document.Parallelism, new SearchOptions(count, goal, all) { Cancellation = token }), ct);
+        var (done, result) = await gate.RunAsync(token => PlanSearch.Search(scenario, ScenarioResolver.Constraints(document.Parallelism), new SearchOptions(count, goal, all) { Cancellation = token }), ct);
         if (!done) return TimedOut("search", options.Value);
         var json = ResultJson.Serialize(w => ResultJson.WriteSearch(w, result!));
         return IsCsv(format)
@@ -125,7 +125,7 @@ public static class ModelEndpoints
         if (problem is not null) return problem;
         var (document, scenario) = loaded!.Value;
         counts ??= ScalingSweep.PowersOfTwo(8, 131072);
-        var (done, result) = await gate.RunAsync(token => ScalingSweep.Run(scenario, document.Parallelism, counts, scaling, token), ct);
+        var (done, result) = await gate.RunAsync(token => ScalingSweep.Run(scenario, ScenarioResolver.Constraints(document.Parallelism), counts, scaling, token), ct);
         if (!done) return TimedOut("sweep", options.Value);
         var json = ResultJson.Serialize(w => ResultJson.WriteSweep(w, result!));
         return IsCsv(format)
@@ -138,7 +138,7 @@ public static class ModelEndpoints
         var (loaded, problem) = await LoadAsync(request, options.Value, chips, ct);
         if (problem is not null) return problem;
         var (document, scenario) = loaded!.Value;
-        var (done, outcome) = await gate.RunAsync(token => BudgetPlanner.Plan(document, scenario, token), ct);
+        var (done, outcome) = await gate.RunAsync(token => ScenarioBudget.Plan(document, scenario, token), ct);
         if (!done) return TimedOut("budget plan", options.Value);
         if (!outcome!.Success) return ApiProblems.Validation(outcome.Errors, "The budget is invalid");
         return Results.Text(BudgetJson.Serialize(outcome.Result!, indented: false), "application/json", Encoding.UTF8);

@@ -37,5 +37,5 @@ internal static class OwnerScopes
             : ApiProblems.Problem(StatusCodes.Status403Forbidden, "Administrator required",
                 $"Only an administrator (a signed-in user with the administrator role) may claim a {what} saved before ownership.");
 
-    private static string StrictJsonShort(string s) => Core.Json.StrictJson.Shorten(s, 40);
+    private static string StrictJsonShort(string s) => Contracts.Json.StrictJson.Shorten(s, 40);
 }

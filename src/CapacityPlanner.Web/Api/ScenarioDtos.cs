@@ -1,5 +1,5 @@
 using System.Text.Json;
-using CapacityPlanner.Core.Sharing;
+using CapacityPlanner.Contracts.Sharing;
 using CapacityPlanner.Persistence;
 
 namespace CapacityPlanner.Web.Api;

@@ -1,10 +1,9 @@
-using CapacityPlanner.Core.Json;
-using CapacityPlanner.Core.Scenarios;
-using CapacityPlanner.Core.Search;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using CapacityPlanner.Core.Sharing;
+using CapacityPlanner.Contracts.Json;
+using CapacityPlanner.Contracts.Results;
+using CapacityPlanner.Contracts.Sharing;
 using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Features.Budget;
 using CapacityPlanner.Web.Security;
@@ -112,7 +111,7 @@ public static class ScenarioEndpoints
 
     private static async Task<IResult> ListAsync(HttpRequest request, ScenarioStore store, string? page, string? pageSize, string? deleted, string? scope, CancellationToken ct)
     {
-        var errors = new List<Core.Scenarios.ScenarioError>();
+        var errors = new List<Core.Planning.ScenarioError>();
         var p = 1;
         var size = 20;
         var showDeleted = false;

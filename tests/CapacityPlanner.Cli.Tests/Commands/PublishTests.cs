@@ -34,7 +34,7 @@ public sealed class PublishTests(ITestOutputHelper output) : IDisposable
         {
             if (File.Exists(Path.Combine(repo, f))) File.Copy(Path.Combine(repo, f), Path.Combine(src, f).EnsureDirectory());
         }
-        foreach (var project in new[] { "Core", "Measurements", "Cli", "Runner" })
+        foreach (var project in new[] { "Core", "Contracts", "Measurements", "Cli", "Runner" })
         {
             CopyTree(Path.Combine(repo, "src", "CapacityPlanner." + project), Path.Combine(src, "src", "CapacityPlanner." + project));
         }

@@ -1,7 +1,8 @@
+using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Core.Budget;
 using CapacityPlanner.Core.Hardware;
-using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.ScalingLaws;
+using CapacityPlanner.TestSupport;
 
 namespace CapacityPlanner.Core.Tests.Budget;
 
@@ -79,7 +80,7 @@ public sealed class BudgetCostTests
     {
         // $1M, 10% for hyperparameter search → $900,000; $2/GPU-h × 240 h = $480 per GPU → 1,875 GPUs → 1,872 in whole
         // nodes of 8; FLOP = 1,872 · 0.40 · 989e12 · 0.9 · 864,000 s = 5.7586e23.
-        var outcome = BudgetPlanner.Plan(Llama8.Replace("BUDGET", """
+        var outcome = ScenarioBudget.Plan(Llama8.Replace("BUDGET", """
             { "budgetUsd": 1e6, "durationDays": 10, "acquisition": "rent", "rentUsdPerGpuHour": 2, "hyperparameterSearchShare": 0.1, "mfu": 0.4, "goodput": 0.9 }
             """, StringComparison.Ordinal));
         Assert.True(outcome.Success);
@@ -102,9 +103,9 @@ public sealed class BudgetCostTests
     public void Buying_costs_more_up_front_than_renting_for_a_short_run_but_less_per_hour_when_depreciated()
     {
         string Doc(string budget) => Llama8.Replace("BUDGET", budget, StringComparison.Ordinal);
-        var buy = BudgetPlanner.Plan(Doc("""{ "durationDays": 30, "mfu": 0.4 }""")).Result!;
-        var dep = BudgetPlanner.Plan(Doc("""{ "durationDays": 30, "mfu": 0.4, "capitalCost": "depreciation" }""")).Result!;
-        var rent = BudgetPlanner.Plan(Doc("""{ "durationDays": 30, "mfu": 0.4, "acquisition": "rent" }""")).Result!;
+        var buy = ScenarioBudget.Plan(Doc("""{ "durationDays": 30, "mfu": 0.4 }""")).Result!;
+        var dep = ScenarioBudget.Plan(Doc("""{ "durationDays": 30, "mfu": 0.4, "capitalCost": "depreciation" }""")).Result!;
+        var rent = ScenarioBudget.Plan(Doc("""{ "durationDays": 30, "mfu": 0.4, "acquisition": "rent" }""")).Result!;
         Assert.Equal(BudgetMode.Cluster, buy.Mode);
         Assert.Equal(64, buy.Gpus);
         Assert.Equal(buy.TotalFlop, rent.TotalFlop);

@@ -1,8 +1,10 @@
 using System.Text.Json;
+using CapacityPlanner.Contracts.Results;
+using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Core.Budget;
-using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
-using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Core.Planning;
+using CapacityPlanner.TestSupport;
 
 namespace CapacityPlanner.Core.Tests.Budget;
 
@@ -17,14 +19,14 @@ public sealed class BudgetPlannerTests
 
     private static BudgetResult Plan(string json)
     {
-        var outcome = BudgetPlanner.Plan(json);
+        var outcome = ScenarioBudget.Plan(json);
         Assert.True(outcome.Success, string.Join("; ", outcome.Errors.Select(e => $"{e.Path}: {e.Message}")));
         return outcome.Result!;
     }
 
     private static IReadOnlyList<ScenarioError> Errors(string json)
     {
-        var outcome = BudgetPlanner.Plan(json);
+        var outcome = ScenarioBudget.Plan(json);
         Assert.False(outcome.Success);
         return outcome.Errors;
     }
@@ -153,7 +155,7 @@ public sealed class BudgetPlannerTests
         var parsed = ScenarioParser.Parse("""
             { "schemaVersion": 1, "model": { "preset": "llama3-8b" }, "training": { "globalBatchSequences": 512 }, "system": { "chip": "h100-sxm", "gpus": 64 } }
             """);
-        var r = BudgetPlanner.Plan(parsed.Document!, plain).Result!;
+        var r = ScenarioBudget.Plan(parsed.Document!, plain).Result!;
         Assert.Equal(BudgetMode.Cluster, r.Mode);
         Assert.Equal(90, r.DurationDays);
         var withTokens = Plan("""

@@ -1,5 +1,6 @@
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.TestSupport;
 
 namespace CapacityPlanner.Core.Tests.Model;
 

@@ -1,7 +1,7 @@
-using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Core.Planning;
-using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Search;
+using CapacityPlanner.TestSupport;
 
 namespace CapacityPlanner.Core.Tests.Model;
 
@@ -57,7 +57,7 @@ public sealed class OptimizerTests
 
         var parsed = ScenarioParser.Parse(Scenario("shampoo", """{ "tensor": 8, "pipeline": 8 }"""));
         var resolved = ScenarioResolver.Resolve(parsed.Document!);
-        var best = PlanSearch.Search(resolved.Scenario!, parsed.Document!.Parallelism, new SearchOptions(Top: 1)).Best.Single();
+        var best = PlanSearch.Search(resolved.Scenario!, ScenarioResolver.Constraints(parsed.Document!.Parallelism), new SearchOptions(Top: 1)).Best.Single();
         Assert.True(best.Plan.ZeroStage >= 1, $"best plan {best.Plan}");
         Assert.True(best.Estimate.Feasible);
     }

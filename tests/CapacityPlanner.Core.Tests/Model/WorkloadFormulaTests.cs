@@ -1,4 +1,5 @@
 using CapacityPlanner.Core.Workload;
+using CapacityPlanner.TestSupport;
 
 namespace CapacityPlanner.Core.Tests.Model;
 

@@ -1,6 +1,5 @@
 using CapacityPlanner.Core.Reliability;
-using CapacityPlanner.Core.Scenarios;
-using CapacityPlanner.Core.Sites;
+using CapacityPlanner.TestSupport;
 
 namespace CapacityPlanner.Core.Tests.Reliability;
 

@@ -1,6 +1,7 @@
+using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Core.Reliability;
-using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Sites;
+using CapacityPlanner.TestSupport;
 
 namespace CapacityPlanner.Core.Tests.Reliability;
 

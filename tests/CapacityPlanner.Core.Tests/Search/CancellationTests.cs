@@ -1,5 +1,5 @@
 using CapacityPlanner.Core.Budget;
-using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Core.Search;
 
 namespace CapacityPlanner.Core.Tests.Search;
@@ -27,13 +27,13 @@ public sealed class CancellationTests
         var (doc, scenario) = Load();
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
-        Assert.ThrowsAny<OperationCanceledException>(() => PlanSearch.Search(scenario, doc.Parallelism, new SearchOptions(Top: 1) { Cancellation = cancelled.Token }));
-        Assert.ThrowsAny<OperationCanceledException>(() => ScalingSweep.Run(scenario, doc.Parallelism, ScalingSweep.PowersOfTwo(8, 4096), ScalingMode.Strong, cancelled.Token));
-        Assert.ThrowsAny<OperationCanceledException>(() => BudgetPlanner.Plan(doc, scenario, cancelled.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => PlanSearch.Search(scenario, ScenarioResolver.Constraints(doc.Parallelism), new SearchOptions(Top: 1) { Cancellation = cancelled.Token }));
+        Assert.ThrowsAny<OperationCanceledException>(() => ScalingSweep.Run(scenario, ScenarioResolver.Constraints(doc.Parallelism), ScalingSweep.PowersOfTwo(8, 4096), ScalingMode.Strong, cancelled.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => BudgetPlanner.Plan(scenario, doc.Budget, ScenarioResolver.Constraints(doc.Parallelism), cancelled.Token));
 
         // PlanSearch checks its token only inside the plan loops (once per TP×CP×PP triple), never before them: the
         // throws above prove the check sits where a long search spends its time. Sweep and budget hand the token to
         // every search they run. Without cancellation the same call finishes (the throw is the token's doing).
-        Assert.NotEmpty(PlanSearch.Search(scenario, doc.Parallelism, new SearchOptions(Top: 1) { Cancellation = CancellationToken.None }).Best);
+        Assert.NotEmpty(PlanSearch.Search(scenario, ScenarioResolver.Constraints(doc.Parallelism), new SearchOptions(Top: 1) { Cancellation = CancellationToken.None }).Best);
     }
 }

@@ -1,7 +1,7 @@
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Planning;
-using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Search;
+using CapacityPlanner.TestSupport;
 
 namespace CapacityPlanner.Core.Tests.Search;
 
@@ -68,34 +68,5 @@ public sealed class PlanRulesTests
         // The best plan passes every rule.
         var best = result.Best[0].Plan;
         Assert.Empty(PlanRules.Violations(scenario.Model, 96, 64, PlanSpec.From(best)));
-    }
-
-    [Fact]
-    public void Constraints_are_typed_from_the_document_in_one_place()
-    {
-        var c = SearchConstraints.From(new ParallelismSection
-        {
-            Tensor = 8,
-            Recompute = "full",
-            ZeroShardScope = "domain",
-            Placement = ["tensor", "context", "expert", "pipeline", "data"],
-        });
-        Assert.Equal(8, c.Tensor);
-        Assert.Equal(RecomputeMode.Full, c.Recompute);
-        Assert.Equal(ZeroShardScope.Domain, c.ShardScope);
-        Assert.Equal(PlanSpec.PipelineInsideDataOrder, c.Placement);
-        Assert.Null(c.Pipeline);
-        Assert.Same(SearchConstraints.None, SearchConstraints.From(null));
-    }
-
-    [Fact]
-    public void Fixed_fields_from_a_document_and_typed_constraints_give_the_same_search()
-    {
-        var doc = new ParallelismSection { Tensor = 8, Recompute = "selective" };
-        var a = PlanSearch.Search(s_gpt3, doc, new SearchOptions(Top: 3));
-        var b = PlanSearch.Search(s_gpt3, new SearchConstraints { Tensor = 8, Recompute = RecomputeMode.Selective }, new SearchOptions(Top: 3));
-        Assert.Equal(a.Evaluated, b.Evaluated);
-        Assert.Equal(a.Best.Select(x => PlanSpec.From(x.Plan)), b.Best.Select(x => PlanSpec.From(x.Plan)));
-        Assert.All(a.Best, x => Assert.Equal(8, x.Plan.Tensor));
     }
 }

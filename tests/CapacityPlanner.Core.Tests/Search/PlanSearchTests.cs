@@ -1,9 +1,10 @@
-using CapacityPlanner.Core.Validation;
+using CapacityPlanner.Contracts.Scenarios;
+using CapacityPlanner.Contracts.Validation;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Planning;
-using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Search;
 using CapacityPlanner.Core.Tests.Golden;
+using CapacityPlanner.Core.Validation;
 
 namespace CapacityPlanner.Core.Tests.Search;
 
@@ -27,8 +28,8 @@ public sealed class PlanSearchTests
     public void Pruned_search_returns_the_same_best_plan_as_brute_force()
     {
         var (doc, scenario) = Load(Small);
-        var pruned = PlanSearch.Search(scenario, doc.Parallelism, new SearchOptions(Top: 1));
-        var exhaustive = PlanSearch.Search(scenario, doc.Parallelism, new SearchOptions(Top: 1, Exhaustive: true));
+        var pruned = PlanSearch.Search(scenario, ScenarioResolver.Constraints(doc.Parallelism), new SearchOptions(Top: 1));
+        var exhaustive = PlanSearch.Search(scenario, ScenarioResolver.Constraints(doc.Parallelism), new SearchOptions(Top: 1, Exhaustive: true));
         Assert.Equal(exhaustive.Best[0].Plan.ToString(), pruned.Best[0].Plan.ToString());
 
         // An independent brute force over the public estimator: every degree combination, every knob.
@@ -71,7 +72,7 @@ public sealed class PlanSearchTests
         var (doc, scenario) = Load("""
             { "schemaVersion": 1, "model": { "preset": "gpt3-175b" }, "training": { "globalBatchSequences": 256 }, "system": { "chip": "h100-sxm", "gpus": 64 } }
             """);
-        var r = PlanSearch.Search(scenario, doc.Parallelism, new SearchOptions(Top: 3));
+        var r = PlanSearch.Search(scenario, ScenarioResolver.Constraints(doc.Parallelism), new SearchOptions(Top: 3));
         Assert.Equal(3, r.Best.Count);
         Assert.True(r.Evaluated > r.Feasible && r.Feasible > 0);
         Assert.True(r.ElapsedMilliseconds >= 0);
@@ -85,7 +86,7 @@ public sealed class PlanSearchTests
     public void Fixed_fields_stay_fixed()
     {
         var (doc, scenario) = Load(Small.Replace("\"gpus\": 16 }", "\"gpus\": 16 }, \"parallelism\": { \"tensor\": 2, \"recompute\": \"full\" }", StringComparison.Ordinal));
-        var r = PlanSearch.Search(scenario, doc.Parallelism, new SearchOptions(Top: 10));
+        var r = PlanSearch.Search(scenario, ScenarioResolver.Constraints(doc.Parallelism), new SearchOptions(Top: 10));
         Assert.NotEmpty(r.Best);
         Assert.All(r.Best, p => Assert.Equal(2, p.Plan.Tensor));
         Assert.All(r.Best, p => Assert.Equal(RecomputeMode.Full, p.Plan.Recompute));
@@ -95,7 +96,7 @@ public sealed class PlanSearchTests
     public void Memory_objective_ranks_by_memory()
     {
         var (doc, scenario) = Load(Small);
-        var r = PlanSearch.Search(scenario, doc.Parallelism, new SearchOptions(Top: 5, Objective: SearchObjective.Memory));
+        var r = PlanSearch.Search(scenario, ScenarioResolver.Constraints(doc.Parallelism), new SearchOptions(Top: 5, Objective: SearchObjective.Memory));
         for (var i = 1; i < r.Best.Count; i++) Assert.True(r.Best[i - 1].Estimate.MemoryPerGpuGiB <= r.Best[i].Estimate.MemoryPerGpuGiB);
     }
 
@@ -103,13 +104,13 @@ public sealed class PlanSearchTests
     public void Contradictory_fixed_fields_leave_an_empty_space_that_says_why()
     {
         var (doc, scenario) = Load(Small.Replace("\"gpus\": 16 }", "\"gpus\": 16 }, \"parallelism\": { \"tensor\": 3 }", StringComparison.Ordinal));
-        var r = PlanSearch.Search(scenario, doc.Parallelism, new SearchOptions());
+        var r = PlanSearch.Search(scenario, ScenarioResolver.Constraints(doc.Parallelism), new SearchOptions());
         Assert.Empty(r.Best);
         Assert.Contains("fixed parallelism fields", r.EmptyReason);
 
         var (doc2, scenario2) = Load(Small.Replace("\"attentionHeads\": 16", "\"attentionHeads\": 24", StringComparison.Ordinal)
             .Replace("\"gpus\": 16 }", "\"gpus\": 16 }, \"parallelism\": { \"tensor\": 16 }", StringComparison.Ordinal));
-        var r2 = PlanSearch.Search(scenario2, doc2.Parallelism, new SearchOptions());
+        var r2 = PlanSearch.Search(scenario2, ScenarioResolver.Constraints(doc2.Parallelism), new SearchOptions());
         Assert.Empty(r2.Best);
         Assert.Contains("TP does not divide 24 attention heads", r2.EmptyReason);
     }
@@ -120,7 +121,7 @@ public sealed class PlanSearchTests
         var (doc, scenario) = Load("""
             { "schemaVersion": 1, "model": { "preset": "gpt3-175b" }, "training": { "globalBatchSequences": 64 }, "system": { "chip": "a100-sxm-80gb", "gpus": 8 } }
             """);
-        var r = PlanSearch.Search(scenario, doc.Parallelism, new SearchOptions());
+        var r = PlanSearch.Search(scenario, ScenarioResolver.Constraints(doc.Parallelism), new SearchOptions());
         Assert.Empty(r.Best);
         Assert.NotNull(r.Closest);
         Assert.True(r.Closest!.MemoryGiB > 80);
@@ -132,7 +133,7 @@ public sealed class PlanSearchTests
     public void Awkward_cluster_sizes_are_warned_about()
     {
         var (doc, scenario) = Load(Small.Replace("\"gpus\": 16", "\"gpus\": 1018", StringComparison.Ordinal).Replace("64 }", "1018 }", StringComparison.Ordinal));
-        var r = PlanSearch.Search(scenario, doc.Parallelism, new SearchOptions());
+        var r = PlanSearch.Search(scenario, ScenarioResolver.Constraints(doc.Parallelism), new SearchOptions());
         Assert.Contains(r.Warnings, w => w.Contains("prime factor 509", StringComparison.Ordinal));
     }
 
@@ -148,14 +149,14 @@ public sealed class PlanSearchTests
         Assert.True(publishedEstimate.Feasible);
 
         // The published plan is in the search space and feasible: fixing every field leaves exactly it.
-        var exact = PlanSearch.Search(published.Scenario, published.Doc.Parallelism, new SearchOptions(Top: 2));
+        var exact = PlanSearch.Search(published.Scenario, ScenarioResolver.Constraints(published.Doc.Parallelism), new SearchOptions(Top: 2));
         Assert.InRange(exact.Feasible, 1, 2); // the placement is not fixed: default and pipeline-inside-data
         Assert.Contains(exact.Best, b => b.Plan with { Placement = ParallelismPlan.DefaultPlacement } == published.Scenario.Plan with { Placement = ParallelismPlan.DefaultPlacement }
             || (b.Plan.Tensor == published.Scenario.Plan.Tensor && b.Plan.Pipeline == published.Scenario.Plan.Pipeline && b.Plan.Data == published.Scenario.Plan.Data
                 && b.Plan.MicroBatchSize == published.Scenario.Plan.MicroBatchSize && b.Plan.ZeroStage == published.Scenario.Plan.ZeroStage));
 
         // Free search (2021 software: no sequence parallelism, full recompute) finds a plan at least as fast.
-        var free = new ParallelismSection { SequenceParallel = false, Recompute = "full" };
+        var free = new SearchConstraints { SequenceParallel = false, Recompute = RecomputeMode.Full };
         var r = PlanSearch.Search(published.Scenario, free, new SearchOptions(Top: 1));
         Assert.NotEmpty(r.Best);
         Assert.True(r.Best[0].Estimate.StepTimeSeconds <= publishedEstimate.StepTimeSeconds * (1 + 1e-12),

@@ -1,4 +1,4 @@
-using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Core.Search;
 
 namespace CapacityPlanner.Core.Tests.Search;
@@ -14,7 +14,7 @@ public sealed class SweepTests
         var scenario = ScenarioResolver.Resolve(parsed.Document!).Scenario!;
         // To 65,536 GPUs: on Hopper's measured GEMM-size curve the small per-GPU GEMMs of a spread-out batch keep compute
         // above exposed communication until about 22k GPUs.
-        var r = ScalingSweep.Run(scenario, parsed.Document!.Parallelism, ScalingSweep.PowersOfTwo(8, 65536), ScalingMode.Strong);
+        var r = ScalingSweep.Run(scenario, ScenarioResolver.Constraints(parsed.Document!.Parallelism), ScalingSweep.PowersOfTwo(8, 65536), ScalingMode.Strong);
         Assert.Equal(14, r.Points.Count);
         var first = r.Points.First(p => p.Estimate is not null);
         Assert.Equal(1.0, first.ScalingEfficiency!.Value, 9);
@@ -35,7 +35,7 @@ public sealed class SweepTests
             { "schemaVersion": 1, "model": { "preset": "llama3-8b" }, "training": { "globalBatchSequences": 64 }, "system": { "chip": "h100-sxm", "gpus": 8 } }
             """);
         var scenario = ScenarioResolver.Resolve(parsed.Document!).Scenario!;
-        var r = ScalingSweep.Run(scenario, null, [8, 64, 512], ScalingMode.Weak);
+        var r = ScalingSweep.Run(scenario, SearchConstraints.None, [8, 64, 512], ScalingMode.Weak);
         Assert.Equal([64, 512, 4096], r.Points.Select(p => p.GlobalBatchSequences));
         Assert.All(r.Points, p => Assert.True(p.ScalingEfficiency > 0.5));
     }

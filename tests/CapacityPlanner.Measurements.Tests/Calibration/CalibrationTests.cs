@@ -4,7 +4,7 @@ using CapacityPlanner.Measurements.Calibration;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Planning;
-using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Contracts.Scenarios;
 
 namespace CapacityPlanner.Measurements.Tests.Calibration;
 

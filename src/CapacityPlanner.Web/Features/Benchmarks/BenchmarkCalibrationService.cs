@@ -51,7 +51,7 @@ public sealed record CalibrationRequest(string BaseChipId, Precision Precision, 
 /// <see cref="ICustomChipStore"/> so that every page (estimates, search, sweeps, budgets) can pick it.
 /// </summary>
 /// <remarks>
-/// The registered chip is Core's inline chip of the calibration (<see cref="ChipCalibrator.ToInlineChip"/>): the
+/// The registered chip is the contracts' inline chip of the calibration (<see cref="ChipCalibrator.ToInlineChip"/>): the
 /// measured MAMF and HBM fractions, the measured GEMM size curve, and the measured bus efficiencies folded into its
 /// effective link bandwidths (bandwidth × measured efficiency ÷ catalog efficiency, so that the product the collective
 /// model uses is the measured one), so an estimate on it matches one on the calibrated chip (except where a CPU
@@ -203,7 +203,7 @@ public sealed partial class BenchmarkCalibrationService(
     }
 
     /// <summary>
-    /// The custom chip that carries a calibration: Core's inline chip of it (<see cref="ChipCalibrator.ToInlineChip"/>,
+    /// The custom chip that carries a calibration: the contracts' inline chip of it (<see cref="ChipCalibrator.ToInlineChip"/>,
     /// the same object <c>capplan bench calibrate --json</c> prints as <c>scenarioChip</c>), GEMM curve included.
     /// </summary>
     public static CustomChipDefinition Definition(CalibrationResult calibration)

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using CapacityPlanner.Core.Json;
+using CapacityPlanner.Contracts.Json;
 using CapacityPlanner.Measurements;
 using CapacityPlanner.Measurements.Import;
 using CapacityPlanner.Persistence;

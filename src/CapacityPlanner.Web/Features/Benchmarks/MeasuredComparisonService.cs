@@ -1,6 +1,6 @@
 using CapacityPlanner.Measurements.Calibration;
 using CapacityPlanner.Core.Estimation;
-using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Contracts.Scenarios;
 
 namespace CapacityPlanner.Web.Features.Benchmarks;
 

@@ -1,18 +1,17 @@
 using System.Globalization;
+using CapacityPlanner.Contracts.Sharing;
 using CapacityPlanner.Core.Budget;
-using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.ScalingLaws;
-using CapacityPlanner.Core.Scenarios;
-using CapacityPlanner.Core.Sharing;
 using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Features.Planner;
 using CapacityPlanner.Web.Options;
 using CapacityPlanner.Web.Shared.Charts;
+using CapacityPlanner.Web.Shared.Chips;
+using CapacityPlanner.Web.Shared.Scenario;
 using CapacityPlanner.Web.Shared.Sharing;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
-using CapacityPlanner.Web.Shared.Scenario;
-using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Features.Budget;
 

@@ -34,7 +34,7 @@ public static class BudgetComparison
         ("cost-per-1e24", "Cost per 10²⁴ FLOP", r => BudgetFormat.Usd(r.CostPer1e24FlopUsd)),
         ("cost-per-gpu-hour", "Run cost per GPU-hour", r => r.CostPerGpuHourUsd is { } c && double.IsFinite(c) ? "$" + c.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : BudgetFormat.Missing),
         ("mfu", "MFU", r => BudgetFormat.Percent(r.Mfu) + $" ({r.MfuSource})"),
-        ("plan", "Plan", r => r.Plan is null ? BudgetFormat.Missing : CapacityPlanner.Core.Estimation.PlanJson.Describe(r.Plan)),
+        ("plan", "Plan", r => r.Plan is null ? BudgetFormat.Missing : CapacityPlanner.Contracts.Results.PlanJson.Describe(r.Plan)),
         ("optimal-n", "Compute-optimal parameters N", r => BudgetFormat.Scientific(r.Scaling?.Parameters)),
         ("optimal-d", "Compute-optimal tokens D", r => BudgetFormat.Scientific(r.Scaling?.Tokens)),
         ("loss", "Predicted loss (compute-optimal)", r => BudgetFormat.Fixed(r.Scaling?.PredictedLoss, 4)),

@@ -1,15 +1,16 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Core.Budget;
-using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Core.Planning;
+using CapacityPlanner.Core.Sites;
 
 namespace CapacityPlanner.Web.Features.Budget;
 
 /// <summary>
 /// One editable column of the Budget page: the fields a person changes, on top of a base scenario document (the
 /// example's model, training and system sections). <see cref="ToJson"/> writes the scenario document the budget
-/// planner parses, with Core's <see cref="ScenarioWriter"/>; empty optional fields are left out so the planner's
+/// planner parses, with the contracts' <see cref="ScenarioWriter"/>; empty optional fields are left out so the planner's
 /// defaults (and the chip's catalog prices) apply.
 /// </summary>
 public sealed class BudgetScenario

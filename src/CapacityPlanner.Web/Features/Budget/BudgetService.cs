@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
+using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Core.Budget;
-using CapacityPlanner.Core.Estimation;
-using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Core.Planning;
 
 namespace CapacityPlanner.Web.Features.Budget;
 
 /// <summary>
-/// Runs <see cref="BudgetPlanner.Plan(string)"/> (a plan search: tens to hundreds of milliseconds) off the caller's
+/// Runs <see cref="ScenarioBudget.Plan(string)"/> (a plan search: tens to hundreds of milliseconds) off the caller's
 /// thread, with cancellation, and caches outcomes by document text (the Budget page re-plans every column on every
 /// edit; unchanged columns come from the cache).
 /// </summary>
@@ -28,7 +28,7 @@ public sealed class BudgetService
         BudgetOutcome outcome;
         try
         {
-            outcome = BudgetPlanner.Plan(json);
+            outcome = ScenarioBudget.Plan(json);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException or OverflowException or ArithmeticException)
         {

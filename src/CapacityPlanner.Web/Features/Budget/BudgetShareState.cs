@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using CapacityPlanner.Core.Sharing;
+using CapacityPlanner.Contracts.Sharing;
 
 namespace CapacityPlanner.Web.Features.Budget;
 

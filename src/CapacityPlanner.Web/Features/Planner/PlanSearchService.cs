@@ -1,6 +1,5 @@
-using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Core.Planning;
-using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Search;
 using CapacityPlanner.Web.Shared.Scenario;
 
@@ -45,7 +44,7 @@ public sealed class PlanSearchService(EstimateService estimates)
         if (formErrors.Count > 0) return new SearchOutcome(null, formErrors);
         var resolved = ScenarioResolver.ParseAndResolve(estimates.BuildDocument(input, includeParallelism: false));
         if (!resolved.Success) return new SearchOutcome(null, resolved.Errors);
-        return new SearchOutcome(PlanSearch.Search(resolved.Scenario!, null, new SearchOptions(Top: top, Objective: objective)), []);
+        return new SearchOutcome(PlanSearch.Search(resolved.Scenario!, SearchConstraints.None, new SearchOptions(Top: top, Objective: objective)), []);
     }
 
     /// <summary>Writes a plan into the form (every field the plan sets), as "apply" does.</summary>

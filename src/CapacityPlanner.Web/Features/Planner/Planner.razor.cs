@@ -5,7 +5,7 @@ using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Search;
-using CapacityPlanner.Core.Sharing;
+using CapacityPlanner.Contracts.Sharing;
 using CapacityPlanner.Core.Workload;
 using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Features.Hardware;

@@ -1,16 +1,16 @@
-using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Roofline;
-using CapacityPlanner.Core.Scenarios;
 using CapacityPlanner.Core.Workload;
 using CapacityPlanner.Web.Features.Hardware;
 using CapacityPlanner.Web.Options;
 using CapacityPlanner.Web.Shared;
 using CapacityPlanner.Web.Shared.Charts;
+using CapacityPlanner.Web.Shared.Chips;
+using CapacityPlanner.Web.Shared.Scenario;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
-using CapacityPlanner.Web.Shared.Scenario;
-using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Features.Roofline;
 

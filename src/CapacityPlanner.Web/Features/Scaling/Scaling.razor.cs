@@ -1,15 +1,15 @@
 using CapacityPlanner.Core.Estimation;
-using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Search;
 using CapacityPlanner.Web.Features.Planner;
 using CapacityPlanner.Web.Options;
 using CapacityPlanner.Web.Shared;
 using CapacityPlanner.Web.Shared.Charts;
+using CapacityPlanner.Web.Shared.Chips;
+using CapacityPlanner.Web.Shared.Scenario;
 using CapacityPlanner.Web.Shared.Sharing;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
-using CapacityPlanner.Web.Shared.Scenario;
-using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Features.Scaling;
 
@@ -298,12 +298,12 @@ public sealed partial class Scaling : IDisposable
         get
         {
             if (PrimarySweep is not { Result: { } r, Scenario: { } scenario } || _siteCount is not { } n || n < 2 || _linkGbps is not { } gbps || gbps <= 0) return [];
-            var sites = new Core.Scenarios.SitesSection
+            var sites = new Core.Planning.SitesSection
             {
                 Count = n,
                 MaxSiteMw = _maxSiteMw is > 0 ? _maxSiteMw : null,
-                InterSite = new Core.Scenarios.InterSiteSection { Gbps = gbps },
-                Diloco = _innerSteps is { } h and > 0 ? new Core.Scenarios.DilocoSection { InnerSteps = h } : null,
+                InterSite = new Core.Planning.InterSiteSection { Gbps = gbps },
+                Diloco = _innerSteps is { } h and > 0 ? new Core.Planning.DilocoSection { InnerSteps = h } : null,
             };
             var rows = new List<SiteRow>();
             foreach (var p in r.Points)

@@ -1,5 +1,5 @@
 using System.Globalization;
-using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Contracts.Results;
 using CapacityPlanner.Core.Search;
 
 namespace CapacityPlanner.Web.Features.Scaling;

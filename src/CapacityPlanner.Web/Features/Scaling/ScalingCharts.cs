@@ -1,5 +1,5 @@
 using System.Globalization;
-using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Contracts.Results;
 using CapacityPlanner.Core.Search;
 using CapacityPlanner.Web.Shared.Charts;
 using Plotly.Blazor;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using CapacityPlanner.Contracts.Results;
 using CapacityPlanner.Core.Search;
 using CapacityPlanner.Web.Api;
 

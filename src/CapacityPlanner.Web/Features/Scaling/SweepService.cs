@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using CapacityPlanner.Core.Estimation;
-using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Contracts.Scenarios;
+using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Search;
 using CapacityPlanner.Web.Shared.Scenario;
 
@@ -61,7 +61,7 @@ public sealed class SweepService(EstimateService estimates)
         if (!resolved.Success) return new SweepOutcome(request.ChipId, request.ChipId, request.Mode, null, resolved.Errors);
         cancellationToken.ThrowIfCancellationRequested();
         var scenario = resolved.Scenario!;
-        var result = ScalingSweep.Run(scenario, null, ScalingSweep.PowersOfTwo(request.MinGpus, request.MaxGpus), request.Mode);
+        var result = ScalingSweep.Run(scenario, SearchConstraints.None, ScalingSweep.PowersOfTwo(request.MinGpus, request.MaxGpus), request.Mode);
         var outcome = new SweepOutcome(request.ChipId, scenario.System.Chip.Name, request.Mode, result, []) { Scenario = scenario };
         Remember(key, outcome);
         cancellationToken.ThrowIfCancellationRequested();

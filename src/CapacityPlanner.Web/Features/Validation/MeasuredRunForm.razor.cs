@@ -1,10 +1,10 @@
 using CapacityPlanner.Core.Estimation;
-using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Validation;
 using CapacityPlanner.Persistence;
+using CapacityPlanner.Web.Shared.Chips;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
-using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Features.Validation;
 

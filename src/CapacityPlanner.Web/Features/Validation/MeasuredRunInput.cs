@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using CapacityPlanner.Contracts.Scenarios;
+using CapacityPlanner.Contracts.Sharing;
 using CapacityPlanner.Core.Hardware;
-using CapacityPlanner.Core.Estimation;
-using CapacityPlanner.Core.Scenarios;
-using CapacityPlanner.Core.Sharing;
+using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Validation;
 using CapacityPlanner.Persistence;
 
@@ -38,7 +38,7 @@ public static class MeasuredRunInput
     {
         ArgumentNullException.ThrowIfNull(json);
         // Duplicate keys and invalid UTF-16 (a lone surrogate escape) are refused as everywhere else (StrictJson).
-        if (Core.Json.StrictJson.Check(json) is { } strict) return (null, [strict]);
+        if (Contracts.Json.StrictJson.Check(json) is { } strict) return (null, [strict]);
         JsonDocument doc;
         try
         {
@@ -135,13 +135,25 @@ public static class MeasuredRunInput
         return Check(name, scenario, ValidationCase.MetricId(metric), value, family, notes, errors, reported, customChip);
     }
 
-    /// <summary>The case the model is run on (tolerance: the case files' default, 15%).</summary>
+    /// <summary>The case the model is run on, its scenario resolved (tolerance: the case files' default, 15%).</summary>
     public static ValidationCase ToCase(SavedMeasuredRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var resolved = ScenarioResolver.ParseAndResolve(run.ScenarioJson);
+        return ToCase(run, resolved.Scenario, resolved.Errors);
+    }
+
+    /// <summary>The case of a run with what its scenario resolved to (null: it does not resolve, <paramref name="errors"/> say why).</summary>
+    public static ValidationCase ToCase(SavedMeasuredRun run, ResolvedScenario? scenario, IReadOnlyList<ScenarioError> errors)
     {
         ArgumentNullException.ThrowIfNull(run);
         ValidationCase.TryParseMetric(run.Metric, out var metric);
         return new ValidationCase(run.Id, run.ScenarioJson, metric, run.Measured, DefaultTolerance, Soft: false,
-            run.Family ?? "user", Source: "measured by a user", Note: run.Notes ?? "");
+            run.Family ?? "user", Source: "measured by a user", Note: run.Notes ?? "")
+        {
+            Scenario = scenario,
+            ScenarioErrors = errors,
+        };
     }
 
     /// <summary>Accepted |error| of a user run (that of case files that state none).</summary>
@@ -201,7 +213,7 @@ public static class MeasuredRunInput
     }
 
     // A system.chip that names a custom chip of this server (not a catalog id) becomes that chip's inline object, written
-    // by Core's scenario writer in the canonical compact form. A scenario that does not parse is left as it is (its
+    // by the contracts' scenario writer in the canonical compact form. A scenario that does not parse is left as it is (its
     // errors are reported next).
     private static string WithInlineChip(string canonical, Func<string, CustomChipSection?>? customChip)
     {

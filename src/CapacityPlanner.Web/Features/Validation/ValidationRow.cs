@@ -40,7 +40,7 @@ public sealed record ValidationRow(
 
     /// <summary>The Planner link for a scenario document (the state link a share or a saved scenario opens), or null.</summary>
     public static string? PlannerLinkFor(string scenarioJson) =>
-        ShortLinks.Token(scenarioJson, NoPageSettings) is { } token ? $"/?{Core.Sharing.ScenarioLink.QueryParameter}={token}" : null;
+        ShortLinks.Token(scenarioJson, NoPageSettings) is { } token ? $"/?{Contracts.Sharing.ScenarioLink.QueryParameter}={token}" : null;
 
     /// <summary>Short label of a metric ("step time (s)", "tokens/s/GPU", "TFLOP/s/GPU (HFU)").</summary>
     public static string MetricLabel(ValidationMetric metric) => metric switch

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using CapacityPlanner.Contracts.Validation;
 using CapacityPlanner.Core.Validation;
 using CapacityPlanner.Persistence;
 
@@ -44,23 +45,26 @@ public sealed partial class ValidationService(ILogger<ValidationService> logger)
 
     private ValidationRow EvaluateNow(SavedMeasuredRun run)
     {
-        var c = MeasuredRunInput.ToCase(run);
+        ValidationCase? c = null;
         try
         {
+            // Resolving the run's scenario is part of evaluating it (inside the guard, as when the model resolved it).
+            c = MeasuredRunInput.ToCase(run);
             return ValidationRow.From(ValidationRunner.Run(c), isUser: true, name: run.Name);
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or ArithmeticException or KeyNotFoundException)
         {
             // Core reports invalid plans as errors; reaching this is a model bug. Keep the page alive and say so.
             LogRunFailed(logger, ex, run.Id);
-            var failed = new ValidationResult(c, null, null, false, "?", 0, "?", $"the model could not evaluate this run ({ex.GetType().Name}: {ex.Message})");
+            var failed = new ValidationResult(c ?? MeasuredRunInput.ToCase(run, null, []), null, null, false, "?", 0, "?",
+                $"the model could not evaluate this run ({ex.GetType().Name}: {ex.Message})");
             return ValidationRow.From(failed, isUser: true, name: run.Name);
         }
     }
 
     private static ShippedValidation Compute()
     {
-        var report = ValidationReport.RunShipped();
+        var report = ValidationSet.RunShipped();
         return new ShippedValidation(report, [.. report.Results.Select(r => ValidationRow.From(r))]);
     }
 

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
-using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Core.Hardware;
-using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Shared.Scenario;
 
@@ -49,7 +49,7 @@ public sealed record CustomChipCheck(IReadOnlyList<ScenarioError> Errors, ChipSp
 
 /// <summary>
 /// Every chip the pages offer: the shipped catalog followed by the custom chips of <see cref="ICustomChipStore"/>.
-/// Custom chips are resolved by Core's own scenario resolver (an inline <c>system.chip</c> object), so what the
+/// Custom chips are resolved by the contracts' own scenario resolver (an inline <c>system.chip</c> object), so what the
 /// hardware page shows is what an estimate uses.
 /// </summary>
 public sealed partial class ChipDirectory
@@ -133,7 +133,7 @@ public sealed partial class ChipDirectory
     /// <summary>Display text for an id ("NVIDIA A100 SXM4 80GB (a100-sxm-80gb)"); the id itself when unknown.</summary>
     public string DisplayName(string? id) => TryGet(id, out var chip) ? chip.DisplayName : id ?? "";
 
-    /// <summary>Checks a definition: form bounds, a unique id, then Core's own resolution of the inline chip.</summary>
+    /// <summary>Checks a definition: form bounds, a unique id, then the contracts' own resolution of the inline chip.</summary>
     /// <param name="chip">The definition.</param>
     /// <param name="previousId">The id it had before editing (an unchanged id is not a clash).</param>
     public CustomChipCheck Check(CustomChipDefinition chip, string? previousId = null)

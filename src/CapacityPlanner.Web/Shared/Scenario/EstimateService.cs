@@ -1,10 +1,11 @@
 using System.Text;
+using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Core.Estimation;
-using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Web.Options;
 using CapacityPlanner.Web.Shared;
-using Microsoft.Extensions.Options;
 using CapacityPlanner.Web.Shared.Chips;
+using Microsoft.Extensions.Options;
 
 namespace CapacityPlanner.Web.Shared.Scenario;
 

@@ -1,5 +1,5 @@
 using CapacityPlanner.Core.Estimation;
-using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Core.Planning;
 
 namespace CapacityPlanner.Web.Shared.Scenario;
 

@@ -1,13 +1,15 @@
 using System.Globalization;
+using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Core.Estimation;
-using CapacityPlanner.Core.Scenarios;
+using CapacityPlanner.Core.Planning;
+using CapacityPlanner.Core.Sites;
 using CapacityPlanner.Persistence;
 
 namespace CapacityPlanner.Web.Shared.Scenario;
 
 /// <summary>
 /// The planner form as a version-1 scenario document, the same contract <c>capplan estimate</c> reads, so that what the
-/// page shows can be reproduced from the command line. This maps the form to a <see cref="ScenarioDocument"/>; Core's
+/// page shows can be reproduced from the command line. This maps the form to a <see cref="ScenarioDocument"/>; the contracts'
 /// <see cref="ScenarioWriter"/> writes it.
 /// </summary>
 public static class ScenarioDocumentBuilder

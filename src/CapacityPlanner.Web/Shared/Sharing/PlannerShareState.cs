@@ -1,5 +1,5 @@
-using CapacityPlanner.Core.Scenarios;
-using CapacityPlanner.Core.Sharing;
+using CapacityPlanner.Contracts.Scenarios;
+using CapacityPlanner.Contracts.Sharing;
 using CapacityPlanner.Persistence;
 using Microsoft.Extensions.Primitives;
 using CapacityPlanner.Web.Shared.Scenario;

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using CapacityPlanner.Core.Estimation;
-using CapacityPlanner.Core.Sharing;
+using CapacityPlanner.Contracts.Results;
+using CapacityPlanner.Contracts.Sharing;
 using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Api;
 using Microsoft.AspNetCore.Components;

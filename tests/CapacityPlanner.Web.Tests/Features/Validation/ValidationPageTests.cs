@@ -1,5 +1,6 @@
 using Bunit.TestDoubles;
-using CapacityPlanner.Core.Sharing;
+using CapacityPlanner.Contracts.Sharing;
+using CapacityPlanner.Contracts.Validation;
 using CapacityPlanner.Core.Validation;
 using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Features.Validation;
@@ -19,7 +20,7 @@ namespace CapacityPlanner.Web.Tests.Features.Validation;
 public sealed class ValidationPageTests : PlannerTestContext
 {
     // The report the page must agree with, computed here independently of the page's service.
-    private static readonly Lazy<ValidationReport> s_report = new(() => ValidationReport.RunShipped());
+    private static readonly Lazy<ValidationReport> s_report = new(() => ValidationSet.RunShipped());
 
     public ValidationPageTests() => Services.AddValidationPage();
 
@@ -184,16 +185,16 @@ public sealed class ValidationPageTests : PlannerTestContext
     [Fact]
     public void A_run_that_names_a_custom_chip_of_this_server_is_stored_with_the_chip_inlined()
     {
-        var chip = new Core.Scenarios.CustomChipSection { Id = "h100-200g", BaseOn = "h100-sxm", HbmCapacityGiB = 200 };
+        var chip = new Contracts.Scenarios.CustomChipSection { Id = "h100-200g", BaseOn = "h100-sxm", HbmCapacityGiB = 200 };
         var scenario = Report.Results.First(r => r.Predicted is not null).Case.ScenarioJson;
-        var catalogChip = Core.Scenarios.ScenarioParser.Parse(scenario).Document!.System.ChipId!;
+        var catalogChip = Contracts.Scenarios.ScenarioParser.Parse(scenario).Document!.System.ChipId!;
         var named = scenario.Replace($"\"{catalogChip}\"", "\"h100-200g\"", StringComparison.Ordinal);
 
         var (draft, errors) = MeasuredRunInput.FromFields("custom", named, ValidationMetric.StepTimeSeconds, "12.5", null, null,
             id => id == chip.Id ? chip : null);
 
         Assert.Empty(errors);
-        var stored = Core.Scenarios.ScenarioParser.Parse(draft!.ScenarioJson).Document!;
+        var stored = Contracts.Scenarios.ScenarioParser.Parse(draft!.ScenarioJson).Document!;
         Assert.Equal(chip, stored.System.CustomChip);
         Assert.Null(stored.System.ChipId);
         Assert.True(ScenarioLink.TryCanonicalize(draft.ScenarioJson, out var canonical, out _));

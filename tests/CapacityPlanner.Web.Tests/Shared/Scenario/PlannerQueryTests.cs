@@ -81,8 +81,8 @@ public sealed class PlannerQueryTests
         {
             Assert.Equal("deepspeed", doc.RootElement.GetProperty("training").GetProperty("stack").GetString());
         }
-        var deepspeed = Core.Estimation.Estimator.Estimate(Core.Scenarios.ScenarioResolver.ParseAndResolve(json).Scenario!);
-        var auto = Core.Estimation.Estimator.Estimate(Core.Scenarios.ScenarioResolver.ParseAndResolve(ScenarioDocumentBuilder.Build(new PlannerInput
+        var deepspeed = Core.Estimation.Estimator.Estimate(Contracts.Scenarios.ScenarioResolver.ParseAndResolve(json).Scenario!);
+        var auto = Core.Estimation.Estimator.Estimate(Contracts.Scenarios.ScenarioResolver.ParseAndResolve(ScenarioDocumentBuilder.Build(new PlannerInput
         {
             PresetId = "gpt3-175b", ChipId = "a100-sxm-80gb", Gpus = 384, Tensor = 4, Pipeline = 12, Data = 8,
         })).Scenario!);

@@ -1,5 +1,5 @@
 using Bunit.TestDoubles;
-using CapacityPlanner.Core.Sharing;
+using CapacityPlanner.Contracts.Sharing;
 using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Features.Planner;
 using CapacityPlanner.Web.Features.Saved;

@@ -1,0 +1,171 @@
+using System.Text;
+using System.Text.Json;
+using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.Planning;
+using CapacityPlanner.Core.Workload;
+
+namespace CapacityPlanner.Contracts.Results;
+
+/// <summary>Writes an <see cref="Estimate"/> in the contract's JSON shape (camelCase; null for absent values).</summary>
+public static class EstimateJson
+{
+    /// <summary>Serialises an estimate.</summary>
+    public static string Serialize(Estimate estimate, bool indented = true)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented }))
+        {
+            Write(w, estimate);
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>Writes an estimate as one JSON object.</summary>
+    public static void Write(Utf8JsonWriter w, Estimate e)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(e);
+        w.WriteStartObject();
+        w.WriteBoolean("feasible", e.Feasible);
+        WriteErrors(w, "errors", e.Errors);
+        w.WriteStartArray("warnings");
+        foreach (var s in e.Warnings) w.WriteStringValue(s);
+        w.WriteEndArray();
+        Num(w, "stepTimeSeconds", e.StepTimeSeconds);
+        Num(w, "tokensPerSecond", e.TokensPerSecond);
+        Num(w, "modelTflopsPerGpu", e.ModelTflopsPerGpu);
+        Num(w, "hardwareTflopsPerGpu", e.HardwareTflopsPerGpu);
+        Num(w, "mfu", e.Mfu);
+        w.WriteStartObject("mfuByConvention");
+        foreach (var (c, v) in e.MfuByConvention) w.WriteNumber(c.ToId(), v);
+        w.WriteEndObject();
+        Num(w, "hfu", e.Hfu);
+        Num(w, "memoryPerGpuGiB", e.MemoryPerGpuGiB);
+        Num(w, "hbmCapacityGiB", e.HbmCapacityGiB);
+        Num(w, "computeToCommunicationRatio", e.ComputeToCommunicationRatio);
+        Num(w, "computeToExposedCommunicationRatio", e.ComputeToExposedCommunicationRatio);
+        Num(w, "timeToTrainDays", e.TimeToTrainDays);
+        Num(w, "gpuHours", e.GpuHours);
+        if (e.MicroBatches is { } mb) w.WriteNumber("microBatches", mb); else w.WriteNull("microBatches");
+        Num(w, "totalParameters", e.TotalParameters);
+        Num(w, "activeParameters", e.ActiveParameters);
+        Num(w, "modelFlopsPerStep", e.ModelFlopsPerStep);
+        if (e.Breakdown is { } b)
+        {
+            w.WriteStartObject("breakdown");
+            Num(w, "computeSeconds", b.ComputeSeconds);
+            Num(w, "recomputeSeconds", b.RecomputeSeconds);
+            Num(w, "memoryBoundSeconds", b.MemoryBoundSeconds);
+            Num(w, "bubbleSeconds", b.BubbleSeconds);
+            Num(w, "optimizerSeconds", b.OptimizerSeconds);
+            w.WriteStartObject("communication");
+            Comm(w, "tensorParallel", b.Communication.TensorParallel);
+            Comm(w, "contextParallel", b.Communication.ContextParallel);
+            Comm(w, "expertParallel", b.Communication.ExpertParallel);
+            Comm(w, "pipelineParallel", b.Communication.PipelineParallel);
+            Comm(w, "dataParallel", b.Communication.DataParallel);
+            w.WriteEndObject();
+            Num(w, "communicationLinkSeconds", b.Communication.TotalLinkSeconds);
+            Num(w, "communicationExposedSeconds", b.Communication.TotalExposedSeconds);
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("breakdown");
+        }
+        if (e.Memory is { } m)
+        {
+            w.WriteStartObject("memory");
+            Num(w, "weightsGiB", m.WeightsGiB);
+            Num(w, "gradientsGiB", m.GradientsGiB);
+            Num(w, "optimizerStatesGiB", m.OptimizerStatesGiB);
+            Num(w, "activationsGiB", m.ActivationsGiB);
+            Num(w, "workspaceGiB", m.WorkspaceGiB);
+            Num(w, "totalGiB", m.TotalGiB);
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("memory");
+        }
+        if (e.Goodput is not null || e.Sites is not null)
+        {
+            Num(w, "effectiveTimeToTrainDays", e.EffectiveTimeToTrainDays);
+            Num(w, "effectiveGpuHours", e.EffectiveGpuHours);
+        }
+        if (e.Goodput is { } g) GoodputJson.Write(w, "goodput", g);
+        if (e.Sites is { } st) GoodputJson.Write(w, "sites", st);
+        w.WriteEndObject();
+    }
+
+    /// <summary>Writes a list of errors as [{path, message}].</summary>
+    public static void WriteErrors(Utf8JsonWriter w, string name, IEnumerable<ScenarioError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(errors);
+        w.WriteStartArray(name);
+        foreach (var err in errors)
+        {
+            w.WriteStartObject();
+            w.WriteString("path", err.Path);
+            w.WriteString("message", err.Message);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
+    private static void Comm(Utf8JsonWriter w, string name, CommunicationTime c)
+    {
+        w.WriteStartObject(name);
+        Num(w, "linkSeconds", c.LinkSeconds);
+        Num(w, "exposedSeconds", c.ExposedSeconds);
+        w.WriteEndObject();
+    }
+
+    /// <summary>Writes a finite number, or null for absent/non-finite values (JSON has no NaN or infinity).</summary>
+    public static void Num(Utf8JsonWriter w, string name, double? value)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        if (value is { } v && double.IsFinite(v)) w.WriteNumber(name, v);
+        else w.WriteNull(name);
+    }
+}
+
+/// <summary>Writes a plan with the scenario document's <c>parallelism</c> field names.</summary>
+public static class PlanJson
+{
+    /// <summary>Writes the plan as an object value.</summary>
+    public static void Write(Utf8JsonWriter w, ParallelismPlan p)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(p);
+        w.WriteStartObject();
+        w.WriteNumber("tensor", p.Tensor);
+        w.WriteNumber("pipeline", p.Pipeline);
+        w.WriteNumber("data", p.Data);
+        w.WriteNumber("context", p.Context);
+        w.WriteNumber("expert", p.Expert);
+        w.WriteBoolean("sequenceParallel", p.SequenceParallel);
+        w.WriteNumber("virtualStages", p.VirtualStages);
+        w.WriteNumber("microBatchSize", p.MicroBatchSize);
+        w.WriteNumber("zeroStage", p.ZeroStage);
+        w.WriteString("recompute", p.Recompute.ToString().ToLowerInvariant());
+        if (p.ZeroStage == 3) w.WriteString("zeroShardScope", p.ZeroShardScope.ToString().ToLowerInvariant());
+        w.WriteStartArray("placement");
+        foreach (var a in p.Placement) w.WriteStringValue(a.ToString().ToLowerInvariant());
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    /// <summary>One-line summary such as "TP8+SP PP8×3 DP16 mb1 ZeRO-1 selective".</summary>
+    public static string Describe(ParallelismPlan p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        var s = $"TP{p.Tensor}{(p.SequenceParallel && p.Tensor > 1 ? "+SP" : "")} PP{p.Pipeline}{(p.VirtualStages > 1 ? $"×{p.VirtualStages}" : "")} DP{p.Data}";
+        if (p.Context > 1) s += $" CP{p.Context}";
+        if (p.Expert > 1) s += $" EP{p.Expert}";
+        s += $" mb{p.MicroBatchSize} ZeRO-{p.ZeroStage}{(p.ZeroStage == 3 && p.ZeroShardScope == ZeroShardScope.Domain ? "/hybrid" : "")} {p.Recompute.ToString().ToLowerInvariant()}";
+        if (!p.Placement.SequenceEqual(ParallelismPlan.DefaultPlacement)) s += " [" + string.Join(",", p.Placement.Select(a => a.ToString().ToLowerInvariant()[..2])) + "]";
+        return s;
+    }
+}

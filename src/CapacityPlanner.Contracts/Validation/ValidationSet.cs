@@ -1,0 +1,83 @@
+using System.Text.Json;
+using CapacityPlanner.Contracts.Scenarios;
+using CapacityPlanner.Core.Validation;
+
+namespace CapacityPlanner.Contracts.Validation;
+
+/// <summary>
+/// The published runs shipped with the product (embedded <c>Data/validation/*.json</c>), each read with
+/// <see cref="ValidationCaseFile"/> and its scenario resolved once.
+/// </summary>
+public static class ValidationSet
+{
+    private const string Prefix = "CapacityPlanner.Contracts.Data.validation.";
+    private static readonly Lazy<IReadOnlyList<ValidationCase>> s_shipped = new(Load);
+
+    /// <summary>Every shipped case, ordered by id.</summary>
+    public static IReadOnlyList<ValidationCase> Shipped => s_shipped.Value;
+
+    /// <summary>Family names of the shipped cases.</summary>
+    public static IReadOnlyList<string> Families => [.. Shipped.Select(c => c.Family).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+
+    /// <summary>Runs the shipped set (optionally one family) through the model.</summary>
+    public static ValidationReport RunShipped(string? family = null) =>
+        new(ValidationRunner.RunAll(Shipped.Where(c => family is null || string.Equals(c.Family, family, StringComparison.OrdinalIgnoreCase))));
+
+    private static List<ValidationCase> Load()
+    {
+        var assembly = typeof(ValidationSet).Assembly;
+        var list = new List<ValidationCase>();
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(Prefix, StringComparison.Ordinal) && n.EndsWith(".json", StringComparison.Ordinal)))
+        {
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            using var reader = new StreamReader(stream);
+            var id = name[Prefix.Length..^".json".Length];
+            list.Add(ValidationCaseFile.Parse(id, reader.ReadToEnd()));
+        }
+        list.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
+        return list;
+    }
+}
+
+/// <summary>
+/// The case-file format of <c>Data/validation/*.json</c> (see its README): the scenario exactly as it ran, what was
+/// measured, with its source.
+/// </summary>
+public static class ValidationCaseFile
+{
+    /// <summary>
+    /// Reads one case file and resolves its scenario; throws <see cref="FormatException"/> naming the field that is wrong
+    /// (a scenario that does not resolve is no format error: the case reports it when run).
+    /// </summary>
+    public static ValidationCase Parse(string id, string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var r = doc.RootElement;
+        string Str(string name) => r.TryGetProperty(name, out var e) && e.ValueKind == JsonValueKind.String ? e.GetString()! : "";
+        if (!r.TryGetProperty("scenario", out var scenario) || scenario.ValueKind != JsonValueKind.Object)
+            throw new FormatException($"{id}: 'scenario' (an object) is required.");
+        if (!ValidationCase.TryParseMetric(Str("metric"), out var metric))
+            throw new FormatException($"{id}: 'metric' must be stepTimeSeconds, tokensPerSecondPerGpu or hardwareTflopsPerGpu.");
+        if (!r.TryGetProperty("measured", out var measured) || measured.ValueKind != JsonValueKind.Number || measured.GetDouble() <= 0)
+            throw new FormatException($"{id}: 'measured' must be a positive number.");
+        var tolerance = r.TryGetProperty("tolerance", out var t) && t.ValueKind == JsonValueKind.Number ? t.GetDouble() : 0.15;
+        var soft = r.TryGetProperty("soft", out var s) && s.ValueKind == JsonValueKind.True;
+        double? memory = null;
+        if (r.TryGetProperty("measuredMemoryGiB", out var mem))
+        {
+            if (mem.ValueKind != JsonValueKind.Number || mem.GetDouble() <= 0)
+                throw new FormatException($"{id}: 'measuredMemoryGiB' must be a positive number of GiB per GPU.");
+            memory = mem.GetDouble();
+        }
+        var scenarioJson = scenario.GetRawText();
+        var resolved = ScenarioResolver.ParseAndResolve(scenarioJson);
+        return new ValidationCase(id, scenarioJson, metric, measured.GetDouble(), tolerance, soft,
+            Str("family") is { Length: > 0 } f ? f : "user", Str("source"), Str("note"))
+        {
+            Scenario = resolved.Scenario,
+            ScenarioErrors = resolved.Errors,
+            MeasuredMemoryGiB = memory,
+            MemorySource = Str("memorySource"),
+        };
+    }
+}
