@@ -49,7 +49,7 @@ public static class PlanValidator
         if (p.VirtualStages > 1 && p.Pipeline > 1)
         {
             var m = scenario.Model;
-            if (m.Layers % (p.Pipeline * p.VirtualStages) != 0 && (m.Layers + 2) % (p.Pipeline * p.VirtualStages) != 0)
+            if (!PlanRules.ChunksSplitEvenly(m.Layers, p.Pipeline, p.VirtualStages))
                 w.Add($"{m.Layers} layers do not split evenly into {p.Pipeline} × {p.VirtualStages} chunks; the busiest stage holds {(m.Layers + p.Pipeline - 1) / p.Pipeline} layers and sets the pace.");
             var micro = scenario.Training.GlobalBatchSequences / Math.Max(1, (long)p.MicroBatchSize * p.Data);
             if (micro % p.Pipeline != 0)

@@ -60,6 +60,19 @@ public static class PlanRules
     /// <summary>Rules that read EP, DP and CP.</summary>
     public static ReadOnlySpan<PlanRule> ExpertRules => [PlanRule.ExpertNeedsMoe, PlanRule.ExpertDividesExperts, PlanRule.ExpertDividesDataContext];
 
+    /// <summary>Pipeline units beyond the layers: the embedding and the loss may each take a chunk (<see cref="PlanRule.ChunksWithinLayers"/>).</summary>
+    public const int NonLayerPipelineUnits = 2;
+
+    /// <summary>
+    /// True when <paramref name="pipeline"/> × <paramref name="virtualStages"/> chunks hold equal shares: of the layers, or of
+    /// the layers plus the embedding and the loss (the one rule the validator's warning and the search's candidates use).
+    /// </summary>
+    public static bool ChunksSplitEvenly(int layers, int pipeline, int virtualStages)
+    {
+        var chunks = (long)pipeline * virtualStages;
+        return layers % chunks == 0 || (layers + NonLayerPipelineUnits) % chunks == 0;
+    }
+
     /// <summary>Number of rules (for counting rejections by rule).</summary>
     public static int Count => (int)PlanRule.ZeroStageKnown + 1;
 
@@ -75,7 +88,7 @@ public static class PlanRules
             PlanRule.TensorDividesFfn => model.FfnHiddenSize % plan.Tensor == 0,
             PlanRule.ContextDividesSequence => model.SequenceLength % plan.Context == 0,
             PlanRule.PipelineWithinLayers => plan.Pipeline <= model.Layers,
-            PlanRule.ChunksWithinLayers => plan.VirtualStages <= 1 || plan.Pipeline > model.Layers || (long)plan.Pipeline * plan.VirtualStages <= model.Layers + 2L,
+            PlanRule.ChunksWithinLayers => plan.VirtualStages <= 1 || plan.Pipeline > model.Layers || (long)plan.Pipeline * plan.VirtualStages <= model.Layers + (long)NonLayerPipelineUnits,
             PlanRule.VirtualStagesNeedPipeline => plan.VirtualStages <= 1 || plan.Pipeline > 1,
             PlanRule.BatchDivides => globalBatch % ((long)plan.MicroBatchSize * plan.Data) == 0,
             PlanRule.ExpertNeedsMoe => plan.Expert <= 1 || model.Moe is not null,
@@ -134,7 +147,7 @@ public static class PlanRules
             PlanRule.TensorDividesFfn => $"TP={p.Tensor} does not divide the FFN width {model.FfnHiddenSize}.",
             PlanRule.ContextDividesSequence => $"CP={p.Context} does not divide the sequence length {model.SequenceLength}.",
             PlanRule.PipelineWithinLayers => $"PP={p.Pipeline} stages exceed the model's {model.Layers} layers; every stage needs at least one layer.",
-            PlanRule.ChunksWithinLayers => $"{p.Pipeline} stages × {p.VirtualStages} virtual stages = {(long)p.Pipeline * p.VirtualStages} chunks exceed the model's {model.Layers} layers plus the embedding and the loss; every chunk needs at least one of them. Use at most {(model.Layers + 2) / p.Pipeline} virtual stages.",
+            PlanRule.ChunksWithinLayers => $"{p.Pipeline} stages × {p.VirtualStages} virtual stages = {(long)p.Pipeline * p.VirtualStages} chunks exceed the model's {model.Layers} layers plus the embedding and the loss; every chunk needs at least one of them. Use at most {(model.Layers + NonLayerPipelineUnits) / p.Pipeline} virtual stages.",
             PlanRule.VirtualStagesNeedPipeline => "virtualStages > 1 needs pipeline parallelism (pipeline ≥ 2).",
             PlanRule.BatchDivides => $"global batch {globalBatch} is not divisible by micro-batch {p.MicroBatchSize} × data-parallel {p.Data} = {denom}; choose a global batch that is a multiple of {denom}.",
             PlanRule.ExpertNeedsMoe => $"EP={p.Expert} needs a Mixture-of-Experts model; this model is dense. Set expert to 1.",

@@ -74,12 +74,12 @@ public enum SelectiveRecompute
 /// <param name="GradientBucketParametersPerRank">Bucket growth per data-parallel rank (Megatron: 1M·DP).</param>
 /// <param name="GradientAccumulationBytes">HBM bytes per parameter per extra micro-batch to accumulate gradients (0 when fused into the GEMM).</param>
 /// <param name="LossBytesPerLogit">Bytes per logit live at the loss on the last stage (logits and the softmax/cross-entropy tensors kept together).</param>
-/// <param name="LossBytesPerLogitVocabParallel">Bytes per logit at the loss when the vocabulary is split over tensor-parallel ranks, where the
-/// stack computes that loss differently (null: <paramref name="LossBytesPerLogit"/>).</param>
+/// <param name="Zero3UnshardedAcrossMicroBatches">Under ZeRO-3 with pipeline parallelism, the stage's parameters stay gathered and its gradients unsharded for the whole step; gathers and reduce-scatters run once per step.</param>
 /// <param name="UnevenLayerSplit">Which pipeline stages take the extra layers of an uneven split.</param>
 /// <param name="Fp32Parameters">The parameters are held in fp32 and are the optimizer's masters (cast to 16 bits or FP8 per use, no
 /// separate 16-bit or FP8 weight copy); their gradients are fp32.</param>
-/// <param name="Zero3UnshardedAcrossMicroBatches">Under ZeRO-3 with pipeline parallelism, the stage's parameters stay gathered and its gradients unsharded for the whole step; gathers and reduce-scatters run once per step.</param>
+/// <param name="LossBytesPerLogitVocabParallel">Bytes per logit at the loss when the vocabulary is split over tensor-parallel ranks, where the
+/// stack computes that loss differently (null: <paramref name="LossBytesPerLogit"/>).</param>
 public sealed record SoftwareStack(
     string Id,
     string Name,

@@ -105,9 +105,9 @@ internal static class PlanCandidates
         yield return 1;
         if (p == 1) yield break;
         // Chunks of equal layers, or of equal units where the embedding and the loss count as layers (PlanRule.ChunksWithinLayers).
-        for (var k = 2; k <= Math.Min(8, (layers + 2) / p); k++)
+        for (var k = 2; k <= Math.Min(8, (layers + PlanRules.NonLayerPipelineUnits) / p); k++)
         {
-            if (layers % (p * k) == 0 || (layers + 2) % (p * k) == 0) yield return k;
+            if (PlanRules.ChunksSplitEvenly(layers, p, k)) yield return k;
         }
     }
 
