@@ -39,20 +39,18 @@ public sealed record ScenarioSnapshot(
         {
             return (null, [new ScenarioError("$", jsonError)]);
         }
-        var parsed = ScenarioParser.Parse(canonical);
-        if (!parsed.Success) return (null, parsed.Errors);
-        var resolved = ScenarioResolver.Resolve(parsed.Document!);
-        if (!resolved.Success) return (null, resolved.Errors);
-        var estimate = Core.Reliability.ScenarioAnalysis.EstimateWithGoodput(resolved.Scenario!);
+        var loaded = ScenarioLoader.Load(canonical);
+        if (!loaded.Success) return (null, loaded.Errors);
+        var estimate = Core.Reliability.ScenarioAnalysis.EstimateWithGoodput(loaded.Scenario!);
 
-        var chosen = (name ?? parsed.Document!.Name)?.Trim();
+        var chosen = (name ?? loaded.Document!.Name)?.Trim();
         if (string.IsNullOrEmpty(chosen)) chosen = DefaultName;
         if (chosen.Length > CapacityPlannerDbContext.MaxNameLength)
         {
             return (null, [new ScenarioError("$.name", $"is {chosen.Length} characters; names are at most {CapacityPlannerDbContext.MaxNameLength}.")]);
         }
-        var doc = parsed.Document!;
-        var scenario = resolved.Scenario!;
+        var doc = loaded.Document!;
+        var scenario = loaded.Scenario!;
         var model = doc.Model.Preset ?? doc.Model.Name ?? scenario.Model.Name;
         var chip = scenario.System.Chip.Id;
         if (chip.Length > CapacityPlannerDbContext.MaxScenarioChipIdLength)

@@ -36,15 +36,13 @@ internal static class BudgetCommand
         CapacityPlanner.Core.Planning.ResolvedScenario scenario;
         if (example is not null)
         {
-            var parsed = ScenarioParser.Parse(example.DocumentJson);
-            var patched = parsed.Success ? (patch is null ? parsed.Document! : patch(parsed.Document!)) : null;
-            var resolved = patched is not null ? ScenarioResolver.Resolve(patched) : null;
-            if (resolved is not { Success: true })
+            var loaded = ScenarioLoader.Load(example.DocumentJson, patch);
+            if (!loaded.Success)
             {
-                await ScenarioInput.ReportAsync(resolved?.Errors ?? parsed.Errors, json, stdout, stderr);
+                await ScenarioInput.ReportAsync(loaded.Errors, json, stdout, stderr);
                 return ExitCodes.InvalidInput;
             }
-            (document, scenario) = (patched!, resolved.Scenario!);
+            (document, scenario) = (loaded.Document!, loaded.Scenario!);
         }
         else
         {

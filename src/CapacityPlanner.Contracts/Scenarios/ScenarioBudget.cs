@@ -12,11 +12,8 @@ public static class ScenarioBudget
     /// <summary>Parses, resolves and plans a scenario document's text.</summary>
     public static BudgetOutcome Plan(string json)
     {
-        var parsed = ScenarioParser.Parse(json);
-        if (!parsed.Success) return new BudgetOutcome(null, parsed.Errors);
-        var resolved = ScenarioResolver.Resolve(parsed.Document!);
-        if (!resolved.Success) return new BudgetOutcome(null, resolved.Errors);
-        return Plan(parsed.Document!, resolved.Scenario!);
+        var loaded = ScenarioLoader.Load(json);
+        return loaded.Success ? Plan(loaded.Document!, loaded.Scenario!) : new BudgetOutcome(null, loaded.Errors);
     }
 
     /// <summary>

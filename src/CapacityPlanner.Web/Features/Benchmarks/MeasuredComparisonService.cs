@@ -29,20 +29,18 @@ public sealed class MeasuredComparisonService(BenchmarkCalibrationService calibr
     {
         if (string.IsNullOrWhiteSpace(scenarioJson)) return null;
         ScenarioDocument document;
-        ResolveResult resolved;
+        CapacityPlanner.Core.Planning.ResolvedScenario scenario;
         try
         {
-            var parsed = ScenarioParser.Parse(scenarioJson);
-            if (!parsed.Success) return null;
-            document = parsed.Document!;
-            resolved = ScenarioResolver.Resolve(document);
+            var loaded = ScenarioLoader.Load(scenarioJson);
+            if (!loaded.Success) return null;
+            (document, scenario) = (loaded.Document!, loaded.Scenario!);
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.Text.Json.JsonException)
         {
             return null;
         }
-        if (!resolved.Success || resolved.Scenario is null) return null;
-        var profile = calibrations.FindProfile(resolved.Scenario.System.Chip.Id);
+        var profile = calibrations.FindProfile(scenario.System.Chip.Id);
         if (profile is null) return null;
         var cal = profile.Calibration;
         var onCatalog = ScenarioResolver.Resolve(document with { System = document.System with { ChipId = cal.BaseChip.Id, CustomChip = null } });
