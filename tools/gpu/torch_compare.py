@@ -14,7 +14,9 @@ With --capplan PATH the two checked figures are measured again in --rounds alter
 then capplan ...) and compared by the median over rounds: under the power cap an H200's GEMM clock drifts with its
 temperature and recent load (1,380-1,530 MHz at 690 W in the first run here), so two figures taken minutes apart can
 differ by more than the 5 % tolerance while both are right. The SM clock and power at each measurement are printed
-beside it (NVML through pynvml where installed; the runner records the same in its telemetry).
+beside it (NVML through pynvml where installed; the runner records the same in its telemetry). The GEMM is also
+compared at its sustained rate (about 2 s back to back, one event pair around the batch), the power cap's steady state,
+which depends far less on what the card did just before than a burst of single timed GEMMs does.
 """
 import argparse
 import json
@@ -97,6 +99,7 @@ def capplan_figures(capplan, size):
     gemm = next((g for g in r.get("gemm", []) if g["dtype"] == "bf16" and g["m"] == size), None)
     copy = next((m for m in r.get("memory", []) if m["kind"] == "copy"), None)
     return {"gemm": gemm["medianTflops"] if gemm else None, "gemmTelemetry": (gemm or {}).get("telemetry"),
+            "gemmSustained": (gemm or {}).get("sustainedTflops"),
             "copy": copy["medianGBps"] if copy else None, "copyBytes": copy["bufferBytes"] if copy else None,
             "copyTelemetry": (copy or {}).get("telemetry")}
 
@@ -150,6 +153,20 @@ def main():
         t = timed(lambda: torch.matmul(a, b), args.iterations, 10, flush)
         return 2.0 * n ** 3 / t / 1e12, nvml.sample()
 
+    def torch_gemm_sustained(seconds=2.0):
+        """Back to back for about two seconds, one event pair around the batch: the power cap's steady state, as the
+        runner's sustained figure (its window is 2 s at full settings)."""
+        out = torch.empty(n, n, device=dev, dtype=torch.bfloat16)
+        single = timed(lambda: torch.matmul(a, b, out=out), 5, 3)
+        count = max(1, int(seconds / single))
+
+        def batch():
+            for _ in range(count):
+                torch.matmul(a, b, out=out)
+
+        t = _event_time(batch)
+        return 2.0 * n ** 3 * count / t / 1e12, nvml.sample()
+
     gemm_tflops, gemm_tel = torch_gemm()
     runner_gemm_tel = next((g.get("telemetry") for g in runner.get("gemm", []) if g["dtype"] == "bf16" and g["m"] == n), None)
     rows.append(("gemm bf16 %d^3 [TFLOP/s]" % n, runner_gemm("bf16"), gemm_tflops, 0.05, runner_gemm_tel, gemm_tel))
@@ -192,20 +209,26 @@ def main():
 
         # Alternating rounds: capplan, torch, capplan, torch ... each figure the median of its rounds.
         if args.capplan:
-            ours_gemm, ours_copy, theirs_gemm, theirs_copy = [], [], [], []
+            ours_gemm, ours_copy, theirs_gemm, theirs_copy, ours_sus, theirs_sus = [], [], [], [], [], []
             for r in range(args.rounds):
                 c = capplan_figures(args.capplan, n)
                 if c is None:
                     break
                 g, gt = torch_gemm()
+                gs, _ = torch_gemm_sustained()
                 cp, ct = torch_copy()
                 print(f"round {r + 1}: gemm capplan {c['gemm']:.1f} ({describe(c['gemmTelemetry'])}) torch {g:.1f} ({describe(gt)}); "
                       f"copy capplan {c['copy']:.0f} ({describe(c['copyTelemetry'])}) torch {cp:.0f} ({describe(ct)})")
+                print(f"         gemm sustained (2 s back to back) capplan {c['gemmSustained'] or float('nan'):.1f} torch {gs:.1f}")
                 ours_gemm.append(c["gemm"]); theirs_gemm.append(g); ours_copy.append(c["copy"]); theirs_copy.append(cp)
+                if c["gemmSustained"]:
+                    ours_sus.append(c["gemmSustained"]); theirs_sus.append(gs)
             if ours_gemm:
                 # The interleaved medians replace the single-shot checks.
                 rows = [row[:3] + (None,) + row[4:] if row[3] is not None else row for row in rows]
                 rows.append(("gemm bf16 %d^3, %d alternating rounds" % (n, len(ours_gemm)), statistics.median(ours_gemm), statistics.median(theirs_gemm), 0.05, None, None))
+                if ours_sus:
+                    rows.append(("gemm bf16 %d^3 sustained 2 s, %d rounds" % (n, len(ours_sus)), statistics.median(ours_sus), statistics.median(theirs_sus), 0.05, None, None))
                 rows.append(("device copy kernel, %d alternating rounds" % len(ours_copy), statistics.median(ours_copy), statistics.median(theirs_copy), 0.05, None, None))
         del src, dst
 

@@ -425,13 +425,21 @@ internal sealed unsafe class CudaBackend : IBenchBackend
                 }
             }
             new Span<ulong>(results[best].Algo, 8).CopyTo(new Span<ulong>(algo, 8));
+            var test = $"gemm {dtype} {m}x{n}x{k}";
+            // Correct first: poison the output (0xFF bytes are NaN in every output precision), run once, compare samples.
+            _cu.Check(_cu.cuMemsetD8Async(c, 0xFF, (nuint)(m * n * outBytes), _stream), "cuMemsetD8Async");
+            Matmul();
+            if (CheckGemm(dtype, a, b, c, m, n, k, inBytes, outBytes, test) is { } wrong)
+            {
+                recorder.Skip(test, wrong);
+                return null;
+            }
             var fill = 0;
             var r = Harness.Run(
                 context.Settings,
                 () => TimeOnStream(Matmul),
                 () => _cu.Check(_cu.cuMemsetD8Async(flush, (byte)(++fill & 0xFF), (nuint)flushBytes, _stream), "cuMemsetD8Async"),
                 count => TimeOnStream(Matmul, count));
-            var test = $"gemm {dtype} {m}x{n}x{k}";
             if (!r.Stable) recorder.Warn($"{test}: warm-up did not reach stable timings.");
             return r.Gemm(_rank, _device, dtype, m, n, k) with
             {
@@ -447,6 +455,35 @@ internal sealed unsafe class CudaBackend : IBenchBackend
             FreeAll(owned);
             NativeMemory.Free(scratch);
         }
+    }
+
+    /// <summary>Reads back <see cref="GemmCheck.Samples"/> outputs of C = Aᵀ·B (column-major, A stored k×m) and the input columns they need.</summary>
+    private string? CheckGemm(string dtype, ulong a, ulong b, ulong c, long m, long n, long k, int inBytes, int outBytes, string test)
+    {
+        var outType = dtype switch { "fp8" => "bf16", _ => dtype };
+        var positions = GemmCheck.Positions(m, n, Seed);
+        var columnA = new byte[k * inBytes];
+        var columnB = new byte[k * inBytes];
+        var element = new byte[outBytes];
+        var got = new double[positions.Length];
+        var expected = new double[positions.Length];
+        _cu.Check(_cu.cuStreamSynchronize(_stream), "cuStreamSynchronize");
+        for (var s = 0; s < positions.Length; s++)
+        {
+            var (i, j) = positions[s];
+            fixed (byte* pa = columnA)
+            fixed (byte* pb = columnB)
+            fixed (byte* pc = element)
+            {
+                _cu.Check(_cu.cuMemcpyDtoHAsync(pa, a + (ulong)(i * k * inBytes), (nuint)columnA.Length, _stream), "cuMemcpyDtoHAsync_v2");
+                _cu.Check(_cu.cuMemcpyDtoHAsync(pb, b + (ulong)(j * k * inBytes), (nuint)columnB.Length, _stream), "cuMemcpyDtoHAsync_v2");
+                _cu.Check(_cu.cuMemcpyDtoHAsync(pc, c + (ulong)((i + j * m) * outBytes), (nuint)outBytes, _stream), "cuMemcpyDtoHAsync_v2");
+                _cu.Check(_cu.cuStreamSynchronize(_stream), "cuStreamSynchronize");
+            }
+            got[s] = GemmCheck.Decode(element, 0, outType);
+            expected[s] = GemmCheck.Dot(columnA, columnB, k, dtype);
+        }
+        return GemmCheck.Compare(got, expected, test);
     }
 
     /// <summary>
@@ -535,20 +572,24 @@ internal sealed unsafe class CudaBackend : IBenchBackend
             {
                 var copy = Function(module, Ptx.CopyKernel);
                 var triad = Function(module, Ptx.TriadKernel);
-                var grid = (uint)Math.Clamp((long)_smCount * 8, 1, (long)Math.Max(1, n4 / 256));
+                // One float4 per thread, the grid covers the array (Ptx's summary says why: a grid-stride loop reached 93 % of cudaMemcpy).
+                const uint block = Ptx.ThreadsPerBlock;
+                var blocks = ((long)n4 + block - 1) / block;
+                if (blocks > int.MaxValue) throw new NativeCallException($"{bytes} bytes need {blocks} thread blocks, more than a launch takes");
+                var grid = (uint)blocks;
                 var scalar = 3.0f;
                 void LaunchCopy()
                 {
                     values[0] = c; values[1] = a; values[2] = n4;
                     args[0] = &values[0]; args[1] = &values[1]; args[2] = &values[2];
-                    _cu.Check(_cu.cuLaunchKernel(copy, grid, 1, 1, 256, 1, 1, 0, _stream, args, null), "cuLaunchKernel(copy)");
+                    _cu.Check(_cu.cuLaunchKernel(copy, grid, 1, 1, block, 1, 1, 0, _stream, args, null), "cuLaunchKernel(copy)");
                 }
                 void LaunchTriad()
                 {
                     values[0] = a; values[1] = b; values[2] = c; values[4] = n4;
                     *(float*)&values[3] = scalar;
                     args[0] = &values[0]; args[1] = &values[1]; args[2] = &values[2]; args[3] = &values[3]; args[4] = &values[4];
-                    _cu.Check(_cu.cuLaunchKernel(triad, grid, 1, 1, 256, 1, 1, 0, _stream, args, null), "cuLaunchKernel(triad)");
+                    _cu.Check(_cu.cuLaunchKernel(triad, grid, 1, 1, block, 1, 1, 0, _stream, args, null), "cuLaunchKernel(triad)");
                 }
                 // Correct first: one triad (a = b + 3c) and one copy (b = a, then checked) against the pattern, before any timing.
                 LaunchTriad();
@@ -558,9 +599,9 @@ internal sealed unsafe class CudaBackend : IBenchBackend
                     LaunchCheckCopy();
                     var copyError = CheckPattern(b, bytes, f => MemoryPattern.Triad(f, scalar), "copy kernel (dst = src)");
                     UploadPattern(b, bytes, MemoryPattern.B);
-                    if (copyError is null) Add("copy", 2.0 * bytes, "copy kernel c = a on float4, four 16-byte loads in flight per thread: 2·N·4 bytes (read a, write c)", LaunchCopy);
+                    if (copyError is null) Add("copy", 2.0 * bytes, "copy kernel c = a, one float4 per thread, grid covering the array: 2·N·4 bytes (read a, write c)", LaunchCopy);
                     else recorder.Skip("memory copy", copyError);
-                    Add("triad", 3.0 * bytes, "triad kernel a = b + s·c on float4, two elements per thread in flight: 3·N·4 bytes (read b and c, write a)", LaunchTriad);
+                    Add("triad", 3.0 * bytes, "triad kernel a = b + s·c, one float4 per thread, grid covering the array: 3·N·4 bytes (read b and c, write a)", LaunchTriad);
                 }
                 else
                 {
@@ -571,7 +612,7 @@ internal sealed unsafe class CudaBackend : IBenchBackend
                 {
                     values[0] = b; values[1] = a; values[2] = n4;
                     args[0] = &values[0]; args[1] = &values[1]; args[2] = &values[2];
-                    _cu.Check(_cu.cuLaunchKernel(copy, grid, 1, 1, 256, 1, 1, 0, _stream, args, null), "cuLaunchKernel(copy)");
+                    _cu.Check(_cu.cuLaunchKernel(copy, grid, 1, 1, block, 1, 1, 0, _stream, args, null), "cuLaunchKernel(copy)");
                 }
             }
             else
