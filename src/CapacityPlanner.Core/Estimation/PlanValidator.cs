@@ -26,9 +26,10 @@ public static class PlanValidator
             errors.Add(new("$.training.precision", $"{sys.Chip.Id} has no {tr.Precision.ToId()} peak; it supports {supported}."));
         }
         var spec = PlanSpec.From(p);
-        foreach (var rule in PlanRules.Violations(m, tr.GlobalBatchSequences, sys.Gpus, spec))
+        var stack = tr.EffectiveStack;
+        foreach (var rule in PlanRules.Violations(m, tr.GlobalBatchSequences, sys.Gpus, stack, spec))
         {
-            errors.Add(new(P + PlanRules.Field(rule), PlanRules.Explain(rule, m, tr.GlobalBatchSequences, sys.Gpus, spec)));
+            errors.Add(new(P + PlanRules.Field(rule), PlanRules.Explain(rule, m, tr.GlobalBatchSequences, sys.Gpus, stack, spec)));
         }
         return errors;
     }

@@ -26,6 +26,8 @@ public enum PlanRule
     ChunksWithinLayers,
     /// <summary>Virtual stages need pipeline parallelism.</summary>
     VirtualStagesNeedPipeline,
+    /// <summary>Virtual stages need a stack whose pipeline engine runs an interleaved schedule (<see cref="SoftwareStack.Interleaving"/>).</summary>
+    StackInterleaves,
     /// <summary>The global batch divides into micro-batch × DP.</summary>
     BatchDivides,
     /// <summary>EP needs a Mixture-of-Experts model.</summary>
@@ -41,7 +43,8 @@ public enum PlanRule
 /// <summary>
 /// The one table of structural plan rules, used by the validator (every violation of a given plan, with the field and a
 /// sentence) and by the search (the first violation at each loop level, to prune and to count rejections). Each rule's
-/// predicate reads only the plan fields its group names, so the search can check a group as soon as those are chosen.
+/// predicate reads only the plan fields its group names (and the software stack, which the search never changes), so the
+/// search can check a group as soon as those are chosen.
 /// </summary>
 public static class PlanRules
 {
@@ -52,7 +55,7 @@ public static class PlanRules
     public static ReadOnlySpan<PlanRule> ContextRules => [PlanRule.ContextDividesSequence];
 
     /// <summary>Rules that read PP and virtual stages.</summary>
-    public static ReadOnlySpan<PlanRule> PipelineRules => [PlanRule.PipelineWithinLayers, PlanRule.ChunksWithinLayers, PlanRule.VirtualStagesNeedPipeline];
+    public static ReadOnlySpan<PlanRule> PipelineRules => [PlanRule.PipelineWithinLayers, PlanRule.ChunksWithinLayers, PlanRule.VirtualStagesNeedPipeline, PlanRule.StackInterleaves];
 
     /// <summary>Rules that read the micro-batch and DP.</summary>
     public static ReadOnlySpan<PlanRule> BatchRules => [PlanRule.BatchDivides];
@@ -77,9 +80,10 @@ public static class PlanRules
     public static int Count => (int)PlanRule.ZeroStageKnown + 1;
 
     /// <summary>True when <paramref name="plan"/> satisfies <paramref name="rule"/> for this model, batch and GPU count.</summary>
-    public static bool Holds(PlanRule rule, TransformerModel model, long globalBatch, long gpus, in PlanSpec plan)
+    public static bool Holds(PlanRule rule, TransformerModel model, long globalBatch, long gpus, SoftwareStack stack, in PlanSpec plan)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(stack);
         return rule switch
         {
             PlanRule.ProductMatchesGpus => plan.Gpus == gpus,
@@ -90,6 +94,7 @@ public static class PlanRules
             PlanRule.PipelineWithinLayers => plan.Pipeline <= model.Layers,
             PlanRule.ChunksWithinLayers => plan.VirtualStages <= 1 || plan.Pipeline > model.Layers || (long)plan.Pipeline * plan.VirtualStages <= model.Layers + (long)NonLayerPipelineUnits,
             PlanRule.VirtualStagesNeedPipeline => plan.VirtualStages <= 1 || plan.Pipeline > 1,
+            PlanRule.StackInterleaves => plan.VirtualStages <= 1 || stack.Interleaving,
             PlanRule.BatchDivides => globalBatch % ((long)plan.MicroBatchSize * plan.Data) == 0,
             PlanRule.ExpertNeedsMoe => plan.Expert <= 1 || model.Moe is not null,
             PlanRule.ExpertDividesExperts => plan.Expert <= 1 || model.Moe is null || model.Moe.Experts % plan.Expert == 0,
@@ -100,24 +105,24 @@ public static class PlanRules
     }
 
     /// <summary>The first rule of <paramref name="group"/> the plan breaks, or null.</summary>
-    public static PlanRule? FirstViolation(ReadOnlySpan<PlanRule> group, TransformerModel model, long globalBatch, long gpus, in PlanSpec plan)
+    public static PlanRule? FirstViolation(ReadOnlySpan<PlanRule> group, TransformerModel model, long globalBatch, long gpus, SoftwareStack stack, in PlanSpec plan)
     {
         foreach (var rule in group)
         {
-            if (!Holds(rule, model, globalBatch, gpus, plan)) return rule;
+            if (!Holds(rule, model, globalBatch, gpus, stack, plan)) return rule;
         }
         return null;
     }
 
     /// <summary>Every rule the plan breaks, in rule order.</summary>
-    public static IEnumerable<PlanRule> Violations(TransformerModel model, long globalBatch, long gpus, PlanSpec plan)
+    public static IEnumerable<PlanRule> Violations(TransformerModel model, long globalBatch, long gpus, SoftwareStack stack, PlanSpec plan)
     {
         for (var i = 0; i < Count; i++)
         {
             var rule = (PlanRule)i;
             // A pipeline longer than the model already says every chunk cannot hold a layer.
             if (rule == PlanRule.ChunksWithinLayers && plan.Pipeline > model.Layers) continue;
-            if (!Holds(rule, model, globalBatch, gpus, plan)) yield return rule;
+            if (!Holds(rule, model, globalBatch, gpus, stack, plan)) yield return rule;
         }
     }
 
@@ -128,16 +133,17 @@ public static class PlanRules
         PlanRule.TensorDividesHeads or PlanRule.TensorFitsKvHeads or PlanRule.TensorDividesFfn => "tensor",
         PlanRule.ContextDividesSequence => "context",
         PlanRule.PipelineWithinLayers => "pipeline",
-        PlanRule.ChunksWithinLayers or PlanRule.VirtualStagesNeedPipeline => "virtualStages",
+        PlanRule.ChunksWithinLayers or PlanRule.VirtualStagesNeedPipeline or PlanRule.StackInterleaves => "virtualStages",
         PlanRule.BatchDivides => "microBatchSize",
         PlanRule.ExpertNeedsMoe or PlanRule.ExpertDividesExperts or PlanRule.ExpertDividesDataContext => "expert",
         _ => "zeroStage",
     };
 
     /// <summary>Why this plan breaks the rule and how to fix it.</summary>
-    public static string Explain(PlanRule rule, TransformerModel model, long globalBatch, long gpus, in PlanSpec p)
+    public static string Explain(PlanRule rule, TransformerModel model, long globalBatch, long gpus, SoftwareStack stack, in PlanSpec p)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(stack);
         var denom = (long)p.MicroBatchSize * p.Data;
         return rule switch
         {
@@ -149,6 +155,7 @@ public static class PlanRules
             PlanRule.PipelineWithinLayers => $"PP={p.Pipeline} stages exceed the model's {model.Layers} layers; every stage needs at least one layer.",
             PlanRule.ChunksWithinLayers => $"{p.Pipeline} stages × {p.VirtualStages} virtual stages = {(long)p.Pipeline * p.VirtualStages} chunks exceed the model's {model.Layers} layers plus the embedding and the loss; every chunk needs at least one of them. Use at most {(model.Layers + NonLayerPipelineUnits) / p.Pipeline} virtual stages.",
             PlanRule.VirtualStagesNeedPipeline => "virtualStages > 1 needs pipeline parallelism (pipeline ≥ 2).",
+            PlanRule.StackInterleaves => $"virtualStages = {p.VirtualStages}, but {stack.Name} has no interleaved pipeline schedule (training.stack '{stack.Id}' runs plain 1F1B). Set virtualStages to 1, or choose a stack that runs virtual stages.",
             PlanRule.BatchDivides => $"global batch {globalBatch} is not divisible by micro-batch {p.MicroBatchSize} × data-parallel {p.Data} = {denom}; choose a global batch that is a multiple of {denom}.",
             PlanRule.ExpertNeedsMoe => $"EP={p.Expert} needs a Mixture-of-Experts model; this model is dense. Set expert to 1.",
             PlanRule.ExpertDividesExperts => $"EP={p.Expert} does not divide {model.Moe?.Experts} experts.",
@@ -171,6 +178,7 @@ public static class PlanRules
             PlanRule.PipelineWithinLayers => $"PP exceeds {model.Layers} layers",
             PlanRule.ChunksWithinLayers => $"pipeline × virtual stages exceed {model.Layers} layers + embedding + loss",
             PlanRule.VirtualStagesNeedPipeline => "virtual stages without pipeline parallelism",
+            PlanRule.StackInterleaves => "virtual stages on a stack without an interleaved schedule",
             PlanRule.BatchDivides => $"global batch {globalBatch} not divisible by micro-batch × DP",
             PlanRule.ExpertNeedsMoe or PlanRule.ExpertDividesExperts or PlanRule.ExpertDividesDataContext => "EP does not divide the experts or data × context",
             _ => "ZeRO stage outside 0–3",

@@ -20,7 +20,7 @@ internal static class PlanCandidates
     private static readonly RecomputeMode[] s_recompute = [RecomputeMode.None, RecomputeMode.Selective, RecomputeMode.Full];
     private static readonly int[] s_allZeroStages = [0, 1, 2, 3];
 
-    public static IEnumerable<Candidate> Enumerate(TransformerModel m, long batch, long gpus, int scaleUpDomain, SearchConstraints f, CancellationToken cancellation)
+    public static IEnumerable<Candidate> Enumerate(TransformerModel m, long batch, long gpus, int scaleUpDomain, SoftwareStack stack, SearchConstraints f, CancellationToken cancellation)
     {
         var placements = f.Placement is { Count: 5 } fixedOrder
             ? [PlanSpec.Pack(fixedOrder)]
@@ -32,33 +32,35 @@ internal static class PlanCandidates
         foreach (var t in Divisors(f.Tensor, gpus, maxTensor))
         {
             var plan = new PlanSpec(t, 1, 1, 1, 1, false, 1, 1, 1, RecomputeMode.None, PlanSpec.DefaultPlacement);
-            if (PlanRules.FirstViolation(PlanRules.TensorRules, m, batch, gpus, plan) is { } tensorRule) { yield return new(plan, tensorRule); continue; }
+            if (PlanRules.FirstViolation(PlanRules.TensorRules, m, batch, gpus, stack, plan) is { } tensorRule) { yield return new(plan, tensorRule); continue; }
             foreach (var c in Divisors(f.Context, gpus / t, 64))
             {
                 plan = plan with { Context = c };
-                if (PlanRules.FirstViolation(PlanRules.ContextRules, m, batch, gpus, plan) is { } contextRule) { yield return new(plan, contextRule); continue; }
+                if (PlanRules.FirstViolation(PlanRules.ContextRules, m, batch, gpus, stack, plan) is { } contextRule) { yield return new(plan, contextRule); continue; }
                 foreach (var p in Divisors(f.Pipeline, gpus / t / c, int.MaxValue))
                 {
                     // Checked once per (TP, CP, PP) triple: cheap against the thousands of plans costed inside.
                     cancellation.ThrowIfCancellationRequested();
                     plan = plan with { Pipeline = p, VirtualStages = 1 };
-                    if (PlanRules.FirstViolation(PlanRules.PipelineRules, m, batch, gpus, plan) is { } pipelineRule) { yield return new(plan, pipelineRule); continue; }
+                    if (PlanRules.FirstViolation(PlanRules.PipelineRules, m, batch, gpus, stack, plan) is { } pipelineRule) { yield return new(plan, pipelineRule); continue; }
                     var dLong = gpus / ((long)t * c * p);
                     if (dLong > int.MaxValue) continue;
                     var d = (int)dLong;
                     if (f.Data is { } fd && fd != d) continue;
                     plan = plan with { Data = d, SequenceParallel = f.SequenceParallel ?? t > 1 };
-                    foreach (var v in VirtualCandidates(f.VirtualStages, p, m.Layers))
+                    foreach (var v in VirtualCandidates(f.VirtualStages, p, m.Layers, stack.Interleaving))
                     {
                         plan = plan with { VirtualStages = v };
+                        // A virtual-stage count the scenario fixes is checked here; the ones proposed below already hold.
+                        if (v > 1 && PlanRules.FirstViolation(PlanRules.PipelineRules, m, batch, gpus, stack, plan) is { } virtualRule) { yield return new(plan, virtualRule); continue; }
                         foreach (var b in MicroBatchCandidates(f.MicroBatchSize, batch, d))
                         {
                             plan = plan with { MicroBatchSize = b };
-                            if (PlanRules.FirstViolation(PlanRules.BatchRules, m, batch, gpus, plan) is { } batchRule) { yield return new(plan, batchRule); continue; }
+                            if (PlanRules.FirstViolation(PlanRules.BatchRules, m, batch, gpus, stack, plan) is { } batchRule) { yield return new(plan, batchRule); continue; }
                             foreach (var e in ExpertCandidates(f.Expert, m.Moe?.Experts ?? 1, (long)d * c))
                             {
                                 plan = plan with { Expert = e };
-                                if (PlanRules.FirstViolation(PlanRules.ExpertRules, m, batch, gpus, plan) is { } expertRule) { yield return new(plan, expertRule); continue; }
+                                if (PlanRules.FirstViolation(PlanRules.ExpertRules, m, batch, gpus, stack, plan) is { } expertRule) { yield return new(plan, expertRule); continue; }
                                 foreach (var rc in recomputes)
                                 {
                                     foreach (var placement in placements)
@@ -95,7 +97,7 @@ internal static class PlanCandidates
         }
     }
 
-    private static IEnumerable<int> VirtualCandidates(int? fixedValue, int p, int layers)
+    private static IEnumerable<int> VirtualCandidates(int? fixedValue, int p, int layers, bool stackInterleaves)
     {
         if (fixedValue is { } v)
         {
@@ -103,7 +105,7 @@ internal static class PlanCandidates
             yield break;
         }
         yield return 1;
-        if (p == 1) yield break;
+        if (p == 1 || !stackInterleaves) yield break;
         // Chunks of equal layers, or of equal units where the embedding and the loss count as layers (PlanRule.ChunksWithinLayers).
         for (var k = 2; k <= Math.Min(8, (layers + PlanRules.NonLayerPipelineUnits) / p); k++)
         {

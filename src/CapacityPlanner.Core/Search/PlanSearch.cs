@@ -103,7 +103,7 @@ public static class PlanSearch
             return Empty(sw, warnings, $"{sys.Chip.Id} has no {scenario.Training.Precision.ToId()} peak; choose another precision or chip.");
         }
 
-        foreach (var candidate in PlanCandidates.Enumerate(m, batch, gpus, sys.ScaleUpDomainGpus, constraints, options.Cancellation))
+        foreach (var candidate in PlanCandidates.Enumerate(m, batch, gpus, sys.ScaleUpDomainGpus, scenario.Training.EffectiveStack, constraints, options.Cancellation))
         {
             evaluated++;
             if (candidate.Rejected is { } rule)

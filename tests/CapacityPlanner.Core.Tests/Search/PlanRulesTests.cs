@@ -28,16 +28,16 @@ public sealed class PlanRulesTests
     {
         var scenario = TestScenarios.WithPlan(s_gpt3, change);
         var spec = PlanSpec.From(scenario.Plan);
-        Assert.False(PlanRules.Holds(rule, scenario.Model, scenario.Training.GlobalBatchSequences, scenario.System.Gpus, spec), what);
+        Assert.False(PlanRules.Holds(rule, scenario.Model, scenario.Training.GlobalBatchSequences, scenario.System.Gpus, scenario.Training.EffectiveStack, spec), what);
         var errors = PlanValidator.Validate(scenario);
-        var expected = PlanRules.Explain(rule, scenario.Model, scenario.Training.GlobalBatchSequences, scenario.System.Gpus, spec);
+        var expected = PlanRules.Explain(rule, scenario.Model, scenario.Training.GlobalBatchSequences, scenario.System.Gpus, scenario.Training.EffectiveStack, spec);
         Assert.Contains(errors, e => e.Path == "$.parallelism." + PlanRules.Field(rule) && e.Message == expected);
     }
 
     [Fact]
     public void A_valid_plan_breaks_no_rule()
     {
-        Assert.Empty(PlanRules.Violations(s_gpt3.Model, s_gpt3.Training.GlobalBatchSequences, s_gpt3.System.Gpus, PlanSpec.From(s_gpt3.Plan)));
+        Assert.Empty(PlanRules.Violations(s_gpt3.Model, s_gpt3.Training.GlobalBatchSequences, s_gpt3.System.Gpus, s_gpt3.Training.EffectiveStack, PlanSpec.From(s_gpt3.Plan)));
         Assert.Empty(PlanValidator.Validate(s_gpt3));
     }
 
@@ -45,7 +45,7 @@ public sealed class PlanRulesTests
     public void Too_many_stages_is_reported_once_not_also_as_too_many_chunks()
     {
         var scenario = TestScenarios.WithPlan(s_gpt3, p => p with { Pipeline = 128, Data = 1, VirtualStages = 2 });
-        var rules = PlanRules.Violations(scenario.Model, scenario.Training.GlobalBatchSequences, scenario.System.Gpus, PlanSpec.From(scenario.Plan)).ToList();
+        var rules = PlanRules.Violations(scenario.Model, scenario.Training.GlobalBatchSequences, scenario.System.Gpus, scenario.Training.EffectiveStack, PlanSpec.From(scenario.Plan)).ToList();
         Assert.Contains(PlanRule.PipelineWithinLayers, rules);
         Assert.DoesNotContain(PlanRule.ChunksWithinLayers, rules);
     }
@@ -67,6 +67,41 @@ public sealed class PlanRulesTests
         Assert.True(result.Rejected.TryGetValue(batch, out var b) && b > 0, string.Join("; ", result.Rejected.Keys));
         // The best plan passes every rule.
         var best = result.Best[0].Plan;
-        Assert.Empty(PlanRules.Violations(scenario.Model, 96, 64, PlanSpec.From(best)));
+        Assert.Empty(PlanRules.Violations(scenario.Model, 96, 64, scenario.Training.EffectiveStack, PlanSpec.From(best)));
+    }
+
+    [Fact]
+    public void Virtual_stages_need_a_stack_with_an_interleaved_schedule()
+    {
+        // DeepSpeed's PipelineEngine runs plain 1F1B (software-stacks.json interleaving: false).
+        var deepspeed = TestScenarios.Resolve(TestScenarios.Gpt3On1024.Replace("\"precision\": \"bf16\"", "\"precision\": \"bf16\", \"stack\": \"deepspeed\"", StringComparison.Ordinal));
+        Assert.False(deepspeed.Training.EffectiveStack.Interleaving);
+        var interleaved = TestScenarios.WithPlan(deepspeed, p => p with { VirtualStages = 2 });
+        var errors = PlanValidator.Validate(interleaved);
+        var error = Assert.Single(errors);
+        Assert.Equal("$.parallelism.virtualStages", error.Path);
+        Assert.Contains("has no interleaved pipeline schedule", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Set virtualStages to 1", error.Message, StringComparison.Ordinal);
+        // The same plan on a stack that interleaves is valid.
+        Assert.Empty(PlanValidator.Validate(TestScenarios.WithPlan(s_gpt3, p => p with { VirtualStages = 2 })));
+
+        // The search never proposes virtual stages on that stack, and a fixed virtualStages = 2 is rejected by the rule.
+        var free = PlanSearch.Search(deepspeed, SearchConstraints.None, new SearchOptions(Top: 20));
+        Assert.NotEmpty(free.Best);
+        Assert.All(free.Best, b => Assert.Equal(1, b.Plan.VirtualStages));
+        var onMegatron = PlanSearch.Search(s_gpt3, SearchConstraints.None, new SearchOptions(Top: 20));
+        Assert.Contains(onMegatron.Best, b => b.Plan.VirtualStages > 1);
+        var fixedTwo = PlanSearch.Search(deepspeed, SearchConstraints.None with { VirtualStages = 2 }, new SearchOptions(Top: 1));
+        Assert.Empty(fixedTwo.Best);
+        Assert.True(fixedTwo.Rejected.ContainsKey(PlanRules.Summary(PlanRule.StackInterleaves, deepspeed.Model, 1536)), string.Join("; ", fixedTwo.Rejected.Keys));
+    }
+
+    [Fact]
+    public void A_fixed_virtual_stage_count_the_layers_cannot_fill_is_rejected_by_the_search()
+    {
+        // 96 layers in 8 × 16 = 128 chunks: more chunks than layers + embedding + loss.
+        var result = PlanSearch.Search(s_gpt3, SearchConstraints.None with { Pipeline = 8, VirtualStages = 16 }, new SearchOptions(Top: 1));
+        Assert.Empty(result.Best);
+        Assert.True(result.Rejected.ContainsKey(PlanRules.Summary(PlanRule.ChunksWithinLayers, s_gpt3.Model, 1536)), string.Join("; ", result.Rejected.Keys));
     }
 }
