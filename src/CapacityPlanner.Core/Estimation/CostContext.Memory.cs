@@ -190,6 +190,13 @@ internal sealed partial class CostContext
             stored = perLayer * layers * inFlight + loss;
         }
 
+        if (p > 1 && !_stack.DeallocatePipelineOutputs)
+        {
+            // A pipeline engine that keeps each sent chunk output until that chunk's backward (only Megatron-Core frees its
+            // storage once sent, deallocate_output_tensor) holds one residual-stream tensor per chunk forward in flight; the
+            // receiving stage's copy is its first layer's stored input (formula sheet §3.2).
+            stored += inFlight * v * tokens * h * _qa / (sp ? t : 1);
+        }
         if (firstStage)
         {
             stored += tokens * 8 * inFlight;                          // int64 token ids

@@ -137,3 +137,25 @@ public sealed class InterleavedInFlightTests
         Assert.Equal(8 * (16 + 13 / 8.0) / (8 * (16 + 15 / 8.0)), Activations(126, 8, 2048) / Activations(128, 8, 2048), 2);
     }
 }
+
+/// <summary>Pipeline engines that keep a sent chunk output until its backward (software-stacks.json deallocatePipelineOutputs).</summary>
+public sealed class PipelineOutputRetentionTests
+{
+    [Fact]
+    public void Engines_that_keep_sent_outputs_hold_one_residual_tensor_per_chunk_forward_in_flight()
+    {
+        var freed = TestScenarios.Resolve("""
+            { "schemaVersion": 1, "model": { "preset": "llama3-405b", "layers": 128 },
+              "training": { "globalBatchSequences": 2048, "precision": "bf16", "stack": "megatron-core" },
+              "system": { "chip": "h200", "gpus": 8192 },
+              "parallelism": { "tensor": 8, "pipeline": 16, "data": 64, "microBatchSize": 1, "virtualStages": 2,
+                               "zeroStage": 1, "recompute": "none" } }
+            """);
+        Assert.True(freed.Training.EffectiveStack.DeallocatePipelineOutputs);
+        var kept = freed with { Training = freed.Training with { Stack = freed.Training.EffectiveStack with { DeallocatePipelineOutputs = false } } };
+        var extra = Estimator.Estimate(kept).Memory!.ActivationsGiB - Estimator.Estimate(freed).Memory!.ActivationsGiB;
+        // Stage 0 runs 47 chunk forwards before its first backward ((16 + 15/2) micro-batches × 2 chunks); each kept output is
+        // 8,192 tokens × 16,384 × 2 bytes, split over TP 8 by sequence parallelism.
+        Assert.Equal((16 + 15 / 2.0) * 2 * 8192.0 * 16384 * 2 / 8 / (1L << 30), extra, 3);
+    }
+}
