@@ -6,7 +6,7 @@ import glob, json, os, subprocess, sys
 cli = sys.argv[1]
 here = os.path.dirname(os.path.abspath(__file__))
 rows = []
-for f in sorted(glob.glob(os.path.join(here, '..', 'src', 'CapacityPlanner.Core', 'Data', 'validation', '*.json'))):
+for f in sorted(glob.glob(os.path.join(here, '..', 'src', 'CapacityPlanner.Contracts', 'Data', 'validation', '*.json'))):
     case = json.load(open(f))
     if case['family'] not in ('mlperf', 'nemo-perf'):
         continue
