@@ -23,6 +23,8 @@ import time
 
 import torch
 
+from torch_compare import _event_time
+
 
 class ClockTrace:
     """NVML samples (t, SM MHz, W) every 5 ms on a thread; window(t0, t1) gives the mean over a measurement."""
@@ -52,15 +54,8 @@ class ClockTrace:
                 "powerWatts": round(statistics.mean(x[2] for x in s), 1)}
 
 
-def event_time(fn, before=None):
-    if before:
-        before()
-    a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    a.record()
-    fn()
-    b.record()
-    b.synchronize()
-    return a.elapsed_time(b) / 1000.0
+# The same CUDA-event timing as torch_compare.py (this folder), so both tools time alike.
+event_time = _event_time
 
 
 def median_time(fn, iterations, flush=None, warmup=10):
@@ -270,7 +265,8 @@ def main():
         with open(args.output, "w", encoding="utf-8") as f:
             json.dump({"gpu": props.name, "torch": torch.__version__, "rows": rows}, f, indent=2, default=str)
         with open(os.path.join(os.path.dirname(args.output), "copy-variants.ptx"), "w", encoding="utf-8") as f:
-            f.write(ptx[0] if isinstance(ptx, tuple) else ptx if isinstance(ptx, str) else ptx.decode())
+            text = ptx[0] if isinstance(ptx, tuple) else ptx
+            f.write(text.decode() if isinstance(text, bytes) else text)
     trace.stop = True
 
 
