@@ -43,7 +43,7 @@ public static class ScenarioResolver
         var model = ResolveModel(document.Model, errors);
         var system = ResolveSystem(document.System, catalog, defaults, errors);
         if (system is not null && document.Sites is { } sites) system = SizeToSites(document, sites, system, errors);
-        var training = ResolveTraining(document.Training, system?.Chip, errors);
+        var training = ResolveTraining(document.Training, system?.Chip, document.Parallelism?.ZeroStage, errors);
         ParallelismPlan? plan = null;
         if (system is not null) plan = ResolvePlan(document.Parallelism, system, errors);
         if (errors.Count > 0 || model is null || training is null || system is null || plan is null)
@@ -143,7 +143,7 @@ public static class ScenarioResolver
             s.TiedEmbeddings ?? preset?.TiedEmbeddings ?? false, moe, s.Name ?? (s.Preset ?? "custom"));
     }
 
-    private static TrainingConfig? ResolveTraining(TrainingSection s, ChipSpec? chip, List<ScenarioError> errors)
+    private static TrainingConfig? ResolveTraining(TrainingSection s, ChipSpec? chip, int? zeroStage, List<ScenarioError> errors)
     {
         if (s.GlobalBatchSequences is null)
         {
@@ -153,10 +153,11 @@ public static class ScenarioResolver
         PrecisionExtensions.TryParse(s.Precision ?? "bf16", out var precision);
         // The parser allows only known names.
         var optimizer = OptimizerKinds.Parse(s.Optimizer);
-        // The parser allows only known stack ids; "auto" picks the stack by the chip (software-stacks.json autoRule).
+        // The parser allows only known stack ids; "auto" picks the stack by the chip, and by the plan's ZeRO stage where
+        // that stack lacks it (software-stacks.json autoRule).
         var stacks = SoftwareStackCatalog.Standard;
         var stack = s.Stack is null || s.Stack == SoftwareStackCatalog.Auto
-            ? (chip is null ? stacks.Default : stacks.ResolveAuto(chip))
+            ? (chip is null ? stacks.Default : stacks.ResolveAuto(chip, zeroStage))
             : stacks.Find(s.Stack) ?? stacks.Default;
         var attention = (s.Attention ?? "auto") switch
         {

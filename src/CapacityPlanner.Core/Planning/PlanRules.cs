@@ -38,6 +38,8 @@ public enum PlanRule
     ExpertDividesDataContext,
     /// <summary>The ZeRO stage is 0–3.</summary>
     ZeroStageKnown,
+    /// <summary>The stack runs the plan's ZeRO stage (<see cref="SoftwareStack.ZeroStages"/>).</summary>
+    StackRunsZeroStage,
 }
 
 /// <summary>
@@ -77,7 +79,7 @@ public static class PlanRules
     }
 
     /// <summary>Number of rules (for counting rejections by rule).</summary>
-    public static int Count => (int)PlanRule.ZeroStageKnown + 1;
+    public static int Count => (int)PlanRule.StackRunsZeroStage + 1;
 
     /// <summary>True when <paramref name="plan"/> satisfies <paramref name="rule"/> for this model, batch and GPU count.</summary>
     public static bool Holds(PlanRule rule, TransformerModel model, long globalBatch, long gpus, SoftwareStack stack, in PlanSpec plan)
@@ -100,6 +102,7 @@ public static class PlanRules
             PlanRule.ExpertDividesExperts => plan.Expert <= 1 || model.Moe is null || model.Moe.Experts % plan.Expert == 0,
             PlanRule.ExpertDividesDataContext => plan.Expert <= 1 || model.Moe is null || ((long)plan.Data * plan.Context) % plan.Expert == 0,
             PlanRule.ZeroStageKnown => plan.ZeroStage is >= 0 and <= 3,
+            PlanRule.StackRunsZeroStage => plan.ZeroStage is < 0 or > 3 || stack.RunsZeroStage(plan.ZeroStage),
             _ => true,
         };
     }
@@ -160,6 +163,7 @@ public static class PlanRules
             PlanRule.ExpertNeedsMoe => $"EP={p.Expert} needs a Mixture-of-Experts model; this model is dense. Set expert to 1.",
             PlanRule.ExpertDividesExperts => $"EP={p.Expert} does not divide {model.Moe?.Experts} experts.",
             PlanRule.ExpertDividesDataContext => $"EP={p.Expert} must divide data × context = {(long)p.Data * p.Context} (expert groups are carved out of the data-parallel ranks).",
+            PlanRule.StackRunsZeroStage => $"zeroStage {p.ZeroStage}, but {stack.Name} (training.stack '{stack.Id}') runs ZeRO stages {stack.ZeroStagesText} only. Use one of those, or name a stack that runs ZeRO-{p.ZeroStage} in training.stack.",
             _ => $"zeroStage {p.ZeroStage} is not 0, 1, 2 or 3.",
         };
     }
@@ -181,6 +185,7 @@ public static class PlanRules
             PlanRule.StackInterleaves => "virtual stages on a stack without an interleaved schedule",
             PlanRule.BatchDivides => $"global batch {globalBatch} not divisible by micro-batch × DP",
             PlanRule.ExpertNeedsMoe or PlanRule.ExpertDividesExperts or PlanRule.ExpertDividesDataContext => "EP does not divide the experts or data × context",
+            PlanRule.StackRunsZeroStage => "ZeRO stage the software stack does not run",
             _ => "ZeRO stage outside 0–3",
         };
     }

@@ -80,6 +80,7 @@ public enum SelectiveRecompute
 /// separate 16-bit or FP8 weight copy); their gradients are fp32.</param>
 /// <param name="LossBytesPerLogitVocabParallel">Bytes per logit at the loss when the vocabulary is split over tensor-parallel ranks, where the
 /// stack computes that loss differently (null: <paramref name="LossBytesPerLogit"/>).</param>
+/// <param name="ZeroStages">The ZeRO stages the stack runs (null: all four).</param>
 public sealed record SoftwareStack(
     string Id,
     string Name,
@@ -106,8 +107,15 @@ public sealed record SoftwareStack(
     bool Zero3UnshardedAcrossMicroBatches,
     UnevenLayerSplit UnevenLayerSplit = UnevenLayerSplit.MiddleStages,
     bool Fp32Parameters = false,
-    double? LossBytesPerLogitVocabParallel = null)
+    double? LossBytesPerLogitVocabParallel = null,
+    IReadOnlyList<int>? ZeroStages = null)
 {
+    /// <summary>True when the stack runs ZeRO stage <paramref name="stage"/>.</summary>
+    public bool RunsZeroStage(int stage) => ZeroStages is null ? stage is >= 0 and <= 3 : ZeroStages.Contains(stage);
+
+    /// <summary>The ZeRO stages the stack runs, for messages ("0, 1").</summary>
+    public string ZeroStagesText => string.Join(", ", ZeroStages ?? [0, 1, 2, 3]);
+
     /// <summary>Bytes per logit live at the loss with the vocabulary split over <paramref name="tensorParallel"/> ranks.</summary>
     public double LossBytesPerLogitAt(int tensorParallel) =>
         tensorParallel > 1 ? LossBytesPerLogitVocabParallel ?? LossBytesPerLogit : LossBytesPerLogit;
@@ -125,8 +133,9 @@ public sealed class SoftwareStackCatalog
     private readonly string _tpuVendor;
     private readonly HashSet<string> _legacyArchitectures;
     private readonly string _legacyStack, _tpuStack, _defaultStack;
+    private readonly string? _zeroStageStack;
 
-    private SoftwareStackCatalog(IReadOnlyList<SoftwareStack> stacks, string tpuVendor, IEnumerable<string> legacyArchitectures, string legacy, string tpu, string fallback)
+    private SoftwareStackCatalog(IReadOnlyList<SoftwareStack> stacks, string tpuVendor, IEnumerable<string> legacyArchitectures, string legacy, string tpu, string fallback, string? zeroStageStack)
     {
         Stacks = stacks;
         _byId = stacks.ToDictionary(s => s.Id, StringComparer.Ordinal);
@@ -135,7 +144,8 @@ public sealed class SoftwareStackCatalog
         _legacyStack = legacy;
         _tpuStack = tpu;
         _defaultStack = fallback;
-        foreach (var id in new[] { legacy, tpu, fallback })
+        _zeroStageStack = zeroStageStack;
+        foreach (var id in zeroStageStack is null ? new[] { legacy, tpu, fallback } : [legacy, tpu, fallback, zeroStageStack])
         {
             if (!_byId.ContainsKey(id)) throw new FormatException($"software-stacks.json: autoRule names unknown stack \"{id}\".");
         }
@@ -159,13 +169,18 @@ public sealed class SoftwareStackCatalog
     /// <summary>
     /// The stack "auto" means on a chip: JAX/XLA on TPUs, the Megatron-LM paper stack on pre-Hopper NVIDIA parts,
     /// the current Megatron-Core / Transformer Engine stack elsewhere (see the data file's autoRule and its source).
+    /// A plan whose ZeRO stage that stack lacks (<paramref name="zeroStage"/>) runs on the rule's zeroStageStack when
+    /// that one has it: ZeRO-2 and ZeRO-3 on pre-Hopper parts were DeepSpeed's.
     /// </summary>
-    public SoftwareStack ResolveAuto(ChipSpec chip)
+    public SoftwareStack ResolveAuto(ChipSpec chip, int? zeroStage = null)
     {
         ArgumentNullException.ThrowIfNull(chip);
-        if (string.Equals(chip.Vendor, _tpuVendor, StringComparison.OrdinalIgnoreCase)) return _byId[_tpuStack];
-        if (chip.Architecture is { } arch && _legacyArchitectures.Contains(arch)) return _byId[_legacyStack];
-        return _byId[_defaultStack];
+        SoftwareStack stack;
+        if (string.Equals(chip.Vendor, _tpuVendor, StringComparison.OrdinalIgnoreCase)) stack = _byId[_tpuStack];
+        else if (chip.Architecture is { } arch && _legacyArchitectures.Contains(arch)) stack = _byId[_legacyStack];
+        else stack = _byId[_defaultStack];
+        if (zeroStage is { } z && !stack.RunsZeroStage(z) && _zeroStageStack is { } other && _byId[other].RunsZeroStage(z)) return _byId[other];
+        return stack;
     }
 
     /// <summary>Parses a stacks document.</summary>
@@ -230,7 +245,8 @@ public sealed class SoftwareStackCatalog
                     var other => throw new FormatException($"software-stacks.json: unknown unevenLayerSplit \"{other}\"."),
                 },
                 V(s, "fp32Parameters").GetBoolean(),
-                s.TryGetProperty("lossBytesPerLogitVocabParallel", out var vocabParallelLoss) ? vocabParallelLoss.GetProperty("value").GetDouble() : null));
+                s.TryGetProperty("lossBytesPerLogitVocabParallel", out var vocabParallelLoss) ? vocabParallelLoss.GetProperty("value").GetDouble() : null,
+                s.TryGetProperty("zeroStages", out var zero) ? [.. zero.GetProperty("value").EnumerateArray().Select(x => x.GetInt32())] : null));
         }
         var auto = root.GetProperty("autoRule");
         return new SoftwareStackCatalog(stacks,
@@ -238,6 +254,7 @@ public sealed class SoftwareStackCatalog
             auto.GetProperty("legacyArchitectures").EnumerateArray().Select(a => a.GetString()!),
             auto.GetProperty("legacyStack").GetString()!,
             auto.GetProperty("tpuStack").GetString()!,
-            auto.GetProperty("defaultStack").GetString()!);
+            auto.GetProperty("defaultStack").GetString()!,
+            auto.TryGetProperty("zeroStageStack", out var zeroStack) ? zeroStack.GetString() : null);
     }
 }

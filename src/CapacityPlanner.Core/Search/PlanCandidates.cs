@@ -26,7 +26,9 @@ internal static class PlanCandidates
             ? [PlanSpec.Pack(fixedOrder)]
             : new[] { PlanSpec.DefaultPlacement, PlanSpec.PipelineInsideData };
         var maxTensor = Math.Max(8, scaleUpDomain);
-        var zeroStages = f.ZeroStage is { } z ? [z] : s_allZeroStages;
+        // The stages the stack runs; a stage the scenario fixes is offered as it is and rejected below when the stack lacks it.
+        var zeroStages = f.ZeroStage is { } z ? [z] : Array.FindAll(s_allZeroStages, stack.RunsZeroStage);
+        var fixedZeroRejected = f.ZeroStage is { } fz && !stack.RunsZeroStage(fz);
         var recomputes = f.Recompute is { } r ? [r] : s_recompute;
 
         foreach (var t in Divisors(f.Tensor, gpus, maxTensor))
@@ -68,6 +70,7 @@ internal static class PlanCandidates
                                         foreach (var zero in zeroStages)
                                         {
                                             plan = plan with { Recompute = rc, PackedPlacement = placement, ZeroStage = zero, ShardWithinDomain = false };
+                                            if (fixedZeroRejected) { yield return new(plan, PlanRule.StackRunsZeroStage); continue; }
                                             // Full sharding unless the scenario asks for hybrid; hybrid as well where it is a real choice.
                                             if (!(zero == 3 && f.ShardScope == ZeroShardScope.Domain)) yield return new(plan, null);
                                             if (f.ShardScope != ZeroShardScope.All && PlanLayout.HybridShardingApplies(plan, scaleUpDomain))

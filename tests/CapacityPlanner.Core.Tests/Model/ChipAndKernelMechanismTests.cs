@@ -14,7 +14,7 @@ public sealed class ChipAndKernelMechanismTests
         { "schemaVersion": 1, "model": { "preset": "llama3-8b", "sequenceLength": {{sequence}} },
           "training": { "globalBatchSequences": {{gpus}}, "precision": "bf16", "stack": "{{stack}}" },
           "system": { "chip": {{chip}}, "gpus": {{gpus}} },
-          "parallelism": { "tensor": 1, "pipeline": 1, "data": {{gpus}}, "microBatchSize": 1, "zeroStage": 1 } }
+          "parallelism": { "tensor": 1, "pipeline": 1, "data": {{gpus}}, "microBatchSize": 1, "zeroStage": 0 } }
         """;
 
     [Fact]

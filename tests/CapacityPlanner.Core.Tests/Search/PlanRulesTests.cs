@@ -104,4 +104,41 @@ public sealed class PlanRulesTests
         Assert.Empty(result.Best);
         Assert.True(result.Rejected.ContainsKey(PlanRules.Summary(PlanRule.ChunksWithinLayers, s_gpt3.Model, 1536)), string.Join("; ", result.Rejected.Keys));
     }
+
+    [Fact]
+    public void A_stack_runs_only_its_own_ZeRO_stages()
+    {
+        // Megatron-LM 2021–23 had local DDP and its distributed optimizer (ZeRO-0, 1); ZeRO-3 then was DeepSpeed's.
+        var legacy = TestScenarios.Resolve(TestScenarios.Gpt3On1024.Replace("\"precision\": \"bf16\"", "\"precision\": \"bf16\", \"stack\": \"megatron-lm-2022\"", StringComparison.Ordinal));
+        Assert.Equal("megatron-lm-2022", legacy.Training.EffectiveStack.Id);
+        var sharded = TestScenarios.WithPlan(legacy, p => p with { ZeroStage = 3 });
+        var error = Assert.Single(PlanValidator.Validate(sharded));
+        Assert.Equal("$.parallelism.zeroStage", error.Path);
+        Assert.Contains("runs ZeRO stages 0, 1 only", error.Message, StringComparison.Ordinal);
+        Assert.Empty(PlanValidator.Validate(TestScenarios.WithPlan(legacy, p => p with { ZeroStage = 1 })));
+
+        // The search proposes only the stack's stages, and a stage the scenario fixes that the stack lacks is a rejection.
+        var free = PlanSearch.Search(legacy, SearchConstraints.None, new SearchOptions(Top: 50));
+        Assert.NotEmpty(free.Best);
+        Assert.All(free.Best, b => Assert.InRange(b.Plan.ZeroStage, 0, 1));
+        var fixedThree = PlanSearch.Search(legacy, SearchConstraints.None with { ZeroStage = 3 }, new SearchOptions(Top: 1));
+        Assert.Empty(fixedThree.Best);
+        Assert.True(fixedThree.Rejected.ContainsKey(PlanRules.Summary(PlanRule.StackRunsZeroStage, legacy.Model, 1536)), string.Join("; ", fixedThree.Rejected.Keys));
+    }
+
+    [Theory]
+    [InlineData("a100-sxm-80gb", 1, "megatron-lm-2022")]
+    [InlineData("a100-sxm-80gb", 3, "deepspeed")]
+    [InlineData("a100-sxm-80gb", 2, "deepspeed")]
+    [InlineData("h100-sxm", 3, "megatron-core")]
+    [InlineData("h100-sxm", 1, "megatron-core")]
+    public void Auto_picks_a_stack_that_runs_the_plans_ZeRO_stage(string chip, int zeroStage, string expected)
+    {
+        // software-stacks.json autoRule: the chip's stack, unless it lacks the plan's ZeRO stage (zeroStageStack then).
+        var scenario = TestScenarios.Resolve(TestScenarios.Gpt3On1024
+            .Replace("a100-sxm-80gb", chip, StringComparison.Ordinal)
+            .Replace("\"zeroStage\": 1", $"\"zeroStage\": {zeroStage}", StringComparison.Ordinal));
+        Assert.Equal(expected, scenario.Training.EffectiveStack.Id);
+        Assert.DoesNotContain(PlanValidator.Validate(scenario), e => e.Path == "$.parallelism.zeroStage");
+    }
 }
