@@ -43,7 +43,7 @@ public static class ScenarioResolver
         var model = ResolveModel(document.Model, errors);
         var system = ResolveSystem(document.System, catalog, defaults, errors);
         if (system is not null && document.Sites is { } sites) system = SizeToSites(document, sites, system, errors);
-        var training = ResolveTraining(document.Training, system?.Chip, document.Parallelism?.ZeroStage, errors);
+        var training = ResolveTraining(document.Training, system?.Chip, document.Parallelism?.ZeroStage, document.Parallelism?.Pipeline > 1, errors);
         ParallelismPlan? plan = null;
         if (system is not null) plan = ResolvePlan(document.Parallelism, system, errors);
         if (errors.Count > 0 || model is null || training is null || system is null || plan is null)
@@ -143,7 +143,7 @@ public static class ScenarioResolver
             s.TiedEmbeddings ?? preset?.TiedEmbeddings ?? false, moe, s.Name ?? (s.Preset ?? "custom"));
     }
 
-    private static TrainingConfig? ResolveTraining(TrainingSection s, ChipSpec? chip, int? zeroStage, List<ScenarioError> errors)
+    private static TrainingConfig? ResolveTraining(TrainingSection s, ChipSpec? chip, int? zeroStage, bool pipelined, List<ScenarioError> errors)
     {
         if (s.GlobalBatchSequences is null)
         {
@@ -157,7 +157,7 @@ public static class ScenarioResolver
         // that stack lacks it (software-stacks.json autoRule).
         var stacks = SoftwareStackCatalog.Standard;
         var stack = s.Stack is null || s.Stack == SoftwareStackCatalog.Auto
-            ? (chip is null ? stacks.Default : stacks.ResolveAuto(chip, zeroStage))
+            ? (chip is null ? stacks.Default : stacks.ResolveAuto(chip, zeroStage, pipelined))
             : stacks.Find(s.Stack) ?? stacks.Default;
         var attention = (s.Attention ?? "auto") switch
         {

@@ -102,7 +102,7 @@ public static class PlanRules
             PlanRule.ExpertDividesExperts => plan.Expert <= 1 || model.Moe is null || model.Moe.Experts % plan.Expert == 0,
             PlanRule.ExpertDividesDataContext => plan.Expert <= 1 || model.Moe is null || ((long)plan.Data * plan.Context) % plan.Expert == 0,
             PlanRule.ZeroStageKnown => plan.ZeroStage is >= 0 and <= 3,
-            PlanRule.StackRunsZeroStage => plan.ZeroStage is < 0 or > 3 || stack.RunsZeroStage(plan.ZeroStage),
+            PlanRule.StackRunsZeroStage => plan.ZeroStage is < 0 or > 3 || stack.RunsZeroStage(plan.ZeroStage, plan.Pipeline > 1),
             _ => true,
         };
     }
@@ -163,7 +163,7 @@ public static class PlanRules
             PlanRule.ExpertNeedsMoe => $"EP={p.Expert} needs a Mixture-of-Experts model; this model is dense. Set expert to 1.",
             PlanRule.ExpertDividesExperts => $"EP={p.Expert} does not divide {model.Moe?.Experts} experts.",
             PlanRule.ExpertDividesDataContext => $"EP={p.Expert} must divide data × context = {(long)p.Data * p.Context} (expert groups are carved out of the data-parallel ranks).",
-            PlanRule.StackRunsZeroStage => $"zeroStage {p.ZeroStage}, but {stack.Name} (training.stack '{stack.Id}') runs ZeRO stages {stack.ZeroStagesText} only. Use one of those, or name a stack that runs ZeRO-{p.ZeroStage} in training.stack.",
+            PlanRule.StackRunsZeroStage => $"zeroStage {p.ZeroStage}, but {stack.Name} (training.stack '{stack.Id}') runs ZeRO stages {stack.ZeroStagesText(p.Pipeline > 1)} only{(p.Pipeline > 1 && stack.RunsZeroStage(p.ZeroStage) ? " with pipeline parallelism" : "")}. Use one of those, or name a stack that runs ZeRO-{p.ZeroStage} in training.stack.",
             _ => $"zeroStage {p.ZeroStage} is not 0, 1, 2 or 3.",
         };
     }

@@ -81,6 +81,7 @@ public enum SelectiveRecompute
 /// <param name="LossBytesPerLogitVocabParallel">Bytes per logit at the loss when the vocabulary is split over tensor-parallel ranks, where the
 /// stack computes that loss differently (null: <paramref name="LossBytesPerLogit"/>).</param>
 /// <param name="ZeroStages">The ZeRO stages the stack runs (null: all four).</param>
+/// <param name="ZeroStagesWithPipeline">The ZeRO stages it runs with pipeline parallelism (null: <paramref name="ZeroStages"/>).</param>
 public sealed record SoftwareStack(
     string Id,
     string Name,
@@ -108,13 +109,16 @@ public sealed record SoftwareStack(
     UnevenLayerSplit UnevenLayerSplit = UnevenLayerSplit.MiddleStages,
     bool Fp32Parameters = false,
     double? LossBytesPerLogitVocabParallel = null,
-    IReadOnlyList<int>? ZeroStages = null)
+    IReadOnlyList<int>? ZeroStages = null,
+    IReadOnlyList<int>? ZeroStagesWithPipeline = null)
 {
-    /// <summary>True when the stack runs ZeRO stage <paramref name="stage"/>.</summary>
-    public bool RunsZeroStage(int stage) => ZeroStages is null ? stage is >= 0 and <= 3 : ZeroStages.Contains(stage);
+    /// <summary>True when the stack runs ZeRO stage <paramref name="stage"/> (with pipeline parallelism when <paramref name="pipelined"/>).</summary>
+    public bool RunsZeroStage(int stage, bool pipelined = false) => (pipelined ? ZeroStagesWithPipeline ?? ZeroStages : ZeroStages) is { } stages
+        ? stages.Contains(stage)
+        : stage is >= 0 and <= 3;
 
     /// <summary>The ZeRO stages the stack runs, for messages ("0, 1").</summary>
-    public string ZeroStagesText => string.Join(", ", ZeroStages ?? [0, 1, 2, 3]);
+    public string ZeroStagesText(bool pipelined = false) => string.Join(", ", (pipelined ? ZeroStagesWithPipeline ?? ZeroStages : ZeroStages) ?? [0, 1, 2, 3]);
 
     /// <summary>Bytes per logit live at the loss with the vocabulary split over <paramref name="tensorParallel"/> ranks.</summary>
     public double LossBytesPerLogitAt(int tensorParallel) =>
@@ -172,14 +176,14 @@ public sealed class SoftwareStackCatalog
     /// A plan whose ZeRO stage that stack lacks (<paramref name="zeroStage"/>) runs on the rule's zeroStageStack when
     /// that one has it: ZeRO-2 and ZeRO-3 on pre-Hopper parts were DeepSpeed's.
     /// </summary>
-    public SoftwareStack ResolveAuto(ChipSpec chip, int? zeroStage = null)
+    public SoftwareStack ResolveAuto(ChipSpec chip, int? zeroStage = null, bool pipelined = false)
     {
         ArgumentNullException.ThrowIfNull(chip);
         SoftwareStack stack;
         if (string.Equals(chip.Vendor, _tpuVendor, StringComparison.OrdinalIgnoreCase)) stack = _byId[_tpuStack];
         else if (chip.Architecture is { } arch && _legacyArchitectures.Contains(arch)) stack = _byId[_legacyStack];
         else stack = _byId[_defaultStack];
-        if (zeroStage is { } z && !stack.RunsZeroStage(z) && _zeroStageStack is { } other && _byId[other].RunsZeroStage(z)) return _byId[other];
+        if (zeroStage is { } z && !stack.RunsZeroStage(z, pipelined) && _zeroStageStack is { } other && _byId[other].RunsZeroStage(z, pipelined)) return _byId[other];
         return stack;
     }
 
@@ -246,7 +250,8 @@ public sealed class SoftwareStackCatalog
                 },
                 V(s, "fp32Parameters").GetBoolean(),
                 s.TryGetProperty("lossBytesPerLogitVocabParallel", out var vocabParallelLoss) ? vocabParallelLoss.GetProperty("value").GetDouble() : null,
-                s.TryGetProperty("zeroStages", out var zero) ? [.. zero.GetProperty("value").EnumerateArray().Select(x => x.GetInt32())] : null));
+                s.TryGetProperty("zeroStages", out var zero) ? [.. zero.GetProperty("value").EnumerateArray().Select(x => x.GetInt32())] : null,
+                s.TryGetProperty("zeroStagesWithPipeline", out var zeroPipe) ? [.. zeroPipe.GetProperty("value").EnumerateArray().Select(x => x.GetInt32())] : null));
         }
         var auto = root.GetProperty("autoRule");
         return new SoftwareStackCatalog(stacks,

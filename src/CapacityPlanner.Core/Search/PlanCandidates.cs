@@ -27,8 +27,10 @@ internal static class PlanCandidates
             : new[] { PlanSpec.DefaultPlacement, PlanSpec.PipelineInsideData };
         var maxTensor = Math.Max(8, scaleUpDomain);
         // The stages the stack runs; a stage the scenario fixes is offered as it is and rejected below when the stack lacks it.
-        var zeroStages = f.ZeroStage is { } z ? [z] : Array.FindAll(s_allZeroStages, stack.RunsZeroStage);
+        var zeroStages = f.ZeroStage is { } z ? [z] : Array.FindAll(s_allZeroStages, stage => stack.RunsZeroStage(stage));
+        var zeroStagesPipelined = f.ZeroStage is { } zp ? [zp] : Array.FindAll(s_allZeroStages, stage => stack.RunsZeroStage(stage, pipelined: true));
         var fixedZeroRejected = f.ZeroStage is { } fz && !stack.RunsZeroStage(fz);
+        var fixedZeroRejectedPipelined = f.ZeroStage is { } fzp && !stack.RunsZeroStage(fzp, pipelined: true);
         var recomputes = f.Recompute is { } r ? [r] : s_recompute;
 
         foreach (var t in Divisors(f.Tensor, gpus, maxTensor))
@@ -67,10 +69,10 @@ internal static class PlanCandidates
                                 {
                                     foreach (var placement in placements)
                                     {
-                                        foreach (var zero in zeroStages)
+                                        foreach (var zero in p > 1 ? zeroStagesPipelined : zeroStages)
                                         {
                                             plan = plan with { Recompute = rc, PackedPlacement = placement, ZeroStage = zero, ShardWithinDomain = false };
-                                            if (fixedZeroRejected) { yield return new(plan, PlanRule.StackRunsZeroStage); continue; }
+                                            if (p > 1 ? fixedZeroRejectedPipelined : fixedZeroRejected) { yield return new(plan, PlanRule.StackRunsZeroStage); continue; }
                                             // Full sharding unless the scenario asks for hybrid; hybrid as well where it is a real choice.
                                             if (!(zero == 3 && f.ShardScope == ZeroShardScope.Domain)) yield return new(plan, null);
                                             if (f.ShardScope != ZeroShardScope.All && PlanLayout.HybridShardingApplies(plan, scaleUpDomain))

@@ -127,18 +127,34 @@ public sealed class PlanRulesTests
     }
 
     [Theory]
-    [InlineData("a100-sxm-80gb", 1, "megatron-lm-2022")]
-    [InlineData("a100-sxm-80gb", 3, "deepspeed")]
-    [InlineData("a100-sxm-80gb", 2, "deepspeed")]
-    [InlineData("h100-sxm", 3, "megatron-core")]
-    [InlineData("h100-sxm", 1, "megatron-core")]
-    public void Auto_picks_a_stack_that_runs_the_plans_ZeRO_stage(string chip, int zeroStage, string expected)
+    [InlineData("a100-sxm-80gb", 1, 8, "megatron-lm-2022", true)]
+    [InlineData("a100-sxm-80gb", 3, 1, "deepspeed", true)]
+    [InlineData("a100-sxm-80gb", 2, 1, "deepspeed", true)]
+    [InlineData("a100-sxm-80gb", 3, 8, "megatron-lm-2022", false)] // no stack of that era ran ZeRO-3 with pipelining
+    [InlineData("h100-sxm", 3, 8, "megatron-core", true)]
+    [InlineData("h100-sxm", 1, 8, "megatron-core", true)]
+    public void Auto_picks_a_stack_that_runs_the_plans_ZeRO_stage(string chip, int zeroStage, int pipeline, string expected, bool runs)
     {
         // software-stacks.json autoRule: the chip's stack, unless it lacks the plan's ZeRO stage (zeroStageStack then).
         var scenario = TestScenarios.Resolve(TestScenarios.Gpt3On1024
             .Replace("a100-sxm-80gb", chip, StringComparison.Ordinal)
+            .Replace("\"pipeline\": 8", $"\"pipeline\": {pipeline}", StringComparison.Ordinal)
             .Replace("\"zeroStage\": 1", $"\"zeroStage\": {zeroStage}", StringComparison.Ordinal));
         Assert.Equal(expected, scenario.Training.EffectiveStack.Id);
-        Assert.DoesNotContain(PlanValidator.Validate(scenario), e => e.Path == "$.parallelism.zeroStage");
+        Assert.Equal(runs, !PlanValidator.Validate(scenario).Any(e => e.Path == "$.parallelism.zeroStage"));
+    }
+
+    [Fact]
+    public void DeepSpeed_shards_gradients_and_parameters_only_without_pipeline_parallelism()
+    {
+        // deepspeed/runtime/pipe/engine.py: "ZeRO-2 and ZeRO-3 are incompatible with pipeline parallelism".
+        var deepspeed = TestScenarios.Resolve(TestScenarios.Gpt3On1024.Replace("\"precision\": \"bf16\"", "\"precision\": \"bf16\", \"stack\": \"deepspeed\"", StringComparison.Ordinal));
+        var error = Assert.Single(PlanValidator.Validate(TestScenarios.WithPlan(deepspeed, p => p with { ZeroStage = 2 })));
+        Assert.Contains("runs ZeRO stages 0, 1 only with pipeline parallelism", error.Message, StringComparison.Ordinal);
+        Assert.Empty(PlanValidator.Validate(TestScenarios.WithPlan(deepspeed, p => p with { ZeroStage = 3, Pipeline = 1, Tensor = 8, Data = 128, VirtualStages = 1 })));
+
+        var free = PlanSearch.Search(deepspeed, SearchConstraints.None, new SearchOptions(Top: 50));
+        Assert.NotEmpty(free.Best);
+        Assert.All(free.Best, b => Assert.True(b.Plan.Pipeline == 1 || b.Plan.ZeroStage <= 1, $"PP {b.Plan.Pipeline} with ZeRO-{b.Plan.ZeroStage}"));
     }
 }
