@@ -27,6 +27,7 @@ public static class EstimateJson
         ArgumentNullException.ThrowIfNull(e);
         w.WriteStartObject();
         w.WriteBoolean("feasible", e.Feasible);
+        if (e.Stack is { } stack) w.WriteString("stack", stack);
         WriteErrors(w, "errors", e.Errors);
         w.WriteStartArray("warnings");
         foreach (var s in e.Warnings) w.WriteStringValue(s);

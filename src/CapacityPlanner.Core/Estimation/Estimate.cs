@@ -69,6 +69,8 @@ public sealed record Estimate
     public required IReadOnlyList<ScenarioError> Errors { get; init; }
     /// <summary>Non-fatal observations.</summary>
     public required IReadOnlyList<string> Warnings { get; init; }
+    /// <summary>The software stack the estimate costed (<c>training.stack</c>, "auto" resolved), null when unknown.</summary>
+    public string? Stack { get; init; }
     /// <summary>Seconds per optimizer step; null when the plan is structurally invalid.</summary>
     public double? StepTimeSeconds { get; init; }
     /// <summary>Training tokens per second for the whole cluster.</summary>

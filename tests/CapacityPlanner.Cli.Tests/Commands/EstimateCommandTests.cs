@@ -40,6 +40,8 @@ public sealed class EstimateCommandTests : IDisposable
         using var doc = JsonDocument.Parse(output);
         var root = doc.RootElement;
         Assert.True(root.GetProperty("feasible").GetBoolean());
+        // "auto" on an A100 with ZeRO-0/1 is the Megatron-LM 2021–23 stack (software-stacks.json autoRule).
+        Assert.Equal("megatron-lm-2022", root.GetProperty("stack").GetString());
         foreach (var field in new[] { "stepTimeSeconds", "tokensPerSecond", "modelTflopsPerGpu", "hardwareTflopsPerGpu", "mfu", "hfu", "memoryPerGpuGiB", "hbmCapacityGiB", "computeToCommunicationRatio", "timeToTrainDays", "gpuHours" })
         {
             Assert.True(root.GetProperty(field).GetDouble() > 0, field);
@@ -60,6 +62,7 @@ public sealed class EstimateCommandTests : IDisposable
         var (code, output, _) = await Run("estimate", Write(Valid));
         Assert.Equal(0, code);
         Assert.Contains("Step time", output);
+        Assert.Contains("Stack      Megatron-LM 2021–23", output);
         Assert.Contains("MFU", output);
         Assert.Contains("DP comm", output);
     }
