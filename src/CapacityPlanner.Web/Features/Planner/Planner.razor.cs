@@ -493,6 +493,12 @@ public sealed partial class Planner : IDisposable
 
     private string ChipText(string? id) => ChipDirectory.DisplayName(id);
 
+    // "Auto" names the stack it resolved to for this chip and ZeRO stage: the numbers are that stack's.
+    private string? StackHelp() =>
+        _input.Stack == Core.Planning.SoftwareStackCatalog.Auto && _outcome?.Scenario?.Training.EffectiveStack is { } stack
+            ? $"Auto: {stack.Name} for this chip and ZeRO stage."
+            : Describe(PlannerFields.Stacks, _input.Stack);
+
     private static string? Describe<T>(IReadOnlyList<Choice<T>> choices, T value) =>
         choices.FirstOrDefault(c => EqualityComparer<T>.Default.Equals(c.Value, value))?.Description;
 

@@ -222,7 +222,7 @@ public static class PlannerFields
     /// <summary>Software stacks (data file software-stacks.json).</summary>
     public static IReadOnlyList<Choice<string>> Stacks { get; } =
     [
-        new("auto", "Auto", "MaxText on TPUs, the Megatron-LM paper stack on Volta/Ampere, Megatron-Core with Transformer Engine elsewhere."),
+        new("auto", "Auto", "MaxText on TPUs, the Megatron-LM paper stack on Volta/Ampere (DeepSpeed for ZeRO-2/3 there), Megatron-Core with Transformer Engine elsewhere."),
         .. Core.Planning.SoftwareStackCatalog.Standard.Stacks.Select(s => new Choice<string>(s.Id, s.Id, s.Name)),
     ];
 

@@ -206,4 +206,15 @@ public sealed class PlannerDashboardTests : PlannerTestContext
         Assert.Contains("MFU", summary.TextContent, StringComparison.Ordinal);
         Assert.Contains("Feasible", summary.TextContent, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("/?chip=a100-sxm-80gb&gpus=1024&tp=8&pp=8&zero=1", "Auto: Megatron-LM 2021–23")]
+    [InlineData("/?chip=a100-sxm-80gb&gpus=1024&tp=8&pp=1&zero=3", "Auto: Megatron-DeepSpeed")]
+    [InlineData("/?chip=h100-sxm&gpus=1024&tp=8&pp=8&zero=1", "Auto: Megatron-Core")]
+    public void Auto_names_the_stack_it_resolved_to_for_the_chip_and_ZeRO_stage(string address, string expected)
+    {
+        Services.GetRequiredService<BunitNavigationManager>().NavigateTo(address);
+        var cut = Render<PlannerPage>();
+        Assert.Contains(expected, cut.Markup, StringComparison.Ordinal);
+    }
 }
