@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using CapacityPlanner.Core.Budget;
 using CapacityPlanner.Core.Hardware;
@@ -12,12 +11,7 @@ public static class BudgetJson
     public static string Serialize(BudgetResult result, bool indented = true)
     {
         ArgumentNullException.ThrowIfNull(result);
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = indented, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            Write(w, result);
-        }
-        return Encoding.UTF8.GetString(ms.ToArray());
+        return ResultJson.Serialize(w => Write(w, result), indented, relaxedEscaping: true);
     }
 
     /// <summary>Writes a result as one JSON object.</summary>

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Planning;
@@ -12,12 +11,7 @@ public static class EstimateJson
     /// <summary>Serialises an estimate.</summary>
     public static string Serialize(Estimate estimate, bool indented = true)
     {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented }))
-        {
-            Write(w, estimate);
-        }
-        return Encoding.UTF8.GetString(stream.ToArray());
+        return ResultJson.Serialize(w => Write(w, estimate), indented);
     }
 
     /// <summary>Writes an estimate as one JSON object.</summary>

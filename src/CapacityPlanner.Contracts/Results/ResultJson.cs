@@ -10,12 +10,18 @@ namespace CapacityPlanner.Contracts.Results;
 /// </summary>
 public static class ResultJson
 {
-    /// <summary>Serialises with a writer callback.</summary>
-    public static string Serialize(Action<Utf8JsonWriter> write, bool indented = false)
+    /// <summary>
+    /// Serialises with a writer callback: the one place the result writers (search, sweep, estimate, budget, scaling)
+    /// turn a <see cref="Utf8JsonWriter"/> into text. <paramref name="relaxedEscaping"/> leaves non-ASCII text (≥, ×, €)
+    /// unescaped, as the budget and scaling documents print it.
+    /// </summary>
+    public static string Serialize(Action<Utf8JsonWriter> write, bool indented = false, bool relaxedEscaping = false)
     {
         ArgumentNullException.ThrowIfNull(write);
         using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = indented }))
+        var options = new JsonWriterOptions { Indented = indented };
+        if (relaxedEscaping) options.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        using (var w = new Utf8JsonWriter(ms, options))
         {
             write(w);
         }

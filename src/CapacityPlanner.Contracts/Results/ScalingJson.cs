@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using CapacityPlanner.Core.ScalingLaws;
 
@@ -11,8 +10,7 @@ public static class ScalingJson
     public static string Serialize(ScalingPrediction prediction, ScalingPrediction? alternative, ComputeLadder? ladder, bool indented = true)
     {
         ArgumentNullException.ThrowIfNull(prediction);
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = indented, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        return ResultJson.Serialize(w =>
         {
             w.WriteStartObject();
             WriteBody(w, prediction);
@@ -28,8 +26,7 @@ public static class ScalingJson
                 Write(w, ladder);
             }
             w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(ms.ToArray());
+        }, indented, relaxedEscaping: true);
     }
 
     /// <summary>Writes a prediction as one object.</summary>

@@ -113,12 +113,14 @@ public sealed record SoftwareStack(
     IReadOnlyList<int>? ZeroStagesWithPipeline = null)
 {
     /// <summary>True when the stack runs ZeRO stage <paramref name="stage"/> (with pipeline parallelism when <paramref name="pipelined"/>).</summary>
-    public bool RunsZeroStage(int stage, bool pipelined = false) => (pipelined ? ZeroStagesWithPipeline ?? ZeroStages : ZeroStages) is { } stages
-        ? stages.Contains(stage)
-        : stage is >= 0 and <= 3;
+    public bool RunsZeroStage(int stage, bool pipelined = false) => ZeroStagesRun(pipelined).Contains(stage);
 
     /// <summary>The ZeRO stages the stack runs, for messages ("0, 1").</summary>
-    public string ZeroStagesText(bool pipelined = false) => string.Join(", ", (pipelined ? ZeroStagesWithPipeline ?? ZeroStages : ZeroStages) ?? [0, 1, 2, 3]);
+    public string ZeroStagesText(bool pipelined = false) => string.Join(", ", ZeroStagesRun(pipelined));
+
+    private IReadOnlyList<int> ZeroStagesRun(bool pipelined) => (pipelined ? ZeroStagesWithPipeline ?? ZeroStages : ZeroStages) ?? s_allZeroStages;
+
+    private static readonly int[] s_allZeroStages = [0, 1, 2, 3];
 
     /// <summary>Bytes per logit live at the loss with the vocabulary split over <paramref name="tensorParallel"/> ranks.</summary>
     public double LossBytesPerLogitAt(int tensorParallel) =>
