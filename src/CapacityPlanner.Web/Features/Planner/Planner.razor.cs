@@ -48,6 +48,7 @@ public sealed partial class Planner : IDisposable
     private SearchObjective _searchObjective = SearchObjective.Time;
     private string? _searchSignature;
     private EditHistory? _history;
+    private bool _urlToWrite;
     private bool _chartsDark;
     private string? _linkMessage;
     private string? _savedIdToLoad;
@@ -334,7 +335,17 @@ public sealed partial class Planner : IDisposable
         _pending = false;
         _lastRunTimestamp = Stopwatch.GetTimestamp();
         BuildFigures();
-        if (writeUrl) WriteUrl();
+        // The address follows once the new numbers are on screen: writing it is a navigation, and its round trip (the
+        // browser's report re-renders the router and layout) would otherwise run beside the batch that carries them.
+        if (writeUrl) _urlToWrite = true;
+    }
+
+    /// <inheritdoc />
+    protected override void OnAfterRender(bool firstRender)
+    {
+        if (!_urlToWrite) return;
+        _urlToWrite = false;
+        WriteUrl();
     }
 
     private void BuildFigures()
