@@ -12,7 +12,8 @@ internal static class EstimateTable
     public static string Render(ResolvedScenario s, Estimate e)
     {
         var sb = new StringBuilder();
-        var p = s.Plan;
+        // The plan as costed (a stack without gradient accumulation runs one micro-batch per step; the warning says so).
+        var p = e.ResolvedPlan ?? s.Plan;
         var inv = CultureInfo.InvariantCulture;
         sb.AppendLine(inv, $"Scenario   {s.Name}");
         sb.AppendLine(inv, $"Model      {s.Model.Name}: {e.TotalParameters / 1e9:F1}B parameters ({e.ActiveParameters / 1e9:F1}B active), {s.Model.Layers} layers, h={s.Model.HiddenSize}, s={s.Model.SequenceLength}");

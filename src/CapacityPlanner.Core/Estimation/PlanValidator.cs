@@ -25,8 +25,8 @@ public static class PlanValidator
             var supported = string.Join(", ", PrecisionExtensions.All.Where(x => sys.Chip.PeakFor(x) is not null).Select(x => x.ToId()));
             errors.Add(new("$.training.precision", $"{sys.Chip.Id} has no {tr.Precision.ToId()} peak; it supports {supported}."));
         }
-        var spec = PlanSpec.From(p);
         var stack = tr.EffectiveStack;
+        var spec = stack.Runs(PlanSpec.From(p), tr.GlobalBatchSequences);
         foreach (var rule in PlanRules.Violations(m, tr.GlobalBatchSequences, sys.Gpus, stack, spec))
         {
             errors.Add(new(P + PlanRules.Field(rule), PlanRules.Explain(rule, m, tr.GlobalBatchSequences, sys.Gpus, stack, spec)));
@@ -45,14 +45,23 @@ public static class PlanValidator
             w.Add($"TP={p.Tensor} spans more than one scale-up domain ({sys.ScaleUpDomainGpus} GPUs): its per-layer collectives cross the scale-out network.");
         if (p.SequenceParallel && p.Tensor == 1)
             w.Add("sequenceParallel has no effect with tensor = 1.");
-        if (p.Pipeline > 1 && scenario.Training.GlobalBatchSequences / Math.Max(1, (long)p.MicroBatchSize * p.Data) < p.Pipeline)
+        var stack = scenario.Training.EffectiveStack;
+        var microBatch = stack.Runs(PlanSpec.From(p), scenario.Training.GlobalBatchSequences).MicroBatchSize;
+        if (microBatch != p.MicroBatchSize)
+        {
+            var perDevice = (long)p.MicroBatchSize * p.Tensor * p.Context == microBatch
+                ? $" (as MaxText's per_device_batch_size, {p.MicroBatchSize} per device × tensor {p.Tensor} × context {p.Context} is that share)"
+                : "";
+            w.Add($"{stack.Name} runs a step as one forward and backward pass over each data-parallel replica's share of the global batch (no gradient accumulation): the micro-batch is {scenario.Training.GlobalBatchSequences} / {p.Data} = {microBatch} sequences, not microBatchSize {p.MicroBatchSize}{perDevice}.");
+        }
+        if (p.Pipeline > 1 && scenario.Training.GlobalBatchSequences / Math.Max(1, (long)microBatch * p.Data) < p.Pipeline)
             w.Add($"fewer micro-batches per step than pipeline stages ({p.Pipeline}): most of the step is pipeline bubble.");
         if (p.VirtualStages > 1 && p.Pipeline > 1)
         {
             var m = scenario.Model;
             if (!PlanRules.ChunksSplitEvenly(m.Layers, p.Pipeline, p.VirtualStages))
                 w.Add($"{m.Layers} layers do not split evenly into {p.Pipeline} × {p.VirtualStages} chunks; the busiest stage holds {(m.Layers + p.Pipeline - 1) / p.Pipeline} layers and sets the pace.");
-            var micro = scenario.Training.GlobalBatchSequences / Math.Max(1, (long)p.MicroBatchSize * p.Data);
+            var micro = scenario.Training.GlobalBatchSequences / Math.Max(1, (long)microBatch * p.Data);
             if (micro % p.Pipeline != 0)
                 w.Add($"{micro} micro-batches per step are not a multiple of pipeline={p.Pipeline}: Megatron-LM's interleaved schedule requires it (Llama 3's modified schedule does not).");
         }

@@ -82,6 +82,8 @@ public enum SelectiveRecompute
 /// stack computes that loss differently (null: <paramref name="LossBytesPerLogit"/>).</param>
 /// <param name="ZeroStages">The ZeRO stages the stack runs (null: all four).</param>
 /// <param name="ZeroStagesWithPipeline">The ZeRO stages it runs with pipeline parallelism (null: <paramref name="ZeroStages"/>).</param>
+/// <param name="GradientAccumulation">The stack splits a replica's share of the global batch into micro-batches (Megatron, DeepSpeed,
+/// TorchTitan); false: a step is one forward and backward pass over the whole share (MaxText's default).</param>
 public sealed record SoftwareStack(
     string Id,
     string Name,
@@ -110,8 +112,20 @@ public sealed record SoftwareStack(
     bool Fp32Parameters = false,
     double? LossBytesPerLogitVocabParallel = null,
     IReadOnlyList<int>? ZeroStages = null,
-    IReadOnlyList<int>? ZeroStagesWithPipeline = null)
+    IReadOnlyList<int>? ZeroStagesWithPipeline = null,
+    bool GradientAccumulation = true)
 {
+    /// <summary>
+    /// The plan as the stack runs it: unchanged, or, for a stack without gradient accumulation, with one micro-batch per
+    /// step holding each data-parallel replica's share of <paramref name="globalBatch"/>. The one place that rule lives
+    /// (validation, estimate and search all go through it).
+    /// </summary>
+    public PlanSpec Runs(in PlanSpec plan, long globalBatch) =>
+        GradientAccumulation ? plan : plan with { MicroBatchSize = StepMicroBatch(globalBatch, plan.Data) };
+
+    /// <summary>The micro-batch of a stack without gradient accumulation: the replica's share of the global batch (at least 1).</summary>
+    public static int StepMicroBatch(long globalBatch, int data) => (int)Math.Clamp(globalBatch / Math.Max(1, data), 1, int.MaxValue);
+
     /// <summary>True when the stack runs ZeRO stage <paramref name="stage"/> (with pipeline parallelism when <paramref name="pipelined"/>).</summary>
     public bool RunsZeroStage(int stage, bool pipelined = false) => ZeroStagesRun(pipelined).Contains(stage);
 
@@ -253,7 +267,8 @@ public sealed class SoftwareStackCatalog
                 V(s, "fp32Parameters").GetBoolean(),
                 s.TryGetProperty("lossBytesPerLogitVocabParallel", out var vocabParallelLoss) ? vocabParallelLoss.GetProperty("value").GetDouble() : null,
                 s.TryGetProperty("zeroStages", out var zero) ? [.. zero.GetProperty("value").EnumerateArray().Select(x => x.GetInt32())] : null,
-                s.TryGetProperty("zeroStagesWithPipeline", out var zeroPipe) ? [.. zeroPipe.GetProperty("value").EnumerateArray().Select(x => x.GetInt32())] : null));
+                s.TryGetProperty("zeroStagesWithPipeline", out var zeroPipe) ? [.. zeroPipe.GetProperty("value").EnumerateArray().Select(x => x.GetInt32())] : null,
+                !s.TryGetProperty("gradientAccumulation", out var accumulation) || accumulation.GetProperty("value").GetBoolean()));
         }
         var auto = root.GetProperty("autoRule");
         return new SoftwareStackCatalog(stacks,

@@ -57,7 +57,8 @@ internal static class PlanCandidates
                         plan = plan with { VirtualStages = v };
                         // A virtual-stage count the scenario fixes is checked here; the ones proposed below already hold.
                         if (v > 1 && PlanRules.FirstViolation(PlanRules.PipelineRules, m, batch, gpus, stack, plan) is { } virtualRule) { yield return new(plan, virtualRule); continue; }
-                        foreach (var b in MicroBatchCandidates(f.MicroBatchSize, batch, d))
+                        // A stack without gradient accumulation runs each replica's whole share in one pass.
+                        foreach (var b in MicroBatchCandidates(stack.GradientAccumulation ? f.MicroBatchSize : SoftwareStack.StepMicroBatch(batch, d), batch, d))
                         {
                             plan = plan with { MicroBatchSize = b };
                             if (PlanRules.FirstViolation(PlanRules.BatchRules, m, batch, gpus, stack, plan) is { } batchRule) { yield return new(plan, batchRule); continue; }

@@ -1,5 +1,7 @@
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Hardware;
+using CapacityPlanner.Core.Planning;
+using CapacityPlanner.Core.Search;
 using CapacityPlanner.TestSupport;
 
 namespace CapacityPlanner.Core.Tests.Model;
@@ -157,5 +159,66 @@ public sealed class PipelineOutputRetentionTests
         // Stage 0 runs 47 chunk forwards before its first backward ((16 + 15/2) micro-batches × 2 chunks); each kept output is
         // 8,192 tokens × 16,384 × 2 bytes, split over TP 8 by sequence parallelism.
         Assert.Equal((16 + 15 / 2.0) * 2 * 8192.0 * 16384 * 2 / 8 / (1L << 30), extra, 3);
+    }
+}
+
+/// <summary>
+/// Stacks without gradient accumulation (software-stacks.json gradientAccumulation: MaxText) run a step as one pass over
+/// each data-parallel replica's share of the global batch, whatever microBatchSize says; the others split it.
+/// </summary>
+public sealed class GradientAccumulationTests
+{
+    // MaxText's 512B v5p README row as its case file enters it: per_device_batch_size 2 in microBatchSize, TP 16, FSDP 32.
+    private static string Scenario(string stack, int microBatch, string chip = "tpu-v5p") => $$"""
+        { "schemaVersion": 1,
+          "model": { "layers": 128, "hiddenSize": 20480, "attentionHeads": 160, "kvHeads": 80, "ffnHiddenSize": 65536, "gatedMlp": false,
+                     "vocabSize": 32768, "sequenceLength": 2048, "tiedEmbeddings": true },
+          "training": { "globalBatchSequences": 1024, "precision": "bf16", "stack": "{{stack}}" },
+          "system": { "chip": "{{chip}}", "gpus": 512 },
+          "parallelism": { "tensor": 16, "pipeline": 1, "data": 32, "sequenceParallel": true, "microBatchSize": {{microBatch}}, "zeroStage": 3, "recompute": "full" } }
+        """;
+
+    [Fact]
+    public void MaxText_runs_each_replicas_share_in_one_pass_and_says_so()
+    {
+        var asEntered = TestScenarios.Estimate(Scenario("maxtext", 2));
+        var whole = TestScenarios.Estimate(Scenario("maxtext", 32));
+
+        Assert.Equal(1, asEntered.MicroBatches);
+        Assert.Equal(32, asEntered.ResolvedPlan!.MicroBatchSize);
+        Assert.Equal(whole.StepTimeSeconds!.Value, asEntered.StepTimeSeconds!.Value, 9);
+        Assert.Equal(whole.MemoryPerGpuGiB!.Value, asEntered.MemoryPerGpuGiB!.Value, 9);
+        var warning = Assert.Single(asEntered.Warnings, w => w.Contains("no gradient accumulation", StringComparison.Ordinal));
+        Assert.Contains("1024 / 32 = 32 sequences, not microBatchSize 2", warning, StringComparison.Ordinal);
+        Assert.Contains("2 per device × tensor 16", warning, StringComparison.Ordinal);
+        // Given as the share itself, there is nothing to say.
+        Assert.DoesNotContain(whole.Warnings, w => w.Contains("no gradient accumulation", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Stacks_with_gradient_accumulation_split_the_share_into_micro_batches()
+    {
+        var split = TestScenarios.Estimate(Scenario("megatron-core", 2, "h100-sxm"));
+
+        Assert.Equal(16, split.MicroBatches);
+        Assert.Equal(2, split.ResolvedPlan!.MicroBatchSize);
+        Assert.DoesNotContain(split.Warnings, w => w.Contains("no gradient accumulation", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_search_on_maxtext_proposes_only_one_pass_per_step()
+    {
+        var scenario = TestScenarios.Resolve(Scenario("maxtext", 2));
+        var result = PlanSearch.Search(scenario, SearchConstraints.None, new SearchOptions(Top: 20));
+
+        Assert.NotEmpty(result.Best);
+        Assert.All(result.Best, r => Assert.Equal(1024L, (long)r.Plan.MicroBatchSize * r.Plan.Data));
+    }
+
+    [Fact]
+    public void Only_maxtext_lacks_gradient_accumulation_in_the_shipped_stacks()
+    {
+        var without = SoftwareStackCatalog.Standard.Stacks.Where(s => !s.GradientAccumulation).Select(s => s.Id);
+        Assert.Equal(["maxtext"], without);
     }
 }
