@@ -80,13 +80,15 @@ internal sealed partial class CostContext
 
         // MLP.
         double mlpFwd;
+        double downFwd;         // the down-projection GEMMs alone (the layer's last projection)
         double ffnElements;     // FFN activation elements per token on this GPU (for element-wise traffic)
         double gemmInputs;      // GEMM input elements per token (for FP8 casts)
         var up = _m.MlpMatrices - 1;
         if (!moe)
         {
             var f = _m.FfnHiddenSize / t;
-            mlpFwd = Gemm(tokens, up * f, h, LinearPrecision, wBytes) + Gemm(tokens, h, f, LinearPrecision, wBytes);
+            downFwd = Gemm(tokens, h, f, LinearPrecision, wBytes);
+            mlpFwd = Gemm(tokens, up * f, h, LinearPrecision, wBytes) + downFwd;
             ffnElements = f;
             gemmInputs = h + q / t + h + f;
         }
@@ -99,12 +101,15 @@ internal sealed partial class CostContext
             var routed = tokens * cfg.ExpertsPerToken * cfg.CapacityFactor;
             var perExpert = routed / localExperts;
             var fe = cfg.ExpertFfnHiddenSize / t;
-            var expert = Gemm(perExpert, up * fe, h, LinearPrecision, wBytes) + Gemm(perExpert, h, fe, LinearPrecision, wBytes);
-            mlpFwd = localExperts * expert;
+            var expertDown = Gemm(perExpert, h, fe, LinearPrecision, wBytes);
+            mlpFwd = localExperts * (Gemm(perExpert, up * fe, h, LinearPrecision, wBytes) + expertDown);
+            downFwd = localExperts * expertDown;
             if (cfg.SharedExperts > 0)
             {
                 var fs = (double)cfg.SharedExperts * cfg.ExpertFfnHiddenSize / t;
-                mlpFwd += Gemm(tokens, up * fs, h, LinearPrecision, wBytes) + Gemm(tokens, h, fs, LinearPrecision, wBytes);
+                var sharedDown = Gemm(tokens, h, fs, LinearPrecision, wBytes);
+                mlpFwd += Gemm(tokens, up * fs, h, LinearPrecision, wBytes) + sharedDown;
+                downFwd += sharedDown;
             }
             mlpFwd += Gemm(tokens, cfg.Experts, h, SixteenBit, _qa); // router
             ffnElements = cfg.ExpertsPerToken * cfg.CapacityFactor * fe + (double)cfg.SharedExperts * cfg.ExpertFfnHiddenSize / t;
@@ -173,12 +178,15 @@ internal sealed partial class CostContext
         }
 
         // Recompute.
+        var recomputeSkips = _stack.RecomputeDropsUnusedOutputs ? downFwd : 0;
         switch (plan.Recompute)
         {
             case RecomputeMode.Full:
-                s.Recompute = s.Forward;
+                // The forward again; a stack whose recompute drops unused outputs (JAX remat) skips the down-projection
+                // and the tensor-parallel reduction after it (software-stacks.json recomputeDropsUnusedOutputs).
+                s.Recompute = s.Forward - recomputeSkips;
                 s.MemoryBound += elementFwd + attnMemFwd;
-                tpPasses += 2;
+                tpPasses += _stack.RecomputeDropsUnusedOutputs ? 1 : 2;
                 if (c > 1)
                 {
                     s.CpLink += s.CpLink / 3;
@@ -216,7 +224,7 @@ internal sealed partial class CostContext
         {
             // Chunked all-gather/reduce-scatter pipelined with the adjoining linear-layer GEMMs (TE userbuffers, async TP):
             // hidden up to the GEMM time, the hidden part still slowing the GEMMs.
-            var gemms = 3 * (fwd + mlpFwd) + (plan.Recompute == RecomputeMode.Full ? fwd + mlpFwd : 0);
+            var gemms = 3 * (fwd + mlpFwd) + (plan.Recompute == RecomputeMode.Full ? fwd + mlpFwd - recomputeSkips : 0);
             var hidden = Math.Min(s.TpLink, gemms);
             s.TpExposed = s.TpLink - hidden + _d.TensorParallelOverlapSlowdown * hidden;
         }

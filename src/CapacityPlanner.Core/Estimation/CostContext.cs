@@ -57,7 +57,7 @@ internal sealed partial class CostContext
     /// <summary>Extra FLOPs per token that recomputation adds (hardware minus model FLOPs), Korthikanti et al. 2022 §6 convention.</summary>
     public double RecomputeFlopsPerToken(RecomputeMode mode) => mode switch
     {
-        RecomputeMode.Full => _m.ForwardFlopsPerToken - _m.LogitsFlopsPerToken,
+        RecomputeMode.Full => _m.ForwardFlopsPerToken - _m.LogitsFlopsPerToken - (_stack.RecomputeDropsUnusedOutputs ? _m.DownProjectionFlopsPerToken : 0),
         RecomputeMode.Selective => _m.Layers * _m.AttentionCoreFlopsPerToken,
         _ => 0,
     };

@@ -82,6 +82,8 @@ public enum SelectiveRecompute
 /// stack computes that loss differently (null: <paramref name="LossBytesPerLogit"/>).</param>
 /// <param name="ZeroStages">The ZeRO stages the stack runs (null: all four).</param>
 /// <param name="ZeroStagesWithPipeline">The ZeRO stages it runs with pipeline parallelism (null: <paramref name="ZeroStages"/>).</param>
+/// <param name="RecomputeDropsUnusedOutputs">Full recompute re-runs only what the backward needs (JAX remat's dead-code elimination):
+/// the layer's last projection, whose output only feeds the residual add, is not computed again.</param>
 /// <param name="GradientAccumulation">The stack splits a replica's share of the global batch into micro-batches (Megatron, DeepSpeed,
 /// TorchTitan); false: a step is one forward and backward pass over the whole share (MaxText's default).</param>
 public sealed record SoftwareStack(
@@ -113,7 +115,8 @@ public sealed record SoftwareStack(
     double? LossBytesPerLogitVocabParallel = null,
     IReadOnlyList<int>? ZeroStages = null,
     IReadOnlyList<int>? ZeroStagesWithPipeline = null,
-    bool GradientAccumulation = true)
+    bool GradientAccumulation = true,
+    bool RecomputeDropsUnusedOutputs = false)
 {
     /// <summary>
     /// The plan as the stack runs it: unchanged, or, for a stack without gradient accumulation, with one micro-batch per
@@ -268,7 +271,8 @@ public sealed class SoftwareStackCatalog
                 s.TryGetProperty("lossBytesPerLogitVocabParallel", out var vocabParallelLoss) ? vocabParallelLoss.GetProperty("value").GetDouble() : null,
                 s.TryGetProperty("zeroStages", out var zero) ? [.. zero.GetProperty("value").EnumerateArray().Select(x => x.GetInt32())] : null,
                 s.TryGetProperty("zeroStagesWithPipeline", out var zeroPipe) ? [.. zeroPipe.GetProperty("value").EnumerateArray().Select(x => x.GetInt32())] : null,
-                !s.TryGetProperty("gradientAccumulation", out var accumulation) || accumulation.GetProperty("value").GetBoolean()));
+                !s.TryGetProperty("gradientAccumulation", out var accumulation) || accumulation.GetProperty("value").GetBoolean(),
+                s.TryGetProperty("recomputeDropsUnusedOutputs", out var dce) && dce.GetProperty("value").GetBoolean()));
         }
         var auto = root.GetProperty("autoRule");
         return new SoftwareStackCatalog(stacks,

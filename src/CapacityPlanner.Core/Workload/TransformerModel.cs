@@ -112,6 +112,11 @@ public sealed record TransformerModel(
     public double MoeMlpFlopsPerToken => Moe is null ? 0
         : 2 * (Moe.ExpertsPerToken * ExpertParameters + Moe.SharedExperts * ExpertParameters + (double)HiddenSize * Moe.Experts);
 
+    /// <summary>Forward FLOPs per token of every layer's last projection (the MLP down-projection: 2·h·F dense; top-k and shared experts under MoE).</summary>
+    public double DownProjectionFlopsPerToken =>
+        2.0 * HiddenSize * (DenseMlpLayers * (double)FfnHiddenSize
+            + MoeLayers * (Moe is null ? 0 : (double)(Moe.ExpertsPerToken + Moe.SharedExperts) * Moe.ExpertFfnHiddenSize));
+
     /// <summary>Forward FLOPs of the logits GEMM per token: 2·h·V.</summary>
     public double LogitsFlopsPerToken => 2.0 * HiddenSize * VocabSize;
 

