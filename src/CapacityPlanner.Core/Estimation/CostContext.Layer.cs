@@ -129,6 +129,20 @@ internal sealed partial class CostContext
         var elementFwd = elementBytes / _hbmBytesPerSecond;
         s.MemoryBound = elementFwd * (1 + _d.ElementwiseBackwardToForward) + attnMemFwd + attnMemBwd;
 
+        // MoE token permutation: each token copied once per routed expert and grouped by expert, the expert outputs
+        // gathered back into a weighted sum; with EP and several local experts the received tokens are also sorted by
+        // expert and back (Megatron-Core token_dispatcher.py). The backward moves the gradients the same way.
+        var permuteFwd = 0.0;
+        if (moe)
+        {
+            var cfg = _m.Moe!;
+            var localExperts = (double)cfg.Experts / Math.Max(1, plan.Expert);
+            var perPair = _d.MoePermuteElementsPerRoutedToken + (plan.Expert > 1 && localExperts > 1 ? _d.MoeChunkSortElementsPerRoutedToken : 0);
+            var moeTokens = tokens / (plan.SequenceParallel ? t : 1);
+            permuteFwd = moeTokens * (cfg.ExpertsPerToken * cfg.CapacityFactor * perPair + 1) * h * _qa / _hbmBytesPerSecond;
+            s.MemoryBound += 2 * permuteFwd;
+        }
+
         // Tensor parallel: 2 all-reduces forward, 2 backward (or AG+RS pairs under SP, same bytes), on the critical path
         // (Korthikanti et al. 2022 §4.2.2).
         var actBytes = tokens * h * _qa;
@@ -185,7 +199,7 @@ internal sealed partial class CostContext
                 // The forward again; a stack whose recompute drops unused outputs (JAX remat) skips the down-projection
                 // and the tensor-parallel reduction after it (software-stacks.json recomputeDropsUnusedOutputs).
                 s.Recompute = s.Forward - recomputeSkips;
-                s.MemoryBound += elementFwd + attnMemFwd;
+                s.MemoryBound += elementFwd + attnMemFwd + permuteFwd;
                 tpPasses += _stack.RecomputeDropsUnusedOutputs ? 1 : 2;
                 if (c > 1)
                 {

@@ -50,6 +50,12 @@ public sealed record ModelDefaults
     public required double ElementwiseBytesPerFfnGated { get; init; }
     /// <summary>Backward/forward ratio of element-wise traffic.</summary>
     public required double ElementwiseBackwardToForward { get; init; }
+
+    /// <summary>Activation elements of h moved per routed token-expert pair by MoE permute and unpermute, forward (model-defaults.json).</summary>
+    public required double MoePermuteElementsPerRoutedToken { get; init; }
+
+    /// <summary>More elements per routed pair where the all-to-all dispatcher sorts received tokens by local expert and back.</summary>
+    public required double MoeChunkSortElementsPerRoutedToken { get; init; }
     /// <summary>Quantisation bytes per GEMM input element for FP8/FP4.</summary>
     public required double LowPrecisionCastBytes { get; init; }
     /// <summary>Quantisation bytes per GEMM input element for NVFP4 (two layouts, block scales, amax pass).</summary>
@@ -121,6 +127,8 @@ public sealed record ModelDefaults
             ElementwiseBytesPerFfnPlain = V(root, "elementwise", "bytesPerFfnElementPlain"),
             ElementwiseBytesPerFfnGated = V(root, "elementwise", "bytesPerFfnElementGated"),
             ElementwiseBackwardToForward = V(root, "elementwise", "backwardToForward"),
+            MoePermuteElementsPerRoutedToken = V(root, "elementwise", "moePermuteElementsPerRoutedToken"),
+            MoeChunkSortElementsPerRoutedToken = V(root, "elementwise", "moeChunkSortElementsPerRoutedToken"),
             LowPrecisionCastBytes = V(root, "elementwise", "lowPrecisionCastBytesPerGemmInputElement"),
             Fp4CastBytes = V(root, "elementwise", "fp4CastBytesPerGemmInputElement"),
             CollectiveBaseLatencySeconds = V(root, "collectives", "baseLatencyMicroseconds") * Units.Microsecond,

@@ -273,3 +273,35 @@ public sealed class RecomputeDeadCodeTests
         Assert.Equal(["maxtext"], dropping);
     }
 }
+
+/// <summary>
+/// MoE token permutation moves each routed token-expert pair through HBM (model-defaults.json
+/// moePermuteElementsPerRoutedToken, moeChunkSortElementsPerRoutedToken: Megatron-Core's token dispatcher).
+/// </summary>
+public sealed class MoePermutationTrafficTests
+{
+    private static ResolvedScenario Scenario(int expert) => TestScenarios.Resolve($$"""
+        { "schemaVersion": 1, "model": { "preset": "deepseek-v3", "layers": 8, "sequenceLength": 4096 },
+          "training": { "globalBatchSequences": 64, "precision": "bf16", "stack": "megatron-core" },
+          "system": { "chip": "gb200", "gpus": 64, "gpusPerNode": 4 },
+          "parallelism": { "tensor": 1, "pipeline": 1, "data": 64, "expert": {{expert}}, "microBatchSize": 1, "zeroStage": 1, "recompute": "none" } }
+        """);
+
+    [Theory]
+    [InlineData(1, 3)]   // no expert parallelism: permute and unpermute only
+    [InlineData(8, 7)]   // EP 8 with 32 local experts: the received tokens are sorted by expert and back too
+    public void Each_moe_layer_moves_its_routed_tokens_through_hbm_forward_and_backward(int expert, int elementsPerPair)
+    {
+        var scenario = Scenario(expert);
+        var without = ModelDefaults.Standard with { MoePermuteElementsPerRoutedToken = 0, MoeChunkSortElementsPerRoutedToken = 0 };
+        var added = Estimator.Estimate(scenario).Breakdown!.MemoryBoundSeconds - Estimator.Estimate(scenario, without).Breakdown!.MemoryBoundSeconds;
+
+        var m = scenario.Model;
+        var chip = scenario.System.Chip;
+        var tokens = 4096.0; // one sequence per micro-batch, one micro-batch per step
+        // The weighted sum's one h row per token stays when the per-pair figures are zeroed.
+        var perLayer = 2 * tokens * (m.Moe!.ExpertsPerToken * m.Moe.CapacityFactor * elementsPerPair) * m.HiddenSize * 2
+            / (chip.HbmBandwidthBytesPerSecond * chip.Efficiency.HbmFraction);
+        Assert.Equal(m.MoeLayers * perLayer, added, 6);
+    }
+}
