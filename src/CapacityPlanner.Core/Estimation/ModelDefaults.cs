@@ -50,10 +50,8 @@ public sealed record ModelDefaults
     public required double ElementwiseBytesPerFfnGated { get; init; }
     /// <summary>Backward/forward ratio of element-wise traffic.</summary>
     public required double ElementwiseBackwardToForward { get; init; }
-
     /// <summary>Activation elements of h moved per routed token-expert pair by MoE permute and unpermute, forward (model-defaults.json).</summary>
     public required double MoePermuteElementsPerRoutedToken { get; init; }
-
     /// <summary>More elements per routed pair where the all-to-all dispatcher sorts received tokens by local expert and back.</summary>
     public required double MoeChunkSortElementsPerRoutedToken { get; init; }
     /// <summary>Quantisation bytes per GEMM input element for FP8/FP4.</summary>
