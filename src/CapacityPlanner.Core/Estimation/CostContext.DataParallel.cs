@@ -63,6 +63,8 @@ internal sealed partial class CostContext
                     grad = buckets * Collectives.Time(CollectiveKind.AllReduce, group, parameters / buckets * qg, _fabric);
                     break;
                 case 1:
+                // ZeRO-2 whose chunks reduce-scatter once per step (MegaScale §3.2) costs what the distributed optimizer does.
+                case 2 when _stack.Zero2ReducesOncePerChunk:
                     grad = buckets * Collectives.Time(CollectiveKind.ReduceScatter, group, parameters / buckets * qg, _fabric);
                     gather = buckets * Collectives.Time(CollectiveKind.AllGather, group, parameters / buckets * ParameterGatherBytes, _fabric);
                     break;

@@ -84,6 +84,8 @@ public enum SelectiveRecompute
 /// <param name="ZeroStagesWithPipeline">The ZeRO stages it runs with pipeline parallelism (null: <paramref name="ZeroStages"/>).</param>
 /// <param name="RecomputeDropsUnusedOutputs">Full recompute re-runs only what the backward needs (JAX remat's dead-code elimination):
 /// the layer's last projection, whose output only feeds the residual add, is not computed again.</param>
+/// <param name="Zero2ReducesOncePerChunk">Under ZeRO-2 each model chunk reduce-scatters its gradients once per step, after its
+/// last backward, and gathers its parameters once (MegaScale §3.2), instead of a reduce-scatter per micro-batch.</param>
 /// <param name="GradientAccumulation">The stack splits a replica's share of the global batch into micro-batches (Megatron, DeepSpeed,
 /// TorchTitan); false: a step is one forward and backward pass over the whole share (MaxText's default).</param>
 public sealed record SoftwareStack(
@@ -116,7 +118,8 @@ public sealed record SoftwareStack(
     IReadOnlyList<int>? ZeroStages = null,
     IReadOnlyList<int>? ZeroStagesWithPipeline = null,
     bool GradientAccumulation = true,
-    bool RecomputeDropsUnusedOutputs = false)
+    bool RecomputeDropsUnusedOutputs = false,
+    bool Zero2ReducesOncePerChunk = false)
 {
     /// <summary>
     /// The plan as the stack runs it: unchanged, or, for a stack without gradient accumulation, with one micro-batch per
@@ -156,9 +159,9 @@ public sealed class SoftwareStackCatalog
     private readonly string _tpuVendor;
     private readonly HashSet<string> _legacyArchitectures;
     private readonly string _legacyStack, _tpuStack, _defaultStack;
-    private readonly string? _zeroStageStack;
+    private readonly IReadOnlyList<string> _zeroStageStacks;
 
-    private SoftwareStackCatalog(IReadOnlyList<SoftwareStack> stacks, string tpuVendor, IEnumerable<string> legacyArchitectures, string legacy, string tpu, string fallback, string? zeroStageStack)
+    private SoftwareStackCatalog(IReadOnlyList<SoftwareStack> stacks, string tpuVendor, IEnumerable<string> legacyArchitectures, string legacy, string tpu, string fallback, IReadOnlyList<string> zeroStageStacks)
     {
         Stacks = stacks;
         _byId = stacks.ToDictionary(s => s.Id, StringComparer.Ordinal);
@@ -167,8 +170,8 @@ public sealed class SoftwareStackCatalog
         _legacyStack = legacy;
         _tpuStack = tpu;
         _defaultStack = fallback;
-        _zeroStageStack = zeroStageStack;
-        foreach (var id in zeroStageStack is null ? new[] { legacy, tpu, fallback } : [legacy, tpu, fallback, zeroStageStack])
+        _zeroStageStacks = zeroStageStacks;
+        foreach (var id in (string[])[legacy, tpu, fallback, .. zeroStageStacks])
         {
             if (!_byId.ContainsKey(id)) throw new FormatException($"software-stacks.json: autoRule names unknown stack \"{id}\".");
         }
@@ -192,8 +195,9 @@ public sealed class SoftwareStackCatalog
     /// <summary>
     /// The stack "auto" means on a chip: JAX/XLA on TPUs, the Megatron-LM paper stack on pre-Hopper NVIDIA parts,
     /// the current Megatron-Core / Transformer Engine stack elsewhere (see the data file's autoRule and its source).
-    /// A plan whose ZeRO stage that stack lacks (<paramref name="zeroStage"/>) runs on the rule's zeroStageStack when
-    /// that one has it: ZeRO-2 and ZeRO-3 on pre-Hopper parts were DeepSpeed's.
+    /// A plan whose ZeRO stage that stack lacks (<paramref name="zeroStage"/>) runs on the first of the rule's
+    /// zeroStageStacks that has it: ZeRO-2 and ZeRO-3 on pre-Hopper parts were DeepSpeed's, ZeRO-2 with pipeline
+    /// parallelism (which DeepSpeed refuses) MegaScale's.
     /// </summary>
     public SoftwareStack ResolveAuto(ChipSpec chip, int? zeroStage = null, bool pipelined = false)
     {
@@ -202,7 +206,13 @@ public sealed class SoftwareStackCatalog
         if (string.Equals(chip.Vendor, _tpuVendor, StringComparison.OrdinalIgnoreCase)) stack = _byId[_tpuStack];
         else if (chip.Architecture is { } arch && _legacyArchitectures.Contains(arch)) stack = _byId[_legacyStack];
         else stack = _byId[_defaultStack];
-        if (zeroStage is { } z && !stack.RunsZeroStage(z, pipelined) && _zeroStageStack is { } other && _byId[other].RunsZeroStage(z, pipelined)) return _byId[other];
+        if (zeroStage is { } z && !stack.RunsZeroStage(z, pipelined))
+        {
+            foreach (var other in _zeroStageStacks)
+            {
+                if (_byId[other].RunsZeroStage(z, pipelined)) return _byId[other];
+            }
+        }
         return stack;
     }
 
@@ -272,7 +282,8 @@ public sealed class SoftwareStackCatalog
                 s.TryGetProperty("zeroStages", out var zero) ? [.. zero.GetProperty("value").EnumerateArray().Select(x => x.GetInt32())] : null,
                 s.TryGetProperty("zeroStagesWithPipeline", out var zeroPipe) ? [.. zeroPipe.GetProperty("value").EnumerateArray().Select(x => x.GetInt32())] : null,
                 !s.TryGetProperty("gradientAccumulation", out var accumulation) || accumulation.GetProperty("value").GetBoolean(),
-                s.TryGetProperty("recomputeDropsUnusedOutputs", out var dce) && dce.GetProperty("value").GetBoolean()));
+                s.TryGetProperty("recomputeDropsUnusedOutputs", out var dce) && dce.GetProperty("value").GetBoolean(),
+                s.TryGetProperty("zero2ReducesOncePerChunk", out var oncePerChunk) && oncePerChunk.GetProperty("value").GetBoolean()));
         }
         var auto = root.GetProperty("autoRule");
         return new SoftwareStackCatalog(stacks,
@@ -281,6 +292,6 @@ public sealed class SoftwareStackCatalog
             auto.GetProperty("legacyStack").GetString()!,
             auto.GetProperty("tpuStack").GetString()!,
             auto.GetProperty("defaultStack").GetString()!,
-            auto.TryGetProperty("zeroStageStack", out var zeroStack) ? zeroStack.GetString() : null);
+            auto.TryGetProperty("zeroStageStacks", out var zeroStacks) ? [.. zeroStacks.EnumerateArray().Select(x => x.GetString()!)] : []);
     }
 }

@@ -130,12 +130,14 @@ public sealed class PlanRulesTests
     [InlineData("a100-sxm-80gb", 1, 8, "megatron-lm-2022", true)]
     [InlineData("a100-sxm-80gb", 3, 1, "deepspeed", true)]
     [InlineData("a100-sxm-80gb", 2, 1, "deepspeed", true)]
+    [InlineData("a100-sxm-80gb", 2, 8, "megascale", true)]         // ZeRO-2 with pipelining: MegaScale (DeepSpeed refuses it)
     [InlineData("a100-sxm-80gb", 3, 8, "megatron-lm-2022", false)] // no stack of that era ran ZeRO-3 with pipelining
     [InlineData("h100-sxm", 3, 8, "megatron-core", true)]
     [InlineData("h100-sxm", 1, 8, "megatron-core", true)]
     public void Auto_picks_a_stack_that_runs_the_plans_ZeRO_stage(string chip, int zeroStage, int pipeline, string expected, bool runs)
     {
-        // software-stacks.json autoRule: the chip's stack, unless it lacks the plan's ZeRO stage (zeroStageStack then).
+        // software-stacks.json autoRule: the chip's stack, unless it lacks the plan's ZeRO stage (the first of
+        // zeroStageStacks that runs it then).
         var scenario = TestScenarios.Resolve(TestScenarios.Gpt3On1024
             .Replace("a100-sxm-80gb", chip, StringComparison.Ordinal)
             .Replace("\"pipeline\": 8", $"\"pipeline\": {pipeline}", StringComparison.Ordinal)
@@ -156,5 +158,22 @@ public sealed class PlanRulesTests
         var free = PlanSearch.Search(deepspeed, SearchConstraints.None, new SearchOptions(Top: 50));
         Assert.NotEmpty(free.Best);
         Assert.All(free.Best, b => Assert.True(b.Plan.Pipeline == 1 || b.Plan.ZeroStage <= 1, $"PP {b.Plan.Pipeline} with ZeRO-{b.Plan.ZeroStage}"));
+    }
+
+    [Fact]
+    public void MegaScale_reduces_zero2_gradients_once_per_chunk_not_per_micro_batch()
+    {
+        // MegaScale §3.2: each model chunk reduce-scatters after its backward and gathers before its forward, once per step.
+        var megascale = TestScenarios.Resolve(TestScenarios.Gpt3On1024.Replace("\"precision\": \"bf16\"", "\"precision\": \"bf16\", \"stack\": \"megascale\"", StringComparison.Ordinal));
+        Assert.True(megascale.Training.EffectiveStack.Zero2ReducesOncePerChunk);
+        var zero1 = Estimator.Estimate(TestScenarios.WithPlan(megascale, p => p with { ZeroStage = 1 }));
+        var zero2 = Estimator.Estimate(TestScenarios.WithPlan(megascale, p => p with { ZeroStage = 2 }));
+        Assert.True(zero2.Feasible, string.Join("; ", zero2.Errors.Select(e => e.Message)));
+        Assert.Equal(zero1.Breakdown!.Communication.DataParallel.LinkSeconds, zero2.Breakdown!.Communication.DataParallel.LinkSeconds, 9);
+
+        // A ZeRO-2 that reduce-scatters every micro-batch (Megatron-FSDP's optim_grads) moves m times as much.
+        var perMicroBatch = TestScenarios.WithPlan(megascale, p => p with { ZeroStage = 2 });
+        perMicroBatch = perMicroBatch with { Training = perMicroBatch.Training with { Stack = perMicroBatch.Training.EffectiveStack with { Zero2ReducesOncePerChunk = false } } };
+        Assert.True(Estimator.Estimate(perMicroBatch).Breakdown!.Communication.DataParallel.LinkSeconds > 10 * zero2.Breakdown.Communication.DataParallel.LinkSeconds);
     }
 }
