@@ -202,10 +202,9 @@ public sealed class SoftwareStackCatalog
     public SoftwareStack ResolveAuto(ChipSpec chip, int? zeroStage = null, bool pipelined = false)
     {
         ArgumentNullException.ThrowIfNull(chip);
-        SoftwareStack stack;
-        if (string.Equals(chip.Vendor, _tpuVendor, StringComparison.OrdinalIgnoreCase)) stack = _byId[_tpuStack];
-        else if (chip.Architecture is { } arch && _legacyArchitectures.Contains(arch)) stack = _byId[_legacyStack];
-        else stack = _byId[_defaultStack];
+        // The GPU stacks of zeroStageStacks do not run on TPUs: a ZeRO stage MaxText lacks stays invalid there.
+        if (string.Equals(chip.Vendor, _tpuVendor, StringComparison.OrdinalIgnoreCase)) return _byId[_tpuStack];
+        var stack = chip.Architecture is { } arch && _legacyArchitectures.Contains(arch) ? _byId[_legacyStack] : _byId[_defaultStack];
         if (zeroStage is { } z && !stack.RunsZeroStage(z, pipelined))
         {
             foreach (var other in _zeroStageStacks)

@@ -161,6 +161,18 @@ public sealed class PlanRulesTests
     }
 
     [Fact]
+    public void A_zero_stage_maxtext_lacks_stays_invalid_on_a_tpu()
+    {
+        // DeepSpeed and MegaScale (zeroStageStacks) are GPU stacks: auto keeps MaxText on a TPU and the plan says why.
+        var tpu = TestScenarios.Resolve(TestScenarios.Gpt3On1024
+            .Replace("a100-sxm-80gb", "tpu-v5p", StringComparison.Ordinal)
+            .Replace("\"pipeline\": 8", "\"pipeline\": 1", StringComparison.Ordinal)
+            .Replace("\"zeroStage\": 1", "\"zeroStage\": 2", StringComparison.Ordinal));
+        Assert.Equal("maxtext", tpu.Training.EffectiveStack.Id);
+        Assert.Contains(PlanValidator.Validate(tpu), e => e.Path == "$.parallelism.zeroStage");
+    }
+
+    [Fact]
     public void MegaScale_reduces_zero2_gradients_once_per_chunk_not_per_micro_batch()
     {
         // MegaScale §3.2: each model chunk reduce-scatters after its backward and gathers before its forward, once per step.
