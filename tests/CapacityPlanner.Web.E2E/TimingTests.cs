@@ -79,6 +79,9 @@ public sealed class TimingTests(AppFixture app, ITestOutputHelper output)
         await page.Page.GotoAsync("/");
         await page.WaitForChartAsync("step-chart");
         var firstLoadMs = clock.Elapsed.TotalMilliseconds;
+        // What a visitor sees: the page's own clock from the navigation's start to plotly's first drawing of the step
+        // chart. The wall time above adds the Playwright driver's navigation command and its polling round trips.
+        var drawnMs = await page.Page.EvaluateAsync<double>("() => window.__stepChartDrawn || -1");
         var phases = await page.Page.EvaluateAsync<string>(@"() => {
             const n = performance.getEntriesByType('navigation')[0];
             const r = performance.getEntriesByType('resource').map(e => e.name.split('/').pop().split('?')[0] + ' ' + Math.round(e.startTime) + '+' + Math.round(e.duration));
@@ -104,10 +107,10 @@ public sealed class TimingTests(AppFixture app, ITestOutputHelper output)
         var median = Percentile(samples, 0.5);
         var p95 = Percentile(samples, 0.95);
         var report = new StringBuilder()
-            .AppendLine(string.Create(CultureInfo.InvariantCulture, $"first load of the planner: {firstLoadMs:F0} ms (step time and breakdown chart drawn; fully interactive with every chart at {interactiveMs:F0} ms)"))
+            .AppendLine(string.Create(CultureInfo.InvariantCulture, $"first load of the planner: {drawnMs:F0} ms from navigation to the step time and breakdown chart drawn (the page's clock); {firstLoadMs:F0} ms test wall time (with the driver's navigation command and polling; fully interactive with every chart at {interactiveMs:F0} ms)"))
             .AppendLine(string.Create(CultureInfo.InvariantCulture, $"input change → updated numbers and chart: median {median:F0} ms, p95 {p95:F0} ms over {Changes} changes"))
             .AppendLine(string.Create(CultureInfo.InvariantCulture, $"  (the numbers alone: median {Percentile(numbersAlone, 0.5):F0} ms, p95 {Percentile(numbersAlone, 0.95):F0} ms; the chart follows once its render batch is on screen)"))
-            .AppendLine(string.Create(CultureInfo.InvariantCulture, $"targets: first load < 1500 ms, update p95 < 150 ms; samples (ms, sorted): {string.Join(", ", samples.Select(s => s.ToString("F0", CultureInfo.InvariantCulture)))}"))
+            .AppendLine(string.Create(CultureInfo.InvariantCulture, $"targets: first load (page clock) < 1500 ms, update p95 < 150 ms; samples (ms, sorted): {string.Join(", ", samples.Select(s => s.ToString("F0", CultureInfo.InvariantCulture)))}"))
             .AppendLine(string.Create(CultureInfo.InvariantCulture, $"machine: {Environment.ProcessorCount} cores, load average {LoadAverage()}; app, browser and test share them"))
             .ToString();
         output.WriteLine(report);
@@ -117,6 +120,7 @@ public sealed class TimingTests(AppFixture app, ITestOutputHelper output)
         await File.WriteAllTextAsync(Path.Combine(app.ResultsDirectory, "e2e-timings.txt"), report);
 
         Assert.Empty(page.Errors);
+        Assert.True(drawnMs > 0, "The page never recorded drawing the step-time chart.");
         Assert.True(firstLoadMs < 10_000, $"First load took {firstLoadMs:F0} ms.");
         Assert.True(p95 < 3_000, $"Update p95 was {p95:F0} ms.");
     }
