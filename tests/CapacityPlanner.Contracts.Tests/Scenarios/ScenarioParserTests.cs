@@ -156,6 +156,15 @@ public sealed class ScenarioParserTests
         Assert.Contains("globalBatchSequences", names);
     }
 
+    [Fact]
+    public void The_json_schema_lists_every_software_stack_the_catalog_has()
+    {
+        using var schema = System.Text.Json.JsonDocument.Parse(File.ReadAllText(FindSchema()));
+        var stack = schema.RootElement.GetProperty("properties").GetProperty("training").GetProperty("properties").GetProperty("stack");
+        var listed = stack.GetProperty("enum").EnumerateArray().Select(x => x.GetString()!).Order(StringComparer.Ordinal);
+        Assert.Equal(Core.Planning.SoftwareStackCatalog.Standard.Ids.Order(StringComparer.Ordinal), listed);
+    }
+
     private static void Collect(System.Text.Json.JsonElement e, HashSet<string> names)
     {
         if (e.ValueKind == System.Text.Json.JsonValueKind.Object)
