@@ -39,7 +39,7 @@ public static class Estimator
         }
 
         var context = new CostContext(scenario, defaults);
-        var spec = scenario.Training.EffectiveStack.Runs(PlanSpec.From(scenario.Plan), scenario.Training.GlobalBatchSequences);
+        var spec = scenario.RunPlan;
         if (scenario.Plan.ZeroShardScope == ZeroShardScope.Auto && context.HybridShardingApplies(spec))
         {
             // Auto: the faster of full and hybrid sharding among those that fit (what a team would configure).

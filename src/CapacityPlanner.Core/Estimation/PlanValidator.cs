@@ -26,7 +26,7 @@ public static class PlanValidator
             errors.Add(new("$.training.precision", $"{sys.Chip.Id} has no {tr.Precision.ToId()} peak; it supports {supported}."));
         }
         var stack = tr.EffectiveStack;
-        var spec = stack.Runs(PlanSpec.From(p), tr.GlobalBatchSequences);
+        var spec = scenario.RunPlan;
         foreach (var rule in PlanRules.Violations(m, tr.GlobalBatchSequences, sys.Gpus, stack, spec))
         {
             errors.Add(new(P + PlanRules.Field(rule), PlanRules.Explain(rule, m, tr.GlobalBatchSequences, sys.Gpus, stack, spec)));
@@ -46,7 +46,8 @@ public static class PlanValidator
         if (p.SequenceParallel && p.Tensor == 1)
             w.Add("sequenceParallel has no effect with tensor = 1.");
         var stack = scenario.Training.EffectiveStack;
-        var microBatch = stack.Runs(PlanSpec.From(p), scenario.Training.GlobalBatchSequences).MicroBatchSize;
+        var microBatch = scenario.RunPlan.MicroBatchSize;
+        var microBatches = scenario.Training.GlobalBatchSequences / Math.Max(1, (long)microBatch * p.Data);
         if (microBatch != p.MicroBatchSize)
         {
             var perDevice = (long)p.MicroBatchSize * p.Tensor * p.Context == microBatch
@@ -54,16 +55,15 @@ public static class PlanValidator
                 : "";
             w.Add($"{stack.Name} runs a step as one forward and backward pass over each data-parallel replica's share of the global batch (no gradient accumulation): the micro-batch is {scenario.Training.GlobalBatchSequences} / {p.Data} = {microBatch} sequences, not microBatchSize {p.MicroBatchSize}{perDevice}.");
         }
-        if (p.Pipeline > 1 && scenario.Training.GlobalBatchSequences / Math.Max(1, (long)microBatch * p.Data) < p.Pipeline)
+        if (p.Pipeline > 1 && microBatches < p.Pipeline)
             w.Add($"fewer micro-batches per step than pipeline stages ({p.Pipeline}): most of the step is pipeline bubble.");
         if (p.VirtualStages > 1 && p.Pipeline > 1)
         {
             var m = scenario.Model;
             if (!PlanRules.ChunksSplitEvenly(m.Layers, p.Pipeline, p.VirtualStages))
                 w.Add($"{m.Layers} layers do not split evenly into {p.Pipeline} × {p.VirtualStages} chunks; the busiest stage holds {(m.Layers + p.Pipeline - 1) / p.Pipeline} layers and sets the pace.");
-            var micro = scenario.Training.GlobalBatchSequences / Math.Max(1, (long)microBatch * p.Data);
-            if (micro % p.Pipeline != 0)
-                w.Add($"{micro} micro-batches per step are not a multiple of pipeline={p.Pipeline}: Megatron-LM's interleaved schedule requires it (Llama 3's modified schedule does not).");
+            if (microBatches % p.Pipeline != 0)
+                w.Add($"{microBatches} micro-batches per step are not a multiple of pipeline={p.Pipeline}: Megatron-LM's interleaved schedule requires it (Llama 3's modified schedule does not).");
         }
         if (scenario.Model.Moe is not null && p.Expert == 1 && scenario.Model.Moe.Experts > 1)
             w.Add("MoE model without expert parallelism: every GPU holds every expert.");

@@ -186,4 +186,7 @@ public sealed record ResolvedScenario(string Name, TransformerModel Model, Train
     public SitesSection? Sites { get; init; }
     /// <summary>Budget inputs that set the power figures (server power factor, PUE), null for the defaults.</summary>
     public BudgetSection? Power { get; init; }
+
+    /// <summary>The plan as the software stack runs it (<see cref="SoftwareStack.Runs"/>): what validation and costing read.</summary>
+    public PlanSpec RunPlan => Training.EffectiveStack.Runs(PlanSpec.From(Plan), Training.GlobalBatchSequences);
 }
