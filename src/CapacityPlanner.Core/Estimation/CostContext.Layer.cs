@@ -83,7 +83,6 @@ internal sealed partial class CostContext
         double downFwd;         // the down-projection GEMMs alone (the layer's last projection)
         double ffnElements;     // FFN activation elements per token on this GPU (for element-wise traffic)
         double gemmInputs;      // GEMM input elements per token (for FP8 casts)
-        var permuteFwd = 0.0;   // MoE token permutation, forward
         var up = _m.MlpMatrices - 1;
         if (!moe)
         {
@@ -115,12 +114,6 @@ internal sealed partial class CostContext
             mlpFwd += Gemm(tokens, cfg.Experts, h, SixteenBit, _qa); // router
             ffnElements = cfg.ExpertsPerToken * cfg.CapacityFactor * fe + (double)cfg.SharedExperts * cfg.ExpertFfnHiddenSize / t;
             gemmInputs = h + q / t + h * (1 + cfg.ExpertsPerToken * cfg.CapacityFactor) + ffnElements;
-            // Token permutation: each token copied once per routed expert and grouped by expert, the expert outputs
-            // gathered back into a weighted sum; with EP and several local experts the received tokens are also sorted
-            // by expert and back (Megatron-Core token_dispatcher.py). The backward moves the gradients the same way.
-            var perPair = _d.MoePermuteElementsPerRoutedToken + (e > 1 && localExperts > 1 ? _d.MoeChunkSortElementsPerRoutedToken : 0);
-            var moeTokens = tokens / (plan.SequenceParallel ? t : 1);
-            permuteFwd = moeTokens * (cfg.ExpertsPerToken * cfg.CapacityFactor * perPair + 1) * h * _qa / _hbmBytesPerSecond;
         }
 
         s.Forward = fwd + attnFwd + mlpFwd;
@@ -136,8 +129,19 @@ internal sealed partial class CostContext
         var elementFwd = elementBytes / _hbmBytesPerSecond;
         s.MemoryBound = elementFwd * (1 + _d.ElementwiseBackwardToForward) + attnMemFwd + attnMemBwd;
 
-        // MoE token permutation (moved forward and, for the gradients, backward), costed in the MoE branch above.
-        s.MemoryBound += 2 * permuteFwd;
+        // MoE token permutation: each token copied once per routed expert and grouped by expert, the expert outputs
+        // gathered back into a weighted sum; with EP and several local experts the received tokens are also sorted by
+        // expert and back (Megatron-Core token_dispatcher.py). The backward moves the gradients the same way.
+        var permuteFwd = 0.0;
+        if (moe)
+        {
+            var cfg = _m.Moe!;
+            var localExperts = (double)cfg.Experts / Math.Max(1, plan.Expert);
+            var perPair = _d.MoePermuteElementsPerRoutedToken + (plan.Expert > 1 && localExperts > 1 ? _d.MoeChunkSortElementsPerRoutedToken : 0);
+            var moeTokens = tokens / (plan.SequenceParallel ? t : 1);
+            permuteFwd = moeTokens * (cfg.ExpertsPerToken * cfg.CapacityFactor * perPair + 1) * h * _qa / _hbmBytesPerSecond;
+            s.MemoryBound += 2 * permuteFwd;
+        }
 
         // Tensor parallel: 2 all-reduces forward, 2 backward (or AG+RS pairs under SP, same bytes), on the critical path
         // (Korthikanti et al. 2022 §4.2.2).
