@@ -39,7 +39,9 @@ internal sealed partial class CostContext
         _lowPrecision = _training.Precision.IsLowPrecision();
         _peakMath = chip.PeakFor(_training.Precision) ?? 0;
         _peak16 = _lowPrecision ? chip.PeakFor(Precision.Bf16) ?? chip.PeakFor(Precision.Fp16) ?? _peakMath : _peakMath;
-        _gemmMax = chip.Efficiency.GemmMaxFraction * defaults.GemmInModelFraction;
+        // The isolated best GEMM rate, times what sustained load keeps of it (power cap), times what a training step keeps of
+        // that (docs/model.md, Compute; the last fitted on A100 runs, calibration.json).
+        _gemmMax = chip.Efficiency.GemmMaxFraction * chip.Efficiency.SustainedGemmFraction * defaults.GemmInModelFraction;
         _lowPrecisionFactor = _lowPrecision ? defaults.LowPrecisionRelativeEfficiency : 1.0;
         _hbmBytesPerSecond = chip.HbmBandwidthBytesPerSecond * chip.Efficiency.HbmFraction;
         _qa = _training.Precision.ActivationBytes();

@@ -37,7 +37,12 @@ public sealed record ScaleOutAttachment(double NicBitsPerSecondPerGpu, double La
 /// <param name="HbmFraction">Achievable fraction of HBM bandwidth for streaming kernels.</param>
 /// <param name="GemmCurve">Optional measured GEMM efficiency curve (FLOPs per GEMM → fraction of peak); replaces the default shape when present.</param>
 /// <param name="LowPrecisionGemmCurve">Optional measured FP8 GEMM-size shape (FLOPs → fraction, topping at GemmMaxFraction); FP8/FP4 GEMMs use it in place of <paramref name="GemmCurve"/>.</param>
-public sealed record ChipEfficiency(double GemmMaxFraction, double HbmFraction, EfficiencyCurve? GemmCurve = null, EfficiencyCurve? LowPrecisionGemmCurve = null);
+/// <param name="SustainedGemmFraction">
+/// GEMM rate under sustained load (seconds of back-to-back GEMMs, as in a training step) over the isolated rate that
+/// <paramref name="GemmMaxFraction"/> states: below 1 where the power cap lowers the clock once the card is hot. 1 where
+/// no measurement says otherwise (docs/model.md, Compute).
+/// </param>
+public sealed record ChipEfficiency(double GemmMaxFraction, double HbmFraction, EfficiencyCurve? GemmCurve = null, EfficiencyCurve? LowPrecisionGemmCurve = null, double SustainedGemmFraction = 1.0);
 
 /// <summary>Representative prices; null where no published figure exists.</summary>
 public sealed record ChipPrice(double? PurchaseUsd, double? RentUsdPerGpuHour);

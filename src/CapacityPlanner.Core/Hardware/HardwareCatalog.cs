@@ -133,7 +133,8 @@ public sealed class HardwareCatalog
                 Req(eff, "gemmMaxFraction", "efficiency.gemmMaxFraction"),
                 Req(eff, "hbmFraction", "efficiency.hbmFraction"),
                 MeasuredGemmCurve(eff, "gemmCurve"),
-                MeasuredGemmCurve(eff, "gemmCurveLowPrecision")),
+                MeasuredGemmCurve(eff, "gemmCurveLowPrecision"),
+                Figure(eff, "sustainedGemmFraction", "efficiency.sustainedGemmFraction")?.Value ?? 1.0),
             Price: price.ValueKind == JsonValueKind.Object
                 ? new ChipPrice(Figure(price, "purchaseUsd", "price.purchaseUsd")?.Value, Figure(price, "rentUsdPerGpuHour", "price.rentUsdPerGpuHour")?.Value)
                 : new ChipPrice(null, null),

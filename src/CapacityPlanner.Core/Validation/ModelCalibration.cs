@@ -100,27 +100,34 @@ public static class ModelCalibration
         return sum / Math.Max(1, cases.Count);
     }
 
+    /// <summary>
+    /// The family no shipped constant is fitted on (calibration.json): NVIDIA's DGX Cloud benchmarking runs, kept out so
+    /// that the validation set carries a large family whose error is never the fit's doing.
+    /// </summary>
+    public const string HeldOutFamily = "dgxc";
+
     /// <summary>The family the in-model GEMM fraction is fitted on: GEMM-bound single-node and pipeline runs whose every setting is stated.</summary>
     public const string GemmFamily = "korthikanti-2022";
 
     /// <summary>
     /// Fits as the shipped constants were fitted: the in-model GEMM fraction on the Korthikanti et al. 2022 runs (where
-    /// nothing but GEMM efficiency is unknown), then the overlap slowdown and the low-precision efficiency on every firm run.
+    /// nothing but GEMM efficiency is unknown), then the NCCL and TP overlap slowdowns on every firm run outside the held-out family; the low-precision relative
+    /// efficiency is a measurement (calibration.json) and stays as given.
     /// </summary>
     public static CalibratedConstants FitShipped(IEnumerable<ValidationCase> cases, ModelDefaults? baseDefaults = null)
     {
         ArgumentNullException.ThrowIfNull(cases);
-        var list = cases.ToList();
+        var list = cases.Where(c => c.Family != HeldOutFamily).ToList();
         var gemmRuns = list.Where(c => c.Family == GemmFamily).ToList();
         var start = CalibratedConstants.From(baseDefaults ?? ModelDefaults.Standard);
         // Without the Korthikanti runs (leave-one-family-out), the GEMM fraction is fitted on every remaining run instead.
         start = Fit(gemmRuns.Count > 0 ? gemmRuns : list, baseDefaults, start, [0]);
-        // The low-precision efficiency and the TP overlap slowdown trade off along a valley: repeat the coordinate
-        // search until it stops moving.
+        // The two overlap slowdowns trade off along a valley: repeat the coordinate search until it stops moving. The
+        // low-precision relative efficiency is measured, not fitted (calibration.json).
         for (var pass = 0; pass < 20; pass++)
         {
-            var next = Fit(list, baseDefaults, start, [1, 2, 3]);
-            var moved = Enumerable.Range(1, 3).Max(i => Math.Abs(next[i] - start[i]));
+            var next = Fit(list, baseDefaults, start, [1, 3]);
+            var moved = Math.Max(Math.Abs(next[1] - start[1]), Math.Abs(next[3] - start[3]));
             start = next;
             if (moved < 5e-4) break;
         }

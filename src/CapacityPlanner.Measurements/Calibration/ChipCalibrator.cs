@@ -217,11 +217,14 @@ public static class ChipCalibrator
             warnings.Add("no cross-node collective; scale-out efficiency keeps the catalog default.");
         }
 
-        var efficiency = new ChipEfficiency(
-            gemmMax ?? baseChip.Efficiency.GemmMaxFraction,
-            hbm ?? baseChip.Efficiency.HbmFraction,
-            curve.Count > 0 ? new EfficiencyCurve(curve) : baseChip.Efficiency.GemmCurve,
-            baseChip.Efficiency.LowPrecisionGemmCurve);
+        // The sustained (power-capped) fraction stays the catalog's: the measured MAMF is the isolated best rate, as the
+        // catalog's gemmMaxFraction is.
+        var efficiency = baseChip.Efficiency with
+        {
+            GemmMaxFraction = gemmMax ?? baseChip.Efficiency.GemmMaxFraction,
+            HbmFraction = hbm ?? baseChip.Efficiency.HbmFraction,
+            GemmCurve = curve.Count > 0 ? new EfficiencyCurve(curve) : baseChip.Efficiency.GemmCurve,
+        };
         var figures = new Dictionary<string, CatalogFigure>(baseChip.Figures ?? new Dictionary<string, CatalogFigure>(), StringComparer.Ordinal);
         void Measured(string path, double? value, string note)
         {

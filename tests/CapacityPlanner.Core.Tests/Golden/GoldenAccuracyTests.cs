@@ -20,19 +20,22 @@ public sealed class GoldenAccuracyTests(ITestOutputHelper output)
 
     /// <summary>Published runs this repository adds beyond the reference sets (validation/README.md, "Added here").</summary>
     private const string AddedHerePrefix = "megascale-175b-megascale-";
+    // NVIDIA DGX Cloud benchmarking recipes (NeMo 24.09 on H100, BF16 and FP8), added here (validation README).
+    private const string DgxcFamily = "dgxc";
 
     /// <summary>The 55 runs of the 2023–25 set: everything but the Korthikanti, Megatron-LM 2021 and GPT-NeoX rows and the runs added here.</summary>
     private static bool IsCurrentSet(ValidationResult r) =>
         !s_olderFamilies.Contains(r.Case.Family) && !r.Case.Id.StartsWith("megatron2021", StringComparison.Ordinal) && r.Case.Id != "gpt-neox-20b"
-        && !r.Case.Id.StartsWith(AddedHerePrefix, StringComparison.Ordinal);
+        && !r.Case.Id.StartsWith(AddedHerePrefix, StringComparison.Ordinal) && r.Case.Family != DgxcFamily;
 
     public static IEnumerable<object[]> Cases => ValidationSet.Shipped.Select(c => new object[] { c.Id });
 
     [Fact]
     public void The_shipped_set_holds_every_published_run()
     {
-        Assert.Equal(94, ValidationSet.Shipped.Count);
+        Assert.Equal(181, ValidationSet.Shipped.Count);
         Assert.Equal(8, ValidationSet.Shipped.Count(c => c.Id.StartsWith(AddedHerePrefix, StringComparison.Ordinal)));
+        Assert.Equal(87, ValidationSet.Shipped.Count(c => c.Family == DgxcFamily));
         Assert.Equal(55, s_report.Value.Results.Count(IsCurrentSet));
         Assert.All(ValidationSet.Shipped, c => Assert.False(string.IsNullOrWhiteSpace(c.Source), $"{c.Id} has no source"));
     }
@@ -143,6 +146,19 @@ public sealed class GoldenAccuracyTests(ITestOutputHelper output)
         Assert.NotEqual(fit.Shipped, fit.Fitted);
         Assert.Equal(runs.Count, fit.LeaveOneOutRuns.Count);
         Assert.True(fit.LeaveOneOut.MedianAbsError < fit.Before.MedianAbsError);
+    }
+
+    [Fact]
+    public void No_calibrated_constant_is_fitted_on_the_held_out_dgxc_runs()
+    {
+        // Doubling every dgxc step time must not move the fit: the family is out of sample (calibration.json heldOut).
+        var shipped = ModelCalibration.FitShipped(ValidationSet.Shipped);
+        var skewed = ValidationSet.Shipped.Select(c => c.Family == DgxcFamily ? c with { Measured = c.Measured * 2 } : c).ToList();
+        Assert.Equal(DgxcFamily, ModelCalibration.HeldOutFamily);
+        Assert.Equal(shipped, ModelCalibration.FitShipped(skewed));
+        // And the shipped constants are that fit's (capplan validate --fit reproduces calibration.json).
+        var standard = CalibratedConstants.From(Core.Estimation.ModelDefaults.Standard);
+        for (var i = 0; i < CalibratedConstants.Names.Count; i++) Assert.Equal(standard[i], shipped[i], 3);
     }
 
     [Fact]

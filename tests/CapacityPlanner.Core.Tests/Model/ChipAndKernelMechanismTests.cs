@@ -56,6 +56,26 @@ public sealed class ChipAndKernelMechanismTests
     }
 
     [Fact]
+    public void Hopper_and_Blackwell_gemms_run_at_the_sustained_power_capped_rate_and_a100_at_its_fitted_one()
+    {
+        // capplan bench on an H200 (docs/measurements/h200-2026-12-04): BF16 8192³ 690.5 TFLOP/s sustained against 793.9
+        // isolated, 4096³ 667.0 against 784.5, power-capped at 690 W.
+        var catalog = HardwareCatalog.Default;
+        Assert.Equal(0.86, catalog.Chips.Single(c => c.Id == "h200").Efficiency.SustainedGemmFraction, 3);
+        foreach (var id in new[] { "h100-sxm", "h800-sxm", "b200", "gb200", "b300", "gb300" })
+        {
+            Assert.Equal(catalog.Chips.Single(c => c.Id == "h200").Efficiency.SustainedGemmFraction, catalog.Chips.Single(c => c.Id == id).Efficiency.SustainedGemmFraction, 9);
+        }
+        Assert.Equal(1.0, catalog.Chips.Single(c => c.Id == "a100-sxm-80gb").Efficiency.SustainedGemmFraction);
+
+        // The same chip with the sustained fraction lifted computes its GEMM-bound step faster by about that factor.
+        var capped = TestScenarios.Resolve(Scenario("\"h100-sxm\""));
+        var uncapped = capped with { System = capped.System with { Chip = capped.System.Chip with { Efficiency = capped.System.Chip.Efficiency with { SustainedGemmFraction = 1.0 } } } };
+        var ratio = Estimator.Estimate(capped).Breakdown!.ComputeSeconds / Estimator.Estimate(uncapped).Breakdown!.ComputeSeconds;
+        Assert.InRange(ratio, 1.05, 1 / 0.86 + 1e-9);
+    }
+
+    [Fact]
     public void FlashAttention2_slows_attention_on_hopper_but_not_on_ampere()
     {
         var fastKernel = ModelDefaults.Standard with { FlashAttention2RelativeEfficiency = 1.0 };

@@ -9,11 +9,12 @@ public sealed class SweepTests
     public void Strong_scaling_sweep_reports_efficiency_ratios_and_break_even()
     {
         var parsed = ScenarioParser.Parse("""
-            { "schemaVersion": 1, "model": { "preset": "llama3-8b" }, "training": { "globalBatchSequences": 512 }, "system": { "chip": "h100-sxm", "gpus": 8 } }
+            { "schemaVersion": 1, "model": { "preset": "llama3-8b" }, "training": { "globalBatchSequences": 256 }, "system": { "chip": "h100-sxm", "gpus": 8 } }
             """);
         var scenario = ScenarioResolver.Resolve(parsed.Document!).Scenario!;
-        // To 65,536 GPUs: on Hopper's measured GEMM-size curve the small per-GPU GEMMs of a spread-out batch keep compute
-        // above exposed communication until about 22k GPUs.
+        // To 65,536 GPUs: on Hopper's measured GEMM-size curve and sustained (power-capped) GEMM rate the small per-GPU
+        // GEMMs of a spread-out batch of 256 keep compute above exposed communication until about 23k GPUs (at 512
+        // sequences, beyond 65,536).
         var r = ScalingSweep.Run(scenario, ScenarioResolver.Constraints(parsed.Document!.Parallelism), ScalingSweep.PowersOfTwo(8, 65536), ScalingMode.Strong);
         Assert.Equal(14, r.Points.Count);
         var first = r.Points.First(p => p.Estimate is not null);

@@ -69,7 +69,7 @@ public sealed class CommunicationVerdictTests
     // loss, larger than any exposed collective.
     private static PlannerInput BubbleHeavy() => new()
     {
-        PresetId = "llama3-405b", ChipId = "h100-sxm", Gpus = 1024, Tensor = 8, Pipeline = 16, GlobalBatchSequences = 512, MicroBatchSize = 1,
+        PresetId = "llama3-405b", ChipId = "h100-sxm", Gpus = 1024, Tensor = 8, Pipeline = 16, GlobalBatchSequences = 256, MicroBatchSize = 1,
         ZeroStage = 1, Recompute = "full", SequenceParallel = true,
     };
 

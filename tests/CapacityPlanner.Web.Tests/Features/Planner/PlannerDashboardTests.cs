@@ -179,7 +179,7 @@ public sealed class PlannerDashboardTests : PlannerTestContext
     public void The_verdict_names_the_pipeline_bubble_as_the_largest_loss_with_the_same_compute_as_chart_and_table()
     {
         Services.GetRequiredService<BunitNavigationManager>().NavigateTo(
-            "/?preset=llama3-405b&chip=h100-sxm&gpus=1024&tp=8&pp=16&batch=512&mb=1&zero=1&rc=full&sp=1");
+            "/?preset=llama3-405b&chip=h100-sxm&gpus=1024&tp=8&pp=16&batch=256&mb=1&zero=1&rc=full&sp=1");
         var cut = Render<PlannerPage>();
 
         Assert.StartsWith("Compute-bound", cut.Find("[data-testid=verdict-headline]").TextContent.Trim(), StringComparison.Ordinal);
