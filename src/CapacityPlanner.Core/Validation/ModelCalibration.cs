@@ -111,8 +111,8 @@ public static class ModelCalibration
 
     /// <summary>
     /// Fits as the shipped constants were fitted: the in-model GEMM fraction on the Korthikanti et al. 2022 runs (where
-    /// nothing but GEMM efficiency is unknown), then the NCCL and TP overlap slowdowns on every firm run outside the held-out family; the low-precision relative
-    /// efficiency is a measurement (calibration.json) and stays as given.
+    /// nothing but GEMM efficiency is unknown), then the NCCL and TP overlap slowdowns on every firm run outside the
+    /// held-out family; the low-precision relative efficiency is a measurement (calibration.json) and stays as given.
     /// </summary>
     public static CalibratedConstants FitShipped(IEnumerable<ValidationCase> cases, ModelDefaults? baseDefaults = null)
     {
