@@ -53,6 +53,9 @@ public sealed class CustomChipDefinition
     /// <summary>Achievable fraction of HBM bandwidth (0–1].</summary>
     public double? HbmEfficiency { get; set; }
 
+    /// <summary>What sustained load keeps of the isolated GEMM rate; null: the base chip's. The form does not edit it.</summary>
+    public double? SustainedGemmFraction { get; set; }
+
     /// <summary>
     /// Measured GEMM efficiency curve (FLOPs of one GEMM → fraction of the dense peak, FLOPs strictly increasing);
     /// null when absent. The form does not edit it; it keeps it when the chip is edited and saved.
@@ -110,6 +113,7 @@ public sealed class CustomChipDefinition
             ScaleOutGbpsPerGpu = ScaleOutGbpsPerGpu,
             GemmEfficiency = GemmEfficiency,
             HbmEfficiency = HbmEfficiency,
+            SustainedGemmFraction = SustainedGemmFraction,
             GemmCurve = GemmCurve is { Count: > 0 } curve ? curve.ToList() : null,
         };
     }
@@ -139,6 +143,7 @@ public sealed class CustomChipDefinition
             ScaleOutGbpsPerGpu = chip.ScaleOutGbpsPerGpu,
             GemmEfficiency = chip.GemmEfficiency,
             HbmEfficiency = chip.HbmEfficiency,
+            SustainedGemmFraction = chip.SustainedGemmFraction,
             GemmCurve = chip.GemmCurve is { Count: > 0 } curve ? curve.ToList() : null,
         };
     }

@@ -175,6 +175,11 @@ public sealed record CustomChipSection
     /// <summary>Achievable HBM fraction.</summary>
     public double? HbmEfficiency { get; init; }
     /// <summary>
+    /// What sustained load keeps of the isolated GEMM rate (the power cap): 1 where <see cref="GemmCurve"/> or
+    /// <see cref="GemmEfficiency"/> were measured under sustained load already; absent, the base chip's.
+    /// </summary>
+    public double? SustainedGemmFraction { get; init; }
+    /// <summary>
     /// Measured GEMM efficiency curve (FLOPs of one GEMM → fraction of the dense peak, FLOPs strictly increasing, at most
     /// <see cref="MaxGemmCurvePoints"/> points); replaces the default GEMM-size shape, as a calibrated chip's curve does.
     /// </summary>

@@ -213,9 +213,10 @@ public static class ScenarioParser
             ScaleOutGbpsPerGpu = r.Number("scaleOutGbpsPerGpu", 0, 1e6, exclusiveMin: true),
             GemmEfficiency = r.Number("gemmEfficiency", 0, 1, exclusiveMin: true),
             HbmEfficiency = r.Number("hbmEfficiency", 0, 1, exclusiveMin: true),
+            SustainedGemmFraction = r.Number("sustainedGemmFraction", 0, 1, exclusiveMin: true),
             GemmCurve = ParseGemmCurve(r),
         };
-        r.RejectUnknown("allowed: id, name, baseOn, peakTflops, hbmCapacityGiB, hbmBandwidthTBps, tdpWatts, scaleUpBandwidthGBps, scaleUpDomainSize, scaleOutGbpsPerGpu, gemmEfficiency, hbmEfficiency, gemmCurve.");
+        r.RejectUnknown("allowed: id, name, baseOn, peakTflops, hbmCapacityGiB, hbmBandwidthTBps, tdpWatts, scaleUpBandwidthGBps, scaleUpDomainSize, scaleOutGbpsPerGpu, gemmEfficiency, hbmEfficiency, sustainedGemmFraction, gemmCurve.");
         return s;
     }
 

@@ -251,6 +251,7 @@ public static class ScenarioResolver
         {
             GemmMaxFraction = c.GemmEfficiency ?? eff.GemmMaxFraction,
             HbmFraction = c.HbmEfficiency ?? eff.HbmFraction,
+            SustainedGemmFraction = c.SustainedGemmFraction ?? eff.SustainedGemmFraction,
             GemmCurve = c.GemmCurve is { Count: > 0 } curve ? new EfficiencyCurve(curve) : eff.GemmCurve,
         };
         return new ChipSpec(

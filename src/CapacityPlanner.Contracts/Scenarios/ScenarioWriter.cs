@@ -83,6 +83,7 @@ public static class ScenarioWriter
         Number(w, "scaleOutGbpsPerGpu", chip.ScaleOutGbpsPerGpu);
         Number(w, "gemmEfficiency", chip.GemmEfficiency);
         Number(w, "hbmEfficiency", chip.HbmEfficiency);
+        Number(w, "sustainedGemmFraction", chip.SustainedGemmFraction);
         if (chip.GemmCurve is { Count: > 0 } curve)
         {
             w.WriteStartArray("gemmCurve");

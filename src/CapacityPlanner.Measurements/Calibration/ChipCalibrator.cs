@@ -107,6 +107,7 @@ public static class ChipCalibrator
 
         // GEMM curve.
         var points = new List<GemmCalibrationPoint>();
+        var usedSustained = false;
         var peak = baseChip.PeakFor(options.Precision);
         var dtype = options.Precision.ToId();
         foreach (var r in used)
@@ -115,8 +116,10 @@ public static class ChipCalibrator
             foreach (var g in KeepPossible(sameDtype, g => BenchPlausibility.GemmIssue(g, baseChip), warnings))
             {
                 if (peak is null) continue;
-                var tflops = options.PreferSustained && g.SustainedTflops is > 0 ? g.SustainedTflops.Value : g.MedianTflops;
+                var sustained = options.PreferSustained && g.SustainedTflops is > 0;
+                var tflops = sustained ? g.SustainedTflops!.Value : g.MedianTflops;
                 if (tflops <= 0) continue;
+                usedSustained |= sustained;
                 var flops = g.Flops > 0 ? g.Flops : 2.0 * g.M * g.N * g.K;
                 points.Add(new GemmCalibrationPoint(flops, tflops * Units.Tera / peak.Value, $"{g.M}x{g.N}x{g.K}", r.Source));
             }
@@ -217,13 +220,20 @@ public static class ChipCalibrator
             warnings.Add("no cross-node collective; scale-out efficiency keeps the catalog default.");
         }
 
-        // The sustained (power-capped) fraction stays the catalog's: the measured MAMF is the isolated best rate, as the
-        // catalog's gemmMaxFraction is.
+        // The catalog's GEMM fractions are isolated rates and its sustained fraction takes the power cap off them. Measured
+        // GEMMs timed under sustained load hold the cap already, so the calibrated chip takes nothing more off; GEMMs timed
+        // alone (imported MAMF sweeps, PreferSustained off) keep the catalog's sustained fraction.
+        var sustainedFraction = gemmMax is not null && usedSustained ? 1.0 : baseChip.Efficiency.SustainedGemmFraction;
+        if (gemmMax is not null && usedSustained && baseChip.Efficiency.SustainedGemmFraction < 1)
+        {
+            notes.Add(Inv($"GEMM rates are sustained (power-capped) measurements: the catalog's sustained fraction ({baseChip.Efficiency.SustainedGemmFraction:P0}) is not taken off them again."));
+        }
         var efficiency = baseChip.Efficiency with
         {
             GemmMaxFraction = gemmMax ?? baseChip.Efficiency.GemmMaxFraction,
             HbmFraction = hbm ?? baseChip.Efficiency.HbmFraction,
             GemmCurve = curve.Count > 0 ? new EfficiencyCurve(curve) : baseChip.Efficiency.GemmCurve,
+            SustainedGemmFraction = sustainedFraction,
         };
         var figures = new Dictionary<string, CatalogFigure>(baseChip.Figures ?? new Dictionary<string, CatalogFigure>(), StringComparer.Ordinal);
         void Measured(string path, double? value, string note)
@@ -232,6 +242,7 @@ public static class ChipCalibrator
         }
         Measured("efficiency.gemmMaxFraction", gemmMax, $"calibrated from {points.Count} {dtype} GEMM shapes");
         Measured("efficiency.hbmFraction", hbm, "calibrated from measured memory bandwidth");
+        Measured("efficiency.sustainedGemmFraction", gemmMax is not null && usedSustained && baseChip.Efficiency.SustainedGemmFraction < 1 ? 1.0 : null, "GEMMs measured under sustained load: the power cap is in the measured rates");
         Measured("scaleUp.busBandwidthEfficiency", upEff, "calibrated from measured busbw");
         Measured("scaleOut.efficiency", outEff, "calibrated from measured cross-node busbw");
         var chip = baseChip with
@@ -334,6 +345,7 @@ public static class ChipCalibrator
             BaseOn = b.Id,
             GemmEfficiency = Math.Clamp(c.Efficiency.GemmMaxFraction, MinInlineEfficiency, 1.0),
             HbmEfficiency = Math.Clamp(c.Efficiency.HbmFraction, MinInlineEfficiency, 1.0),
+            SustainedGemmFraction = c.Efficiency.SustainedGemmFraction.Equals(b.Efficiency.SustainedGemmFraction) ? null : c.Efficiency.SustainedGemmFraction,
             ScaleUpBandwidthGBps = scaleUp,
             ScaleOutGbpsPerGpu = scaleOut,
             GemmCurve = curve.Count > 0 ? curve : null,

@@ -90,7 +90,7 @@ public sealed class InlineChipTests
     {
         var error = Assert.Single(Errors("""{ "id": "bad", "baseOn": "h100-sxm", "gemmCurv": [] }"""));
         Assert.Equal("$.system.chip.gemmCurv", error.Path);
-        Assert.Contains("hbmEfficiency, gemmCurve.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("hbmEfficiency, sustainedGemmFraction, gemmCurve.", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -161,6 +161,33 @@ public sealed class CalibrationTests
     }
 
     [Fact]
+    public void Sustained_measurements_hold_the_power_cap_so_the_catalogs_sustained_fraction_is_not_taken_off_again()
+    {
+        // The catalog's H100 GEMM rates are isolated ones with a sustained fraction below 1 (the power cap, measured on
+        // an H200). A calibration from GEMMs timed under sustained load must not apply that cap twice; one from GEMMs
+        // timed alone keeps it. The inline chip written from the calibration carries it, so both estimate alike.
+        Assert.True(H100.Efficiency.SustainedGemmFraction < 1);
+        var run = GemmRun(_ => 0.8);
+        run = run with { Gemm = run.Gemm.Select(g => g with { SustainedTflops = g.MedianTflops * 0.87 }).ToList() };
+
+        var sustained = ChipCalibrator.Calibrate(H100, [run]);
+        Assert.Equal(1.0, sustained.Chip.Efficiency.SustainedGemmFraction);
+        Assert.Contains(sustained.Notes, n => n.Contains("not taken off them again", StringComparison.Ordinal));
+        var inline = ChipCalibrator.ToInlineChip(sustained);
+        Assert.Equal(1.0, inline.SustainedGemmFraction);
+        var spec = InlineChip.Resolve(InlineChip.Parse(ScenarioWriter.ToJson(inline)).Chip!).Chip!;
+        Assert.Equal(1.0, spec.Efficiency.SustainedGemmFraction);
+        Assert.Equal(1.0, EstimateWith(spec).StepTimeSeconds!.Value / EstimateWith(sustained.Chip).StepTimeSeconds!.Value, 1e-9);
+
+        var isolated = ChipCalibrator.Calibrate(H100, [run], new CalibrationOptions { PreferSustained = false });
+        Assert.Equal(H100.Efficiency.SustainedGemmFraction, isolated.Chip.Efficiency.SustainedGemmFraction);
+        Assert.Null(ChipCalibrator.ToInlineChip(isolated).SustainedGemmFraction);
+        // Timed alone at 0.8 and capped by the catalog's fraction, or timed hot at 0.8 × 0.87 and not capped again: the
+        // same GEMM rate within the two ratios' difference.
+        Assert.Equal(EstimateWith(isolated.Chip).StepTimeSeconds!.Value, EstimateWith(sustained.Chip).StepTimeSeconds!.Value, EstimateWith(isolated.Chip).StepTimeSeconds!.Value * 0.03);
+    }
+
+    [Fact]
     public void Curve_fit_pools_adjacent_violators_into_a_non_decreasing_curve()
     {
         var pts = new[] { (1e9, 0.5), (1e10, 0.7), (1e11, 0.65), (1e12, 0.8) }
