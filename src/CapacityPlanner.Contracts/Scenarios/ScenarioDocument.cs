@@ -102,6 +102,11 @@ public sealed record TrainingSection
     public string? Stack { get; init; }
     /// <summary>TP communication pipelined with the GEMMs (TE userbuffers, async TP); default: what the stack does.</summary>
     public bool? TpCommOverlap { get; init; }
+    /// <summary>
+    /// Whether the MoE dispatch/combine all-to-all of one micro-batch runs beside another micro-batch's compute
+    /// (Megatron-Core <c>overlap_moe_expert_parallel_comm</c>, DualPipe); absent: what the stack does.
+    /// </summary>
+    public bool? EpCommOverlap { get; init; }
 }
 
 /// <summary>The cluster.</summary>

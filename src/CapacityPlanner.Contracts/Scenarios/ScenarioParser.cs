@@ -154,8 +154,9 @@ public static class ScenarioParser
             Attention = r.String("attention", allowed: AttentionKernels),
             Stack = r.String("stack", allowed: SoftwareStackCatalog.Standard.Ids),
             TpCommOverlap = r.Bool("tpCommOverlap"),
+            EpCommOverlap = r.Bool("epCommOverlap"),
         };
-        r.RejectUnknown("allowed: globalBatchSequences, precision, optimizer, tokens, attention, stack, tpCommOverlap.");
+        r.RejectUnknown("allowed: globalBatchSequences, precision, optimizer, tokens, attention, stack, tpCommOverlap, epCommOverlap.");
         return s;
     }
 

@@ -165,7 +165,7 @@ public static class ScenarioResolver
             "unfused" => AttentionKernel.Unfused,
             _ => stack.Attention,
         };
-        return new TrainingConfig(s.GlobalBatchSequences.Value, precision, optimizer, s.Tokens, attention, stack, s.TpCommOverlap);
+        return new TrainingConfig(s.GlobalBatchSequences.Value, precision, optimizer, s.Tokens, attention, stack, s.TpCommOverlap, s.EpCommOverlap);
     }
 
     private static ClusterSystem? ResolveSystem(SystemSection s, HardwareCatalog catalog, ModelDefaults defaults, List<ScenarioError> errors)

@@ -136,6 +136,7 @@ public static class ScenarioWriter
         Text(w, "attention", t.Attention);
         Text(w, "stack", t.Stack);
         Flag(w, "tpCommOverlap", t.TpCommOverlap);
+        Flag(w, "epCommOverlap", t.EpCommOverlap);
         Number(w, "tokens", t.Tokens);
         w.WriteEndObject();
     }

@@ -169,9 +169,10 @@ internal sealed partial class CostContext
         }
 
         // Expert parallel: dispatch and combine all-to-all, forward and backward (formula sheet §6.5). FP8 recipes
-        // quantise tokens before dispatch (DeepSeek-V3 §3.3); the combine stays in 16 bits. With pipeline parallelism
-        // the 1F1B steady state runs one micro-batch's forward beside another's backward, so the all-to-all of one
-        // hides behind the math of the other (DeepSeek-V3 DualPipe, Megatron-Core combined 1F1B overlap).
+        // quantise tokens before dispatch (DeepSeek-V3 §3.3); the combine stays in 16 bits. Each waits for its own
+        // layer unless the stack runs one micro-batch's forward beside another's backward so that the all-to-all of one
+        // hides behind the math of the other (DeepSeek-V3 DualPipe, Megatron-Core overlap_moe_expert_parallel_comm:
+        // opt-in, software-stacks.json expertParallelOverlap); that needs a second micro-batch in flight.
         if (moe && plan.Expert > 1)
         {
             var cfg = _m.Moe!;
@@ -180,7 +181,7 @@ internal sealed partial class CostContext
             var dispatch = Collectives.Time(CollectiveKind.AllToAll, layout.Expert, perToken * (_lowPrecision ? 1 : _qa), _fabric);
             var combine = Collectives.Time(CollectiveKind.AllToAll, layout.Expert, perToken * _qa, _fabric);
             s.EpLink = 2 * (dispatch + combine);
-            if (plan.Pipeline > 1)
+            if (_expertParallelOverlap && (plan.Pipeline > 1 || MicroBatches(plan) > 1))
             {
                 var hidden = Math.Min(s.EpLink, s.Forward + s.Backward);
                 s.EpExposed = s.EpLink - hidden + _d.OverlapSlowdown * hidden;

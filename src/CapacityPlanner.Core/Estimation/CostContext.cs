@@ -25,6 +25,7 @@ internal sealed partial class CostContext
     private readonly int _qw;                // bytes per weight element (16-bit copy)
     private readonly bool _lowPrecision;
     private readonly SoftwareStack _stack;
+    private readonly bool _expertParallelOverlap;
     private readonly double _qg;             // bytes per gradient element in the data-parallel reduction
     private readonly double _attentionKernel; // fused attention kernel's throughput relative to the native kernel
 
@@ -47,6 +48,7 @@ internal sealed partial class CostContext
         _qa = _training.Precision.ActivationBytes();
         _qw = _training.Precision is Precision.Fp32 or Precision.Tf32 ? 4 : _training.Precision == Precision.Fp64 ? 8 : 2;
         _stack = _training.EffectiveStack;
+        _expertParallelOverlap = _training.ExpertParallelOverlap;
         // FP16 runs reduce loss-scaled 16-bit gradients; BF16/FP8/FP4 recipes reduce in the stack's gradient type.
         _qg = _qw > 2 ? _qw : _training.Precision == Precision.Fp16 ? 2 : Math.Max(2, _stack.GradientReduceBytes);
         _attentionKernel = _stack.FusedAttentionKernel == FusedAttentionKernel.FlashAttention2

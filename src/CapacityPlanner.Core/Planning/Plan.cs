@@ -74,13 +74,17 @@ public enum AttentionKernel
 /// <param name="Attention">Attention kernel.</param>
 /// <param name="Stack">Software stack (null: the default Megatron-Core / Transformer Engine stack).</param>
 /// <param name="TpCommOverlap">Whether TP communication is pipelined with GEMMs (null: what the stack does).</param>
-public sealed record TrainingConfig(int GlobalBatchSequences, Precision Precision, OptimizerKind Optimizer, double? Tokens, AttentionKernel Attention = AttentionKernel.Flash, SoftwareStack? Stack = null, bool? TpCommOverlap = null)
+/// <param name="EpCommOverlap">Whether the MoE all-to-all of one micro-batch runs beside another's compute (null: what the stack does).</param>
+public sealed record TrainingConfig(int GlobalBatchSequences, Precision Precision, OptimizerKind Optimizer, double? Tokens, AttentionKernel Attention = AttentionKernel.Flash, SoftwareStack? Stack = null, bool? TpCommOverlap = null, bool? EpCommOverlap = null)
 {
     /// <summary>The stack in effect.</summary>
     public SoftwareStack EffectiveStack => Stack ?? SoftwareStackCatalog.Standard.Default;
 
     /// <summary>TP communication overlap in effect: the scenario's choice, else the stack's.</summary>
     public bool TensorParallelOverlap => TpCommOverlap ?? EffectiveStack.TensorParallelOverlap;
+
+    /// <summary>Expert-parallel all-to-all overlap in effect: the scenario's choice, else the stack's.</summary>
+    public bool ExpertParallelOverlap => EpCommOverlap ?? EffectiveStack.ExpertParallelOverlap;
 }
 
 /// <summary>

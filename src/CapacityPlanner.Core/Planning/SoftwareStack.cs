@@ -86,6 +86,8 @@ public enum SelectiveRecompute
 /// the layer's last projection, whose output only feeds the residual add, is not computed again.</param>
 /// <param name="Zero2ReducesOncePerChunk">Under ZeRO-2 each model chunk reduce-scatters its gradients once per step, after its
 /// last backward, and gathers its parameters once (MegaScale §3.2), instead of a reduce-scatter per micro-batch.</param>
+/// <param name="ExpertParallelOverlap">The MoE dispatch and combine all-to-all of one micro-batch run beside another micro-batch's
+/// compute (Megatron-Core <c>overlap_moe_expert_parallel_comm</c>, DeepSeek-V3's DualPipe); false: each waits for its own layer.</param>
 /// <param name="GradientAccumulation">The stack splits a replica's share of the global batch into micro-batches (Megatron, DeepSpeed,
 /// TorchTitan); false: a step is one forward and backward pass over the whole share (MaxText's default).</param>
 public sealed record SoftwareStack(
@@ -119,7 +121,8 @@ public sealed record SoftwareStack(
     IReadOnlyList<int>? ZeroStagesWithPipeline = null,
     bool GradientAccumulation = true,
     bool RecomputeDropsUnusedOutputs = false,
-    bool Zero2ReducesOncePerChunk = false)
+    bool Zero2ReducesOncePerChunk = false,
+    bool ExpertParallelOverlap = false)
 {
     /// <summary>
     /// The plan as the stack runs it: unchanged, or, for a stack without gradient accumulation, with one micro-batch per
@@ -282,7 +285,8 @@ public sealed class SoftwareStackCatalog
                 s.TryGetProperty("zeroStagesWithPipeline", out var zeroPipe) ? [.. zeroPipe.GetProperty("value").EnumerateArray().Select(x => x.GetInt32())] : null,
                 !s.TryGetProperty("gradientAccumulation", out var accumulation) || accumulation.GetProperty("value").GetBoolean(),
                 s.TryGetProperty("recomputeDropsUnusedOutputs", out var dce) && dce.GetProperty("value").GetBoolean(),
-                s.TryGetProperty("zero2ReducesOncePerChunk", out var oncePerChunk) && oncePerChunk.GetProperty("value").GetBoolean()));
+                s.TryGetProperty("zero2ReducesOncePerChunk", out var oncePerChunk) && oncePerChunk.GetProperty("value").GetBoolean(),
+                V(s, "expertParallelOverlap").GetBoolean()));
         }
         var auto = root.GetProperty("autoRule");
         return new SoftwareStackCatalog(stacks,

@@ -95,6 +95,32 @@ public sealed class ChipAndKernelMechanismTests
     }
 }
 
+/// <summary>Expert-parallel all-to-all exposure follows the stack (software-stacks.json expertParallelOverlap).</summary>
+public sealed class ExpertParallelOverlapTests
+{
+    private static string Scenario(string overlap) => $$"""
+        { "schemaVersion": 1, "model": { "preset": "mixtral-8x7b" },
+          "training": { "globalBatchSequences": 1024, "precision": "bf16", "stack": "megatron-core"{{overlap}} },
+          "system": { "chip": "h100-sxm", "gpus": 256 },
+          "parallelism": { "tensor": 2, "pipeline": 4, "data": 32, "expert": 8, "sequenceParallel": true, "virtualStages": 2,
+                           "microBatchSize": 1, "zeroStage": 1, "recompute": "none" } }
+        """;
+
+    [Fact]
+    public void Megatron_core_waits_for_each_all_to_all_unless_the_run_overlaps_it_with_another_micro_batch()
+    {
+        // overlap_moe_expert_parallel_comm defaults to False in Megatron-Core and is opt-in since August 2025.
+        Assert.All(SoftwareStackCatalog.Standard.Stacks, s => Assert.False(s.ExpertParallelOverlap, s.Id));
+        var waits = TestScenarios.Estimate(Scenario("")).Breakdown!.Communication.ExpertParallel;
+        var overlapped = TestScenarios.Estimate(Scenario(""", "epCommOverlap": true""")).Breakdown!.Communication.ExpertParallel;
+
+        Assert.True(waits.LinkSeconds > 0);
+        Assert.Equal(waits.LinkSeconds, waits.ExposedSeconds, 12);
+        Assert.Equal(waits.LinkSeconds, overlapped.LinkSeconds, 12);
+        Assert.True(overlapped.ExposedSeconds < 0.5 * waits.ExposedSeconds, $"{overlapped.ExposedSeconds} vs {waits.ExposedSeconds}");
+    }
+}
+
 /// <summary>Uneven pipeline splits follow the stack (software-stacks.json unevenLayerSplit).</summary>
 public sealed class UnevenPipelineSplitTests
 {
