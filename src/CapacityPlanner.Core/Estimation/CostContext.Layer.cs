@@ -60,7 +60,7 @@ internal sealed partial class CostContext
         {
             // Fused causal kernel: 4·T·s·q/t·κ FLOPs, no s×s tensor in HBM; backward recomputes the scores.
             var attnFlops = 4 * tokens * _m.SequenceLength * (q / t) * _d.CausalWorkFraction;
-            var attnRate = _peak16 * _gemmMax * _d.AttentionKernelRelativeEfficiency * _attentionKernel * _d.GemmSizeCurve.At(attnFlops / localHeads);
+            var attnRate = _peak16 * _attentionMax * _d.AttentionKernelRelativeEfficiency * _attentionKernel * _d.GemmSizeCurve.At(attnFlops / localHeads);
             attnFwd = attnFlops / attnRate;
             attnBwd = attnFwd * _d.AttentionBackwardToForward / _d.AttentionBackwardRelativeEfficiency;
         }

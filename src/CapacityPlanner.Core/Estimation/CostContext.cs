@@ -18,7 +18,8 @@ internal sealed partial class CostContext
     private readonly FabricModel _fabric;
     private readonly double _peakMath;       // FLOP/s for linear-layer GEMMs in the training precision
     private readonly double _peak16;         // FLOP/s for attention and logits (kept in 16-bit under FP8 recipes)
-    private readonly double _gemmMax;        // chip's best fraction of peak × in-model fraction
+    private readonly double _gemmMax;        // chip's best fraction of peak × sustained fraction × in-model fraction
+    private readonly double _attentionMax;   // chip's best fraction of peak × sustained fraction (fused attention's base)
     private readonly double _lowPrecisionFactor;
     private readonly double _hbmBytesPerSecond;
     private readonly int _qa;                // bytes per activation element
@@ -43,6 +44,10 @@ internal sealed partial class CostContext
         // The isolated best GEMM rate, times what sustained load keeps of it (power cap), times what a training step keeps of
         // that (docs/model.md, Compute; the last fitted on A100 runs, calibration.json).
         _gemmMax = chip.Efficiency.GemmMaxFraction * chip.Efficiency.SustainedGemmFraction * defaults.GemmInModelFraction;
+        // Fused attention kernels are benchmarked on training shapes (FlashAttention-2/3, cuDNN), so their rate is taken
+        // from the chip's best GEMM rate under the power cap, without the in-model GEMM fraction fitted on GEMM-bound runs
+        // (model-defaults.json attention.kernelRelativeEfficiency).
+        _attentionMax = chip.Efficiency.GemmMaxFraction * chip.Efficiency.SustainedGemmFraction;
         _lowPrecisionFactor = _lowPrecision ? defaults.LowPrecisionRelativeEfficiency : 1.0;
         _hbmBytesPerSecond = chip.HbmBandwidthBytesPerSecond * chip.Efficiency.HbmFraction;
         _qa = _training.Precision.ActivationBytes();

@@ -76,6 +76,24 @@ public sealed class ChipAndKernelMechanismTests
     }
 
     [Fact]
+    public void Fused_attention_runs_at_its_kernels_own_rate_not_at_the_in_model_gemm_fraction()
+    {
+        // Halving the in-model GEMM fraction (fitted on GEMM-bound runs with unfused attention) doubles the GEMMs' time
+        // but not a fused attention kernel's, whose rate comes from kernel benchmarks on training shapes: the longer the
+        // sequence, the more of the step is attention and the less the compute time grows.
+        var half = ModelDefaults.Standard with { GemmInModelFraction = ModelDefaults.Standard.GemmInModelFraction / 2 };
+        double Growth(int sequence)
+        {
+            var s = TestScenarios.Resolve(Scenario("\"h100-sxm\"", sequence: sequence));
+            return Estimator.Estimate(s, half).Breakdown!.ComputeSeconds / Estimator.Estimate(s).Breakdown!.ComputeSeconds;
+        }
+        var shortSequence = Growth(2048);
+        var longSequence = Growth(32768);
+        Assert.InRange(shortSequence, 1.8, 2.0);
+        Assert.InRange(longSequence, 1.2, shortSequence - 0.2);
+    }
+
+    [Fact]
     public void FlashAttention2_slows_attention_on_hopper_but_not_on_ampere()
     {
         var fastKernel = ModelDefaults.Standard with { FlashAttention2RelativeEfficiency = 1.0 };
