@@ -41,13 +41,12 @@ internal sealed partial class CostContext
         _lowPrecision = _training.Precision.IsLowPrecision();
         _peakMath = chip.PeakFor(_training.Precision) ?? 0;
         _peak16 = _lowPrecision ? chip.PeakFor(Precision.Bf16) ?? chip.PeakFor(Precision.Fp16) ?? _peakMath : _peakMath;
-        // The isolated best GEMM rate, times what sustained load keeps of it (power cap), times what a training step keeps of
-        // that (docs/model.md, Compute; the last fitted on A100 runs, calibration.json).
-        _gemmMax = chip.Efficiency.GemmMaxFraction * chip.Efficiency.SustainedGemmFraction * defaults.GemmInModelFraction;
-        // Fused attention kernels are benchmarked on training shapes (FlashAttention-2/3, cuDNN), so their rate is taken
-        // from the chip's best GEMM rate under the power cap, without the in-model GEMM fraction fitted on GEMM-bound runs
-        // (model-defaults.json attention.kernelRelativeEfficiency).
+        // The isolated best GEMM rate times what sustained load keeps of it (power cap). Fused attention kernels are
+        // benchmarked on training shapes (FlashAttention-2/3, cuDNN), so their rate starts there
+        // (model-defaults.json attention.kernelRelativeEfficiency); GEMMs also lose what a training step takes from them
+        // (docs/model.md, Compute; the in-model fraction fitted on A100 runs, calibration.json).
         _attentionMax = chip.Efficiency.GemmMaxFraction * chip.Efficiency.SustainedGemmFraction;
+        _gemmMax = _attentionMax * defaults.GemmInModelFraction;
         _lowPrecisionFactor = _lowPrecision ? defaults.LowPrecisionRelativeEfficiency : 1.0;
         _hbmBytesPerSecond = chip.HbmBandwidthBytesPerSecond * chip.Efficiency.HbmFraction;
         _qa = _training.Precision.ActivationBytes();

@@ -223,8 +223,9 @@ public static class ChipCalibrator
         // The catalog's GEMM fractions are isolated rates and its sustained fraction takes the power cap off them. Measured
         // GEMMs timed under sustained load hold the cap already, so the calibrated chip takes nothing more off; GEMMs timed
         // alone (imported MAMF sweeps, PreferSustained off) keep the catalog's sustained fraction.
-        var sustainedFraction = gemmMax is not null && usedSustained ? 1.0 : baseChip.Efficiency.SustainedGemmFraction;
-        if (gemmMax is not null && usedSustained && baseChip.Efficiency.SustainedGemmFraction < 1)
+        var capMeasured = gemmMax is not null && usedSustained;
+        var capNotTakenAgain = capMeasured && baseChip.Efficiency.SustainedGemmFraction < 1;
+        if (capNotTakenAgain)
         {
             notes.Add(Inv($"GEMM rates are sustained (power-capped) measurements: the catalog's sustained fraction ({baseChip.Efficiency.SustainedGemmFraction:P0}) is not taken off them again."));
         }
@@ -233,7 +234,7 @@ public static class ChipCalibrator
             GemmMaxFraction = gemmMax ?? baseChip.Efficiency.GemmMaxFraction,
             HbmFraction = hbm ?? baseChip.Efficiency.HbmFraction,
             GemmCurve = curve.Count > 0 ? new EfficiencyCurve(curve) : baseChip.Efficiency.GemmCurve,
-            SustainedGemmFraction = sustainedFraction,
+            SustainedGemmFraction = capMeasured ? 1.0 : baseChip.Efficiency.SustainedGemmFraction,
         };
         var figures = new Dictionary<string, CatalogFigure>(baseChip.Figures ?? new Dictionary<string, CatalogFigure>(), StringComparer.Ordinal);
         void Measured(string path, double? value, string note)
@@ -242,7 +243,7 @@ public static class ChipCalibrator
         }
         Measured("efficiency.gemmMaxFraction", gemmMax, $"calibrated from {points.Count} {dtype} GEMM shapes");
         Measured("efficiency.hbmFraction", hbm, "calibrated from measured memory bandwidth");
-        Measured("efficiency.sustainedGemmFraction", gemmMax is not null && usedSustained && baseChip.Efficiency.SustainedGemmFraction < 1 ? 1.0 : null, "GEMMs measured under sustained load: the power cap is in the measured rates");
+        Measured("efficiency.sustainedGemmFraction", capNotTakenAgain ? 1.0 : null, "GEMMs measured under sustained load: the power cap is in the measured rates");
         Measured("scaleUp.busBandwidthEfficiency", upEff, "calibrated from measured busbw");
         Measured("scaleOut.efficiency", outEff, "calibrated from measured cross-node busbw");
         var chip = baseChip with
