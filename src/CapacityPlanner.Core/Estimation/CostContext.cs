@@ -150,14 +150,17 @@ internal sealed partial class CostContext
             Add(ref s, moeLayer, layers * moeShare);
             if (withLogits) AddLogits(ref s, plan);
             if (withEmbedding) AddEmbedding(ref s, plan);
-            // Pipeline point-to-point: one activation tensor forward and one gradient backward per chunk boundary.
+            // Pipeline point-to-point: one activation tensor forward and one gradient backward per chunk boundary, each stage
+            // sending and receiving both. Engines that batch the send and the receive with one neighbour wait for two
+            // transfers per micro-batch and chunk, engines with four blocking calls for four (software-stacks.json
+            // pipelineTransfersPerMicroBatch; docs/model.md §Communication).
             if (p > 1)
             {
                 var bytes = (double)plan.MicroBatchSize * _m.SequenceLength / plan.Context * _m.HiddenSize * _qa;
                 // Scatter/gather: each TP rank sends 1/t (Narayanan et al. 2021 §4.1); engines without it send the whole tensor.
                 if (_stack.PipelineScatterGather || plan.SequenceParallel) bytes /= t;
                 var one = Collectives.Time(CollectiveKind.PointToPoint, layout.Pipeline, bytes, _fabric);
-                var link = 2 * v * one;
+                var link = _stack.PipelineTransfersPerMicroBatch * v * one;
                 s.PpLink += link;
                 if (_stack.PipelineP2pOverlap && v > 1)
                 {

@@ -60,6 +60,8 @@ public enum SelectiveRecompute
 /// <param name="DataParallelOverlap">When gradient reduction and parameter gathers run.</param>
 /// <param name="PipelineP2pOverlap">Pipeline sends/receives run beside compute.</param>
 /// <param name="PipelineScatterGather">Activations between stages are sent split over the TP ranks.</param>
+/// <param name="PipelineTransfersPerMicroBatch">Stage-to-stage transfers on a stage's critical path per micro-batch and chunk:
+/// 2 when the send and the receive with one neighbour go in one batched call, 4 when each is a blocking call of its own.</param>
 /// <param name="Interleaving">The pipeline engine supports virtual stages.</param>
 /// <param name="LowPrecisionActivationStorage">FP8/FP4 recipes keep the quantised GEMM inputs for backward instead of 16-bit copies.</param>
 /// <param name="DeallocatePipelineOutputs">A chunk's output is freed once sent to the next stage.</param>
@@ -99,6 +101,7 @@ public sealed record SoftwareStack(
     DataParallelOverlap DataParallelOverlap,
     bool PipelineP2pOverlap,
     bool PipelineScatterGather,
+    int PipelineTransfersPerMicroBatch,
     bool Interleaving,
     bool LowPrecisionActivationStorage,
     bool DeallocatePipelineOutputs,
@@ -252,6 +255,7 @@ public sealed class SoftwareStackCatalog
                 },
                 V(s, "pipelineP2pOverlap").GetBoolean(),
                 V(s, "pipelineScatterGather").GetBoolean(),
+                V(s, "pipelineTransfersPerMicroBatch").GetInt32(),
                 V(s, "interleaving").GetBoolean(),
                 V(s, "lowPrecisionActivationStorage").GetBoolean(),
                 V(s, "deallocatePipelineOutputs").GetBoolean(),
