@@ -62,10 +62,17 @@ public sealed class ChipAndKernelMechanismTests
         // isolated, 4096³ 667.0 against 784.5, power-capped at 690 W.
         var catalog = HardwareCatalog.Default;
         Assert.Equal(0.86, catalog.Chips.Single(c => c.Id == "h200").Efficiency.SustainedGemmFraction, 3);
-        foreach (var id in new[] { "h100-sxm", "h800-sxm", "b200", "gb200", "b300", "gb300" })
+        foreach (var id in new[] { "h100-sxm", "h800-sxm", "b200", "gb200", "b300" })
         {
             Assert.Equal(catalog.Chips.Single(c => c.Id == "h200").Efficiency.SustainedGemmFraction, catalog.Chips.Single(c => c.Id == id).Efficiency.SustainedGemmFraction, 9);
         }
+        // GB300 has GB200's dense peaks at 1,400 W instead of 1,200 W: the sustained clock follows the catalog's power law.
+        var gb200 = catalog.Chips.Single(c => c.Id == "gb200");
+        var gb300 = catalog.Chips.Single(c => c.Id == "gb300");
+        Assert.Equal(gb200.PeakFlopsPerSecond[Precision.Fp8], gb300.PeakFlopsPerSecond[Precision.Fp8]);
+        Assert.Equal(
+            gb200.Efficiency.SustainedGemmFraction * Math.Pow(gb300.TdpWatts / gb200.TdpWatts, catalog.PowerLimitClockExponent.Value),
+            gb300.Efficiency.SustainedGemmFraction, 2);
         Assert.Equal(1.0, catalog.Chips.Single(c => c.Id == "a100-sxm-80gb").Efficiency.SustainedGemmFraction);
 
         // The same chip with the sustained fraction lifted computes its GEMM-bound step faster by about that factor.
