@@ -36,6 +36,11 @@ internal static class ValidateCommand
             {
                 await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {CalibratedConstants.Names[i],-32} {shipped[i],8:F3} → {fitted[i],8:F3}"));
             }
+            var host = Core.Estimation.ModelDefaults.Standard.MoeHostSecondsPerLocalExpert;
+            var derived = ModelCalibration.DeriveMoeHost(ValidationSet.Shipped);
+            await stdout.WriteLineAsync("Derived (calibration.json derived: median over the named runs of the value that closes each run's gap; ms):");
+            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {"moeHostSecondsPerLocalExpert fp8",-32} {host.LowPrecision * 1e3,8:F3} → {derived.LowPrecision * 1e3,8:F3}"));
+            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {"moeHostSecondsPerLocalExpert 16b",-32} {host.SixteenBit * 1e3,8:F3} → {derived.SixteenBit * 1e3,8:F3}"));
             return ExitCodes.Ok;
         }
         if (a.Flags.Contains("--lofo"))

@@ -53,6 +53,7 @@ public static class EstimateJson
             Num(w, "memoryBoundSeconds", b.MemoryBoundSeconds);
             Num(w, "bubbleSeconds", b.BubbleSeconds);
             Num(w, "optimizerSeconds", b.OptimizerSeconds);
+            Num(w, "hostSeconds", b.HostSeconds);
             w.WriteStartObject("communication");
             Comm(w, "tensorParallel", b.Communication.TensorParallel);
             Comm(w, "contextParallel", b.Communication.ContextParallel);

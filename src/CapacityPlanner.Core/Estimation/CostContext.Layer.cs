@@ -114,6 +114,13 @@ internal sealed partial class CostContext
             mlpFwd += Gemm(tokens, cfg.Experts, h, SixteenBit, _qa); // router
             ffnElements = cfg.ExpertsPerToken * cfg.CapacityFactor * fe + (double)cfg.SharedExperts * cfg.ExpertFfnHiddenSize / t;
             gemmInputs = h + q / t + h * (1 + cfg.ExpertsPerToken * cfg.CapacityFactor) + ffnElements;
+            // After the layer's device-to-host sync of the tokens per expert the host launches each local expert's kernels
+            // in turn, and the GPU, idle at the sync, waits for them (NVIDIA's DeepSeek-V3 on GB200 account; docs/model.md
+            // §Compute, calibration.json derived.moeHostSecondsPerLocalExpert).
+            if (_stack.MoeHostLaunchesPerLocalExpert)
+            {
+                s.Host = localExperts * (_lowPrecision ? _d.MoeHostSecondsPerLocalExpert.LowPrecision : _d.MoeHostSecondsPerLocalExpert.SixteenBit);
+            }
         }
 
         s.Forward = fwd + attnFwd + mlpFwd;

@@ -216,7 +216,8 @@ internal sealed partial class CostContext
             m * stage.CpLink, m * stage.CpExposed,
             m * stage.EpLink, m * stage.EpExposed,
             m * stage.PpLink, m * stage.PpExposed,
-            dpLink + zero3Rounds * stage.Zero3Link, dpExposed + zero3Rounds * stage.Zero3Exposed);
+            dpLink + zero3Rounds * stage.Zero3Link, dpExposed + zero3Rounds * stage.Zero3Exposed,
+            m * stage.Host);
     }
 
     private static void Add(ref StageTimes s, in StageTimes layer, double count)
@@ -226,6 +227,7 @@ internal sealed partial class CostContext
         s.Backward += layer.Backward * count;
         s.Recompute += layer.Recompute * count;
         s.MemoryBound += layer.MemoryBound * count;
+        s.Host += layer.Host * count;
         s.TpLink += layer.TpLink * count;
         s.TpExposed += layer.TpExposed * count;
         s.CpLink += layer.CpLink * count;

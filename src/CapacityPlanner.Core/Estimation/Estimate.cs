@@ -46,7 +46,11 @@ public sealed record StepBreakdown(
     double MemoryBoundSeconds,
     double BubbleSeconds,
     double OptimizerSeconds,
-    CommunicationBreakdown Communication);
+    CommunicationBreakdown Communication)
+{
+    /// <summary>GPU time spent waiting for the host to launch kernels (MoE experts after the layer's token-count sync).</summary>
+    public double HostSeconds { get; init; }
+}
 
 /// <summary>Memory per GPU on the busiest pipeline stage.</summary>
 /// <param name="WeightsGiB">Parameters.</param>

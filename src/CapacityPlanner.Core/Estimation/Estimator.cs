@@ -99,7 +99,7 @@ public static class Estimator
             ComputeToExposedCommunicationRatio = comm.TotalExposedSeconds > 0 ? computeSeconds / comm.TotalExposedSeconds : null,
             TimeToTrainDays = timeDays,
             GpuHours = gpuHours,
-            Breakdown = new StepBreakdown(cost.ComputeSeconds, cost.RecomputeSeconds, cost.MemoryBoundSeconds, cost.BubbleSeconds, cost.OptimizerSeconds, comm),
+            Breakdown = new StepBreakdown(cost.ComputeSeconds, cost.RecomputeSeconds, cost.MemoryBoundSeconds, cost.BubbleSeconds, cost.OptimizerSeconds, comm) { HostSeconds = cost.HostSeconds },
             Memory = memory,
             MicroBatches = context.MicroBatches(spec),
             ResolvedPlan = spec.ToPlan(),
@@ -140,6 +140,7 @@ public static class Estimator
 /// <param name="PpExposed">PP exposed time.</param>
 /// <param name="DpLink">DP link time.</param>
 /// <param name="DpExposed">DP exposed time.</param>
+/// <param name="HostSeconds">GPU waiting for the host to launch kernels.</param>
 public readonly record struct StepCost(
     double StepSeconds,
     double ComputeSeconds,
@@ -151,7 +152,8 @@ public readonly record struct StepCost(
     double CpLink, double CpExposed,
     double EpLink, double EpExposed,
     double PpLink, double PpExposed,
-    double DpLink, double DpExposed)
+    double DpLink, double DpExposed,
+    double HostSeconds = 0)
 {
     /// <summary>All communication link time.</summary>
     public double LinkSeconds => TpLink + CpLink + EpLink + PpLink + DpLink;
@@ -181,11 +183,12 @@ internal struct StageTimes
     public double Backward;         // GEMMs + attention, backward
     public double Recompute;        // recomputed forward math
     public double MemoryBound;      // element-wise kernels, forward + backward (+ recompute)
+    public double Host;             // GPU waiting for host kernel launches (MoE experts after the token-count sync)
     public double TpLink, TpExposed;
     public double CpLink, CpExposed;
     public double EpLink, EpExposed;
     public double PpLink, PpExposed;
     public double Zero3Link, Zero3Exposed;
 
-    public readonly double Total => Forward + Backward + Recompute + MemoryBound + TpExposed + CpExposed + EpExposed + PpExposed + Zero3Exposed;
+    public readonly double Total => Forward + Backward + Recompute + MemoryBound + Host + TpExposed + CpExposed + EpExposed + PpExposed + Zero3Exposed;
 }

@@ -74,9 +74,29 @@ public sealed record ModelDefaults
     public required IReadOnlyList<NetworkTier> DefaultTiers { get; init; }
     /// <summary>Optimizer costs.</summary>
     public required IReadOnlyDictionary<OptimizerKind, OptimizerCost> Optimizers { get; init; }
+    /// <summary>
+    /// Seconds per local expert, MoE layer and micro-batch (forward and backward) that the GPU waits for the host to launch
+    /// the expert's kernels after the layer's token-count sync, with FP8/FP4 GEMMs (quantisation kernels per expert) and with
+    /// 16-bit GEMMs; only on stacks with <see cref="Planning.SoftwareStack.MoeHostLaunchesPerLocalExpert"/> (calibration.json).
+    /// </summary>
+    public (double LowPrecision, double SixteenBit) MoeHostSecondsPerLocalExpert { get; init; }
 
     private static readonly Lazy<ModelDefaults> s_standard = new(() =>
-        Validation.CalibratedConstants.Parse(EmbeddedData.Read("calibration.json")).ApplyTo(Parse(EmbeddedData.Read("model-defaults.json"))));
+    {
+        var calibration = EmbeddedData.Read("calibration.json");
+        return Validation.CalibratedConstants.Parse(calibration).ApplyTo(Parse(EmbeddedData.Read("model-defaults.json"))) with
+        {
+            MoeHostSecondsPerLocalExpert = ParseMoeHost(calibration),
+        };
+    });
+
+    /// <summary>Reads <c>derived.moeHostSecondsPerLocalExpert</c> of <c>calibration.json</c>.</summary>
+    public static (double LowPrecision, double SixteenBit) ParseMoeHost(string calibrationJson)
+    {
+        using var doc = JsonDocument.Parse(calibrationJson);
+        var m = doc.RootElement.GetProperty("derived").GetProperty("moeHostSecondsPerLocalExpert");
+        return (m.GetProperty("lowPrecision").GetProperty("value").GetDouble(), m.GetProperty("sixteenBit").GetProperty("value").GetDouble());
+    }
 
     /// <summary>The shipped defaults.</summary>
     public static ModelDefaults Standard => s_standard.Value;

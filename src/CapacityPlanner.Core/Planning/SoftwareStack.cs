@@ -90,6 +90,9 @@ public enum SelectiveRecompute
 /// last backward, and gathers its parameters once (MegaScale §3.2), instead of a reduce-scatter per micro-batch.</param>
 /// <param name="ExpertParallelOverlap">The MoE dispatch and combine all-to-all of one micro-batch run beside another micro-batch's
 /// compute (Megatron-Core <c>overlap_moe_expert_parallel_comm</c>, DeepSeek-V3's DualPipe); false: each waits for its own layer.</param>
+/// <param name="MoeHostLaunchesPerLocalExpert">After each MoE layer's device-to-host sync of the tokens per expert, the host launches
+/// every local expert's kernels one by one (Megatron-Core with Transformer Engine's grouped linear), and the GPU waits for those
+/// launches where its kernels are shorter than them (model-defaults/calibration: moeHostSecondsPerLocalExpert).</param>
 /// <param name="GradientAccumulation">The stack splits a replica's share of the global batch into micro-batches (Megatron, DeepSpeed,
 /// TorchTitan); false: a step is one forward and backward pass over the whole share (MaxText's default).</param>
 public sealed record SoftwareStack(
@@ -125,7 +128,8 @@ public sealed record SoftwareStack(
     bool GradientAccumulation = true,
     bool RecomputeDropsUnusedOutputs = false,
     bool Zero2ReducesOncePerChunk = false,
-    bool ExpertParallelOverlap = false)
+    bool ExpertParallelOverlap = false,
+    bool MoeHostLaunchesPerLocalExpert = false)
 {
     /// <summary>
     /// The plan as the stack runs it: unchanged, or, for a stack without gradient accumulation, with one micro-batch per
@@ -290,7 +294,8 @@ public sealed class SoftwareStackCatalog
                 !s.TryGetProperty("gradientAccumulation", out var accumulation) || accumulation.GetProperty("value").GetBoolean(),
                 s.TryGetProperty("recomputeDropsUnusedOutputs", out var dce) && dce.GetProperty("value").GetBoolean(),
                 s.TryGetProperty("zero2ReducesOncePerChunk", out var oncePerChunk) && oncePerChunk.GetProperty("value").GetBoolean(),
-                V(s, "expertParallelOverlap").GetBoolean()));
+                V(s, "expertParallelOverlap").GetBoolean(),
+                V(s, "moeHostLaunchesPerLocalExpert").GetBoolean()));
         }
         var auto = root.GetProperty("autoRule");
         return new SoftwareStackCatalog(stacks,

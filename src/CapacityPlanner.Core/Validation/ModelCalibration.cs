@@ -134,6 +134,47 @@ public static class ModelCalibration
         return start;
     }
 
+    /// <summary>The runs calibration.json names for <c>derived.moeHostSecondsPerLocalExpert</c> (FP8/FP4, 16-bit).</summary>
+    public static (IReadOnlyList<string> LowPrecision, IReadOnlyList<string> SixteenBit) MoeHostRuns()
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(EmbeddedData.Read("calibration.json"));
+        var m = doc.RootElement.GetProperty("derived").GetProperty("moeHostSecondsPerLocalExpert");
+        static List<string> Ids(System.Text.Json.JsonElement e) => [.. e.GetProperty("fittedOn").EnumerateArray().Select(x => x.GetString()!)];
+        return (Ids(m.GetProperty("lowPrecision")), Ids(m.GetProperty("sixteenBit")));
+    }
+
+    /// <summary>
+    /// Derives the host seconds per local expert, MoE layer and micro-batch as calibration.json's rule says: for each named
+    /// run the value that makes the model's throughput equal the published one (the step time is linear in it), then the
+    /// median over the runs; FP8/FP4 runs give the low-precision value, 16-bit runs the other.
+    /// </summary>
+    public static (double LowPrecision, double SixteenBit) DeriveMoeHost(IReadOnlyList<ValidationCase> cases, ModelDefaults? baseDefaults = null)
+    {
+        ArgumentNullException.ThrowIfNull(cases);
+        var d = baseDefaults ?? ModelDefaults.Standard;
+        var (low, sixteen) = MoeHostRuns();
+        double Closing(string id, bool lowPrecision)
+        {
+            var c = cases.Single(x => x.Id == id);
+            var s = c.Scenario ?? throw new InvalidOperationException($"{id} does not resolve");
+            double Step(double k) => Estimator.Estimate(s, d with { MoeHostSecondsPerLocalExpert = lowPrecision ? (k, 0) : (0, k) }).StepTimeSeconds
+                ?? throw new InvalidOperationException($"{id} is not feasible");
+            const double probe = 1e-3;
+            var (t0, t1) = (Step(0), Step(probe));
+            var e = Estimator.Estimate(s, d with { MoeHostSecondsPerLocalExpert = (0, 0) });
+            // The published step time: the model's at k = 0 scaled by its throughput error there.
+            var error = ValidationRunner.Compare(c, e, s.System.Gpus, t0).Error;
+            var published = c.Metric == ValidationMetric.StepTimeSeconds ? c.Measured : t0 * (1 + error);
+            return (published - t0) / (t1 - t0) * probe;
+        }
+        static double Median(List<double> v)
+        {
+            v.Sort();
+            return v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2;
+        }
+        return (Median([.. low.Select(id => Closing(id, true))]), Median([.. sixteen.Select(id => Closing(id, false))]));
+    }
+
     /// <summary>Fits the constants on the firm runs among <paramref name="cases"/>, starting from <paramref name="start"/>.</summary>
     public static CalibratedConstants Fit(IEnumerable<ValidationCase> cases, ModelDefaults? baseDefaults = null, CalibratedConstants? start = null, IReadOnlyList<int>? which = null)
     {

@@ -22,18 +22,22 @@ public sealed class GoldenAccuracyTests(ITestOutputHelper output)
     private const string AddedHerePrefix = "megascale-175b-megascale-";
     // NVIDIA DGX Cloud benchmarking recipes (NeMo 24.09 on H100, BF16 and FP8), added here (validation README).
     private const string DgxcFamily = "dgxc";
+    // The fine-grained MoE rows of the Megatron-Bridge 25.11 table, added here (validation README).
+    private const string MoeRowsPrefix = "mb2511moe-";
 
     /// <summary>The 55 runs of the 2023–25 set: everything but the Korthikanti, Megatron-LM 2021 and GPT-NeoX rows and the runs added here.</summary>
     private static bool IsCurrentSet(ValidationResult r) =>
         !s_olderFamilies.Contains(r.Case.Family) && !r.Case.Id.StartsWith("megatron2021", StringComparison.Ordinal) && r.Case.Id != "gpt-neox-20b"
-        && !r.Case.Id.StartsWith(AddedHerePrefix, StringComparison.Ordinal) && r.Case.Family != DgxcFamily;
+        && !r.Case.Id.StartsWith(AddedHerePrefix, StringComparison.Ordinal) && r.Case.Family != DgxcFamily
+        && !r.Case.Id.StartsWith(MoeRowsPrefix, StringComparison.Ordinal);
 
     public static IEnumerable<object[]> Cases => ValidationSet.Shipped.Select(c => new object[] { c.Id });
 
     [Fact]
     public void The_shipped_set_holds_every_published_run()
     {
-        Assert.Equal(181, ValidationSet.Shipped.Count);
+        Assert.Equal(195, ValidationSet.Shipped.Count);
+        Assert.Equal(14, ValidationSet.Shipped.Count(c => c.Id.StartsWith(MoeRowsPrefix, StringComparison.Ordinal)));
         Assert.Equal(8, ValidationSet.Shipped.Count(c => c.Id.StartsWith(AddedHerePrefix, StringComparison.Ordinal)));
         Assert.Equal(87, ValidationSet.Shipped.Count(c => c.Family == DgxcFamily));
         Assert.Equal(55, s_report.Value.Results.Count(IsCurrentSet));
@@ -159,6 +163,25 @@ public sealed class GoldenAccuracyTests(ITestOutputHelper output)
         // And the shipped constants are that fit's (capplan validate --fit reproduces calibration.json).
         var standard = CalibratedConstants.From(Core.Estimation.ModelDefaults.Standard);
         for (var i = 0; i < CalibratedConstants.Names.Count; i++) Assert.Equal(standard[i], shipped[i], 3);
+    }
+
+    [Fact]
+    public void The_moe_host_launch_figures_are_the_median_closing_values_of_the_runs_calibration_json_names()
+    {
+        // calibration.json derived.moeHostSecondsPerLocalExpert: per named run the value that makes the model's throughput
+        // the published one, the median over the runs (capplan validate --fit prints it beside the shipped value).
+        var (low, sixteen) = ModelCalibration.MoeHostRuns();
+        Assert.Equal(8, low.Count);
+        Assert.Equal(4, sixteen.Count);
+        Assert.All(low.Concat(sixteen), id => Assert.Contains(ValidationSet.Shipped, c => c.Id == id));
+        var derived = ModelCalibration.DeriveMoeHost(ValidationSet.Shipped);
+        var shipped = Core.Estimation.ModelDefaults.Standard.MoeHostSecondsPerLocalExpert;
+        Assert.InRange(derived.LowPrecision / shipped.LowPrecision, 0.995, 1.005);
+        Assert.InRange(derived.SixteenBit / shipped.SixteenBit, 0.995, 1.005);
+        // With them 9 of the 12 named runs come out within ±10% (the rest: Qwen3 30B on GB300 −22% and on H100 +78%,
+        // DeepSeek-V3 BF16 on GB200 +12%).
+        var report = s_report.Value.Results.Where(r => low.Contains(r.Case.Id) || sixteen.Contains(r.Case.Id)).ToList();
+        Assert.True(report.Count(r => Math.Abs(r.Error!.Value) <= 0.10) >= 9, string.Join(", ", report.Select(r => $"{r.Case.Id} {r.Error:P1}")));
     }
 
     [Fact]

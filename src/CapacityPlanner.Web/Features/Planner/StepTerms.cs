@@ -39,11 +39,17 @@ public sealed record StepTerm(string Key, string Label, string ShortLabel, strin
 /// <summary>The one source of truth for the step-time breakdown shown on the Planner.</summary>
 public static class StepTerms
 {
-    /// <summary>Terms in display order: compute-side terms, then communication per parallel axis.</summary>
+    /// <summary>
+    /// Terms in display order: compute-side terms, then communication per parallel axis. The host-launch term appears
+    /// only where the step has one (MoE layers on a stack whose host launches every local expert's kernels).
+    /// </summary>
     public static IReadOnlyList<StepTerm> From(StepBreakdown b)
     {
         ArgumentNullException.ThrowIfNull(b);
         var c = b.Communication;
+        StepTerm[] host = b.HostSeconds > 0
+            ? [new("host", "Host launch waits", "Host", "#bdbdbd", StepTermKind.Idle, b.HostSeconds, null, "GPU waits for the CPU to launch MoE expert kernels")]
+            : [];
         return
         [
             new("compute", "Compute", "Compute", "#3f51b5", StepTermKind.Compute, b.ComputeSeconds, null, "forward + backward math"),
@@ -51,6 +57,7 @@ public static class StepTerms
             new("memoryBound", "Memory-bound", "Memory-bound", "#9fa8da", StepTermKind.Overhead, b.MemoryBoundSeconds, null, "element-wise kernels"),
             new("bubble", "Pipeline bubble", "Pipeline bubble", "#90a4ae", StepTermKind.Idle, b.BubbleSeconds, null, "fill and drain"),
             new("optimizer", "Optimizer", "Optimizer", "#8d6e63", StepTermKind.Overhead, b.OptimizerSeconds, null, "parameter update"),
+            .. host,
             Comm("tensorParallel", "Tensor parallel", "TP", "#00897b", c.TensorParallel, "TP/SP collectives"),
             Comm("contextParallel", "Context parallel", "CP", "#26c6da", c.ContextParallel, "ring K/V exchange"),
             Comm("expertParallel", "Expert parallel", "EP", "#ab47bc", c.ExpertParallel, "token all-to-all"),

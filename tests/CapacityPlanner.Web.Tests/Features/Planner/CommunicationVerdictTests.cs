@@ -110,4 +110,24 @@ public sealed class CommunicationVerdictTests
         Assert.Equal("dataParallel", comm.LargestLossKey);
         Assert.StartsWith("Largest loss: exposed DP all-reduce over the scale-out network", comm.LargestLoss, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_fine_grained_moe_step_shows_its_host_launch_waits_as_a_term_that_adds_to_the_step()
+    {
+        // Mixtral on B200 with 8 experts over EP 2: four local experts wait for the host in every MoE layer.
+        var (_, moe) = VerdictAndEstimate(new PlannerInput
+        {
+            PresetId = "mixtral-8x7b", ChipId = "b200", Gpus = 8, Tensor = 1, Pipeline = 1, Expert = 2, GlobalBatchSequences = 64,
+            MicroBatchSize = 1, ZeroStage = 1, Precision = "fp8",
+        });
+        var terms = StepTerms.From(moe.Breakdown!);
+        var host = Assert.Single(terms, t => t.Key == "host");
+        Assert.True(host.Seconds > 0);
+        Assert.Equal(moe.Breakdown!.HostSeconds, host.Seconds);
+        Assert.Equal(moe.StepTimeSeconds!.Value, terms.Sum(t => t.Seconds), 6);
+
+        // A dense model has no such term.
+        var (_, dense) = VerdictAndEstimate(new PlannerInput());
+        Assert.DoesNotContain(StepTerms.From(dense.Breakdown!), t => t.Key == "host");
+    }
 }

@@ -1,0 +1,63 @@
+using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.TestSupport;
+
+namespace CapacityPlanner.Core.Tests.Model;
+
+/// <summary>
+/// Host-bound MoE layers (docs/model.md §Compute): after each MoE layer's device-to-host sync of the tokens per expert,
+/// Megatron-Core's host launches every local expert's kernels and the GPU waits for them. The wait is the calibrated
+/// seconds per local expert (calibration.json derived.moeHostSecondsPerLocalExpert, FP8 or 16-bit) per MoE layer and
+/// micro-batch; stacks that run all local experts as one kernel, or whose shapes are fixed, pay nothing.
+/// </summary>
+public sealed class MoeHostLaunchTests
+{
+    private static string Scenario(string stack, string precision, int expert, int gpus = 8, int zero = 1) => $$"""
+        { "schemaVersion": 1,
+          "model": { "name": "fine MoE", "layers": 8, "hiddenSize": 2048, "attentionHeads": 16, "kvHeads": 4, "ffnHiddenSize": 6144,
+                     "gatedMlp": true, "vocabSize": 32000, "sequenceLength": 4096, "tiedEmbeddings": false,
+                     "moe": { "experts": 64, "expertsPerToken": 8, "sharedExperts": 0, "expertFfnHiddenSize": 768, "denseLayers": 2, "capacityFactor": 1.0 } },
+          "training": { "globalBatchSequences": 32, "precision": "{{precision}}", "stack": "{{stack}}" },
+          "system": { "chip": "b200", "gpus": {{gpus}} },
+          "parallelism": { "tensor": 1, "pipeline": 1, "data": {{gpus}}, "expert": {{expert}}, "microBatchSize": 1, "zeroStage": {{zero}} } }
+        """;
+
+    [Theory]
+    [InlineData("fp8", 8)]
+    [InlineData("fp8", 2)]
+    [InlineData("bf16", 4)]
+    public void Megatron_core_waits_for_each_local_experts_launches_in_every_moe_layer_and_micro_batch(string precision, int expert)
+    {
+        var e = TestScenarios.Estimate(Scenario("megatron-core", precision, expert));
+        var host = ModelDefaults.Standard.MoeHostSecondsPerLocalExpert;
+        var perExpert = precision == "fp8" ? host.LowPrecision : host.SixteenBit;
+        Assert.True(perExpert > 0);
+        // 6 MoE layers (8 less 2 dense), 64 / EP local experts, 32 / 8 = 4 micro-batches on one stage.
+        var expected = 6 * (64.0 / expert) * 4 * perExpert;
+        Assert.Equal(expected, e.Breakdown!.HostSeconds, 9);
+        // The wait is part of the step: without it the step is shorter by exactly that much.
+        var s = TestScenarios.Resolve(Scenario("megatron-core", precision, expert));
+        var without = Estimator.Estimate(s, ModelDefaults.Standard with { MoeHostSecondsPerLocalExpert = (0, 0) });
+        Assert.Equal(e.StepTimeSeconds!.Value - expected, without.StepTimeSeconds!.Value, 9);
+        Assert.Equal(0, without.Breakdown!.HostSeconds);
+    }
+
+    [Theory]
+    [InlineData("torchtitan", 2)]
+    [InlineData("deepspeed", 1)]
+    public void Stacks_without_per_expert_launches_after_a_sync_pay_nothing(string stack, int zero)
+    {
+        var e = TestScenarios.Estimate(Scenario(stack, "bf16", 8, zero: zero));
+        Assert.True(e.Feasible, string.Join("; ", e.Errors.Select(x => x.Message)));
+        Assert.Equal(0, e.Breakdown!.HostSeconds);
+    }
+
+    [Fact]
+    public void Dense_models_pay_nothing()
+    {
+        var e = TestScenarios.Estimate("""
+            { "schemaVersion": 1, "model": { "preset": "llama3-8b" }, "training": { "globalBatchSequences": 16, "precision": "fp8" },
+              "system": { "chip": "b200", "gpus": 8 }, "parallelism": { "tensor": 1, "pipeline": 1, "data": 8, "microBatchSize": 1, "zeroStage": 1 } }
+            """);
+        Assert.Equal(0, e.Breakdown!.HostSeconds);
+    }
+}
