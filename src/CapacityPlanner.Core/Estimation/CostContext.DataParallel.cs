@@ -21,7 +21,8 @@ internal sealed partial class CostContext
         var embedding = (double)_m.VocabSize * _m.HiddenSize;
         if (firstStage) dense += embedding;
         if (lastStage && (!_m.TiedEmbeddings || plan.Pipeline > 1)) dense += embedding; // tied embeddings are duplicated on the last stage under PP
-        return (dense / plan.Tensor, expert / plan.Tensor);
+        // Experts split over the expert tensor-parallel degree: TP, or 1 where the expert groups fold over the TP ranks.
+        return (dense / plan.Tensor, expert / plan.ExpertTensor);
     }
 
     private (double Link, double Exposed) DataParallelTime(PlanSpec plan, PlanLayout layout, in StageTimes first, int m, double bubble)
@@ -111,7 +112,7 @@ internal sealed partial class CostContext
         var (dense, expert) = StageParameters(plan, firstStage: true, lastStage: plan.Pipeline == 1);
         var opt = _d.Optimizers[_training.Optimizer];
         var shard = plan.ZeroStage >= 1 ? ShardSize(plan) : 1.0;
-        var expertShard = plan.ZeroStage >= 1 ? Math.Max(1.0, (double)plan.Data * plan.Context / plan.Expert) : 1.0;
+        var expertShard = plan.ZeroStage >= 1 ? Math.Max(1.0, (double)plan.Data * plan.Context * plan.Tensor / plan.ExpertTensor / plan.Expert) : 1.0;
         var bytes = (dense / shard + expert / expertShard) * opt.UpdateBytesMovedPerParameter;
         var seconds = bytes / _hbmBytesPerSecond;
         if (opt.NewtonSchulzSteps > 0)

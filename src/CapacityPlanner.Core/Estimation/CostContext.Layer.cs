@@ -97,10 +97,13 @@ internal sealed partial class CostContext
             var cfg = _m.Moe!;
             var e = plan.Expert;
             var localExperts = Math.Max(1.0, (double)cfg.Experts / e);
-            // Each GPU receives as many token-expert pairs as it sends under balanced routing, padded to capacity.
-            var routed = tokens * cfg.ExpertsPerToken * cfg.CapacityFactor;
+            // Each GPU receives as many token-expert pairs as it sends under balanced routing, padded to capacity. With
+            // the experts split over TP every TP rank runs its shard of them on the TP group's tokens; folded over the TP
+            // ranks (expert TP 1) each rank runs whole experts on its own 1/TP of the tokens: the same FLOPs, other shapes.
+            var etp = (double)plan.ExpertTensor;
+            var routed = tokens * etp / t * cfg.ExpertsPerToken * cfg.CapacityFactor;
             var perExpert = routed / localExperts;
-            var fe = cfg.ExpertFfnHiddenSize / t;
+            var fe = cfg.ExpertFfnHiddenSize / etp;
             var expertDown = Gemm(perExpert, h, fe, LinearPrecision, wBytes);
             mlpFwd = localExperts * (Gemm(perExpert, up * fe, h, LinearPrecision, wBytes) + expertDown);
             downFwd = localExperts * expertDown;
@@ -112,7 +115,8 @@ internal sealed partial class CostContext
                 downFwd += sharedDown;
             }
             mlpFwd += Gemm(tokens, cfg.Experts, h, SixteenBit, _qa); // router
-            ffnElements = cfg.ExpertsPerToken * cfg.CapacityFactor * fe + (double)cfg.SharedExperts * cfg.ExpertFfnHiddenSize / t;
+            // Expert activations per token of the TP group: topk × f / TP whichever way the experts are split.
+            ffnElements = cfg.ExpertsPerToken * cfg.CapacityFactor * cfg.ExpertFfnHiddenSize / t + (double)cfg.SharedExperts * cfg.ExpertFfnHiddenSize / t;
             gemmInputs = h + q / t + h * (1 + cfg.ExpertsPerToken * cfg.CapacityFactor) + ffnElements;
             // After the layer's device-to-host sync of the tokens per expert the host launches each local expert's kernels
             // in turn, and the GPU, idle at the sync, waits for them (NVIDIA's DeepSeek-V3 on GB200 account; docs/model.md
@@ -262,7 +266,8 @@ internal sealed partial class CostContext
         if (layout.Shard.Size > 1)
         {
             var layerParams = (_m.AttentionParametersPerLayer + _m.NormParametersPerLayer
-                + (moe ? (_m.Moe!.Experts * _m.ExpertParameters / plan.Expert + _m.MoeSharedAndRouterParameters) : _m.DenseMlpParameters)) / t;
+                + (moe ? _m.MoeSharedAndRouterParameters : _m.DenseMlpParameters)) / t
+                + (moe ? _m.Moe!.Experts * _m.ExpertParameters / plan.Expert / plan.ExpertTensor : 0);
             var group = layout.Shard;
             var ag = Collectives.Time(CollectiveKind.AllGather, group, layerParams * _qw, _fabric);
             var rs = Collectives.Time(CollectiveKind.ReduceScatter, group, layerParams * _qg, _fabric);

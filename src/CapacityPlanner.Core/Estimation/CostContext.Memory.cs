@@ -37,7 +37,7 @@ internal sealed partial class CostContext
         var (dense, expert) = StageParameters(plan, firstStage, lastStage);
         var opt = _d.Optimizers[_training.Optimizer];
         var dz = ShardSize(plan);
-        var dzExpert = Math.Max(1.0, dz / plan.Expert);
+        var dzExpert = Math.Max(1.0, dz * plan.Tensor / plan.ExpertTensor / plan.Expert);
         // Mixed precision (ZeRO §3.1): 16-bit weights and gradients plus fp32 states; FP8 keeps an extra 1-byte weight copy,
         // or only the FP8 weights where the stack gathers FP8 parameters (masters stay in the sharded optimizer state).
         // Stacks that hold fp32 parameters (FSDP2 mixed precision, JAX weight_dtype float32) keep no sharded 16-bit or FP8
@@ -69,8 +69,8 @@ internal sealed partial class CostContext
         {
             // The current layer's full parameters plus the prefetched next ones, the prefetch capped by the live-parameter
             // budget (DeepSpeed stage3_max_live_parameters = 1e9 by default; FSDP prefetches one wrapped unit).
-            var layer = (_m.AttentionParametersPerLayer + _m.NormParametersPerLayer + Math.Max(_m.DenseMlpParameters,
-                _m.Moe is null ? 0 : _m.Moe.Experts * _m.ExpertParameters / plan.Expert)) / plan.Tensor;
+            var layer = (_m.AttentionParametersPerLayer + _m.NormParametersPerLayer) / plan.Tensor + Math.Max(_m.DenseMlpParameters / plan.Tensor,
+                _m.Moe is null ? 0 : _m.Moe.Experts * _m.ExpertParameters / plan.Expert / plan.ExpertTensor);
             weights += (layer + Math.Min(layer, 1e9)) * _qw;
         }
 

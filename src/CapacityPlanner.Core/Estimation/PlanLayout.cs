@@ -29,12 +29,13 @@ internal readonly struct PlanLayout
         // default order TP, CP, EP, DP, PP the EP group uses the ranks right after CP and DP continues outside it.
         long stride = 1;
         GroupLayout tensor = default, context = default, expert = default, data = default, pipeline = default;
-        long dataStride = 1, contextStride = 1;
+        long dataStride = 1, contextStride = 1, tensorStride = 1;
         for (var i = 0; i < 5; i++)
         {
             switch (plan.AxisAt(i))
             {
                 case ParallelAxis.Tensor:
+                    tensorStride = stride;
                     tensor = GroupLayout.Of(plan.Tensor, stride, domainGpus);
                     stride *= plan.Tensor;
                     break;
@@ -59,7 +60,8 @@ internal readonly struct PlanLayout
         }
         Tensor = tensor;
         Context = context;
-        Expert = expert;
+        // Folded expert groups (Megatron-Core MoE parallel folding) take the TP ranks first, then the ranks outside them.
+        Expert = plan.ExpertFoldsTensor ? GroupLayout.Of(plan.Expert, tensorStride, domainGpus) : expert;
         Pipeline = pipeline;
         // Dense gradients reduce over DP×CP (CP ranks hold identical weights).
         var denseSize = plan.Data * plan.Context;
@@ -76,9 +78,11 @@ internal readonly struct PlanLayout
             Shard = DataDense;
             Replica = new GroupLayout(1, 1, 1, 1);
         }
-        // Expert gradients reduce over the DP×CP ranks that hold the same experts.
-        var expertDp = Math.Max(1, denseSize / Math.Max(1, plan.Expert));
-        DataExpert = GroupLayout.Of(expertDp, Math.Min(contextStride, dataStride) * plan.Expert, domainGpus);
+        // Expert gradients reduce over the ranks that hold the same experts: DP×CP / EP, or TP×DP×CP / EP when folded.
+        var expertDp = Math.Max(1, denseSize * (plan.Tensor / plan.ExpertTensor) / Math.Max(1, plan.Expert));
+        DataExpert = plan.ExpertFoldsTensor
+            ? GroupLayout.Of(expertDp, tensorStride * plan.Expert, domainGpus)
+            : GroupLayout.Of(expertDp, Math.Min(contextStride, dataStride) * plan.Expert, domainGpus);
     }
 }
 

@@ -34,7 +34,8 @@ public enum PlanRule
     ExpertNeedsMoe,
     /// <summary>EP divides the experts.</summary>
     ExpertDividesExperts,
-    /// <summary>EP divides data × context (expert groups are carved out of the data-parallel ranks).</summary>
+    /// <summary>EP divides data × context (expert groups carved out of the data-parallel ranks), or tensor × data × context
+    /// (folded over the TP ranks with whole experts, Megatron-Core MoE parallel folding; <see cref="PlanSpec.ExpertTensor"/>).</summary>
     ExpertDividesDataContext,
     /// <summary>The ZeRO stage is 0–3.</summary>
     ZeroStageKnown,
@@ -100,7 +101,8 @@ public static class PlanRules
             PlanRule.BatchDivides => globalBatch % ((long)plan.MicroBatchSize * plan.Data) == 0,
             PlanRule.ExpertNeedsMoe => plan.Expert <= 1 || model.Moe is not null,
             PlanRule.ExpertDividesExperts => plan.Expert <= 1 || model.Moe is null || model.Moe.Experts % plan.Expert == 0,
-            PlanRule.ExpertDividesDataContext => plan.Expert <= 1 || model.Moe is null || ((long)plan.Data * plan.Context) % plan.Expert == 0,
+            PlanRule.ExpertDividesDataContext => plan.Expert <= 1 || model.Moe is null || ((long)plan.Data * plan.Context) % plan.Expert == 0
+                || ((long)plan.Tensor * plan.Data * plan.Context) % plan.Expert == 0,
             PlanRule.ZeroStageKnown => plan.ZeroStage is >= 0 and <= 3,
             PlanRule.StackRunsZeroStage => plan.ZeroStage is < 0 or > 3 || stack.RunsZeroStage(plan.ZeroStage, plan.Pipeline > 1),
             _ => true,
@@ -162,7 +164,7 @@ public static class PlanRules
             PlanRule.BatchDivides => $"global batch {globalBatch} is not divisible by micro-batch {p.MicroBatchSize} × data-parallel {p.Data} = {denom}; choose a global batch that is a multiple of {denom}.",
             PlanRule.ExpertNeedsMoe => $"EP={p.Expert} needs a Mixture-of-Experts model; this model is dense. Set expert to 1.",
             PlanRule.ExpertDividesExperts => $"EP={p.Expert} does not divide {model.Moe?.Experts} experts.",
-            PlanRule.ExpertDividesDataContext => $"EP={p.Expert} must divide data × context = {(long)p.Data * p.Context} (expert groups are carved out of the data-parallel ranks).",
+            PlanRule.ExpertDividesDataContext => $"EP={p.Expert} must divide data × context = {(long)p.Data * p.Context} (expert groups are carved out of the data-parallel ranks), or tensor × data × context = {(long)p.Tensor * p.Data * p.Context} with the experts unsplit over TP (MoE parallel folding).",
             PlanRule.StackRunsZeroStage => $"zeroStage {p.ZeroStage}, but {stack.Name} (training.stack '{stack.Id}') runs ZeRO stages {stack.ZeroStagesText(p.Pipeline > 1)} only{(p.Pipeline > 1 && stack.RunsZeroStage(p.ZeroStage) ? " with pipeline parallelism" : "")}. Use one of those, or name a stack that runs ZeRO-{p.ZeroStage} in training.stack.",
             _ => $"zeroStage {p.ZeroStage} is not 0, 1, 2 or 3.",
         };
@@ -184,7 +186,7 @@ public static class PlanRules
             PlanRule.VirtualStagesNeedPipeline => "virtual stages without pipeline parallelism",
             PlanRule.StackInterleaves => "virtual stages on a stack without an interleaved schedule",
             PlanRule.BatchDivides => $"global batch {globalBatch} not divisible by micro-batch × DP",
-            PlanRule.ExpertNeedsMoe or PlanRule.ExpertDividesExperts or PlanRule.ExpertDividesDataContext => "EP does not divide the experts or data × context",
+            PlanRule.ExpertNeedsMoe or PlanRule.ExpertDividesExperts or PlanRule.ExpertDividesDataContext => "EP does not divide the experts or (tensor ×) data × context",
             PlanRule.StackRunsZeroStage => "ZeRO stage the software stack does not run",
             _ => "ZeRO stage outside 0–3",
         };

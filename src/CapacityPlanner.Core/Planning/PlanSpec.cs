@@ -31,6 +31,16 @@ public readonly record struct PlanSpec(
     /// <summary>Total GPUs.</summary>
     public long Gpus => (long)Tensor * Pipeline * Data * Context;
 
+    /// <summary>
+    /// Tensor-parallel degree of the expert layers: the attention's TP where the expert groups fit in data × context (the
+    /// Megatron-Core default, expert_tensor_parallel_size = TP), else 1: the expert groups fold over the tensor × data ×
+    /// context ranks with the experts unsplit (MoE parallel folding, expert_tensor_parallel_size = 1).
+    /// </summary>
+    public int ExpertTensor => Expert <= 1 || (long)Data * Context % Expert == 0 ? Tensor : 1;
+
+    /// <summary>True when the expert groups fold over the tensor-parallel ranks (<see cref="ExpertTensor"/> is 1 under TP).</summary>
+    public bool ExpertFoldsTensor => Tensor > 1 && ExpertTensor == 1;
+
     /// <summary>The axis at placement position <paramref name="index"/> (0 = innermost).</summary>
     public ParallelAxis AxisAt(int index) => (ParallelAxis)((PackedPlacement >> (3 * index)) & 7);
 
