@@ -83,20 +83,12 @@ public sealed record ModelDefaults
 
     private static readonly Lazy<ModelDefaults> s_standard = new(() =>
     {
-        var calibration = EmbeddedData.Read("calibration.json");
-        return Validation.CalibratedConstants.Parse(calibration).ApplyTo(Parse(EmbeddedData.Read("model-defaults.json"))) with
+        var host = Validation.MoeHostFigures.Standard;
+        return Validation.CalibratedConstants.Parse(EmbeddedData.Read("calibration.json")).ApplyTo(Parse(EmbeddedData.Read("model-defaults.json"))) with
         {
-            MoeHostSecondsPerLocalExpert = ParseMoeHost(calibration),
+            MoeHostSecondsPerLocalExpert = (host.LowPrecision, host.SixteenBit),
         };
     });
-
-    /// <summary>Reads <c>derived.moeHostSecondsPerLocalExpert</c> of <c>calibration.json</c>.</summary>
-    public static (double LowPrecision, double SixteenBit) ParseMoeHost(string calibrationJson)
-    {
-        using var doc = JsonDocument.Parse(calibrationJson);
-        var m = doc.RootElement.GetProperty("derived").GetProperty("moeHostSecondsPerLocalExpert");
-        return (m.GetProperty("lowPrecision").GetProperty("value").GetDouble(), m.GetProperty("sixteenBit").GetProperty("value").GetDouble());
-    }
 
     /// <summary>The shipped defaults.</summary>
     public static ModelDefaults Standard => s_standard.Value;

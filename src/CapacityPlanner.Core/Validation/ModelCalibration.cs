@@ -62,6 +62,33 @@ public sealed record CalibratedConstants(double GemmInModelFraction, double Over
     }
 }
 
+/// <summary>
+/// <c>calibration.json</c> <c>derived.moeHostSecondsPerLocalExpert</c>: the host seconds per local expert, MoE layer and
+/// micro-batch with FP8/FP4 and with 16-bit GEMMs, and the runs each is derived from (the one reader of that section).
+/// </summary>
+/// <param name="LowPrecision">Seconds with FP8/FP4 GEMMs.</param>
+/// <param name="SixteenBit">Seconds with 16-bit GEMMs.</param>
+/// <param name="LowPrecisionRuns">Validation ids the FP8/FP4 figure is derived from.</param>
+/// <param name="SixteenBitRuns">Validation ids the 16-bit figure is derived from.</param>
+public sealed record MoeHostFigures(double LowPrecision, double SixteenBit, IReadOnlyList<string> LowPrecisionRuns, IReadOnlyList<string> SixteenBitRuns)
+{
+    /// <summary>Reads the section from a calibration document.</summary>
+    public static MoeHostFigures Parse(string calibrationJson)
+    {
+        using var doc = JsonDocument.Parse(calibrationJson);
+        var m = doc.RootElement.GetProperty("derived").GetProperty("moeHostSecondsPerLocalExpert");
+        static double V(JsonElement e) => e.GetProperty("value").GetDouble();
+        static List<string> Ids(JsonElement e) => [.. e.GetProperty("fittedOn").EnumerateArray().Select(x => x.GetString()!)];
+        var (low, sixteen) = (m.GetProperty("lowPrecision"), m.GetProperty("sixteenBit"));
+        return new MoeHostFigures(V(low), V(sixteen), Ids(low), Ids(sixteen));
+    }
+
+    /// <summary>The shipped figures.</summary>
+    public static MoeHostFigures Standard => s_standard.Value;
+
+    private static readonly Lazy<MoeHostFigures> s_standard = new(() => Parse(EmbeddedData.Read("calibration.json")));
+}
+
 /// <summary>One row of the leave-one-family-out table.</summary>
 /// <param name="Family">The held-out family.</param>
 /// <param name="Runs">Its firm runs.</param>
@@ -134,15 +161,6 @@ public static class ModelCalibration
         return start;
     }
 
-    /// <summary>The runs calibration.json names for <c>derived.moeHostSecondsPerLocalExpert</c> (FP8/FP4, 16-bit).</summary>
-    public static (IReadOnlyList<string> LowPrecision, IReadOnlyList<string> SixteenBit) MoeHostRuns()
-    {
-        using var doc = System.Text.Json.JsonDocument.Parse(EmbeddedData.Read("calibration.json"));
-        var m = doc.RootElement.GetProperty("derived").GetProperty("moeHostSecondsPerLocalExpert");
-        static List<string> Ids(System.Text.Json.JsonElement e) => [.. e.GetProperty("fittedOn").EnumerateArray().Select(x => x.GetString()!)];
-        return (Ids(m.GetProperty("lowPrecision")), Ids(m.GetProperty("sixteenBit")));
-    }
-
     /// <summary>
     /// Derives the host seconds per local expert, MoE layer and micro-batch as calibration.json's rule says: for each named
     /// run the value that makes the model's throughput equal the published one (the step time is linear in it), then the
@@ -152,7 +170,7 @@ public static class ModelCalibration
     {
         ArgumentNullException.ThrowIfNull(cases);
         var d = baseDefaults ?? ModelDefaults.Standard;
-        var (low, sixteen) = MoeHostRuns();
+        var figures = MoeHostFigures.Standard;
         double Closing(string id, bool lowPrecision)
         {
             var c = cases.Single(x => x.Id == id);
@@ -160,10 +178,11 @@ public static class ModelCalibration
             double Step(double k) => Estimator.Estimate(s, d with { MoeHostSecondsPerLocalExpert = lowPrecision ? (k, 0) : (0, k) }).StepTimeSeconds
                 ?? throw new InvalidOperationException($"{id} is not feasible");
             const double probe = 1e-3;
-            var (t0, t1) = (Step(0), Step(probe));
-            var e = Estimator.Estimate(s, d with { MoeHostSecondsPerLocalExpert = (0, 0) });
-            // The published step time: the model's at k = 0 scaled by its throughput error there.
-            var error = ValidationRunner.Compare(c, e, s.System.Gpus, t0).Error;
+            var without = Estimator.Estimate(s, d with { MoeHostSecondsPerLocalExpert = (0, 0) });
+            var t0 = without.StepTimeSeconds ?? throw new InvalidOperationException($"{id} is not feasible");
+            var t1 = Step(probe);
+            // The published step time: the model's without the waits scaled by its throughput error there.
+            var error = ValidationRunner.Compare(c, without, s.System.Gpus, t0).Error;
             var published = c.Metric == ValidationMetric.StepTimeSeconds ? c.Measured : t0 * (1 + error);
             return (published - t0) / (t1 - t0) * probe;
         }
@@ -172,7 +191,7 @@ public static class ModelCalibration
             v.Sort();
             return v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2;
         }
-        return (Median([.. low.Select(id => Closing(id, true))]), Median([.. sixteen.Select(id => Closing(id, false))]));
+        return (Median([.. figures.LowPrecisionRuns.Select(id => Closing(id, true))]), Median([.. figures.SixteenBitRuns.Select(id => Closing(id, false))]));
     }
 
     /// <summary>Fits the constants on the firm runs among <paramref name="cases"/>, starting from <paramref name="start"/>.</summary>

@@ -170,7 +170,8 @@ public sealed class GoldenAccuracyTests(ITestOutputHelper output)
     {
         // calibration.json derived.moeHostSecondsPerLocalExpert: per named run the value that makes the model's throughput
         // the published one, the median over the runs (capplan validate --fit prints it beside the shipped value).
-        var (low, sixteen) = ModelCalibration.MoeHostRuns();
+        var figures = MoeHostFigures.Standard;
+        var (low, sixteen) = (figures.LowPrecisionRuns, figures.SixteenBitRuns);
         Assert.Equal(8, low.Count);
         Assert.Equal(4, sixteen.Count);
         Assert.All(low.Concat(sixteen), id => Assert.Contains(ValidationSet.Shipped, c => c.Id == id));
