@@ -39,8 +39,8 @@ internal static class ValidateCommand
             var host = Core.Estimation.ModelDefaults.Standard.MoeHostSecondsPerLocalExpert;
             var derived = ModelCalibration.DeriveMoeHost(ValidationSet.Shipped);
             await stdout.WriteLineAsync("Derived (calibration.json derived: median over the named runs of the value that closes each run's gap; ms):");
-            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {"moeHostSecondsPerLocalExpert fp8",-32} {host.LowPrecision * 1e3,8:F3} → {derived.LowPrecision * 1e3,8:F3}"));
-            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {"moeHostSecondsPerLocalExpert 16b",-32} {host.SixteenBit * 1e3,8:F3} → {derived.SixteenBit * 1e3,8:F3}"));
+            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {"moeHostSecondsPerLocalExpert fp8",-32} {host.LowPrecision * 1e3,8:F4} → {derived.LowPrecision * 1e3,8:F4}"));
+            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {"moeHostSecondsPerLocalExpert 16b",-32} {host.SixteenBit * 1e3,8:F4} → {derived.SixteenBit * 1e3,8:F4}"));
             return ExitCodes.Ok;
         }
         if (a.Flags.Contains("--lofo"))

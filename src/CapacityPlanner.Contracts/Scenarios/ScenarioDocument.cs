@@ -50,6 +50,8 @@ public sealed record ModelSection
     public int? AttentionHeads { get; init; }
     /// <summary>Key/value heads (default: attentionHeads).</summary>
     public int? KvHeads { get; init; }
+    /// <summary>Width of one attention head (default hiddenSize / attentionHeads); set it where heads × width is not the hidden size.</summary>
+    public int? HeadDim { get; init; }
     /// <summary>Dense MLP width (default 4·h, or 8·h/3 rounded up to 256 for gated MLPs).</summary>
     public int? FfnHiddenSize { get; init; }
     /// <summary>SwiGLU-style gated MLP (default false).</summary>

@@ -115,6 +115,7 @@ public static class ScenarioParser
             HiddenSize = r.Int("hiddenSize", 1, 1_000_000),
             AttentionHeads = r.Int("attentionHeads", 1, 100_000),
             KvHeads = r.Int("kvHeads", 1, 100_000),
+            HeadDim = r.Int("headDim", 1, 100_000),
             FfnHiddenSize = r.Int("ffnHiddenSize", 1, 10_000_000),
             GatedMlp = r.Bool("gatedMlp"),
             VocabSize = r.Int("vocabSize", 1, 100_000_000),
@@ -122,7 +123,7 @@ public static class ScenarioParser
             TiedEmbeddings = r.Bool("tiedEmbeddings"),
             Moe = ParseMoe(r.Object("moe")),
         };
-        r.RejectUnknown("allowed: preset, name, layers, hiddenSize, attentionHeads, kvHeads, ffnHiddenSize, gatedMlp, vocabSize, sequenceLength, tiedEmbeddings, moe.");
+        r.RejectUnknown("allowed: preset, name, layers, hiddenSize, attentionHeads, kvHeads, headDim, ffnHiddenSize, gatedMlp, vocabSize, sequenceLength, tiedEmbeddings, moe.");
         return section;
     }
 

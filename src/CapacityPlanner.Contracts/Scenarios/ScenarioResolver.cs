@@ -139,8 +139,11 @@ public static class ScenarioResolver
             }
         }
         if (!ok) return null;
+        // A head width that only restates h / n_h is no override (the preset's, when the shape is the preset's).
+        var headDim = s.HeadDim ?? (s.HiddenSize is null && s.AttentionHeads is null ? preset?.HeadDimension : null);
+        if (headDim is { } d && d * heads.Value == hidden.Value) headDim = null;
         return new TransformerModel(layers.Value, hidden.Value, heads.Value, kv, ffn, gated, vocab.Value, seq.Value,
-            s.TiedEmbeddings ?? preset?.TiedEmbeddings ?? false, moe, s.Name ?? (s.Preset ?? "custom"));
+            s.TiedEmbeddings ?? preset?.TiedEmbeddings ?? false, moe, s.Name ?? (s.Preset ?? "custom"), headDim);
     }
 
     private static TrainingConfig? ResolveTraining(TrainingSection s, ChipSpec? chip, int? zeroStage, bool pipelined, List<ScenarioError> errors)

@@ -108,6 +108,7 @@ public static class ScenarioWriter
         Number(w, "hiddenSize", m.HiddenSize);
         Number(w, "attentionHeads", m.AttentionHeads);
         Number(w, "kvHeads", m.KvHeads);
+        Number(w, "headDim", m.HeadDim);
         Number(w, "ffnHiddenSize", m.FfnHiddenSize);
         Flag(w, "gatedMlp", m.GatedMlp);
         Number(w, "vocabSize", m.VocabSize);

@@ -30,6 +30,8 @@ public sealed record MoeConfig(
 /// <param name="TiedEmbeddings">Output head shares the input embedding.</param>
 /// <param name="Moe">MoE shape, or null for a dense model.</param>
 /// <param name="Name">Display name.</param>
+/// <param name="HeadDimension">Width of one attention head where it is not <c>h / n_h</c> (Qwen3, Gemma, GPT-OSS, MaxText's
+/// 2023 base: query width n_h·d_h other than h); null for <c>h / n_h</c>.</param>
 public sealed record TransformerModel(
     int Layers,
     int HiddenSize,
@@ -41,10 +43,11 @@ public sealed record TransformerModel(
     int SequenceLength,
     bool TiedEmbeddings,
     MoeConfig? Moe = null,
-    string Name = "custom")
+    string Name = "custom",
+    int? HeadDimension = null)
 {
-    /// <summary>Head dimension d_h = h / n_h.</summary>
-    public double HeadDim => (double)HiddenSize / AttentionHeads;
+    /// <summary>Head dimension d_h: as given, else h / n_h.</summary>
+    public double HeadDim => HeadDimension ?? (double)HiddenSize / AttentionHeads;
 
     /// <summary>Query projection width q = n_h·d_h.</summary>
     public double QueryWidth => AttentionHeads * HeadDim;
