@@ -112,7 +112,7 @@ internal sealed partial class CostContext
         var (dense, expert) = StageParameters(plan, firstStage: true, lastStage: plan.Pipeline == 1);
         var opt = _d.Optimizers[_training.Optimizer];
         var shard = plan.ZeroStage >= 1 ? ShardSize(plan) : 1.0;
-        var expertShard = plan.ZeroStage >= 1 ? Math.Max(1.0, (double)plan.Data * plan.Context * plan.Tensor / plan.ExpertTensor / plan.Expert) : 1.0;
+        var expertShard = plan.ZeroStage >= 1 ? Math.Max(1.0, (double)plan.Data * plan.Context * plan.ExpertFoldFactor / plan.Expert) : 1.0;
         var bytes = (dense / shard + expert / expertShard) * opt.UpdateBytesMovedPerParameter;
         var seconds = bytes / _hbmBytesPerSecond;
         if (opt.NewtonSchulzSteps > 0)

@@ -37,7 +37,7 @@ internal sealed partial class CostContext
         var (dense, expert) = StageParameters(plan, firstStage, lastStage);
         var opt = _d.Optimizers[_training.Optimizer];
         var dz = ShardSize(plan);
-        var dzExpert = Math.Max(1.0, dz * plan.Tensor / plan.ExpertTensor / plan.Expert);
+        var dzExpert = Math.Max(1.0, dz * plan.ExpertFoldFactor / plan.Expert);
         // Mixed precision (ZeRO §3.1): 16-bit weights and gradients plus fp32 states; FP8 keeps an extra 1-byte weight copy,
         // or only the FP8 weights where the stack gathers FP8 parameters (masters stay in the sharded optimizer state).
         // Stacks that hold fp32 parameters (FSDP2 mixed precision, JAX weight_dtype float32) keep no sharded 16-bit or FP8

@@ -79,7 +79,7 @@ internal readonly struct PlanLayout
             Replica = new GroupLayout(1, 1, 1, 1);
         }
         // Expert gradients reduce over the ranks that hold the same experts: DP×CP / EP, or TP×DP×CP / EP when folded.
-        var expertDp = Math.Max(1, denseSize * (plan.Tensor / plan.ExpertTensor) / Math.Max(1, plan.Expert));
+        var expertDp = Math.Max(1, denseSize * plan.ExpertFoldFactor / Math.Max(1, plan.Expert));
         DataExpert = plan.ExpertFoldsTensor
             ? GroupLayout.Of(expertDp, tensorStride * plan.Expert, domainGpus)
             : GroupLayout.Of(expertDp, Math.Min(contextStride, dataStride) * plan.Expert, domainGpus);

@@ -41,6 +41,12 @@ public readonly record struct PlanSpec(
     /// <summary>True when the expert groups fold over the tensor-parallel ranks (<see cref="ExpertTensor"/> is 1 under TP).</summary>
     public bool ExpertFoldsTensor => Tensor > 1 && ExpertTensor == 1;
 
+    /// <summary>
+    /// How many more ranks hold each expert's shard than data × context alone gives: TP where the expert groups fold over
+    /// the TP ranks, else 1. The expert data-parallel group is data × context × this / EP.
+    /// </summary>
+    public int ExpertFoldFactor => Tensor / ExpertTensor;
+
     /// <summary>The axis at placement position <paramref name="index"/> (0 = innermost).</summary>
     public ParallelAxis AxisAt(int index) => (ParallelAxis)((PackedPlacement >> (3 * index)) & 7);
 

@@ -175,12 +175,10 @@ public static class ModelCalibration
         {
             var c = cases.Single(x => x.Id == id);
             var s = c.Scenario ?? throw new InvalidOperationException($"{id} does not resolve");
-            double Step(double k) => Estimator.Estimate(s, d with { MoeHostSecondsPerLocalExpert = lowPrecision ? (k, 0) : (0, k) }).StepTimeSeconds
-                ?? throw new InvalidOperationException($"{id} is not feasible");
             const double probe = 1e-3;
             var without = Estimator.Estimate(s, d with { MoeHostSecondsPerLocalExpert = (0, 0) });
             var t0 = without.StepTimeSeconds ?? throw new InvalidOperationException($"{id} is not feasible");
-            var t1 = Step(probe);
+            var t1 = Estimator.Estimate(s, d with { MoeHostSecondsPerLocalExpert = lowPrecision ? (probe, 0) : (0, probe) }).StepTimeSeconds!.Value;
             // The published step time: the model's without the waits scaled by its throughput error there.
             var error = ValidationRunner.Compare(c, without, s.System.Gpus, t0).Error;
             var published = c.Metric == ValidationMetric.StepTimeSeconds ? c.Measured : t0 * (1 + error);
