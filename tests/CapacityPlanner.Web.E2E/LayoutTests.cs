@@ -40,12 +40,14 @@ public sealed class LayoutTests(AppFixture app, ITestOutputHelper output)
         if (clashes.Length > 0) failures.Add($"planner ({device}): labels run into the spin buttons: {string.Join(", ", clashes)}");
         foreach (var chart in new[] { "step-chart", "memory-chart" })
         {
-            // Plotly's mode bar must not sit on top of the legend (it did at 390 px).
+            // Plotly's mode bar must not sit on top of the legend (plotly's legend did at 390 px; these charts now draw
+            // theirs in HTML above the plot, which must be there and clear of the mode bar too).
+            Assert.True(await page.Page.Locator($"[data-testid={chart}-legend] li").CountAsync() > 0, $"{chart} ({device}) has no legend.");
             var overlap = await page.Page.EvaluateAsync<bool>(
                 @"id => {
                     const fig = document.querySelector(`[data-testid=""${id}""]`);
                     const m = fig && fig.querySelector('.modebar');
-                    const l = fig && fig.querySelector('.legend');
+                    const l = fig && fig.querySelector('.legend, .chart-legend');
                     if (!m || !l) return false;
                     const a = m.getBoundingClientRect(), b = l.getBoundingClientRect();
                     return a.width > 0 && b.width > 0 && a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;

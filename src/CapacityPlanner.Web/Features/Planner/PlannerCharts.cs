@@ -17,40 +17,43 @@ public static class PlannerCharts
     /// <summary>
     /// Two stacked horizontal bars: "Step time" (compute, recompute, memory-bound, bubble, optimizer and the exposed
     /// part of each communication kind: the terms that add up to the step) and "Link time" (each kind's exposed part
-    /// again, then the part hidden behind compute, hatched). Only non-zero terms appear. The terms are
-    /// <see cref="StepTerms.From"/>'s, the same the verdict and the table read.
+    /// again, then the part hidden behind compute, paler). Only non-zero terms appear. The terms are
+    /// <see cref="StepTerms.From"/>'s, the same the verdict and the table read. One trace with an HTML legend
+    /// (<see cref="StackedBars"/>): the chart is redrawn on every input change.
     /// </summary>
     public static ChartFigure StepBreakdown(StepBreakdown b, double stepSeconds, ChartTheme theme)
     {
         ArgumentNullException.ThrowIfNull(b);
         ArgumentNullException.ThrowIfNull(theme);
         var terms = StepTerms.From(b);
-        var data = new List<ITrace>();
-        foreach (var t in terms.Where(t => t.Kind != StepTermKind.Communication))
+        var segments = new List<BarSegment>();
+        var legend = new List<LegendItem>();
+        string Hover(string name, double seconds) => stepSeconds > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"<b>{name}</b><br>{seconds:F3} s ({seconds / stepSeconds:P1} of the step)")
+            : string.Create(CultureInfo.InvariantCulture, $"<b>{name}</b><br>{seconds:F3} s");
+        foreach (var t in terms.Where(t => t.Kind != StepTermKind.Communication && t.Seconds > 0))
         {
-            if (t.Seconds <= 0) continue;
-            data.Add(Bar(t.ShortLabel, t.Color, [t.Seconds, 0], stepSeconds, null));
+            segments.Add(new BarSegment(StepRow, t.Seconds, t.Color, Hover(t.ShortLabel, t.Seconds)));
+            legend.Add(new LegendItem(t.ShortLabel, t.Color));
         }
-        var comm = terms.Where(t => t.Kind == StepTermKind.Communication).ToList();
-        foreach (var t in comm)
+        var comm = terms.Where(t => t.Kind == StepTermKind.Communication && (t.Seconds > 0 || t.HiddenSeconds > 0)).ToList();
+        foreach (var t in comm.Where(t => t.Seconds > 0))
         {
-            if (t.Seconds <= 0) continue;
-            var bar = Bar($"{t.ShortLabel} exposed", t.Color, [t.Seconds, t.Seconds], stepSeconds, null);
-            bar.LegendGroup = t.Key;
-            data.Add(bar);
+            var hover = Hover($"{t.ShortLabel} exposed", t.Seconds);
+            segments.Add(new BarSegment(StepRow, t.Seconds, t.Color, hover));
+            segments.Add(new BarSegment(LinkRow, t.Seconds, t.Color, hover));
         }
-        foreach (var t in comm)
+        foreach (var t in comm.Where(t => t.HiddenSeconds > 0))
         {
-            var hidden = t.HiddenSeconds;
-            if (hidden <= 0) continue;
-            // Hatched, in the colour of its kind; the legend lists each kind once (the caption explains the hatching).
-            var bar = Bar($"{t.ShortLabel} hidden", t.Color, [0, hidden], stepSeconds, Plotly.Blazor.Traces.BarLib.MarkerLib.PatternLib.ShapeEnum.Slash);
-            bar.LegendGroup = t.Key;
-            bar.ShowLegend = t.Seconds <= 0;
-            data.Add(bar);
+            segments.Add(new BarSegment(LinkRow, t.HiddenSeconds, t.Color, Hover($"{t.ShortLabel} hidden", t.HiddenSeconds), Pale: true));
         }
-        var layout = theme.BaseLayout(260);
-        layout.BarMode = BarModeEnum.Stack;
+        // Each communication kind once; the paler parts of its colour are the time hidden behind compute.
+        legend.AddRange(comm.Select(t => new LegendItem(t.ShortLabel, t.Color)));
+        if (comm.Any(t => t.HiddenSeconds > 0)) legend.Add(new LegendItem("paler: hidden behind compute", theme.TextSecondary, Pale: true));
+
+        var layout = theme.BaseLayout(240);
+        layout.BarMode = BarModeEnum.Overlay;
+        layout.ShowLegend = false;
         layout.XAxis = [theme.XAxis("seconds per step")];
         var y = theme.YAxis("");
         y.CategoryOrder = Plotly.Blazor.LayoutLib.YAxisLib.CategoryOrderEnum.Array;
@@ -60,27 +63,8 @@ public static class PlannerCharts
         layout.HoverMode = HoverModeEnum.Closest;
         var summary = string.Create(CultureInfo.InvariantCulture,
             $"Step {stepSeconds:F3} s: compute {StepTerms.ComputeSeconds(terms):F3} s, exposed communication {StepTerms.ExposedCommunicationSeconds(terms):F3} s of {StepTerms.LinkSeconds(terms):F3} s link time.");
-        return new ChartFigure(data, layout, summary);
+        return new ChartFigure([StackedBars.Trace(segments)], layout, summary, legend);
     }
-
-    private static Bar Bar(string name, string color, double[] x, double stepSeconds, Plotly.Blazor.Traces.BarLib.MarkerLib.PatternLib.ShapeEnum? pattern) => new()
-    {
-        Name = name,
-        Orientation = Plotly.Blazor.Traces.BarLib.OrientationEnum.H,
-        X = Values(x),
-        Y = Labels([StepRow, LinkRow]),
-        Marker = new Plotly.Blazor.Traces.BarLib.Marker
-        {
-            Color = color,
-            Opacity = pattern is null ? 1m : 0.55m,
-            Pattern = pattern is { } p ? new Plotly.Blazor.Traces.BarLib.MarkerLib.Pattern { Shape = p, FgColor = color, Size = 6, Solidity = 0.35m } : null,
-            Line = new Plotly.Blazor.Traces.BarLib.MarkerLib.Line { Width = 0 },
-        },
-        HoverTemplate = stepSeconds > 0
-            ? $"<b>{name}</b><br>%{{x:.3f}} s (%{{customdata:.1%}} of the step)<extra></extra>"
-            : $"<b>{name}</b><br>%{{x:.3f}} s<extra></extra>",
-        CustomData = x.Select(v => (object)(stepSeconds > 0 ? v / stepSeconds : 0)).ToList(),
-    };
 
     /// <summary>Memory per GPU as one stacked bar (weights, gradients, optimizer states, activations, workspace) against the HBM capacity line.</summary>
     public static ChartFigure Memory(MemoryBreakdown m, double hbmGiB, ChartTheme theme)
@@ -95,24 +79,15 @@ public static class PlannerCharts
             ("Activations", m.ActivationsGiB, "#ab47bc"),
             ("Workspace", m.WorkspaceGiB, "#90a4ae"),
         };
-        var data = new List<ITrace>();
-        foreach (var (label, gib, color) in parts)
-        {
-            if (gib <= 0) continue;
-            data.Add(new Bar
-            {
-                Name = label,
-                Orientation = Plotly.Blazor.Traces.BarLib.OrientationEnum.H,
-                X = Values([gib]),
-                Y = Labels(["per GPU"]),
-                Width = 0.5m,
-                Marker = new Plotly.Blazor.Traces.BarLib.Marker { Color = color, Line = new Plotly.Blazor.Traces.BarLib.MarkerLib.Line { Width = 0 } },
-                HoverTemplate = $"<b>{label}</b><br>%{{x:.1f}} GiB<extra></extra>",
-            });
-        }
+        var shown = parts.Where(p => p.GiB > 0).ToList();
+        var trace = StackedBars.Trace(
+            shown.Select(p => new BarSegment("per GPU", p.GiB, p.Color, string.Create(CultureInfo.InvariantCulture, $"<b>{p.Label}</b><br>{p.GiB:F1} GiB"))),
+            width: 0.5m);
+        var legend = shown.Select(p => new LegendItem(p.Label, p.Color)).ToList();
         var total = m.TotalGiB;
-        var layout = theme.BaseLayout(200);
-        layout.BarMode = BarModeEnum.Stack;
+        var layout = theme.BaseLayout(180);
+        layout.BarMode = BarModeEnum.Overlay;
+        layout.ShowLegend = false;
         var x = theme.XAxis("GiB per GPU");
         x.Range = [0, Math.Max(total, hbmGiB) * 1.08];
         layout.XAxis = [x];
@@ -149,7 +124,7 @@ public static class PlannerCharts
             },
         ];
         var summary = string.Create(CultureInfo.InvariantCulture, $"Memory {total:F1} GiB per GPU of {hbmGiB:F0} GiB HBM.");
-        return new ChartFigure(data, layout, summary);
+        return new ChartFigure([trace], layout, summary, legend);
     }
 
     /// <summary>
@@ -167,23 +142,14 @@ public static class PlannerCharts
             ("Lost work", g.Lost.LostWork, "#e53935"),
             ("Restarts", g.Lost.Restarts, "#8e24aa"),
         };
-        var data = new List<ITrace>();
-        foreach (var (label, fraction, color) in parts)
-        {
-            if (fraction <= 0) continue;
-            data.Add(new Bar
-            {
-                Name = label,
-                Orientation = Plotly.Blazor.Traces.BarLib.OrientationEnum.H,
-                X = Values([fraction * 100]),
-                Y = Labels(["wall time"]),
-                Width = 0.5m,
-                Marker = new Plotly.Blazor.Traces.BarLib.Marker { Color = color, Line = new Plotly.Blazor.Traces.BarLib.MarkerLib.Line { Width = 0 } },
-                HoverTemplate = $"<b>{label}</b><br>%{{x:.2f}} % of wall time<extra></extra>",
-            });
-        }
-        var layout = theme.BaseLayout(200);
-        layout.BarMode = BarModeEnum.Stack;
+        var shown = parts.Where(p => p.Fraction > 0).ToList();
+        var trace = StackedBars.Trace(
+            shown.Select(p => new BarSegment("wall time", p.Fraction * 100, p.Color, string.Create(CultureInfo.InvariantCulture, $"<b>{p.Label}</b><br>{p.Fraction * 100:F2} % of wall time"))),
+            width: 0.5m);
+        var legend = shown.Select(p => new LegendItem(p.Label, p.Color)).ToList();
+        var layout = theme.BaseLayout(180);
+        layout.BarMode = BarModeEnum.Overlay;
+        layout.ShowLegend = false;
         var x = theme.XAxis("% of wall time");
         x.Range = [0, 100];
         layout.XAxis = [x];
@@ -191,6 +157,6 @@ public static class PlannerCharts
         layout.Margin!.L = 80;
         var summary = string.Create(CultureInfo.InvariantCulture,
             $"Goodput {g.EffectiveTrainingTimeRatio:P1}: checkpoint saves {g.Lost.CheckpointSaves:P1}, lost work {g.Lost.LostWork:P1}, restarts {g.Lost.Restarts:P1} ({g.InterruptionsPerDay:F1} interruptions a day).");
-        return new ChartFigure(data, layout, summary);
+        return new ChartFigure([trace], layout, summary, legend);
     }
 }
