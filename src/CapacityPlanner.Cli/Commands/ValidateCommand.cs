@@ -81,6 +81,12 @@ internal static class ValidateCommand
         foreach (var (name, s) in report.Families) sb.AppendLine(Row(name, s));
         sb.AppendLine(Row("all firm runs", report.Firm()));
         sb.AppendLine(Row("all runs (+ soft)", report.All()));
+        sb.AppendLine();
+        sb.AppendLine(string.Create(inv, $"{"by scale (firm runs)",-20} {"runs",5} {"median",8} {"mean",8} {"max",8} {"within",8} {"infeasible",10} {"bias",8} | {"all runs",8} {"median",8} {"bias",8}"));
+        foreach (var band in report.Scales)
+        {
+            sb.AppendLine(Row(band.Label, band.Firm) + string.Create(inv, $" | {band.All.Cases,8} {band.All.MedianAbsError,8:P1} {band.All.Bias,8:+0.0%;-0.0%;0.0%}"));
+        }
         var memory = report.MemoryRuns;
         if (memory.Count > 0)
         {

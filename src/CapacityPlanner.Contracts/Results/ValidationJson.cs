@@ -6,7 +6,7 @@ namespace CapacityPlanner.Contracts.Results;
 /// <summary>The JSON of <c>capplan validate --json</c>: every run with its error, then per family and overall.</summary>
 public static class ValidationJson
 {
-    /// <summary>Writes <c>{ "cases": [...], "families": {...}, "summary": {...} }</c>.</summary>
+    /// <summary>Writes <c>{ "cases": [...], "families": {...}, "scales": {...}, "summary": {...} }</c>.</summary>
     public static void Write(Utf8JsonWriter w, ValidationReport report)
     {
         ArgumentNullException.ThrowIfNull(w);
@@ -43,6 +43,19 @@ public static class ValidationJson
         w.WriteEndArray();
         w.WriteStartObject("families");
         foreach (var (name, s) in report.Families) { w.WritePropertyName(name); WriteSummary(w, s); }
+        w.WriteEndObject();
+        w.WriteStartObject("scales");
+        foreach (var band in report.Scales)
+        {
+            w.WriteStartObject(band.Key);
+            w.WriteNumber("fromGpus", band.FromGpus);
+            if (band.ToGpus is { } to) w.WriteNumber("toGpus", to); else w.WriteNull("toGpus");
+            w.WritePropertyName("firm");
+            WriteSummary(w, band.Firm);
+            w.WritePropertyName("all");
+            WriteSummary(w, band.All);
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
         w.WritePropertyName("summary");
         w.WriteStartObject();
