@@ -6,15 +6,16 @@ namespace CapacityPlanner.Web.E2E;
 
 /// <summary>
 /// How fast the planner feels: the first load (navigation to numbers and a drawn chart, fresh browser context) and
-/// input change → updated numbers and chart over 20 isolated edits, timed inside the browser (from dispatching the
-/// input event to the new step time on screen and plotly having drawn the matching chart revision). Targets (issue 13):
+/// input change → updated numbers and chart over 40 isolated edits (enough that the 95th percentile is not a single
+/// sample), timed inside the browser (from dispatching the input event to the new step time on screen and plotly having
+/// drawn the matching chart revision). Targets (issue 13):
 /// first load under 1.5 s, update under 150 ms p95. The assertions are generous bounds so the test cannot flake on a busy
 /// machine; the printed figures are the measurement.
 /// </summary>
 [Collection(AppCollection.Name)]
 public sealed class TimingTests(AppFixture app, ITestOutputHelper output)
 {
-    private const int Changes = 20;
+    private const int Changes = 40;
 
     // Each edit changes the step time; they cycle through the GPU count, the tensor-parallel degree and the micro-batch.
     private static readonly (string Field, string Value)[] s_edits =

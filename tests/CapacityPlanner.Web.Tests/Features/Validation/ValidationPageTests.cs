@@ -108,6 +108,26 @@ public sealed class ValidationPageTests : PlannerTestContext
     }
 
     [Fact]
+    public void The_scale_table_shows_each_gpu_band_of_the_firm_runs_and_the_bands_hold_every_firm_run_once()
+    {
+        var cut = RenderPage();
+
+        var rows = cut.FindAll("[data-testid=scale-summary] [data-testid=summary-row]");
+        var bands = Report.Scales.Where(b => b.Firm.Cases > 0).ToList();
+        Assert.True(bands.Count >= 3, "the shipped runs span at least three scale bands");
+        Assert.Equal(bands.Select(b => b.Label), rows.Select(r => r.QuerySelector("th")!.TextContent.Trim()));
+        foreach (var (band, row) in bands.Zip(rows))
+        {
+            string Cell(string id) => row.QuerySelector($"[data-testid={id}]")!.TextContent.Trim();
+            Assert.Equal(band.Firm.Cases.ToString(System.Globalization.CultureInfo.InvariantCulture), Cell("summary-cases"));
+            Assert.Equal(ValidationFormat.Percent(band.Firm.MedianAbsError), Cell("summary-median"));
+            Assert.Equal(ValidationFormat.SignedPercent(band.Firm.Bias), Cell("summary-bias"));
+            Assert.Equal(Report.Results.Count(r => !r.Case.Soft && r.Gpus >= band.FromGpus && r.Gpus <= (band.ToGpus ?? int.MaxValue)), band.Firm.Cases);
+        }
+        Assert.Equal(Report.Firm().Cases, bands.Sum(b => b.Firm.Cases));
+    }
+
+    [Fact]
     public void The_family_filter_shows_that_family_only_in_the_table_and_the_chart_and_puts_it_in_the_address()
     {
         var cut = RenderPage();
