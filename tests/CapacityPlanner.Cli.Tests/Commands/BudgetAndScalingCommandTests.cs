@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CapacityPlanner.Cli.Tests.Support;
 using CapacityPlanner.Core.Budget;
 
 namespace CapacityPlanner.Cli.Tests.Commands;
@@ -19,13 +20,7 @@ public sealed class BudgetAndScalingCommandTests : IDisposable
 
     private static string ExamplePath => Path.Combine(AppContext.BaseDirectory, "Examples", "budget-30b-half-year.json");
 
-    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = await CliApp.RunAsync(args, stdout, stderr, new StringReader(""));
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static Task<(int Code, string Out, string Err)> Run(params string[] args) => InProcessCli.RunAsync(args);
 
     private static void AllNumbersFinite(JsonElement e)
     {

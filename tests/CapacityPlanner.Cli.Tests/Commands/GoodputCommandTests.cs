@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CapacityPlanner.Cli.Tests.Support;
 
 namespace CapacityPlanner.Cli.Tests.Commands;
 
@@ -6,13 +7,7 @@ public sealed class GoodputCommandTests
 {
     private static string Example(string name) => Path.Combine(AppContext.BaseDirectory, "Examples", name);
 
-    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = await CliApp.RunAsync(args, stdout, stderr, new StringReader(""));
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static Task<(int Code, string Out, string Err)> Run(params string[] args) => InProcessCli.RunAsync(args);
 
     [Fact]
     public async Task Estimate_reports_goodput_and_its_breakdown()

@@ -1,17 +1,12 @@
 using System.Text.Json;
+using CapacityPlanner.Cli.Tests.Support;
 
 namespace CapacityPlanner.Cli.Tests.Commands;
 
 /// <summary><c>capplan validate</c>: the error by scale beside the error by family.</summary>
 public sealed class ValidateCommandTests
 {
-    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = await CliApp.RunAsync(args, stdout, stderr, new StringReader(""));
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static Task<(int Code, string Out, string Err)> Run(params string[] args) => InProcessCli.RunAsync(args);
 
     [Fact]
     public async Task The_json_summarises_every_run_once_by_scale_band_in_its_own_gpu_range()

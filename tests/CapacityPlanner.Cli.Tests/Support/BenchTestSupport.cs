@@ -24,13 +24,7 @@ internal static class BenchTestSupport
         return SchemaValidator.Validate(s_schema.Value.RootElement, doc.RootElement);
     }
 
-    public static async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = await CliApp.RunAsync(args, stdout, stderr, new StringReader(""));
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    public static Task<(int Code, string Out, string Err)> Run(params string[] args) => InProcessCli.RunAsync(args);
 
     /// <summary>Starts the real capplan.dll (copied next to the tests) with extra environment variables.</summary>
     public static Process StartCapplan(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null)
