@@ -80,7 +80,48 @@ document.addEventListener("keydown", (e) => {
     }
     chart.json = json;
     const figure = JSON.parse(json);
+    if (target.closest("figure")?.querySelector(".chart-legend")) withLegendInExport(chart, figure.config);
     window.Plotly.react(chart.host, figure.data, figure.layout, figure.config);
+  }
+
+  // A chart whose legend is HTML beside it (StackedBars: plotly draws no legend, for speed) exports its PNG with a
+  // plotly legend of the same entries: the camera button is replaced by one that draws the chart once more off screen,
+  // with an empty trace per legend entry, and downloads that. The button object is kept per chart: a new one on every
+  // update would count as a changed config, which makes Plotly.react draw the chart from scratch.
+  function withLegendInExport(chart, config) {
+    const options = config.toImageButtonOptions || {};
+    chart.exportButton ||= {
+      name: "toImageWithLegend",
+      title: "Download plot as a PNG",
+      icon: window.Plotly.Icons.camera,
+      click: (gd) => exportWithLegend(gd, chart.host.closest("figure"), chart.exportOptions),
+    };
+    chart.exportOptions = options;
+    config.modeBarButtonsToRemove = (config.modeBarButtonsToRemove || []).concat(["toImage"]);
+    config.modeBarButtonsToAdd = [chart.exportButton];
+  }
+
+  function exportWithLegend(gd, figureElement, options) {
+    const entries = figureElement ? [...figureElement.querySelectorAll(".chart-legend li")] : [];
+    // A bar of length zero on the chart's first row: nothing to see, but plotly lists only traces with data.
+    const trace = gd.data[0] || {};
+    const at = trace.orientation === "h" ? { x: [0], y: [(trace.y || [])[0]] } : { x: [(trace.x || [])[0]], y: [0] };
+    const legend = entries.map((li) => {
+      const swatch = li.querySelector(".chart-legend-swatch");
+      return Object.assign({
+        type: "bar", orientation: trace.orientation, name: li.textContent.trim(), showlegend: true, hoverinfo: "skip",
+        marker: { color: swatch ? getComputedStyle(swatch).backgroundColor : "#999", opacity: swatch && swatch.classList.contains("pale") ? 0.4 : 1 },
+      }, at);
+    });
+    const layout = Object.assign({}, gd.layout, { showlegend: true });
+    const width = gd.offsetWidth || 800;
+    const height = gd.layout.height || gd.offsetHeight || 400;
+    const div = document.createElement("div");
+    div.style.cssText = `position:fixed;left:-10000px;top:0;width:${width}px;height:${height}px`;
+    document.body.appendChild(div);
+    return window.Plotly.newPlot(div, gd.data.concat(legend), layout, { staticPlot: true })
+      .then(() => window.Plotly.downloadImage(div, { format: options.format || "png", filename: options.filename || "chart", scale: options.scale || 2, width, height }))
+      .finally(() => { window.Plotly.purge(div); div.remove(); });
   }
 
   // Charts whose element has gone for good (another page): free what plotly holds. Checked a while after a removal,

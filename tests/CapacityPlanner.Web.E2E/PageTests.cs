@@ -210,6 +210,45 @@ public sealed class PageTests(AppFixture app, ITestOutputHelper output)
         Assert.Empty(page.Errors);
     }
 
+    [Fact]
+    public async Task The_step_charts_png_export_carries_the_legend_the_page_draws_in_html()
+    {
+        await using var page = await BrowserPage.OpenAsync(app);
+        await page.GotoAsync("/", "[data-testid=step-time]");
+        await page.WaitForChartAsync("step-chart");
+        await page.WaitForInteractiveAsync();
+        var legend = (await page.Page.Locator("[data-testid=step-chart-legend] li").AllInnerTextsAsync()).Select(t => t.Trim()).ToList();
+        Assert.Contains("Compute", legend);
+        // What goes to plotly's image export: the figure the camera button draws off screen.
+        await page.Page.EvaluateAsync(@"() => {
+            window.__exported = [];
+            const download = Plotly.downloadImage;
+            Plotly.downloadImage = (gd, options) => {
+                window.__exported.push({ drawn: [...gd.querySelectorAll('.legend .traces')].map(t => t.textContent.trim()), file: options.filename });
+                return download(gd, options);
+            };
+        }");
+
+        await page.Page.HoverAsync("[data-testid=step-chart] .plot-host");
+        var download = await page.Page.RunAndWaitForDownloadAsync(() =>
+            page.Page.ClickAsync("[data-testid=step-chart] .modebar-btn[data-title='Download plot as a PNG']", new PageClickOptions { Force = true }));
+
+        Assert.Equal("step-time-breakdown.png", download.SuggestedFilename);
+        var path = await download.PathAsync();
+        var bytes = await File.ReadAllBytesAsync(path!);
+        Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, bytes[..8]);
+        Directory.CreateDirectory(app.ScreenshotDirectory);
+        await File.WriteAllBytesAsync(Path.Combine(app.ScreenshotDirectory, "planner-step-chart-export.png"), bytes);
+        var exported = await page.Page.EvaluateAsync<System.Text.Json.JsonElement>("() => window.__exported");
+        var export = Assert.Single(exported.EnumerateArray().ToList());
+        // Plotly drew a legend entry for each of the page's, in the page's order.
+        Assert.Equal(legend, export.GetProperty("drawn").EnumerateArray().Select(n => n.GetString()!).ToList());
+        // The page's own chart keeps no plotly legend, and the off-screen copy is gone.
+        Assert.Equal(0, await page.Page.Locator("[data-testid=step-chart] .legend").CountAsync());
+        await page.Page.WaitForFunctionAsync("() => document.querySelectorAll('body > div.js-plotly-plot').length === 0");
+        Assert.Empty(page.Errors);
+    }
+
     private static async Task<T> WaitForChangeAsync<T>(BrowserPage page, Func<Task<T>> snapshot, T before)
         where T : struct, IEquatable<T>
     {
