@@ -52,8 +52,7 @@ public static class PlannerCharts
         if (comm.Any(t => t.HiddenSeconds > 0)) legend.Add(new LegendItem("paler: hidden behind compute", theme.TextSecondary, Pale: true));
 
         var layout = theme.BaseLayout(240);
-        layout.BarMode = BarModeEnum.Overlay;
-        layout.ShowLegend = false;
+        StackedBars.Prepare(layout);
         layout.XAxis = [theme.XAxis("seconds per step")];
         var y = theme.YAxis("");
         y.CategoryOrder = Plotly.Blazor.LayoutLib.YAxisLib.CategoryOrderEnum.Array;
@@ -86,8 +85,7 @@ public static class PlannerCharts
         var legend = shown.Select(p => new LegendItem(p.Label, p.Color)).ToList();
         var total = m.TotalGiB;
         var layout = theme.BaseLayout(180);
-        layout.BarMode = BarModeEnum.Overlay;
-        layout.ShowLegend = false;
+        StackedBars.Prepare(layout);
         var x = theme.XAxis("GiB per GPU");
         x.Range = [0, Math.Max(total, hbmGiB) * 1.08];
         layout.XAxis = [x];
@@ -148,8 +146,7 @@ public static class PlannerCharts
             width: 0.5m);
         var legend = shown.Select(p => new LegendItem(p.Label, p.Color)).ToList();
         var layout = theme.BaseLayout(180);
-        layout.BarMode = BarModeEnum.Overlay;
-        layout.ShowLegend = false;
+        StackedBars.Prepare(layout);
         var x = theme.XAxis("% of wall time");
         x.Range = [0, 100];
         layout.XAxis = [x];

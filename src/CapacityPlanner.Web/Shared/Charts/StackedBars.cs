@@ -28,6 +28,14 @@ public static class StackedBars
     /// <summary>Opacity of the pale parts.</summary>
     public const double PaleOpacity = 0.4;
 
+    /// <summary>The layout such a chart needs: its bars overlay (each part has its own base) and plotly draws no legend.</summary>
+    public static void Prepare(Plotly.Blazor.Layout layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        layout.BarMode = Plotly.Blazor.LayoutLib.BarModeEnum.Overlay;
+        layout.ShowLegend = false;
+    }
+
     /// <summary>The trace: the parts in order, each row stacked from zero.</summary>
     public static Bar Trace(IEnumerable<BarSegment> segments, decimal? width = null)
     {
