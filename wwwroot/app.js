@@ -86,7 +86,7 @@ document.addEventListener("keydown", (e) => {
 
   // A chart whose legend is HTML beside it (StackedBars: plotly draws no legend, for speed) exports its PNG with a
   // plotly legend of the same entries: the camera button is replaced by one that draws the chart once more off screen,
-  // with an empty trace per legend entry, and downloads that. The button object is kept per chart: a new one on every
+  // with a zero-length bar per legend entry in its colour, and downloads that. The button object is kept per chart: a new one on every
   // update would count as a changed config, which makes Plotly.react draw the chart from scratch.
   function withLegendInExport(chart, config) {
     const options = config.toImageButtonOptions || {};
@@ -110,7 +110,7 @@ document.addEventListener("keydown", (e) => {
       const swatch = li.querySelector(".chart-legend-swatch");
       return Object.assign({
         type: "bar", orientation: trace.orientation, name: li.textContent.trim(), showlegend: true, hoverinfo: "skip",
-        marker: { color: swatch ? getComputedStyle(swatch).backgroundColor : "#999", opacity: swatch && swatch.classList.contains("pale") ? 0.4 : 1 },
+        marker: { color: swatch ? getComputedStyle(swatch).backgroundColor : "#999", opacity: swatch ? Number(getComputedStyle(swatch).opacity) : 1 },
       }, at);
     });
     const layout = Object.assign({}, gd.layout, { showlegend: true });

@@ -53,6 +53,11 @@ public sealed partial class PlotlyFigure
     /// <summary>Extra CSS classes.</summary>
     [Parameter] public string? Class { get; set; }
 
+    // A legend swatch drawn as the chart draws its part: pale parts at the chart's own opacity.
+    private static string SwatchStyle(LegendItem item) => item.Pale
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"background-color:{item.Color};opacity:{StackedBars.PaleOpacity}")
+        : $"background-color:{item.Color}";
+
     // Reserves the chart's height before plotly.js has drawn it (no layout shift).
     private string? PlotStyle => _layout.Height is { } h ? $"min-height:{(int)h}px" : null;
 

@@ -1,8 +1,7 @@
 using CapacityPlanner.Web.Features.Planner;
-using CapacityPlanner.Web.Options;
 using CapacityPlanner.Web.Shared.Charts;
-using Microsoft.Extensions.Logging.Abstractions;
 using CapacityPlanner.Web.Shared.Scenario;
+using CapacityPlanner.Web.Tests.Support;
 
 namespace CapacityPlanner.Web.Tests.Features.Planner;
 
@@ -11,8 +10,7 @@ public sealed class CommunicationVerdictTests
 {
     private static CommunicationVerdict Verdict(PlannerInput input)
     {
-        var outcome = new EstimateService(Microsoft.Extensions.Options.Options.Create(new PlannerOptions()), NullLogger<EstimateService>.Instance).Estimate(input);
-        Assert.True(outcome.Estimate?.StepTimeSeconds is not null, string.Join("; ", outcome.Errors.Select(e => e.Message)));
+        var outcome = PlannerEstimates.Of(input);
         return CommunicationVerdict.From(outcome.Estimate!, outcome.Scenario!)!;
     }
 
@@ -60,8 +58,7 @@ public sealed class CommunicationVerdictTests
 
     private static (CommunicationVerdict Verdict, Core.Estimation.Estimate Estimate) VerdictAndEstimate(PlannerInput input)
     {
-        var outcome = new EstimateService(Microsoft.Extensions.Options.Options.Create(new PlannerOptions()), NullLogger<EstimateService>.Instance).Estimate(input);
-        Assert.True(outcome.Estimate?.StepTimeSeconds is not null, string.Join("; ", outcome.Errors.Select(e => e.Message)));
+        var outcome = PlannerEstimates.Of(input);
         return (CommunicationVerdict.From(outcome.Estimate!, outcome.Scenario!)!, outcome.Estimate!);
     }
 

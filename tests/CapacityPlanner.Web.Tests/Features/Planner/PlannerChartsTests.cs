@@ -1,9 +1,7 @@
 using System.Globalization;
 using CapacityPlanner.Web.Features.Planner;
-using CapacityPlanner.Web.Options;
 using CapacityPlanner.Web.Shared.Charts;
 using CapacityPlanner.Web.Shared.Scenario;
-using Microsoft.Extensions.Logging.Abstractions;
 using CapacityPlanner.Web.Tests.Support;
 using Plotly.Blazor.Traces;
 using PlannerPage = CapacityPlanner.Web.Features.Planner.Planner;
@@ -13,12 +11,7 @@ namespace CapacityPlanner.Web.Tests.Features.Planner;
 /// <summary>The planner's stacked-bar charts: one plotly trace each, an HTML legend, and bars that add up.</summary>
 public sealed class PlannerChartsTests
 {
-    private static Core.Estimation.Estimate Estimate(PlannerInput input)
-    {
-        var outcome = new EstimateService(Microsoft.Extensions.Options.Options.Create(new PlannerOptions()), NullLogger<EstimateService>.Instance).Estimate(input);
-        Assert.True(outcome.Estimate?.StepTimeSeconds is not null, string.Join("; ", outcome.Errors.Select(e => e.Message)));
-        return outcome.Estimate!;
-    }
+    private static Core.Estimation.Estimate Estimate(PlannerInput input) => PlannerEstimates.Of(input).Estimate!;
 
     // Each row's parts: (base, length) in drawing order.
     private static Dictionary<string, List<(double Base, double Length)>> Rows(Bar bar)
