@@ -80,8 +80,8 @@ public sealed record TrainingConfig(int GlobalBatchSequences, Precision Precisio
     /// <summary>The stack in effect.</summary>
     public SoftwareStack EffectiveStack => Stack ?? SoftwareStackCatalog.Standard.Default;
 
-    /// <summary>TP communication overlap in effect: the scenario's choice, else the stack's.</summary>
-    public bool TensorParallelOverlap => TpCommOverlap ?? EffectiveStack.TensorParallelOverlap;
+    /// <summary>TP communication overlap in effect: the scenario's choice, else what the stack does at this precision.</summary>
+    public bool TensorParallelOverlap => TpCommOverlap ?? EffectiveStack.OverlapsTensorParallelAt(Precision);
 
     /// <summary>Expert-parallel all-to-all overlap in effect: the scenario's choice, else the stack's.</summary>
     public bool ExpertParallelOverlap => EpCommOverlap ?? EffectiveStack.ExpertParallelOverlap;

@@ -57,6 +57,8 @@ public enum SelectiveRecompute
 /// <param name="Attention">Attention kernel the stack runs.</param>
 /// <param name="FusedAttentionKernel">Which fused kernel implements flash attention.</param>
 /// <param name="TensorParallelOverlap">TP collectives are pipelined with the adjoining GEMMs.</param>
+/// <param name="Fp4TensorParallelOverlap">That pipelining also runs under an FP4 (NVFP4) recipe; false where the stack's overlap
+/// cannot move FP4-quantised inputs (Transformer Engine's userbuffers all-gather takes FP8 and MXFP8 only).</param>
 /// <param name="DataParallelOverlap">When gradient reduction and parameter gathers run.</param>
 /// <param name="PipelineP2pOverlap">Pipeline sends/receives run beside compute.</param>
 /// <param name="PipelineScatterGather">Activations between stages are sent split over the TP ranks.</param>
@@ -129,8 +131,14 @@ public sealed record SoftwareStack(
     bool RecomputeDropsUnusedOutputs = false,
     bool Zero2ReducesOncePerChunk = false,
     bool ExpertParallelOverlap = false,
-    bool MoeHostLaunchesPerLocalExpert = false)
+    bool MoeHostLaunchesPerLocalExpert = false,
+    bool Fp4TensorParallelOverlap = true)
 {
+    /// <summary>Whether the stack pipelines TP collectives with GEMMs at <paramref name="precision"/> (the default when a
+    /// scenario does not set <c>training.tpCommOverlap</c>).</summary>
+    public bool OverlapsTensorParallelAt(Precision precision) =>
+        TensorParallelOverlap && (precision != Precision.Fp4 || Fp4TensorParallelOverlap);
+
     /// <summary>
     /// The plan as the stack runs it: unchanged, or, for a stack without gradient accumulation, with one micro-batch per
     /// step holding each data-parallel replica's share of <paramref name="globalBatch"/>. The one place that rule lives
@@ -295,7 +303,8 @@ public sealed class SoftwareStackCatalog
                 s.TryGetProperty("recomputeDropsUnusedOutputs", out var dce) && dce.GetProperty("value").GetBoolean(),
                 s.TryGetProperty("zero2ReducesOncePerChunk", out var oncePerChunk) && oncePerChunk.GetProperty("value").GetBoolean(),
                 V(s, "expertParallelOverlap").GetBoolean(),
-                V(s, "moeHostLaunchesPerLocalExpert").GetBoolean()));
+                V(s, "moeHostLaunchesPerLocalExpert").GetBoolean(),
+                !s.TryGetProperty("fp4TensorParallelOverlap", out var fp4Overlap) || fp4Overlap.GetProperty("value").GetBoolean()));
         }
         var auto = root.GetProperty("autoRule");
         return new SoftwareStackCatalog(stacks,

@@ -87,7 +87,7 @@ public sealed class GoldenAccuracyTests(ITestOutputHelper output)
         var s = ValidationSummary.Of(firm);
         output.WriteLine($"55-run set, {s.Cases} firm runs: median {s.MedianAbsError:P1}, within tolerance {s.WithinTolerance:P0}, bias {s.Bias:+0.0%;-0.0%}");
         Assert.Equal(0, s.Infeasible);
-        Assert.True(s.MedianAbsError <= 0.06, $"median |error| {s.MedianAbsError:P1}");
+        Assert.True(s.MedianAbsError <= 0.05, $"median |error| {s.MedianAbsError:P1}");
         Assert.True(s.WithinTolerance >= 0.9, $"within tolerance {s.WithinTolerance:P0}");
     }
 
@@ -114,8 +114,9 @@ public sealed class GoldenAccuracyTests(ITestOutputHelper output)
     {
         // Per-GPU throughput ratios between two sizes of the same run family (issue 11: within 5%).
         // The issue asks for 5%. One pair misses it and is held to what the model does, so that a regression shows:
-        // MegaScale's Megatron-LM baseline loses 16% per GPU from 256 to 1,024 GPUs at a fixed batch, the model ~4%
-        // (the baseline's unoverlapped data-parallel traffic and data loading are not fully captured).
+        // MegaScale's Megatron-LM baseline loses 16% per GPU from 256 to 1,024 GPUs at a fixed batch, the model 8%.
+        // The paper's rows fit a fixed cost of ~2.2-2.5 s per step against the model's ~1 s (docs/accuracy.md); no
+        // sourced mechanism in Megatron-LM@285068c8 accounts for the difference.
         (string Small, string Large, double Limit)[] pairs =
         [
             ("mlperf31-gpt3-eos-h100-512", "mlperf31-gpt3-eos-h100-8192", 0.05),

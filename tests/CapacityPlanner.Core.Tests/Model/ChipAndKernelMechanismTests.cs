@@ -144,6 +144,37 @@ public sealed class ExpertParallelOverlapTests
         Assert.Equal(waits.LinkSeconds, overlapped.LinkSeconds, 12);
         Assert.True(overlapped.ExposedSeconds < 0.5 * waits.ExposedSeconds, $"{overlapped.ExposedSeconds} vs {waits.ExposedSeconds}");
     }
+
+    // MLPerf v5.1's NVFP4 Llama 3.1 405B plan on GB200 (TP4, sequence parallel), as its shared case file gives it: no
+    // training.tpCommOverlap, so the stack's default at the run's precision applies.
+    private static string Nvfp4Scenario(string precision, string extra = "") => $$"""
+        { "schemaVersion": 1, "model": { "preset": "llama3-405b", "vocabSize": 32000 },
+          "training": { "globalBatchSequences": 1152, "precision": "{{precision}}"{{extra}} },
+          "system": { "chip": "gb200", "gpus": 512 },
+          "parallelism": { "tensor": 4, "pipeline": 8, "data": 8, "context": 2, "sequenceParallel": true, "virtualStages": 8,
+                           "microBatchSize": 1, "zeroStage": 1, "recompute": "none" } }
+        """;
+
+    [Fact]
+    public void Transformer_engine_pipelines_tp_communication_under_fp8_but_not_under_nvfp4()
+    {
+        // TE's userbuffers all-gather takes FP8 and MXFP8 inputs only (software-stacks.json fp4TensorParallelOverlap).
+        var stack = SoftwareStackCatalog.Standard.Default;
+        Assert.True(stack.OverlapsTensorParallelAt(Precision.Fp8));
+        Assert.True(stack.OverlapsTensorParallelAt(Precision.Bf16));
+        Assert.False(stack.OverlapsTensorParallelAt(Precision.Fp4));
+        Assert.True(SoftwareStackCatalog.Standard.Find("torchtitan")!.OverlapsTensorParallelAt(Precision.Fp4));
+
+        Assert.False(TestScenarios.Resolve(Nvfp4Scenario("fp4")).Training.TensorParallelOverlap);
+        Assert.True(TestScenarios.Resolve(Nvfp4Scenario("fp8")).Training.TensorParallelOverlap);
+        var fp4 = TestScenarios.Estimate(Nvfp4Scenario("fp4")).Breakdown!.Communication.TensorParallel;
+        Assert.True(fp4.LinkSeconds > 0);
+        Assert.Equal(fp4.LinkSeconds, fp4.ExposedSeconds, 12);
+
+        // A scenario that names the setting still decides.
+        var forced = TestScenarios.Estimate(Nvfp4Scenario("fp4", """, "tpCommOverlap": true""")).Breakdown!.Communication.TensorParallel;
+        Assert.True(forced.ExposedSeconds < 0.5 * fp4.ExposedSeconds, $"{forced.ExposedSeconds} vs {fp4.ExposedSeconds}");
+    }
 }
 
 /// <summary>Uneven pipeline splits follow the stack (software-stacks.json unevenLayerSplit).</summary>
