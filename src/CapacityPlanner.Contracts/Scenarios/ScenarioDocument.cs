@@ -90,7 +90,7 @@ public sealed record TrainingSection
     public int? GlobalBatchSequences { get; init; }
     /// <summary>bf16 (default), fp16, fp8, fp4, tf32, fp32, fp64.</summary>
     public string? Precision { get; init; }
-    /// <summary>adam (default), adamw, sgd, adafactor, muon.</summary>
+    /// <summary>adam (default), adamw, sgd, adafactor, muon, shampoo, soap, lamb, lion (ScenarioParser.Optimizers).</summary>
     public string? Optimizer { get; init; }
     /// <summary>Training tokens, for time-to-train.</summary>
     public double? Tokens { get; init; }

@@ -23,7 +23,7 @@ public static class ScenarioParser
     /// <summary>Recompute modes.</summary>
     public static readonly IReadOnlyList<string> RecomputeModes = ["none", "selective", "full"];
     /// <summary>Optimizers.</summary>
-    public static readonly IReadOnlyList<string> Optimizers = ["adam", "adamw", "sgd", "adafactor", "muon", "shampoo", "soap"];
+    public static readonly IReadOnlyList<string> Optimizers = ["adam", "adamw", "sgd", "adafactor", "muon", "shampoo", "soap", "lamb", "lion"];
     /// <summary>ZeRO-3 shard scopes.</summary>
     public static readonly IReadOnlyList<string> ZeroShardScopes = ["auto", "all", "domain"];
     /// <summary>Attention kernel choices.</summary>

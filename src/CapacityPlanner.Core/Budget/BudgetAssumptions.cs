@@ -198,11 +198,14 @@ public sealed record BudgetAssumptions
                 $"{chip.Id} has no {scenario.Training.Precision.ToId()} peak; choose one of: {string.Join(", ", PrecisionExtensions.All.Where(p => chip.PeakFor(p) is not null).Select(p => p.ToId()))}."));
         }
 
+        // The budget's optimizer from the scenario's: LAMB and Lion have no budget figures of their own and count as AdamW.
         var optimizerId = s.Optimizer ?? scenario.Training.Optimizer switch
         {
             OptimizerKind.Sgd => "sgd",
             OptimizerKind.Adafactor => "adafactor",
             OptimizerKind.Muon => "muon",
+            OptimizerKind.Shampoo => "shampoo",
+            OptimizerKind.Soap => "soap",
             _ => "adamw",
         };
         used.Add(new BudgetAssumptionUsed("optimizer", optimizerId, s.Optimizer is null ? "training.optimizer" : "scenario", ""));

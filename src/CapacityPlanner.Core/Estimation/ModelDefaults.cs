@@ -155,6 +155,8 @@ public sealed record ModelDefaults
                 [OptimizerKind.Muon] = O("muon"),
                 [OptimizerKind.Shampoo] = O("shampoo"),
                 [OptimizerKind.Soap] = O("soap"),
+                [OptimizerKind.Lamb] = O("lamb"),
+                [OptimizerKind.Lion] = O("lion"),
             },
         };
     }

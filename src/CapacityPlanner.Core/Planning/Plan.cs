@@ -29,12 +29,16 @@ public enum OptimizerKind
     Shampoo,
     /// <summary>SOAP: Adam run in Shampoo's eigenbasis (factors, eigenvectors and Adam moments per block).</summary>
     Soap,
+    /// <summary>LAMB: Adam's moments with a per-layer trust ratio (two norms per tensor).</summary>
+    Lamb,
+    /// <summary>Lion: one momentum buffer, sign updates.</summary>
+    Lion,
 }
 
 /// <summary>Reads optimizer names of scenario documents and data files.</summary>
 public static class OptimizerKinds
 {
-    /// <summary>"adam"/"adamw" → Adam, "sgd", "adafactor", "muon", "shampoo", "soap"; false for anything else.</summary>
+    /// <summary>"adam"/"adamw" → Adam, "sgd", "adafactor", "muon", "shampoo", "soap", "lamb", "lion"; false for anything else.</summary>
     public static bool TryParse(string? name, out OptimizerKind kind)
     {
         kind = (name ?? "").ToLowerInvariant() switch
@@ -45,6 +49,8 @@ public static class OptimizerKinds
             "muon" => OptimizerKind.Muon,
             "shampoo" => OptimizerKind.Shampoo,
             "soap" => OptimizerKind.Soap,
+            "lamb" => OptimizerKind.Lamb,
+            "lion" => OptimizerKind.Lion,
             _ => (OptimizerKind)(-1),
         };
         return Enum.IsDefined(kind);
@@ -54,7 +60,7 @@ public static class OptimizerKinds
     public static OptimizerKind Parse(string? name) =>
         name is null ? OptimizerKind.Adam
         : TryParse(name, out var kind) ? kind
-        : throw new FormatException($"unknown optimizer \"{name}\"; known: adam, adamw, sgd, adafactor, muon, shampoo, soap.");
+        : throw new FormatException($"unknown optimizer \"{name}\"; known: adam, adamw, sgd, adafactor, muon, shampoo, soap, lamb, lion.");
 }
 
 /// <summary>How the attention core is computed.</summary>

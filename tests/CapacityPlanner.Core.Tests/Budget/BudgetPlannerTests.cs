@@ -182,6 +182,20 @@ public sealed class BudgetPlannerTests
         Assert.True(shampoo.OptimizerStateGiB > 2 * adam.OptimizerStateGiB);
     }
 
+    [Theory]
+    [InlineData("shampoo", "shampoo")]
+    [InlineData("soap", "soap")]
+    [InlineData("muon", "muon")]
+    [InlineData("lamb", "adamw")]
+    [InlineData("lion", "adamw")]
+    public void Without_a_budget_optimizer_the_scenarios_own_applies(string training, string budget)
+    {
+        // A Shampoo run is budgeted as Shampoo (its step overhead and state); LAMB and Lion have no budget figures and count as AdamW.
+        var json = Doc("""{ "mfu": 0.4 }""").Replace("\"globalBatchSequences\": 512", $"\"globalBatchSequences\": 512, \"optimizer\": \"{training}\"", StringComparison.Ordinal);
+        var r = Plan(json);
+        Assert.Equal(budget, r.Optimizer.Id);
+    }
+
     [Fact]
     public void Unique_tokens_make_the_prediction_data_constrained()
     {

@@ -18,13 +18,15 @@ public sealed class OptimizerTests
     [InlineData("shampoo", OptimizerKind.Shampoo)]
     [InlineData("soap", OptimizerKind.Soap)]
     [InlineData("adamw", OptimizerKind.Adam)]
+    [InlineData("lamb", OptimizerKind.Lamb)]
+    [InlineData("lion", OptimizerKind.Lion)]
     public void Every_optimizer_name_resolves(string name, OptimizerKind kind) =>
         Assert.Equal(kind, TestScenarios.Resolve(Scenario(name)).Training.Optimizer);
 
     [Fact]
     public void An_unknown_optimizer_is_an_error_listing_the_known_ones()
     {
-        var r = ScenarioResolver.ParseAndResolve(Scenario("lion"));
+        var r = ScenarioResolver.ParseAndResolve(Scenario("adam8bit"));
         Assert.False(r.Success);
         var e = Assert.Single(r.Errors);
         Assert.Equal("$.training.optimizer", e.Path);
@@ -45,6 +47,21 @@ public sealed class OptimizerTests
         Assert.True(blocked.Breakdown!.OptimizerSeconds > adam.Breakdown!.OptimizerSeconds);
         // The block products are small against the model's FLOPs (8·1024 FLOP/param vs 6·tokens per step per param).
         Assert.True(blocked.StepTimeSeconds < adam.StepTimeSeconds * 1.01);
+    }
+
+    [Fact]
+    public void Lamb_keeps_adams_state_and_pays_a_second_pass_and_lion_keeps_one_moment()
+    {
+        // LAMB (MegaScale's optimizer): Adam's 12 B of state; its trust ratio needs the step before the weights change,
+        // so the update moves 44 B instead of 36. Lion: one momentum and the fp32 master, 8 B, like SGD with momentum.
+        var adam = TestScenarios.Estimate(Scenario("adam"));
+        var lamb = TestScenarios.Estimate(Scenario("lamb"));
+        var lion = TestScenarios.Estimate(Scenario("lion"));
+        Assert.Equal(adam.Memory!.OptimizerStatesGiB, lamb.Memory!.OptimizerStatesGiB, 9);
+        Assert.Equal(adam.Breakdown!.OptimizerSeconds * 44 / 36, lamb.Breakdown!.OptimizerSeconds, 9);
+        Assert.Equal(adam.Memory.OptimizerStatesGiB * 8 / 12, lion.Memory!.OptimizerStatesGiB, 6);
+        Assert.True(lion.Breakdown!.OptimizerSeconds < adam.Breakdown.OptimizerSeconds);
+        Assert.Equal(adam.Memory.ActivationsGiB, lion.Memory.ActivationsGiB, 9);
     }
 
     [Fact]
