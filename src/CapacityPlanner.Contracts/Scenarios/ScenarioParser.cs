@@ -22,8 +22,8 @@ public static class ScenarioParser
 {
     /// <summary>Recompute modes.</summary>
     public static readonly IReadOnlyList<string> RecomputeModes = ["none", "selective", "full"];
-    /// <summary>Optimizers.</summary>
-    public static readonly IReadOnlyList<string> Optimizers = ["adam", "adamw", "sgd", "adafactor", "muon", "shampoo", "soap", "lamb", "lion"];
+    /// <summary>Optimizers (the names the model reads: <see cref="OptimizerKinds.Names"/>).</summary>
+    public static readonly IReadOnlyList<string> Optimizers = OptimizerKinds.Names;
     /// <summary>ZeRO-3 shard scopes.</summary>
     public static readonly IReadOnlyList<string> ZeroShardScopes = ["auto", "all", "domain"];
     /// <summary>Attention kernel choices.</summary>

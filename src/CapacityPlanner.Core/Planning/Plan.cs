@@ -38,6 +38,9 @@ public enum OptimizerKind
 /// <summary>Reads optimizer names of scenario documents and data files.</summary>
 public static class OptimizerKinds
 {
+    /// <summary>Every name <see cref="TryParse"/> accepts, in the order messages list them (scenario validation uses it).</summary>
+    public static readonly IReadOnlyList<string> Names = ["adam", "adamw", "sgd", "adafactor", "muon", "shampoo", "soap", "lamb", "lion"];
+
     /// <summary>"adam"/"adamw" → Adam, "sgd", "adafactor", "muon", "shampoo", "soap", "lamb", "lion"; false for anything else.</summary>
     public static bool TryParse(string? name, out OptimizerKind kind)
     {
@@ -60,7 +63,7 @@ public static class OptimizerKinds
     public static OptimizerKind Parse(string? name) =>
         name is null ? OptimizerKind.Adam
         : TryParse(name, out var kind) ? kind
-        : throw new FormatException($"unknown optimizer \"{name}\"; known: adam, adamw, sgd, adafactor, muon, shampoo, soap, lamb, lion.");
+        : throw new FormatException($"unknown optimizer \"{name}\"; known: {string.Join(", ", Names)}.");
 }
 
 /// <summary>How the attention core is computed.</summary>
