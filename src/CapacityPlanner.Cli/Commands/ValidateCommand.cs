@@ -31,7 +31,7 @@ internal static class ValidateCommand
         {
             var fitted = ModelCalibration.FitShipped(ValidationSet.Shipped);
             var shipped = CalibratedConstants.From(Core.Estimation.ModelDefaults.Standard);
-            await stdout.WriteLineAsync("Calibrated constants refitted (gemmInModelFraction on the Korthikanti 2022 runs, the two overlap slowdowns on every firm run but the held-out dgxc family; lowPrecisionRelativeEfficiency is measured; shipped value → refit):");
+            await stdout.WriteLineAsync("Calibrated constants refitted (gemmInModelFraction on the Korthikanti 2022 runs, the two overlap slowdowns on every firm run but the held-out dgxc family and calibration.json heldOutRuns; lowPrecisionRelativeEfficiency is measured; shipped value → refit):");
             for (var i = 0; i < CalibratedConstants.Names.Count; i++)
             {
                 await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {CalibratedConstants.Names[i],-32} {shipped[i],8:F3} → {fitted[i],8:F3}"));

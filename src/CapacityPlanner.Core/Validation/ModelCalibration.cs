@@ -133,18 +133,42 @@ public static class ModelCalibration
     /// </summary>
     public const string HeldOutFamily = "dgxc";
 
+    /// <summary>
+    /// Runs no shipped constant is fitted on besides the held-out family (calibration.json <c>heldOutRuns</c>): published
+    /// runs added after the fit to test the model at scale out of sample.
+    /// </summary>
+    public static IReadOnlySet<string> HeldOutRuns => s_heldOutRuns.Value;
+
+    private static readonly Lazy<IReadOnlySet<string>> s_heldOutRuns = new(() => ParseHeldOutRuns(EmbeddedData.Read("calibration.json")));
+
+    /// <summary>Reads <c>heldOutRuns.runs</c> from a calibration document (the one reader of that section).</summary>
+    public static IReadOnlySet<string> ParseHeldOutRuns(string calibrationJson)
+    {
+        using var doc = JsonDocument.Parse(calibrationJson);
+        return doc.RootElement.TryGetProperty("heldOutRuns", out var h)
+            ? h.GetProperty("runs").EnumerateArray().Select(x => x.GetString()!).ToHashSet(StringComparer.Ordinal)
+            : new HashSet<string>(StringComparer.Ordinal);
+    }
+
+    /// <summary>True for a run the shipped fit leaves out: the held-out family or one of <see cref="HeldOutRuns"/>.</summary>
+    public static bool IsHeldOut(ValidationCase c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        return c.Family == HeldOutFamily || HeldOutRuns.Contains(c.Id);
+    }
+
     /// <summary>The family the in-model GEMM fraction is fitted on: GEMM-bound single-node and pipeline runs whose every setting is stated.</summary>
     public const string GemmFamily = "korthikanti-2022";
 
     /// <summary>
     /// Fits as the shipped constants were fitted: the in-model GEMM fraction on the Korthikanti et al. 2022 runs (where
     /// nothing but GEMM efficiency is unknown), then the NCCL and TP overlap slowdowns on every firm run outside the
-    /// held-out family; the low-precision relative efficiency is a measurement (calibration.json) and stays as given.
+    /// held-out family and runs; the low-precision relative efficiency is a measurement (calibration.json) and stays as given.
     /// </summary>
     public static CalibratedConstants FitShipped(IEnumerable<ValidationCase> cases, ModelDefaults? baseDefaults = null)
     {
         ArgumentNullException.ThrowIfNull(cases);
-        var list = cases.Where(c => c.Family != HeldOutFamily).ToList();
+        var list = cases.Where(c => !IsHeldOut(c)).ToList();
         var gemmRuns = list.Where(c => c.Family == GemmFamily).ToList();
         var start = CalibratedConstants.From(baseDefaults ?? ModelDefaults.Standard);
         // Without the Korthikanti runs (leave-one-family-out), the GEMM fraction is fitted on every remaining run instead.
