@@ -23,9 +23,11 @@ namespace CapacityPlanner.Web.Features.Validation;
 /// <param name="Problem">Why there is no prediction or why the run is infeasible, if so.</param>
 /// <param name="PlannerLink">Relative <c>/?s=v1.…</c> link that opens the scenario in the Planner; null when it does not fit in a link.</param>
 /// <param name="IsUser">True for a user-measured run.</param>
+/// <param name="HeldOut">True for a shipped run no calibrated constant is fitted on (calibration.json: the dgxc family and heldOutRuns).</param>
 public sealed record ValidationRow(
     string Id, string Name, string Family, string Chip, long Gpus, string Stack, ValidationMetric Metric, double Published, double? Predicted,
-    double? Error, double Tolerance, bool WithinTolerance, bool Feasible, bool Soft, string Source, string Note, string? Problem, string? PlannerLink, bool IsUser)
+    double? Error, double Tolerance, bool WithinTolerance, bool Feasible, bool Soft, string Source, string Note, string? Problem, string? PlannerLink, bool IsUser,
+    bool HeldOut = false)
 {
     private static readonly IReadOnlyDictionary<string, string> NoPageSettings = new Dictionary<string, string>();
 
@@ -35,7 +37,7 @@ public sealed record ValidationRow(
         ArgumentNullException.ThrowIfNull(r);
         var c = r.Case;
         return new ValidationRow(c.Id, name ?? c.Id, c.Family, r.Chip, r.Gpus, r.Stack, c.Metric, c.Measured, r.Predicted, r.Error, c.Tolerance,
-            r.WithinTolerance, r.Feasible, c.Soft, c.Source, c.Note, r.Problem, PlannerLinkFor(c.ScenarioJson), isUser);
+            r.WithinTolerance, r.Feasible, c.Soft, c.Source, c.Note, r.Problem, PlannerLinkFor(c.ScenarioJson), isUser, !isUser && ModelCalibration.IsHeldOut(c));
     }
 
     /// <summary>The Planner link for a scenario document (the state link a share or a saved scenario opens), or null.</summary>

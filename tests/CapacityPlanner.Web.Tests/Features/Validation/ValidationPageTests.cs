@@ -71,6 +71,22 @@ public sealed class ValidationPageTests : PlannerTestContext
     }
 
     [Fact]
+    public void Runs_no_constant_is_fitted_on_are_marked_held_out_and_no_others()
+    {
+        var cut = RenderPage();
+
+        var marked = cut.FindAll("[data-testid=validation-table] tbody tr")
+            .Where(r => r.QuerySelector("[data-testid=run-held-out]") is not null)
+            .Select(r => r.QuerySelector("[data-testid=run-id]")!.GetAttribute("data-id")!)
+            .Order(StringComparer.Ordinal).ToList();
+        var expected = ValidationSet.Shipped.Where(ModelCalibration.IsHeldOut).Select(c => c.Id).Order(StringComparer.Ordinal).ToList();
+        Assert.Contains("mlperf40-gpt3-eos-dfw-h100-11616", marked);
+        Assert.Contains(marked, id => id.StartsWith("dgxc", StringComparison.Ordinal));
+        Assert.DoesNotContain("mlperf31-gpt3-eos-h100-8192", marked);
+        Assert.Equal(expected, marked);
+    }
+
+    [Fact]
     public void Sorting_by_error_orders_the_rows_by_signed_error()
     {
         var cut = RenderPage();
