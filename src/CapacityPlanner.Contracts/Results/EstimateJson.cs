@@ -28,6 +28,7 @@ public static class EstimateJson
         w.WriteEndArray();
         Num(w, "stepTimeSeconds", e.StepTimeSeconds);
         Num(w, "tokensPerSecond", e.TokensPerSecond);
+        Num(w, "tokensPerSecondPerGpu", e.TokensPerSecondPerGpu);
         Num(w, "modelTflopsPerGpu", e.ModelTflopsPerGpu);
         Num(w, "hardwareTflopsPerGpu", e.HardwareTflopsPerGpu);
         Num(w, "mfu", e.Mfu);

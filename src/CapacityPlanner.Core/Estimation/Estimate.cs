@@ -79,6 +79,9 @@ public sealed record Estimate
     public double? StepTimeSeconds { get; init; }
     /// <summary>Training tokens per second for the whole cluster.</summary>
     public double? TokensPerSecond { get; init; }
+    /// <summary>Training tokens per second per GPU (the cluster's tokens/s over its GPU count): the figure published runs
+    /// report and the validation case files' <c>tokensPerSecondPerGpu</c> metric.</summary>
+    public double? TokensPerSecondPerGpu { get; init; }
     /// <summary>Model FLOP/s per GPU (no recompute) in TFLOP/s.</summary>
     public double? ModelTflopsPerGpu { get; init; }
     /// <summary>Hardware FLOP/s per GPU (with recompute) in TFLOP/s.</summary>

@@ -88,6 +88,7 @@ public static class Estimator
             Stack = scenario.Training.EffectiveStack.Id,
             StepTimeSeconds = step,
             TokensPerSecond = tokensPerStep / step,
+            TokensPerSecondPerGpu = tokensPerStep / step / n,
             ModelTflopsPerGpu = modelFlops / step / n / Units.Tera,
             HardwareTflopsPerGpu = hardwareFlops / step / n / Units.Tera,
             Mfu = modelFlops / step / n / peak,

@@ -113,7 +113,7 @@ public static class ModelCalibration
     private static double? Error(ValidationCase c, ResolvedScenario s, ModelDefaults d)
     {
         var e = Estimator.Estimate(s, d);
-        return e.StepTimeSeconds is { } step ? ValidationRunner.Compare(c, e, s.System.Gpus, step).Error : null;
+        return e.StepTimeSeconds is { } step ? ValidationRunner.Compare(c, e, step).Error : null;
     }
 
     private static double Loss(List<(ValidationCase Case, ResolvedScenario Scenario)> cases, ModelDefaults d)
@@ -204,7 +204,7 @@ public static class ModelCalibration
             var t0 = without.StepTimeSeconds ?? throw new InvalidOperationException($"{id} is not feasible");
             var t1 = Estimator.Estimate(s, d with { MoeHostSecondsPerLocalExpert = lowPrecision ? (probe, 0) : (0, probe) }).StepTimeSeconds!.Value;
             // The published step time: the model's without the waits scaled by its throughput error there.
-            var error = ValidationRunner.Compare(c, without, s.System.Gpus, t0).Error;
+            var error = ValidationRunner.Compare(c, without, t0).Error;
             var published = c.Metric == ValidationMetric.StepTimeSeconds ? c.Measured : t0 * (1 + error);
             return (published - t0) / (t1 - t0) * probe;
         }

@@ -135,7 +135,7 @@ public static class ValidationRunner
             var why = string.Join("; ", e.Errors.Select(x => x.Message));
             return new ValidationResult(c, null, null, false, s.System.Chip.Id, s.System.Gpus, stack, why);
         }
-        var (predicted, error) = Compare(c, e, s.System.Gpus, step);
+        var (predicted, error) = Compare(c, e, step);
         return new ValidationResult(c, predicted, error, e.Feasible, s.System.Chip.Id, s.System.Gpus, stack,
             e.Feasible ? null : string.Join("; ", e.Errors.Select(x => x.Message)))
         {
@@ -147,12 +147,12 @@ public static class ValidationRunner
     /// The case's metric as predicted and its throughput error: predicted / measured throughput − 1 (for step times
     /// measured / predicted − 1).
     /// </summary>
-    internal static (double Predicted, double Error) Compare(ValidationCase c, Estimate e, long gpus, double step)
+    internal static (double Predicted, double Error) Compare(ValidationCase c, Estimate e, double step)
     {
         var predicted = c.Metric switch
         {
             ValidationMetric.StepTimeSeconds => step,
-            ValidationMetric.TokensPerSecondPerGpu => e.TokensPerSecond!.Value / gpus,
+            ValidationMetric.TokensPerSecondPerGpu => e.TokensPerSecondPerGpu!.Value,
             _ => e.HardwareTflopsPerGpu!.Value,
         };
         return (predicted, c.Metric == ValidationMetric.StepTimeSeconds ? c.Measured / predicted - 1 : predicted / c.Measured - 1);

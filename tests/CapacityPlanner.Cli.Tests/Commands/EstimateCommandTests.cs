@@ -37,10 +37,11 @@ public sealed class EstimateCommandTests : IDisposable
         Assert.True(root.GetProperty("feasible").GetBoolean());
         // "auto" on an A100 with ZeRO-0/1 is the Megatron-LM 2021–23 stack (software-stacks.json autoRule).
         Assert.Equal("megatron-lm-2022", root.GetProperty("stack").GetString());
-        foreach (var field in new[] { "stepTimeSeconds", "tokensPerSecond", "modelTflopsPerGpu", "hardwareTflopsPerGpu", "mfu", "hfu", "memoryPerGpuGiB", "hbmCapacityGiB", "computeToCommunicationRatio", "timeToTrainDays", "gpuHours" })
+        foreach (var field in new[] { "stepTimeSeconds", "tokensPerSecond", "tokensPerSecondPerGpu", "modelTflopsPerGpu", "hardwareTflopsPerGpu", "mfu", "hfu", "memoryPerGpuGiB", "hbmCapacityGiB", "computeToCommunicationRatio", "timeToTrainDays", "gpuHours" })
         {
             Assert.True(root.GetProperty(field).GetDouble() > 0, field);
         }
+        Assert.Equal(root.GetProperty("tokensPerSecond").GetDouble() / 1024, root.GetProperty("tokensPerSecondPerGpu").GetDouble(), 9);
         Assert.Equal(JsonValueKind.Array, root.GetProperty("errors").ValueKind);
         var comm = root.GetProperty("breakdown").GetProperty("communication");
         foreach (var axis in new[] { "tensorParallel", "contextParallel", "expertParallel", "pipelineParallel", "dataParallel" })
