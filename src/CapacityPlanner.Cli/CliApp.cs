@@ -34,7 +34,9 @@ public static class CliApp
           capplan bench import nccl-tests|nvbandwidth|mamf-finder <file> [--json|--output FILE]
                                                       other tools' output as the same document
           capplan upload <result.json> --server URL   post a benchmark result to the dashboard
-          capplan validate [--family NAME] [--json]   the model against every shipped published run: per run, per family, overall
+          capplan validate [--family NAME] [--json] [--cases DIR]
+                                                      the model against every shipped published run (or the case files
+                                                      in DIR): per run, per family, overall
           capplan chips [--json]                      the hardware catalog
           capplan presets [--json]                    model presets
           capplan --help

@@ -8,19 +8,28 @@ using CapacityPlanner.Core.Validation;
 namespace CapacityPlanner.Cli.Commands;
 
 /// <summary>
-/// <c>capplan validate [--family NAME] [--json]</c>: the model against every shipped published run;
-/// <c>--fit</c> refits the calibrated constants on every firm run, <c>--lofo</c> prints the leave-one-family-out table.
+/// <c>capplan validate [--family NAME] [--json] [--cases DIR]</c>: the model against every shipped published run, or
+/// against the case files in DIR (the shipped format, Data/validation/README.md); <c>--fit</c> refits the calibrated
+/// constants on every firm run, <c>--lofo</c> prints the leave-one-family-out table.
 /// </summary>
 internal static class ValidateCommand
 {
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var a = CommandArgs.Parse(args, ["--json", "--fit", "--lofo"], ["--family"]);
-        if (a.Positional.Count > 0) a.Errors.Add($"unexpected argument '{a.Positional[0]}'; validate takes only --family NAME and --json.");
+        var a = CommandArgs.Parse(args, ["--json", "--fit", "--lofo"], ["--family", "--cases"]);
+        if (a.Positional.Count > 0) a.Errors.Add($"unexpected argument '{a.Positional[0]}'; validate takes --family NAME, --cases DIR, --json, --fit and --lofo.");
         a.Options.TryGetValue("--family", out var family);
-        if (family is not null && !ValidationSet.Families.Contains(family, StringComparer.OrdinalIgnoreCase))
+        IReadOnlyList<ValidationCase> cases = ValidationSet.Shipped;
+        if (a.Options.TryGetValue("--cases", out var folder))
         {
-            a.Errors.Add($"unknown family '{family}'; known: {string.Join(", ", ValidationSet.Families)}.");
+            if (a.Flags.Contains("--fit") || a.Flags.Contains("--lofo"))
+                a.Errors.Add("--cases runs the model on your case files; --fit and --lofo work on the shipped set only.");
+            else if (ReadCaseFiles(folder, a.Errors) is { } read) cases = read;
+        }
+        var families = cases.Select(c => c.Family).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (family is not null && a.Errors.Count == 0 && !families.Contains(family, StringComparer.OrdinalIgnoreCase))
+        {
+            a.Errors.Add($"unknown family '{family}'; known: {string.Join(", ", families)}.");
         }
         if (a.Errors.Count > 0)
         {
@@ -48,7 +57,7 @@ internal static class ValidateCommand
             await stdout.WriteLineAsync(LeaveOneOutTable(ModelCalibration.LeaveOneFamilyOut(ValidationSet.Shipped)));
             return ExitCodes.Ok;
         }
-        var report = ValidationSet.RunShipped(family);
+        var report = new ValidationReport(ValidationRunner.RunAll(cases.Where(c => family is null || string.Equals(c.Family, family, StringComparison.OrdinalIgnoreCase))));
         if (a.Flags.Contains("--json"))
         {
             using var ms = new MemoryStream();
@@ -58,6 +67,44 @@ internal static class ValidateCommand
         }
         await stdout.WriteLineAsync(Table(report));
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Reads every <c>*.json</c> case file of <paramref name="folder"/> (id = file name without extension); null, with one
+    /// error per unreadable file, when any is not a case file.
+    /// </summary>
+    private static List<ValidationCase>? ReadCaseFiles(string folder, List<string> errors)
+    {
+        if (!Directory.Exists(folder))
+        {
+            errors.Add($"--cases: no folder '{folder}'; give a folder of validation case files (*.json in the format of Data/validation/README.md).");
+            return null;
+        }
+        var files = Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal).ToList();
+        if (files.Count == 0)
+        {
+            errors.Add($"--cases: '{folder}' holds no *.json case files.");
+            return null;
+        }
+        var list = new List<ValidationCase>();
+        var before = errors.Count;
+        foreach (var file in files)
+        {
+            var id = Path.GetFileNameWithoutExtension(file);
+            try
+            {
+                list.Add(ValidationCaseFile.Parse(id, File.ReadAllText(file)));
+            }
+            catch (JsonException e)
+            {
+                errors.Add($"--cases: {Path.GetFileName(file)} is not valid JSON (line {e.LineNumber + 1}, position {e.BytePositionInLine + 1}): {e.Message}");
+            }
+            catch (FormatException e)
+            {
+                errors.Add($"--cases: {Path.GetFileName(file)}: {e.Message}");
+            }
+        }
+        return errors.Count == before ? list : null;
     }
 
     /// <summary>The human-readable table: one row per run, then per family and overall.</summary>
