@@ -48,6 +48,7 @@ internal static class EstimateTable
             Row(sb, "  pipeline bubble", $"{b.BubbleSeconds,9:F3}");
             Row(sb, "  optimizer", $"{b.OptimizerSeconds,9:F3}");
             if (b.HostSeconds > 0) Row(sb, "  host launch waits", $"{b.HostSeconds,9:F3}");
+            if (b.OffloadSeconds > 0) Row(sb, "  offload copy waits", $"{b.OffloadSeconds,9:F3}");
             Comm(sb, "  TP comm", b.Communication.TensorParallel);
             Comm(sb, "  CP comm", b.Communication.ContextParallel);
             Comm(sb, "  EP comm", b.Communication.ExpertParallel);

@@ -55,6 +55,7 @@ public static class EstimateJson
             Num(w, "bubbleSeconds", b.BubbleSeconds);
             Num(w, "optimizerSeconds", b.OptimizerSeconds);
             Num(w, "hostSeconds", b.HostSeconds);
+            Num(w, "offloadSeconds", b.OffloadSeconds);
             w.WriteStartObject("communication");
             Comm(w, "tensorParallel", b.Communication.TensorParallel);
             Comm(w, "contextParallel", b.Communication.ContextParallel);
@@ -148,6 +149,7 @@ public static class PlanJson
         w.WriteNumber("zeroStage", p.ZeroStage);
         w.WriteString("recompute", p.Recompute.ToString().ToLowerInvariant());
         if (p.ZeroStage == 3) w.WriteString("zeroShardScope", p.ZeroShardScope.ToString().ToLowerInvariant());
+        if (p.ActivationOffloadLayers > 0) w.WriteNumber("activationOffloadLayers", p.ActivationOffloadLayers);
         w.WriteStartArray("placement");
         foreach (var a in p.Placement) w.WriteStringValue(a.ToString().ToLowerInvariant());
         w.WriteEndArray();
@@ -162,6 +164,7 @@ public static class PlanJson
         if (p.Context > 1) s += $" CP{p.Context}";
         if (p.Expert > 1) s += $" EP{p.Expert}";
         s += $" mb{p.MicroBatchSize} ZeRO-{p.ZeroStage}{(p.ZeroStage == 3 && p.ZeroShardScope == ZeroShardScope.Domain ? "/hybrid" : "")} {p.Recompute.ToString().ToLowerInvariant()}";
+        if (p.ActivationOffloadLayers > 0) s += $" offload{p.ActivationOffloadLayers}";
         if (!p.Placement.SequenceEqual(ParallelismPlan.DefaultPlacement)) s += " [" + string.Join(",", p.Placement.Select(a => a.ToString().ToLowerInvariant()[..2])) + "]";
         return s;
     }

@@ -223,4 +223,7 @@ public sealed record ParallelismSection
     public string? ZeroShardScope { get; init; }
     /// <summary>Rank placement innermost first (default tensor, context, expert, data, pipeline).</summary>
     public IReadOnlyList<string>? Placement { get; init; }
+    /// <summary>Layers whose saved activations go to host memory between forward and backward (default 0; Megatron-Core
+    /// <c>cpu_offloading_num_layers</c>).</summary>
+    public int? ActivationOffloadLayers { get; init; }
 }

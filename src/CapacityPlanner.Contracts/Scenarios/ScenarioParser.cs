@@ -376,8 +376,9 @@ public static class ScenarioParser
             Recompute = r.String("recompute", allowed: RecomputeModes),
             ZeroShardScope = r.String("zeroShardScope", allowed: ZeroShardScopes),
             Placement = placement,
+            ActivationOffloadLayers = r.Int("activationOffloadLayers", 0, 100_000),
         };
-        r.RejectUnknown("allowed: tensor, pipeline, data, context, expert, sequenceParallel, virtualStages, microBatchSize, zeroStage, recompute, zeroShardScope, placement.");
+        r.RejectUnknown("allowed: tensor, pipeline, data, context, expert, sequenceParallel, virtualStages, microBatchSize, zeroStage, recompute, zeroShardScope, placement, activationOffloadLayers.");
         return section;
     }
 

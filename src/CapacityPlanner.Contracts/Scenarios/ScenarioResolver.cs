@@ -294,7 +294,7 @@ public static class ScenarioResolver
         }
         return new ParallelismPlan(t, p, d, c, s.Expert ?? 1, s.SequenceParallel ?? t > 1, s.VirtualStages ?? 1,
             s.MicroBatchSize ?? 1, s.ZeroStage ?? 1, Recompute(s.Recompute) ?? RecomputeMode.None,
-            Placement(s.Placement) ?? ParallelismPlan.DefaultPlacement, ShardScope(s.ZeroShardScope));
+            Placement(s.Placement) ?? ParallelismPlan.DefaultPlacement, ShardScope(s.ZeroShardScope), s.ActivationOffloadLayers ?? 0);
     }
 
     /// <summary>

@@ -194,6 +194,7 @@ public static class ScenarioWriter
         Number(w, "zeroStage", p.ZeroStage);
         Text(w, "zeroShardScope", p.ZeroShardScope);
         Text(w, "recompute", p.Recompute);
+        Number(w, "activationOffloadLayers", p.ActivationOffloadLayers is > 0 ? p.ActivationOffloadLayers : null);
         Flag(w, "sequenceParallel", p.SequenceParallel);
         if (p.Placement is { } placement)
         {

@@ -81,11 +81,9 @@ internal sealed partial class CostContext
         return new StageMemoryBytes(weights, grads, states, activations, workspace + fragmentation);
     }
 
-    /// <summary>
-    /// Stored activations on one stage (Korthikanti et al. 2022 §4, Table 2; flash attention drops the 5·a·s/h term
-    /// and keeps fp32 row statistics), times the micro-batches in flight under 1F1B / interleaving (formula sheet §3.2).
-    /// </summary>
-    private double ActivationBytes(PlanSpec plan, bool firstStage, bool lastStage)
+    /// <summary>Saved activation bytes of one transformer layer for one micro-batch on one GPU (the per-layer term of
+    /// <see cref="ActivationBytes"/>; what activation offloading moves to host memory and back).</summary>
+    private double PerLayerActivationBytes(PlanSpec plan)
     {
         var t = (double)plan.Tensor;
         var sp = plan.SequenceParallel && plan.Tensor > 1;
@@ -144,6 +142,21 @@ internal sealed partial class CostContext
             perLayer = tokens * h * scale * kept / t;
         }
 
+        return perLayer;
+    }
+
+    /// <summary>
+    /// Stored activations on one stage (Korthikanti et al. 2022 §4, Table 2; flash attention drops the 5·a·s/h term
+    /// and keeps fp32 row statistics), times the micro-batches in flight under 1F1B / interleaving (formula sheet §3.2).
+    /// </summary>
+    private double ActivationBytes(PlanSpec plan, bool firstStage, bool lastStage)
+    {
+        var t = (double)plan.Tensor;
+        var sp = plan.SequenceParallel && plan.Tensor > 1;
+        var tokens = LocalTokens(plan);
+        var h = (double)_m.HiddenSize;
+        var dropout = !_m.GatedMlp; // GPT-style models train with dropout masks (1 byte each), Llama-style without
+        var perLayer = PerLayerActivationBytes(plan);
         var (firstLayers, _, lastLayers) = StageLayers(plan);
         var layers = (double)(firstStage ? firstLayers : lastLayers);
         var p = plan.Pipeline;
@@ -187,7 +200,11 @@ internal sealed partial class CostContext
         else
         {
             // Without full recompute the peak is the end of the last forward: every stored layer plus the loss's tensors.
-            stored = perLayer * layers * inFlight + loss;
+            // Offloaded layers wait in host memory, one layer's copy in flight at a time (Transformer Engine's CPU offload
+            // context waits for a layer's copy before the next one's; docs/model.md §Schedule and memory). Offloading
+            // runs without pipeline parallelism (PlanRule.OffloadAlone), so every layer is on this stage.
+            var offloaded = plan.ActivationOffloadLayers > 0 ? plan.ActivationOffloadLayers - 1 : 0;
+            stored = perLayer * (layers * inFlight - offloaded) + loss;
         }
 
         if (p > 1 && !_stack.DeallocatePipelineOutputs)

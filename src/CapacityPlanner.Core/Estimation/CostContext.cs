@@ -29,6 +29,7 @@ internal sealed partial class CostContext
     private readonly bool _expertParallelOverlap;
     private readonly double _qg;             // bytes per gradient element in the data-parallel reduction
     private readonly double _attentionKernel; // fused attention kernel's throughput relative to the native kernel
+    private readonly double _hostLinkBytesPerSecond; // GPU ↔ host memory, per direction (activation offloading)
 
     public CostContext(ResolvedScenario scenario, ModelDefaults defaults)
     {
@@ -58,6 +59,7 @@ internal sealed partial class CostContext
         _attentionKernel = _stack.FusedAttentionKernel == FusedAttentionKernel.FlashAttention2
             && defaults.FlashAttention2SlowArchitectures.Contains(chip.Architecture, StringComparer.OrdinalIgnoreCase)
             ? defaults.FlashAttention2RelativeEfficiency : 1.0;
+        _hostLinkBytesPerSecond = chip.HostLinkBytesPerSecond > 0 ? chip.HostLinkBytesPerSecond : defaults.HostLinkBytesPerSecond;
     }
 
     public int MicroBatches(PlanSpec plan) => _training.GlobalBatchSequences / (plan.MicroBatchSize * plan.Data);
@@ -204,7 +206,8 @@ internal sealed partial class CostContext
             var (denseParams, expertParams) = StageParameters(plan, firstStage: true, lastStage: plan.Pipeline == 1);
             optimizer += (m - 1) * (denseParams + expertParams) * _stack.GradientAccumulationBytes / _hbmBytesPerSecond;
         }
-        var stepSeconds = m * perMicroBatch + (zero3Rounds == m ? 0 : stage.Zero3Exposed) + bubble + dpExposed + optimizer;
+        var offload = m * OffloadWaits(plan, dense, moeLayer, moeShare);
+        var stepSeconds = m * perMicroBatch + (zero3Rounds == m ? 0 : stage.Zero3Exposed) + bubble + dpExposed + optimizer + offload;
         return new StepCost(
             stepSeconds,
             m * (stage.Forward + stage.Backward),
@@ -217,7 +220,23 @@ internal sealed partial class CostContext
             m * stage.EpLink, m * stage.EpExposed,
             m * stage.PpLink, m * stage.PpExposed,
             dpLink + zero3Rounds * stage.Zero3Link, dpExposed + zero3Rounds * stage.Zero3Exposed,
-            m * stage.Host);
+            m * stage.Host,
+            offload);
+    }
+
+    /// <summary>
+    /// Per micro-batch, the GPU's wait for activation offloading (docs/model.md §Schedule and memory): each offloaded layer's
+    /// saved activations go to host memory while the next layer's forward runs and come back while the later layer's
+    /// backward runs (Transformer Engine's CPU offload context keeps one layer's copy in flight); a copy longer than the
+    /// layer it hides behind stalls the step. Copy engines move the data, so a hidden copy costs the math nothing.
+    /// </summary>
+    private double OffloadWaits(PlanSpec plan, in StageTimes dense, in StageTimes moe, double moeShare)
+    {
+        if (plan.ActivationOffloadLayers <= 0) return 0;
+        var copy = PerLayerActivationBytes(plan) / _hostLinkBytesPerSecond;
+        var forward = (1 - moeShare) * dense.Forward + moeShare * moe.Forward;
+        var backward = (1 - moeShare) * dense.Backward + moeShare * moe.Backward;
+        return plan.ActivationOffloadLayers * (Math.Max(0, copy - forward) + Math.Max(0, copy - backward));
     }
 
     private static void Add(ref StageTimes s, in StageTimes layer, double count)

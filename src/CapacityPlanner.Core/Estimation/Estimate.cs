@@ -50,6 +50,8 @@ public sealed record StepBreakdown(
 {
     /// <summary>GPU time spent waiting for the host to launch kernels (MoE experts after the layer's token-count sync).</summary>
     public double HostSeconds { get; init; }
+    /// <summary>GPU waiting for activation copies to and from host memory (activation offloading).</summary>
+    public double OffloadSeconds { get; init; }
 }
 
 /// <summary>Memory per GPU on the busiest pipeline stage.</summary>

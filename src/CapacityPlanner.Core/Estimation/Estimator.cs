@@ -100,7 +100,7 @@ public static class Estimator
             ComputeToExposedCommunicationRatio = comm.TotalExposedSeconds > 0 ? computeSeconds / comm.TotalExposedSeconds : null,
             TimeToTrainDays = timeDays,
             GpuHours = gpuHours,
-            Breakdown = new StepBreakdown(cost.ComputeSeconds, cost.RecomputeSeconds, cost.MemoryBoundSeconds, cost.BubbleSeconds, cost.OptimizerSeconds, comm) { HostSeconds = cost.HostSeconds },
+            Breakdown = new StepBreakdown(cost.ComputeSeconds, cost.RecomputeSeconds, cost.MemoryBoundSeconds, cost.BubbleSeconds, cost.OptimizerSeconds, comm) { HostSeconds = cost.HostSeconds, OffloadSeconds = cost.OffloadSeconds },
             Memory = memory,
             MicroBatches = context.MicroBatches(spec),
             ResolvedPlan = spec.ToPlan(),
@@ -142,6 +142,7 @@ public static class Estimator
 /// <param name="DpLink">DP link time.</param>
 /// <param name="DpExposed">DP exposed time.</param>
 /// <param name="HostSeconds">GPU waiting for the host to launch kernels.</param>
+/// <param name="OffloadSeconds">GPU waiting for activation copies to and from host memory.</param>
 public readonly record struct StepCost(
     double StepSeconds,
     double ComputeSeconds,
@@ -154,7 +155,8 @@ public readonly record struct StepCost(
     double EpLink, double EpExposed,
     double PpLink, double PpExposed,
     double DpLink, double DpExposed,
-    double HostSeconds = 0)
+    double HostSeconds = 0,
+    double OffloadSeconds = 0)
 {
     /// <summary>All communication link time.</summary>
     public double LinkSeconds => TpLink + CpLink + EpLink + PpLink + DpLink;

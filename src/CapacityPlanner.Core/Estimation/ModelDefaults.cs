@@ -70,6 +70,8 @@ public sealed record ModelDefaults
     public required double WorkspaceGiB { get; init; }
     /// <summary>Allocator fragmentation multiplier.</summary>
     public required double FragmentationFactor { get; init; }
+    /// <summary>GPU-to-host bandwidth per direction where the chip's catalog entry gives none (PCIe 5.0 x16).</summary>
+    public required double HostLinkBytesPerSecond { get; init; }
     /// <summary>Default scale-out tiers.</summary>
     public required IReadOnlyList<NetworkTier> DefaultTiers { get; init; }
     /// <summary>Optimizer costs.</summary>
@@ -146,6 +148,7 @@ public sealed record ModelDefaults
             OverlapSlowdown = V(root, "collectives", "computeSlowdownWhileOverlapping"),
             WorkspaceGiB = V(root, "memory", "workspaceGiB"),
             FragmentationFactor = V(root, "memory", "fragmentationFactor"),
+            HostLinkBytesPerSecond = V(root, "memory", "hostLinkGBpsPerDirection") * Units.GB,
             DefaultTiers = tiers,
             Optimizers = new Dictionary<OptimizerKind, OptimizerCost>
             {

@@ -62,6 +62,8 @@ public sealed record ChipPrice(double? PurchaseUsd, double? RentUsdPerGpuHour);
 /// <param name="Architecture">Micro-architecture name.</param>
 /// <param name="Figures">Sourced figures by field path, for display (empty for custom chips).</param>
 /// <param name="IsCustom">True when defined inline in a scenario.</param>
+/// <param name="HostLinkBytesPerSecond">Bandwidth per direction between one GPU and host memory (PCIe, NVLink-C2C); 0: the
+/// model default (PCIe 5.0 x16).</param>
 public sealed record ChipSpec(
     string Id,
     string Name,
@@ -76,7 +78,8 @@ public sealed record ChipSpec(
     ChipPrice Price,
     string Architecture = "",
     IReadOnlyDictionary<string, CatalogFigure>? Figures = null,
-    bool IsCustom = false)
+    bool IsCustom = false,
+    double HostLinkBytesPerSecond = 0)
 {
     /// <summary>HBM capacity in bytes (GiB are binary).</summary>
     public double HbmCapacityBytes => HbmCapacityGiB * Units.GiB;

@@ -139,7 +139,10 @@ public sealed class HardwareCatalog
                 ? new ChipPrice(Figure(price, "purchaseUsd", "price.purchaseUsd")?.Value, Figure(price, "rentUsdPerGpuHour", "price.rentUsdPerGpuHour")?.Value)
                 : new ChipPrice(null, null),
             Architecture: c.TryGetProperty("architecture", out var a) ? a.GetString() ?? "" : "",
-            Figures: figures);
+            Figures: figures,
+            HostLinkBytesPerSecond: c.TryGetProperty("hostLink", out var host)
+                ? (Figure(host, "bandwidthGBpsPerDirection", "hostLink.bandwidthGBpsPerDirection")?.Value ?? 0) * Units.GB
+                : 0);
     }
 
     /// <summary>

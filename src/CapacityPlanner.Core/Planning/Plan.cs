@@ -113,6 +113,8 @@ public sealed record TrainingConfig(int GlobalBatchSequences, Precision Precisio
 /// <param name="Placement">Rank placement, innermost first.</param>
 /// <param name="ZeroShardScope">Where ZeRO-3 shards: across all data-parallel ranks, within each scale-up domain
 /// (hybrid sharding, replicas across domains), or whichever is faster and fits (auto).</param>
+/// <param name="ActivationOffloadLayers">Transformer layers whose saved activations are copied to host memory after their
+/// forward and back before their backward (Megatron-Core <c>cpu_offloading_num_layers</c>); 0: none.</param>
 public sealed record ParallelismPlan(
     int Tensor,
     int Pipeline,
@@ -125,7 +127,8 @@ public sealed record ParallelismPlan(
     int ZeroStage,
     RecomputeMode Recompute,
     IReadOnlyList<ParallelAxis> Placement,
-    ZeroShardScope ZeroShardScope = ZeroShardScope.Auto)
+    ZeroShardScope ZeroShardScope = ZeroShardScope.Auto,
+    int ActivationOffloadLayers = 0)
 {
     /// <summary>Default placement: TP innermost, then CP, EP, DP, PP.</summary>
     public static IReadOnlyList<ParallelAxis> DefaultPlacement { get; } =

@@ -41,6 +41,13 @@ public enum PlanRule
     ZeroStageKnown,
     /// <summary>The stack runs the plan's ZeRO stage (<see cref="SoftwareStack.ZeroStages"/>).</summary>
     StackRunsZeroStage,
+    /// <summary>Activation offloading leaves at least one layer on the GPU (Megatron-Core: fewer layers than the model's).</summary>
+    OffloadWithinLayers,
+    /// <summary>Activation offloading needs a stack that offloads (<see cref="SoftwareStack.ActivationOffload"/>).</summary>
+    StackOffloads,
+    /// <summary>Activation offloading runs without pipeline parallelism and without recompute (Megatron-Core's
+    /// TransformerConfig rejects both).</summary>
+    OffloadAlone,
 }
 
 /// <summary>
@@ -80,7 +87,7 @@ public static class PlanRules
     }
 
     /// <summary>Number of rules (for counting rejections by rule).</summary>
-    public static int Count => (int)PlanRule.StackRunsZeroStage + 1;
+    public static int Count => (int)PlanRule.OffloadAlone + 1;
 
     /// <summary>True when <paramref name="plan"/> satisfies <paramref name="rule"/> for this model, batch and GPU count.</summary>
     public static bool Holds(PlanRule rule, TransformerModel model, long globalBatch, long gpus, SoftwareStack stack, in PlanSpec plan)
@@ -105,6 +112,9 @@ public static class PlanRules
                 || ((long)plan.Tensor * plan.Data * plan.Context) % plan.Expert == 0,
             PlanRule.ZeroStageKnown => plan.ZeroStage is >= 0 and <= 3,
             PlanRule.StackRunsZeroStage => plan.ZeroStage is < 0 or > 3 || stack.RunsZeroStage(plan.ZeroStage, plan.Pipeline > 1),
+            PlanRule.OffloadWithinLayers => plan.ActivationOffloadLayers <= 0 || plan.ActivationOffloadLayers < model.Layers,
+            PlanRule.StackOffloads => plan.ActivationOffloadLayers <= 0 || stack.ActivationOffload,
+            PlanRule.OffloadAlone => plan.ActivationOffloadLayers <= 0 || (plan.Pipeline == 1 && plan.Recompute == RecomputeMode.None),
             _ => true,
         };
     }
@@ -141,6 +151,7 @@ public static class PlanRules
         PlanRule.ChunksWithinLayers or PlanRule.VirtualStagesNeedPipeline or PlanRule.StackInterleaves => "virtualStages",
         PlanRule.BatchDivides => "microBatchSize",
         PlanRule.ExpertNeedsMoe or PlanRule.ExpertDividesExperts or PlanRule.ExpertDividesDataContext => "expert",
+        PlanRule.OffloadWithinLayers or PlanRule.StackOffloads or PlanRule.OffloadAlone => "activationOffloadLayers",
         _ => "zeroStage",
     };
 
@@ -166,6 +177,9 @@ public static class PlanRules
             PlanRule.ExpertDividesExperts => $"EP={p.Expert} does not divide {model.Moe?.Experts} experts.",
             PlanRule.ExpertDividesDataContext => $"EP={p.Expert} must divide data × context = {(long)p.Data * p.Context} (expert groups are carved out of the data-parallel ranks), or tensor × data × context = {(long)p.Tensor * p.Data * p.Context} with the experts unsplit over TP (MoE parallel folding).",
             PlanRule.StackRunsZeroStage => $"zeroStage {p.ZeroStage}, but {stack.Name} (training.stack '{stack.Id}') runs ZeRO stages {stack.ZeroStagesText(p.Pipeline > 1)} only{(p.Pipeline > 1 && stack.RunsZeroStage(p.ZeroStage) ? " with pipeline parallelism" : "")}. Use one of those, or name a stack that runs ZeRO-{p.ZeroStage} in training.stack.",
+            PlanRule.OffloadWithinLayers => $"activationOffloadLayers = {p.ActivationOffloadLayers}, but the model has {model.Layers} layers; offload fewer than {model.Layers} (at least one layer's activations stay on the GPU).",
+            PlanRule.StackOffloads => $"activationOffloadLayers = {p.ActivationOffloadLayers}, but {stack.Name} (training.stack '{stack.Id}') does not offload activations to host memory. Set it to 0, or name a stack that does (megatron-core).",
+            PlanRule.OffloadAlone => $"activationOffloadLayers = {p.ActivationOffloadLayers} needs pipeline = 1 and recompute = none (Megatron-Core runs CPU offloading without pipeline parallelism or activation recompute); this plan has pipeline = {p.Pipeline} and recompute = {p.Recompute.ToString().ToLowerInvariant()}.",
             _ => $"zeroStage {p.ZeroStage} is not 0, 1, 2 or 3.",
         };
     }
@@ -188,6 +202,7 @@ public static class PlanRules
             PlanRule.BatchDivides => $"global batch {globalBatch} not divisible by micro-batch × DP",
             PlanRule.ExpertNeedsMoe or PlanRule.ExpertDividesExperts or PlanRule.ExpertDividesDataContext => "EP does not divide the experts or (tensor ×) data × context",
             PlanRule.StackRunsZeroStage => "ZeRO stage the software stack does not run",
+            PlanRule.OffloadWithinLayers or PlanRule.StackOffloads or PlanRule.OffloadAlone => "activation offloading the plan or stack cannot run",
             _ => "ZeRO stage outside 0–3",
         };
     }

@@ -3,7 +3,8 @@ namespace CapacityPlanner.Core.Planning;
 /// <summary>
 /// A parallelism plan as a value type for the search's hot path (no allocation per candidate).
 /// Same fields as <see cref="ParallelismPlan"/>; the rank placement is packed, 3 bits per axis, innermost first.
-/// <see cref="ShardWithinDomain"/> is the resolved ZeRO-3 shard scope (hybrid sharding when true).
+/// <see cref="ShardWithinDomain"/> is the resolved ZeRO-3 shard scope (hybrid sharding when true);
+/// <see cref="ActivationOffloadLayers"/> the layers whose activations go to host memory (the search keeps it 0).
 /// </summary>
 public readonly record struct PlanSpec(
     int Tensor,
@@ -17,7 +18,8 @@ public readonly record struct PlanSpec(
     int ZeroStage,
     RecomputeMode Recompute,
     int PackedPlacement,
-    bool ShardWithinDomain = false)
+    bool ShardWithinDomain = false,
+    int ActivationOffloadLayers = 0)
 {
     /// <summary>The default placement (TP, CP, EP, DP, PP) packed.</summary>
     public static readonly int DefaultPlacement = Pack(ParallelismPlan.DefaultPlacement);
@@ -64,7 +66,8 @@ public readonly record struct PlanSpec(
     {
         ArgumentNullException.ThrowIfNull(plan);
         return new(plan.Tensor, plan.Pipeline, plan.Data, plan.Context, plan.Expert, plan.SequenceParallel, plan.VirtualStages,
-            plan.MicroBatchSize, plan.ZeroStage, plan.Recompute, Pack(plan.Placement), plan.ZeroShardScope == ZeroShardScope.Domain);
+            plan.MicroBatchSize, plan.ZeroStage, plan.Recompute, Pack(plan.Placement), plan.ZeroShardScope == ZeroShardScope.Domain,
+            plan.ActivationOffloadLayers);
     }
 
     /// <summary>To the public record.</summary>
@@ -73,6 +76,7 @@ public readonly record struct PlanSpec(
         var order = new ParallelAxis[5];
         for (var i = 0; i < 5; i++) order[i] = AxisAt(i);
         return new ParallelismPlan(Tensor, Pipeline, Data, Context, Expert, SequenceParallel, VirtualStages, MicroBatchSize, ZeroStage, Recompute, order,
-            ZeroStage == 3 ? (ShardWithinDomain ? ZeroShardScope.Domain : ZeroShardScope.All) : ZeroShardScope.Auto);
+            ZeroStage == 3 ? (ShardWithinDomain ? ZeroShardScope.Domain : ZeroShardScope.All) : ZeroShardScope.Auto,
+            ActivationOffloadLayers);
     }
 }

@@ -92,6 +92,8 @@ public enum SelectiveRecompute
 /// last backward, and gathers its parameters once (MegaScale §3.2), instead of a reduce-scatter per micro-batch.</param>
 /// <param name="ExpertParallelOverlap">The MoE dispatch and combine all-to-all of one micro-batch run beside another micro-batch's
 /// compute (Megatron-Core <c>overlap_moe_expert_parallel_comm</c>, DeepSeek-V3's DualPipe); false: each waits for its own layer.</param>
+/// <param name="ActivationOffload">The stack can copy chosen layers' saved activations to host memory after their forward and
+/// back before their backward (Megatron-Core with Transformer Engine's CPU offload context).</param>
 /// <param name="MoeHostLaunchesPerLocalExpert">After each MoE layer's device-to-host sync of the tokens per expert, the host launches
 /// every local expert's kernels one by one (Megatron-Core with Transformer Engine's grouped linear), and the GPU waits for those
 /// launches where its kernels are shorter than them (model-defaults/calibration: moeHostSecondsPerLocalExpert).</param>
@@ -132,7 +134,8 @@ public sealed record SoftwareStack(
     bool Zero2ReducesOncePerChunk = false,
     bool ExpertParallelOverlap = false,
     bool MoeHostLaunchesPerLocalExpert = false,
-    bool Fp4TensorParallelOverlap = true)
+    bool Fp4TensorParallelOverlap = true,
+    bool ActivationOffload = false)
 {
     /// <summary>Whether the stack pipelines TP collectives with GEMMs at <paramref name="precision"/> (the default when a
     /// scenario does not set <c>training.tpCommOverlap</c>).</summary>
@@ -304,7 +307,8 @@ public sealed class SoftwareStackCatalog
                 s.TryGetProperty("zero2ReducesOncePerChunk", out var oncePerChunk) && oncePerChunk.GetProperty("value").GetBoolean(),
                 V(s, "expertParallelOverlap").GetBoolean(),
                 V(s, "moeHostLaunchesPerLocalExpert").GetBoolean(),
-                !s.TryGetProperty("fp4TensorParallelOverlap", out var fp4Overlap) || fp4Overlap.GetProperty("value").GetBoolean()));
+                !s.TryGetProperty("fp4TensorParallelOverlap", out var fp4Overlap) || fp4Overlap.GetProperty("value").GetBoolean(),
+                V(s, "activationOffload").GetBoolean()));
         }
         var auto = root.GetProperty("autoRule");
         return new SoftwareStackCatalog(stacks,

@@ -50,6 +50,7 @@ public sealed class EstimateCommandTests : IDisposable
             Assert.True(comm.GetProperty(axis).TryGetProperty("exposedSeconds", out _), axis);
         }
         Assert.True(root.GetProperty("breakdown").GetProperty("computeSeconds").GetDouble() > 0);
+        Assert.Equal(0, root.GetProperty("breakdown").GetProperty("offloadSeconds").GetDouble());
     }
 
     [Fact]

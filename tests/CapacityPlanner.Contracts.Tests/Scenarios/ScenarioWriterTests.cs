@@ -82,7 +82,7 @@ public sealed class ScenarioWriterTests
                   "tiers": [{ "name": "leaf", "gpus": 256, "oversubscription": 1, "latencyMicroseconds": 1.5 }, { "name": "spine", "gpus": 1024, "oversubscription": 2, "latencyMicroseconds": 3 }] } },
               "parallelism": { "tensor": 4, "pipeline": 2, "data": 64, "context": 2, "expert": 2, "sequenceParallel": true, "virtualStages": 2,
                 "microBatchSize": 1, "zeroStage": 3, "recompute": "full", "zeroShardScope": "domain",
-                "placement": ["tensor", "context", "expert", "pipeline", "data"] },
+                "placement": ["tensor", "context", "expert", "pipeline", "data"], "activationOffloadLayers": 3 },
               "budget": { "budgetUsd": 1e9, "durationDays": 90, "acquisition": "buy", "capitalCost": "depreciation", "rentUsdPerGpuHour": 2.5,
                 "gpuPriceUsd": 30000, "serverOverheadFactor": 1.5, "networkShareOfClusterCost": 0.15, "facilityUsdPerMegawatt": 1e7,
                 "depreciationYears": 4, "facilityLifeYears": 15, "serverPowerFactor": 1.4, "averageLoad": 0.8, "pue": 1.2,

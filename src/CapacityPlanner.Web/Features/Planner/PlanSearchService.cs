@@ -58,6 +58,7 @@ public sealed class PlanSearchService(EstimateService estimates)
         input.Context = plan.Context;
         input.Expert = plan.Expert;
         input.VirtualStages = plan.VirtualStages;
+        input.ActivationOffloadLayers = plan.ActivationOffloadLayers;
         input.MicroBatchSize = plan.MicroBatchSize;
         input.ZeroStage = plan.ZeroStage;
         input.Recompute = plan.Recompute.ToString().ToLowerInvariant();

@@ -50,6 +50,9 @@ public static class StepTerms
         StepTerm[] host = b.HostSeconds > 0
             ? [new("host", "Host launch waits", "Host", "#bdbdbd", StepTermKind.Idle, b.HostSeconds, null, "GPU waits for the CPU to launch MoE expert kernels")]
             : [];
+        StepTerm[] offload = b.OffloadSeconds > 0
+            ? [new("offload", "Offload copy waits", "Offload", "#a1887f", StepTermKind.Idle, b.OffloadSeconds, null, "GPU waits for activation copies to and from host memory")]
+            : [];
         return
         [
             new("compute", "Compute", "Compute", "#3f51b5", StepTermKind.Compute, b.ComputeSeconds, null, "forward + backward math"),
@@ -58,6 +61,7 @@ public static class StepTerms
             new("bubble", "Pipeline bubble", "Pipeline bubble", "#90a4ae", StepTermKind.Idle, b.BubbleSeconds, null, "fill and drain"),
             new("optimizer", "Optimizer", "Optimizer", "#8d6e63", StepTermKind.Overhead, b.OptimizerSeconds, null, "parameter update"),
             .. host,
+            .. offload,
             Comm("tensorParallel", "Tensor parallel", "TP", "#00897b", c.TensorParallel, "TP/SP collectives"),
             Comm("contextParallel", "Context parallel", "CP", "#26c6da", c.ContextParallel, "ring K/V exchange"),
             Comm("expertParallel", "Expert parallel", "EP", "#ab47bc", c.ExpertParallel, "token all-to-all"),

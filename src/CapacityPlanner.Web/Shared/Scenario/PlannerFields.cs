@@ -152,6 +152,10 @@ public static class PlannerFields
     public static NumericFieldSpec VirtualStages { get; } = new("$.parallelism.virtualStages", "Virtual stages", "chunks", 1, 128, true, "virtual-stages",
         "Interleaved 1F1B: bubble ÷ v.");
 
+    /// <summary>Layers whose activations are offloaded to host memory (Megatron-Core CPU offloading).</summary>
+    public static NumericFieldSpec ActivationOffloadLayers { get; } = new("$.parallelism.activationOffloadLayers", "Offloaded layers", "layers", 0, 100_000, false, "activation-offload-layers",
+        "Activations kept in host memory; Megatron-Core, no PP, no recompute.");
+
     /// <summary>GPUs per scale-up domain (NVLink, NVL72, ICI).</summary>
     public static NumericFieldSpec ScaleUpDomain { get; } = new("$.system.network.scaleUpDomainGpus", "Scale-up domain", "GPUs", 1, 1_000_000, false, "scale-up-domain",
         "Empty: the chip's (8 for HGX, 72 for NVL72).");
@@ -198,7 +202,7 @@ public static class PlannerFields
 
     /// <summary>Every numeric field.</summary>
     public static IReadOnlyList<NumericFieldSpec> Numeric { get; } =
-        [Gpus, GlobalBatch, Tensor, Pipeline, Data, MicroBatch, Context, Expert, VirtualStages, ScaleUpDomain, .. ModelShape];
+        [Gpus, GlobalBatch, Tensor, Pipeline, Data, MicroBatch, Context, Expert, VirtualStages, ActivationOffloadLayers, ScaleUpDomain, .. ModelShape];
 
     /// <summary>Every decimal field.</summary>
     public static IReadOnlyList<DecimalFieldSpec> Decimal { get; } = [TokensBillions, ScaleOutGbps, Oversubscription, PowerCapMw];

@@ -88,6 +88,9 @@ public sealed class PlannerInput
     /// <summary>ZeRO stage 0–3.</summary>
     public int ZeroStage { get; set; } = 1;
 
+    /// <summary>Layers whose saved activations go to host memory between forward and backward (0: none).</summary>
+    public int? ActivationOffloadLayers { get; set; } = 0;
+
     /// <summary>Activation recompute mode (none, selective, full).</summary>
     public string Recompute { get; set; } = "selective";
 

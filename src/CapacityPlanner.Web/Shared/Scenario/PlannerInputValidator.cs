@@ -45,6 +45,7 @@ public static class PlannerInputValidator
         Check(PlannerFields.Context, input.Context, errors);
         Check(PlannerFields.Expert, input.Expert, errors);
         Check(PlannerFields.VirtualStages, input.VirtualStages, errors);
+        Check(PlannerFields.ActivationOffloadLayers, input.ActivationOffloadLayers, errors);
         Check(PlannerFields.ScaleUpDomain, input.ScaleUpDomainGpus, errors);
         Check(PlannerFields.Layers, input.Layers, errors);
         Check(PlannerFields.HiddenSize, input.HiddenSize, errors);

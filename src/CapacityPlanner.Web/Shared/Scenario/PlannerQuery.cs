@@ -55,6 +55,7 @@ public static class PlannerQuery
         I("cp", input.Context, defaults.Context);
         I("ep", input.Expert, defaults.Expert);
         I("vp", input.VirtualStages, defaults.VirtualStages);
+        I("offload", input.ActivationOffloadLayers, defaults.ActivationOffloadLayers);
         I("mb", input.MicroBatchSize, defaults.MicroBatchSize);
         I("zero", input.ZeroStage, defaults.ZeroStage);
         S("rc", input.Recompute, defaults.Recompute);
@@ -145,6 +146,7 @@ public static class PlannerQuery
         input.Context = Int("cp", input.Context);
         input.Expert = Int("ep", input.Expert);
         input.VirtualStages = Int("vp", input.VirtualStages);
+        input.ActivationOffloadLayers = Int("offload", input.ActivationOffloadLayers);
         input.MicroBatchSize = Int("mb", input.MicroBatchSize);
         input.ZeroStage = Int("zero", input.ZeroStage) ?? input.ZeroStage;
         input.Recompute = Str("rc") ?? input.Recompute;
@@ -187,6 +189,7 @@ public static class PlannerQuery
         "cp" => PlannerFields.Context.DisplayLabel,
         "ep" => PlannerFields.Expert.DisplayLabel,
         "vp" => PlannerFields.VirtualStages.DisplayLabel,
+        "offload" => PlannerFields.ActivationOffloadLayers.DisplayLabel,
         "mb" => PlannerFields.MicroBatch.DisplayLabel,
         "zero" => "ZeRO stage",
         "cmpgpus" => "GPUs compared",

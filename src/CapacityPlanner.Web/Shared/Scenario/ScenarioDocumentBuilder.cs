@@ -80,6 +80,7 @@ public static class ScenarioDocumentBuilder
         Recompute = input.Recompute,
         SequenceParallel = input.Tensor is > 1 ? input.SequenceParallel : null,
         Placement = input.Placement == "pipeline-inside-data" ? s_pipelineInsideData : null,
+        ActivationOffloadLayers = input.ActivationOffloadLayers is > 0 ? input.ActivationOffloadLayers : null,
     };
 
     // The shipped leaf/spine/core hierarchy with the tiers above the 256-GPU leaf oversubscribed.

@@ -98,6 +98,7 @@ public static class PlannerShareState
             input.MicroBatchSize = p.MicroBatchSize ?? 1;
             input.ZeroStage = p.ZeroStage ?? 1;
             input.Recompute = p.Recompute ?? "none";
+            input.ActivationOffloadLayers = p.ActivationOffloadLayers ?? 0;
             input.SequenceParallel = p.SequenceParallel ?? input.Tensor > 1;
             // The form knows two orders: the default (data inside pipeline) and pipeline inside data (data outermost).
             input.Placement = p.Placement is { Count: > 0 } order && string.Equals(order[^1], "data", StringComparison.OrdinalIgnoreCase)

@@ -74,6 +74,29 @@ public sealed class PlannerChartsTests
         Assert.Equal(parts.Count, figure.Legend!.Count);
         Assert.Contains(figure.Legend, l => l.Label == "Activations");
     }
+    [Fact]
+    public void Activation_offload_waits_are_a_term_of_their_own_and_the_step_row_still_adds_up()
+    {
+        // Llama 3 70B under FSDP on 64 H100 with 40 layers' activations offloaded over PCIe 5.0: the copies outlast the layers.
+        var input = new PlannerInput
+        {
+            PresetId = "llama3-70b", ChipId = "h100-sxm", Gpus = 64, Tensor = 1, Pipeline = 1, GlobalBatchSequences = 64, MicroBatchSize = 1,
+            ZeroStage = 3, Recompute = "none", Stack = "megatron-core", ActivationOffloadLayers = 40,
+        };
+        var e = Estimate(input);
+        var b = e.Breakdown!;
+        Assert.True(b.OffloadSeconds > 0);
+        var terms = StepTerms.From(b);
+        var offload = Assert.Single(terms, t => t.Key == "offload");
+        Assert.Equal(b.OffloadSeconds, offload.Seconds);
+        var figure = PlannerCharts.StepBreakdown(b, e.StepTimeSeconds!.Value, ChartTheme.For(false));
+        var stepRow = Rows(Assert.IsType<Bar>(Assert.Single(figure.Data)))["Step time"];
+        Assert.Equal(e.StepTimeSeconds.Value, stepRow[^1].Base + stepRow[^1].Length, 6);
+        // The scenario the page writes carries the field, so the CLI reproduces the same estimate.
+        Assert.Contains("\"activationOffloadLayers\": 40", ScenarioDocumentBuilder.Build(input), StringComparison.Ordinal);
+
+        Assert.DoesNotContain(StepTerms.From(Estimate(new PlannerInput()).Breakdown!).Select(t => t.Key), k => k == "offload");
+    }
 }
 
 /// <summary>The Planner page draws the charts' legends as HTML (they are not plotly's).</summary>
@@ -90,4 +113,5 @@ public sealed class PlannerChartLegendTests : PlannerTestContext
         }
         Assert.Contains(cut.FindAll("[data-testid=step-chart-legend] li"), li => li.TextContent == "Compute");
     }
+
 }

@@ -52,7 +52,7 @@ public sealed class PlannerQueryTests
             PresetId = "llama3-70b", ChipId = "b200", Gpus = 4096, GlobalBatchSequences = 2048, Precision = "fp8", TokensBillions = 15000,
             Tensor = 8, Pipeline = 4, Data = null, Context = 2, Expert = 1, VirtualStages = 5, MicroBatchSize = 2, ZeroStage = 3,
             Recompute = "full", SequenceParallel = true, Placement = "pipeline-inside-data", ScaleOutGbpsPerGpu = 800, ScaleUpDomainGpus = 72,
-            Oversubscription = 2, Layers = 40, SequenceLength = 8192,
+            Oversubscription = 2, Layers = 40, SequenceLength = 8192, ActivationOffloadLayers = 20,
         };
         var query = string.Join("&", PlannerQuery.ToParameters(input, s_defaults)
             .Where(kv => kv.Value is not null)
@@ -63,6 +63,7 @@ public sealed class PlannerQueryTests
         Assert.Equal(PlannerQuery.ToParameters(input, s_defaults), PlannerQuery.ToParameters(read, s_defaults));
         Assert.Equal("llama3-70b", read.PresetId);
         Assert.Equal(800, read.ScaleOutGbpsPerGpu);
+        Assert.Equal(20, read.ActivationOffloadLayers);
         Assert.Null(read.Data);
     }
 
