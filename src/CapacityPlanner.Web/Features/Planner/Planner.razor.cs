@@ -133,7 +133,7 @@ public sealed partial class Planner : IDisposable
     // the panel is rendered again only when this changes (RenderGate).
     private string ShapeState => string.Join('\n', PlannerFields.ModelShape
         .Select(f => string.Create(CultureInfo.InvariantCulture, $"{ShapeValue(f)}\t{ErrorText(f.Path)}\t{PresetShapeText(f)}"))
-        .Prepend($"{ShapePanelTitle}\t{_input.HasShapeOverrides}"));
+        .Prepend($"{ShapePanelTitle}\t{_input.HasShapeOverrides}\t{GatedChoice}\t{TiedChoice}\t{ScenarioExtras}"));
 
     private string ShapePanelTitle => _input.HasShapeOverrides ? "Model shape (edited)" : "Model shape (the preset's; edit to override)";
 
@@ -442,6 +442,7 @@ public sealed partial class Planner : IDisposable
         "kv-heads" => _input.KvHeads,
         "ffn-hidden-size" => _input.FfnHiddenSize,
         "vocab-size" => _input.VocabSize,
+        "head-dim" => _input.HeadDim,
         _ => _input.SequenceLength,
     };
 
@@ -455,6 +456,7 @@ public sealed partial class Planner : IDisposable
             case "kv-heads": _input.KvHeads = value; break;
             case "ffn-hidden-size": _input.FfnHiddenSize = value; break;
             case "vocab-size": _input.VocabSize = value; break;
+            case "head-dim": _input.HeadDim = value; break;
             default: _input.SequenceLength = value; break;
         }
         OnInputChanged();
@@ -472,6 +474,7 @@ public sealed partial class Planner : IDisposable
             "kv-heads" => m.KvHeads,
             "ffn-hidden-size" => m.FfnHiddenSize,
             "vocab-size" => m.VocabSize,
+            "head-dim" => (int)Math.Round(m.HeadDim),
             _ => m.SequenceLength,
         };
         return string.Create(CultureInfo.InvariantCulture, $"preset: {v}");
@@ -518,6 +521,36 @@ public sealed partial class Planner : IDisposable
 
     private static string ZeroStageText(int stage) =>
         PlannerFields.ZeroStages.FirstOrDefault(z => z.Value == stage)?.Text ?? stage.ToString(CultureInfo.InvariantCulture);
+
+    // Yes/no fields that may defer to the preset or the stack: "default", "yes", "no".
+    private static string Flag(bool? value) => value switch { true => "yes", false => "no", _ => "default" };
+    private static bool? Flag(string? choice) => choice switch { "yes" => true, "no" => false, _ => null };
+
+    private string GatedChoice { get => Flag(_input.GatedMlp); set => _input.GatedMlp = Flag(value); }
+
+    private string TiedChoice { get => Flag(_input.TiedEmbeddings); set => _input.TiedEmbeddings = Flag(value); }
+
+    private string TpOverlapChoice { get => Flag(_input.TpCommOverlap); set => _input.TpCommOverlap = Flag(value); }
+
+    private static string ChoiceLabel(IReadOnlyList<Choice<string>> choices, string? value) =>
+        choices.FirstOrDefault(c => c.Value == value)?.Text ?? value ?? "";
+
+    // What the scenario sets that the form shows but does not edit (a document's MoE shape, attention kernel, EP overlap).
+    private string? ScenarioExtras
+    {
+        get
+        {
+            var parts = new List<string>();
+            if (_input.Moe is { } moe)
+            {
+                parts.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"MoE: {moe.Experts} experts, {moe.ExpertsPerToken} per token, {moe.SharedExperts ?? 0} shared, expert FFN {moe.ExpertFfnHiddenSize}, {moe.DenseLayers ?? 0} dense layers"));
+            }
+            if (_input.Attention is { } attention) parts.Add($"attention: {attention}");
+            if (_input.EpCommOverlap is { } ep) parts.Add($"EP overlap: {(ep ? "on" : "off")}");
+            return parts.Count == 0 ? null : "From the scenario: " + string.Join(" · ", parts);
+        }
+    }
 
     private static string RecomputeText(string? mode) =>
         PlannerFields.RecomputeModes.FirstOrDefault(r => r.Value == mode)?.Text ?? mode ?? "";

@@ -181,6 +181,9 @@ public static class PlannerFields
     /// <summary>Training sequence length.</summary>
     public static NumericFieldSpec SequenceLength { get; } = new("$.model.sequenceLength", "Sequence length", "tokens", 16, 10_000_000, false, "sequence-length");
 
+    /// <summary>Attention head width where it is not hidden ÷ heads.</summary>
+    public static NumericFieldSpec HeadDim { get; } = new("$.model.headDim", "Head width", "elements", 1, 4096, false, "head-dim");
+
     /// <summary>Training tokens for time-to-train, in billions.</summary>
     public static DecimalFieldSpec TokensBillions { get; } = new("$.training.tokens", "Token budget", "billion tokens", 0.001, 1e9, false, "tokens",
         "For time-to-train and GPU-hours.", 10);
@@ -198,7 +201,7 @@ public static class PlannerFields
         "Above each 256-GPU leaf; empty or 1: non-blocking.", 1);
 
     /// <summary>Model shape fields (empty: the preset's value).</summary>
-    public static IReadOnlyList<NumericFieldSpec> ModelShape { get; } = [Layers, HiddenSize, AttentionHeads, KvHeads, FfnHiddenSize, VocabSize, SequenceLength];
+    public static IReadOnlyList<NumericFieldSpec> ModelShape { get; } = [Layers, HiddenSize, AttentionHeads, KvHeads, FfnHiddenSize, VocabSize, SequenceLength, HeadDim];
 
     /// <summary>Every numeric field.</summary>
     public static IReadOnlyList<NumericFieldSpec> Numeric { get; } =
@@ -237,6 +240,34 @@ public static class PlannerFields
         new(1, "Stage 1", "Shards optimizer states across data-parallel ranks."),
         new(2, "Stage 2", "Shards optimizer states and gradients."),
         new(3, "Stage 3", "Shards states, gradients and weights (FSDP)."),
+    ];
+
+    /// <summary>A yes/no field that may also defer to the preset or the stack ("default").</summary>
+    public static IReadOnlyList<Choice<string>> PresetFlag { get; } =
+    [
+        new("default", "The preset's", "As the model preset has it."),
+        new("yes", "Yes", ""),
+        new("no", "No", ""),
+    ];
+
+    /// <summary>TP communication overlap choices (training.tpCommOverlap).</summary>
+    public static IReadOnlyList<Choice<string>> TpOverlap { get; } =
+    [
+        new("default", "The stack's", "What the software stack does at this precision."),
+        new("yes", "On", "TP all-gathers and reduce-scatters pipelined with the GEMMs."),
+        new("no", "Off", "TP collectives on the critical path."),
+    ];
+
+    /// <summary>Optimizers (training.optimizer).</summary>
+    public static IReadOnlyList<Choice<string>> Optimizers { get; } =
+        [.. Contracts.Scenarios.ScenarioParser.Optimizers.Select(o => new Choice<string>(o, o, ""))];
+
+    /// <summary>Where ZeRO-3 shards (parallelism.zeroShardScope).</summary>
+    public static IReadOnlyList<Choice<string>> ZeroShardScopes { get; } =
+    [
+        new("auto", "Auto", "The faster of the two that fits."),
+        new("all", "All ranks", "Across every data-parallel rank (FSDP full shard)."),
+        new("domain", "Scale-up domain", "Within each NVLink/ICI domain, replicated across domains (hybrid shard)."),
     ];
 
     /// <summary>Activation recompute modes.</summary>

@@ -34,6 +34,19 @@ public sealed class PlannerInput
     /// <summary>Sequence length; null: the preset's.</summary>
     public int? SequenceLength { get; set; }
 
+    /// <summary>Width of one attention head where it is not hidden ÷ heads; null: the preset's.</summary>
+    public int? HeadDim { get; set; }
+
+    /// <summary>Gated (SwiGLU, three-matrix) MLP; null: the preset's.</summary>
+    public bool? GatedMlp { get; set; }
+
+    /// <summary>Input and output embeddings shared; null: the preset's.</summary>
+    public bool? TiedEmbeddings { get; set; }
+
+    /// <summary>Mixture-of-Experts shape as a scenario states it; null: the preset's. The form shows it and keeps it; a
+    /// preset change or "back to the preset's shape" drops it with the other shape fields.</summary>
+    public Contracts.Scenarios.MoeSection? Moe { get; set; }
+
     /// <summary>Catalog or custom chip id.</summary>
     public string ChipId { get; set; } = "a100-sxm-80gb";
 
@@ -45,6 +58,9 @@ public sealed class PlannerInput
 
     /// <summary>What fits in this many MW of facility power (<c>sites.powerCapMw</c>): the cluster is sized to it; null: no cap.</summary>
     public double? PowerCapMw { get; set; }
+
+    /// <summary>GPUs per server (system.gpusPerNode); null: the chip's.</summary>
+    public int? GpusPerNode { get; set; }
 
     /// <summary>GPUs per scale-up domain; null: the chip's.</summary>
     public int? ScaleUpDomainGpus { get; set; }
@@ -60,6 +76,18 @@ public sealed class PlannerInput
 
     /// <summary>Software stack id (training.stack); "auto" lets the chip decide.</summary>
     public string Stack { get; set; } = "auto";
+
+    /// <summary>Optimizer id (training.optimizer).</summary>
+    public string Optimizer { get; set; } = "adam";
+
+    /// <summary>TP communication pipelined with the GEMMs (training.tpCommOverlap); null: what the stack does.</summary>
+    public bool? TpCommOverlap { get; set; }
+
+    /// <summary>MoE all-to-all beside another micro-batch's compute (training.epCommOverlap); null: what the stack does.</summary>
+    public bool? EpCommOverlap { get; set; }
+
+    /// <summary>Attention kernel (training.attention: flash, unfused); null: what the stack runs.</summary>
+    public string? Attention { get; set; }
 
     /// <summary>Training tokens in billions, for time-to-train and GPU-hours; null: not given.</summary>
     public double? TokensBillions { get; set; } = 300;
@@ -97,6 +125,9 @@ public sealed class PlannerInput
     /// <summary>Megatron sequence parallelism over the tensor-parallel group.</summary>
     public bool SequenceParallel { get; set; } = true;
 
+    /// <summary>Where ZeRO-3 shards (parallelism.zeroShardScope: auto, all, domain).</summary>
+    public string ZeroShardScope { get; set; } = "auto";
+
     /// <summary>Rank placement id (see <see cref="PlannerFields.Placements"/>).</summary>
     public string Placement { get; set; } = "default";
 
@@ -114,12 +145,15 @@ public sealed class PlannerInput
     /// <summary>True when any model-shape field overrides the preset.</summary>
     public bool HasShapeOverrides =>
         Layers is not null || HiddenSize is not null || AttentionHeads is not null || KvHeads is not null
-        || FfnHiddenSize is not null || VocabSize is not null || SequenceLength is not null;
+        || FfnHiddenSize is not null || VocabSize is not null || SequenceLength is not null
+        || HeadDim is not null || GatedMlp is not null || TiedEmbeddings is not null || Moe is not null;
 
     /// <summary>Drops every model-shape override (the preset's shape again).</summary>
     public void ClearShapeOverrides()
     {
-        Layers = HiddenSize = AttentionHeads = KvHeads = FfnHiddenSize = VocabSize = SequenceLength = null;
+        Layers = HiddenSize = AttentionHeads = KvHeads = FfnHiddenSize = VocabSize = SequenceLength = HeadDim = null;
+        GatedMlp = TiedEmbeddings = null;
+        Moe = null;
     }
 
     /// <summary>A copy (background work keeps its own).</summary>

@@ -54,6 +54,7 @@ public static class PlannerInputValidator
         Check(PlannerFields.FfnHiddenSize, input.FfnHiddenSize, errors);
         Check(PlannerFields.VocabSize, input.VocabSize, errors);
         Check(PlannerFields.SequenceLength, input.SequenceLength, errors);
+        Check(PlannerFields.HeadDim, input.HeadDim, errors);
         Check(PlannerFields.TokensBillions, input.TokensBillions, errors);
         Check(PlannerFields.ScaleOutGbps, input.ScaleOutGbpsPerGpu, errors);
         Check(PlannerFields.PowerCapMw, input.PowerCapMw, errors);

@@ -14,10 +14,10 @@ public static class PlannerQuery
     /// <summary>Every key the planner writes; other pages keep these when they link to each other.</summary>
     public static IReadOnlyList<string> Keys { get; } =
     [
-        "preset", "layers", "hidden", "heads", "kv", "ffn", "vocab", "seq",
-        "chip", "gpus", "nic", "domain", "oversub", "mw",
-        "batch", "precision", "stack", "tokens",
-        "tp", "pp", "dp", "cp", "ep", "vp", "mb", "zero", "rc", "sp", "place",
+        "preset", "layers", "hidden", "heads", "kv", "ffn", "vocab", "seq", "hd", "gated", "tied", "moe",
+        "chip", "gpus", "gpn", "nic", "domain", "oversub", "mw",
+        "batch", "precision", "stack", "opt", "tpo", "epo", "attn", "tokens",
+        "tp", "pp", "dp", "cp", "ep", "vp", "offload", "mb", "zero", "zscope", "rc", "sp", "place",
         "cmp", "cmpgpus", "cost",
     ];
 
@@ -30,6 +30,7 @@ public static class PlannerQuery
         void S(string key, string? value, string? def) => p[key] = string.Equals(value, def, StringComparison.Ordinal) ? null : value ?? "";
         void I(string key, int? value, int? def) => p[key] = value == def ? null : value is { } v ? v.ToString(CultureInfo.InvariantCulture) : "";
         void D(string key, double? value, double? def) => p[key] = value == def ? null : value is { } v ? v.ToString("R", CultureInfo.InvariantCulture) : "";
+        void B(string key, bool? value, bool? def) => p[key] = value == def ? null : value is { } v ? (v ? "1" : "0") : "";
 
         S("preset", input.PresetId, defaults.PresetId);
         I("layers", input.Layers, defaults.Layers);
@@ -39,8 +40,13 @@ public static class PlannerQuery
         I("ffn", input.FfnHiddenSize, defaults.FfnHiddenSize);
         I("vocab", input.VocabSize, defaults.VocabSize);
         I("seq", input.SequenceLength, defaults.SequenceLength);
+        I("hd", input.HeadDim, defaults.HeadDim);
+        B("gated", input.GatedMlp, defaults.GatedMlp);
+        B("tied", input.TiedEmbeddings, defaults.TiedEmbeddings);
+        S("moe", MoeText(input.Moe), MoeText(defaults.Moe));
         S("chip", input.ChipId, defaults.ChipId);
         I("gpus", input.Gpus, defaults.Gpus);
+        I("gpn", input.GpusPerNode, defaults.GpusPerNode);
         D("nic", input.ScaleOutGbpsPerGpu, defaults.ScaleOutGbpsPerGpu);
         I("domain", input.ScaleUpDomainGpus, defaults.ScaleUpDomainGpus);
         D("oversub", input.Oversubscription, defaults.Oversubscription);
@@ -48,6 +54,10 @@ public static class PlannerQuery
         I("batch", input.GlobalBatchSequences, defaults.GlobalBatchSequences);
         S("precision", input.Precision, defaults.Precision);
         S("stack", input.Stack, defaults.Stack);
+        S("opt", input.Optimizer, defaults.Optimizer);
+        B("tpo", input.TpCommOverlap, defaults.TpCommOverlap);
+        B("epo", input.EpCommOverlap, defaults.EpCommOverlap);
+        S("attn", input.Attention, defaults.Attention);
         D("tokens", input.TokensBillions, defaults.TokensBillions);
         I("tp", input.Tensor, defaults.Tensor);
         I("pp", input.Pipeline, defaults.Pipeline);
@@ -58,6 +68,7 @@ public static class PlannerQuery
         I("offload", input.ActivationOffloadLayers, defaults.ActivationOffloadLayers);
         I("mb", input.MicroBatchSize, defaults.MicroBatchSize);
         I("zero", input.ZeroStage, defaults.ZeroStage);
+        S("zscope", input.ZeroShardScope, defaults.ZeroShardScope);
         S("rc", input.Recompute, defaults.Recompute);
         p["sp"] = input.SequenceParallel == defaults.SequenceParallel ? null : input.SequenceParallel ? "1" : "0";
         S("place", input.Placement, defaults.Placement);
@@ -117,6 +128,10 @@ public static class PlannerQuery
             query.TryGetValue(key, out var v)
                 ? (StringValues.IsNullOrEmpty(v) ? null : int.TryParse(v.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : Kept(key, v.ToString(), current, "a whole number"))
                 : current;
+        bool? Bool(string key, bool? current) =>
+            query.TryGetValue(key, out var v)
+                ? (StringValues.IsNullOrEmpty(v) ? null : v.ToString() switch { "1" or "true" => true, "0" or "false" => false, var t => Kept(key, t, current, "1 or 0") })
+                : current;
         double? Dbl(string key, double? current) =>
             query.TryGetValue(key, out var v)
                 ? (StringValues.IsNullOrEmpty(v) ? null : double.TryParse(v.ToString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) ? d : Kept(key, v.ToString(), current, "a number"))
@@ -130,8 +145,18 @@ public static class PlannerQuery
         input.FfnHiddenSize = Int("ffn", input.FfnHiddenSize);
         input.VocabSize = Int("vocab", input.VocabSize);
         input.SequenceLength = Int("seq", input.SequenceLength);
+        input.HeadDim = Int("hd", input.HeadDim);
+        input.GatedMlp = Bool("gated", input.GatedMlp);
+        input.TiedEmbeddings = Bool("tied", input.TiedEmbeddings);
+        if (query.TryGetValue("moe", out var moe))
+        {
+            if (StringValues.IsNullOrEmpty(moe)) input.Moe = null;
+            else if (ParseMoe(moe.ToString()) is { } parsed) input.Moe = parsed;
+            else problems?.Add($"The address gives the MoE shape as \u201c{moe}\u201d, which is not six comma-separated numbers (experts, experts per token, shared experts, expert FFN width, dense layers, capacity factor); it stays as it was.");
+        }
         input.ChipId = Str("chip") ?? input.ChipId;
         input.Gpus = Int("gpus", input.Gpus);
+        input.GpusPerNode = Int("gpn", input.GpusPerNode);
         input.ScaleOutGbpsPerGpu = Dbl("nic", input.ScaleOutGbpsPerGpu);
         input.ScaleUpDomainGpus = Int("domain", input.ScaleUpDomainGpus);
         input.Oversubscription = Dbl("oversub", input.Oversubscription);
@@ -139,6 +164,10 @@ public static class PlannerQuery
         input.GlobalBatchSequences = Int("batch", input.GlobalBatchSequences);
         input.Precision = Str("precision") ?? input.Precision;
         input.Stack = Str("stack") ?? input.Stack;
+        input.Optimizer = Str("opt") ?? input.Optimizer;
+        input.TpCommOverlap = Bool("tpo", input.TpCommOverlap);
+        input.EpCommOverlap = Bool("epo", input.EpCommOverlap);
+        if (query.ContainsKey("attn")) input.Attention = Str("attn");
         input.TokensBillions = Dbl("tokens", input.TokensBillions);
         input.Tensor = Int("tp", input.Tensor);
         input.Pipeline = Int("pp", input.Pipeline);
@@ -149,6 +178,7 @@ public static class PlannerQuery
         input.ActivationOffloadLayers = Int("offload", input.ActivationOffloadLayers);
         input.MicroBatchSize = Int("mb", input.MicroBatchSize);
         input.ZeroStage = Int("zero", input.ZeroStage) ?? input.ZeroStage;
+        input.ZeroShardScope = Str("zscope") ?? input.ZeroShardScope;
         input.Recompute = Str("rc") ?? input.Recompute;
         input.SequenceParallel = Str("sp") switch { "1" or "true" => true, "0" or "false" => false, _ => input.SequenceParallel };
         input.Placement = Str("place") ?? input.Placement;
@@ -166,6 +196,29 @@ public static class PlannerQuery
 
     private static string CostText(PlanCostBasis basis) => basis == PlanCostBasis.Own ? "own" : "rent";
 
+    /// <summary>A MoE shape as the address writes it: experts, experts per token, shared experts, expert FFN width, dense
+    /// layers, capacity factor (e.g. "256,8,1,2048,3,1"); null for none.</summary>
+    public static string? MoeText(Contracts.Scenarios.MoeSection? moe) => moe is null ? null : string.Join(",",
+        new[] { moe.Experts?.ToString(CultureInfo.InvariantCulture), moe.ExpertsPerToken?.ToString(CultureInfo.InvariantCulture),
+            moe.SharedExperts?.ToString(CultureInfo.InvariantCulture), moe.ExpertFfnHiddenSize?.ToString(CultureInfo.InvariantCulture),
+            moe.DenseLayers?.ToString(CultureInfo.InvariantCulture), moe.CapacityFactor?.ToString("R", CultureInfo.InvariantCulture) }.Select(x => x ?? ""));
+
+    /// <summary>Reads <see cref="MoeText"/>; null when it is not six comma-separated numbers (empty ones stay unset).</summary>
+    public static Contracts.Scenarios.MoeSection? ParseMoe(string text)
+    {
+        var parts = (text ?? "").Split(',');
+        if (parts.Length != 6) return null;
+        int? I(string s) => s.Length == 0 ? null : int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : -1;
+        var ints = parts[..5].Select(I).ToArray();
+        if (ints.Any(x => x == -1)) return null;
+        double? cf = parts[5].Length == 0 ? null : double.TryParse(parts[5], NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) ? d : double.NaN;
+        if (cf is double.NaN) return null;
+        return new Contracts.Scenarios.MoeSection
+        {
+            Experts = ints[0], ExpertsPerToken = ints[1], SharedExperts = ints[2], ExpertFfnHiddenSize = ints[3], DenseLayers = ints[4], CapacityFactor = cf,
+        };
+    }
+
     // The form label of a query key ("gpus" → "GPU count (GPUs)").
     private static string Label(string key) => key switch
     {
@@ -177,6 +230,12 @@ public static class PlannerQuery
         "vocab" => PlannerFields.VocabSize.DisplayLabel,
         "seq" => PlannerFields.SequenceLength.DisplayLabel,
         "gpus" => PlannerFields.Gpus.DisplayLabel,
+        "hd" => PlannerFields.HeadDim.DisplayLabel,
+        "gated" => "Gated MLP",
+        "tied" => "Tied embeddings",
+        "gpn" => "GPUs per node",
+        "tpo" => "TP communication overlap",
+        "epo" => "EP communication overlap",
         "nic" => PlannerFields.ScaleOutGbps.DisplayLabel,
         "domain" => PlannerFields.ScaleUpDomain.DisplayLabel,
         "oversub" => PlannerFields.Oversubscription.DisplayLabel,

@@ -43,12 +43,20 @@ public static class ScenarioDocumentBuilder
                 FfnHiddenSize = input.FfnHiddenSize,
                 VocabSize = input.VocabSize,
                 SequenceLength = input.SequenceLength,
+                HeadDim = input.HeadDim,
+                GatedMlp = input.GatedMlp,
+                TiedEmbeddings = input.TiedEmbeddings,
+                Moe = input.Moe,
             },
             Training = new TrainingSection
             {
                 GlobalBatchSequences = input.GlobalBatchSequences,
                 Precision = input.Precision,
                 Stack = string.Equals(input.Stack, "auto", StringComparison.Ordinal) ? null : input.Stack,
+                Optimizer = string.Equals(input.Optimizer, "adam", StringComparison.Ordinal) ? null : input.Optimizer,
+                TpCommOverlap = input.TpCommOverlap,
+                EpCommOverlap = input.EpCommOverlap,
+                Attention = input.Attention,
                 Tokens = input.TokensBillions * 1e9,
             },
             System = new SystemSection
@@ -56,6 +64,7 @@ public static class ScenarioDocumentBuilder
                 ChipId = inlineChip ? null : input.ChipId,
                 CustomChip = inlineChip ? customChip!.ToSection() : null,
                 Gpus = input.Gpus,
+                GpusPerNode = input.GpusPerNode,
                 ScaleOutGbpsPerGpu = input.ScaleOutGbpsPerGpu,
                 Network = input.ScaleUpDomainGpus is not null || oversubscribed
                     ? new NetworkSection { ScaleUpDomainGpus = input.ScaleUpDomainGpus, Tiers = oversubscribed ? Tiers(input.Oversubscription!.Value) : null }
@@ -77,6 +86,7 @@ public static class ScenarioDocumentBuilder
         VirtualStages = input.VirtualStages is 1 ? null : input.VirtualStages,
         MicroBatchSize = input.MicroBatchSize,
         ZeroStage = input.ZeroStage,
+        ZeroShardScope = string.Equals(input.ZeroShardScope, "auto", StringComparison.Ordinal) ? null : input.ZeroShardScope,
         Recompute = input.Recompute,
         SequenceParallel = input.Tensor is > 1 ? input.SequenceParallel : null,
         Placement = input.Placement == "pipeline-inside-data" ? s_pipelineInsideData : null,

@@ -71,16 +71,25 @@ public static class PlannerShareState
         input.FfnHiddenSize = m.FfnHiddenSize;
         input.VocabSize = m.VocabSize;
         input.SequenceLength = m.SequenceLength;
+        input.HeadDim = m.HeadDim;
+        input.GatedMlp = m.GatedMlp;
+        input.TiedEmbeddings = m.TiedEmbeddings;
+        input.Moe = m.Moe;
 
         var t = doc.Training;
         input.GlobalBatchSequences = t.GlobalBatchSequences ?? input.GlobalBatchSequences;
         input.Precision = t.Precision ?? "bf16";
         input.Stack = t.Stack ?? "auto";
+        input.Optimizer = t.Optimizer ?? "adam";
+        input.TpCommOverlap = t.TpCommOverlap;
+        input.EpCommOverlap = t.EpCommOverlap;
+        input.Attention = t.Attention;
         input.TokensBillions = t.Tokens is { } tokens ? tokens / 1e9 : null;
 
         var s = doc.System;
         input.ChipId = s.ChipId ?? s.CustomChip?.Id ?? input.ChipId;
         input.Gpus = s.Gpus is { } g and <= int.MaxValue ? (int)g : input.Gpus;
+        input.GpusPerNode = s.GpusPerNode;
         input.ScaleOutGbpsPerGpu = s.ScaleOutGbpsPerGpu;
         input.ScaleUpDomainGpus = s.Network?.ScaleUpDomainGpus;
         var over = s.Network?.Tiers?.Skip(1).Select(x => x.Oversubscription ?? 1).DefaultIfEmpty(1).Max() ?? 1;
@@ -98,6 +107,7 @@ public static class PlannerShareState
             input.MicroBatchSize = p.MicroBatchSize ?? 1;
             input.ZeroStage = p.ZeroStage ?? 1;
             input.Recompute = p.Recompute ?? "none";
+            input.ZeroShardScope = p.ZeroShardScope ?? "auto";
             input.ActivationOffloadLayers = p.ActivationOffloadLayers ?? 0;
             input.SequenceParallel = p.SequenceParallel ?? input.Tensor > 1;
             // The form knows two orders: the default (data inside pipeline) and pipeline inside data (data outermost).

@@ -53,6 +53,9 @@ public sealed class PlannerQueryTests
             Tensor = 8, Pipeline = 4, Data = null, Context = 2, Expert = 1, VirtualStages = 5, MicroBatchSize = 2, ZeroStage = 3,
             Recompute = "full", SequenceParallel = true, Placement = "pipeline-inside-data", ScaleOutGbpsPerGpu = 800, ScaleUpDomainGpus = 72,
             Oversubscription = 2, Layers = 40, SequenceLength = 8192, ActivationOffloadLayers = 20,
+            HeadDim = 128, GatedMlp = true, TiedEmbeddings = false, GpusPerNode = 4, Optimizer = "lamb", TpCommOverlap = false,
+            EpCommOverlap = true, Attention = "flash", ZeroShardScope = "domain",
+            Moe = new Contracts.Scenarios.MoeSection { Experts = 64, ExpertsPerToken = 8, SharedExperts = 1, ExpertFfnHiddenSize = 1408, DenseLayers = 1, CapacityFactor = 1.25 },
         };
         var query = string.Join("&", PlannerQuery.ToParameters(input, s_defaults)
             .Where(kv => kv.Value is not null)
@@ -64,6 +67,9 @@ public sealed class PlannerQueryTests
         Assert.Equal("llama3-70b", read.PresetId);
         Assert.Equal(800, read.ScaleOutGbpsPerGpu);
         Assert.Equal(20, read.ActivationOffloadLayers);
+        Assert.Equal(input.Moe, read.Moe);
+        Assert.Equal((128, true, false, 4, "lamb", false, true, "flash", "domain"),
+            (read.HeadDim, read.GatedMlp, read.TiedEmbeddings, read.GpusPerNode, read.Optimizer, read.TpCommOverlap, read.EpCommOverlap, read.Attention, read.ZeroShardScope));
         Assert.Null(read.Data);
     }
 
@@ -108,5 +114,18 @@ public sealed class PlannerQueryTests
     {
         Assert.Equal("?chip=h100-sxm&gpus=64", PlannerQuery.ScenarioQueryOf("http://localhost/scaling?chips=a,b&chip=h100-sxm&gpus=64&mode=weak"));
         Assert.Equal("", PlannerQuery.ScenarioQueryOf("http://localhost/hardware"));
+    }
+
+    [Fact]
+    public void A_moe_shape_that_is_not_six_numbers_is_named_and_the_form_keeps_its_own()
+    {
+        var problems = new List<string>();
+        var read = PlannerQuery.FromUri("/?moe=64,8,x", s_defaults, problems);
+        Assert.Null(read.Moe);
+        var problem = Assert.Single(problems);
+        Assert.Contains("MoE shape", problem, StringComparison.Ordinal);
+        Assert.Contains("six comma-separated numbers", problem, StringComparison.Ordinal);
+        Assert.Null(PlannerQuery.ParseMoe("64,8,1,1408,1,inf"));
+        Assert.Equal("64,8,,1408,,1.25", PlannerQuery.MoeText(PlannerQuery.ParseMoe("64,8,,1408,,1.25")));
     }
 }
