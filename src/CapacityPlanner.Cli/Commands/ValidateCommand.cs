@@ -26,7 +26,7 @@ internal static class ValidateCommand
                 a.Errors.Add("--cases runs the model on your case files; --fit and --lofo work on the shipped set only.");
             else if (ReadCaseFiles(folder, a.Errors) is { } read) cases = read;
         }
-        var families = cases.Select(c => c.Family).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var families = ValidationSet.FamiliesOf(cases);
         if (family is not null && a.Errors.Count == 0 && !families.Contains(family, StringComparer.OrdinalIgnoreCase))
         {
             a.Errors.Add($"unknown family '{family}'; known: {string.Join(", ", families)}.");
@@ -57,7 +57,7 @@ internal static class ValidateCommand
             await stdout.WriteLineAsync(LeaveOneOutTable(ModelCalibration.LeaveOneFamilyOut(ValidationSet.Shipped)));
             return ExitCodes.Ok;
         }
-        var report = new ValidationReport(ValidationRunner.RunAll(cases.Where(c => family is null || string.Equals(c.Family, family, StringComparison.OrdinalIgnoreCase))));
+        var report = ValidationSet.Run(cases, family);
         if (a.Flags.Contains("--json"))
         {
             using var ms = new MemoryStream();

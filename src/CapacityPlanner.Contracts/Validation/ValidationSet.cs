@@ -17,11 +17,18 @@ public static class ValidationSet
     public static IReadOnlyList<ValidationCase> Shipped => s_shipped.Value;
 
     /// <summary>Family names of the shipped cases.</summary>
-    public static IReadOnlyList<string> Families => [.. Shipped.Select(c => c.Family).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+    public static IReadOnlyList<string> Families => FamiliesOf(Shipped);
+
+    /// <summary>Family names of <paramref name="cases"/>, sorted.</summary>
+    public static IReadOnlyList<string> FamiliesOf(IEnumerable<ValidationCase> cases) =>
+        [.. cases.Select(c => c.Family).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
 
     /// <summary>Runs the shipped set (optionally one family) through the model.</summary>
-    public static ValidationReport RunShipped(string? family = null) =>
-        new(ValidationRunner.RunAll(Shipped.Where(c => family is null || string.Equals(c.Family, family, StringComparison.OrdinalIgnoreCase))));
+    public static ValidationReport RunShipped(string? family = null) => Run(Shipped, family);
+
+    /// <summary>Runs <paramref name="cases"/> (optionally one family, any case) through the model.</summary>
+    public static ValidationReport Run(IEnumerable<ValidationCase> cases, string? family = null) =>
+        new(ValidationRunner.RunAll(cases.Where(c => family is null || string.Equals(c.Family, family, StringComparison.OrdinalIgnoreCase))));
 
     private static List<ValidationCase> Load()
     {

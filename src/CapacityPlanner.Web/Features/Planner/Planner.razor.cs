@@ -516,8 +516,7 @@ public sealed partial class Planner : IDisposable
     private static string? Describe<T>(IReadOnlyList<Choice<T>> choices, T value) =>
         choices.FirstOrDefault(c => EqualityComparer<T>.Default.Equals(c.Value, value))?.Description;
 
-    private static string PrecisionText(string? id) =>
-        PlannerFields.Precisions.FirstOrDefault(p => p.Value == id)?.Text ?? id ?? "";
+    private static string PrecisionText(string? id) => ChoiceLabel(PlannerFields.Precisions, id);
 
     private static string ZeroStageText(int stage) =>
         PlannerFields.ZeroStages.FirstOrDefault(z => z.Value == stage)?.Text ?? stage.ToString(CultureInfo.InvariantCulture);
@@ -552,9 +551,7 @@ public sealed partial class Planner : IDisposable
         }
     }
 
-    private static string RecomputeText(string? mode) =>
-        PlannerFields.RecomputeModes.FirstOrDefault(r => r.Value == mode)?.Text ?? mode ?? "";
+    private static string RecomputeText(string? mode) => ChoiceLabel(PlannerFields.RecomputeModes, mode);
 
-    private static string PlacementText(string? placement) =>
-        PlannerFields.Placements.FirstOrDefault(p => p.Value == placement)?.Text ?? placement ?? "";
+    private static string PlacementText(string? placement) => ChoiceLabel(PlannerFields.Placements, placement);
 }

@@ -70,7 +70,7 @@ public static class PlannerQuery
         I("zero", input.ZeroStage, defaults.ZeroStage);
         S("zscope", input.ZeroShardScope, defaults.ZeroShardScope);
         S("rc", input.Recompute, defaults.Recompute);
-        p["sp"] = input.SequenceParallel == defaults.SequenceParallel ? null : input.SequenceParallel ? "1" : "0";
+        B("sp", input.SequenceParallel, defaults.SequenceParallel);
         S("place", input.Placement, defaults.Placement);
         S("cmp", input.CompareChipId, defaults.CompareChipId);
         I("cmpgpus", input.CompareGpus, defaults.CompareGpus);
