@@ -81,6 +81,10 @@ public sealed record MoeSection
     public int? DenseLayers { get; init; }
     /// <summary>Capacity factor (default 1.0).</summary>
     public double? CapacityFactor { get; init; }
+    /// <summary>Group-limited routing: the experts split into this many groups (default 1: unrestricted).</summary>
+    public int? RoutingGroups { get; init; }
+    /// <summary>Groups a token's experts are chosen from (default: all of them).</summary>
+    public int? GroupsPerToken { get; init; }
 }
 
 /// <summary>Training settings.</summary>
@@ -109,6 +113,11 @@ public sealed record TrainingSection
     /// (Megatron-Core <c>overlap_moe_expert_parallel_comm</c>, DualPipe); absent: what the stack does.
     /// </summary>
     public bool? EpCommOverlap { get; init; }
+    /// <summary>
+    /// How MoE tokens cross scale-up domains: allToAll (one network copy per token and expert) or perDomain (one per token
+    /// and destination domain, fanned out inside it: DeepEP, HybridEP); absent: what the stack's dispatcher does.
+    /// </summary>
+    public string? ExpertDispatch { get; init; }
 }
 
 /// <summary>The cluster.</summary>

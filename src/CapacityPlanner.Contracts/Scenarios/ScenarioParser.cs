@@ -138,8 +138,10 @@ public static class ScenarioParser
             ExpertFfnHiddenSize = r.Int("expertFfnHiddenSize", 1, 10_000_000, required: true),
             DenseLayers = r.Int("denseLayers", 0, 100_000),
             CapacityFactor = r.Number("capacityFactor", 1.0, 64.0),
+            RoutingGroups = r.Int("routingGroups", 1, 1_000_000),
+            GroupsPerToken = r.Int("groupsPerToken", 1, 1_000_000),
         };
-        r.RejectUnknown("allowed: experts, expertsPerToken, sharedExperts, expertFfnHiddenSize, denseLayers, capacityFactor.");
+        r.RejectUnknown("allowed: experts, expertsPerToken, sharedExperts, expertFfnHiddenSize, denseLayers, capacityFactor, routingGroups, groupsPerToken.");
         return s;
     }
 
@@ -156,8 +158,9 @@ public static class ScenarioParser
             Stack = r.String("stack", allowed: SoftwareStackCatalog.Standard.Ids),
             TpCommOverlap = r.Bool("tpCommOverlap"),
             EpCommOverlap = r.Bool("epCommOverlap"),
+            ExpertDispatch = r.String("expertDispatch", allowed: ExpertDispatches.Names),
         };
-        r.RejectUnknown("allowed: globalBatchSequences, precision, optimizer, tokens, attention, stack, tpCommOverlap, epCommOverlap.");
+        r.RejectUnknown("allowed: globalBatchSequences, precision, optimizer, tokens, attention, stack, tpCommOverlap, epCommOverlap, expertDispatch.");
         return s;
     }
 

@@ -126,7 +126,9 @@ public static class ScenarioResolver
         MoeConfig? moe = preset?.Moe;
         if (s.Moe is { } m)
         {
-            moe = new MoeConfig(m.Experts ?? 1, m.ExpertsPerToken ?? 1, m.SharedExperts ?? 0, m.ExpertFfnHiddenSize ?? ffn, m.DenseLayers ?? 0, m.CapacityFactor ?? 1.0);
+            var groups = m.RoutingGroups ?? 1;
+            moe = new MoeConfig(m.Experts ?? 1, m.ExpertsPerToken ?? 1, m.SharedExperts ?? 0, m.ExpertFfnHiddenSize ?? ffn, m.DenseLayers ?? 0, m.CapacityFactor ?? 1.0,
+                groups, m.GroupsPerToken ?? groups);
             if (moe.ExpertsPerToken > moe.Experts)
             {
                 errors.Add(new("$.model.moe.expertsPerToken", $"{moe.ExpertsPerToken} experts per token exceed {moe.Experts} experts."));
@@ -135,6 +137,12 @@ public static class ScenarioResolver
             if (moe.DenseLayers > layers)
             {
                 errors.Add(new("$.model.moe.denseLayers", $"{moe.DenseLayers} dense layers exceed {layers} layers."));
+                ok = false;
+            }
+            else if (moe.ExpertsPerToken <= moe.Experts && moe.RoutingGroupsProblem() is { } problem)
+            {
+                errors.Add(new(m.GroupsPerToken is null && m.RoutingGroups is not null ? "$.model.moe.routingGroups" : "$.model.moe.groupsPerToken",
+                    problem + " Set routingGroups to a divisor of the experts and groupsPerToken between 1 and it (DeepSeek-V3: 8 and 4), or leave both out for unrestricted routing."));
                 ok = false;
             }
         }
@@ -168,7 +176,9 @@ public static class ScenarioResolver
             "unfused" => AttentionKernel.Unfused,
             _ => stack.Attention,
         };
-        return new TrainingConfig(s.GlobalBatchSequences.Value, precision, optimizer, s.Tokens, attention, stack, s.TpCommOverlap, s.EpCommOverlap);
+        // The parser allows only known dispatch names.
+        ExpertDispatch? dispatch = s.ExpertDispatch is { } d && ExpertDispatches.TryParse(d, out var parsed) ? parsed : null;
+        return new TrainingConfig(s.GlobalBatchSequences.Value, precision, optimizer, s.Tokens, attention, stack, s.TpCommOverlap, s.EpCommOverlap, dispatch);
     }
 
     private static ClusterSystem? ResolveSystem(SystemSection s, HardwareCatalog catalog, ModelDefaults defaults, List<ScenarioError> errors)

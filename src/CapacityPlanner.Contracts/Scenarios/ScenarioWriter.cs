@@ -123,6 +123,8 @@ public static class ScenarioWriter
             Number(w, "expertFfnHiddenSize", moe.ExpertFfnHiddenSize);
             Number(w, "denseLayers", moe.DenseLayers);
             Number(w, "capacityFactor", moe.CapacityFactor);
+            Number(w, "routingGroups", moe.RoutingGroups);
+            Number(w, "groupsPerToken", moe.GroupsPerToken);
             w.WriteEndObject();
         }
         w.WriteEndObject();
@@ -138,6 +140,7 @@ public static class ScenarioWriter
         Text(w, "stack", t.Stack);
         Flag(w, "tpCommOverlap", t.TpCommOverlap);
         Flag(w, "epCommOverlap", t.EpCommOverlap);
+        Text(w, "expertDispatch", t.ExpertDispatch);
         Number(w, "tokens", t.Tokens);
         w.WriteEndObject();
     }

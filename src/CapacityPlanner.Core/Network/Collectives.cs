@@ -158,19 +158,30 @@ public static class Collectives
                 return fabric.BaseLatencySeconds + latency + Math.Max(share / outBw, inside);
             }
             case CollectiveKind.AllToAll:
-            {
                 // Pairwise exchange: the share for peers in the same domain rides the scale-up fabric,
                 // the rest leaves through this GPU's NIC; both proceed at once.
-                var localShare = (local - 1) / (double)n * bytes;
-                var remoteShare = (n - local) / (double)n * bytes;
-                var inside = local > 1 ? localShare / upBw + (local - 1) * fabric.ScaleUpLatencySeconds : 0;
-                var outside = remoteShare / outBw + (domains - 1) * outLat;
-                return fabric.BaseLatencySeconds + Math.Max(inside, outside);
-            }
+                return Exchange(group, (local - 1) / (double)n * bytes, (n - local) / (double)n * bytes, fabric);
             case CollectiveKind.PointToPoint:
                 return fabric.BaseLatencySeconds + bytes / outBw + outLat;
             default:
                 return 0;
         }
+    }
+
+    /// <summary>
+    /// An exchange over a laid-out group in which each GPU moves <paramref name="insideBytes"/> over the scale-up fabric and
+    /// <paramref name="outsideBytes"/> through its NIC, both at once (the all-to-all above; MoE dispatchers that send one copy
+    /// per destination domain and fan it out inside, formula sheet §6.5).
+    /// </summary>
+    public static double Exchange(in GroupLayout group, double insideBytes, double outsideBytes, FabricModel fabric)
+    {
+        if (group.Size <= 1 || insideBytes + outsideBytes <= 0) return 0;
+        var local = group.LocalRanks;
+        var upBw = fabric.ScaleUpBandwidthFor(local);
+        var inside = local > 1 ? insideBytes / upBw + (local - 1) * fabric.ScaleUpLatencySeconds : 0;
+        if (group.IsLocal) return fabric.BaseLatencySeconds + inside;
+        var (outBw, outLat) = fabric.ScaleOutFor(group.SpanGpus);
+        var outside = outsideBytes / outBw + (group.Domains - 1) * outLat;
+        return fabric.BaseLatencySeconds + Math.Max(inside, outside);
     }
 }

@@ -84,7 +84,8 @@ public enum AttentionKernel
 /// <param name="Stack">Software stack (null: the default Megatron-Core / Transformer Engine stack).</param>
 /// <param name="TpCommOverlap">Whether TP communication is pipelined with GEMMs (null: what the stack does).</param>
 /// <param name="EpCommOverlap">Whether the MoE all-to-all of one micro-batch runs beside another's compute (null: what the stack does).</param>
-public sealed record TrainingConfig(int GlobalBatchSequences, Precision Precision, OptimizerKind Optimizer, double? Tokens, AttentionKernel Attention = AttentionKernel.Flash, SoftwareStack? Stack = null, bool? TpCommOverlap = null, bool? EpCommOverlap = null)
+/// <param name="EpDispatch">How MoE tokens cross scale-up domains (null: what the stack's dispatcher does).</param>
+public sealed record TrainingConfig(int GlobalBatchSequences, Precision Precision, OptimizerKind Optimizer, double? Tokens, AttentionKernel Attention = AttentionKernel.Flash, SoftwareStack? Stack = null, bool? TpCommOverlap = null, bool? EpCommOverlap = null, ExpertDispatch? EpDispatch = null)
 {
     /// <summary>The stack in effect.</summary>
     public SoftwareStack EffectiveStack => Stack ?? SoftwareStackCatalog.Standard.Default;
@@ -94,6 +95,9 @@ public sealed record TrainingConfig(int GlobalBatchSequences, Precision Precisio
 
     /// <summary>Expert-parallel all-to-all overlap in effect: the scenario's choice, else the stack's.</summary>
     public bool ExpertParallelOverlap => EpCommOverlap ?? EffectiveStack.ExpertParallelOverlap;
+
+    /// <summary>Expert dispatch in effect: the scenario's choice, else the stack's dispatcher.</summary>
+    public ExpertDispatch ExpertDispatch => EpDispatch ?? EffectiveStack.ExpertDispatch;
 }
 
 /// <summary>

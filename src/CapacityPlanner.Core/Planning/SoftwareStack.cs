@@ -36,6 +36,40 @@ public enum UnevenLayerSplit
     FirstStages,
 }
 
+/// <summary>How a stack's MoE token dispatcher moves tokens to the ranks that hold their experts.</summary>
+public enum ExpertDispatch
+{
+    /// <summary>One copy per (token, expert) pair, each sent to the expert's rank (Megatron-Core's alltoall dispatcher,
+    /// DeepSpeed-MoE, TorchTitan, MaxText): a token routed to several experts in one remote scale-up domain crosses the
+    /// network once per expert.</summary>
+    AllToAll,
+    /// <summary>One copy per token and destination scale-up domain over the network, fanned out to the experts' ranks inside
+    /// the domain and reduced there on the way back (DeepEP and HybridEP behind Megatron-Core's flex dispatcher; DeepSeek-V3 §3.2.2).</summary>
+    PerDomain,
+}
+
+/// <summary>Reads expert-dispatch names of scenario documents and data files.</summary>
+public static class ExpertDispatches
+{
+    /// <summary>Every name <see cref="TryParse"/> accepts, in the order messages list them.</summary>
+    public static readonly IReadOnlyList<string> Names = ["allToAll", "perDomain"];
+
+    /// <summary>"allToAll" or "perDomain" (case-insensitive); false for anything else.</summary>
+    public static bool TryParse(string? name, out ExpertDispatch dispatch)
+    {
+        dispatch = (name ?? "").ToLowerInvariant() switch
+        {
+            "alltoall" => ExpertDispatch.AllToAll,
+            "perdomain" => ExpertDispatch.PerDomain,
+            _ => (ExpertDispatch)(-1),
+        };
+        return Enum.IsDefined(dispatch);
+    }
+
+    /// <summary>The name a document writes for <paramref name="dispatch"/>.</summary>
+    public static string Name(ExpertDispatch dispatch) => dispatch == ExpertDispatch.PerDomain ? "perDomain" : "allToAll";
+}
+
 /// <summary>What a stack recomputes under <c>recompute: selective</c>.</summary>
 public enum SelectiveRecompute
 {
@@ -97,6 +131,7 @@ public enum SelectiveRecompute
 /// <param name="MoeHostLaunchesPerLocalExpert">After each MoE layer's device-to-host sync of the tokens per expert, the host launches
 /// every local expert's kernels one by one (Megatron-Core with Transformer Engine's grouped linear), and the GPU waits for those
 /// launches where its kernels are shorter than them (model-defaults/calibration: moeHostSecondsPerLocalExpert).</param>
+/// <param name="ExpertDispatch">How the MoE token dispatcher moves tokens across scale-up domains.</param>
 /// <param name="GradientAccumulation">The stack splits a replica's share of the global batch into micro-batches (Megatron, DeepSpeed,
 /// TorchTitan); false: a step is one forward and backward pass over the whole share (MaxText's default).</param>
 public sealed record SoftwareStack(
@@ -135,7 +170,8 @@ public sealed record SoftwareStack(
     bool ExpertParallelOverlap = false,
     bool MoeHostLaunchesPerLocalExpert = false,
     bool Fp4TensorParallelOverlap = true,
-    bool ActivationOffload = false)
+    bool ActivationOffload = false,
+    ExpertDispatch ExpertDispatch = ExpertDispatch.AllToAll)
 {
     /// <summary>Whether the stack pipelines TP collectives with GEMMs at <paramref name="precision"/> (the default when a
     /// scenario does not set <c>training.tpCommOverlap</c>).</summary>
@@ -308,7 +344,10 @@ public sealed class SoftwareStackCatalog
                 V(s, "expertParallelOverlap").GetBoolean(),
                 V(s, "moeHostLaunchesPerLocalExpert").GetBoolean(),
                 !s.TryGetProperty("fp4TensorParallelOverlap", out var fp4Overlap) || fp4Overlap.GetProperty("value").GetBoolean(),
-                V(s, "activationOffload").GetBoolean()));
+                V(s, "activationOffload").GetBoolean(),
+                ExpertDispatches.TryParse(V(s, "expertDispatch").GetString(), out var dispatch)
+                    ? dispatch
+                    : throw new FormatException($"software-stacks.json: unknown expertDispatch \"{V(s, "expertDispatch").GetString()}\"; known: {string.Join(", ", ExpertDispatches.Names)}.")));
         }
         var auto = root.GetProperty("autoRule");
         return new SoftwareStackCatalog(stacks,

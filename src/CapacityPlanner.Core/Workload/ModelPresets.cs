@@ -43,6 +43,12 @@ public static class ModelPresets
                     m.GetProperty("expertFfnHiddenSize").GetInt32(),
                     m.GetProperty("denseLayers").GetInt32(),
                     m.GetProperty("capacityFactor").GetDouble());
+                if (m.TryGetProperty("routingGroups", out var groups))
+                {
+                    var g = groups.GetInt32();
+                    moe = moe with { RoutingGroups = g, GroupsPerToken = m.TryGetProperty("groupsPerToken", out var perToken) ? perToken.GetInt32() : g };
+                    if (moe.RoutingGroupsProblem() is { } problem) throw new FormatException($"model-presets.json: {p.GetProperty("id").GetString()}: {problem}");
+                }
             }
             var id = p.GetProperty("id").GetString()!;
             var model = new TransformerModel(

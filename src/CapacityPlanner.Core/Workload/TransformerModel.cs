@@ -7,13 +7,40 @@ namespace CapacityPlanner.Core.Workload;
 /// <param name="ExpertFfnHiddenSize">FFN width of one expert (F_e).</param>
 /// <param name="DenseLayers">Leading layers with a dense MLP instead of MoE (DeepSeek style).</param>
 /// <param name="CapacityFactor">Tokens an expert is provisioned for, relative to perfect balance.</param>
+/// <param name="RoutingGroups">Group-limited routing (DeepSeek-V2/V3 device- and node-limited routing, Megatron-Core
+/// <c>moe_router_num_groups</c>, HF <c>n_group</c>): the experts split into this many contiguous groups; 1 for unrestricted routing.</param>
+/// <param name="GroupsPerToken">Groups each token's experts are chosen from (<c>moe_router_group_topk</c>, HF <c>topk_group</c>);
+/// equal to <paramref name="RoutingGroups"/> for unrestricted routing.</param>
 public sealed record MoeConfig(
     int Experts,
     int ExpertsPerToken,
     int SharedExperts,
     int ExpertFfnHiddenSize,
     int DenseLayers,
-    double CapacityFactor);
+    double CapacityFactor,
+    int RoutingGroups = 1,
+    int GroupsPerToken = 1)
+{
+    /// <summary>True when each token's experts come from a subset of the groups.</summary>
+    public bool GroupLimited => RoutingGroups > 1 && GroupsPerToken < RoutingGroups;
+
+    /// <summary>
+    /// The problem with a routing-group setting, or null: the experts must split evenly into the groups, a token must
+    /// choose at least one group and no more than there are, at most one group per routed expert (the group score sums each
+    /// group's top <c>k / groups-per-token</c> experts, Megatron-Core <c>group_limited_topk</c>), and the chosen groups
+    /// must hold the token's experts.
+    /// </summary>
+    public string? RoutingGroupsProblem()
+    {
+        if (RoutingGroups < 1) return $"routingGroups must be at least 1 (got {RoutingGroups}).";
+        if (Experts % RoutingGroups != 0) return $"{Experts} experts do not split evenly into {RoutingGroups} routing groups.";
+        if (GroupsPerToken < 1 || GroupsPerToken > RoutingGroups) return $"groupsPerToken must be between 1 and routingGroups ({RoutingGroups}); got {GroupsPerToken}.";
+        if (GroupsPerToken > ExpertsPerToken) return $"groupsPerToken ({GroupsPerToken}) exceeds the {ExpertsPerToken} experts per token: each chosen group is scored by its top k / groupsPerToken experts.";
+        if (ExpertsPerToken > (long)GroupsPerToken * (Experts / RoutingGroups))
+            return $"{ExpertsPerToken} experts per token do not fit in {GroupsPerToken} groups of {Experts / RoutingGroups} experts.";
+        return null;
+    }
+}
 
 /// <summary>
 /// A decoder-only Transformer. Parameter and FLOP counts follow the formula sheet §1–§2

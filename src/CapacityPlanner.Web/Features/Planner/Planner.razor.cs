@@ -534,7 +534,8 @@ public sealed partial class Planner : IDisposable
     private static string ChoiceLabel(IReadOnlyList<Choice<string>> choices, string? value) =>
         choices.FirstOrDefault(c => c.Value == value)?.Text ?? value ?? "";
 
-    // What the scenario sets that the form shows but does not edit (a document's MoE shape, attention kernel, EP overlap).
+    // What the scenario sets that the form shows but does not edit (a document's MoE shape and routing, attention kernel, EP overlap
+    // and dispatch).
     private string? ScenarioExtras
     {
         get
@@ -544,9 +545,12 @@ public sealed partial class Planner : IDisposable
             {
                 parts.Add(string.Create(CultureInfo.InvariantCulture,
                     $"MoE: {moe.Experts} experts, {moe.ExpertsPerToken} per token, {moe.SharedExperts ?? 0} shared, expert FFN {moe.ExpertFfnHiddenSize}, {moe.DenseLayers ?? 0} dense layers"));
+                if (moe.RoutingGroups is > 1 and var groups)
+                    parts.Add(string.Create(CultureInfo.InvariantCulture, $"routing: {moe.GroupsPerToken ?? groups} of {groups} expert groups per token"));
             }
             if (_input.Attention is { } attention) parts.Add($"attention: {attention}");
             if (_input.EpCommOverlap is { } ep) parts.Add($"EP overlap: {(ep ? "on" : "off")}");
+            if (_input.ExpertDispatch is { } dispatch) parts.Add($"expert dispatch: {dispatch}");
             return parts.Count == 0 ? null : "From the scenario: " + string.Join(" · ", parts);
         }
     }

@@ -86,6 +86,9 @@ public sealed class PlannerInput
     /// <summary>MoE all-to-all beside another micro-batch's compute (training.epCommOverlap); null: what the stack does.</summary>
     public bool? EpCommOverlap { get; set; }
 
+    /// <summary>How MoE tokens cross scale-up domains (training.expertDispatch: allToAll, perDomain); null: what the stack's dispatcher does.</summary>
+    public string? ExpertDispatch { get; set; }
+
     /// <summary>Attention kernel (training.attention: flash, unfused); null: what the stack runs.</summary>
     public string? Attention { get; set; }
 

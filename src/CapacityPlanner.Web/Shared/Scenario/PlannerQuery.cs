@@ -16,7 +16,7 @@ public static class PlannerQuery
     [
         "preset", "layers", "hidden", "heads", "kv", "ffn", "vocab", "seq", "hd", "gated", "tied", "moe",
         "chip", "gpus", "gpn", "nic", "domain", "oversub", "mw",
-        "batch", "precision", "stack", "opt", "tpo", "epo", "attn", "tokens",
+        "batch", "precision", "stack", "opt", "tpo", "epo", "epd", "attn", "tokens",
         "tp", "pp", "dp", "cp", "ep", "vp", "offload", "mb", "zero", "zscope", "rc", "sp", "place",
         "cmp", "cmpgpus", "cost",
     ];
@@ -57,6 +57,7 @@ public static class PlannerQuery
         S("opt", input.Optimizer, defaults.Optimizer);
         B("tpo", input.TpCommOverlap, defaults.TpCommOverlap);
         B("epo", input.EpCommOverlap, defaults.EpCommOverlap);
+        S("epd", input.ExpertDispatch, defaults.ExpertDispatch);
         S("attn", input.Attention, defaults.Attention);
         D("tokens", input.TokensBillions, defaults.TokensBillions);
         I("tp", input.Tensor, defaults.Tensor);
@@ -152,7 +153,7 @@ public static class PlannerQuery
         {
             if (StringValues.IsNullOrEmpty(moe)) input.Moe = null;
             else if (ParseMoe(moe.ToString()) is { } parsed) input.Moe = parsed;
-            else problems?.Add($"The address gives the MoE shape as \u201c{moe}\u201d, which is not six comma-separated numbers (experts, experts per token, shared experts, expert FFN width, dense layers, capacity factor); it stays as it was.");
+            else problems?.Add($"The address gives the MoE shape as \u201c{moe}\u201d, which is not six or eight comma-separated numbers (experts, experts per token, shared experts, expert FFN width, dense layers, capacity factor, and optionally routing groups and groups per token); it stays as it was.");
         }
         input.ChipId = Str("chip") ?? input.ChipId;
         input.Gpus = Int("gpus", input.Gpus);
@@ -167,6 +168,13 @@ public static class PlannerQuery
         input.Optimizer = Str("opt") ?? input.Optimizer;
         input.TpCommOverlap = Bool("tpo", input.TpCommOverlap);
         input.EpCommOverlap = Bool("epo", input.EpCommOverlap);
+        if (query.ContainsKey("epd"))
+        {
+            var dispatch = Str("epd");
+            if (dispatch is null) input.ExpertDispatch = null;
+            else if (Core.Planning.ExpertDispatches.TryParse(dispatch, out var d)) input.ExpertDispatch = Core.Planning.ExpertDispatches.Name(d);
+            else problems?.Add($"The address gives {Label("epd")} as \u201c{dispatch}\u201d, which is not {string.Join(" or ", Core.Planning.ExpertDispatches.Names)}; it stays {input.ExpertDispatch ?? "what the stack does"}.");
+        }
         if (query.ContainsKey("attn")) input.Attention = Str("attn");
         input.TokensBillions = Dbl("tokens", input.TokensBillions);
         input.Tensor = Int("tp", input.Tensor);
@@ -197,25 +205,32 @@ public static class PlannerQuery
     private static string CostText(PlanCostBasis basis) => basis == PlanCostBasis.Own ? "own" : "rent";
 
     /// <summary>A MoE shape as the address writes it: experts, experts per token, shared experts, expert FFN width, dense
-    /// layers, capacity factor (e.g. "256,8,1,2048,3,1"); null for none.</summary>
-    public static string? MoeText(Contracts.Scenarios.MoeSection? moe) => moe is null ? null : string.Join(",",
-        new[] { moe.Experts?.ToString(CultureInfo.InvariantCulture), moe.ExpertsPerToken?.ToString(CultureInfo.InvariantCulture),
-            moe.SharedExperts?.ToString(CultureInfo.InvariantCulture), moe.ExpertFfnHiddenSize?.ToString(CultureInfo.InvariantCulture),
-            moe.DenseLayers?.ToString(CultureInfo.InvariantCulture), moe.CapacityFactor?.ToString("R", CultureInfo.InvariantCulture) }.Select(x => x ?? ""));
+    /// layers, capacity factor (e.g. "256,8,1,2048,3,1"), then routing groups and groups per token where routing is
+    /// group-limited ("256,8,1,2048,3,1,8,4"); null for none.</summary>
+    public static string? MoeText(Contracts.Scenarios.MoeSection? moe)
+    {
+        if (moe is null) return null;
+        string? N(int? v) => v?.ToString(CultureInfo.InvariantCulture);
+        var parts = new List<string?> { N(moe.Experts), N(moe.ExpertsPerToken), N(moe.SharedExperts), N(moe.ExpertFfnHiddenSize),
+            N(moe.DenseLayers), moe.CapacityFactor?.ToString("R", CultureInfo.InvariantCulture) };
+        if (moe.RoutingGroups is not null || moe.GroupsPerToken is not null) parts.AddRange([N(moe.RoutingGroups), N(moe.GroupsPerToken)]);
+        return string.Join(",", parts.Select(x => x ?? ""));
+    }
 
-    /// <summary>Reads <see cref="MoeText"/>; null when it is not six comma-separated numbers (empty ones stay unset).</summary>
+    /// <summary>Reads <see cref="MoeText"/>; null when it is not six or eight comma-separated numbers (empty ones stay unset).</summary>
     public static Contracts.Scenarios.MoeSection? ParseMoe(string text)
     {
         var parts = (text ?? "").Split(',');
-        if (parts.Length != 6) return null;
+        if (parts.Length is not (6 or 8)) return null;
         int? I(string s) => s.Length == 0 ? null : int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : -1;
-        var ints = parts[..5].Select(I).ToArray();
+        var ints = parts.Select((p, i) => i == 5 ? null : I(p)).ToArray();
         if (ints.Any(x => x == -1)) return null;
         double? cf = parts[5].Length == 0 ? null : double.TryParse(parts[5], NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) ? d : double.NaN;
         if (cf is double.NaN) return null;
         return new Contracts.Scenarios.MoeSection
         {
             Experts = ints[0], ExpertsPerToken = ints[1], SharedExperts = ints[2], ExpertFfnHiddenSize = ints[3], DenseLayers = ints[4], CapacityFactor = cf,
+            RoutingGroups = parts.Length == 8 ? ints[6] : null, GroupsPerToken = parts.Length == 8 ? ints[7] : null,
         };
     }
 
@@ -236,6 +251,7 @@ public static class PlannerQuery
         "gpn" => "GPUs per node",
         "tpo" => "TP communication overlap",
         "epo" => "EP communication overlap",
+        "epd" => "Expert dispatch",
         "nic" => PlannerFields.ScaleOutGbps.DisplayLabel,
         "domain" => PlannerFields.ScaleUpDomain.DisplayLabel,
         "oversub" => PlannerFields.Oversubscription.DisplayLabel,

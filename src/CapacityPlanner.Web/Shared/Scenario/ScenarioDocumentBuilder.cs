@@ -56,6 +56,7 @@ public static class ScenarioDocumentBuilder
                 Optimizer = string.Equals(input.Optimizer, "adam", StringComparison.Ordinal) ? null : input.Optimizer,
                 TpCommOverlap = input.TpCommOverlap,
                 EpCommOverlap = input.EpCommOverlap,
+                ExpertDispatch = input.ExpertDispatch,
                 Attention = input.Attention,
                 Tokens = input.TokensBillions * 1e9,
             },

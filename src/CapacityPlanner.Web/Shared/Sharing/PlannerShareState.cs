@@ -83,6 +83,7 @@ public static class PlannerShareState
         input.Optimizer = t.Optimizer ?? "adam";
         input.TpCommOverlap = t.TpCommOverlap;
         input.EpCommOverlap = t.EpCommOverlap;
+        input.ExpertDispatch = t.ExpertDispatch;
         input.Attention = t.Attention;
         input.TokensBillions = t.Tokens is { } tokens ? tokens / 1e9 : null;
 

@@ -54,8 +54,9 @@ public sealed class PlannerQueryTests
             Recompute = "full", SequenceParallel = true, Placement = "pipeline-inside-data", ScaleOutGbpsPerGpu = 800, ScaleUpDomainGpus = 72,
             Oversubscription = 2, Layers = 40, SequenceLength = 8192, ActivationOffloadLayers = 20,
             HeadDim = 128, GatedMlp = true, TiedEmbeddings = false, GpusPerNode = 4, Optimizer = "lamb", TpCommOverlap = false,
-            EpCommOverlap = true, Attention = "flash", ZeroShardScope = "domain",
-            Moe = new Contracts.Scenarios.MoeSection { Experts = 64, ExpertsPerToken = 8, SharedExperts = 1, ExpertFfnHiddenSize = 1408, DenseLayers = 1, CapacityFactor = 1.25 },
+            EpCommOverlap = true, Attention = "flash", ZeroShardScope = "domain", ExpertDispatch = "allToAll",
+            Moe = new Contracts.Scenarios.MoeSection { Experts = 64, ExpertsPerToken = 8, SharedExperts = 1, ExpertFfnHiddenSize = 1408, DenseLayers = 1, CapacityFactor = 1.25,
+                RoutingGroups = 8, GroupsPerToken = 4 },
         };
         var query = string.Join("&", PlannerQuery.ToParameters(input, s_defaults)
             .Where(kv => kv.Value is not null)
@@ -68,8 +69,9 @@ public sealed class PlannerQueryTests
         Assert.Equal(800, read.ScaleOutGbpsPerGpu);
         Assert.Equal(20, read.ActivationOffloadLayers);
         Assert.Equal(input.Moe, read.Moe);
-        Assert.Equal((128, true, false, 4, "lamb", false, true, "flash", "domain"),
-            (read.HeadDim, read.GatedMlp, read.TiedEmbeddings, read.GpusPerNode, read.Optimizer, read.TpCommOverlap, read.EpCommOverlap, read.Attention, read.ZeroShardScope));
+        Assert.Equal((128, true, false, 4, "lamb", false, true, "flash", "domain", "allToAll"),
+            (read.HeadDim, read.GatedMlp, read.TiedEmbeddings, read.GpusPerNode, read.Optimizer, read.TpCommOverlap, read.EpCommOverlap, read.Attention, read.ZeroShardScope,
+                read.ExpertDispatch));
         Assert.Null(read.Data);
     }
 
@@ -124,8 +126,24 @@ public sealed class PlannerQueryTests
         Assert.Null(read.Moe);
         var problem = Assert.Single(problems);
         Assert.Contains("MoE shape", problem, StringComparison.Ordinal);
-        Assert.Contains("six comma-separated numbers", problem, StringComparison.Ordinal);
+        Assert.Contains("six or eight comma-separated numbers", problem, StringComparison.Ordinal);
         Assert.Null(PlannerQuery.ParseMoe("64,8,1,1408,1,inf"));
+        Assert.Null(PlannerQuery.ParseMoe("64,8,1,1408,1,1,8"));
         Assert.Equal("64,8,,1408,,1.25", PlannerQuery.MoeText(PlannerQuery.ParseMoe("64,8,,1408,,1.25")));
+        Assert.Equal("256,8,1,2048,3,1,8,4", PlannerQuery.MoeText(PlannerQuery.ParseMoe("256,8,1,2048,3,1,8,4")));
+        Assert.Equal((8, 4), (PlannerQuery.ParseMoe("256,8,1,2048,3,1,8,4")!.RoutingGroups, PlannerQuery.ParseMoe("256,8,1,2048,3,1,8,4")!.GroupsPerToken));
+    }
+
+    [Fact]
+    public void An_expert_dispatch_the_model_does_not_know_is_named_and_the_form_keeps_its_own()
+    {
+        Assert.Equal("perDomain", PlannerQuery.FromUri("/?epd=perdomain", s_defaults).ExpertDispatch);
+        Assert.Null(PlannerQuery.FromUri("/?epd=", s_defaults).ExpertDispatch);
+        var problems = new List<string>();
+        var read = PlannerQuery.FromUri("/?epd=deepep", new PlannerInput { ExpertDispatch = "allToAll" }, problems);
+        Assert.Equal("allToAll", read.ExpertDispatch);
+        var problem = Assert.Single(problems);
+        Assert.Contains("Expert dispatch", problem, StringComparison.Ordinal);
+        Assert.Contains("allToAll or perDomain", problem, StringComparison.Ordinal);
     }
 }
