@@ -19,6 +19,12 @@ internal static class EstimateTable
         sb.AppendLine(inv, $"Model      {s.Model.Name}: {e.TotalParameters / 1e9:F1}B parameters ({e.ActiveParameters / 1e9:F1}B active), {s.Model.Layers} layers, h={s.Model.HiddenSize}, s={s.Model.SequenceLength}");
         sb.AppendLine(inv, $"System     {s.System.Gpus:N0} × {s.System.Chip.Name} ({s.Training.Precision.ToString().ToLowerInvariant()}), scale-up domain {s.System.ScaleUpDomainGpus}, {s.System.ScaleOutBitsPerSecondPerGpu / 1e9:F0} Gb/s per GPU scale-out");
         sb.AppendLine(inv, $"Stack      {s.Training.EffectiveStack.Name} (training.stack \"{s.Training.EffectiveStack.Id}\")");
+        if (s.Model.Moe is { } moe && p.Expert > 1)
+        {
+            // How the tokens travel decides the EP traffic across scale-up domains (docs/model.md, Communication).
+            var routing = moe.GroupLimited ? $", each token's experts from {moe.GroupsPerToken} of {moe.RoutingGroups} groups" : "";
+            sb.AppendLine(inv, $"MoE        dispatch {ExpertDispatches.Name(s.Training.ExpertDispatch)}{(s.Training.EpDispatch is null ? " (the stack's)" : "")}, EP overlap {(s.Training.ExpertParallelOverlap ? "on" : "off")}{routing}");
+        }
         sb.AppendLine(inv, $"Plan       TP={p.Tensor}{(p.SequenceParallel ? "+SP" : "")} PP={p.Pipeline}{(p.VirtualStages > 1 ? $"×{p.VirtualStages}" : "")} DP={p.Data} CP={p.Context} EP={p.Expert} mb={p.MicroBatchSize} ZeRO-{p.ZeroStage} recompute={p.Recompute.ToString().ToLowerInvariant()}");
         sb.AppendLine();
         sb.AppendLine(e.Feasible ? "Feasible   yes" : "Feasible   NO");

@@ -62,6 +62,23 @@ public sealed class EstimateCommandTests : IDisposable
         Assert.Contains("Stack      Megatron-LM 2021–23", output);
         Assert.Contains("MFU", output);
         Assert.Contains("DP comm", output);
+        Assert.DoesNotContain("MoE        ", output);
+    }
+
+    [Fact]
+    public async Task The_table_says_how_moe_tokens_travel()
+    {
+        const string Moe = """
+            { "schemaVersion": 1, "model": { "preset": "deepseek-v3" },
+              "training": { "globalBatchSequences": 256, "precision": "fp8", "expertDispatch": "allToAll" },
+              "system": { "chip": "h800-sxm", "gpus": 1024 },
+              "parallelism": { "tensor": 1, "pipeline": 16, "data": 64, "expert": 64, "microBatchSize": 1, "zeroStage": 1 } }
+            """;
+        var (code, output, _) = await Run("estimate", Write(Moe));
+        Assert.Equal(0, code);
+        Assert.Contains("MoE        dispatch allToAll, EP overlap off, each token's experts from 4 of 8 groups", output);
+        var (_, stackDefault, _) = await Run("estimate", Write(Moe.Replace(", \"expertDispatch\": \"allToAll\"", "", StringComparison.Ordinal)));
+        Assert.Contains("MoE        dispatch perDomain (the stack's)", stackDefault);
     }
 
     [Fact]
