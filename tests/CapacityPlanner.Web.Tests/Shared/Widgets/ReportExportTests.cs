@@ -27,13 +27,20 @@ public sealed class ReportExportTests : PlannerTestContext
         module.SetupVoid("downloadText", _ => true).SetVoidResult();
         Services.GetRequiredService<BunitNavigationManager>().NavigateTo("/scaling?preset=llama3-8b&chips=h100-sxm&min=8&max=16&batch=512");
         var cut = Render<Scaling>();
-        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=sweep-progress]")), TimeSpan.FromSeconds(60));
         cut.WaitForAssertion(() => Assert.Equal(2, cut.Find("[data-testid=sweep-table] tbody").Children.Length), TimeSpan.FromSeconds(60));
         var shownTokens = cut.Find("[data-testid=sweep-table] tbody tr td[data-label='Tokens/s']").TextContent.Trim();
 
-        cut.Find("button[data-testid=report-csv]").Click();
-
-        var invocation = module.VerifyInvoke("downloadText");
+        // The page runs the strong sweep (the table) and then the weak one (the strong-vs-weak chart) in the background, and
+        // the export's handler finishes after an await that bUnit's Click does not wait for: click and check again on every
+        // render until the file holds both sweeps (the last render comes after the weak sweep lands).
+        Bunit.JSRuntimeInvocation invocation = default;
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Empty(cut.FindAll("[data-testid=sweep-progress]"));
+            cut.Find("button[data-testid=report-csv]").Click();
+            invocation = Assert.IsType<Bunit.JSRuntimeInvocation>(module.Invocations["downloadText"][^1]);
+            Assert.Equal(5, ((string)invocation.Arguments[2]!).Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length);
+        }, TimeSpan.FromSeconds(60));
         Assert.Equal("scaling-sweeps.csv", invocation.Arguments[0]);
         Assert.Equal("text/csv", invocation.Arguments[1]);
         var lines = ((string)invocation.Arguments[2]!).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
