@@ -24,6 +24,44 @@ internal sealed partial class CostContext
         return first.Total >= last.Total ? first : last;
     }
 
+    /// <summary>Host memory one GPU can fill with offloaded activations (catalog hostLink.memoryGiBPerGpu, else the model default).</summary>
+    public double HostMemoryBytes => _hostMemoryBytes;
+
+    /// <summary>
+    /// Host memory the offloaded layers' saved activations take per GPU: every offloaded layer of the micro-batch in flight
+    /// (offloading runs without pipelining, so one micro-batch is in flight; PlanRule.OffloadAlone).
+    /// </summary>
+    public double OffloadedActivationBytes(PlanSpec plan) =>
+        plan.ActivationOffloadLayers > 0 ? plan.ActivationOffloadLayers * PerLayerActivationBytes(plan) : 0;
+
+    /// <summary>
+    /// The fewest layers whose activations must go to host memory for <paramref name="plan"/> to fit in
+    /// <paramref name="capacityBytes"/> per GPU, or 0 where offloading cannot make it fit: the plan cannot offload
+    /// (pipelining, recompute, a stack without it: PlanRule.OffloadAlone, StackOffloads), every layer would have to go, or
+    /// the offloaded activations would not fit in the host's memory. Offloading k layers frees k − 1 layers' saved
+    /// activations (one layer's copy is in flight) and the allocator's share of them, so the count follows from the
+    /// overflow; the exact memory is checked. Allocation-free (the search's hot path).
+    /// </summary>
+    public int OffloadLayersToFit(PlanSpec plan, double capacityBytes)
+    {
+        if (!_stack.ActivationOffload || plan.Pipeline != 1 || plan.Recompute != RecomputeMode.None) return 0;
+        var none = plan with { ActivationOffloadLayers = 0 };
+        var over = PeakMemory(none).Total - capacityBytes;
+        if (over <= 0) return 0;
+        var perLayer = PerLayerActivationBytes(none);
+        if (perLayer <= 0) return 0;
+        var needed = Math.Ceiling(over / (perLayer * _stack.FragmentationFactor)) + 1;
+        if (needed >= _m.Layers || needed * perLayer > _hostMemoryBytes) return 0;
+        // The count is exact up to rounding; two more tries cover it.
+        for (var k = (int)needed; k < _m.Layers && k <= needed + 2; k++)
+        {
+            var offloaded = plan with { ActivationOffloadLayers = k };
+            if (OffloadedActivationBytes(offloaded) > _hostMemoryBytes) return 0;
+            if (PeakMemory(offloaded).Total <= capacityBytes) return k;
+        }
+        return 0;
+    }
+
     /// <summary>Model-state bytes (weights, gradients, optimizer) of the first stage: a cheap lower bound on memory.</summary>
     public double StateBytesLowerBound(PlanSpec plan)
     {

@@ -31,6 +31,7 @@ internal sealed partial class CostContext
     private readonly double _qg;             // bytes per gradient element in the data-parallel reduction
     private readonly double _attentionKernel; // fused attention kernel's throughput relative to the native kernel
     private readonly double _hostLinkBytesPerSecond; // GPU ↔ host memory, per direction (activation offloading)
+    private readonly double _hostMemoryBytes;        // host memory one GPU can fill with offloaded activations
 
     public CostContext(ResolvedScenario scenario, ModelDefaults defaults)
     {
@@ -62,6 +63,7 @@ internal sealed partial class CostContext
             && defaults.FlashAttention2SlowArchitectures.Contains(chip.Architecture, StringComparer.OrdinalIgnoreCase)
             ? defaults.FlashAttention2RelativeEfficiency : 1.0;
         _hostLinkBytesPerSecond = chip.HostLinkBytesPerSecond > 0 ? chip.HostLinkBytesPerSecond : defaults.HostLinkBytesPerSecond;
+        _hostMemoryBytes = (chip.HostMemoryGiBPerGpu > 0 ? chip.HostMemoryGiBPerGpu : defaults.HostMemoryGiBPerGpu) * Units.GiB;
     }
 
     public int MicroBatches(PlanSpec plan) => _training.GlobalBatchSequences / (plan.MicroBatchSize * plan.Data);

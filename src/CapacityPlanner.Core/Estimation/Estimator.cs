@@ -63,6 +63,14 @@ public static class Estimator
                 $"weights {memory.WeightsGiB:F1}, gradients {memory.GradientsGiB:F1}, optimizer {memory.OptimizerStatesGiB:F1}, activations {memory.ActivationsGiB:F1}). " +
                 MemoryAdvice(scenario.Plan)));
         }
+        // Offloaded activations wait in the host's memory: one GPU's share of it (docs/model.md §Schedule and memory).
+        if (context.OffloadedActivationBytes(spec) is var offloaded && offloaded > context.HostMemoryBytes)
+        {
+            errorList.Add(new ScenarioError("$.parallelism.activationOffloadLayers",
+                $"Host memory: the {spec.ActivationOffloadLayers} offloaded layers' activations need {offloaded / Units.GiB:F1} GiB per GPU but " +
+                $"{scenario.System.Chip.Id} has {context.HostMemoryBytes / Units.GiB:F0} GiB of host memory per GPU. Offload fewer layers, or use a " +
+                "smaller micro-batch or more tensor or context parallelism."));
+        }
 
         var n = (double)scenario.System.Gpus;
         var training = scenario.Training;

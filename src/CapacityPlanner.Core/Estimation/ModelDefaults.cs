@@ -72,6 +72,8 @@ public sealed record ModelDefaults
     public required double FragmentationFactor { get; init; }
     /// <summary>GPU-to-host bandwidth per direction where the chip's catalog entry gives none (PCIe 5.0 x16).</summary>
     public required double HostLinkBytesPerSecond { get; init; }
+    /// <summary>Host memory per GPU for offloaded activations where the chip's catalog entry gives none (2 TB per 8-GPU node).</summary>
+    public required double HostMemoryGiBPerGpu { get; init; }
     /// <summary>Default scale-out tiers.</summary>
     public required IReadOnlyList<NetworkTier> DefaultTiers { get; init; }
     /// <summary>Optimizer costs.</summary>
@@ -149,6 +151,7 @@ public sealed record ModelDefaults
             WorkspaceGiB = V(root, "memory", "workspaceGiB"),
             FragmentationFactor = V(root, "memory", "fragmentationFactor"),
             HostLinkBytesPerSecond = V(root, "memory", "hostLinkGBpsPerDirection") * Units.GB,
+            HostMemoryGiBPerGpu = V(root, "memory", "hostMemoryGiBPerGpu"),
             DefaultTiers = tiers,
             Optimizers = new Dictionary<OptimizerKind, OptimizerCost>
             {

@@ -142,6 +142,9 @@ public sealed class HardwareCatalog
             Figures: figures,
             HostLinkBytesPerSecond: c.TryGetProperty("hostLink", out var host)
                 ? (Figure(host, "bandwidthGBpsPerDirection", "hostLink.bandwidthGBpsPerDirection")?.Value ?? 0) * Units.GB
+                : 0,
+            HostMemoryGiBPerGpu: c.TryGetProperty("hostLink", out var hostMemory)
+                ? Figure(hostMemory, "memoryGiBPerGpu", "hostLink.memoryGiBPerGpu")?.Value ?? 0
                 : 0);
     }
 

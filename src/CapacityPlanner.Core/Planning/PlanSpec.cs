@@ -4,7 +4,7 @@ namespace CapacityPlanner.Core.Planning;
 /// A parallelism plan as a value type for the search's hot path (no allocation per candidate).
 /// Same fields as <see cref="ParallelismPlan"/>; the rank placement is packed, 3 bits per axis, innermost first.
 /// <see cref="ShardWithinDomain"/> is the resolved ZeRO-3 shard scope (hybrid sharding when true);
-/// <see cref="ActivationOffloadLayers"/> the layers whose activations go to host memory (the search keeps it 0).
+/// <see cref="ActivationOffloadLayers"/> the layers whose activations go to host memory (the search sets it only where a plan would not fit otherwise).
 /// </summary>
 public readonly record struct PlanSpec(
     int Tensor,

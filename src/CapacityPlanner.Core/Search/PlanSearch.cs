@@ -121,9 +121,20 @@ public static class PlanSearch
             var mem = context.PeakMemory(plan).Total;
             if (mem > hbm)
             {
-                memoryOverflow++;
-                Track(ref closest, plan, mem);
-                continue;
+                // A plan without pipelining or recompute may fit by offloading its layers' activations to host memory, on a
+                // stack that does (Megatron-Core's cpu_offloading_num_layers): the fewest layers that make it fit, where the
+                // host has room for them.
+                if (context.OffloadLayersToFit(plan, hbm) is > 0 and var offload)
+                {
+                    plan = plan with { ActivationOffloadLayers = offload };
+                    mem = context.PeakMemory(plan).Total;
+                }
+                else
+                {
+                    memoryOverflow++;
+                    Track(ref closest, plan, mem);
+                    continue;
+                }
             }
             feasible++;
             var time = context.Evaluate(plan).StepSeconds;
