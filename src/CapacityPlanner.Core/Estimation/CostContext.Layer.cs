@@ -191,18 +191,19 @@ internal sealed partial class CostContext
             var perToken = sendTokens * cfg.ExpertsPerToken * cfg.CapacityFactor * h;
             double dispatch, combine;
             var ep = layout.Expert;
+            var dispatchBytes = _lowPrecision ? 1 : _qa; // FP8 recipes quantise tokens before dispatch; the combine stays 16-bit
             if (_expertDispatch == ExpertDispatch.PerDomain && !ep.IsLocal)
             {
                 // One copy per token and remote domain its experts sit in crosses the network; inside each domain the copies
                 // fan out to the experts' ranks (each of the k copies moves unless its expert is on the receiving rank).
                 var remote = sendTokens * MoeRouting.RemoteDomainsPerToken(cfg, ep.Domains) * h;
                 var inside = perToken * (ep.LocalRanks - 1) / ep.LocalRanks;
-                dispatch = Collectives.Exchange(ep, inside * (_lowPrecision ? 1 : _qa), remote * (_lowPrecision ? 1 : _qa), _fabric);
+                dispatch = Collectives.Exchange(ep, inside * dispatchBytes, remote * dispatchBytes, _fabric);
                 combine = Collectives.Exchange(ep, inside * _qa, remote * _qa, _fabric);
             }
             else
             {
-                dispatch = Collectives.Time(CollectiveKind.AllToAll, ep, perToken * (_lowPrecision ? 1 : _qa), _fabric);
+                dispatch = Collectives.Time(CollectiveKind.AllToAll, ep, perToken * dispatchBytes, _fabric);
                 combine = Collectives.Time(CollectiveKind.AllToAll, ep, perToken * _qa, _fabric);
             }
             s.EpLink = 2 * (dispatch + combine);

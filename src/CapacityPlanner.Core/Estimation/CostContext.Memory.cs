@@ -40,13 +40,14 @@ internal sealed partial class CostContext
     /// (pipelining, recompute, a stack without it: PlanRule.OffloadAlone, StackOffloads), every layer would have to go, or
     /// the offloaded activations would not fit in the host's memory. Offloading k layers frees k − 1 layers' saved
     /// activations (one layer's copy is in flight) and the allocator's share of them, so the count follows from the
-    /// overflow; the exact memory is checked. Allocation-free (the search's hot path).
+    /// overflow; the exact memory is checked. <paramref name="peakBytes"/> is the plan's memory without offloading, which the
+    /// caller has already costed. Allocation-free (the search's hot path).
     /// </summary>
-    public int OffloadLayersToFit(PlanSpec plan, double capacityBytes)
+    public int OffloadLayersToFit(PlanSpec plan, double peakBytes, double capacityBytes)
     {
         if (!_stack.ActivationOffload || plan.Pipeline != 1 || plan.Recompute != RecomputeMode.None) return 0;
         var none = plan with { ActivationOffloadLayers = 0 };
-        var over = PeakMemory(none).Total - capacityBytes;
+        var over = peakBytes - capacityBytes;
         if (over <= 0) return 0;
         var perLayer = PerLayerActivationBytes(none);
         if (perLayer <= 0) return 0;

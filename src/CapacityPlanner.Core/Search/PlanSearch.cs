@@ -124,7 +124,7 @@ public static class PlanSearch
                 // A plan without pipelining or recompute may fit by offloading its layers' activations to host memory, on a
                 // stack that does (Megatron-Core's cpu_offloading_num_layers): the fewest layers that make it fit, where the
                 // host has room for them.
-                if (context.OffloadLayersToFit(plan, hbm) is > 0 and var offload)
+                if (context.OffloadLayersToFit(plan, mem, hbm) is > 0 and var offload)
                 {
                     plan = plan with { ActivationOffloadLayers = offload };
                     mem = context.PeakMemory(plan).Total;
