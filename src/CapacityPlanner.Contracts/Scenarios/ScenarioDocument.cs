@@ -118,6 +118,11 @@ public sealed record TrainingSection
     /// and destination domain, fanned out inside it: DeepEP, HybridEP); absent: what the stack's dispatcher does.
     /// </summary>
     public string? ExpertDispatch { get; init; }
+    /// <summary>
+    /// Whether the local experts run as fused grouped kernels that read the tokens per expert on the device (Transformer
+    /// Engine's op fuser with the CuTe DSL grouped MLP), so nothing is launched per expert; absent: what the stack does.
+    /// </summary>
+    public bool? FusedExpertKernels { get; init; }
 }
 
 /// <summary>The cluster.</summary>

@@ -159,8 +159,9 @@ public static class ScenarioParser
             TpCommOverlap = r.Bool("tpCommOverlap"),
             EpCommOverlap = r.Bool("epCommOverlap"),
             ExpertDispatch = r.String("expertDispatch", allowed: ExpertDispatches.Names),
+            FusedExpertKernels = r.Bool("fusedExpertKernels"),
         };
-        r.RejectUnknown("allowed: globalBatchSequences, precision, optimizer, tokens, attention, stack, tpCommOverlap, epCommOverlap, expertDispatch.");
+        r.RejectUnknown("allowed: globalBatchSequences, precision, optimizer, tokens, attention, stack, tpCommOverlap, epCommOverlap, expertDispatch, fusedExpertKernels.");
         return s;
     }
 

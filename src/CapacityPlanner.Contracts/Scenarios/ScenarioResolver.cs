@@ -178,7 +178,7 @@ public static class ScenarioResolver
         };
         // The parser allows only known dispatch names.
         ExpertDispatch? dispatch = s.ExpertDispatch is { } d && ExpertDispatches.TryParse(d, out var parsed) ? parsed : null;
-        return new TrainingConfig(s.GlobalBatchSequences.Value, precision, optimizer, s.Tokens, attention, stack, s.TpCommOverlap, s.EpCommOverlap, dispatch);
+        return new TrainingConfig(s.GlobalBatchSequences.Value, precision, optimizer, s.Tokens, attention, stack, s.TpCommOverlap, s.EpCommOverlap, dispatch, s.FusedExpertKernels);
     }
 
     private static ClusterSystem? ResolveSystem(SystemSection s, HardwareCatalog catalog, ModelDefaults defaults, List<ScenarioError> errors)

@@ -141,6 +141,7 @@ public static class ScenarioWriter
         Flag(w, "tpCommOverlap", t.TpCommOverlap);
         Flag(w, "epCommOverlap", t.EpCommOverlap);
         Text(w, "expertDispatch", t.ExpertDispatch);
+        Flag(w, "fusedExpertKernels", t.FusedExpertKernels);
         Number(w, "tokens", t.Tokens);
         w.WriteEndObject();
     }

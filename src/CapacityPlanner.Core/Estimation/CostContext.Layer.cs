@@ -120,8 +120,8 @@ internal sealed partial class CostContext
             gemmInputs = h + q / t + h * (1 + cfg.ExpertsPerToken * cfg.CapacityFactor) + ffnElements;
             // After the layer's device-to-host sync of the tokens per expert the host launches each local expert's kernels
             // in turn, and the GPU, idle at the sync, waits for them (NVIDIA's DeepSeek-V3 on GB200 account; docs/model.md
-            // §Compute, calibration.json derived.moeHostSecondsPerLocalExpert).
-            if (_stack.MoeHostLaunchesPerLocalExpert)
+            // §Compute, calibration.json derived.moeHostSecondsPerLocalExpert). Fused expert kernels launch nothing per expert.
+            if (_moeHostLaunchWaits)
             {
                 s.Host = localExperts * (_lowPrecision ? _d.MoeHostSecondsPerLocalExpert.LowPrecision : _d.MoeHostSecondsPerLocalExpert.SixteenBit);
             }

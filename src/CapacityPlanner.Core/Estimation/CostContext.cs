@@ -28,6 +28,7 @@ internal sealed partial class CostContext
     private readonly SoftwareStack _stack;
     private readonly bool _expertParallelOverlap;
     private readonly ExpertDispatch _expertDispatch;
+    private readonly bool _moeHostLaunchWaits;
     private readonly double _qg;             // bytes per gradient element in the data-parallel reduction
     private readonly double _attentionKernel; // fused attention kernel's throughput relative to the native kernel
     private readonly double _hostLinkBytesPerSecond; // GPU ↔ host memory, per direction (activation offloading)
@@ -57,6 +58,7 @@ internal sealed partial class CostContext
         _stack = _training.EffectiveStack;
         _expertParallelOverlap = _training.ExpertParallelOverlap;
         _expertDispatch = _training.ExpertDispatch;
+        _moeHostLaunchWaits = _training.MoeHostLaunchWaits;
         // FP16 runs reduce loss-scaled 16-bit gradients; BF16/FP8/FP4 recipes reduce in the stack's gradient type.
         _qg = _qw > 2 ? _qw : _training.Precision == Precision.Fp16 ? 2 : Math.Max(2, _stack.GradientReduceBytes);
         _attentionKernel = _stack.FusedAttentionKernel == FusedAttentionKernel.FlashAttention2

@@ -85,7 +85,8 @@ public enum AttentionKernel
 /// <param name="TpCommOverlap">Whether TP communication is pipelined with GEMMs (null: what the stack does).</param>
 /// <param name="EpCommOverlap">Whether the MoE all-to-all of one micro-batch runs beside another's compute (null: what the stack does).</param>
 /// <param name="EpDispatch">How MoE tokens cross scale-up domains (null: what the stack's dispatcher does).</param>
-public sealed record TrainingConfig(int GlobalBatchSequences, Precision Precision, OptimizerKind Optimizer, double? Tokens, AttentionKernel Attention = AttentionKernel.Flash, SoftwareStack? Stack = null, bool? TpCommOverlap = null, bool? EpCommOverlap = null, ExpertDispatch? EpDispatch = null)
+/// <param name="FusedExperts">Whether the local experts run as fused grouped kernels (null: what the stack does).</param>
+public sealed record TrainingConfig(int GlobalBatchSequences, Precision Precision, OptimizerKind Optimizer, double? Tokens, AttentionKernel Attention = AttentionKernel.Flash, SoftwareStack? Stack = null, bool? TpCommOverlap = null, bool? EpCommOverlap = null, ExpertDispatch? EpDispatch = null, bool? FusedExperts = null)
 {
     /// <summary>The stack in effect.</summary>
     public SoftwareStack EffectiveStack => Stack ?? SoftwareStackCatalog.Standard.Default;
@@ -98,6 +99,13 @@ public sealed record TrainingConfig(int GlobalBatchSequences, Precision Precisio
 
     /// <summary>Expert dispatch in effect: the scenario's choice, else the stack's dispatcher.</summary>
     public ExpertDispatch ExpertDispatch => EpDispatch ?? EffectiveStack.ExpertDispatch;
+
+    /// <summary>Fused expert kernels in effect: the scenario's choice, else the stack's.</summary>
+    public bool FusedExpertKernels => FusedExperts ?? EffectiveStack.FusedExpertKernels;
+
+    /// <summary>Whether the GPU waits for the host to launch each local expert's kernels in every MoE layer: on stacks that launch
+    /// them per expert, unless the experts run as fused grouped kernels (docs/model.md, Compute).</summary>
+    public bool MoeHostLaunchWaits => EffectiveStack.MoeHostLaunchesPerLocalExpert && !FusedExpertKernels;
 }
 
 /// <summary>

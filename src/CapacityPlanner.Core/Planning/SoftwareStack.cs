@@ -132,6 +132,9 @@ public enum SelectiveRecompute
 /// every local expert's kernels one by one (Megatron-Core with Transformer Engine's grouped linear), and the GPU waits for those
 /// launches where its kernels are shorter than them (model-defaults/calibration: moeHostSecondsPerLocalExpert).</param>
 /// <param name="ExpertDispatch">How the MoE token dispatcher moves tokens across scale-up domains.</param>
+/// <param name="FusedExpertKernels">The local experts' GEMMs, activation and quantisation run as fused grouped kernels that read the
+/// tokens per expert on the device (Transformer Engine's op fuser with the CuTe DSL grouped MLP, torch._grouped_mm, megablox), so
+/// nothing is launched per expert and no <paramref name="MoeHostLaunchesPerLocalExpert"/> waits remain.</param>
 /// <param name="GradientAccumulation">The stack splits a replica's share of the global batch into micro-batches (Megatron, DeepSpeed,
 /// TorchTitan); false: a step is one forward and backward pass over the whole share (MaxText's default).</param>
 public sealed record SoftwareStack(
@@ -171,7 +174,8 @@ public sealed record SoftwareStack(
     bool MoeHostLaunchesPerLocalExpert = false,
     bool Fp4TensorParallelOverlap = true,
     bool ActivationOffload = false,
-    ExpertDispatch ExpertDispatch = ExpertDispatch.AllToAll)
+    ExpertDispatch ExpertDispatch = ExpertDispatch.AllToAll,
+    bool FusedExpertKernels = false)
 {
     /// <summary>Whether the stack pipelines TP collectives with GEMMs at <paramref name="precision"/> (the default when a
     /// scenario does not set <c>training.tpCommOverlap</c>).</summary>
@@ -347,7 +351,8 @@ public sealed class SoftwareStackCatalog
                 V(s, "activationOffload").GetBoolean(),
                 ExpertDispatches.TryParse(V(s, "expertDispatch").GetString(), out var dispatch)
                     ? dispatch
-                    : throw new FormatException($"software-stacks.json: unknown expertDispatch \"{V(s, "expertDispatch").GetString()}\"; known: {string.Join(", ", ExpertDispatches.Names)}.")));
+                    : throw new FormatException($"software-stacks.json: unknown expertDispatch \"{V(s, "expertDispatch").GetString()}\"; known: {string.Join(", ", ExpertDispatches.Names)}."),
+                V(s, "fusedExpertKernels").GetBoolean()));
         }
         var auto = root.GetProperty("autoRule");
         return new SoftwareStackCatalog(stacks,

@@ -7,16 +7,18 @@ namespace CapacityPlanner.Core.Tests.Model;
 /// Host-bound MoE layers (docs/model.md §Compute): after each MoE layer's device-to-host sync of the tokens per expert,
 /// Megatron-Core's host launches every local expert's kernels and the GPU waits for them. The wait is the calibrated
 /// seconds per local expert (calibration.json derived.moeHostSecondsPerLocalExpert, FP8 or 16-bit) per MoE layer and
-/// micro-batch; stacks that run all local experts as one kernel, or whose shapes are fixed, pay nothing.
+/// micro-batch; stacks that run all local experts as one kernel, or whose shapes are fixed, pay nothing, and so does a
+/// Megatron-Core run with fused expert kernels (training.fusedExpertKernels: the CuTe DSL grouped MLP reads the tokens per
+/// expert on the device).
 /// </summary>
 public sealed class MoeHostLaunchTests
 {
-    private static string Scenario(string stack, string precision, int expert, int gpus = 8, int zero = 1) => $$"""
+    private static string Scenario(string stack, string precision, int expert, int gpus = 8, int zero = 1, string fused = "") => $$"""
         { "schemaVersion": 1,
           "model": { "name": "fine MoE", "layers": 8, "hiddenSize": 2048, "attentionHeads": 16, "kvHeads": 4, "ffnHiddenSize": 6144,
                      "gatedMlp": true, "vocabSize": 32000, "sequenceLength": 4096, "tiedEmbeddings": false,
                      "moe": { "experts": 64, "expertsPerToken": 8, "sharedExperts": 0, "expertFfnHiddenSize": 768, "denseLayers": 2, "capacityFactor": 1.0 } },
-          "training": { "globalBatchSequences": 32, "precision": "{{precision}}", "stack": "{{stack}}" },
+          "training": { "globalBatchSequences": 32, "precision": "{{precision}}", "stack": "{{stack}}"{{fused}} },
           "system": { "chip": "b200", "gpus": {{gpus}} },
           "parallelism": { "tensor": 1, "pipeline": 1, "data": {{gpus}}, "expert": {{expert}}, "microBatchSize": 1, "zeroStage": {{zero}} } }
         """;
@@ -59,5 +61,41 @@ public sealed class MoeHostLaunchTests
               "system": { "chip": "b200", "gpus": 8 }, "parallelism": { "tensor": 1, "pipeline": 1, "data": 8, "microBatchSize": 1, "zeroStage": 1 } }
             """);
         Assert.Equal(0, e.Breakdown!.HostSeconds);
+    }
+
+    [Theory]
+    [InlineData("fp8", 8)]
+    [InlineData("bf16", 2)]
+    public void Fused_expert_kernels_leave_no_host_waits_and_change_nothing_else(string precision, int expert)
+    {
+        var perExpert = TestScenarios.Estimate(Scenario("megatron-core", precision, expert));
+        var fused = TestScenarios.Estimate(Scenario("megatron-core", precision, expert, fused: ", \"fusedExpertKernels\": true"));
+        Assert.True(perExpert.Breakdown!.HostSeconds > 0);
+        Assert.Equal(0, fused.Breakdown!.HostSeconds);
+        Assert.Equal(perExpert.StepTimeSeconds!.Value - perExpert.Breakdown.HostSeconds, fused.StepTimeSeconds!.Value, 9);
+        Assert.Equal(perExpert.Breakdown.ComputeSeconds, fused.Breakdown.ComputeSeconds, 12);
+        Assert.Equal(perExpert.Breakdown.Communication.ExpertParallel.LinkSeconds, fused.Breakdown.Communication.ExpertParallel.LinkSeconds, 12);
+        Assert.Equal(perExpert.MemoryPerGpuGiB!.Value, fused.MemoryPerGpuGiB!.Value, 12);
+        // Stating the stack's own choice changes nothing.
+        var stated = TestScenarios.Estimate(Scenario("megatron-core", precision, expert, fused: ", \"fusedExpertKernels\": false"));
+        Assert.Equal(perExpert.StepTimeSeconds!.Value, stated.StepTimeSeconds!.Value, 12);
+    }
+
+    [Fact]
+    public void Each_stack_says_whether_its_experts_run_fused()
+    {
+        var stacks = Planning.SoftwareStackCatalog.Standard;
+        Assert.False(stacks.Find("megatron-core")!.FusedExpertKernels);
+        Assert.True(stacks.Find("torchtitan")!.FusedExpertKernels);
+        Assert.True(stacks.Find("maxtext")!.FusedExpertKernels);
+        Assert.False(stacks.Find("deepspeed")!.FusedExpertKernels);
+    }
+
+    [Fact]
+    public void A_fused_expert_kernels_value_that_is_not_a_boolean_is_refused()
+    {
+        var r = Contracts.Scenarios.ScenarioResolver.ParseAndResolve(Scenario("megatron-core", "fp8", 8, fused: ", \"fusedExpertKernels\": \"yes\""));
+        Assert.False(r.Success);
+        Assert.Contains(r.Errors, x => x.Path == "$.training.fusedExpertKernels");
     }
 }

@@ -551,6 +551,7 @@ public sealed partial class Planner : IDisposable
             if (_input.Attention is { } attention) parts.Add($"attention: {attention}");
             if (_input.EpCommOverlap is { } ep) parts.Add($"EP overlap: {(ep ? "on" : "off")}");
             if (_input.ExpertDispatch is { } dispatch) parts.Add($"expert dispatch: {dispatch}");
+            if (_input.FusedExpertKernels is { } fused) parts.Add($"fused expert kernels: {(fused ? "on" : "off")}");
             return parts.Count == 0 ? null : "From the scenario: " + string.Join(" · ", parts);
         }
     }

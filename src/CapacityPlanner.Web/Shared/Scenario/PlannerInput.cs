@@ -89,6 +89,9 @@ public sealed class PlannerInput
     /// <summary>How MoE tokens cross scale-up domains (training.expertDispatch: allToAll, perDomain); null: what the stack's dispatcher does.</summary>
     public string? ExpertDispatch { get; set; }
 
+    /// <summary>Whether the local experts run as fused grouped kernels (training.fusedExpertKernels); null: what the stack does.</summary>
+    public bool? FusedExpertKernels { get; set; }
+
     /// <summary>Attention kernel (training.attention: flash, unfused); null: what the stack runs.</summary>
     public string? Attention { get; set; }
 

@@ -16,7 +16,7 @@ public static class PlannerQuery
     [
         "preset", "layers", "hidden", "heads", "kv", "ffn", "vocab", "seq", "hd", "gated", "tied", "moe",
         "chip", "gpus", "gpn", "nic", "domain", "oversub", "mw",
-        "batch", "precision", "stack", "opt", "tpo", "epo", "epd", "attn", "tokens",
+        "batch", "precision", "stack", "opt", "tpo", "epo", "epd", "fxk", "attn", "tokens",
         "tp", "pp", "dp", "cp", "ep", "vp", "offload", "mb", "zero", "zscope", "rc", "sp", "place",
         "cmp", "cmpgpus", "cost",
     ];
@@ -58,6 +58,7 @@ public static class PlannerQuery
         B("tpo", input.TpCommOverlap, defaults.TpCommOverlap);
         B("epo", input.EpCommOverlap, defaults.EpCommOverlap);
         S("epd", input.ExpertDispatch, defaults.ExpertDispatch);
+        B("fxk", input.FusedExpertKernels, defaults.FusedExpertKernels);
         S("attn", input.Attention, defaults.Attention);
         D("tokens", input.TokensBillions, defaults.TokensBillions);
         I("tp", input.Tensor, defaults.Tensor);
@@ -175,6 +176,7 @@ public static class PlannerQuery
             else if (Core.Planning.ExpertDispatches.TryParse(dispatch, out var d)) input.ExpertDispatch = Core.Planning.ExpertDispatches.Name(d);
             else problems?.Add($"The address gives {Label("epd")} as \u201c{dispatch}\u201d, which is not {string.Join(" or ", Core.Planning.ExpertDispatches.Names)}; it stays {input.ExpertDispatch ?? "what the stack does"}.");
         }
+        input.FusedExpertKernels = Bool("fxk", input.FusedExpertKernels);
         if (query.ContainsKey("attn")) input.Attention = Str("attn");
         input.TokensBillions = Dbl("tokens", input.TokensBillions);
         input.Tensor = Int("tp", input.Tensor);
@@ -252,6 +254,7 @@ public static class PlannerQuery
         "tpo" => "TP communication overlap",
         "epo" => "EP communication overlap",
         "epd" => "Expert dispatch",
+        "fxk" => "Fused expert kernels",
         "nic" => PlannerFields.ScaleOutGbps.DisplayLabel,
         "domain" => PlannerFields.ScaleUpDomain.DisplayLabel,
         "oversub" => PlannerFields.Oversubscription.DisplayLabel,

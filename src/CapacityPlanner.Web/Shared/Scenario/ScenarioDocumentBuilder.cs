@@ -57,6 +57,7 @@ public static class ScenarioDocumentBuilder
                 TpCommOverlap = input.TpCommOverlap,
                 EpCommOverlap = input.EpCommOverlap,
                 ExpertDispatch = input.ExpertDispatch,
+                FusedExpertKernels = input.FusedExpertKernels,
                 Attention = input.Attention,
                 Tokens = input.TokensBillions * 1e9,
             },

@@ -84,6 +84,7 @@ public static class PlannerShareState
         input.TpCommOverlap = t.TpCommOverlap;
         input.EpCommOverlap = t.EpCommOverlap;
         input.ExpertDispatch = t.ExpertDispatch;
+        input.FusedExpertKernels = t.FusedExpertKernels;
         input.Attention = t.Attention;
         input.TokensBillions = t.Tokens is { } tokens ? tokens / 1e9 : null;
 

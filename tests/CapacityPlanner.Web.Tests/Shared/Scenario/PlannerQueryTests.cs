@@ -55,6 +55,7 @@ public sealed class PlannerQueryTests
             Oversubscription = 2, Layers = 40, SequenceLength = 8192, ActivationOffloadLayers = 20,
             HeadDim = 128, GatedMlp = true, TiedEmbeddings = false, GpusPerNode = 4, Optimizer = "lamb", TpCommOverlap = false,
             EpCommOverlap = true, Attention = "flash", ZeroShardScope = "domain", ExpertDispatch = "allToAll",
+            FusedExpertKernels = true,
             Moe = new Contracts.Scenarios.MoeSection { Experts = 64, ExpertsPerToken = 8, SharedExperts = 1, ExpertFfnHiddenSize = 1408, DenseLayers = 1, CapacityFactor = 1.25,
                 RoutingGroups = 8, GroupsPerToken = 4 },
         };
@@ -69,9 +70,9 @@ public sealed class PlannerQueryTests
         Assert.Equal(800, read.ScaleOutGbpsPerGpu);
         Assert.Equal(20, read.ActivationOffloadLayers);
         Assert.Equal(input.Moe, read.Moe);
-        Assert.Equal((128, true, false, 4, "lamb", false, true, "flash", "domain", "allToAll"),
+        Assert.Equal((128, true, false, 4, "lamb", false, true, "flash", "domain", "allToAll", true),
             (read.HeadDim, read.GatedMlp, read.TiedEmbeddings, read.GpusPerNode, read.Optimizer, read.TpCommOverlap, read.EpCommOverlap, read.Attention, read.ZeroShardScope,
-                read.ExpertDispatch));
+                read.ExpertDispatch, read.FusedExpertKernels));
         Assert.Null(read.Data);
     }
 
