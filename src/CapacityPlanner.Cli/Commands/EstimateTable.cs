@@ -23,7 +23,7 @@ internal static class EstimateTable
         {
             // How the tokens travel decides the EP traffic across scale-up domains (docs/model.md, Communication).
             var routing = moe.GroupLimited ? $", each token's experts from {moe.GroupsPerToken} of {moe.RoutingGroups} groups" : "";
-            sb.AppendLine(inv, $"MoE        dispatch {ExpertDispatches.Name(s.Training.ExpertDispatch)}{(s.Training.EpDispatch is null ? " (the stack's)" : "")}, EP overlap {(s.Training.ExpertParallelOverlap ? "on" : "off")}, expert kernels {(s.Training.FusedExpertKernels ? "fused" : "per expert")}{routing}");
+            sb.AppendLine(inv, $"MoE        dispatch {ExpertDispatches.Name(s.Training.ExpertDispatch)}{(s.Training.EpDispatch is null ? " (the stack's)" : "")}, EP overlap {(s.Training.ExpertParallelOverlap ? "on" : "off")}, expert kernels {(s.Training.FusesExperts(s.System.Chip) ? "fused" : "per expert")}{(s.Training.FusedExperts is null ? " (the stack's)" : "")}{routing}");
         }
         sb.AppendLine(inv, $"Plan       TP={p.Tensor}{(p.SequenceParallel ? "+SP" : "")} PP={p.Pipeline}{(p.VirtualStages > 1 ? $"×{p.VirtualStages}" : "")} DP={p.Data} CP={p.Context} EP={p.Expert} mb={p.MicroBatchSize} ZeRO-{p.ZeroStage} recompute={p.Recompute.ToString().ToLowerInvariant()}");
         sb.AppendLine();

@@ -58,7 +58,7 @@ internal sealed partial class CostContext
         _stack = _training.EffectiveStack;
         _expertParallelOverlap = _training.ExpertParallelOverlap;
         _expertDispatch = _training.ExpertDispatch;
-        _moeHostLaunchWaits = _training.MoeHostLaunchWaits;
+        _moeHostLaunchWaits = _training.MoeHostLaunchWaits(chip);
         // FP16 runs reduce loss-scaled 16-bit gradients; BF16/FP8/FP4 recipes reduce in the stack's gradient type.
         _qg = _qw > 2 ? _qw : _training.Precision == Precision.Fp16 ? 2 : Math.Max(2, _stack.GradientReduceBytes);
         _attentionKernel = _stack.FusedAttentionKernel == FusedAttentionKernel.FlashAttention2

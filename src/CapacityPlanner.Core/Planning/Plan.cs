@@ -100,12 +100,12 @@ public sealed record TrainingConfig(int GlobalBatchSequences, Precision Precisio
     /// <summary>Expert dispatch in effect: the scenario's choice, else the stack's dispatcher.</summary>
     public ExpertDispatch ExpertDispatch => EpDispatch ?? EffectiveStack.ExpertDispatch;
 
-    /// <summary>Fused expert kernels in effect: the scenario's choice, else the stack's.</summary>
-    public bool FusedExpertKernels => FusedExperts ?? EffectiveStack.FusedExpertKernels;
+    /// <summary>Fused expert kernels in effect on <paramref name="chip"/>: the scenario's choice, else what the stack runs there at this precision.</summary>
+    public bool FusesExperts(ChipSpec chip) => FusedExperts ?? EffectiveStack.FusesExpertsOn(chip.Architecture, Precision);
 
     /// <summary>Whether the GPU waits for the host to launch each local expert's kernels in every MoE layer: on stacks that launch
     /// them per expert, unless the experts run as fused grouped kernels (docs/model.md, Compute).</summary>
-    public bool MoeHostLaunchWaits => EffectiveStack.MoeHostLaunchesPerLocalExpert && !FusedExpertKernels;
+    public bool MoeHostLaunchWaits(ChipSpec chip) => EffectiveStack.MoeHostLaunchesPerLocalExpert && !FusesExperts(chip);
 }
 
 /// <summary>

@@ -135,6 +135,8 @@ public enum SelectiveRecompute
 /// <param name="FusedExpertKernels">The local experts' GEMMs, activation and quantisation run as fused grouped kernels that read the
 /// tokens per expert on the device (Transformer Engine's op fuser with the CuTe DSL grouped MLP, torch._grouped_mm, megablox), so
 /// nothing is launched per expert and no <paramref name="MoeHostLaunchesPerLocalExpert"/> waits remain.</param>
+/// <param name="FusedExpertKernelsLowPrecisionArchitectures">Chip architectures on which the stack runs fused expert kernels under
+/// FP8/FP4 although <paramref name="FusedExpertKernels"/> is false elsewhere (Megatron-Core's current MXFP8 recipes on Blackwell).</param>
 /// <param name="GradientAccumulation">The stack splits a replica's share of the global batch into micro-batches (Megatron, DeepSpeed,
 /// TorchTitan); false: a step is one forward and backward pass over the whole share (MaxText's default).</param>
 public sealed record SoftwareStack(
@@ -175,8 +177,16 @@ public sealed record SoftwareStack(
     bool Fp4TensorParallelOverlap = true,
     bool ActivationOffload = false,
     ExpertDispatch ExpertDispatch = ExpertDispatch.AllToAll,
-    bool FusedExpertKernels = false)
+    bool FusedExpertKernels = false,
+    IReadOnlyList<string>? FusedExpertKernelsLowPrecisionArchitectures = null)
 {
+    /// <summary>Whether the stack runs the local experts as fused grouped kernels at <paramref name="precision"/> on a chip of
+    /// <paramref name="architecture"/> (the default when a scenario does not set <c>training.fusedExpertKernels</c>).</summary>
+    public bool FusesExpertsOn(string architecture, Precision precision) =>
+        FusedExpertKernels
+        || (precision.IsLowPrecision() && FusedExpertKernelsLowPrecisionArchitectures is { } archs
+            && archs.Contains(architecture, StringComparer.OrdinalIgnoreCase));
+
     /// <summary>Whether the stack pipelines TP collectives with GEMMs at <paramref name="precision"/> (the default when a
     /// scenario does not set <c>training.tpCommOverlap</c>).</summary>
     public bool OverlapsTensorParallelAt(Precision precision) =>
@@ -352,7 +362,10 @@ public sealed class SoftwareStackCatalog
                 ExpertDispatches.TryParse(V(s, "expertDispatch").GetString(), out var dispatch)
                     ? dispatch
                     : throw new FormatException($"software-stacks.json: unknown expertDispatch \"{V(s, "expertDispatch").GetString()}\"; known: {string.Join(", ", ExpertDispatches.Names)}."),
-                V(s, "fusedExpertKernels").GetBoolean()));
+                V(s, "fusedExpertKernels").GetBoolean(),
+                s.GetProperty("fusedExpertKernels").TryGetProperty("lowPrecisionArchitectures", out var fusedArchs)
+                    ? [.. fusedArchs.EnumerateArray().Select(a => a.GetString()!)]
+                    : null));
         }
         var auto = root.GetProperty("autoRule");
         return new SoftwareStackCatalog(stacks,

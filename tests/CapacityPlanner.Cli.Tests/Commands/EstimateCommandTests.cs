@@ -76,7 +76,7 @@ public sealed class EstimateCommandTests : IDisposable
             """;
         var (code, output, _) = await Run("estimate", Write(Moe));
         Assert.Equal(0, code);
-        Assert.Contains("MoE        dispatch allToAll, EP overlap off, expert kernels per expert, each token's experts from 4 of 8 groups", output);
+        Assert.Contains("MoE        dispatch allToAll, EP overlap off, expert kernels per expert (the stack's), each token's experts from 4 of 8 groups", output);
         Assert.Contains("host launch waits", output);
         var (_, stackDefault, _) = await Run("estimate", Write(Moe.Replace(", \"expertDispatch\": \"allToAll\"", "", StringComparison.Ordinal)));
         Assert.Contains("MoE        dispatch perDomain (the stack's)", stackDefault);

@@ -29,7 +29,8 @@ public sealed class MoeHostLaunchTests
     [InlineData("bf16", 4)]
     public void Megatron_core_waits_for_each_local_experts_launches_in_every_moe_layer_and_micro_batch(string precision, int expert)
     {
-        var e = TestScenarios.Estimate(Scenario("megatron-core", precision, expert));
+        const string PerExpert = ", \"fusedExpertKernels\": false";
+        var e = TestScenarios.Estimate(Scenario("megatron-core", precision, expert, fused: PerExpert));
         var host = ModelDefaults.Standard.MoeHostSecondsPerLocalExpert;
         var perExpert = precision == "fp8" ? host.LowPrecision : host.SixteenBit;
         Assert.True(perExpert > 0);
@@ -37,7 +38,7 @@ public sealed class MoeHostLaunchTests
         var expected = 6 * (64.0 / expert) * 4 * perExpert;
         Assert.Equal(expected, e.Breakdown!.HostSeconds, 9);
         // The wait is part of the step: without it the step is shorter by exactly that much.
-        var s = TestScenarios.Resolve(Scenario("megatron-core", precision, expert));
+        var s = TestScenarios.Resolve(Scenario("megatron-core", precision, expert, fused: PerExpert));
         var without = Estimator.Estimate(s, ModelDefaults.Standard with { MoeHostSecondsPerLocalExpert = (0, 0) });
         Assert.Equal(e.StepTimeSeconds!.Value - expected, without.StepTimeSeconds!.Value, 9);
         Assert.Equal(0, without.Breakdown!.HostSeconds);
@@ -68,7 +69,7 @@ public sealed class MoeHostLaunchTests
     [InlineData("bf16", 2)]
     public void Fused_expert_kernels_leave_no_host_waits_and_change_nothing_else(string precision, int expert)
     {
-        var perExpert = TestScenarios.Estimate(Scenario("megatron-core", precision, expert));
+        var perExpert = TestScenarios.Estimate(Scenario("megatron-core", precision, expert, fused: ", \"fusedExpertKernels\": false"));
         var fused = TestScenarios.Estimate(Scenario("megatron-core", precision, expert, fused: ", \"fusedExpertKernels\": true"));
         Assert.True(perExpert.Breakdown!.HostSeconds > 0);
         Assert.Equal(0, fused.Breakdown!.HostSeconds);
@@ -76,9 +77,27 @@ public sealed class MoeHostLaunchTests
         Assert.Equal(perExpert.Breakdown.ComputeSeconds, fused.Breakdown.ComputeSeconds, 12);
         Assert.Equal(perExpert.Breakdown.Communication.ExpertParallel.LinkSeconds, fused.Breakdown.Communication.ExpertParallel.LinkSeconds, 12);
         Assert.Equal(perExpert.MemoryPerGpuGiB!.Value, fused.MemoryPerGpuGiB!.Value, 12);
-        // Stating the stack's own choice changes nothing.
-        var stated = TestScenarios.Estimate(Scenario("megatron-core", precision, expert, fused: ", \"fusedExpertKernels\": false"));
-        Assert.Equal(perExpert.StepTimeSeconds!.Value, stated.StepTimeSeconds!.Value, 12);
+    }
+
+    [Theory]
+    [InlineData("b200", "fp8", true)]
+    [InlineData("gb300", "fp4", true)]
+    [InlineData("b200", "bf16", false)]
+    [InlineData("h100-sxm", "fp8", false)]
+    public void Megatron_core_fuses_the_experts_where_its_current_recipes_do(string chip, string precision, bool fused)
+    {
+        // NVIDIA's 2026 recipes fuse low-precision MoE experts on Blackwell (software-stacks.json fusedExpertKernels
+        // lowPrecisionArchitectures); BF16 and Hopper recipes keep per-expert kernels.
+        var json = Scenario("megatron-core", precision, 8).Replace("\"chip\": \"b200\"", $"\"chip\": \"{chip}\"", StringComparison.Ordinal);
+        var byDefault = TestScenarios.Estimate(json);
+        Assert.Equal(fused, byDefault.Breakdown!.HostSeconds == 0);
+        var s = TestScenarios.Resolve(json);
+        Assert.Equal(fused, s.Training.FusesExperts(s.System.Chip));
+        // Stating the default changes nothing; stating the other choice does.
+        var stated = TestScenarios.Estimate(json.Replace("\"stack\": \"megatron-core\"", $"\"stack\": \"megatron-core\", \"fusedExpertKernels\": {(fused ? "true" : "false")}", StringComparison.Ordinal));
+        Assert.Equal(byDefault.StepTimeSeconds!.Value, stated.StepTimeSeconds!.Value, 12);
+        var other = TestScenarios.Estimate(json.Replace("\"stack\": \"megatron-core\"", $"\"stack\": \"megatron-core\", \"fusedExpertKernels\": {(fused ? "false" : "true")}", StringComparison.Ordinal));
+        Assert.NotEqual(byDefault.StepTimeSeconds!.Value, other.StepTimeSeconds!.Value);
     }
 
     [Fact]

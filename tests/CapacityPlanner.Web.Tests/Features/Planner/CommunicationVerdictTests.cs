@@ -111,11 +111,12 @@ public sealed class CommunicationVerdictTests
     [Fact]
     public void A_fine_grained_moe_step_shows_its_host_launch_waits_as_a_term_that_adds_to_the_step()
     {
-        // Mixtral on B200 with 8 experts over EP 2: four local experts wait for the host in every MoE layer.
+        // Mixtral on B200 with 8 experts over EP 2 and per-expert kernels (2025's recipes; the stack fuses FP8 experts on
+        // Blackwell): four local experts wait for the host in every MoE layer.
         var (_, moe) = VerdictAndEstimate(new PlannerInput
         {
             PresetId = "mixtral-8x7b", ChipId = "b200", Gpus = 8, Tensor = 1, Pipeline = 1, Expert = 2, GlobalBatchSequences = 64,
-            MicroBatchSize = 1, ZeroStage = 1, Precision = "fp8",
+            MicroBatchSize = 1, ZeroStage = 1, Precision = "fp8", FusedExpertKernels = false,
         });
         var terms = StepTerms.From(moe.Breakdown!);
         var host = Assert.Single(terms, t => t.Key == "host");
