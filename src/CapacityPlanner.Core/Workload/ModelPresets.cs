@@ -62,7 +62,8 @@ public static class ModelPresets
                 p.GetProperty("sequenceLength").GetInt32(),
                 p.GetProperty("tiedEmbeddings").GetBoolean(),
                 moe,
-                p.TryGetProperty("name", out var n) ? n.GetString() ?? id : id);
+                p.TryGetProperty("name", out var n) ? n.GetString() ?? id : id,
+                p.TryGetProperty("headDim", out var headDim) ? headDim.GetInt32() : null);
             list.Add(new ModelPreset(id, model, p.GetProperty("source").GetString() ?? "",
                 p.TryGetProperty("note", out var note) ? note.GetString() : null));
         }

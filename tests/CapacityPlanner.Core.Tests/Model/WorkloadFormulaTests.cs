@@ -66,4 +66,21 @@ public sealed class WorkloadFormulaTests
         Assert.InRange(ModelPresets.All.Single(p => p.Id == "llama3-405b").Model.TotalParameters, 4.0e11, 4.1e11);
         Assert.InRange(ModelPresets.All.Single(p => p.Id == "deepseek-v3").Model.ActiveParameters, 3.5e10, 4.0e10);
     }
+
+    [Theory]
+    // Total and active parameters as their model cards state them (Qwen3 report Table 2: 30.5B/3.3B, 235B/22B; gpt-oss
+    // model card: 116.8B total, 20.9B), within what the preset leaves out (QK-norm, linear biases, attention sinks);
+    // GPT-OSS's active count here includes its 201,088-row embedding and LM head.
+    [InlineData("qwen3-30b-a3b", 30.0e9, 31.0e9, 3.2e9, 3.4e9, 128.0)]
+    [InlineData("qwen3-235b-a22b", 234e9, 236e9, 21.5e9, 22.5e9, 128.0)]
+    [InlineData("gpt-oss-120b", 116e9, 117.5e9, 5.0e9, 6.0e9, 64.0)]
+    [InlineData("gpt-oss-20b", 20.5e9, 21.5e9, 3.5e9, 4.5e9, 64.0)]
+    public void Moe_presets_carry_their_head_width_and_parameter_counts(string id, double totalLow, double totalHigh, double activeLow, double activeHigh, double headDim)
+    {
+        Assert.True(ModelPresets.TryGet(id, out var preset), id);
+        Assert.False(string.IsNullOrWhiteSpace(preset.Source), id);
+        Assert.Equal(headDim, preset.Model.HeadDim);
+        Assert.InRange(preset.Model.TotalParameters, totalLow, totalHigh);
+        Assert.InRange(preset.Model.ActiveParameters, activeLow, activeHigh);
+    }
 }
