@@ -91,6 +91,19 @@ for trx in "$results"/*.trx; do
   n=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters"); e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${n:-0} - ${e:-0}))
 done
+
+# The failed tests again, by name with the first lines of their messages, right above the totals: CI keeps only the
+# tail of this output, and the console logger printed them long before it.
+if [ "$failed" -gt 0 ]; then
+  echo
+  echo "Failed tests:"
+  perl -0ne 'while (/<UnitTestResult [^>]*?testName="([^"]*)"[^>]*?outcome="Failed".*?<Message>(.*?)<\/Message>(?:.*?<StackTrace>(.*?)<\/StackTrace>)?/sg) {
+      my ($name, $msg, $trace) = ($1, $2, $3 // "");
+      for ($msg, $trace) { s/&lt;/</g; s/&gt;/>/g; s/&quot;/"/g; s/&apos;/\x27/g; s/&amp;/&/g; }
+      my @m = grep { /\S/ } split /\n/, $msg; my ($at) = grep { / at CapacityPlanner\.\S+ in .*:line \d+/ } split /\n/, $trace;
+      print "  $name\n", map({ "    $_\n" } @m[0 .. ($#m < 5 ? $#m : 5)]), ($at ? "    $at\n" : "");
+    }' "$results"/*.trx 2>/dev/null || true
+fi
 echo
 echo "$passed passed, $failed failed, $skipped skipped"
 if [ "$passed" -eq 0 ]; then echo "no test ran" >&2; exit 1; fi
