@@ -531,11 +531,13 @@ public sealed partial class Planner : IDisposable
 
     private string TpOverlapChoice { get => Flag(_input.TpCommOverlap); set => _input.TpCommOverlap = Flag(value); }
 
+    private string ExpertKernelsChoice { get => Flag(_input.FusedExpertKernels); set => _input.FusedExpertKernels = Flag(value); }
+
     private static string ChoiceLabel(IReadOnlyList<Choice<string>> choices, string? value) =>
         choices.FirstOrDefault(c => c.Value == value)?.Text ?? value ?? "";
 
     // What the scenario sets that the form shows but does not edit (a document's MoE shape and routing, attention kernel, EP overlap
-    // and dispatch).
+    // and dispatch; the expert kernels have their own field).
     private string? ScenarioExtras
     {
         get
@@ -551,7 +553,6 @@ public sealed partial class Planner : IDisposable
             if (_input.Attention is { } attention) parts.Add($"attention: {attention}");
             if (_input.EpCommOverlap is { } ep) parts.Add($"EP overlap: {(ep ? "on" : "off")}");
             if (_input.ExpertDispatch is { } dispatch) parts.Add($"expert dispatch: {dispatch}");
-            if (_input.FusedExpertKernels is { } fused) parts.Add($"fused expert kernels: {(fused ? "on" : "off")}");
             return parts.Count == 0 ? null : "From the scenario: " + string.Join(" · ", parts);
         }
     }

@@ -258,6 +258,14 @@ public static class PlannerFields
         new("no", "Off", "TP collectives on the critical path."),
     ];
 
+    /// <summary>How a MoE model's local experts run (training.fusedExpertKernels).</summary>
+    public static IReadOnlyList<Choice<string>> ExpertKernels { get; } =
+    [
+        new("default", "The stack's", "What the software stack runs: Megatron-Core (2024–25 releases) one expert at a time, TorchTitan and MaxText fused."),
+        new("yes", "Fused", "Every local expert in one grouped kernel that reads the tokens per expert on the device (NVIDIA's 2026 MXFP8 recipes, MLPerf v6.0): no host launch waits."),
+        new("no", "Per expert", "Each local expert's kernels launched by the host after the layer's device-to-host sync; the GPU waits where they are short."),
+    ];
+
     /// <summary>Optimizers (training.optimizer).</summary>
     public static IReadOnlyList<Choice<string>> Optimizers { get; } =
         [.. Contracts.Scenarios.ScenarioParser.Optimizers.Select(o => new Choice<string>(o, o, ""))];
