@@ -72,6 +72,11 @@ public static class Estimator
                 "smaller micro-batch or more tensor or context parallelism."));
         }
 
+        if (SmallWorkWarning(scenario, spec, context.MicroBatches(spec), cost.ComputeTotalSeconds, defaults) is { } smallWork)
+        {
+            warnings = [.. warnings, smallWork];
+        }
+
         var n = (double)scenario.System.Gpus;
         var training = scenario.Training;
         var tokensPerStep = (double)training.GlobalBatchSequences * model.SequenceLength;
@@ -128,6 +133,21 @@ public static class Estimator
         tips.Add("more pipeline stages");
         tips.Add("a larger-memory chip");
         return "Try " + string.Join(", ", tips) + ".";
+    }
+
+    /// <summary>
+    /// A warning when each GPU's math and memory-bound work per layer and micro-batch is below the range the model fits on
+    /// published runs (model-defaults.json validatedRange; docs/accuracy.md Known gaps): there the fixed per-kernel and
+    /// per-collective costs it does not price dominate, and it has been 16–98% too fast.
+    /// </summary>
+    private static string? SmallWorkWarning(ResolvedScenario scenario, PlanSpec spec, int microBatches, double computeSeconds, ModelDefaults defaults)
+    {
+        var layersPerStage = Math.Ceiling((double)scenario.Model.Layers / Math.Max(1, spec.Pipeline));
+        if (defaults.MinValidatedSecondsPerLayerMicroBatch <= 0 || microBatches <= 0 || layersPerStage <= 0) return null;
+        var perLayer = computeSeconds / (microBatches * layersPerStage);
+        if (perLayer >= defaults.MinValidatedSecondsPerLayerMicroBatch) return null;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"Each GPU does {perLayer * 1e3:F2} ms of math per layer and micro-batch, below the {defaults.MinValidatedSecondsPerLayerMicroBatch * 1e3:F1} ms the model fits on published runs: on such runs (MLPerf Llama 3.1 8B on 512–1,024 GB200/GB300 with TP2–4 and CP4) it was 16–98% too fast, because fixed per-kernel and per-collective costs dominate there. Read this step time as a lower bound; a larger micro-batch or less tensor/context parallelism gives each GPU more work per layer.");
     }
 }
 

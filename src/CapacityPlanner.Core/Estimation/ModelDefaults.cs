@@ -66,6 +66,11 @@ public sealed record ModelDefaults
     public double TensorParallelOverlapSlowdown { get; init; } = 0.45;
     /// <summary>Share of overlapped communication time that still slows compute.</summary>
     public required double OverlapSlowdown { get; init; }
+    /// <summary>
+    /// GPU math and memory-bound seconds per layer and micro-batch below which the model was far too optimistic on published
+    /// runs; such estimates carry a warning (model-defaults.json validatedRange).
+    /// </summary>
+    public double MinValidatedSecondsPerLayerMicroBatch { get; init; }
     /// <summary>Fixed per-GPU memory for contexts, workspaces, communication buffers.</summary>
     public required double WorkspaceGiB { get; init; }
     /// <summary>Allocator fragmentation multiplier.</summary>
@@ -148,6 +153,7 @@ public sealed record ModelDefaults
             CollectiveBaseLatencySeconds = V(root, "collectives", "baseLatencyMicroseconds") * Units.Microsecond,
             GradientOverlapFraction = V(root, "collectives", "gradientOverlapFraction"),
             OverlapSlowdown = V(root, "collectives", "computeSlowdownWhileOverlapping"),
+            MinValidatedSecondsPerLayerMicroBatch = V(root, "validatedRange", "minGpuSecondsPerLayerMicroBatch"),
             WorkspaceGiB = V(root, "memory", "workspaceGiB"),
             FragmentationFactor = V(root, "memory", "fragmentationFactor"),
             HostLinkBytesPerSecond = V(root, "memory", "hostLinkGBpsPerDirection") * Units.GB,
