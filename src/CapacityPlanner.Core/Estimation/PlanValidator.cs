@@ -55,14 +55,15 @@ public static class PlanValidator
                 : "";
             w.Add($"{stack.Name} runs a step as one forward and backward pass over each data-parallel replica's share of the global batch (no gradient accumulation): the micro-batch is {scenario.Training.GlobalBatchSequences} / {p.Data} = {microBatch} sequences, not microBatchSize {p.MicroBatchSize}{perDevice}.");
         }
-        if (p.Pipeline > 1 && microBatches < p.Pipeline)
+        // (With virtual stages that is an error: PlanRule.InterleavedNeedsMicroBatches.)
+        if (p.Pipeline > 1 && p.VirtualStages <= 1 && microBatches < p.Pipeline)
             w.Add($"fewer micro-batches per step than pipeline stages ({p.Pipeline}): most of the step is pipeline bubble.");
         if (p.VirtualStages > 1 && p.Pipeline > 1)
         {
             var m = scenario.Model;
             if (!PlanRules.ChunksSplitEvenly(m.Layers, p.Pipeline, p.VirtualStages))
                 w.Add($"{m.Layers} layers do not split evenly into {p.Pipeline} × {p.VirtualStages} chunks; the busiest stage holds {(m.Layers + p.Pipeline - 1) / p.Pipeline} layers and sets the pace.");
-            if (microBatches % p.Pipeline != 0)
+            if (microBatches >= p.Pipeline && microBatches % p.Pipeline != 0)
                 w.Add($"{microBatches} micro-batches per step are not a multiple of pipeline={p.Pipeline}: Megatron-LM's interleaved schedule requires it (Llama 3's modified schedule does not).");
         }
         if (scenario.Model.Moe is not null && p.Expert == 1 && scenario.Model.Moe.Experts > 1)

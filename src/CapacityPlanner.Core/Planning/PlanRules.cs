@@ -48,6 +48,12 @@ public enum PlanRule
     /// <summary>Activation offloading runs without pipeline parallelism and without recompute (Megatron-Core's
     /// TransformerConfig rejects both).</summary>
     OffloadAlone,
+    /// <summary>
+    /// An interleaved schedule (virtual stages) needs at least as many micro-batches per step as pipeline stages:
+    /// Megatron-Core's requires microbatch_group_size_per_vp_stage to lie in [PP, M] (pipeline_parallel/schedules.py),
+    /// Megatron-LM 2021–23 and PyTorch's interleaved 1F1B (TorchTitan) a multiple of PP.
+    /// </summary>
+    InterleavedNeedsMicroBatches,
 }
 
 /// <summary>
@@ -67,8 +73,8 @@ public static class PlanRules
     /// <summary>Rules that read PP and virtual stages.</summary>
     public static ReadOnlySpan<PlanRule> PipelineRules => [PlanRule.PipelineWithinLayers, PlanRule.ChunksWithinLayers, PlanRule.VirtualStagesNeedPipeline, PlanRule.StackInterleaves];
 
-    /// <summary>Rules that read the micro-batch and DP.</summary>
-    public static ReadOnlySpan<PlanRule> BatchRules => [PlanRule.BatchDivides];
+    /// <summary>Rules that read the micro-batch and DP (and, for the interleaved schedule, PP and virtual stages, chosen before them).</summary>
+    public static ReadOnlySpan<PlanRule> BatchRules => [PlanRule.BatchDivides, PlanRule.InterleavedNeedsMicroBatches];
 
     /// <summary>Rules that read EP, DP and CP.</summary>
     public static ReadOnlySpan<PlanRule> ExpertRules => [PlanRule.ExpertNeedsMoe, PlanRule.ExpertDividesExperts, PlanRule.ExpertDividesDataContext];
@@ -87,7 +93,7 @@ public static class PlanRules
     }
 
     /// <summary>Number of rules (for counting rejections by rule).</summary>
-    public static int Count => (int)PlanRule.OffloadAlone + 1;
+    public static int Count => (int)PlanRule.InterleavedNeedsMicroBatches + 1;
 
     /// <summary>True when <paramref name="plan"/> satisfies <paramref name="rule"/> for this model, batch and GPU count.</summary>
     public static bool Holds(PlanRule rule, TransformerModel model, long globalBatch, long gpus, SoftwareStack stack, in PlanSpec plan)
@@ -115,6 +121,8 @@ public static class PlanRules
             PlanRule.OffloadWithinLayers => plan.ActivationOffloadLayers <= 0 || plan.ActivationOffloadLayers < model.Layers,
             PlanRule.StackOffloads => plan.ActivationOffloadLayers <= 0 || stack.ActivationOffload,
             PlanRule.OffloadAlone => plan.ActivationOffloadLayers <= 0 || (plan.Pipeline == 1 && plan.Recompute == RecomputeMode.None),
+            PlanRule.InterleavedNeedsMicroBatches => plan.VirtualStages <= 1 || plan.Pipeline <= 1
+                || globalBatch / Math.Max(1L, (long)plan.MicroBatchSize * plan.Data) >= plan.Pipeline,
             _ => true,
         };
     }
@@ -152,6 +160,7 @@ public static class PlanRules
         PlanRule.BatchDivides => "microBatchSize",
         PlanRule.ExpertNeedsMoe or PlanRule.ExpertDividesExperts or PlanRule.ExpertDividesDataContext => "expert",
         PlanRule.OffloadWithinLayers or PlanRule.StackOffloads or PlanRule.OffloadAlone => "activationOffloadLayers",
+        PlanRule.InterleavedNeedsMicroBatches => "virtualStages",
         _ => "zeroStage",
     };
 
@@ -180,6 +189,7 @@ public static class PlanRules
             PlanRule.OffloadWithinLayers => $"activationOffloadLayers = {p.ActivationOffloadLayers}, but the model has {model.Layers} layers; offload fewer than {model.Layers} (at least one layer's activations stay on the GPU).",
             PlanRule.StackOffloads => $"activationOffloadLayers = {p.ActivationOffloadLayers}, but {stack.Name} (training.stack '{stack.Id}') does not offload activations to host memory. Set it to 0, or name a stack that does (megatron-core).",
             PlanRule.OffloadAlone => $"activationOffloadLayers = {p.ActivationOffloadLayers} needs pipeline = 1 and recompute = none (Megatron-Core runs CPU offloading without pipeline parallelism or activation recompute); this plan has pipeline = {p.Pipeline} and recompute = {p.Recompute.ToString().ToLowerInvariant()}.",
+            PlanRule.InterleavedNeedsMicroBatches => $"virtualStages = {p.VirtualStages} runs the interleaved schedule, which needs at least pipeline = {p.Pipeline} micro-batches per step; this plan has {globalBatch / Math.Max(1L, denom)} (global batch {globalBatch} / (micro-batch {p.MicroBatchSize} × data {p.Data})). Megatron-Core refuses fewer (microbatch_group_size_per_vp_stage must lie in [PP, M]). Set virtualStages to 1, or use a smaller micro-batch, less data parallelism or a larger global batch.",
             _ => $"zeroStage {p.ZeroStage} is not 0, 1, 2 or 3.",
         };
     }
@@ -203,6 +213,7 @@ public static class PlanRules
             PlanRule.ExpertNeedsMoe or PlanRule.ExpertDividesExperts or PlanRule.ExpertDividesDataContext => "EP does not divide the experts or (tensor ×) data × context",
             PlanRule.StackRunsZeroStage => "ZeRO stage the software stack does not run",
             PlanRule.OffloadWithinLayers or PlanRule.StackOffloads or PlanRule.OffloadAlone => "activation offloading the plan or stack cannot run",
+            PlanRule.InterleavedNeedsMicroBatches => "interleaved pipeline with fewer micro-batches per step than stages",
             _ => "ZeRO stage outside 0–3",
         };
     }

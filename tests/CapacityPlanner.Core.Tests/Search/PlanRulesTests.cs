@@ -18,6 +18,7 @@ public sealed class PlanRulesTests
         { "96 layers in 8 × 16 chunks", p => p with { VirtualStages = 16 }, PlanRule.ChunksWithinLayers },
         { "virtual stages without PP", p => p with { Pipeline = 1, Data = 128, VirtualStages = 2 }, PlanRule.VirtualStagesNeedPipeline },
         { "micro-batch 5", p => p with { MicroBatchSize = 5 }, PlanRule.BatchDivides },
+        { "2 virtual stages, 6 micro-batches on 8 stages", p => p with { VirtualStages = 2, MicroBatchSize = 16 }, PlanRule.InterleavedNeedsMicroBatches },
         { "EP on a dense model", p => p with { Expert = 2 }, PlanRule.ExpertNeedsMoe },
         { "ZeRO 4", p => p with { ZeroStage = 4 }, PlanRule.ZeroStageKnown },
     };
@@ -32,6 +33,18 @@ public sealed class PlanRulesTests
         var errors = PlanValidator.Validate(scenario);
         var expected = PlanRules.Explain(rule, scenario.Model, scenario.Training.GlobalBatchSequences, scenario.System.Gpus, scenario.Training.EffectiveStack, spec);
         Assert.Contains(errors, e => e.Path == "$.parallelism." + PlanRules.Field(rule) && e.Message == expected);
+    }
+
+    [Fact]
+    public void The_search_never_proposes_an_interleaved_plan_with_fewer_micro_batches_than_stages()
+    {
+        // 96 sequences on 1,024 A100: with DP 16 and micro-batch 1 each replica runs 6 micro-batches, fewer than 8 stages.
+        var scenario = TestScenarios.Resolve(TestScenarios.Gpt3On1024.Replace("\"globalBatchSequences\": 1536", "\"globalBatchSequences\": 96", StringComparison.Ordinal)
+            .Replace("\"parallelism\": { \"tensor\": 8, \"pipeline\": 8, \"microBatchSize\": 1, \"zeroStage\": 1, \"recompute\": \"selective\" }", "\"parallelism\": {}", StringComparison.Ordinal));
+        var result = PlanSearch.Search(scenario, SearchConstraints.None, new SearchOptions(Top: 20));
+        Assert.NotEmpty(result.Best);
+        Assert.All(result.Best, r => Assert.True(r.Plan.VirtualStages <= 1 || 96 / (r.Plan.MicroBatchSize * r.Plan.Data) >= r.Plan.Pipeline, r.Plan.ToString()));
+        Assert.True(result.Rejected.ContainsKey(PlanRules.Summary(PlanRule.InterleavedNeedsMicroBatches, scenario.Model, 96)));
     }
 
     [Fact]
