@@ -136,7 +136,8 @@ public enum SelectiveRecompute
 /// tokens per expert on the device (Transformer Engine's op fuser with the CuTe DSL grouped MLP, torch._grouped_mm, megablox), so
 /// nothing is launched per expert and no <paramref name="MoeHostLaunchesPerLocalExpert"/> waits remain.</param>
 /// <param name="FusedExpertKernelsLowPrecisionArchitectures">Chip architectures on which the stack runs fused expert kernels under
-/// FP8/FP4 although <paramref name="FusedExpertKernels"/> is false elsewhere (Megatron-Core's current MXFP8 recipes on Blackwell).</param>
+/// FP8/FP4 although <paramref name="FusedExpertKernels"/> is false elsewhere (for a profile of releases that fuse on some chips only, as
+/// NVIDIA's 2026 MXFP8 recipes do on Blackwell; the shipped Megatron-Core profile, its 2024–25 releases, lists none).</param>
 /// <param name="GradientAccumulation">The stack splits a replica's share of the global batch into micro-batches (Megatron, DeepSpeed,
 /// TorchTitan); false: a step is one forward and backward pass over the whole share (MaxText's default).</param>
 public sealed record SoftwareStack(
