@@ -114,6 +114,12 @@ public sealed record Estimate
     public Planning.ParallelismPlan? ResolvedPlan { get; init; }
     /// <summary>Micro-batches per pipeline per step (gradient accumulation).</summary>
     public int? MicroBatches { get; init; }
+    /// <summary>Math and memory-bound GPU seconds per layer and micro-batch on the busiest stage: the work measure below which the
+    /// model has been too optimistic on published runs (docs/accuracy.md, Known gaps).</summary>
+    public double? GpuSecondsPerLayerMicroBatch { get; init; }
+    /// <summary>True when <see cref="GpuSecondsPerLayerMicroBatch"/> is below the range the model fits on published runs
+    /// (model-defaults.json validatedRange); the estimate's warnings then say so, and its step time is a lower bound.</summary>
+    public bool BelowFittedRange { get; init; }
     /// <summary>Total and active parameters of the model.</summary>
     public required double TotalParameters { get; init; }
     /// <summary>Active parameters per token.</summary>

@@ -72,9 +72,11 @@ public static class Estimator
                 "smaller micro-batch or more tensor or context parallelism."));
         }
 
-        if (SmallWorkWarning(scenario, spec, context.MicroBatches(spec), cost.ComputeTotalSeconds, defaults) is { } smallWork)
+        var workPerLayer = WorkPerLayerMicroBatch(scenario, spec, context.MicroBatches(spec), cost.ComputeTotalSeconds);
+        var belowFittedRange = workPerLayer is { } w && w < defaults.MinValidatedSecondsPerLayerMicroBatch;
+        if (belowFittedRange)
         {
-            warnings = [.. warnings, smallWork];
+            warnings = [.. warnings, SmallWorkWarning(workPerLayer!.Value, defaults)];
         }
 
         var n = (double)scenario.System.Gpus;
@@ -113,6 +115,8 @@ public static class Estimator
             ComputeToExposedCommunicationRatio = comm.TotalExposedSeconds > 0 ? computeSeconds / comm.TotalExposedSeconds : null,
             TimeToTrainDays = timeDays,
             GpuHours = gpuHours,
+            GpuSecondsPerLayerMicroBatch = workPerLayer,
+            BelowFittedRange = belowFittedRange,
             Breakdown = new StepBreakdown(cost.ComputeSeconds, cost.RecomputeSeconds, cost.MemoryBoundSeconds, cost.BubbleSeconds, cost.OptimizerSeconds, comm) { HostSeconds = cost.HostSeconds, OffloadSeconds = cost.OffloadSeconds },
             Memory = memory,
             MicroBatches = context.MicroBatches(spec),
@@ -135,20 +139,21 @@ public static class Estimator
         return "Try " + string.Join(", ", tips) + ".";
     }
 
-    /// <summary>
-    /// A warning when each GPU's math and memory-bound work per layer and micro-batch is below the range the model fits on
-    /// published runs (model-defaults.json validatedRange; docs/accuracy.md Known gaps): there the fixed per-kernel and
-    /// per-collective costs it does not price dominate, and it has been 16–98% too fast.
-    /// </summary>
-    private static string? SmallWorkWarning(ResolvedScenario scenario, PlanSpec spec, int microBatches, double computeSeconds, ModelDefaults defaults)
+    /// <summary>Math and memory-bound GPU seconds per layer and micro-batch on the busiest stage.</summary>
+    private static double? WorkPerLayerMicroBatch(ResolvedScenario scenario, PlanSpec spec, int microBatches, double computeSeconds)
     {
         var layersPerStage = Math.Ceiling((double)scenario.Model.Layers / Math.Max(1, spec.Pipeline));
-        if (defaults.MinValidatedSecondsPerLayerMicroBatch <= 0 || microBatches <= 0 || layersPerStage <= 0) return null;
-        var perLayer = computeSeconds / (microBatches * layersPerStage);
-        if (perLayer >= defaults.MinValidatedSecondsPerLayerMicroBatch) return null;
-        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"Each GPU does {perLayer * 1e3:F2} ms of math per layer and micro-batch, below the {defaults.MinValidatedSecondsPerLayerMicroBatch * 1e3:F1} ms the model fits on published runs: on such runs (MLPerf Llama 3.1 8B on 512–1,024 GB200/GB300 with TP2–4 and CP4) it was 16–98% too fast, because fixed per-kernel and per-collective costs dominate there. Read this step time as a lower bound; a larger micro-batch or less tensor/context parallelism gives each GPU more work per layer.");
+        return microBatches > 0 && layersPerStage > 0 ? computeSeconds / (microBatches * layersPerStage) : null;
     }
+
+    /// <summary>
+    /// The warning for work per layer and micro-batch below the range the model fits on published runs (model-defaults.json
+    /// validatedRange; docs/accuracy.md Known gaps): there the fixed per-kernel and per-collective costs it does not price
+    /// dominate, and it has been 16–98% too fast.
+    /// </summary>
+    private static string SmallWorkWarning(double perLayer, ModelDefaults defaults) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"Each GPU does {perLayer * 1e3:F2} ms of math per layer and micro-batch, below the {defaults.MinValidatedSecondsPerLayerMicroBatch * 1e3:F1} ms the model fits on published runs: on such runs (MLPerf Llama 3.1 8B on 512–1,024 GB200/GB300 with TP2–4 and CP4) it was 16–98% too fast, because fixed per-kernel and per-collective costs dominate there. Read this step time as a lower bound; a larger micro-batch or less tensor/context parallelism gives each GPU more work per layer.");
 }
 
 /// <summary>Result of costing one plan (all seconds per optimizer step).</summary>

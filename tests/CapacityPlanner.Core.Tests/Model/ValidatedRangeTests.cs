@@ -36,6 +36,9 @@ public sealed class ValidatedRangeTests
         var silent = Estimator.Estimate(c.Scenario!, ModelDefaults.Standard with { MinValidatedSecondsPerLayerMicroBatch = 0 });
         Assert.Contains(warned.Warnings, w => w.Contains("0.56 ms of math " + Marker, StringComparison.Ordinal));
         Assert.DoesNotContain(silent.Warnings, w => w.Contains(Marker, StringComparison.Ordinal));
+        Assert.True(warned.BelowFittedRange);
+        Assert.False(silent.BelowFittedRange);
+        Assert.Equal(0.00056, warned.GpuSecondsPerLayerMicroBatch!.Value, 5);
         Assert.Equal(silent.StepTimeSeconds, warned.StepTimeSeconds);
         Assert.Equal(silent.MemoryPerGpuGiB, warned.MemoryPerGpuGiB);
 
