@@ -46,6 +46,9 @@ public static class EstimateJson
         Num(w, "totalParameters", e.TotalParameters);
         Num(w, "activeParameters", e.ActiveParameters);
         Num(w, "modelFlopsPerStep", e.ModelFlopsPerStep);
+        // The model's own measure of work per layer and micro-batch, and whether it is below the range it fits (docs/accuracy.md).
+        Num(w, "gpuSecondsPerLayerMicroBatch", e.GpuSecondsPerLayerMicroBatch);
+        w.WriteBoolean("belowFittedRange", e.BelowFittedRange);
         if (e.Breakdown is { } b)
         {
             w.WriteStartObject("breakdown");

@@ -39,6 +39,28 @@ public sealed class SearchAndSweepCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Search_marks_plans_outside_the_fitted_range_in_the_table_and_the_json()
+    {
+        // Llama 3.1 8B with 64 sequences on 1,024 GB200: about 1 ms of GPU work per layer and micro-batch in every plan.
+        const string small = """
+            { "schemaVersion": 1, "model": { "preset": "llama3-8b" }, "training": { "globalBatchSequences": 64, "precision": "fp8" }, "system": { "chip": "gb200", "gpus": 1024 } }
+            """;
+        var (code, output, _) = await Run("search", Write(small), "--top", "2");
+        Assert.Equal(0, code);
+        Assert.Contains("! outside the fitted range:", output, StringComparison.Ordinal);
+        Assert.Matches(@"\n1 .* !\r?\n", output);
+        var (_, json, _) = await Run("search", Write(small), "--top", "2", "--json");
+        using var doc = JsonDocument.Parse(json);
+        var estimate = doc.RootElement.GetProperty("best")[0].GetProperty("estimate");
+        Assert.True(estimate.GetProperty("belowFittedRange").GetBoolean());
+        Assert.InRange(estimate.GetProperty("gpuSecondsPerLayerMicroBatch").GetDouble(), 1e-4, 1.5e-3);
+
+        // Ample work per layer (Llama 3 8B, 256 sequences on 64 H100): no mark.
+        var (_, ample, _) = await Run("search", Write(Llama8), "--top", "2");
+        Assert.DoesNotContain("outside the fitted range", ample, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Search_table_and_bad_options()
     {
         var (code, output, _) = await Run("search", Write(Llama8));
