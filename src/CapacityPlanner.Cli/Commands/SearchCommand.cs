@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using CapacityPlanner.Contracts.Results;
 using CapacityPlanner.Contracts.Scenarios;
+using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Search;
 
 namespace CapacityPlanner.Cli.Commands;
@@ -58,10 +59,11 @@ internal static class SearchCommand
                 var e = p.Estimate;
                 sb.AppendLine(inv, $"{i++,-3} {PlanJson.Describe(p.Plan),-44} {e.StepTimeSeconds,9:F3} {e.TokensPerSecond,12:N0} {e.Mfu,7:P1} {e.MemoryPerGpuGiB,8:F1} {(e.ComputeToCommunicationRatio is { } x ? x.ToString("F2", inv) : "∞"),10}{(e.BelowFittedRange ? " !" : "")}");
             }
-            if (r.Best.FirstOrDefault(p => p.Estimate.BelowFittedRange) is { Estimate.GpuSecondsPerLayerMicroBatch: { } work })
+            var firstBelow = r.Best.ToList().FindIndex(p => p.Estimate.BelowFittedRange);
+            if (firstBelow >= 0 && r.Best[firstBelow].Estimate.GpuSecondsPerLayerMicroBatch is { } work)
             {
                 // The estimate's own warning says why; here once for the table.
-                sb.AppendLine(inv, $"  ! outside the fitted range: {work * 1e3:F2} ms of GPU work per layer and micro-batch (plan {r.Best.ToList().FindIndex(p => p.Estimate.BelowFittedRange) + 1}), where published runs took 16–98% longer than the model says: read those step times as lower bounds (docs/accuracy.md, Known gaps).");
+                sb.AppendLine(inv, $"  ! outside the fitted range: {Estimator.BelowFittedRangeNote(work)} (plans marked !, the first is {firstBelow + 1}; docs/accuracy.md, Known gaps).");
             }
         }
         if (r.Rejected.Count > 0)

@@ -147,6 +147,15 @@ public static class Estimator
     }
 
     /// <summary>
+    /// The short note a results table shows under a plan below the fitted range (<see cref="Estimate.BelowFittedRange"/>):
+    /// "{ms} ms of GPU work per layer and micro-batch, where published runs took 16–98% longer …". One text for the Planner's
+    /// best-plans table and <c>capplan search</c>; the estimate's warning gives the threshold and the runs.
+    /// </summary>
+    public static string BelowFittedRangeNote(double secondsPerLayerMicroBatch) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{secondsPerLayerMicroBatch * 1e3:F2} ms of GPU work per layer and micro-batch, where published runs took 16–98% longer than the model says; read this step time as a lower bound");
+
+    /// <summary>
     /// The warning for work per layer and micro-batch below the range the model fits on published runs (model-defaults.json
     /// validatedRange; docs/accuracy.md Known gaps): there the fixed per-kernel and per-collective costs it does not price
     /// dominate, and it has been 16–98% too fast.

@@ -92,6 +92,9 @@ public static class PlanRules
         return layers % chunks == 0 || (layers + NonLayerPipelineUnits) % chunks == 0;
     }
 
+    /// <summary>Micro-batches each pipeline runs per step: global batch / (micro-batch × DP).</summary>
+    private static long MicroBatchesPerStep(long globalBatch, in PlanSpec plan) => globalBatch / Math.Max(1L, (long)plan.MicroBatchSize * plan.Data);
+
     /// <summary>Number of rules (for counting rejections by rule).</summary>
     public static int Count => (int)PlanRule.InterleavedNeedsMicroBatches + 1;
 
@@ -121,8 +124,7 @@ public static class PlanRules
             PlanRule.OffloadWithinLayers => plan.ActivationOffloadLayers <= 0 || plan.ActivationOffloadLayers < model.Layers,
             PlanRule.StackOffloads => plan.ActivationOffloadLayers <= 0 || stack.ActivationOffload,
             PlanRule.OffloadAlone => plan.ActivationOffloadLayers <= 0 || (plan.Pipeline == 1 && plan.Recompute == RecomputeMode.None),
-            PlanRule.InterleavedNeedsMicroBatches => plan.VirtualStages <= 1 || plan.Pipeline <= 1
-                || globalBatch / Math.Max(1L, (long)plan.MicroBatchSize * plan.Data) >= plan.Pipeline,
+            PlanRule.InterleavedNeedsMicroBatches => plan.VirtualStages <= 1 || plan.Pipeline <= 1 || MicroBatchesPerStep(globalBatch, plan) >= plan.Pipeline,
             _ => true,
         };
     }
@@ -189,7 +191,7 @@ public static class PlanRules
             PlanRule.OffloadWithinLayers => $"activationOffloadLayers = {p.ActivationOffloadLayers}, but the model has {model.Layers} layers; offload fewer than {model.Layers} (at least one layer's activations stay on the GPU).",
             PlanRule.StackOffloads => $"activationOffloadLayers = {p.ActivationOffloadLayers}, but {stack.Name} (training.stack '{stack.Id}') does not offload activations to host memory. Set it to 0, or name a stack that does (megatron-core).",
             PlanRule.OffloadAlone => $"activationOffloadLayers = {p.ActivationOffloadLayers} needs pipeline = 1 and recompute = none (Megatron-Core runs CPU offloading without pipeline parallelism or activation recompute); this plan has pipeline = {p.Pipeline} and recompute = {p.Recompute.ToString().ToLowerInvariant()}.",
-            PlanRule.InterleavedNeedsMicroBatches => $"virtualStages = {p.VirtualStages} runs the interleaved schedule, which needs at least pipeline = {p.Pipeline} micro-batches per step; this plan has {globalBatch / Math.Max(1L, denom)} (global batch {globalBatch} / (micro-batch {p.MicroBatchSize} × data {p.Data})). Megatron-Core refuses fewer (microbatch_group_size_per_vp_stage must lie in [PP, M]). Set virtualStages to 1, or use a smaller micro-batch, less data parallelism or a larger global batch.",
+            PlanRule.InterleavedNeedsMicroBatches => $"virtualStages = {p.VirtualStages} runs the interleaved schedule, which needs at least pipeline = {p.Pipeline} micro-batches per step; this plan has {MicroBatchesPerStep(globalBatch, p)} (global batch {globalBatch} / (micro-batch {p.MicroBatchSize} × data {p.Data})). Megatron-Core refuses fewer (microbatch_group_size_per_vp_stage must lie in [PP, M]). Set virtualStages to 1, or use a smaller micro-batch, less data parallelism or a larger global batch.",
             _ => $"zeroStage {p.ZeroStage} is not 0, 1, 2 or 3.",
         };
     }
