@@ -64,6 +64,23 @@ public sealed record ModelSection
     public bool? TiedEmbeddings { get; init; }
     /// <summary>MoE block, absent for dense models.</summary>
     public MoeSection? Moe { get; init; }
+    /// <summary>Multi-head latent attention (DeepSeek-V2/V3), absent for multi-head or grouped-query attention.</summary>
+    public MlaSection? Mla { get; init; }
+}
+
+/// <summary>Multi-head latent attention shape (HF config names in parentheses).</summary>
+public sealed record MlaSection
+{
+    /// <summary>Query latent width (q_lora_rank); absent where queries are projected from the hidden state directly.</summary>
+    public int? QLoraRank { get; init; }
+    /// <summary>Key/value latent width (kv_lora_rank).</summary>
+    public int? KvLoraRank { get; init; }
+    /// <summary>Per-head query/key width without RoPE (qk_nope_head_dim).</summary>
+    public int? QkNopeHeadDim { get; init; }
+    /// <summary>Per-head query/key RoPE width (qk_rope_head_dim).</summary>
+    public int? QkRopeHeadDim { get; init; }
+    /// <summary>Per-head value width (v_head_dim).</summary>
+    public int? VHeadDim { get; init; }
 }
 
 /// <summary>Mixture-of-Experts block.</summary>
@@ -123,6 +140,9 @@ public sealed record TrainingSection
     /// Engine's op fuser with the CuTe DSL grouped MLP), so nothing is launched per expert; absent: what the stack does.
     /// </summary>
     public bool? FusedExpertKernels { get; init; }
+    /// <summary>What selective recompute reruns, Megatron-Core's recompute_modules names (core_attn, layernorm, mla_up_proj, mlp,
+    /// moe_act); absent: the stack's selective policy.</summary>
+    public IReadOnlyList<string>? RecomputeModules { get; init; }
 }
 
 /// <summary>The cluster.</summary>

@@ -122,9 +122,25 @@ public static class ScenarioParser
             SequenceLength = r.Int("sequenceLength", 1, 100_000_000),
             TiedEmbeddings = r.Bool("tiedEmbeddings"),
             Moe = ParseMoe(r.Object("moe")),
+            Mla = ParseMla(r.Object("mla")),
         };
-        r.RejectUnknown("allowed: preset, name, layers, hiddenSize, attentionHeads, kvHeads, headDim, ffnHiddenSize, gatedMlp, vocabSize, sequenceLength, tiedEmbeddings, moe.");
+        r.RejectUnknown("allowed: preset, name, layers, hiddenSize, attentionHeads, kvHeads, headDim, ffnHiddenSize, gatedMlp, vocabSize, sequenceLength, tiedEmbeddings, moe, mla.");
         return section;
+    }
+
+    private static MlaSection? ParseMla(JsonFieldReader? r)
+    {
+        if (r is null) return null;
+        var s = new MlaSection
+        {
+            QLoraRank = r.Int("qLoraRank", 1, 1_000_000),
+            KvLoraRank = r.Int("kvLoraRank", 1, 1_000_000, required: true),
+            QkNopeHeadDim = r.Int("qkNopeHeadDim", 1, 100_000, required: true),
+            QkRopeHeadDim = r.Int("qkRopeHeadDim", 0, 100_000, required: true),
+            VHeadDim = r.Int("vHeadDim", 1, 100_000, required: true),
+        };
+        r.RejectUnknown("allowed: qLoraRank, kvLoraRank, qkNopeHeadDim, qkRopeHeadDim, vHeadDim.");
+        return s;
     }
 
     private static MoeSection? ParseMoe(JsonFieldReader? r)
@@ -160,9 +176,45 @@ public static class ScenarioParser
             EpCommOverlap = r.Bool("epCommOverlap"),
             ExpertDispatch = r.String("expertDispatch", allowed: ExpertDispatches.Names),
             FusedExpertKernels = r.Bool("fusedExpertKernels"),
+            RecomputeModules = ParseRecomputeModules(r),
         };
-        r.RejectUnknown("allowed: globalBatchSequences, precision, optimizer, tokens, attention, stack, tpCommOverlap, epCommOverlap, expertDispatch, fusedExpertKernels.");
+        r.RejectUnknown("allowed: globalBatchSequences, precision, optimizer, tokens, attention, stack, tpCommOverlap, epCommOverlap, expertDispatch, fusedExpertKernels, recomputeModules.");
         return s;
+    }
+
+    /// <summary>Megatron-Core recompute_modules that capplan costs (training.recomputeModules).</summary>
+    public static readonly IReadOnlyList<string> RecomputeModuleNames = ["core_attn", "layernorm", "mla_up_proj", "mlp", "moe_act"];
+
+    // Megatron-Core modules whose recompute capplan does not cost: named so that the error says so rather than "unknown".
+    private static readonly IReadOnlyList<string> UncostedRecomputeModules = ["moe", "shared_experts"];
+
+    private static List<string>? ParseRecomputeModules(JsonFieldReader r)
+    {
+        if (r.Raw("recomputeModules") is not { } raw) return null;
+        if (raw.ValueKind != JsonValueKind.Array)
+        {
+            r.Error("recomputeModules", $"expected an array of module names such as [\"core_attn\", \"mla_up_proj\"], got {JsonFieldReader.Describe(raw)}.");
+            return null;
+        }
+        var modules = new List<string>();
+        foreach (var e in raw.EnumerateArray())
+        {
+            var name = e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+            var match = RecomputeModuleNames.FirstOrDefault(x => string.Equals(x, name, StringComparison.OrdinalIgnoreCase));
+            if (match is not null)
+            {
+                if (!modules.Contains(match)) modules.Add(match);
+            }
+            else if (UncostedRecomputeModules.Contains(name ?? "", StringComparer.OrdinalIgnoreCase))
+            {
+                r.Error("recomputeModules", $"\"{name}\" is a Megatron-Core module whose recompute capplan does not cost yet; list only {string.Join(", ", RecomputeModuleNames)}, or use recompute \"full\".");
+            }
+            else
+            {
+                r.Error("recomputeModules", $"{JsonFieldReader.Describe(e)} is not one of: {string.Join(", ", RecomputeModuleNames)} (Megatron-Core recompute_modules names).");
+            }
+        }
+        return modules;
     }
 
     private static SystemSection? ParseSystem(JsonFieldReader? r)

@@ -43,7 +43,7 @@ public static class ScenarioResolver
         var model = ResolveModel(document.Model, errors);
         var system = ResolveSystem(document.System, catalog, defaults, errors);
         if (system is not null && document.Sites is { } sites) system = SizeToSites(document, sites, system, errors);
-        var training = ResolveTraining(document.Training, system?.Chip, document.Parallelism?.ZeroStage, document.Parallelism?.Pipeline > 1, errors);
+        var training = ResolveTraining(document.Training, model, system?.Chip, document.Parallelism?.ZeroStage, document.Parallelism?.Pipeline > 1, errors);
         ParallelismPlan? plan = null;
         if (system is not null) plan = ResolvePlan(document.Parallelism, system, errors);
         if (errors.Count > 0 || model is null || training is null || system is null || plan is null)
@@ -146,15 +146,31 @@ public static class ScenarioResolver
                 ok = false;
             }
         }
+        // Multi-head latent attention: the scenario's, else the preset's (as for the MoE block).
+        var mla = preset?.Mla;
+        if (s.Mla is { } a)
+        {
+            mla = new MlaConfig(a.QLoraRank, a.KvLoraRank ?? 1, a.QkNopeHeadDim ?? 1, a.QkRopeHeadDim ?? 0, a.VHeadDim ?? 1);
+            if (s.HeadDim is not null)
+            {
+                errors.Add(new("$.model.headDim", "does not apply to multi-head latent attention: MLA sets the head widths with mla.qkNopeHeadDim, mla.qkRopeHeadDim and mla.vHeadDim; remove headDim."));
+                ok = false;
+            }
+        }
+        if (mla is not null && kv != heads)
+        {
+            errors.Add(new("$.model.kvHeads", $"multi-head latent attention gives every one of the {heads} heads its own key and value, so there are no grouped KV heads: set kvHeads to {heads} or leave it out."));
+            ok = false;
+        }
         if (!ok) return null;
         // A head width that only restates h / n_h is no override (the preset's, when the shape is the preset's).
-        var headDim = s.HeadDim ?? (s.HiddenSize is null && s.AttentionHeads is null ? preset?.HeadDimension : null);
+        var headDim = mla is not null ? null : s.HeadDim ?? (s.HiddenSize is null && s.AttentionHeads is null ? preset?.HeadDimension : null);
         if (headDim is { } d && d * heads.Value == hidden.Value) headDim = null;
         return new TransformerModel(layers.Value, hidden.Value, heads.Value, kv, ffn, gated, vocab.Value, seq.Value,
-            s.TiedEmbeddings ?? preset?.TiedEmbeddings ?? false, moe, s.Name ?? (s.Preset ?? "custom"), headDim);
+            s.TiedEmbeddings ?? preset?.TiedEmbeddings ?? false, moe, s.Name ?? (s.Preset ?? "custom"), headDim, mla);
     }
 
-    private static TrainingConfig? ResolveTraining(TrainingSection s, ChipSpec? chip, int? zeroStage, bool pipelined, List<ScenarioError> errors)
+    private static TrainingConfig? ResolveTraining(TrainingSection s, TransformerModel? model, ChipSpec? chip, int? zeroStage, bool pipelined, List<ScenarioError> errors)
     {
         if (s.GlobalBatchSequences is null)
         {
@@ -178,7 +194,37 @@ public static class ScenarioResolver
         };
         // The parser allows only known dispatch names.
         ExpertDispatch? dispatch = s.ExpertDispatch is { } d && ExpertDispatches.TryParse(d, out var parsed) ? parsed : null;
-        return new TrainingConfig(s.GlobalBatchSequences.Value, precision, optimizer, s.Tokens, attention, stack, s.TpCommOverlap, s.EpCommOverlap, dispatch, s.FusedExpertKernels);
+        var modules = ResolveRecomputeModules(s.RecomputeModules, model, stack, errors);
+        return new TrainingConfig(s.GlobalBatchSequences.Value, precision, optimizer, s.Tokens, attention, stack, s.TpCommOverlap, s.EpCommOverlap, dispatch, s.FusedExpertKernels, modules);
+    }
+
+    // training.recomputeModules (names checked by the parser) as flags, with Megatron-Core's own checks: the modules describe
+    // Megatron's selective recompute, mla_up_proj needs latent attention and moe_act an MoE model (transformer_config.py).
+    private static RecomputeModules? ResolveRecomputeModules(IReadOnlyList<string>? names, TransformerModel? model, SoftwareStack stack, List<ScenarioError> errors)
+    {
+        if (names is null) return null;
+        if (!stack.SelectiveRecomputeModules)
+        {
+            errors.Add(new("$.training.recomputeModules", $"names Megatron-Core's selective recompute modules, but the stack \"{stack.Id}\" recomputes by its own selective policy ({stack.SelectiveRecompute}) and takes no module list; remove recomputeModules or choose the megatron-core stack."));
+            return null;
+        }
+        var modules = RecomputeModules.None;
+        foreach (var name in names)
+        {
+            modules |= name switch
+            {
+                "core_attn" => RecomputeModules.CoreAttention,
+                "layernorm" => RecomputeModules.Layernorm,
+                "mla_up_proj" => RecomputeModules.MlaUpProjection,
+                "mlp" => RecomputeModules.Mlp,
+                _ => RecomputeModules.MoeActivation,
+            };
+        }
+        if (modules.HasFlag(RecomputeModules.MlaUpProjection) && model is { Mla: null })
+            errors.Add(new("$.training.recomputeModules", "lists mla_up_proj, but the model has no multi-head latent attention (model.mla); remove it."));
+        if (modules.HasFlag(RecomputeModules.MoeActivation) && model is { Moe: null })
+            errors.Add(new("$.training.recomputeModules", "lists moe_act, but the model has no MoE layers (model.moe); remove it."));
+        return modules;
     }
 
     private static ClusterSystem? ResolveSystem(SystemSection s, HardwareCatalog catalog, ModelDefaults defaults, List<ScenarioError> errors)

@@ -127,6 +127,16 @@ public static class ScenarioWriter
             Number(w, "groupsPerToken", moe.GroupsPerToken);
             w.WriteEndObject();
         }
+        if (m.Mla is { } mla)
+        {
+            w.WriteStartObject("mla");
+            Number(w, "qLoraRank", mla.QLoraRank);
+            Number(w, "kvLoraRank", mla.KvLoraRank);
+            Number(w, "qkNopeHeadDim", mla.QkNopeHeadDim);
+            Number(w, "qkRopeHeadDim", mla.QkRopeHeadDim);
+            Number(w, "vHeadDim", mla.VHeadDim);
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
     }
 
@@ -142,6 +152,12 @@ public static class ScenarioWriter
         Flag(w, "epCommOverlap", t.EpCommOverlap);
         Text(w, "expertDispatch", t.ExpertDispatch);
         Flag(w, "fusedExpertKernels", t.FusedExpertKernels);
+        if (t.RecomputeModules is { } modules)
+        {
+            w.WriteStartArray("recomputeModules");
+            foreach (var module in modules) w.WriteStringValue(module);
+            w.WriteEndArray();
+        }
         Number(w, "tokens", t.Tokens);
         w.WriteEndObject();
     }

@@ -46,20 +46,38 @@ internal sealed partial class CostContext
         var tokens = LocalTokens(plan);
         var h = (double)_m.HiddenSize;
         var q = _m.QueryWidth;
-        var kv = _m.KvWidth;
+        var context = _m.ContextWidth;
         var wBytes = _lowPrecision ? 1 : _qw;
 
-        // Attention projections: QKV [T×h]·[h×(q+2kv)/t], output [T×q/t]·[q/t×h].
-        var fwd = Gemm(tokens, (q + 2 * kv) / t, h, LinearPrecision, wBytes)
-                + Gemm(tokens, h, q / t, LinearPrecision, wBytes);
+        // Attention projections (TransformerModel.AttentionProjectionAt): MHA/GQA QKV [T×h]·[h×(q+2kv)/t] and output
+        // [T×q/t]·[q/t×h]; MLA's down-projections run whole on each rank's own tokens under SP (on every token without it),
+        // its up-projections column-parallel, its output row-parallel. The GEMMs' input elements per token feed the FP8 casts.
+        var fwd = 0.0;
+        var upProjections = 0.0; // MLA's column-parallel up-projections alone (what mla_up_proj recompute reruns)
+        var projectionInputs = 0.0;
+        for (var i = 0; i < _m.AttentionProjectionCount; i++)
+        {
+            var p = _m.AttentionProjectionAt(i);
+            var (rows, n, k) = p.Split switch
+            {
+                ProjectionSplit.Column => (tokens, p.Out / t, p.In),
+                ProjectionSplit.Row => (tokens, p.Out, p.In / t),
+                _ => (plan.SequenceParallel ? tokens / t : tokens, p.Out, p.In),
+            };
+            var time = Gemm(rows, n, k, LinearPrecision, wBytes);
+            fwd += time;
+            if (p.Split == ProjectionSplit.Column && _m.Mla is not null) upProjections += time;
+            projectionInputs += rows / tokens * k;
+        }
 
         // Attention core (16-bit). CP splits the queries; keys and values rotate around the ring.
         var localHeads = Math.Max(1.0, _m.AttentionHeads / t);
         double attnFwd, attnBwd, attnMemFwd = 0, attnMemBwd = 0;
         if (_training.Attention == AttentionKernel.Flash)
         {
-            // Fused causal kernel: 4·T·s·q/t·κ FLOPs, no s×s tensor in HBM; backward recomputes the scores.
-            var attnFlops = 4 * tokens * _m.SequenceLength * (q / t) * _d.CausalWorkFraction;
+            // Fused causal kernel: 2·T·s·(q + q_context)/t·κ FLOPs (4·T·s·q/t without MLA), no s×s tensor in HBM; backward
+            // recomputes the scores.
+            var attnFlops = 2 * tokens * _m.SequenceLength * ((q + context) / t) * _d.CausalWorkFraction;
             var attnRate = _peak16 * _attentionMax * _d.AttentionKernelRelativeEfficiency * _attentionKernel * _d.GemmSizeCurve.At(attnFlops / localHeads);
             attnFwd = attnFlops / attnRate;
             attnBwd = attnFwd * _d.AttentionBackwardToForward / _d.AttentionBackwardRelativeEfficiency;
@@ -68,8 +86,9 @@ internal sealed partial class CostContext
         {
             // Batched GEMMs per head: scores [T×d_h]·[d_h×s] and context [T×s]·[s×d_h] over the full s×s product,
             // with the scores, softmax and dropout passing through HBM (Korthikanti et al. 2022 §4.1).
-            var dh = _m.HeadDim;
-            var perHead = Gemm(tokens, _m.SequenceLength, dh, SixteenBit, _qa) + Gemm(tokens, dh, _m.SequenceLength, SixteenBit, _qa);
+            var dh = q / _m.AttentionHeads;
+            var dv = context / _m.AttentionHeads;
+            var perHead = Gemm(tokens, _m.SequenceLength, dh, SixteenBit, _qa) + Gemm(tokens, dv, _m.SequenceLength, SixteenBit, _qa);
             attnFwd = localHeads * perHead;
             attnBwd = 2 * attnFwd;
             var scores = localHeads * tokens * _m.SequenceLength;
@@ -90,7 +109,7 @@ internal sealed partial class CostContext
             downFwd = Gemm(tokens, h, f, LinearPrecision, wBytes);
             mlpFwd = Gemm(tokens, up * f, h, LinearPrecision, wBytes) + downFwd;
             ffnElements = f;
-            gemmInputs = h + q / t + h + f;
+            gemmInputs = projectionInputs + h + f;
         }
         else
         {
@@ -117,7 +136,7 @@ internal sealed partial class CostContext
             mlpFwd += Gemm(tokens, cfg.Experts, h, SixteenBit, _qa); // router
             // Expert activations per token of the TP group: topk × f / TP whichever way the experts are split.
             ffnElements = cfg.ExpertsPerToken * cfg.CapacityFactor * cfg.ExpertFfnHiddenSize / t + (double)cfg.SharedExperts * cfg.ExpertFfnHiddenSize / t;
-            gemmInputs = h + q / t + h * (1 + cfg.ExpertsPerToken * cfg.CapacityFactor) + ffnElements;
+            gemmInputs = projectionInputs + h * (1 + cfg.ExpertsPerToken * cfg.CapacityFactor) + ffnElements;
             // After the layer's device-to-host sync of the tokens per expert the host launches each local expert's kernels
             // in turn, and the GPU, idle at the sync, waits for them (NVIDIA's DeepSeek-V3 on GB200 account; docs/model.md
             // §Compute, calibration.json derived.moeHostSecondsPerLocalExpert). Fused expert kernels launch nothing per expert.
@@ -156,20 +175,28 @@ internal sealed partial class CostContext
 
         // Tensor parallel: 2 all-reduces forward, 2 backward (or AG+RS pairs under SP, same bytes), on the critical path
         // (Korthikanti et al. 2022 §4.2.2).
-        var actBytes = tokens * h * _qa;
-        double tpOne = 0;
+        // One pass is the forward's gather and scatter of a block's input and output (or their all-reduce without SP). MLA
+        // gathers only its latents before the up-projections (and reduces only their gradient in backward), so its
+        // attention passes average the latent-wide and the h-wide collective.
+        double TpPair(double width)
+        {
+            var bytes = tokens * width * _qa;
+            return plan.SequenceParallel
+                ? Collectives.Time(CollectiveKind.AllGather, layout.Tensor, bytes, _fabric) + Collectives.Time(CollectiveKind.ReduceScatter, layout.Tensor, bytes, _fabric)
+                : Collectives.Time(CollectiveKind.AllReduce, layout.Tensor, bytes, _fabric);
+        }
+        double tpOne = 0, tpAttention = 0;
         if (plan.Tensor > 1)
         {
-            tpOne = plan.SequenceParallel
-                ? Collectives.Time(CollectiveKind.AllGather, layout.Tensor, actBytes, _fabric) + Collectives.Time(CollectiveKind.ReduceScatter, layout.Tensor, actBytes, _fabric)
-                : Collectives.Time(CollectiveKind.AllReduce, layout.Tensor, actBytes, _fabric);
+            tpOne = TpPair(h);
+            tpAttention = _m.AttentionInputWidth == h ? tpOne : (tpOne + TpPair(_m.AttentionInputWidth)) / 2;
         }
-        var tpPasses = 4.0;
+        double attentionPasses = 2, mlpPasses = 2;
 
         // Context parallel: ring attention passes K/V blocks c−1 times forward, twice that backward; hidden behind attention math.
         if (c > 1)
         {
-            var block = 2 * tokens * (kv / t) * _qa;
+            var block = tokens * ((_m.KeyWidth + _m.ValueWidth) / t) * _qa;
             var steps = c - 1;
             var oneStep = Collectives.Time(CollectiveKind.PointToPoint, layout.Context, block, _fabric);
             var fwdComm = steps * oneStep;
@@ -227,7 +254,8 @@ internal sealed partial class CostContext
                 // and the tensor-parallel reduction after it (software-stacks.json recomputeDropsUnusedOutputs).
                 s.Recompute = s.Forward - recomputeSkips;
                 s.MemoryBound += elementFwd + attnMemFwd + permuteFwd;
-                tpPasses += _stack.RecomputeDropsUnusedOutputs ? 1 : 2;
+                attentionPasses += 1;
+                mlpPasses += _stack.RecomputeDropsUnusedOutputs ? 0 : 1;
                 if (c > 1)
                 {
                     s.CpLink += s.CpLink / 3;
@@ -249,17 +277,37 @@ internal sealed partial class CostContext
                 s.Recompute = attnFwd;
                 s.MemoryBound += elementFwd + attnMemFwd;
                 break;
-            case RecomputeMode.Selective:
-                // Recompute the attention core forward (Korthikanti et al. 2022 §5). A fused kernel keeps no s×s tensors,
-                // so there is nothing extra: its backward already re-derives the scores (AttentionBackwardToForward).
-                if (_training.Attention == AttentionKernel.Unfused)
+            case RecomputeMode.Selective when _recomputeModules is { } modules:
+                // Megatron-Core's recompute_modules (default core_attn). The attention core: Korthikanti et al. 2022 §5; a fused
+                // kernel keeps no s×s tensors, so there is nothing extra: its backward already re-derives the scores
+                // (AttentionBackwardToForward).
+                if (modules.HasFlag(RecomputeModules.CoreAttention) && _training.Attention == AttentionKernel.Unfused)
                 {
-                    s.Recompute = attnFwd;
+                    s.Recompute += attnFwd;
                     s.MemoryBound += attnMemFwd;
+                }
+                // The two norms read their input and write their output again.
+                if (modules.HasFlag(RecomputeModules.Layernorm)) s.MemoryBound += tokens * 2 * 2 * hiddenShare * _qa / _hbmBytesPerSecond;
+                // MLA's up-projections (and RoPE, element-wise on the queries and keys) run again.
+                if (modules.HasFlag(RecomputeModules.MlaUpProjection) && _m.Mla is not null)
+                {
+                    s.Recompute += upProjections;
+                    s.MemoryBound += tokens * 2 * (q + _m.KeyWidth) / t * _qa / _hbmBytesPerSecond;
+                }
+                // The dense MLP block (checkpointed at its input) runs forward again, activation included.
+                if (modules.HasFlag(RecomputeModules.Mlp) && !moe)
+                {
+                    s.Recompute += mlpFwd;
+                    s.MemoryBound += tokens * ffnAccesses * ffnElements * _qa / _hbmBytesPerSecond;
+                }
+                // The routed experts' activation function runs again.
+                if (modules.HasFlag(RecomputeModules.MoeActivation) && moe)
+                {
+                    s.MemoryBound += tokens * ffnAccesses * ffnElements * _qa / _hbmBytesPerSecond;
                 }
                 break;
         }
-        s.TpLink = tpPasses * tpOne;
+        s.TpLink = attentionPasses * tpAttention + mlpPasses * tpOne;
         s.TpExposed = s.TpLink;
         if (_training.TensorParallelOverlap && s.TpLink > 0)
         {
@@ -280,8 +328,8 @@ internal sealed partial class CostContext
         // them behind the layer's own math when the math is long enough.
         if (layout.Shard.Size > 1)
         {
-            var layerParams = (_m.AttentionParametersPerLayer + _m.NormParametersPerLayer
-                + (moe ? _m.MoeSharedAndRouterParameters : _m.DenseMlpParameters)) / t
+            var layerParams = _m.AttentionAndNormParametersPerRank(plan.Tensor)
+                + (moe ? _m.MoeSharedAndRouterParameters : _m.DenseMlpParameters) / t
                 + (moe ? _m.Moe!.Experts * _m.ExpertParameters / plan.Expert / plan.ExpertTensor : 0);
             var group = layout.Shard;
             var ag = Collectives.Time(CollectiveKind.AllGather, group, layerParams * _qw, _fabric);

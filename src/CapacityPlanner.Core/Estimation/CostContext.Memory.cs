@@ -108,7 +108,7 @@ internal sealed partial class CostContext
         {
             // The current layer's full parameters plus the prefetched next ones, the prefetch capped by the live-parameter
             // budget (DeepSpeed stage3_max_live_parameters = 1e9 by default; FSDP prefetches one wrapped unit).
-            var layer = (_m.AttentionParametersPerLayer + _m.NormParametersPerLayer) / plan.Tensor + Math.Max(_m.DenseMlpParameters / plan.Tensor,
+            var layer = _m.AttentionAndNormParametersPerRank(plan.Tensor) + Math.Max(_m.DenseMlpParameters / plan.Tensor,
                 _m.Moe is null ? 0 : _m.Moe.Experts * _m.ExpertParameters / plan.Expert / plan.ExpertTensor);
             weights += (layer + Math.Min(layer, 1e9)) * _qw;
         }
@@ -129,19 +129,39 @@ internal sealed partial class CostContext
         var tokens = LocalTokens(plan);
         var h = (double)_m.HiddenSize;
         var q = _m.QueryWidth;
-        var kv = _m.KvWidth;
+        var context = _m.ContextWidth;
         var scale = _qa / 2.0;
         var dropout = !_m.GatedMlp; // GPT-style models train with dropout masks (1 byte each), Llama-style without
         var mask = dropout ? 1.0 : 0.0;
         // Bytes per token, in units of h elements at 2 bytes (KORT's sbh coefficients).
         var replicated = 4 + 2 + 2 + 2 * mask;   // two norm inputs, attention and MLP block inputs, residual dropout masks
+        if (_m.Mla is { } mla)
+        {
+            // MLA's latents on each rank's own tokens (sequence-sharded under SP): the query and key/value latents' norm
+            // inputs and outputs (the up-projections' inputs) and the shared RoPE key.
+            replicated += 2 * (2.0 * (mla.QLoraRank ?? 0) + 2.0 * mla.KvLoraRank + mla.QkRopeHeadDim) / h;
+        }
+        // Megatron-Core's selective recompute modules drop what they rerun (the default, core_attn, drops the unfused
+        // kernel's score tensors below): layernorm the two norm outputs (the block inputs above), mla_up_proj the queries,
+        // keys and values, mlp the dense MLP's intermediates, moe_act the routed experts' activation outputs.
+        var modules = plan.Recompute == RecomputeMode.Selective ? _recomputeModules : null;
+        bool Drops(RecomputeModules module) => modules is { } m && m.HasFlag(module);
+        if (Drops(RecomputeModules.Layernorm)) replicated -= 4;
         double Sharded(bool moe)
         {
-            var attn = 2 * q / h + 4 * kv / h + 2 * q / h;              // Q, K, V, attention output
-            double f;
+            var attn = Drops(RecomputeModules.MlaUpProjection) && _m.Mla is not null
+                ? 2 * context / h                                        // attention output (Q, K, V rerun)
+                : 2 * (q + _m.KeyWidth + _m.ValueWidth + context) / h;   // Q, K, V, attention output
+            double f, routed = 0;
             if (!moe) f = _m.FfnHiddenSize;
-            else f = _m.Moe!.ExpertsPerToken * _m.Moe.CapacityFactor * _m.Moe.ExpertFfnHiddenSize + (double)_m.Moe.SharedExperts * _m.Moe.ExpertFfnHiddenSize;
+            else
+            {
+                routed = _m.Moe!.ExpertsPerToken * _m.Moe.CapacityFactor * _m.Moe.ExpertFfnHiddenSize;
+                f = routed + (double)_m.Moe.SharedExperts * _m.Moe.ExpertFfnHiddenSize;
+            }
             var mlp = (_m.GatedMlp ? 6 : 4) * f / h;
+            if (!moe && Drops(RecomputeModules.Mlp)) mlp = 0;
+            if (moe && Drops(RecomputeModules.MoeActivation)) mlp -= 2 * routed / h;
             return attn + mlp;
         }
         var moeShare = _m.Layers == 0 ? 0 : (double)_m.MoeLayers / _m.Layers;
@@ -150,9 +170,11 @@ internal sealed partial class CostContext
         {
             // FP8 recipes keep the quantised inputs of the QKV, projection, FC1 and FC2 GEMMs (1 byte instead of 2):
             // the two block inputs, the attention output and the FC2 input.
-            replicated -= 2;
-            var f2 = (1 - moeShare) * _m.FfnHiddenSize + (moeShare > 0 ? moeShare * (_m.Moe!.ExpertsPerToken * _m.Moe.CapacityFactor * _m.Moe.ExpertFfnHiddenSize) : 0);
-            shardedCoeff -= q / h + f2 / h;
+            if (!Drops(RecomputeModules.Layernorm)) replicated -= 2;
+            // (An FC2 input that recompute drops is not stored at all.)
+            var f2 = (Drops(RecomputeModules.Mlp) ? 0 : (1 - moeShare) * _m.FfnHiddenSize)
+                + (moeShare > 0 && !Drops(RecomputeModules.MoeActivation) ? moeShare * (_m.Moe!.ExpertsPerToken * _m.Moe.CapacityFactor * _m.Moe.ExpertFfnHiddenSize) : 0);
+            shardedCoeff -= context / h + f2 / h;
         }
         var perLayerCoeff = sp ? (replicated + shardedCoeff) / t : replicated + shardedCoeff / t;
         double perLayer;
@@ -166,7 +188,8 @@ internal sealed partial class CostContext
             // Softmax output (2 B), dropout mask (1 B) and dropout output (2 B) per score: 5·a·s²·b/t (KORT Table 2);
             // selective recompute drops exactly this term.
             var scoreBytes = (dropout ? 5.0 : 2.0) * scale;
-            var s2 = plan.Recompute == RecomputeMode.Selective ? 0 : tokens * _m.SequenceLength * (_m.AttentionHeads / t) * scoreBytes;
+            var dropsScores = plan.Recompute == RecomputeMode.Selective && (_recomputeModules is not { } mods || mods.HasFlag(RecomputeModules.CoreAttention));
+            var s2 = dropsScores ? 0 : tokens * _m.SequenceLength * (_m.AttentionHeads / t) * scoreBytes;
             perLayer = tokens * h * scale * perLayerCoeff + s2;
         }
         if (plan.Recompute == RecomputeMode.Selective && _stack.SelectiveRecompute != SelectiveRecompute.AttentionCore)
@@ -176,8 +199,8 @@ internal sealed partial class CostContext
             // (2 or 4)·f/h and the down-projection 2; TorchTitan's per-op policy keeps every other matmul output plus the
             // attention output 2q/h.
             var f = _m.FfnHiddenSize / h;
-            var matmuls = 2 * (q + 2 * kv) / h + 2 + (_m.GatedMlp ? 4 : 2) * f + 2;
-            var kept = _stack.SelectiveRecompute == SelectiveRecompute.EveryOtherMatmul ? 2 + matmuls / 2 + 2 * q / h : 2 + matmuls;
+            var matmuls = 2 * _m.AttentionProjectionOutputWidth / h + (_m.GatedMlp ? 4 : 2) * f + 2;
+            var kept = _stack.SelectiveRecompute == SelectiveRecompute.EveryOtherMatmul ? 2 + matmuls / 2 + 2 * context / h : 2 + matmuls;
             perLayer = tokens * h * scale * kept / t;
         }
 

@@ -33,6 +33,7 @@ internal sealed partial class CostContext
     private readonly double _attentionKernel; // fused attention kernel's throughput relative to the native kernel
     private readonly double _hostLinkBytesPerSecond; // GPU ↔ host memory, per direction (activation offloading)
     private readonly double _hostMemoryBytes;        // host memory one GPU can fill with offloaded activations
+    private readonly RecomputeModules? _recomputeModules; // what selective recompute reruns, Megatron-Core's way; null: the stack's own policy
 
     public CostContext(ResolvedScenario scenario, ModelDefaults defaults)
     {
@@ -66,6 +67,9 @@ internal sealed partial class CostContext
             ? defaults.FlashAttention2RelativeEfficiency : 1.0;
         _hostLinkBytesPerSecond = chip.HostLinkBytesPerSecond > 0 ? chip.HostLinkBytesPerSecond : defaults.HostLinkBytesPerSecond;
         _hostMemoryBytes = (chip.HostMemoryGiBPerGpu > 0 ? chip.HostMemoryGiBPerGpu : defaults.HostMemoryGiBPerGpu) * Units.GiB;
+        // Megatron-style stacks recompute the listed modules (default: the attention core); stacks with a per-op policy keep it.
+        _recomputeModules = _training.RecomputeModules
+            ?? (_stack.SelectiveRecompute == SelectiveRecompute.AttentionCore ? RecomputeModules.CoreAttention : null);
     }
 
     public int MicroBatches(PlanSpec plan) => _training.GlobalBatchSequences / (plan.MicroBatchSize * plan.Data);
@@ -74,9 +78,27 @@ internal sealed partial class CostContext
     public double RecomputeFlopsPerToken(RecomputeMode mode) => mode switch
     {
         RecomputeMode.Full => _m.ForwardFlopsPerToken - _m.LogitsFlopsPerToken - (_stack.RecomputeDropsUnusedOutputs ? _m.DownProjectionFlopsPerToken : 0),
+        RecomputeMode.Selective when _recomputeModules is { } modules => SelectiveRecomputeFlopsPerToken(modules),
         RecomputeMode.Selective => _m.Layers * _m.AttentionCoreFlopsPerToken,
         _ => 0,
     };
+
+    // The GEMM and attention FLOPs that the listed modules rerun (norms and activation functions add none).
+    private double SelectiveRecomputeFlopsPerToken(RecomputeModules modules)
+    {
+        var flops = 0.0;
+        if (modules.HasFlag(RecomputeModules.CoreAttention)) flops += _m.Layers * _m.AttentionCoreFlopsPerToken;
+        if (modules.HasFlag(RecomputeModules.MlaUpProjection) && _m.Mla is not null)
+        {
+            for (var i = 0; i < _m.AttentionProjectionCount; i++)
+            {
+                var p = _m.AttentionProjectionAt(i);
+                if (p.Split == ProjectionSplit.Column) flops += _m.Layers * 2 * p.In * p.Out;
+            }
+        }
+        if (modules.HasFlag(RecomputeModules.Mlp)) flops += _m.DenseMlpLayers * _m.DenseMlpFlopsPerToken;
+        return flops;
+    }
 
     /// <summary>A GEMM in the run's precision (the linear layers: FP8/FP4 where the run is), else in 16 bits.</summary>
     private const bool LinearPrecision = true;

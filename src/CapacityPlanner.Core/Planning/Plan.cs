@@ -14,6 +14,28 @@ public enum RecomputeMode
     Full,
 }
 
+/// <summary>
+/// What selective recompute runs again, as Megatron-Core's <c>recompute_modules</c> names it (transformer_config.py): each
+/// module's saved activations are dropped and its forward rerun in the backward pass. Stacks with their own per-op policy
+/// (TorchTitan, MaxText) are not described by these.
+/// </summary>
+[Flags]
+public enum RecomputeModules
+{
+    /// <summary>Nothing (an empty list: selective recompute that recomputes no module).</summary>
+    None = 0,
+    /// <summary><c>core_attn</c>: the attention core (scores, softmax, context); Megatron-Core's default.</summary>
+    CoreAttention = 1,
+    /// <summary><c>layernorm</c>: the input and pre-MLP norms (their outputs are not kept).</summary>
+    Layernorm = 2,
+    /// <summary><c>mla_up_proj</c>: MLA's query and key/value up-projections and RoPE (queries, keys and values are not kept).</summary>
+    MlaUpProjection = 4,
+    /// <summary><c>mlp</c>: the dense MLP block (its intermediate activations are not kept).</summary>
+    Mlp = 8,
+    /// <summary><c>moe_act</c>: the routed experts' activation function (its output is not kept).</summary>
+    MoeActivation = 16,
+}
+
 /// <summary>Optimizers with their state size and cost.</summary>
 public enum OptimizerKind
 {
@@ -86,7 +108,9 @@ public enum AttentionKernel
 /// <param name="EpCommOverlap">Whether the MoE all-to-all of one micro-batch runs beside another's compute (null: what the stack does).</param>
 /// <param name="EpDispatch">How MoE tokens cross scale-up domains (null: what the stack's dispatcher does).</param>
 /// <param name="FusedExperts">Whether the local experts run as fused grouped kernels (null: what the stack does).</param>
-public sealed record TrainingConfig(int GlobalBatchSequences, Precision Precision, OptimizerKind Optimizer, double? Tokens, AttentionKernel Attention = AttentionKernel.Flash, SoftwareStack? Stack = null, bool? TpCommOverlap = null, bool? EpCommOverlap = null, ExpertDispatch? EpDispatch = null, bool? FusedExperts = null)
+/// <param name="RecomputeModules">What selective recompute runs again (Megatron-Core <c>recompute_modules</c>); null: the stack's
+/// selective policy (<see cref="SoftwareStack.SelectiveRecompute"/>).</param>
+public sealed record TrainingConfig(int GlobalBatchSequences, Precision Precision, OptimizerKind Optimizer, double? Tokens, AttentionKernel Attention = AttentionKernel.Flash, SoftwareStack? Stack = null, bool? TpCommOverlap = null, bool? EpCommOverlap = null, ExpertDispatch? EpDispatch = null, bool? FusedExperts = null, RecomputeModules? RecomputeModules = null)
 {
     /// <summary>The stack in effect.</summary>
     public SoftwareStack EffectiveStack => Stack ?? SoftwareStackCatalog.Standard.Default;

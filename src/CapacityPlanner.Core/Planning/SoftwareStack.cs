@@ -138,6 +138,8 @@ public enum SelectiveRecompute
 /// <param name="FusedExpertKernelsLowPrecisionArchitectures">Chip architectures on which the stack runs fused expert kernels under
 /// FP8/FP4 although <paramref name="FusedExpertKernels"/> is false elsewhere (for a profile of releases that fuse on some chips only, as
 /// NVIDIA's 2026 MXFP8 recipes do on Blackwell; the shipped Megatron-Core profile, its 2024–25 releases, lists none).</param>
+/// <param name="SelectiveRecomputeModules">The stack's selective recompute takes a list of modules (Megatron-Core
+/// <c>recompute_modules</c>: core_attn by default), which a scenario may name (<c>training.recomputeModules</c>).</param>
 /// <param name="GradientAccumulation">The stack splits a replica's share of the global batch into micro-batches (Megatron, DeepSpeed,
 /// TorchTitan); false: a step is one forward and backward pass over the whole share (MaxText's default).</param>
 public sealed record SoftwareStack(
@@ -179,7 +181,8 @@ public sealed record SoftwareStack(
     bool ActivationOffload = false,
     ExpertDispatch ExpertDispatch = ExpertDispatch.AllToAll,
     bool FusedExpertKernels = false,
-    IReadOnlyList<string>? FusedExpertKernelsLowPrecisionArchitectures = null)
+    IReadOnlyList<string>? FusedExpertKernelsLowPrecisionArchitectures = null,
+    bool SelectiveRecomputeModules = false)
 {
     /// <summary>Whether the stack runs the local experts as fused grouped kernels at <paramref name="precision"/> on a chip of
     /// <paramref name="architecture"/> (the default when a scenario does not set <c>training.fusedExpertKernels</c>).</summary>
@@ -366,7 +369,8 @@ public sealed class SoftwareStackCatalog
                 V(s, "fusedExpertKernels").GetBoolean(),
                 s.GetProperty("fusedExpertKernels").TryGetProperty("lowPrecisionArchitectures", out var fusedArchs)
                     ? [.. fusedArchs.EnumerateArray().Select(a => a.GetString()!)]
-                    : null));
+                    : null,
+                s.TryGetProperty("selectiveRecomputeModules", out var modules) && modules.GetProperty("value").GetBoolean()));
         }
         var auto = root.GetProperty("autoRule");
         return new SoftwareStackCatalog(stacks,

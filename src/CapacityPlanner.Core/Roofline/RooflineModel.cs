@@ -1,3 +1,4 @@
+using System.Globalization;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Workload;
 
@@ -139,11 +140,22 @@ public static class RooflineModel
         var tokens = microBatchSequences * s;
         var t = (double)tensor;
         var h = (double)model.HiddenSize;
-        var ops = new List<RooflineOperation>
+        var ops = new List<RooflineOperation>();
+        for (var i = 0; i < model.AttentionProjectionCount; i++)
         {
-            Gemm("QKV projection", tokens, h, (model.QueryWidth + 2 * model.KvWidth) / t, q, "[tokens × h]·[h × (q + 2kv)/t]"),
-            Gemm("Attention output projection", tokens, model.QueryWidth / t, h, q, "[tokens × q/t]·[q/t × h]"),
-        };
+            // The same projections the estimator costs (TransformerModel.AttentionProjectionAt); replicated ones (MLA's
+            // down-projections) at their whole width on every rank.
+            var p = model.AttentionProjectionAt(i);
+            var (k, n, shape) = p.Split switch
+            {
+                ProjectionSplit.Column => (p.In, p.Out / t, string.Create(CultureInfo.InvariantCulture, $"[tokens × {p.In:0}]·[{p.In:0} × {p.Out:0}/t]")),
+                ProjectionSplit.Row => (p.In / t, p.Out, string.Create(CultureInfo.InvariantCulture, $"[tokens × {p.In:0}/t]·[{p.In:0}/t × {p.Out:0}]")),
+                _ => (p.In, p.Out, string.Create(CultureInfo.InvariantCulture, $"[tokens × {p.In:0}]·[{p.In:0} × {p.Out:0}] (whole on every rank)")),
+            };
+            if (model.Mla is null)
+                shape = i == 0 ? "[tokens × h]·[h × (q + 2kv)/t]" : "[tokens × q/t]·[q/t × h]";
+            ops.Add(Gemm(p.Name, tokens, k, n, q, shape));
+        }
         var upWidth = (model.MlpMatrices - 1) * (double)model.FfnHiddenSize;
         if (model.DenseMlpLayers > 0)
         {
@@ -163,10 +175,8 @@ public static class RooflineModel
 
         // Flash attention: causal scores and context, 2·2·s·q FLOPs per token halved by the causal mask; HBM traffic is
         // Q, K, V in and O out (no s×s tensor), so the intensity grows with s (formula sheet §8, HSYM transformers Q4).
-        var heads = model.QueryWidth / t;
-        var kv = model.KvWidth / t;
-        var attentionFlops = 0.5 * 4 * tokens * s * heads;
-        var attentionBytes = qa * tokens * (2 * heads + 2 * kv);
+        var attentionFlops = 0.5 * 2 * tokens * s * (model.QueryWidth + model.ContextWidth) / t;
+        var attentionBytes = qa * tokens * (model.QueryWidth + model.KeyWidth + model.ValueWidth + model.ContextWidth) / t;
         ops.Add(new RooflineOperation("Attention core (flash)", OperationKind.Attention, attentionFlops, attentionBytes, 0, 0, 0,
             "softmax(QKᵀ)·V fused, causal; reads Q, K, V and writes O"));
 

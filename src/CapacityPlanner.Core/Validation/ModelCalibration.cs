@@ -213,7 +213,9 @@ public static class ModelCalibration
             v.Sort();
             return v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2;
         }
-        return (Median([.. figures.LowPrecisionRuns.Select(id => Closing(id, true))]), Median([.. figures.SixteenBitRuns.Select(id => Closing(id, false))]));
+        // A wait cannot be negative: a median below zero says the runs show no host wait beyond what the model already costs.
+        return (Math.Max(0, Median([.. figures.LowPrecisionRuns.Select(id => Closing(id, true))])),
+            Math.Max(0, Median([.. figures.SixteenBitRuns.Select(id => Closing(id, false))])));
     }
 
     /// <summary>Fits the constants on the firm runs among <paramref name="cases"/>, starting from <paramref name="start"/>.</summary>

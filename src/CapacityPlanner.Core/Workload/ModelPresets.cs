@@ -50,6 +50,16 @@ public static class ModelPresets
                     if (moe.RoutingGroupsProblem() is { } problem) throw new FormatException($"model-presets.json: {p.GetProperty("id").GetString()}: {problem}");
                 }
             }
+            MlaConfig? mla = null;
+            if (p.TryGetProperty("mla", out var a) && a.ValueKind == JsonValueKind.Object)
+            {
+                mla = new MlaConfig(
+                    a.TryGetProperty("qLoraRank", out var qr) ? qr.GetInt32() : null,
+                    a.GetProperty("kvLoraRank").GetInt32(),
+                    a.GetProperty("qkNopeHeadDim").GetInt32(),
+                    a.GetProperty("qkRopeHeadDim").GetInt32(),
+                    a.GetProperty("vHeadDim").GetInt32());
+            }
             var id = p.GetProperty("id").GetString()!;
             var model = new TransformerModel(
                 p.GetProperty("layers").GetInt32(),
@@ -63,7 +73,8 @@ public static class ModelPresets
                 p.GetProperty("tiedEmbeddings").GetBoolean(),
                 moe,
                 p.TryGetProperty("name", out var n) ? n.GetString() ?? id : id,
-                p.TryGetProperty("headDim", out var headDim) ? headDim.GetInt32() : null);
+                p.TryGetProperty("headDim", out var headDim) ? headDim.GetInt32() : null,
+                mla);
             list.Add(new ModelPreset(id, model, p.GetProperty("source").GetString() ?? "",
                 p.TryGetProperty("note", out var note) ? note.GetString() : null));
         }

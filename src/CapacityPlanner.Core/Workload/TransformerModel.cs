@@ -43,6 +43,39 @@ public sealed record MoeConfig(
 }
 
 /// <summary>
+/// Multi-head latent attention (DeepSeek-V2 §2.1, DeepSeek-V3 §2.1.1; Megatron-Core <c>MLATransformerConfig</c>): queries and
+/// keys/values are projected down to small latents, normalised and projected up per head; each head's query and key carry a
+/// decoupled RoPE part shared by all heads on the key side. No grouped KV heads: every head has its own key and value.
+/// </summary>
+/// <param name="QLoraRank">Query latent width (<c>q_lora_rank</c>); null where queries are projected from h directly (DeepSeek-V2-Lite).</param>
+/// <param name="KvLoraRank">Key/value latent width (<c>kv_lora_rank</c>).</param>
+/// <param name="QkNopeHeadDim">Per-head query/key width without position encoding (<c>qk_nope_head_dim</c>; Megatron <c>qk_head_dim</c>).</param>
+/// <param name="QkRopeHeadDim">Per-head query/key RoPE width (<c>qk_rope_head_dim</c>; Megatron <c>qk_pos_emb_head_dim</c>), the key's shared by all heads.</param>
+/// <param name="VHeadDim">Per-head value width (<c>v_head_dim</c>).</param>
+public sealed record MlaConfig(int? QLoraRank, int KvLoraRank, int QkNopeHeadDim, int QkRopeHeadDim, int VHeadDim)
+{
+    /// <summary>Per-head query/key width: nope + rope.</summary>
+    public int QkHeadDim => QkNopeHeadDim + QkRopeHeadDim;
+}
+
+/// <summary>How a projection's weight is split over the tensor-parallel group (Megatron-LM column/row parallel linear layers).</summary>
+public enum ProjectionSplit
+{
+    /// <summary>Output columns split: each rank produces out/t of every token's outputs (input gathered under SP).</summary>
+    Column,
+
+    /// <summary>Input rows split: each rank reads in/t and the outputs are reduced (scattered under SP).</summary>
+    Row,
+
+    /// <summary>Whole weight on every rank (MLA's down-projections, Megatron-Core <c>parallel_mode="duplicated"</c>): under
+    /// sequence parallelism each rank projects its own 1/t of the tokens, without it every rank projects all of them.</summary>
+    Replicated,
+}
+
+/// <summary>One attention projection GEMM of a layer: [tokens × <paramref name="In"/>]·[<paramref name="In"/> × <paramref name="Out"/>].</summary>
+public readonly record struct AttentionProjection(string Name, double In, double Out, ProjectionSplit Split);
+
+/// <summary>
 /// A decoder-only Transformer. Parameter and FLOP counts follow the formula sheet §1–§2
 /// (Megatron-LM <c>num_floating_point_operations</c>, Narayanan et al. 2021 eq. 3, Korthikanti et al. 2022).
 /// </summary>
@@ -58,7 +91,8 @@ public sealed record MoeConfig(
 /// <param name="Moe">MoE shape, or null for a dense model.</param>
 /// <param name="Name">Display name.</param>
 /// <param name="HeadDimension">Width of one attention head where it is not <c>h / n_h</c> (Qwen3, Gemma, GPT-OSS, MaxText's
-/// 2023 base: query width n_h·d_h other than h); null for <c>h / n_h</c>.</param>
+/// 2023 base: query width n_h·d_h other than h); null for <c>h / n_h</c>. Not used with <paramref name="Mla"/>.</param>
+/// <param name="Mla">Multi-head latent attention shape, or null for multi-head / grouped-query attention.</param>
 public sealed record TransformerModel(
     int Layers,
     int HiddenSize,
@@ -71,16 +105,112 @@ public sealed record TransformerModel(
     bool TiedEmbeddings,
     MoeConfig? Moe = null,
     string Name = "custom",
-    int? HeadDimension = null)
+    int? HeadDimension = null,
+    MlaConfig? Mla = null)
 {
-    /// <summary>Head dimension d_h: as given, else h / n_h.</summary>
-    public double HeadDim => HeadDimension ?? (double)HiddenSize / AttentionHeads;
+    /// <summary>Head dimension d_h: as given, else h / n_h; under MLA the query/key head width (nope + rope).</summary>
+    public double HeadDim => Mla is { } mla ? mla.QkHeadDim : HeadDimension ?? (double)HiddenSize / AttentionHeads;
 
-    /// <summary>Query projection width q = n_h·d_h.</summary>
+    /// <summary>Query width q = n_h·d_h (under MLA n_h·(nope + rope)): the width of the attention scores' left operand.</summary>
     public double QueryWidth => AttentionHeads * HeadDim;
 
-    /// <summary>Key (or value) projection width kv = n_kv·d_h.</summary>
-    public double KvWidth => KvHeads * HeadDim;
+    /// <summary>Key (or value) projection width kv = n_kv·d_h under MHA/GQA; under MLA the key width (every head its own).</summary>
+    public double KvWidth => Mla is null ? KvHeads * HeadDim : KeyWidth;
+
+    /// <summary>Key width per token that the attention core reads: n_kv·d_h; under MLA n_h·(nope + rope).</summary>
+    public double KeyWidth => Mla is { } mla ? (double)AttentionHeads * mla.QkHeadDim : KvHeads * HeadDim;
+
+    /// <summary>Value width per token that the attention core reads: n_kv·d_h; under MLA n_h·d_v.</summary>
+    public double ValueWidth => Mla is { } mla ? (double)AttentionHeads * mla.VHeadDim : KvHeads * HeadDim;
+
+    /// <summary>Width of the attention core's output (the output projection's input): q; under MLA n_h·d_v.</summary>
+    public double ContextWidth => Mla is { } mla ? (double)AttentionHeads * mla.VHeadDim : QueryWidth;
+
+    /// <summary>
+    /// Width of the attention block's input that tensor parallelism gathers under SP (or reduces the gradient of without it):
+    /// h, except under MLA with compressed queries, where only the latents and the shared RoPE key are gathered before the
+    /// column-parallel up-projections (Megatron-Core <c>MLASelfAttention</c>: the down-projections run on each rank's own
+    /// tokens).
+    /// </summary>
+    public double AttentionInputWidth => Mla is { QLoraRank: { } qr } mla ? qr + mla.KvLoraRank + mla.QkRopeHeadDim : HiddenSize;
+
+    /// <summary>Number of attention projection GEMMs of one layer (<see cref="AttentionProjectionAt"/>).</summary>
+    public int AttentionProjectionCount => Mla is null ? 2 : Mla.QLoraRank is null ? 4 : 5;
+
+    /// <summary>
+    /// The attention projections of one layer, in order (formula sheet §1): MHA/GQA the fused QKV (column-parallel) and the
+    /// output projection (row-parallel); MLA the query down- and up-projections (or one query projection without a query
+    /// latent), the key/value down-projection with the shared RoPE key, the key/value up-projection and the output projection
+    /// (Megatron-Core <c>multi_latent_attention.py</c>). Allocation-free: the estimator's hot path indexes it.
+    /// </summary>
+    public AttentionProjection AttentionProjectionAt(int index)
+    {
+        double h = HiddenSize, heads = AttentionHeads;
+        if (Mla is not { } mla)
+        {
+            return index switch
+            {
+                0 => new("QKV projection", h, QueryWidth + 2 * KvWidth, ProjectionSplit.Column),
+                1 => new("Attention output projection", QueryWidth, h, ProjectionSplit.Row),
+                _ => throw new ArgumentOutOfRangeException(nameof(index)),
+            };
+        }
+        var kvDown = new AttentionProjection("KV down-projection", h, mla.KvLoraRank + mla.QkRopeHeadDim, ProjectionSplit.Replicated);
+        var kvUp = new AttentionProjection("KV up-projection", mla.KvLoraRank, heads * (mla.QkNopeHeadDim + mla.VHeadDim), ProjectionSplit.Column);
+        var output = new AttentionProjection("Attention output projection", ContextWidth, h, ProjectionSplit.Row);
+        if (mla.QLoraRank is not { } qr)
+        {
+            return index switch
+            {
+                0 => new("Q projection", h, QueryWidth, ProjectionSplit.Column),
+                1 => kvDown,
+                2 => kvUp,
+                3 => output,
+                _ => throw new ArgumentOutOfRangeException(nameof(index)),
+            };
+        }
+        return index switch
+        {
+            0 => new("Q down-projection", h, qr, ProjectionSplit.Replicated),
+            1 => kvDown,
+            2 => new("Q up-projection", qr, QueryWidth, ProjectionSplit.Column),
+            3 => kvUp,
+            4 => output,
+            _ => throw new ArgumentOutOfRangeException(nameof(index)),
+        };
+    }
+
+    /// <summary>Sum over the attention projections of in × out, split or replicated as given (no biases).</summary>
+    private double AttentionProjectionParameters(bool replicated)
+    {
+        var sum = 0.0;
+        for (var i = 0; i < AttentionProjectionCount; i++)
+        {
+            var p = AttentionProjectionAt(i);
+            if ((p.Split == ProjectionSplit.Replicated) == replicated) sum += p.In * p.Out;
+        }
+        return sum;
+    }
+
+    /// <summary>Attention parameters of one layer that tensor parallelism does not split (MLA's down-projections and latent norms).</summary>
+    public double ReplicatedAttentionParametersPerLayer => Mla is { } mla
+        ? AttentionProjectionParameters(replicated: true) + (mla.QLoraRank ?? 0) + mla.KvLoraRank
+        : 0;
+
+    /// <summary>Attention and norm parameters of one layer held by each of <paramref name="tensor"/> tensor-parallel ranks.</summary>
+    public double AttentionAndNormParametersPerRank(int tensor) =>
+        ReplicatedAttentionParametersPerLayer + (AttentionParametersPerLayer + NormParametersPerLayer - ReplicatedAttentionParametersPerLayer) / tensor;
+
+    /// <summary>Sum of the attention projections' output widths (the tensors a per-op recompute policy may keep).</summary>
+    public double AttentionProjectionOutputWidth
+    {
+        get
+        {
+            var sum = 0.0;
+            for (var i = 0; i < AttentionProjectionCount; i++) sum += AttentionProjectionAt(i).Out;
+            return sum;
+        }
+    }
 
     /// <summary>Matrices in one MLP: 3 for gated (SwiGLU), 2 for plain.</summary>
     public int MlpMatrices => GatedMlp ? 3 : 2;
@@ -91,11 +221,13 @@ public sealed record TransformerModel(
     /// <summary>Layers with an MoE MLP.</summary>
     public int MoeLayers => Layers - DenseMlpLayers;
 
-    /// <summary>Attention parameters of one layer: h·q + 2·h·kv + q·h (no biases).</summary>
-    public double AttentionParametersPerLayer => HiddenSize * QueryWidth + 2 * HiddenSize * KvWidth + QueryWidth * HiddenSize;
+    /// <summary>Attention parameters of one layer: h·q + 2·h·kv + q·h (no biases); under MLA the five projections
+    /// h·r_q + r_q·n_h·(d_nope + d_rope) + h·(r_kv + d_rope) + r_kv·n_h·(d_nope + d_v) + n_h·d_v·h.</summary>
+    public double AttentionParametersPerLayer => AttentionProjectionParameters(replicated: false) + AttentionProjectionParameters(replicated: true);
 
-    /// <summary>Norm parameters per layer: two norms, LayerNorm (2h) for plain-MLP models, RMSNorm (h) for gated ones.</summary>
-    public double NormParametersPerLayer => 2.0 * (GatedMlp ? HiddenSize : 2 * HiddenSize);
+    /// <summary>Norm parameters per layer: two norms, LayerNorm (2h) for plain-MLP models, RMSNorm (h) for gated ones; MLA
+    /// adds the RMSNorms of its query and key/value latents.</summary>
+    public double NormParametersPerLayer => 2.0 * (GatedMlp ? HiddenSize : 2 * HiddenSize) + (Mla is { } mla ? (mla.QLoraRank ?? 0) + mla.KvLoraRank : 0);
 
     /// <summary>Dense MLP parameters of one layer: g_m·h·F.</summary>
     public double DenseMlpParameters => (double)MlpMatrices * HiddenSize * FfnHiddenSize;
@@ -125,15 +257,17 @@ public sealed record TransformerModel(
         + EmbeddingParameters + (GatedMlp ? HiddenSize : 2 * HiddenSize);
 
     /// <summary>
-    /// Forward FLOPs of the projections (QKV + output) of one layer per token: 2·(h·(q+2kv) + q·h).
+    /// Forward FLOPs of the attention projections of one layer per token: 2·(h·(q+2kv) + q·h); under MLA twice the five
+    /// projections' parameters.
     /// </summary>
-    public double AttentionProjectionFlopsPerToken => 2 * (HiddenSize * (QueryWidth + 2 * KvWidth) + QueryWidth * HiddenSize);
+    public double AttentionProjectionFlopsPerToken => 2 * AttentionParametersPerLayer;
 
     /// <summary>
     /// Forward FLOPs of the attention core (scores and context) of one layer per token, counting the
-    /// full s×s product (κ = 1, the convention of Narayanan et al. 2021 eq. 3 and PaLM App. B): 4·s·q.
+    /// full s×s product (κ = 1, the convention of Narayanan et al. 2021 eq. 3 and PaLM App. B): 2·s·(q + q) = 4·s·q; under
+    /// MLA the scores run at the query/key head width and the context at the value width, 2·s·n_h·(d_nope + d_rope + d_v).
     /// </summary>
-    public double AttentionCoreFlopsPerToken => 4.0 * SequenceLength * QueryWidth;
+    public double AttentionCoreFlopsPerToken => 2.0 * SequenceLength * (QueryWidth + ContextWidth);
 
     /// <summary>Forward FLOPs of one dense MLP per token: 2·g_m·h·F.</summary>
     public double DenseMlpFlopsPerToken => 2 * DenseMlpParameters;

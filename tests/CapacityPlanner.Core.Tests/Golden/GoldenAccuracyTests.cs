@@ -73,7 +73,7 @@ public sealed class GoldenAccuracyTests(ITestOutputHelper output)
     /// </summary>
     private static readonly string[] s_beyondFloor =
     [
-        "mlperf60-llama8b-tyche-gb200-1024", "mlperf60-deepseekv3-tyche-gb200-2048", "mlperf60-deepseekv3-tyche-gb200-4096",
+        "mlperf60-llama8b-tyche-gb200-1024", "mlperf60-deepseekv3-tyche-gb200-4096",
         "mlperf60-deepseekv3-tyche-gb200-8192", "mlperf60-gptoss20b-theia-gb300-512", "mlperf60-gptoss20b-theia-gb300-72",
         "mlperf60-gptoss20b-lambda-gb300-72", "mlperf60-gptoss20b-tyche-gb200-72",
     ];
@@ -214,10 +214,12 @@ public sealed class GoldenAccuracyTests(ITestOutputHelper output)
         Assert.All(low.Concat(sixteen), id => Assert.Contains(ValidationSet.Shipped, c => c.Id == id));
         var derived = ModelCalibration.DeriveMoeHost(ValidationSet.Shipped);
         var shipped = Core.Estimation.ModelDefaults.Standard.MoeHostSecondsPerLocalExpert;
-        Assert.InRange(derived.LowPrecision / shipped.LowPrecision, 0.995, 1.005);
-        Assert.InRange(derived.SixteenBit / shipped.SixteenBit, 0.995, 1.005);
-        // With them 9 of the 12 named runs come out within their ±15% (the rest: Qwen3 30B on GB300 −26% and on H100
-        // +68%, DeepSeek-V3 BF16 on GB200 +16%).
+        // Within 0.5% (the 16-bit figure is 0: its runs' median closing value is negative, and a wait cannot be).
+        Assert.InRange(derived.LowPrecision, shipped.LowPrecision * 0.995, shipped.LowPrecision * 1.005);
+        Assert.InRange(derived.SixteenBit, shipped.SixteenBit * 0.995, shipped.SixteenBit * 1.005);
+        Assert.Equal(0, shipped.SixteenBit);
+        // With them 9 of the 12 named runs come out within their ±15% (the rest: Qwen3 30B on GB300 −21%, on B200 +15% and
+        // on H100 +77%).
         var report = s_report.Value.Results.Where(r => low.Contains(r.Case.Id) || sixteen.Contains(r.Case.Id)).ToList();
         Assert.True(report.Count(r => r.WithinTolerance) >= 9, string.Join(", ", report.Select(r => $"{r.Case.Id} {r.Error:P1}")));
     }

@@ -466,6 +466,9 @@ public sealed partial class Planner : IDisposable
     {
         if (!ModelPresets.TryGet(_input.PresetId ?? "", out var p)) return null;
         var m = p.Model;
+        // Under latent attention the head widths come from its shape (shown with the scenario's extras), not from this field.
+        if (field.TestId == "head-dim" && m.Mla is { } mla)
+            return string.Create(CultureInfo.InvariantCulture, $"preset: latent attention, {mla.QkHeadDim} / {mla.VHeadDim}");
         var v = field.TestId switch
         {
             "layers" => m.Layers,
@@ -550,7 +553,14 @@ public sealed partial class Planner : IDisposable
                 if (moe.RoutingGroups is > 1 and var groups)
                     parts.Add(string.Create(CultureInfo.InvariantCulture, $"routing: {moe.GroupsPerToken ?? groups} of {groups} expert groups per token"));
             }
+            if (_input.Mla is { } mla)
+            {
+                parts.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"latent attention: query latent {(mla.QLoraRank is { } qr ? qr.ToString(CultureInfo.InvariantCulture) : "none")}, key/value latent {mla.KvLoraRank}, query/key heads {mla.QkNopeHeadDim} + {mla.QkRopeHeadDim} RoPE, value heads {mla.VHeadDim}"));
+            }
             if (_input.Attention is { } attention) parts.Add($"attention: {attention}");
+            if (_input.RecomputeModules is { } modules)
+                parts.Add("selective recompute of " + (modules.Count == 0 ? "nothing" : string.Join(", ", modules)));
             if (_input.EpCommOverlap is { } ep) parts.Add($"EP overlap: {(ep ? "on" : "off")}");
             if (_input.ExpertDispatch is { } dispatch) parts.Add($"expert dispatch: {dispatch}");
             return parts.Count == 0 ? null : "From the scenario: " + string.Join(" · ", parts);

@@ -47,6 +47,9 @@ public sealed class PlannerInput
     /// preset change or "back to the preset's shape" drops it with the other shape fields.</summary>
     public Contracts.Scenarios.MoeSection? Moe { get; set; }
 
+    /// <summary>Multi-head latent attention shape as a scenario states it; null: the preset's. Shown and kept like the MoE shape.</summary>
+    public Contracts.Scenarios.MlaSection? Mla { get; set; }
+
     /// <summary>Catalog or custom chip id.</summary>
     public string ChipId { get; set; } = "a100-sxm-80gb";
 
@@ -91,6 +94,10 @@ public sealed class PlannerInput
 
     /// <summary>Whether the local experts run as fused grouped kernels (training.fusedExpertKernels); null: what the stack does.</summary>
     public bool? FusedExpertKernels { get; set; }
+
+    /// <summary>What selective recompute reruns (training.recomputeModules, Megatron-Core names); null: the stack's policy. Shown
+    /// and kept from a scenario, not edited in the form.</summary>
+    public IReadOnlyList<string>? RecomputeModules { get; set; }
 
     /// <summary>Attention kernel (training.attention: flash, unfused); null: what the stack runs.</summary>
     public string? Attention { get; set; }
@@ -152,7 +159,7 @@ public sealed class PlannerInput
     public bool HasShapeOverrides =>
         Layers is not null || HiddenSize is not null || AttentionHeads is not null || KvHeads is not null
         || FfnHiddenSize is not null || VocabSize is not null || SequenceLength is not null
-        || HeadDim is not null || GatedMlp is not null || TiedEmbeddings is not null || Moe is not null;
+        || HeadDim is not null || GatedMlp is not null || TiedEmbeddings is not null || Moe is not null || Mla is not null;
 
     /// <summary>Drops every model-shape override (the preset's shape again).</summary>
     public void ClearShapeOverrides()
@@ -160,6 +167,7 @@ public sealed class PlannerInput
         Layers = HiddenSize = AttentionHeads = KvHeads = FfnHiddenSize = VocabSize = SequenceLength = HeadDim = null;
         GatedMlp = TiedEmbeddings = null;
         Moe = null;
+        Mla = null;
     }
 
     /// <summary>A copy (background work keeps its own).</summary>

@@ -14,9 +14,9 @@ public static class PlannerQuery
     /// <summary>Every key the planner writes; other pages keep these when they link to each other.</summary>
     public static IReadOnlyList<string> Keys { get; } =
     [
-        "preset", "layers", "hidden", "heads", "kv", "ffn", "vocab", "seq", "hd", "gated", "tied", "moe",
+        "preset", "layers", "hidden", "heads", "kv", "ffn", "vocab", "seq", "hd", "gated", "tied", "moe", "mla",
         "chip", "gpus", "gpn", "nic", "domain", "oversub", "mw",
-        "batch", "precision", "stack", "opt", "tpo", "epo", "epd", "fxk", "attn", "tokens",
+        "batch", "precision", "stack", "opt", "tpo", "epo", "epd", "fxk", "rcm", "attn", "tokens",
         "tp", "pp", "dp", "cp", "ep", "vp", "offload", "mb", "zero", "zscope", "rc", "sp", "place",
         "cmp", "cmpgpus", "cost",
     ];
@@ -44,6 +44,7 @@ public static class PlannerQuery
         B("gated", input.GatedMlp, defaults.GatedMlp);
         B("tied", input.TiedEmbeddings, defaults.TiedEmbeddings);
         S("moe", MoeText(input.Moe), MoeText(defaults.Moe));
+        S("mla", MlaText(input.Mla), MlaText(defaults.Mla));
         S("chip", input.ChipId, defaults.ChipId);
         I("gpus", input.Gpus, defaults.Gpus);
         I("gpn", input.GpusPerNode, defaults.GpusPerNode);
@@ -59,6 +60,7 @@ public static class PlannerQuery
         B("epo", input.EpCommOverlap, defaults.EpCommOverlap);
         S("epd", input.ExpertDispatch, defaults.ExpertDispatch);
         B("fxk", input.FusedExpertKernels, defaults.FusedExpertKernels);
+        S("rcm", RecomputeModulesText(input.RecomputeModules), RecomputeModulesText(defaults.RecomputeModules));
         S("attn", input.Attention, defaults.Attention);
         D("tokens", input.TokensBillions, defaults.TokensBillions);
         I("tp", input.Tensor, defaults.Tensor);
@@ -156,6 +158,12 @@ public static class PlannerQuery
             else if (ParseMoe(moe.ToString()) is { } parsed) input.Moe = parsed;
             else problems?.Add($"The address gives the MoE shape as \u201c{moe}\u201d, which is not six or eight comma-separated numbers (experts, experts per token, shared experts, expert FFN width, dense layers, capacity factor, and optionally routing groups and groups per token); it stays as it was.");
         }
+        if (query.TryGetValue("mla", out var mla))
+        {
+            if (StringValues.IsNullOrEmpty(mla)) input.Mla = null;
+            else if (ParseMla(mla.ToString()) is { } parsed) input.Mla = parsed;
+            else problems?.Add($"The address gives the latent attention shape as \u201c{mla}\u201d, which is not five comma-separated numbers (query latent width, which may be empty, key/value latent width, query/key head width without and with RoPE, value head width); it stays as it was.");
+        }
         input.ChipId = Str("chip") ?? input.ChipId;
         input.Gpus = Int("gpus", input.Gpus);
         input.GpusPerNode = Int("gpn", input.GpusPerNode);
@@ -177,6 +185,12 @@ public static class PlannerQuery
             else problems?.Add($"The address gives {Label("epd")} as \u201c{dispatch}\u201d, which is not {string.Join(" or ", Core.Planning.ExpertDispatches.Names)}; it stays {input.ExpertDispatch ?? "what the stack does"}.");
         }
         input.FusedExpertKernels = Bool("fxk", input.FusedExpertKernels);
+        if (query.TryGetValue("rcm", out var rcm))
+        {
+            if (StringValues.IsNullOrEmpty(rcm)) input.RecomputeModules = null;
+            else if (ParseRecomputeModules(rcm.ToString()) is { } modules) input.RecomputeModules = modules;
+            else problems?.Add($"The address gives the recompute modules as \u201c{rcm}\u201d, which is not \u201cnone\u201d or a comma-separated list of {string.Join(", ", Contracts.Scenarios.ScenarioParser.RecomputeModuleNames)}; they stay as they were.");
+        }
         if (query.ContainsKey("attn")) input.Attention = Str("attn");
         input.TokensBillions = Dbl("tokens", input.TokensBillions);
         input.Tensor = Int("tp", input.Tensor);
@@ -236,6 +250,54 @@ public static class PlannerQuery
         };
     }
 
+    /// <summary>A multi-head latent attention shape as the address writes it: query latent width (empty without one), key/value
+    /// latent width, query/key head width without RoPE, RoPE width, value head width (DeepSeek-V3: "1536,512,128,64,128");
+    /// null for none.</summary>
+    public static string? MlaText(Contracts.Scenarios.MlaSection? mla)
+    {
+        if (mla is null) return null;
+        string N(int? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "";
+        return string.Join(",", N(mla.QLoraRank), N(mla.KvLoraRank), N(mla.QkNopeHeadDim), N(mla.QkRopeHeadDim), N(mla.VHeadDim));
+    }
+
+    /// <summary>Reads <see cref="MlaText"/>; null unless it is five comma-separated numbers, the first of which may be empty
+    /// and the others positive (the RoPE width may be 0).</summary>
+    public static Contracts.Scenarios.MlaSection? ParseMla(string text)
+    {
+        var parts = (text ?? "").Split(',');
+        if (parts.Length != 5) return null;
+        var values = new int?[5];
+        for (var i = 0; i < 5; i++)
+        {
+            if (i == 0 && parts[i].Length == 0) continue;
+            if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) || v < (i == 3 ? 0 : 1) || v > 1_000_000) return null;
+            values[i] = v;
+        }
+        return new Contracts.Scenarios.MlaSection
+        {
+            QLoraRank = values[0], KvLoraRank = values[1], QkNopeHeadDim = values[2], QkRopeHeadDim = values[3], VHeadDim = values[4],
+        };
+    }
+
+    /// <summary>Selective recompute modules as the address writes them: "none" for an empty list, else comma-separated
+    /// Megatron-Core names ("layernorm,mla_up_proj"); null for the stack's policy.</summary>
+    public static string? RecomputeModulesText(IReadOnlyList<string>? modules) =>
+        modules is null ? null : modules.Count == 0 ? "none" : string.Join(",", modules);
+
+    /// <summary>Reads <see cref="RecomputeModulesText"/>; null when a name is not one capplan costs.</summary>
+    public static IReadOnlyList<string>? ParseRecomputeModules(string text)
+    {
+        if (string.Equals(text, "none", StringComparison.Ordinal)) return [];
+        var names = new List<string>();
+        foreach (var part in text.Split(','))
+        {
+            var match = Contracts.Scenarios.ScenarioParser.RecomputeModuleNames.FirstOrDefault(n => string.Equals(n, part.Trim(), StringComparison.OrdinalIgnoreCase));
+            if (match is null) return null;
+            if (!names.Contains(match)) names.Add(match);
+        }
+        return names;
+    }
+
     // The form label of a query key ("gpus" → "GPU count (GPUs)").
     private static string Label(string key) => key switch
     {
@@ -255,6 +317,7 @@ public static class PlannerQuery
         "epo" => "EP communication overlap",
         "epd" => "Expert dispatch",
         "fxk" => "Fused expert kernels",
+        "rcm" => "Recompute modules",
         "nic" => PlannerFields.ScaleOutGbps.DisplayLabel,
         "domain" => PlannerFields.ScaleUpDomain.DisplayLabel,
         "oversub" => PlannerFields.Oversubscription.DisplayLabel,

@@ -47,6 +47,7 @@ public static class ScenarioDocumentBuilder
                 GatedMlp = input.GatedMlp,
                 TiedEmbeddings = input.TiedEmbeddings,
                 Moe = input.Moe,
+                Mla = input.Mla,
             },
             Training = new TrainingSection
             {
@@ -58,6 +59,7 @@ public static class ScenarioDocumentBuilder
                 EpCommOverlap = input.EpCommOverlap,
                 ExpertDispatch = input.ExpertDispatch,
                 FusedExpertKernels = input.FusedExpertKernels,
+                RecomputeModules = input.RecomputeModules,
                 Attention = input.Attention,
                 Tokens = input.TokensBillions * 1e9,
             },

@@ -75,6 +75,7 @@ public static class PlannerShareState
         input.GatedMlp = m.GatedMlp;
         input.TiedEmbeddings = m.TiedEmbeddings;
         input.Moe = m.Moe;
+        input.Mla = m.Mla;
 
         var t = doc.Training;
         input.GlobalBatchSequences = t.GlobalBatchSequences ?? input.GlobalBatchSequences;
@@ -85,6 +86,7 @@ public static class PlannerShareState
         input.EpCommOverlap = t.EpCommOverlap;
         input.ExpertDispatch = t.ExpertDispatch;
         input.FusedExpertKernels = t.FusedExpertKernels;
+        input.RecomputeModules = t.RecomputeModules;
         input.Attention = t.Attention;
         input.TokensBillions = t.Tokens is { } tokens ? tokens / 1e9 : null;
 

@@ -136,6 +136,41 @@ public sealed class PlannerQueryTests
     }
 
     [Fact]
+    public void A_latent_attention_shape_and_recompute_modules_travel_in_the_query_and_bad_ones_are_named()
+    {
+        var input = new PlannerInput
+        {
+            PresetId = "deepseek-v3",
+            Mla = new Contracts.Scenarios.MlaSection { QLoraRank = 1536, KvLoraRank = 512, QkNopeHeadDim = 128, QkRopeHeadDim = 64, VHeadDim = 128 },
+            RecomputeModules = ["layernorm", "mla_up_proj"],
+        };
+        var p = PlannerQuery.ToParameters(input, s_defaults);
+        Assert.Equal("1536,512,128,64,128", p["mla"]);
+        Assert.Equal("layernorm,mla_up_proj", p["rcm"]);
+        var restored = PlannerQuery.FromUri("/?preset=deepseek-v3&mla=1536,512,128,64,128&rcm=layernorm,mla_up_proj", s_defaults);
+        Assert.Equal((1536, 512, 128, 64, 128), (restored.Mla!.QLoraRank, restored.Mla.KvLoraRank, restored.Mla.QkNopeHeadDim, restored.Mla.QkRopeHeadDim, restored.Mla.VHeadDim));
+        Assert.Equal(["layernorm", "mla_up_proj"], restored.RecomputeModules);
+        // No query latent (DeepSeek-V2-Lite) is an empty first number; an empty module list is "none".
+        Assert.Null(PlannerQuery.ParseMla(",512,128,64,128")!.QLoraRank);
+        Assert.Equal(",512,128,64,128", PlannerQuery.MlaText(PlannerQuery.ParseMla(",512,128,64,128")));
+        Assert.Empty(PlannerQuery.FromUri("/?rcm=none", s_defaults).RecomputeModules!);
+        Assert.Equal("none", PlannerQuery.RecomputeModulesText([]));
+        // Both leave the form as it was when the address gives something else, and say why.
+        var problems = new List<string>();
+        var kept = PlannerQuery.FromUri("/?mla=1536,512,128&rcm=attention", s_defaults, problems);
+        Assert.Null(kept.Mla);
+        Assert.Null(kept.RecomputeModules);
+        Assert.Equal(2, problems.Count);
+        Assert.Contains(problems, x => x.Contains("latent attention shape", StringComparison.Ordinal) && x.Contains("five comma-separated numbers", StringComparison.Ordinal));
+        Assert.Contains(problems, x => x.Contains("recompute modules", StringComparison.Ordinal) && x.Contains("mla_up_proj", StringComparison.Ordinal));
+        Assert.Null(PlannerQuery.ParseMla("1536,0,128,64,128"));
+        // Dropping the preset's shape drops both shape fields.
+        input.ClearShapeOverrides();
+        Assert.Null(input.Mla);
+        Assert.False(input.HasShapeOverrides);
+    }
+
+    [Fact]
     public void An_expert_dispatch_the_model_does_not_know_is_named_and_the_form_keeps_its_own()
     {
         Assert.Equal("perDomain", PlannerQuery.FromUri("/?epd=perdomain", s_defaults).ExpertDispatch);

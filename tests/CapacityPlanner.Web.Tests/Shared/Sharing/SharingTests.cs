@@ -71,6 +71,25 @@ public sealed class SharingTests : PlannerTestContext
     }
 
     [Fact]
+    public void A_latent_attention_shape_and_recompute_modules_from_a_scenario_come_back_in_the_form_and_its_document()
+    {
+        var input = Edited();
+        input.PresetId = "deepseek-v3";
+        input.Mla = new Contracts.Scenarios.MlaSection { KvLoraRank = 512, QkNopeHeadDim = 128, QkRopeHeadDim = 64, VHeadDim = 128 };
+        input.RecomputeModules = ["layernorm", "mla_up_proj"];
+        var json = Services.GetRequiredService<EstimateService>().BuildDocument(input);
+        Assert.Contains("\"mla\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"recomputeModules\"", json, StringComparison.Ordinal);
+
+        var restored = PlannerShareState.FromDocument(json, Defaults);
+
+        Assert.Null(restored.Mla!.QLoraRank);
+        Assert.Equal(512, restored.Mla.KvLoraRank);
+        Assert.Equal(["layernorm", "mla_up_proj"], restored.RecomputeModules);
+        Assert.Equal(json, Services.GetRequiredService<EstimateService>().BuildDocument(restored));
+    }
+
+    [Fact]
     public void Every_key_the_planner_writes_travels_with_the_menu_links()
     {
         // The menu keeps PlannerQuery.Keys when it links to another page; a key the planner writes but the list lacks
