@@ -14,7 +14,7 @@ internal sealed partial class CostContext
         var (first, _, last) = StageLayers(plan);
         var layers = firstStage ? first : last;
         var moeShare = _m.Layers == 0 ? 0 : (double)_m.MoeLayers / _m.Layers;
-        var perLayerDense = _m.AttentionParametersPerLayer + _m.NormParametersPerLayer;
+        var perLayerDense = _attentionAndNormParameters;
         var denseMlp = _m.DenseMlpParameters;
         var dense = layers * (perLayerDense + (1 - moeShare) * denseMlp + moeShare * _m.MoeSharedAndRouterParameters);
         var expert = _m.Moe is null ? 0 : layers * moeShare * _m.Moe.Experts * _m.ExpertParameters / plan.Expert;
@@ -23,7 +23,7 @@ internal sealed partial class CostContext
         if (lastStage && (!_m.TiedEmbeddings || plan.Pipeline > 1)) dense += embedding; // tied embeddings are duplicated on the last stage under PP
         // Experts split over the expert tensor-parallel degree: TP, or 1 where the expert groups fold over the TP ranks. MLA's
         // down-projections and latent norms are whole on every tensor-parallel rank.
-        var replicated = layers * _m.ReplicatedAttentionParametersPerLayer;
+        var replicated = layers * _replicatedAttentionParameters;
         return ((dense - replicated) / plan.Tensor + replicated, expert / plan.ExpertTensor);
     }
 

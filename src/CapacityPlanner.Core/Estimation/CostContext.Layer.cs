@@ -55,9 +55,8 @@ internal sealed partial class CostContext
         var fwd = 0.0;
         var upProjections = 0.0; // MLA's column-parallel up-projections alone (what mla_up_proj recompute reruns)
         var projectionInputs = 0.0;
-        for (var i = 0; i < _m.AttentionProjectionCount; i++)
+        foreach (var p in _projections)
         {
-            var p = _m.AttentionProjectionAt(i);
             var (rows, n, k) = p.Split switch
             {
                 ProjectionSplit.Column => (tokens, p.Out / t, p.In),
@@ -328,7 +327,7 @@ internal sealed partial class CostContext
         // them behind the layer's own math when the math is long enough.
         if (layout.Shard.Size > 1)
         {
-            var layerParams = _m.AttentionAndNormParametersPerRank(plan.Tensor)
+            var layerParams = AttentionAndNormParametersPerRank(plan.Tensor)
                 + (moe ? _m.MoeSharedAndRouterParameters : _m.DenseMlpParameters) / t
                 + (moe ? _m.Moe!.Experts * _m.ExpertParameters / plan.Expert / plan.ExpertTensor : 0);
             var group = layout.Shard;

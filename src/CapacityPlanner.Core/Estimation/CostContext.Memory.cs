@@ -108,7 +108,7 @@ internal sealed partial class CostContext
         {
             // The current layer's full parameters plus the prefetched next ones, the prefetch capped by the live-parameter
             // budget (DeepSpeed stage3_max_live_parameters = 1e9 by default; FSDP prefetches one wrapped unit).
-            var layer = _m.AttentionAndNormParametersPerRank(plan.Tensor) + Math.Max(_m.DenseMlpParameters / plan.Tensor,
+            var layer = AttentionAndNormParametersPerRank(plan.Tensor) + Math.Max(_m.DenseMlpParameters / plan.Tensor,
                 _m.Moe is null ? 0 : _m.Moe.Experts * _m.ExpertParameters / plan.Expert / plan.ExpertTensor);
             weights += (layer + Math.Min(layer, 1e9)) * _qw;
         }
@@ -199,7 +199,7 @@ internal sealed partial class CostContext
             // (2 or 4)·f/h and the down-projection 2; TorchTitan's per-op policy keeps every other matmul output plus the
             // attention output 2q/h.
             var f = _m.FfnHiddenSize / h;
-            var matmuls = 2 * _m.AttentionProjectionOutputWidth / h + (_m.GatedMlp ? 4 : 2) * f + 2;
+            var matmuls = 2 * _attentionProjectionOutputWidth / h + (_m.GatedMlp ? 4 : 2) * f + 2;
             var kept = _stack.SelectiveRecompute == SelectiveRecompute.EveryOtherMatmul ? 2 + matmuls / 2 + 2 * context / h : 2 + matmuls;
             perLayer = tokens * h * scale * kept / t;
         }

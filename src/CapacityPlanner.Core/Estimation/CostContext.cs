@@ -34,6 +34,11 @@ internal sealed partial class CostContext
     private readonly double _hostLinkBytesPerSecond; // GPU ↔ host memory, per direction (activation offloading)
     private readonly double _hostMemoryBytes;        // host memory one GPU can fill with offloaded activations
     private readonly RecomputeModules? _recomputeModules; // what selective recompute reruns, Megatron-Core's way; null: the stack's own policy
+    // Per-layer parameter counts the hot path reads on every evaluation (TransformerModel sums its projections each time).
+    private readonly double _attentionAndNormParameters;   // attention projections and norms of one layer
+    private readonly double _replicatedAttentionParameters; // of which whole on every tensor-parallel rank (MLA's down-projections)
+    private readonly double _attentionProjectionOutputWidth;
+    private readonly AttentionProjection[] _projections;   // the model's attention projections, listed once
 
     public CostContext(ResolvedScenario scenario, ModelDefaults defaults)
     {
@@ -70,7 +75,17 @@ internal sealed partial class CostContext
         // Megatron-style stacks recompute the listed modules (default: the attention core); stacks with a per-op policy keep it.
         _recomputeModules = _training.RecomputeModules
             ?? (_stack.SelectiveRecompute == SelectiveRecompute.AttentionCore ? RecomputeModules.CoreAttention : null);
+        _attentionAndNormParameters = _m.AttentionParametersPerLayer + _m.NormParametersPerLayer;
+        _replicatedAttentionParameters = _m.ReplicatedAttentionParametersPerLayer;
+        _attentionProjectionOutputWidth = _m.AttentionProjectionOutputWidth;
+        _projections = new AttentionProjection[_m.AttentionProjectionCount];
+        for (var i = 0; i < _projections.Length; i++) _projections[i] = _m.AttentionProjectionAt(i);
     }
+
+    /// <summary>Attention and norm parameters of one layer on each of <paramref name="tensor"/> ranks
+    /// (<see cref="TransformerModel.AttentionAndNormParametersPerRank"/>, from the cached counts).</summary>
+    private double AttentionAndNormParametersPerRank(int tensor) =>
+        _replicatedAttentionParameters + (_attentionAndNormParameters - _replicatedAttentionParameters) / tensor;
 
     public int MicroBatches(PlanSpec plan) => _training.GlobalBatchSequences / (plan.MicroBatchSize * plan.Data);
 
@@ -90,9 +105,8 @@ internal sealed partial class CostContext
         if (modules.HasFlag(RecomputeModules.CoreAttention)) flops += _m.Layers * _m.AttentionCoreFlopsPerToken;
         if (modules.HasFlag(RecomputeModules.MlaUpProjection) && _m.Mla is not null)
         {
-            for (var i = 0; i < _m.AttentionProjectionCount; i++)
+            foreach (var p in _projections)
             {
-                var p = _m.AttentionProjectionAt(i);
                 if (p.Split == ProjectionSplit.Column) flops += _m.Layers * 2 * p.In * p.Out;
             }
         }
