@@ -1,9 +1,13 @@
+using Bunit.TestDoubles;
 using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Hosting;
+using CapacityPlanner.Web.Options;
 using CapacityPlanner.Web.Security;
+using CapacityPlanner.Web.Shared.Scenario;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 
 namespace CapacityPlanner.Web.Tests.Support;
@@ -53,6 +57,17 @@ public abstract class PlannerTestContext : BunitContext, IAsyncLifetime
 
     /// <summary>The test circuit's caller: an anonymous browser with an owner cookie.</summary>
     public static Caller TestCaller { get; } = new(TestOwnerKey, null, false, false);
+
+    /// <summary>The form the Planner opens with, from the configured options.</summary>
+    protected PlannerInput PlannerDefaults => PlannerInput.CreateDefault(Services.GetRequiredService<IOptions<PlannerOptions>>().Value);
+
+    /// <summary>Navigates to the Planner's <paramref name="address"/> (which the page reads when rendered) and returns the
+    /// form input that address gives.</summary>
+    protected PlannerInput NavigateToPlanner(string address)
+    {
+        Services.GetRequiredService<BunitNavigationManager>().NavigateTo(address);
+        return PlannerQuery.FromUri("http://localhost" + address, PlannerDefaults);
+    }
 
     Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
 

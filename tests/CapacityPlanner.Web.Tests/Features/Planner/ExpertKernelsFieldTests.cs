@@ -1,9 +1,7 @@
 using Bunit.TestDoubles;
-using CapacityPlanner.Web.Options;
 using CapacityPlanner.Web.Shared.Scenario;
 using CapacityPlanner.Web.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using PlannerPage = CapacityPlanner.Web.Features.Planner.Planner;
 
 namespace CapacityPlanner.Web.Tests.Features.Planner;
@@ -20,10 +18,8 @@ public sealed class ExpertKernelsFieldTests : PlannerTestContext
     [Fact]
     public void Picking_fused_experts_removes_the_host_launch_waits_from_the_shown_estimate_and_puts_it_in_the_address()
     {
+        var input = NavigateToPlanner(MoeAddress);
         var navigation = Services.GetRequiredService<BunitNavigationManager>();
-        navigation.NavigateTo(MoeAddress);
-        var defaults = PlannerInput.CreateDefault(Services.GetRequiredService<IOptions<PlannerOptions>>().Value);
-        var input = PlannerQuery.FromUri("http://localhost" + MoeAddress, defaults);
         var service = Services.GetRequiredService<EstimateService>();
         var perExpert = service.Estimate(input).Estimate!;
         input.FusedExpertKernels = true;
@@ -45,7 +41,7 @@ public sealed class ExpertKernelsFieldTests : PlannerTestContext
 
         cut.WaitForAssertion(() => Assert.Contains(StepText(fused.StepTimeSeconds!.Value), Shown(), StringComparison.Ordinal));
         cut.WaitForAssertion(() => Assert.Contains("fxk=", navigation.Uri, StringComparison.Ordinal));
-        Assert.True(PlannerQuery.FromUri(navigation.Uri, defaults).FusedExpertKernels);
+        Assert.True(PlannerQuery.FromUri(navigation.Uri, PlannerDefaults).FusedExpertKernels);
     }
 
     private static string StepText(double seconds) => seconds.ToString("F3", System.Globalization.CultureInfo.InvariantCulture);

@@ -16,7 +16,7 @@ public sealed class FlopConventionTests : PlannerTestContext
     [Fact]
     public void Choosing_a_flop_convention_shows_the_mfu_counted_that_way_and_names_it()
     {
-        var input = PlannerInput.CreateDefault(Services.GetRequiredService<IOptions<PlannerOptions>>().Value);
+        var input = PlannerDefaults;
         var estimate = Services.GetRequiredService<EstimateService>().Estimate(input).Estimate!;
         var cut = Render<PlannerPage>();
         string Shown() => cut.Find("[data-testid=mfu]").TextContent;

@@ -1,9 +1,7 @@
 using Bunit.TestDoubles;
-using CapacityPlanner.Web.Options;
 using CapacityPlanner.Web.Shared.Scenario;
 using CapacityPlanner.Web.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using PlannerPage = CapacityPlanner.Web.Features.Planner.Planner;
 
 namespace CapacityPlanner.Web.Tests.Features.Planner;
@@ -21,14 +19,12 @@ public sealed class LatentAttentionExtrasTests : PlannerTestContext
     [Fact]
     public void The_page_shows_the_latent_attention_shape_and_recompute_modules_and_costs_them()
     {
+        var input = NavigateToPlanner(Address);
         var navigation = Services.GetRequiredService<BunitNavigationManager>();
-        navigation.NavigateTo(Address);
-        var defaults = PlannerInput.CreateDefault(Services.GetRequiredService<IOptions<PlannerOptions>>().Value);
-        var input = PlannerQuery.FromUri("http://localhost" + Address, defaults);
         var service = Services.GetRequiredService<EstimateService>();
         var shown = service.Estimate(input).Estimate!;
         // Without a query latent and with the up-projections recomputed the estimate is not the preset's.
-        var preset = PlannerQuery.FromUri("http://localhost" + Address.Replace("&mla=,512,128,64,128&rcm=layernorm,mla_up_proj", "", StringComparison.Ordinal), defaults);
+        var preset = PlannerQuery.FromUri("http://localhost" + Address.Replace("&mla=,512,128,64,128&rcm=layernorm,mla_up_proj", "", StringComparison.Ordinal), PlannerDefaults);
         var presetEstimate = service.Estimate(preset).Estimate!;
         Assert.NotEqual(presetEstimate.StepTimeSeconds, shown.StepTimeSeconds);
         Assert.True(shown.Memory!.ActivationsGiB < presetEstimate.Memory!.ActivationsGiB);

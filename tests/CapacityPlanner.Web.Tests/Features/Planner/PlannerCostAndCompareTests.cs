@@ -24,7 +24,7 @@ public sealed class PlannerCostAndCompareTests : PlannerTestContext
         b.CloseComponent();
     }));
 
-    private PlannerInput DefaultInput() => PlannerInput.CreateDefault(Services.GetRequiredService<IOptions<PlannerOptions>>().Value);
+    private PlannerInput DefaultInput() => PlannerDefaults;
 
     private static double Usd(string text)
     {
