@@ -17,6 +17,14 @@ internal static class EstimateTable
         var inv = CultureInfo.InvariantCulture;
         sb.AppendLine(inv, $"Scenario   {s.Name}");
         sb.AppendLine(inv, $"Model      {s.Model.Name}: {e.TotalParameters / 1e9:F1}B parameters ({e.ActiveParameters / 1e9:F1}B active), {s.Model.Layers} layers, h={s.Model.HiddenSize}, s={s.Model.SequenceLength}");
+        if (s.Model.Mla is { } mla)
+        {
+            sb.AppendLine(inv, $"Attention  latent (MLA): {s.Model.AttentionHeads} heads, query latent {(mla.QLoraRank is { } qr ? qr.ToString(inv) : "none")}, key/value latent {mla.KvLoraRank}, query/key heads {mla.QkNopeHeadDim} + {mla.QkRopeHeadDim} RoPE, value heads {mla.VHeadDim}");
+        }
+        if (s.Training.RecomputeModules is { } modules && s.Plan.Recompute == RecomputeMode.Selective)
+        {
+            sb.AppendLine(inv, $"Recompute  selective: {RecomputeModuleNames.Format(modules)} (training.recomputeModules)");
+        }
         sb.AppendLine(inv, $"System     {s.System.Gpus:N0} × {s.System.Chip.Name} ({s.Training.Precision.ToString().ToLowerInvariant()}), scale-up domain {s.System.ScaleUpDomainGpus}, {s.System.ScaleOutBitsPerSecondPerGpu / 1e9:F0} Gb/s per GPU scale-out");
         sb.AppendLine(inv, $"Stack      {s.Training.EffectiveStack.Name} (training.stack \"{s.Training.EffectiveStack.Id}\")");
         if (s.Model.Moe is { } moe && p.Expert > 1)

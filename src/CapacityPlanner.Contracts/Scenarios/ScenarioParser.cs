@@ -182,9 +182,6 @@ public static class ScenarioParser
         return s;
     }
 
-    /// <summary>Megatron-Core recompute_modules that capplan costs (training.recomputeModules).</summary>
-    public static readonly IReadOnlyList<string> RecomputeModuleNames = ["core_attn", "layernorm", "mla_up_proj", "mlp", "moe_act"];
-
     // Megatron-Core modules whose recompute capplan does not cost: named so that the error says so rather than "unknown".
     private static readonly IReadOnlyList<string> UncostedRecomputeModules = ["moe", "shared_experts"];
 
@@ -200,18 +197,18 @@ public static class ScenarioParser
         foreach (var e in raw.EnumerateArray())
         {
             var name = e.ValueKind == JsonValueKind.String ? e.GetString() : null;
-            var match = RecomputeModuleNames.FirstOrDefault(x => string.Equals(x, name, StringComparison.OrdinalIgnoreCase));
+            var match = Core.Planning.RecomputeModuleNames.Names.FirstOrDefault(x => string.Equals(x, name, StringComparison.OrdinalIgnoreCase));
             if (match is not null)
             {
                 if (!modules.Contains(match)) modules.Add(match);
             }
             else if (UncostedRecomputeModules.Contains(name ?? "", StringComparer.OrdinalIgnoreCase))
             {
-                r.Error("recomputeModules", $"\"{name}\" is a Megatron-Core module whose recompute capplan does not cost yet; list only {string.Join(", ", RecomputeModuleNames)}, or use recompute \"full\".");
+                r.Error("recomputeModules", $"\"{name}\" is a Megatron-Core module whose recompute capplan does not cost yet; list only {string.Join(", ", Core.Planning.RecomputeModuleNames.Names)}, or use recompute \"full\".");
             }
             else
             {
-                r.Error("recomputeModules", $"{JsonFieldReader.Describe(e)} is not one of: {string.Join(", ", RecomputeModuleNames)} (Megatron-Core recompute_modules names).");
+                r.Error("recomputeModules", $"{JsonFieldReader.Describe(e)} is not one of: {string.Join(", ", Core.Planning.RecomputeModuleNames.Names)} (Megatron-Core recompute_modules names).");
             }
         }
         return modules;

@@ -209,17 +209,7 @@ public static class ScenarioResolver
             return null;
         }
         var modules = RecomputeModules.None;
-        foreach (var name in names)
-        {
-            modules |= name switch
-            {
-                "core_attn" => RecomputeModules.CoreAttention,
-                "layernorm" => RecomputeModules.Layernorm,
-                "mla_up_proj" => RecomputeModules.MlaUpProjection,
-                "mlp" => RecomputeModules.Mlp,
-                _ => RecomputeModules.MoeActivation,
-            };
-        }
+        foreach (var name in names) modules |= RecomputeModuleNames.Parse(name) ?? RecomputeModules.None;
         if (modules.HasFlag(RecomputeModules.MlaUpProjection) && model is { Mla: null })
             errors.Add(new("$.training.recomputeModules", "lists mla_up_proj, but the model has no multi-head latent attention (model.mla); remove it."));
         if (modules.HasFlag(RecomputeModules.MoeActivation) && model is { Moe: null })

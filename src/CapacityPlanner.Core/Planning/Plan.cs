@@ -36,6 +36,32 @@ public enum RecomputeModules
     MoeActivation = 16,
 }
 
+/// <summary>Megatron-Core's names of the <see cref="RecomputeModules"/> (transformer_config.py recompute_modules), in its order:
+/// the one table the scenario parser, resolver and the printed estimate read.</summary>
+public static class RecomputeModuleNames
+{
+    /// <summary>Every module capplan costs, by its Megatron-Core name.</summary>
+    public static IReadOnlyList<(string Name, RecomputeModules Module)> All { get; } =
+    [
+        ("core_attn", RecomputeModules.CoreAttention),
+        ("layernorm", RecomputeModules.Layernorm),
+        ("mla_up_proj", RecomputeModules.MlaUpProjection),
+        ("mlp", RecomputeModules.Mlp),
+        ("moe_act", RecomputeModules.MoeActivation),
+    ];
+
+    /// <summary>The names alone.</summary>
+    public static IReadOnlyList<string> Names { get; } = [.. All.Select(x => x.Name)];
+
+    /// <summary>The module a name stands for (case-insensitive), or null.</summary>
+    public static RecomputeModules? Parse(string? name) =>
+        All.FirstOrDefault(x => string.Equals(x.Name, name, StringComparison.OrdinalIgnoreCase)) is { Name: not null } m ? m.Module : null;
+
+    /// <summary>The names of the modules set, comma-separated ("nothing" for none).</summary>
+    public static string Format(RecomputeModules modules) =>
+        modules == RecomputeModules.None ? "nothing" : string.Join(", ", All.Where(x => modules.HasFlag(x.Module)).Select(x => x.Name));
+}
+
 /// <summary>Optimizers with their state size and cost.</summary>
 public enum OptimizerKind
 {

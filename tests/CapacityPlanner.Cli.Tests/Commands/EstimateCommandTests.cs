@@ -86,6 +86,25 @@ public sealed class EstimateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task The_table_names_latent_attention_and_the_recompute_modules()
+    {
+        const string Mla = """
+            { "schemaVersion": 1, "model": { "preset": "deepseek-v3" },
+              "training": { "globalBatchSequences": 256, "precision": "fp8", "recomputeModules": ["mla_up_proj", "layernorm"] },
+              "system": { "chip": "h800-sxm", "gpus": 1024 },
+              "parallelism": { "tensor": 1, "pipeline": 16, "data": 64, "expert": 64, "microBatchSize": 1, "zeroStage": 1, "recompute": "selective" } }
+            """;
+        var (code, output, _) = await Run("estimate", Write(Mla));
+        Assert.Equal(0, code);
+        Assert.Contains("Attention  latent (MLA): 128 heads, query latent 1536, key/value latent 512, query/key heads 128 + 64 RoPE, value heads 128", output);
+        Assert.Contains("Recompute  selective: layernorm, mla_up_proj (training.recomputeModules)", output);
+        // A dense model without the list prints neither line.
+        var (_, dense, _) = await Run("estimate", Write(Valid));
+        Assert.DoesNotContain("Attention  latent", dense);
+        Assert.DoesNotContain("Recompute  selective", dense);
+    }
+
+    [Fact]
     public async Task An_invalid_plan_is_a_result_with_exit_code_0()
     {
         var (code, output, _) = await Run("estimate", Write(Valid.Replace("\"tensor\": 8", "\"tensor\": 7", StringComparison.Ordinal)), "--json");

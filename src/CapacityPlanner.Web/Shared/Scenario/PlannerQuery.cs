@@ -189,7 +189,7 @@ public static class PlannerQuery
         {
             if (StringValues.IsNullOrEmpty(rcm)) input.RecomputeModules = null;
             else if (ParseRecomputeModules(rcm.ToString()) is { } modules) input.RecomputeModules = modules;
-            else problems?.Add($"The address gives the recompute modules as \u201c{rcm}\u201d, which is not \u201cnone\u201d or a comma-separated list of {string.Join(", ", Contracts.Scenarios.ScenarioParser.RecomputeModuleNames)}; they stay as they were.");
+            else problems?.Add($"The address gives the recompute modules as \u201c{rcm}\u201d, which is not \u201cnone\u201d or a comma-separated list of {string.Join(", ", Core.Planning.RecomputeModuleNames.Names)}; they stay as they were.");
         }
         if (query.ContainsKey("attn")) input.Attention = Str("attn");
         input.TokensBillions = Dbl("tokens", input.TokensBillions);
@@ -291,7 +291,7 @@ public static class PlannerQuery
         var names = new List<string>();
         foreach (var part in text.Split(','))
         {
-            var match = Contracts.Scenarios.ScenarioParser.RecomputeModuleNames.FirstOrDefault(n => string.Equals(n, part.Trim(), StringComparison.OrdinalIgnoreCase));
+            var match = Core.Planning.RecomputeModuleNames.Names.FirstOrDefault(n => string.Equals(n, part.Trim(), StringComparison.OrdinalIgnoreCase));
             if (match is null) return null;
             if (!names.Contains(match)) names.Add(match);
         }
