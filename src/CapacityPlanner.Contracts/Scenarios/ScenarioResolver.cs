@@ -317,7 +317,8 @@ public static class ScenarioResolver
             baseChip?.Price ?? new ChipPrice(null, null),
             baseChip?.Architecture ?? "custom",
             null,
-            IsCustom: true);
+            IsCustom: true,
+            ExpPerSecond: baseChip?.ExpPerSecond ?? 0);
     }
 
     private static ParallelismPlan? ResolvePlan(ParallelismSection? s, ClusterSystem system, List<ScenarioError> errors)

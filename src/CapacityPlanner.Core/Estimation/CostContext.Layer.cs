@@ -76,10 +76,16 @@ internal sealed partial class CostContext
         {
             // Fused causal kernel: 2·T·s·(q + q_context)/t·κ FLOPs (4·T·s·q/t without MLA), no s×s tensor in HBM; backward
             // recomputes the scores.
+            // Matmuls at the 16-bit peak; the softmax's exponentials slow the kernel where the chip's special-function units keep
+            // up less well than on the kernels the efficiency was measured on (ExponentialFactor).
             var attnFlops = 2 * tokens * _m.SequenceLength * ((q + context) / t) * _d.CausalWorkFraction;
             var attnRate = _peak16 * _attentionMax * _d.AttentionKernelRelativeEfficiency * _attentionKernel * _d.GemmSizeCurve.At(attnFlops / localHeads);
-            attnFwd = attnFlops / attnRate;
-            attnBwd = attnFwd * _d.AttentionBackwardToForward / _d.AttentionBackwardRelativeEfficiency;
+            var perScore = 2 * (q + context) / _m.AttentionHeads;
+            var reference = _d.AttentionReferenceHeadFlopsPerScore;
+            var matmuls = attnFlops / attnRate;
+            attnFwd = matmuls * ExponentialFactor(perScore, reference);
+            attnBwd = matmuls * _d.AttentionBackwardToForward / _d.AttentionBackwardRelativeEfficiency
+                * ExponentialFactor(perScore * _d.AttentionBackwardToForward, reference * _d.AttentionBackwardToForward);
         }
         else
         {

@@ -18,6 +18,7 @@ internal sealed partial class CostContext
     private readonly FabricModel _fabric;
     private readonly double _peakMath;       // FLOP/s for linear-layer GEMMs in the training precision
     private readonly double _peak16;         // FLOP/s for attention and logits (kept in 16-bit under FP8 recipes)
+    private readonly double _expPerSecond;   // the chip's softmax exponentials per second (0: unknown)
     private readonly double _gemmMax;        // chip's best fraction of peak × sustained fraction × in-model fraction
     private readonly double _attentionMax;   // chip's best fraction of peak × sustained fraction (fused attention's base)
     private readonly double _lowPrecisionFactor;
@@ -51,6 +52,7 @@ internal sealed partial class CostContext
         _lowPrecision = _training.Precision.IsLowPrecision();
         _peakMath = chip.PeakFor(_training.Precision) ?? 0;
         _peak16 = _lowPrecision ? chip.PeakFor(Precision.Bf16) ?? chip.PeakFor(Precision.Fp16) ?? _peakMath : _peakMath;
+        _expPerSecond = chip.ExpPerSecond;
         // The isolated best GEMM rate times what sustained load keeps of it (power cap). Fused attention kernels are
         // benchmarked on training shapes (FlashAttention-2/3, cuDNN), so their rate starts there
         // (model-defaults.json attention.kernelRelativeEfficiency); GEMMs also lose what a training step takes from them
@@ -80,6 +82,25 @@ internal sealed partial class CostContext
         _attentionProjectionOutputWidth = _m.AttentionProjectionOutputWidth;
         _projections = new AttentionProjection[_m.AttentionProjectionCount];
         for (var i = 0; i < _projections.Length; i++) _projections[i] = _m.AttentionProjectionAt(i);
+    }
+
+    /// <summary>
+    /// How much longer a fused attention kernel takes than its matmuls alone account for, relative to the kernels its
+    /// efficiency was measured on (model-defaults.json attention.softmaxExponentials): each score needs one exponential on
+    /// the special-function units; rho is their time over the matmuls' at peak rates, (peak / exponential rate) / matmul
+    /// FLOPs per score, and the part of it that does not overlap adds. Never below 1: the efficiency was measured on A100 and
+    /// H100 kernels that already pay their own; where a chip or precision is more exponential-bound than H100 in BF16
+    /// (Blackwell's 4.9 T/s beside 2.25–2.5 PFLOP/s BF16; head width 64 anywhere) the kernel slows. <paramref name="flopsPerScore"/>
+    /// is the matmul FLOPs per score of the pass (forward 2·(d_qk + d_v); the backward recomputes one exponential per score
+    /// beside 2.5× the forward's FLOPs).
+    /// </summary>
+    private double ExponentialFactor(double flopsPerScore, double referenceFlopsPerScore)
+    {
+        if (_expPerSecond <= 0 || flopsPerScore <= 0) return 1;
+        var exposed = 1 - _d.AttentionExponentialOverlap;
+        var rho = _peak16 / _expPerSecond / flopsPerScore;
+        var reference = _d.AttentionReferenceMatmulFlopsPerExp / referenceFlopsPerScore;
+        return Math.Max(1, (1 + exposed * rho) / (1 + exposed * reference));
     }
 
     /// <summary>Attention and norm parameters of one layer on each of <paramref name="tensor"/> ranks

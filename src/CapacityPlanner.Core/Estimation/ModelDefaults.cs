@@ -30,6 +30,13 @@ public sealed record ModelDefaults
     public double FlashAttention2RelativeEfficiency { get; init; } = 1.0;
     /// <summary>Architectures whose fast tensor-core path FlashAttention-2 does not use.</summary>
     public IReadOnlyList<string> FlashAttention2SlowArchitectures { get; init; } = [];
+    /// <summary>Share of a fused attention kernel's exponentials (softmax) that overlaps its matmuls (model-defaults.json
+    /// attention.softmaxExponentials.overlap); the rest adds to its time.</summary>
+    public double AttentionExponentialOverlap { get; init; } = 1.0;
+    /// <summary>Peak matmul FLOPs per peak exponential of the chip and precision the kernel efficiency was measured on (H100 BF16).</summary>
+    public double AttentionReferenceMatmulFlopsPerExp { get; init; } = 1.0;
+    /// <summary>Matmul FLOPs per softmax score forward of the reference kernels (head width 128: 512).</summary>
+    public double AttentionReferenceHeadFlopsPerScore { get; init; } = 512;
     /// <summary>Attention backward FLOPs / forward FLOPs (flash attention recomputes scores).</summary>
     public required double AttentionBackwardToForward { get; init; }
     /// <summary>Fused attention backward throughput relative to its forward.</summary>
@@ -137,6 +144,9 @@ public sealed record ModelDefaults
             FlashAttention2SlowArchitectures = root.GetProperty("attention").GetProperty("flashAttention2OnAsyncTensorCores").GetProperty("architectures")
                 .EnumerateArray().Select(a => a.GetString()!).ToList(),
             AttentionBackwardToForward = V(root, "attention", "backwardToForwardFlops"),
+            AttentionExponentialOverlap = V(root.GetProperty("attention"), "softmaxExponentials", "overlap"),
+            AttentionReferenceMatmulFlopsPerExp = V(root.GetProperty("attention"), "softmaxExponentials", "referenceMatmulFlopsPerExp"),
+            AttentionReferenceHeadFlopsPerScore = V(root.GetProperty("attention"), "softmaxExponentials", "referenceHeadFlopsPerScore"),
             AttentionBackwardRelativeEfficiency = V(root, "attention", "backwardRelativeEfficiency"),
             CausalWorkFraction = V(root, "attention", "causalWorkFraction"),
             UnfusedBytesForward = U(root, "gemmIoBytesForward") + U(root, "softmaxBytesForward"),

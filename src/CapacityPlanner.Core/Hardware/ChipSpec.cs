@@ -64,6 +64,8 @@ public sealed record ChipPrice(double? PurchaseUsd, double? RentUsdPerGpuHour);
 /// <param name="IsCustom">True when defined inline in a scenario.</param>
 /// <param name="HostLinkBytesPerSecond">Bandwidth per direction between one GPU and host memory (PCIe, NVLink-C2C); 0: the
 /// model default (PCIe 5.0 x16).</param>
+/// <param name="ExpPerSecond">Exponentials per second of the special-function units (MUFU.EX2), which every softmax score of a fused
+/// attention kernel needs once forward and once backward; 0: not known (no bound).</param>
 /// <param name="HostMemoryGiBPerGpu">Host memory one GPU can fill with offloaded activations (its share of the node's or
 /// superchip's CPU memory); 0: the model default.</param>
 public sealed record ChipSpec(
@@ -82,7 +84,8 @@ public sealed record ChipSpec(
     IReadOnlyDictionary<string, CatalogFigure>? Figures = null,
     bool IsCustom = false,
     double HostLinkBytesPerSecond = 0,
-    double HostMemoryGiBPerGpu = 0)
+    double HostMemoryGiBPerGpu = 0,
+    double ExpPerSecond = 0)
 {
     /// <summary>HBM capacity in bytes (GiB are binary).</summary>
     public double HbmCapacityBytes => HbmCapacityGiB * Units.GiB;

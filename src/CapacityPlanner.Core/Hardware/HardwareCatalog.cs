@@ -145,6 +145,9 @@ public sealed class HardwareCatalog
                 : 0,
             HostMemoryGiBPerGpu: c.TryGetProperty("hostLink", out var hostMemory)
                 ? Figure(hostMemory, "memoryGiBPerGpu", "hostLink.memoryGiBPerGpu")?.Value ?? 0
+                : 0,
+            ExpPerSecond: c.TryGetProperty("attention", out var attention)
+                ? (Figure(attention, "expPerSecondT", "attention.expPerSecondT")?.Value ?? 0) * Units.Tera
                 : 0);
     }
 

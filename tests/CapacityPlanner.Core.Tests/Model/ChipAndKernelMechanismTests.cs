@@ -407,3 +407,78 @@ public sealed class MoePermutationTrafficTests
         Assert.Equal(m.MoeLayers * perLayer, added, 6);
     }
 }
+
+/// <summary>
+/// The softmax's exponentials in a fused attention kernel (model-defaults.json attention.softmaxExponentials,
+/// hardware-catalog.json attention.expPerSecondT): one per score on the special-function units, partly overlapped with the
+/// matmuls; the kernel slows where a chip keeps up less well than H100 in BF16 at head width 128, the kernels its efficiency
+/// was measured on.
+/// </summary>
+public sealed class SoftmaxExponentialTests
+{
+    private static readonly ModelDefaults s_noExponentialCost = ModelDefaults.Standard with { AttentionExponentialOverlap = 1 };
+
+    private static string LlamaOn(string chip, string stack = "megatron-core") => $$"""
+        { "schemaVersion": 1, "model": { "preset": "llama3-8b", "sequenceLength": 8192 },
+          "training": { "globalBatchSequences": 8, "precision": "bf16", "stack": "{{stack}}" },
+          "system": { "chip": {{chip}}, "gpus": 8 },
+          "parallelism": { "tensor": 1, "pipeline": 1, "data": 8, "microBatchSize": 1, "zeroStage": 0 } }
+        """;
+
+    private static ChipSpec Chip(string id) => HardwareCatalog.Default.Chips.Single(c => c.Id == id);
+
+    private static double Step(string json, ModelDefaults? defaults = null) =>
+        Estimator.Estimate(TestScenarios.Resolve(json), defaults ?? ModelDefaults.Standard).StepTimeSeconds!.Value;
+
+    [Fact]
+    public void The_exponential_overlap_reproduces_flashattention3s_bf16_and_fp8_rates_and_nvidias_gb300_gain()
+    {
+        var d = ModelDefaults.Standard;
+        var exposed = 1 - d.AttentionExponentialOverlap;
+        double Factor(double peak, double exp, double flopsPerScore) => 1 + exposed * peak / exp / flopsPerScore;
+        var h100 = Chip("h100-sxm");
+        // FlashAttention-3 on H100 at head width 128: 740 TFLOP/s BF16 (0.75 of peak) and about 1.2 PFLOP/s FP8 (0.606).
+        var bf16 = Factor(h100.PeakFor(Precision.Bf16)!.Value, h100.ExpPerSecond, 512);
+        var fp8 = Factor(h100.PeakFor(Precision.Fp8)!.Value, h100.ExpPerSecond, 512);
+        Assert.InRange(fp8 / bf16, 0.75 / 0.606 - 0.02, 0.75 / 0.606 + 0.02);
+        Assert.Equal(h100.PeakFor(Precision.Bf16)!.Value / h100.ExpPerSecond, d.AttentionReferenceMatmulFlopsPerExp, 0);
+        // Out of sample: NVIDIA measured about 35% more FP8 attention forward throughput for DeepSeek-V3's latent attention
+        // (2 x (192 + 128) FLOPs per score) on GB300 than on GB200, whose exponential rate is half.
+        var gb200 = Chip("gb200");
+        var gb300 = Chip("gb300");
+        Assert.InRange(gb300.ExpPerSecond / gb200.ExpPerSecond, 1.95, 2.1);
+        var gain = Factor(gb200.PeakFor(Precision.Fp8)!.Value, gb200.ExpPerSecond, 640) / Factor(gb300.PeakFor(Precision.Fp8)!.Value, gb300.ExpPerSecond, 640);
+        Assert.InRange(gain, 1.30, 1.40);
+    }
+
+    [Fact]
+    public void Attention_slows_only_where_the_exponentials_keep_up_less_well_than_on_h100_in_bf16()
+    {
+        // H100 at head width 128 is the reference: no change. GB300 keeps up as well: no change. GB200, with GB300's BF16
+        // peak and half its exponential rate, pays; so does head width 64 on H100 (twice the exponentials per FLOP).
+        var h100 = LlamaOn("\"h100-sxm\"");
+        Assert.Equal(Step(h100, s_noExponentialCost), Step(h100), 12);
+        var gb300 = LlamaOn("\"gb300\"");
+        Assert.Equal(Step(gb300, s_noExponentialCost), Step(gb300), 12);
+        var gb200 = LlamaOn("\"gb200\"");
+        Assert.True(Step(gb200) > Step(gb200, s_noExponentialCost) * 1.01);
+        var narrowHeads = h100.Replace("\"sequenceLength\": 8192", "\"sequenceLength\": 8192, \"attentionHeads\": 64, \"headDim\": 64", StringComparison.Ordinal);
+        Assert.True(Step(narrowHeads) > Step(narrowHeads, s_noExponentialCost) * 1.01);
+        // A chip without a figure (TPU) is not bounded.
+        var tpu = LlamaOn("\"tpu-v5p\"", stack: "maxtext");
+        Assert.Equal(Step(tpu, s_noExponentialCost), Step(tpu), 12);
+    }
+
+    [Fact]
+    public void Every_nvidia_gpu_from_a100_on_cites_its_exponential_rate()
+    {
+        foreach (var chip in HardwareCatalog.Default.Chips.Where(c => c.Vendor == "NVIDIA"))
+        {
+            Assert.True(chip.ExpPerSecond > 1e12, chip.Id);
+            Assert.True(chip.Figures!.ContainsKey("attention.expPerSecondT"), chip.Id);
+        }
+        // A custom chip based on one keeps its base's rate.
+        var custom = TestScenarios.Resolve(LlamaOn("""{ "id": "gb200-1000w", "baseOn": "gb200", "tdpWatts": 1000 }""")).System.Chip;
+        Assert.Equal(Chip("gb200").ExpPerSecond, custom.ExpPerSecond);
+    }
+}
