@@ -19,7 +19,7 @@ internal static class EstimateTable
         sb.AppendLine(inv, $"Model      {s.Model.Name}: {e.TotalParameters / 1e9:F1}B parameters ({e.ActiveParameters / 1e9:F1}B active), {s.Model.Layers} layers, h={s.Model.HiddenSize}, s={s.Model.SequenceLength}");
         if (s.Model.Mla is { } mla)
         {
-            sb.AppendLine(inv, $"Attention  latent (MLA): {s.Model.AttentionHeads} heads, query latent {(mla.QLoraRank is { } qr ? qr.ToString(inv) : "none")}, key/value latent {mla.KvLoraRank}, query/key heads {mla.QkNopeHeadDim} + {mla.QkRopeHeadDim} RoPE, value heads {mla.VHeadDim}");
+            sb.AppendLine(inv, $"Attention  latent (MLA): {s.Model.AttentionHeads} heads, {mla.Describe()}");
         }
         if (s.Training.RecomputeModules is { } modules && s.Plan.Recompute == RecomputeMode.Selective)
         {

@@ -197,7 +197,7 @@ public static class ScenarioParser
         foreach (var e in raw.EnumerateArray())
         {
             var name = e.ValueKind == JsonValueKind.String ? e.GetString() : null;
-            var match = Core.Planning.RecomputeModuleNames.Names.FirstOrDefault(x => string.Equals(x, name, StringComparison.OrdinalIgnoreCase));
+            var match = Core.Planning.RecomputeModuleNames.Canonical(name);
             if (match is not null)
             {
                 if (!modules.Contains(match)) modules.Add(match);

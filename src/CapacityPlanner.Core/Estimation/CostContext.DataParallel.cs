@@ -23,8 +23,7 @@ internal sealed partial class CostContext
         if (lastStage && (!_m.TiedEmbeddings || plan.Pipeline > 1)) dense += embedding; // tied embeddings are duplicated on the last stage under PP
         // Experts split over the expert tensor-parallel degree: TP, or 1 where the expert groups fold over the TP ranks. MLA's
         // down-projections and latent norms are whole on every tensor-parallel rank.
-        var replicated = layers * _replicatedAttentionParameters;
-        return ((dense - replicated) / plan.Tensor + replicated, expert / plan.ExpertTensor);
+        return (TransformerModel.PerRank(dense, layers * _replicatedAttentionParameters, plan.Tensor), expert / plan.ExpertTensor);
     }
 
     private (double Link, double Exposed) DataParallelTime(PlanSpec plan, PlanLayout layout, in StageTimes first, int m, double bubble)

@@ -65,7 +65,7 @@ internal sealed partial class CostContext
             };
             var time = Gemm(rows, n, k, LinearPrecision, wBytes);
             fwd += time;
-            if (p.Split == ProjectionSplit.Column && _m.Mla is not null) upProjections += time;
+            if (_m.IsMlaUpProjection(p)) upProjections += time;
             projectionInputs += rows / tokens * k;
         }
 

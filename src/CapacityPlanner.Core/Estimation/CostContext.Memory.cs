@@ -147,18 +147,15 @@ internal sealed partial class CostContext
         var modules = plan.Recompute == RecomputeMode.Selective ? _recomputeModules : null;
         bool Drops(RecomputeModules module) => modules is { } m && m.HasFlag(module);
         if (Drops(RecomputeModules.Layernorm)) replicated -= 4;
+        // Routed experts' FFN width per token (top-k × capacity × expert width), 0 for a dense model.
+        var routedFfn = _m.Moe is { } moeShape ? moeShape.ExpertsPerToken * moeShape.CapacityFactor * moeShape.ExpertFfnHiddenSize : 0.0;
         double Sharded(bool moe)
         {
             var attn = Drops(RecomputeModules.MlaUpProjection) && _m.Mla is not null
                 ? 2 * context / h                                        // attention output (Q, K, V rerun)
                 : 2 * (q + _m.KeyWidth + _m.ValueWidth + context) / h;   // Q, K, V, attention output
-            double f, routed = 0;
-            if (!moe) f = _m.FfnHiddenSize;
-            else
-            {
-                routed = _m.Moe!.ExpertsPerToken * _m.Moe.CapacityFactor * _m.Moe.ExpertFfnHiddenSize;
-                f = routed + (double)_m.Moe.SharedExperts * _m.Moe.ExpertFfnHiddenSize;
-            }
+            var routed = moe ? routedFfn : 0;
+            var f = moe ? routed + (double)_m.Moe!.SharedExperts * _m.Moe.ExpertFfnHiddenSize : _m.FfnHiddenSize;
             var mlp = (_m.GatedMlp ? 6 : 4) * f / h;
             if (!moe && Drops(RecomputeModules.Mlp)) mlp = 0;
             if (moe && Drops(RecomputeModules.MoeActivation)) mlp -= 2 * routed / h;
@@ -173,7 +170,7 @@ internal sealed partial class CostContext
             if (!Drops(RecomputeModules.Layernorm)) replicated -= 2;
             // (An FC2 input that recompute drops is not stored at all.)
             var f2 = (Drops(RecomputeModules.Mlp) ? 0 : (1 - moeShare) * _m.FfnHiddenSize)
-                + (moeShare > 0 && !Drops(RecomputeModules.MoeActivation) ? moeShare * (_m.Moe!.ExpertsPerToken * _m.Moe.CapacityFactor * _m.Moe.ExpertFfnHiddenSize) : 0);
+                + (moeShare > 0 && !Drops(RecomputeModules.MoeActivation) ? moeShare * routedFfn : 0);
             shardedCoeff -= context / h + f2 / h;
         }
         var perLayerCoeff = sp ? (replicated + shardedCoeff) / t : replicated + shardedCoeff / t;

@@ -106,7 +106,7 @@ internal sealed partial class CostContext
     /// <summary>Attention and norm parameters of one layer on each of <paramref name="tensor"/> ranks
     /// (<see cref="TransformerModel.AttentionAndNormParametersPerRank"/>, from the cached counts).</summary>
     private double AttentionAndNormParametersPerRank(int tensor) =>
-        _replicatedAttentionParameters + (_attentionAndNormParameters - _replicatedAttentionParameters) / tensor;
+        TransformerModel.PerRank(_attentionAndNormParameters, _replicatedAttentionParameters, tensor);
 
     public int MicroBatches(PlanSpec plan) => _training.GlobalBatchSequences / (plan.MicroBatchSize * plan.Data);
 
@@ -124,11 +124,11 @@ internal sealed partial class CostContext
     {
         var flops = 0.0;
         if (modules.HasFlag(RecomputeModules.CoreAttention)) flops += _m.Layers * _m.AttentionCoreFlopsPerToken;
-        if (modules.HasFlag(RecomputeModules.MlaUpProjection) && _m.Mla is not null)
+        if (modules.HasFlag(RecomputeModules.MlaUpProjection))
         {
             foreach (var p in _projections)
             {
-                if (p.Split == ProjectionSplit.Column) flops += _m.Layers * 2 * p.In * p.Out;
+                if (_m.IsMlaUpProjection(p)) flops += _m.Layers * 2 * p.In * p.Out;
             }
         }
         if (modules.HasFlag(RecomputeModules.Mlp)) flops += _m.DenseMlpLayers * _m.DenseMlpFlopsPerToken;

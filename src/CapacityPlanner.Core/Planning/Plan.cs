@@ -53,9 +53,12 @@ public static class RecomputeModuleNames
     /// <summary>The names alone.</summary>
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(x => x.Name)];
 
+    /// <summary>The name as Megatron-Core spells it for a name given in any case, or null when capplan does not cost it.</summary>
+    public static string? Canonical(string? name) => Names.FirstOrDefault(x => string.Equals(x, name?.Trim(), StringComparison.OrdinalIgnoreCase));
+
     /// <summary>The module a name stands for (case-insensitive), or null.</summary>
     public static RecomputeModules? Parse(string? name) =>
-        All.FirstOrDefault(x => string.Equals(x.Name, name, StringComparison.OrdinalIgnoreCase)) is { Name: not null } m ? m.Module : null;
+        Canonical(name) is { } canonical ? All.First(x => x.Name == canonical).Module : null;
 
     /// <summary>The names of the modules set, comma-separated ("nothing" for none).</summary>
     public static string Format(RecomputeModules modules) =>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Workload;
 
@@ -146,14 +145,20 @@ public static class RooflineModel
             // The same projections the estimator costs (TransformerModel.AttentionProjectionAt); replicated ones (MLA's
             // down-projections) at their whole width on every rank.
             var p = model.AttentionProjectionAt(i);
-            var (k, n, shape) = p.Split switch
+            var (k, n) = p.Split switch
             {
-                ProjectionSplit.Column => (p.In, p.Out / t, string.Create(CultureInfo.InvariantCulture, $"[tokens × {p.In:0}]·[{p.In:0} × {p.Out:0}/t]")),
-                ProjectionSplit.Row => (p.In / t, p.Out, string.Create(CultureInfo.InvariantCulture, $"[tokens × {p.In:0}/t]·[{p.In:0}/t × {p.Out:0}]")),
-                _ => (p.In, p.Out, string.Create(CultureInfo.InvariantCulture, $"[tokens × {p.In:0}]·[{p.In:0} × {p.Out:0}] (whole on every rank)")),
+                ProjectionSplit.Column => (p.In, p.Out / t),
+                ProjectionSplit.Row => (p.In / t, p.Out),
+                _ => (p.In, p.Out),
             };
-            if (model.Mla is null)
-                shape = i == 0 ? "[tokens × h]·[h × (q + 2kv)/t]" : "[tokens × q/t]·[q/t × h]";
+            var shape = model.Mla is null
+                ? (i == 0 ? "[tokens × h]·[h × (q + 2kv)/t]" : "[tokens × q/t]·[q/t × h]")
+                : p.Split switch
+                {
+                    ProjectionSplit.Column => FormattableString.Invariant($"[tokens × {p.In:0}]·[{p.In:0} × {p.Out:0}/t]"),
+                    ProjectionSplit.Row => FormattableString.Invariant($"[tokens × {p.In:0}/t]·[{p.In:0}/t × {p.Out:0}]"),
+                    _ => FormattableString.Invariant($"[tokens × {p.In:0}]·[{p.In:0} × {p.Out:0}] (whole on every rank)"),
+                };
             ops.Add(Gemm(p.Name, tokens, k, n, q, shape));
         }
         var upWidth = (model.MlpMatrices - 1) * (double)model.FfnHiddenSize;

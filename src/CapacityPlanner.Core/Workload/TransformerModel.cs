@@ -56,6 +56,11 @@ public sealed record MlaConfig(int? QLoraRank, int KvLoraRank, int QkNopeHeadDim
 {
     /// <summary>Per-head query/key width: nope + rope.</summary>
     public int QkHeadDim => QkNopeHeadDim + QkRopeHeadDim;
+
+    /// <summary>The shape in words ("query latent 1536, key/value latent 512, query/key heads 128 + 64 RoPE, value heads 128"),
+    /// as the Planner and the CLI show it.</summary>
+    public string Describe() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"query latent {(QLoraRank is { } qr ? qr.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none")}, key/value latent {KvLoraRank}, query/key heads {QkNopeHeadDim} + {QkRopeHeadDim} RoPE, value heads {VHeadDim}");
 }
 
 /// <summary>How a projection's weight is split over the tensor-parallel group (Megatron-LM column/row parallel linear layers).</summary>
@@ -199,7 +204,15 @@ public sealed record TransformerModel(
 
     /// <summary>Attention and norm parameters of one layer held by each of <paramref name="tensor"/> tensor-parallel ranks.</summary>
     public double AttentionAndNormParametersPerRank(int tensor) =>
-        ReplicatedAttentionParametersPerLayer + (AttentionParametersPerLayer + NormParametersPerLayer - ReplicatedAttentionParametersPerLayer) / tensor;
+        PerRank(AttentionParametersPerLayer + NormParametersPerLayer, ReplicatedAttentionParametersPerLayer, tensor);
+
+    /// <summary>Of <paramref name="total"/> parameters, <paramref name="replicated"/> whole on every rank and the rest split over
+    /// <paramref name="tensor"/> ranks: what one rank holds (the one rule; the estimator applies it to cached counts).</summary>
+    public static double PerRank(double total, double replicated, int tensor) => replicated + (total - replicated) / tensor;
+
+    /// <summary>True for MLA's up-projections (the column-parallel projections of a latent-attention model): what Megatron-Core's
+    /// <c>mla_up_proj</c> recompute runs again.</summary>
+    public bool IsMlaUpProjection(in AttentionProjection projection) => Mla is not null && projection.Split == ProjectionSplit.Column;
 
     /// <summary>Sum of the attention projections' output widths (the tensors a per-op recompute policy may keep).</summary>
     public double AttentionProjectionOutputWidth

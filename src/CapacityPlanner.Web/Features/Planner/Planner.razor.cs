@@ -555,8 +555,8 @@ public sealed partial class Planner : IDisposable
             }
             if (_input.Mla is { } mla)
             {
-                parts.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"latent attention: query latent {(mla.QLoraRank is { } qr ? qr.ToString(CultureInfo.InvariantCulture) : "none")}, key/value latent {mla.KvLoraRank}, query/key heads {mla.QkNopeHeadDim} + {mla.QkRopeHeadDim} RoPE, value heads {mla.VHeadDim}"));
+                var shape = new Core.Workload.MlaConfig(mla.QLoraRank, mla.KvLoraRank ?? 0, mla.QkNopeHeadDim ?? 0, mla.QkRopeHeadDim ?? 0, mla.VHeadDim ?? 0);
+                parts.Add("latent attention: " + shape.Describe());
             }
             if (_input.Attention is { } attention) parts.Add($"attention: {attention}");
             if (_input.RecomputeModules is { } modules)

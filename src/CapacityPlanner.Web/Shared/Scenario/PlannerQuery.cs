@@ -291,7 +291,7 @@ public static class PlannerQuery
         var names = new List<string>();
         foreach (var part in text.Split(','))
         {
-            var match = Core.Planning.RecomputeModuleNames.Names.FirstOrDefault(n => string.Equals(n, part.Trim(), StringComparison.OrdinalIgnoreCase));
+            var match = Core.Planning.RecomputeModuleNames.Canonical(part);
             if (match is null) return null;
             if (!names.Contains(match)) names.Add(match);
         }
