@@ -230,8 +230,12 @@ internal sealed partial class CostContext
             // layers (schedules.py get_pp_rank_microbatches). Never more than the m micro-batches of the step: with m ≤ p
             // every forward runs before the first backward. The first stage holds the most, unless a middle stage carries an
             // extra layer: take the largest product.
+            // Megatron-Core's overlapped expert all-to-all (overlap_moe_expert_parallel_comm, interleaved schedule only)
+            // runs one more chunk forward in the warm-up so that every 1F1B step pairs independent forward and backward
+            // chunks (get_pp_rank_microbatches: num_warmup_microbatches + 1): 1/v of a micro-batch more.
+            var extraWarmup = v > 1 && _expertParallelOverlap && _m.Moe is not null ? 1.0 / v : 0;
             double InFlightOn(int stage) => v > 1
-                ? Math.Min(m, p + (p - 2.0 * stage - 1) / v)
+                ? Math.Min(m, p + (p - 2.0 * stage - 1) / v + extraWarmup)
                 : Math.Min(m, p - stage);
             inFlight = InFlightOn(0);
             var peak = layers * inFlight;

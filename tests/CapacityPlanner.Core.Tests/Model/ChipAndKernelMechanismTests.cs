@@ -242,6 +242,29 @@ public sealed class InterleavedInFlightTests
     }
 }
 
+/// <summary>
+/// Megatron-Core's overlapped expert all-to-all runs one more chunk forward in the interleaved warm-up
+/// (schedules.py get_pp_rank_microbatches, overlap_moe_expert_parallel_comm).
+/// </summary>
+public sealed class ExpertOverlapWarmupTests
+{
+    private static double Activations(bool overlap, int virtualStages) => TestScenarios.Estimate($$"""
+        { "schemaVersion": 1, "model": { "preset": "mixtral-8x7b" },
+          "training": { "globalBatchSequences": 64, "precision": "bf16", "stack": "megatron-core", "epCommOverlap": {{(overlap ? "true" : "false")}} },
+          "system": { "chip": "h100-sxm", "gpus": 32 },
+          "parallelism": { "tensor": 1, "pipeline": 4, "data": 8, "expert": 8, "microBatchSize": 1, "virtualStages": {{virtualStages}},
+                           "zeroStage": 1, "recompute": "none" } }
+        """).Memory!.ActivationsGiB;
+
+    [Fact]
+    public void Overlapped_all_to_all_holds_one_more_chunk_forward_under_interleaving()
+    {
+        // 8 micro-batches on 4 stages, 2 chunks each: stage 0 holds 4 + 3/2 micro-batches' worth of its layers, and one
+        // more chunk forward (half a micro-batch's worth) with the overlap.
+        Assert.Equal((4 + 3 / 2.0 + 1 / 2.0) / (4 + 3 / 2.0), Activations(true, 2) / Activations(false, 2), 3);
+    }
+}
+
 /// <summary>Pipeline engines that keep a sent chunk output until its backward (software-stacks.json deallocatePipelineOutputs).</summary>
 public sealed class PipelineOutputRetentionTests
 {
