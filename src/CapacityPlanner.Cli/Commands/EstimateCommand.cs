@@ -1,6 +1,7 @@
 using System.Globalization;
 using CapacityPlanner.Contracts.Results;
 using CapacityPlanner.Contracts.Scenarios;
+using CapacityPlanner.Contracts.Validation;
 using CapacityPlanner.Core.Planning;
 
 namespace CapacityPlanner.Cli.Commands;
@@ -23,8 +24,9 @@ internal static class EstimateCommand
         if (loaded is null) return ExitCodes.InvalidInput;
         var scenario = loaded.Value.Scenario;
         var estimate = CapacityPlanner.Core.Reliability.ScenarioAnalysis.EstimateWithGoodput(scenario);
-        if (json) await stdout.WriteLineAsync(EstimateJson.Serialize(estimate));
-        else await stdout.WriteLineAsync(EstimateTable.Render(scenario, estimate));
+        var record = ValidationSet.TrackRecord.For(scenario, estimate);
+        if (json) await stdout.WriteLineAsync(EstimateJson.Serialize(estimate, trackRecord: record));
+        else await stdout.WriteLineAsync(EstimateTable.Render(scenario, estimate, record));
         return ExitCodes.Ok;
     }
 }

@@ -3,13 +3,14 @@ using System.Globalization;
 using System.Text;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Planning;
+using CapacityPlanner.Core.Validation;
 
 namespace CapacityPlanner.Cli.Commands;
 
 /// <summary>Readable table of an estimate.</summary>
 internal static class EstimateTable
 {
-    public static string Render(ResolvedScenario s, Estimate e)
+    public static string Render(ResolvedScenario s, Estimate e, TrackRecord? trackRecord = null)
     {
         var sb = new StringBuilder();
         // The plan as costed (a stack without gradient accumulation runs one micro-batch per step; the warning says so).
@@ -52,6 +53,7 @@ internal static class EstimateTable
         Row(sb, "Memory per GPU", $"{e.MemoryPerGpuGiB:F1} GiB of {e.HbmCapacityGiB:F0} GiB");
         Row(sb, "Compute/comm", $"{Ratio(e.ComputeToCommunicationRatio)} (all link time), {Ratio(e.ComputeToExposedCommunicationRatio)} (exposed)");
         if (e.TimeToTrainDays is { } days) Row(sb, "Time to train", $"{days:F1} days, {e.GpuHours:N0} GPU-hours");
+        if (trackRecord is not null) RenderTrackRecord(sb, trackRecord);
         if (e.Breakdown is { } b)
         {
             sb.AppendLine();
@@ -77,6 +79,18 @@ internal static class EstimateTable
         if (e.Sites is { } st) RenderSites(sb, st);
         if (e.Goodput is { } g) RenderGoodput(sb, g, e);
         return sb.ToString();
+    }
+
+    /// <summary>The model's error on the published runs most like the plan (docs/accuracy.md, Track record).</summary>
+    internal static void RenderTrackRecord(StringBuilder sb, TrackRecord record)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        sb.AppendLine();
+        Row(sb, "Track record", $"{record.Describe()}");
+        foreach (var r in record.Runs)
+        {
+            sb.AppendLine(inv, $"  {r.Id,-52} {r.Chip,-16} {r.Gpus,6:N0} GPUs  {TrackRecord.Signed(r.Error),7}{(r.Soft ? "  (soft)" : "")}");
+        }
     }
 
     /// <summary>Sites, power and cross-site traffic.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Planning;
+using CapacityPlanner.Core.Validation;
 using CapacityPlanner.Core.Workload;
 
 namespace CapacityPlanner.Contracts.Results;
@@ -8,14 +9,14 @@ namespace CapacityPlanner.Contracts.Results;
 /// <summary>Writes an <see cref="Estimate"/> in the contract's JSON shape (camelCase; null for absent values).</summary>
 public static class EstimateJson
 {
-    /// <summary>Serialises an estimate.</summary>
-    public static string Serialize(Estimate estimate, bool indented = true)
+    /// <summary>Serialises an estimate, with the model's track record on runs like it when given.</summary>
+    public static string Serialize(Estimate estimate, bool indented = true, TrackRecord? trackRecord = null)
     {
-        return ResultJson.Serialize(w => Write(w, estimate), indented);
+        return ResultJson.Serialize(w => Write(w, estimate, trackRecord), indented);
     }
 
-    /// <summary>Writes an estimate as one JSON object.</summary>
-    public static void Write(Utf8JsonWriter w, Estimate e)
+    /// <summary>Writes an estimate as one JSON object (with <c>trackRecord</c> when one is given).</summary>
+    public static void Write(Utf8JsonWriter w, Estimate e, TrackRecord? trackRecord = null)
     {
         ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(e);
@@ -96,6 +97,39 @@ public static class EstimateJson
         }
         if (e.Goodput is { } g) GoodputJson.Write(w, "goodput", g);
         if (e.Sites is { } st) GoodputJson.Write(w, "sites", st);
+        if (trackRecord is not null) WriteTrackRecord(w, trackRecord);
+        w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Writes <c>"trackRecord": { medianError, minError, maxError, withinTolerance, far, runs: [{ id, family, chip, gpus,
+    /// error, withinTolerance, distance, soft }] }</c>: the model's signed errors (+ too fast) on the published runs most like the plan.
+    /// </summary>
+    public static void WriteTrackRecord(Utf8JsonWriter w, TrackRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(record);
+        w.WriteStartObject("trackRecord");
+        Num(w, "medianError", record.MedianError);
+        Num(w, "minError", record.MinError);
+        Num(w, "maxError", record.MaxError);
+        w.WriteNumber("withinTolerance", record.WithinTolerance);
+        w.WriteBoolean("far", record.Far);
+        w.WriteStartArray("runs");
+        foreach (var r in record.Runs)
+        {
+            w.WriteStartObject();
+            w.WriteString("id", r.Id);
+            w.WriteString("family", r.Family);
+            w.WriteString("chip", r.Chip);
+            w.WriteNumber("gpus", r.Gpus);
+            Num(w, "error", r.Error);
+            w.WriteBoolean("withinTolerance", r.WithinTolerance);
+            Num(w, "distance", r.Distance);
+            w.WriteBoolean("soft", r.Soft);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
         w.WriteEndObject();
     }
 

@@ -12,6 +12,7 @@ public static class ValidationSet
 {
     private const string Prefix = "CapacityPlanner.Contracts.Data.validation.";
     private static readonly Lazy<IReadOnlyList<ValidationCase>> s_shipped = new(Load);
+    private static readonly Lazy<TrackRecordIndex> s_trackRecord = new(() => new TrackRecordIndex(RunShipped().Results));
 
     /// <summary>Every shipped case, ordered by id.</summary>
     public static IReadOnlyList<ValidationCase> Shipped => s_shipped.Value;
@@ -22,6 +23,12 @@ public static class ValidationSet
     /// <summary>Family names of <paramref name="cases"/>, sorted.</summary>
     public static IReadOnlyList<string> FamiliesOf(IEnumerable<ValidationCase> cases) =>
         [.. cases.Select(c => c.Family).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// The firm shipped runs with the model's error on each, searchable by likeness to a plan (the estimate's track
+    /// record); built on first use.
+    /// </summary>
+    public static TrackRecordIndex TrackRecord => s_trackRecord.Value;
 
     /// <summary>Runs the shipped set (optionally one family) through the model.</summary>
     public static ValidationReport RunShipped(string? family = null) => Run(Shipped, family);

@@ -88,6 +88,9 @@ public sealed record ValidationResult(ValidationCase Case, double? Predicted, do
     /// <summary>The model's memory per GPU (GiB) on the busiest stage.</summary>
     public double? PredictedMemoryGiB { get; init; }
 
+    /// <summary>What the run looks like to the model (for <see cref="TrackRecordIndex"/>); null without a step time.</summary>
+    public RunProfile? Profile { get; init; }
+
     /// <summary>predicted / stated memory − 1 where the source states memory; positive: the model needs more.</summary>
     public double? MemoryError => Case.MeasuredMemoryGiB is { } m && PredictedMemoryGiB is { } p ? p / m - 1 : null;
 }
@@ -140,6 +143,7 @@ public static class ValidationRunner
             e.Feasible ? null : string.Join("; ", e.Errors.Select(x => x.Message)))
         {
             PredictedMemoryGiB = e.MemoryPerGpuGiB,
+            Profile = RunProfile.Of(s, e),
         };
     }
 

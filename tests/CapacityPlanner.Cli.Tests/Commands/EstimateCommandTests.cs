@@ -105,6 +105,29 @@ public sealed class EstimateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task The_estimate_carries_the_models_track_record_on_runs_like_it()
+    {
+        // GPT-3 175B on 1,024 A100 with the 2021–23 stack: the nearest shipped runs are Megatron-LM's own on A100.
+        var (code, output, _) = await Run("estimate", Write(Valid), "--json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(output);
+        var record = doc.RootElement.GetProperty("trackRecord");
+        var runs = record.GetProperty("runs").EnumerateArray().ToList();
+        Assert.Equal(5, runs.Count);
+        Assert.All(runs, r => Assert.Equal("a100-sxm-80gb", r.GetProperty("chip").GetString()));
+        var errors = runs.Select(r => r.GetProperty("error").GetDouble()).ToList();
+        Assert.Equal(errors.Min(), record.GetProperty("minError").GetDouble(), 12);
+        Assert.Equal(errors.Max(), record.GetProperty("maxError").GetDouble(), 12);
+        Assert.False(record.GetProperty("far").GetBoolean());
+        var distances = runs.Select(r => r.GetProperty("distance").GetDouble()).ToList();
+        Assert.Equal(distances.Order(), distances);
+
+        var (_, table, _) = await Run("estimate", Write(Valid));
+        Assert.Contains("Track record          on the 5 published runs most like this plan the model was ", table);
+        Assert.Contains(runs[0].GetProperty("id").GetString()!, table);
+    }
+
+    [Fact]
     public async Task An_invalid_plan_is_a_result_with_exit_code_0()
     {
         var (code, output, _) = await Run("estimate", Write(Valid.Replace("\"tensor\": 8", "\"tensor\": 7", StringComparison.Ordinal)), "--json");

@@ -33,6 +33,7 @@ public sealed partial class Planner : IDisposable
     private PlannerInput _input = new();
     private PlannerInput _defaults = new();
     private EstimateOutcome? _outcome;
+    private Core.Validation.TrackRecord? _trackRecord;
     private CommunicationVerdict? _verdict;
     private ChartFigure? _stepFigure;
     private ChartFigure? _memoryFigure;
@@ -332,6 +333,8 @@ public sealed partial class Planner : IDisposable
     {
         _outcome = EstimateService.Estimate(_input);
         _verdict = _outcome is { Estimate: { } e, Scenario: { } s } ? CommunicationVerdict.From(e, s) : null;
+        // The model's error on the published runs most like this plan (the shipped set runs once per process, on first use).
+        _trackRecord = _outcome is { Estimate: { } te, Scenario: { } ts } ? Contracts.Validation.ValidationSet.TrackRecord.For(ts, te) : null;
         _pending = false;
         _lastRunTimestamp = Stopwatch.GetTimestamp();
         BuildFigures();
