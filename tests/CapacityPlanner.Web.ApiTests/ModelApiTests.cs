@@ -18,9 +18,11 @@ public sealed class ModelApiTests(SqliteAppFixture fixture) : IClassFixture<Sqli
         var response = await Client.PostJsonAsync("api/estimate", Http.Gpt3);
         var body = await response.ExpectAsync(HttpStatusCode.OK);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        // The estimate with its goodput (failures, checkpoints, restarts), exactly as capplan estimate --json writes it.
-        var expected = EstimateJson.Serialize(Core.Reliability.ScenarioAnalysis.EstimateWithGoodput(ScenarioResolver.ParseAndResolve(Http.Gpt3).Scenario!), indented: false);
+        // The estimate with its goodput (failures, checkpoints, restarts) and its track record, exactly as capplan estimate --json writes it.
+        var scenario = ScenarioResolver.ParseAndResolve(Http.Gpt3).Scenario!;
+        var expected = EstimateJson.Serialize(scenario, Core.Reliability.ScenarioAnalysis.EstimateWithGoodput(scenario), indented: false);
         Assert.Equal(expected, body.GetRawText());
+        Assert.Equal(5, body.GetProperty("trackRecord").GetProperty("runs").GetArrayLength());
         Assert.True(body.GetProperty("feasible").GetBoolean());
         Assert.InRange(body.GetProperty("stepTimeSeconds").GetDouble(), 20, 40);
     }

@@ -24,9 +24,8 @@ internal static class EstimateCommand
         if (loaded is null) return ExitCodes.InvalidInput;
         var scenario = loaded.Value.Scenario;
         var estimate = CapacityPlanner.Core.Reliability.ScenarioAnalysis.EstimateWithGoodput(scenario);
-        var record = ValidationSet.TrackRecord.For(scenario, estimate);
-        if (json) await stdout.WriteLineAsync(EstimateJson.Serialize(estimate, trackRecord: record));
-        else await stdout.WriteLineAsync(EstimateTable.Render(scenario, estimate, record));
+        if (json) await stdout.WriteLineAsync(EstimateJson.Serialize(scenario, estimate));
+        else await stdout.WriteLineAsync(EstimateTable.Render(scenario, estimate, ValidationSet.TrackRecord.For(scenario, estimate)));
         return ExitCodes.Ok;
     }
 }

@@ -15,6 +15,13 @@ public static class EstimateJson
         return ResultJson.Serialize(w => Write(w, estimate, trackRecord), indented);
     }
 
+    /// <summary>
+    /// Serialises a scenario's estimate with the model's track record on the shipped published runs most like it: what
+    /// <c>capplan estimate --json</c> prints and <c>POST /api/estimate</c> answers.
+    /// </summary>
+    public static string Serialize(ResolvedScenario scenario, Estimate estimate, bool indented = true) =>
+        Serialize(estimate, indented, Validation.ValidationSet.TrackRecord.For(scenario, estimate));
+
     /// <summary>Writes an estimate as one JSON object (with <c>trackRecord</c> when one is given).</summary>
     public static void Write(Utf8JsonWriter w, Estimate e, TrackRecord? trackRecord = null)
     {

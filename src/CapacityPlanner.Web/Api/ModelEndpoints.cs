@@ -72,8 +72,7 @@ public static class ModelEndpoints
         var (loaded, problem) = await LoadAsync(request, options.Value, chips, ct);
         if (problem is not null) return problem;
         var estimate = Core.Reliability.ScenarioAnalysis.EstimateWithGoodput(loaded!.Value.Scenario);
-        var record = Contracts.Validation.ValidationSet.TrackRecord.For(loaded.Value.Scenario, estimate);
-        var json = EstimateJson.Serialize(estimate, indented: false, trackRecord: record);
+        var json = EstimateJson.Serialize(loaded.Value.Scenario, estimate, indented: false);
         return IsCsv(format)
             ? Results.Text(Csv.FieldsOf(json), Csv.ContentType, Encoding.UTF8)
             : Results.Text(json, "application/json", Encoding.UTF8);
