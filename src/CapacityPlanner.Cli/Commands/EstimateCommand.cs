@@ -25,7 +25,7 @@ internal static class EstimateCommand
         var scenario = loaded.Value.Scenario;
         var estimate = CapacityPlanner.Core.Reliability.ScenarioAnalysis.EstimateWithGoodput(scenario);
         if (json) await stdout.WriteLineAsync(EstimateJson.Serialize(scenario, estimate));
-        else await stdout.WriteLineAsync(EstimateTable.Render(scenario, estimate, ValidationSet.TrackRecord.For(scenario, estimate)));
+        else await stdout.WriteLineAsync(EstimateTable.Render(scenario, estimate, ValidationSet.TrackRecordFor(scenario, estimate)));
         return ExitCodes.Ok;
     }
 }

@@ -20,7 +20,7 @@ public static class EstimateJson
     /// <c>capplan estimate --json</c> prints and <c>POST /api/estimate</c> answers.
     /// </summary>
     public static string Serialize(ResolvedScenario scenario, Estimate estimate, bool indented = true) =>
-        Serialize(estimate, indented, Validation.ValidationSet.TrackRecord.For(scenario, estimate));
+        Serialize(estimate, indented, Validation.ValidationSet.TrackRecordFor(scenario, estimate));
 
     /// <summary>Writes an estimate as one JSON object (with <c>trackRecord</c> when one is given).</summary>
     public static void Write(Utf8JsonWriter w, Estimate e, TrackRecord? trackRecord = null)

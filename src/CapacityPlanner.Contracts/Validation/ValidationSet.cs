@@ -30,6 +30,23 @@ public static class ValidationSet
     /// </summary>
     public static TrackRecordIndex TrackRecord => s_trackRecord.Value;
 
+    /// <summary>
+    /// The model's record on the shipped runs most like an estimated scenario; null when the estimate has no step time, or
+    /// when the shipped set could not be run (an estimate never fails for want of its record).
+    /// </summary>
+    public static TrackRecord? TrackRecordFor(Core.Planning.ResolvedScenario scenario, Core.Estimation.Estimate estimate)
+    {
+        try
+        {
+            return TrackRecord.For(scenario, estimate);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or ArgumentException or KeyNotFoundException
+            or ArithmeticException or System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Runs the shipped set (optionally one family) through the model.</summary>
     public static ValidationReport RunShipped(string? family = null) => Run(Shipped, family);
 

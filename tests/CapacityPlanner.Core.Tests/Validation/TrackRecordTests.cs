@@ -120,5 +120,7 @@ public sealed class TrackRecordTests
         var e = Estimator.Estimate(c.Scenario!) with { StepTimeSeconds = null };
         Assert.Null(RunProfile.Of(c.Scenario!, e));
         Assert.Null(ValidationSet.TrackRecord.For(c.Scenario!, e));
+        Assert.Null(ValidationSet.TrackRecordFor(c.Scenario!, e));
+        Assert.NotNull(ValidationSet.TrackRecordFor(c.Scenario!, Estimator.Estimate(c.Scenario!)));
     }
 }

@@ -334,7 +334,7 @@ public sealed partial class Planner : IDisposable
         _outcome = EstimateService.Estimate(_input);
         _verdict = _outcome is { Estimate: { } e, Scenario: { } s } ? CommunicationVerdict.From(e, s) : null;
         // The model's error on the published runs most like this plan (the shipped set runs once per process, on first use).
-        _trackRecord = _outcome is { Estimate: { } te, Scenario: { } ts } ? Contracts.Validation.ValidationSet.TrackRecord.For(ts, te) : null;
+        _trackRecord = _outcome is { Estimate: { } te, Scenario: { } ts } ? Contracts.Validation.ValidationSet.TrackRecordFor(ts, te) : null;
         _pending = false;
         _lastRunTimestamp = Stopwatch.GetTimestamp();
         BuildFigures();
