@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Text;
 using CapacityPlanner.Contracts.Results;
 using CapacityPlanner.Contracts.Scenarios;
+using CapacityPlanner.Contracts.Validation;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Search;
+using CapacityPlanner.Core.Validation;
 
 namespace CapacityPlanner.Cli.Commands;
 
@@ -30,11 +32,11 @@ internal static class SearchCommand
         if (loaded is null) return ExitCodes.InvalidInput;
         var (document, scenario) = loaded.Value;
         var result = PlanSearch.Search(scenario, ScenarioResolver.Constraints(document.Parallelism), new SearchOptions(top, objective, a.Flags.Contains("--exhaustive")));
-        await stdout.WriteLineAsync(json ? ResultJson.Serialize(w => ResultJson.WriteSearch(w, result), indented: true) : Render(result));
+        await stdout.WriteLineAsync(json ? ResultJson.Serialize(w => ResultJson.WriteSearch(w, result, scenario), indented: true) : Render(result, scenario));
         return ExitCodes.Ok;
     }
 
-    private static string Render(SearchResult r)
+    private static string Render(SearchResult r, CapacityPlanner.Core.Planning.ResolvedScenario? scenario = null)
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
@@ -52,12 +54,19 @@ internal static class SearchCommand
         else
         {
             sb.AppendLine();
-            sb.AppendLine(inv, $"{"#",-3} {"plan",-44} {"step s",9} {"tokens/s",12} {"MFU",7} {"mem GiB",8} {"comp/comm",10}");
+            sb.AppendLine(inv, $"{"#",-3} {"plan",-44} {"step s",9} {"tokens/s",12} {"MFU",7} {"mem GiB",8} {"comp/comm",10} {"record",8}");
             var i = 1;
             foreach (var p in r.Best)
             {
                 var e = p.Estimate;
-                sb.AppendLine(inv, $"{i++,-3} {PlanJson.Describe(p.Plan),-44} {e.StepTimeSeconds,9:F3} {e.TokensPerSecond,12:N0} {e.Mfu,7:P1} {e.MemoryPerGpuGiB,8:F1} {(e.ComputeToCommunicationRatio is { } x ? x.ToString("F2", inv) : "∞"),10}{(e.BelowFittedRange ? " !" : "")}");
+                // The model's median error on the published runs most like the plan (+ too fast); blank without a scenario.
+                var record = scenario is null ? null : ValidationSet.TrackRecordFor(scenario, e);
+                var recordText = record is null ? "" : TrackRecord.Signed(record.MedianError) + (record.Far ? "?" : "");
+                sb.AppendLine(inv, $"{i++,-3} {PlanJson.Describe(p.Plan),-44} {e.StepTimeSeconds,9:F3} {e.TokensPerSecond,12:N0} {e.Mfu,7:P1} {e.MemoryPerGpuGiB,8:F1} {(e.ComputeToCommunicationRatio is { } x ? x.ToString("F2", inv) : "∞"),10} {recordText,8}{(e.BelowFittedRange ? " !" : "")}");
+            }
+            if (scenario is not null)
+            {
+                sb.AppendLine("  record: the model's median error on the 5 published runs most like each plan (+ too fast; ? none much like it; capplan estimate lists them).");
             }
             var firstBelow = r.Best.ToList().FindIndex(p => p.Estimate.BelowFittedRange);
             if (firstBelow >= 0 && r.Best[firstBelow].Estimate.GpuSecondsPerLayerMicroBatch is { } work)

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Search;
 
 namespace CapacityPlanner.Contracts.Results;
@@ -28,8 +29,11 @@ public static class ResultJson
         return Encoding.UTF8.GetString(ms.ToArray());
     }
 
-    /// <summary>A search result, as <c>capplan search --json</c>.</summary>
-    public static void WriteSearch(Utf8JsonWriter w, SearchResult r)
+    /// <summary>
+    /// A search result, as <c>capplan search --json</c>; with the searched scenario, each plan's estimate carries the
+    /// model's track record on the published runs most like it.
+    /// </summary>
+    public static void WriteSearch(Utf8JsonWriter w, SearchResult r, ResolvedScenario? scenario = null)
     {
         ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(r);
@@ -44,7 +48,7 @@ public static class ResultJson
             w.WritePropertyName("parallelism");
             PlanJson.Write(w, p.Plan);
             w.WritePropertyName("estimate");
-            EstimateJson.Write(w, p.Estimate);
+            EstimateJson.Write(w, p.Estimate, scenario is null ? null : Validation.ValidationSet.TrackRecordFor(scenario, p.Estimate));
             w.WriteEndObject();
         }
         w.WriteEndArray();

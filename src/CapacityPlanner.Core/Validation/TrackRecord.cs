@@ -38,7 +38,8 @@ public sealed record RunProfile(string Chip, string Architecture, int PrecisionB
             Precision.Fp8 => 8,
             _ => 16,
         };
-        return new RunProfile(scenario.System.Chip.Id, scenario.System.Chip.Architecture, bits, scenario.Training.EffectiveStack.Id,
+        // The stack the estimate costed (a plan's ZeRO stage can move "auto" to another stack than the scenario's own).
+        return new RunProfile(scenario.System.Chip.Id, scenario.System.Chip.Architecture, bits, estimate.Stack ?? scenario.Training.EffectiveStack.Id,
             scenario.Model.Moe is not null, scenario.System.Gpus, plan.Tensor, plan.Pipeline, plan.Context, m, work);
     }
 }
@@ -91,6 +92,13 @@ public sealed record TrackRecord(IReadOnlyList<SimilarRun> Runs, bool Far)
             $"on the {Runs.Count} published runs {like} the model was {Signed(MinError)} to {Signed(MaxError)} off " +
             $"(median {Signed(MedianError)}; {WithinTolerance} of {Runs.Count} within tolerance; + means it was too fast)");
     }
+
+    /// <summary>
+    /// A short form for a row of plans: "median +1.9% (−3.1% to +8.2%) on the 5 nearest published runs", with "none much
+    /// like it" when the nearest is far.
+    /// </summary>
+    public string Brief() => string.Create(CultureInfo.InvariantCulture,
+        $"median {Signed(MedianError)} ({Signed(MinError)} to {Signed(MaxError)}) on the {Runs.Count} nearest published runs{(Far ? ", none much like it" : "")}");
 
     /// <summary>A signed percentage with one decimal ("+8.2%", "−3.1%").</summary>
     public static string Signed(double error) =>

@@ -99,7 +99,7 @@ public static class ModelEndpoints
         var (document, scenario) = loaded!.Value;
         var (done, result) = await gate.RunAsync(token => PlanSearch.Search(scenario, ScenarioResolver.Constraints(document.Parallelism), new SearchOptions(count, goal, all) { Cancellation = token }), ct);
         if (!done) return TimedOut("search", options.Value);
-        var json = ResultJson.Serialize(w => ResultJson.WriteSearch(w, result!));
+        var json = ResultJson.Serialize(w => ResultJson.WriteSearch(w, result!, scenario));
         return IsCsv(format)
             ? Results.Text(Csv.RowsOf(json, "best"), Csv.ContentType, Encoding.UTF8)
             : Results.Text(json, "application/json", Encoding.UTF8);

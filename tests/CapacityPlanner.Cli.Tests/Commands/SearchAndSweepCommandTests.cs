@@ -61,6 +61,28 @@ public sealed class SearchAndSweepCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Each_searched_plan_carries_the_models_track_record_on_runs_like_it()
+    {
+        // Llama 3.1 8B with 64 sequences on 1,024 GB200: the runs like these plans are MLPerf's on 512-1,024 GB200/GB300,
+        // where the model was too fast; the record column says so (+), and the JSON gives the runs.
+        const string small = """
+            { "schemaVersion": 1, "model": { "preset": "llama3-8b" }, "training": { "globalBatchSequences": 64, "precision": "fp8" }, "system": { "chip": "gb200", "gpus": 1024 } }
+            """;
+        var (_, table, _) = await Run("search", Write(small), "--top", "2");
+        Assert.Contains(" record", table, StringComparison.Ordinal);
+        Assert.Contains("record: the model's median error on the 5 published runs most like each plan", table, StringComparison.Ordinal);
+        Assert.Matches(@"\n1 .* \+\d+\.\d%\?? !\r?\n", table);
+        var (_, json, _) = await Run("search", Write(small), "--top", "2", "--json");
+        using var doc = JsonDocument.Parse(json);
+        foreach (var plan in doc.RootElement.GetProperty("best").EnumerateArray())
+        {
+            var record = plan.GetProperty("estimate").GetProperty("trackRecord");
+            Assert.Equal(5, record.GetProperty("runs").GetArrayLength());
+            Assert.True(record.GetProperty("medianError").GetDouble() > 0.15);
+        }
+    }
+
+    [Fact]
     public async Task Search_table_and_bad_options()
     {
         var (code, output, _) = await Run("search", Write(Llama8));

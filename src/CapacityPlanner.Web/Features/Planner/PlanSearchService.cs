@@ -1,6 +1,7 @@
 using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Search;
+using CapacityPlanner.Core.Validation;
 using CapacityPlanner.Web.Shared.Scenario;
 
 namespace CapacityPlanner.Web.Features.Planner;
@@ -8,7 +9,14 @@ namespace CapacityPlanner.Web.Features.Planner;
 /// <summary>What "Find best plan" produced: the search result, or the errors that kept it from running.</summary>
 /// <param name="Result">The search, when the workload and system resolved.</param>
 /// <param name="Errors">Form or scenario errors.</param>
-public sealed record SearchOutcome(SearchResult? Result, IReadOnlyList<ScenarioError> Errors);
+public sealed record SearchOutcome(SearchResult? Result, IReadOnlyList<ScenarioError> Errors)
+{
+    /// <summary>The model's track record on the published runs most like each ranked plan (by instance).</summary>
+    public IReadOnlyDictionary<RankedPlan, TrackRecord> Records { get; init; } = new Dictionary<RankedPlan, TrackRecord>(ReferenceEqualityComparer.Instance);
+
+    /// <summary>The record of one ranked plan of <see cref="Result"/>, if it has one.</summary>
+    public TrackRecord? RecordOf(RankedPlan plan) => Records.TryGetValue(plan, out var r) ? r : null;
+}
 
 /// <summary>
 /// Runs <see cref="PlanSearch"/> for the planner's workload and system with every parallelism field free, off the
@@ -44,7 +52,15 @@ public sealed class PlanSearchService(EstimateService estimates)
         if (formErrors.Count > 0) return new SearchOutcome(null, formErrors);
         var resolved = ScenarioResolver.ParseAndResolve(estimates.BuildDocument(input, includeParallelism: false));
         if (!resolved.Success) return new SearchOutcome(null, resolved.Errors);
-        return new SearchOutcome(PlanSearch.Search(resolved.Scenario!, SearchConstraints.None, new SearchOptions(Top: top, Objective: objective)), []);
+        var scenario = resolved.Scenario!;
+        var result = PlanSearch.Search(scenario, SearchConstraints.None, new SearchOptions(Top: top, Objective: objective));
+        // Each ranked plan's track record, here off the UI thread (the panel shows it under the plan).
+        var records = new Dictionary<RankedPlan, TrackRecord>(ReferenceEqualityComparer.Instance);
+        foreach (var ranked in result.Best)
+        {
+            if (Contracts.Validation.ValidationSet.TrackRecordFor(scenario, ranked.Estimate) is { } record) records[ranked] = record;
+        }
+        return new SearchOutcome(result, []) { Records = records };
     }
 
     /// <summary>Writes a plan into the form (every field the plan sets), as "apply" does.</summary>

@@ -90,6 +90,10 @@ public sealed class PlannerSelectTests : PlannerTestContext
         Assert.NotEmpty(notes);
         Assert.All(notes, n => Assert.Contains("Outside the fitted range", n.TextContent, StringComparison.Ordinal));
         Assert.All(notes, n => Assert.Matches(@"\d\.\d\d ms of GPU work per layer and micro-batch", n.TextContent));
+        // Each plan's track record says how the model did on runs like it: there, too fast.
+        var records = cut.FindAll("[data-testid=search-record]");
+        Assert.Equal(cut.FindAll("[data-testid=search-row]").Count, records.Count);
+        Assert.All(records, r => Assert.Matches(@"Model's record on runs like this plan: median \+\d+\.\d% \(", r.TextContent));
     }
 
     [Fact]
@@ -99,5 +103,7 @@ public sealed class PlannerSelectTests : PlannerTestContext
         cut.Find("[data-testid=find-best-plan]").Click();
         cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=search-row]")), TimeSpan.FromSeconds(60));
         Assert.Empty(cut.FindAll("[data-testid=search-below-range]"));
+        Assert.All(cut.FindAll("[data-testid=search-record]"), r => Assert.Contains("nearest published runs", r.TextContent, StringComparison.Ordinal));
+        Assert.NotEmpty(cut.FindAll("[data-testid=search-record]"));
     }
 }
