@@ -10,20 +10,21 @@ namespace CapacityPlanner.Cli.Commands;
 /// <summary>
 /// <c>capplan validate [--family NAME] [--json] [--cases DIR]</c>: the model against every shipped published run, or
 /// against the case files in DIR (the shipped format, Data/validation/README.md); <c>--fit</c> refits the calibrated
-/// constants on every firm run, <c>--lofo</c> prints the leave-one-family-out table.
+/// constants on every firm run, <c>--lofo</c> prints the leave-one-family-out table, <c>--track-record</c> checks the
+/// estimates' track record with each run left out.
 /// </summary>
 internal static class ValidateCommand
 {
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var a = CommandArgs.Parse(args, ["--json", "--fit", "--lofo"], ["--family", "--cases"]);
-        if (a.Positional.Count > 0) a.Errors.Add($"unexpected argument '{a.Positional[0]}'; validate takes --family NAME, --cases DIR, --json, --fit and --lofo.");
+        var a = CommandArgs.Parse(args, ["--json", "--fit", "--lofo", "--track-record"], ["--family", "--cases"]);
+        if (a.Positional.Count > 0) a.Errors.Add($"unexpected argument '{a.Positional[0]}'; validate takes --family NAME, --cases DIR, --json, --fit, --lofo and --track-record.");
         a.Options.TryGetValue("--family", out var family);
         IReadOnlyList<ValidationCase> cases = ValidationSet.Shipped;
         if (a.Options.TryGetValue("--cases", out var folder))
         {
-            if (a.Flags.Contains("--fit") || a.Flags.Contains("--lofo"))
-                a.Errors.Add("--cases runs the model on your case files; --fit and --lofo work on the shipped set only.");
+            if (a.Flags.Contains("--fit") || a.Flags.Contains("--lofo") || a.Flags.Contains("--track-record"))
+                a.Errors.Add("--cases runs the model on your case files; --fit, --lofo and --track-record work on the shipped set only.");
             else if (ReadCaseFiles(folder, a.Errors) is { } read) cases = read;
         }
         var families = ValidationSet.FamiliesOf(cases);
@@ -50,6 +51,18 @@ internal static class ValidateCommand
             await stdout.WriteLineAsync("Derived (calibration.json derived: median over the named runs of the value that closes each run's gap; ms):");
             await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {"moeHostSecondsPerLocalExpert fp8",-32} {host.LowPrecision * 1e3,8:F4} → {derived.LowPrecision * 1e3,8:F4}"));
             await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {"moeHostSecondsPerLocalExpert 16b",-32} {host.SixteenBit * 1e3,8:F4} → {derived.SixteenBit * 1e3,8:F4}"));
+            return ExitCodes.Ok;
+        }
+        if (a.Flags.Contains("--track-record"))
+        {
+            var check = ValidationSet.TrackRecord.LeaveOneOut();
+            var inv = CultureInfo.InvariantCulture;
+            await stdout.WriteLineAsync("Track record, leave one run out (each firm run's record from the other runs, against its own error):");
+            await stdout.WriteLineAsync(string.Create(inv, $"  runs checked                          {check.Runs}"));
+            await stdout.WriteLineAsync(string.Create(inv, $"  own error within the record's range   {check.Covered} ({(double)check.Covered / Math.Max(1, check.Runs):P0})"));
+            await stdout.WriteLineAsync(string.Create(inv, $"  nearest other run far                 {check.Far}"));
+            await stdout.WriteLineAsync(string.Create(inv, $"  |own − record median|                 median {check.MedianMiss:P1}, mean {check.MeanMiss:P1}"));
+            await stdout.WriteLineAsync(string.Create(inv, $"  |own − median of all other runs|      median {check.BaselineMedianMiss:P1}, mean {check.BaselineMeanMiss:P1}  (a record that ignores likeness)"));
             return ExitCodes.Ok;
         }
         if (a.Flags.Contains("--lofo"))

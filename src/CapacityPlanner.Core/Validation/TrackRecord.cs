@@ -205,4 +205,47 @@ public sealed class TrackRecordIndex
     /// <summary>The record for an estimated scenario; null when it has no step time or the index is empty.</summary>
     public TrackRecord? For(ResolvedScenario scenario, Estimate estimate) =>
         RunProfile.Of(scenario, estimate) is { } p ? For(p) : null;
+
+    /// <summary>
+    /// How well the record foretells the model's error on a run it has not seen: each firm run's record from the other
+    /// runs (the run itself left out), against the run's own error. An informative record's median lands nearer the run's
+    /// error than the median of all other runs does.
+    /// </summary>
+    public TrackRecordCheck LeaveOneOut()
+    {
+        var firm = _runs.Where(x => !x.Result.Case.Soft).ToList();
+        int covered = 0, far = 0;
+        var recordMisses = new List<double>();
+        var baselineMisses = new List<double>();
+        foreach (var (result, profile) in firm)
+        {
+            var others = new TrackRecordIndex(_runs.Where(x => !ReferenceEquals(x.Result, result)).Select(x => x.Result), _weights);
+            if (others.For(profile) is not { } record) continue;
+            var own = result.Error!.Value;
+            if (own >= record.MinError && own <= record.MaxError) covered++;
+            if (record.Far) far++;
+            recordMisses.Add(Math.Abs(own - record.MedianError));
+            baselineMisses.Add(Math.Abs(own - Median([.. others._runs.Where(x => !x.Result.Case.Soft).Select(x => x.Result.Error!.Value)])));
+        }
+        return new TrackRecordCheck(recordMisses.Count, covered, far, Median(recordMisses), recordMisses.DefaultIfEmpty().Average(),
+            Median(baselineMisses), baselineMisses.DefaultIfEmpty().Average());
+    }
+
+    private static double Median(List<double> values)
+    {
+        if (values.Count == 0) return 0;
+        var v = values.Order().ToArray();
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+    }
 }
+
+/// <summary>The record's leave-one-out check over the firm runs (<see cref="TrackRecordIndex.LeaveOneOut"/>).</summary>
+/// <param name="Runs">Firm runs checked.</param>
+/// <param name="Covered">Runs whose own error lies within their record's range (min to max of the nearest runs).</param>
+/// <param name="Far">Runs whose nearest other run was far.</param>
+/// <param name="MedianMiss">Median |own error − record median|.</param>
+/// <param name="MeanMiss">Mean |own error − record median|.</param>
+/// <param name="BaselineMedianMiss">Median |own error − median error of all other firm runs|: what a record that ignores
+/// likeness would give.</param>
+/// <param name="BaselineMeanMiss">Mean of the same.</param>
+public sealed record TrackRecordCheck(int Runs, int Covered, int Far, double MedianMiss, double MeanMiss, double BaselineMedianMiss, double BaselineMeanMiss);

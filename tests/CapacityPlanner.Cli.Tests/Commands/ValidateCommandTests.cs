@@ -116,10 +116,22 @@ public sealed class ValidateCommandTests
             var (fitCode, _, fitErr) = await Run("validate", "--cases", dir, "--lofo");
             Assert.Equal(2, fitCode);
             Assert.Contains("shipped set only", fitErr, StringComparison.Ordinal);
+            Assert.Equal(2, (await Run("validate", "--cases", dir, "--track-record")).Code);
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task Track_record_check_prints_the_leave_one_out_figures()
+    {
+        var (code, output, _) = await Run("validate", "--track-record");
+        Assert.Equal(0, code);
+        var check = Contracts.Validation.ValidationSet.TrackRecord.LeaveOneOut();
+        Assert.Contains($"runs checked                          {check.Runs}", output, StringComparison.Ordinal);
+        Assert.Contains("own error within the record's range   " + check.Covered, output, StringComparison.Ordinal);
+        Assert.Contains("(a record that ignores likeness)", output, StringComparison.Ordinal);
     }
 }

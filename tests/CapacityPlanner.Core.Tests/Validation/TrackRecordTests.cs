@@ -124,3 +124,18 @@ public sealed class TrackRecordTests
         Assert.NotNull(ValidationSet.TrackRecordFor(c.Scenario!, Estimator.Estimate(c.Scenario!)));
     }
 }
+
+/// <summary>The record foretells the model's error on a run it has not seen better than a record that ignores likeness.</summary>
+public sealed class TrackRecordLeaveOneOutTests
+{
+    [Fact]
+    public void Each_runs_record_from_the_other_runs_lands_nearer_its_error_than_the_overall_median()
+    {
+        var check = ValidationSet.TrackRecord.LeaveOneOut();
+        Assert.Equal(ValidationSet.RunShipped().Results.Count(r => !r.Case.Soft && r.Error is not null), check.Runs);
+        Assert.True(check.MedianMiss < check.BaselineMedianMiss, $"{check}");
+        Assert.True(check.MeanMiss < check.BaselineMeanMiss, $"{check}");
+        // Most runs' own error lies within the range of the five runs most like them.
+        Assert.True(check.Covered > check.Runs / 2, $"{check}");
+    }
+}
