@@ -211,7 +211,9 @@ public sealed class TrackRecordIndex
     /// runs (the run itself left out), against the run's own error. An informative record's median lands nearer the run's
     /// error than the median of all other runs does.
     /// </summary>
-    public TrackRecordCheck LeaveOneOut()
+    /// <param name="wholeFamily">Leave out every run of the run's family (who ran it), not only the run: stricter, since a
+    /// family's runs are often one recipe at several GPU counts.</param>
+    public TrackRecordCheck LeaveOneOut(bool wholeFamily = false)
     {
         var firm = _runs.Where(x => !x.Result.Case.Soft).ToList();
         int covered = 0, far = 0;
@@ -219,7 +221,10 @@ public sealed class TrackRecordIndex
         var baselineMisses = new List<double>();
         foreach (var (result, profile) in firm)
         {
-            var others = new TrackRecordIndex(_runs.Where(x => !ReferenceEquals(x.Result, result)).Select(x => x.Result), _weights);
+            var others = new TrackRecordIndex(_runs
+                .Where(x => !ReferenceEquals(x.Result, result)
+                    && !(wholeFamily && string.Equals(x.Result.Case.Family, result.Case.Family, StringComparison.Ordinal)))
+                .Select(x => x.Result), _weights);
             if (others.For(profile) is not { } record) continue;
             var own = result.Error!.Value;
             if (own >= record.MinError && own <= record.MaxError) covered++;
