@@ -89,7 +89,7 @@ internal static class EstimateTable
         Row(sb, "Track record", $"{record.Describe()}");
         foreach (var r in record.Runs)
         {
-            sb.AppendLine(inv, $"  {r.Id,-52} {r.Chip,-16} {r.Gpus,6:N0} GPUs  {TrackRecord.Signed(r.Error),7}{(r.Soft ? "  (soft)" : "")}");
+            sb.AppendLine(string.Create(inv, $"  {r.Id,-52} {r.Chip,-16} {r.Gpus,6:N0} GPUs  {TrackRecord.Signed(r.Error),7}  {r.Likeness,-9}{(r.Soft ? "  (soft)" : "")}").TrimEnd());
         }
     }
 

@@ -110,7 +110,7 @@ public static class EstimateJson
 
     /// <summary>
     /// Writes <c>"trackRecord": { medianError, minError, maxError, withinTolerance, far, runs: [{ id, family, chip, gpus,
-    /// error, withinTolerance, distance, soft }] }</c>: the model's signed errors (+ too fast) on the published runs most like the plan.
+    /// error, withinTolerance, distance, likeness, soft }] }</c>: the model's signed errors (+ too fast) on the published runs most like the plan.
     /// </summary>
     public static void WriteTrackRecord(Utf8JsonWriter w, TrackRecord record)
     {
@@ -133,6 +133,7 @@ public static class EstimateJson
             Num(w, "error", r.Error);
             w.WriteBoolean("withinTolerance", r.WithinTolerance);
             Num(w, "distance", r.Distance);
+            w.WriteString("likeness", r.Likeness);
             w.WriteBoolean("soft", r.Soft);
             w.WriteEndObject();
         }

@@ -53,7 +53,9 @@ public sealed record RunProfile(string Chip, string Architecture, int PrecisionB
 /// <param name="WithinTolerance">True when the error is within the case's tolerance.</param>
 /// <param name="Distance">How unlike the plan it is (0: the same profile).</param>
 /// <param name="Soft">True for a soft run (part of its configuration assumed by its case file).</param>
-public sealed record SimilarRun(string Id, string Family, string Chip, long Gpus, double Error, bool WithinTolerance, double Distance, bool Soft = false);
+/// <param name="Likeness">The distance in words: "near twin", "close", "loose" or "far" (<c>Data/track-record.json</c> likeness).</param>
+public sealed record SimilarRun(string Id, string Family, string Chip, long Gpus, double Error, bool WithinTolerance, double Distance, bool Soft = false,
+    string Likeness = "");
 
 /// <summary>The model's error on the published runs most like a plan, nearest first.</summary>
 /// <param name="Runs">The runs, nearest first (never empty).</param>
@@ -120,10 +122,16 @@ public sealed record TrackRecord(IReadOnlyList<SimilarRun> Runs, bool Far)
 /// <param name="MicroBatchesPerDoubling">Per doubling of micro-batches per step.</param>
 /// <param name="GpusPerDoubling">Per doubling of GPUs.</param>
 /// <param name="Soft">How much farther a soft run counts than a firm one with the same profile.</param>
+/// <param name="NearTwin">Largest distance called a near twin.</param>
+/// <param name="Close">Largest distance called close (beyond it: loose, then far past <paramref name="FarDistance"/>).</param>
 public sealed record TrackRecordWeights(int Neighbours, double FarDistance, double Chip, double Architecture, double PrecisionClass,
     double Stack, double Moe, double WorkPerDoubling, double TensorPerDoubling, double ContextPerDoubling, double PipelinePerDoubling,
-    double MicroBatchesPerDoubling, double GpusPerDoubling, double Soft)
+    double MicroBatchesPerDoubling, double GpusPerDoubling, double Soft, double NearTwin, double Close)
 {
+    /// <summary>A distance in words: "near twin", "close", "loose" or "far".</summary>
+    public string LikenessOf(double distance) =>
+        distance <= NearTwin ? "near twin" : distance <= Close ? "close" : distance <= FarDistance ? "loose" : "far";
+
     private static readonly Lazy<TrackRecordWeights> s_standard = new(() => Parse(EmbeddedData.Read("track-record.json")));
 
     /// <summary>The shipped weights.</summary>
@@ -141,7 +149,9 @@ public sealed record TrackRecordWeights(int Neighbours, double FarDistance, doub
             root.GetProperty("farDistance").GetProperty("value").GetDouble(),
             W("chip"), W("architecture"), W("precisionClass"), W("stack"), W("moe"), W("workPerDoubling"),
             W("tensorPerDoubling"), W("contextPerDoubling"), W("pipelinePerDoubling"), W("microBatchesPerDoubling"), W("gpusPerDoubling"),
-            W("soft"));
+            W("soft"),
+            root.GetProperty("likeness").GetProperty("nearTwin").GetDouble(),
+            root.GetProperty("likeness").GetProperty("close").GetDouble());
     }
 
     /// <summary>How unlike two runs are (0: the same profile).</summary>
@@ -197,7 +207,7 @@ public sealed class TrackRecordIndex
             .OrderBy(x => x.Distance).ThenBy(x => x.Result.Case.Id, StringComparer.Ordinal)
             .Take(Math.Max(1, _weights.Neighbours))
             .Select(x => new SimilarRun(x.Result.Case.Id, x.Result.Case.Family, x.Result.Chip, x.Result.Gpus, x.Result.Error!.Value,
-                x.Result.WithinTolerance, x.Distance, x.Result.Case.Soft))
+                x.Result.WithinTolerance, x.Distance, x.Result.Case.Soft, _weights.LikenessOf(x.Distance)))
             .ToList();
         return new TrackRecord(nearest, nearest[0].Distance > _weights.FarDistance);
     }

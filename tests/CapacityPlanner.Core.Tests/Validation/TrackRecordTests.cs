@@ -27,6 +27,18 @@ public sealed class TrackRecordTests
     }
 
     [Fact]
+    public void Distances_are_put_in_words_by_the_data_files_bounds()
+    {
+        var w = TrackRecordWeights.Standard;
+        Assert.Equal("near twin", w.LikenessOf(0));
+        Assert.Equal("near twin", w.LikenessOf(w.NearTwin));
+        Assert.Equal("close", w.LikenessOf(w.NearTwin + 0.01));
+        Assert.Equal("loose", w.LikenessOf(w.Close + 0.01));
+        Assert.Equal("far", w.LikenessOf(w.FarDistance + 0.01));
+        Assert.True(w.NearTwin < w.Close && w.Close < w.FarDistance);
+    }
+
+    [Fact]
     public void The_distance_adds_each_feature_by_its_weight()
     {
         var w = TrackRecordWeights.Standard;
@@ -53,6 +65,7 @@ public sealed class TrackRecordTests
         Assert.Equal(run.Case.Id, record.Runs[0].Id);
         Assert.Equal(0, record.Runs[0].Distance);
         Assert.Equal(run.Error!.Value, record.Runs[0].Error, 12);
+        Assert.Equal("near twin", record.Runs[0].Likeness);
         Assert.Equal(TrackRecordWeights.Standard.Neighbours, record.Runs.Count);
         Assert.False(record.Far);
         // Nearest first.

@@ -26,6 +26,7 @@ public sealed class TrackRecordPanelTests : PlannerTestContext
             var href = row.QuerySelector("a")!.GetAttribute("href")!;
             Assert.Contains($"family={Uri.EscapeDataString(result.Case.Family)}", href, StringComparison.Ordinal);
             Assert.Contains($"gpus={result.Gpus}", href, StringComparison.Ordinal);
+            Assert.Contains(row.QuerySelector("[data-testid=track-record-likeness]")!.TextContent, new[] { "near twin", "close", "loose", "far" });
         }
         Assert.Equal("false", panel.GetAttribute("data-far"));
     }
