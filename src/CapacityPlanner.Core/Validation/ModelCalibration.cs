@@ -208,14 +208,9 @@ public static class ModelCalibration
             var published = c.Metric == ValidationMetric.StepTimeSeconds ? c.Measured : t0 * (1 + error);
             return (published - t0) / (t1 - t0) * probe;
         }
-        static double Median(List<double> v)
-        {
-            v.Sort();
-            return v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2;
-        }
         // A wait cannot be negative: a median below zero says the runs show no host wait beyond what the model already costs.
-        return (Math.Max(0, Median([.. figures.LowPrecisionRuns.Select(id => Closing(id, true))])),
-            Math.Max(0, Median([.. figures.SixteenBitRuns.Select(id => Closing(id, false))])));
+        return (Math.Max(0, Statistics.Median(figures.LowPrecisionRuns.Select(id => Closing(id, true)))),
+            Math.Max(0, Statistics.Median(figures.SixteenBitRuns.Select(id => Closing(id, false)))));
     }
 
     /// <summary>Fits the constants on the firm runs among <paramref name="cases"/>, starting from <paramref name="start"/>.</summary>

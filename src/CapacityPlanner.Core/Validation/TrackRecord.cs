@@ -64,14 +64,7 @@ public sealed record SimilarRun(string Id, string Family, string Chip, long Gpus
 public sealed record TrackRecord(IReadOnlyList<SimilarRun> Runs, bool Far)
 {
     /// <summary>Median signed error over the runs.</summary>
-    public double MedianError
-    {
-        get
-        {
-            var e = Runs.Select(r => r.Error).Order().ToArray();
-            return e.Length % 2 == 1 ? e[e.Length / 2] : (e[e.Length / 2 - 1] + e[e.Length / 2]) / 2;
-        }
-    }
+    public double MedianError => Statistics.Median(Runs.Select(r => r.Error));
 
     /// <summary>Smallest signed error (most pessimistic: the model too slow).</summary>
     public double MinError => Runs.Min(r => r.Error);
@@ -240,17 +233,10 @@ public sealed class TrackRecordIndex
             if (own >= record.MinError && own <= record.MaxError) covered++;
             if (record.Far) far++;
             recordMisses.Add(Math.Abs(own - record.MedianError));
-            baselineMisses.Add(Math.Abs(own - Median([.. others._runs.Where(x => !x.Result.Case.Soft).Select(x => x.Result.Error!.Value)])));
+            baselineMisses.Add(Math.Abs(own - Statistics.Median(others._runs.Where(x => !x.Result.Case.Soft).Select(x => x.Result.Error!.Value))));
         }
-        return new TrackRecordCheck(recordMisses.Count, covered, far, Median(recordMisses), recordMisses.DefaultIfEmpty().Average(),
-            Median(baselineMisses), baselineMisses.DefaultIfEmpty().Average());
-    }
-
-    private static double Median(List<double> values)
-    {
-        if (values.Count == 0) return 0;
-        var v = values.Order().ToArray();
-        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+        return new TrackRecordCheck(recordMisses.Count, covered, far, Statistics.Median(recordMisses), recordMisses.DefaultIfEmpty().Average(),
+            Statistics.Median(baselineMisses), baselineMisses.DefaultIfEmpty().Average());
     }
 }
 

@@ -111,8 +111,7 @@ public sealed record ValidationSummary(int Cases, double MedianAbsError, double 
         ArgumentNullException.ThrowIfNull(results);
         if (results.Count == 0) return new ValidationSummary(0, 0, 0, 0, 0, 0, 0);
         var abs = results.Select(r => Math.Abs(r.Error ?? 1.0)).Order().ToArray();
-        var median = abs.Length % 2 == 1 ? abs[abs.Length / 2] : (abs[abs.Length / 2 - 1] + abs[abs.Length / 2]) / 2;
-        return new ValidationSummary(results.Count, median, abs.Average(), abs[^1],
+        return new ValidationSummary(results.Count, Statistics.Median(abs), abs.Average(), abs[^1],
             results.Count(r => r.WithinTolerance) / (double)results.Count,
             results.Count(r => !r.Feasible),
             results.Average(r => r.Error ?? 0));
