@@ -67,7 +67,9 @@ public static class ScalingCharts
             .Select(s => (s.ChipName, Half: HalfEfficiency(s.Result!, baseline)))
             .Where(h => h.Half is not null)
             .Select(h => $"{h.ChipName} at ≈ {h.Half!.Value.ToString("N0", s_inv)} GPUs").ToList();
-        var summary = halves.Count == 0 ? "Scaling efficiency stays above 50 % over this range." : "Efficiency falls below 50 %: " + string.Join("; ", halves) + ".";
+        // Before any sweep has finished there is nothing to summarise (not "stays above 50 %").
+        var summary = data.Count == 0 ? "No sweep finished yet."
+            : halves.Count == 0 ? "Scaling efficiency stays above 50 % over this range." : "Efficiency falls below 50 %: " + string.Join("; ", halves) + ".";
         if (top > 1.005) summary += string.Create(s_inv, $" Highest: {top:P0} of the baseline.");
         return new ChartFigure(data, layout, summary);
     }
@@ -173,7 +175,9 @@ public static class ScalingCharts
         var name = strong?.ChipName ?? weak?.ChipName ?? "";
         string Last(SweepOutcome? o) => o?.Result?.Points.LastOrDefault(p => p.ScalingEfficiency is not null)?.ScalingEfficiency is { } e
             ? e.ToString("P0", s_inv) : "—";
-        var summary = $"{name}: at the largest feasible size strong scaling keeps {Last(strong)} efficiency, weak scaling {Last(weak)}.";
+        var summary = strong?.Result is null && weak?.Result is null
+            ? "No sweep finished yet."
+            : $"{name}: at the largest feasible size strong scaling keeps {Last(strong)} efficiency, weak scaling {Last(weak)}.";
         return new ChartFigure(data, layout, summary);
     }
 

@@ -90,3 +90,16 @@ public sealed class ScalingPageTests : PlannerTestContext
         Assert.Equal(1.25, Convert.ToDouble(best.Layout.YAxis![0].Range![1], System.Globalization.CultureInfo.InvariantCulture), 3);
     }
 }
+
+/// <summary>Before a sweep has finished, the Scaling charts say so instead of summarising nothing.</summary>
+public sealed class ScalingEmptyChartTests
+{
+    [Fact]
+    public void Charts_without_a_finished_sweep_say_no_sweep_finished_yet()
+    {
+        var pending = new SweepOutcome("a100-sxm-80gb", "NVIDIA A100 SXM4 80GB", Core.Search.ScalingMode.Strong, null, []);
+        Assert.Equal("No sweep finished yet.", ScalingCharts.Efficiency([pending], ChartTheme.For(false)).Summary);
+        Assert.Equal("No sweep finished yet.", ScalingCharts.StrongVsWeak(pending, null, ChartTheme.For(false)).Summary);
+        Assert.Equal("No sweep finished yet.", ScalingCharts.StrongVsWeak(null, null, ChartTheme.For(false)).Summary);
+    }
+}
