@@ -97,7 +97,7 @@ public static class ScalingCharts
         ArgumentNullException.ThrowIfNull(theme);
         var data = new List<ITrace>();
         var layout = Base(theme, "compute ÷ communication", logY: true);
-        if (sweep.Result is not { } r) return new ChartFigure(data, layout, "No sweep yet.");
+        if (sweep.Result is not { } r) return new ChartFigure(data, layout, "No sweep finished yet.");
         var x = r.Points.Select(p => (double)p.Gpus).ToList();
         var dims = new (string Name, Func<PerDimensionRatio, double?> Get, string Color)[]
         {
