@@ -51,6 +51,19 @@ internal sealed class JsonFieldReader
     public long? Long(string name, long min, long max, bool required = false)
     {
         if (!TryGet(name, required, out var e)) return null;
+        string OutOfRange(string value) =>
+            $"{value} is out of range; allowed {min.ToString("N0", CultureInfo.InvariantCulture)} to {max.ToString("N0", CultureInfo.InvariantCulture)}.";
+        if (e.ValueKind == JsonValueKind.Number && !e.TryGetInt64(out _)
+            && e.TryGetDouble(out var d) && double.IsFinite(d) && Math.Floor(d) == d)
+        {
+            // A whole number written with an exponent or a fraction part (1e9, 8.0): JSON does not tell them apart.
+            if (d < min || d > max)
+            {
+                Error(name, OutOfRange(d.ToString("R", CultureInfo.InvariantCulture)));
+                return null;
+            }
+            return (long)d;
+        }
         if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt64(out var v))
         {
             Error(name, $"expected a whole number, got {Describe(e)}.");
@@ -58,7 +71,7 @@ internal sealed class JsonFieldReader
         }
         if (v < min || v > max)
         {
-            Error(name, $"{v} is out of range; allowed {min.ToString("N0", CultureInfo.InvariantCulture)} to {max.ToString("N0", CultureInfo.InvariantCulture)}.");
+            Error(name, OutOfRange(v.ToString(CultureInfo.InvariantCulture)));
             return null;
         }
         return v;

@@ -57,6 +57,18 @@ public sealed class ScenarioParserTests
     }
 
     [Fact]
+    public void Whole_numbers_written_with_an_exponent_or_a_fraction_part_are_whole_numbers()
+    {
+        var errors = Errors("""
+            { "schemaVersion": 1, "model": { "preset": "gpt3-175b", "sequenceLength": 2.048e3 }, "training": { "globalBatchSequences": 1e308 },
+              "system": { "chip": "h100-sxm", "gpus": 64.0 }, "parallelism": { "tensor": 8, "pipeline": 8, "data": 1.0, "microBatchSize": 1.5 } }
+            """);
+        Assert.DoesNotContain(errors, e => e.Path is "$.model.sequenceLength" or "$.system.gpus" or "$.parallelism.data");
+        Assert.Contains(errors, e => e.Path == "$.training.globalBatchSequences" && e.Message.StartsWith("1E+308 is out of range", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Path == "$.parallelism.microBatchSize" && e.Message.Contains("whole number, got the number 1.5", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Wrong_types_and_ranges_are_all_reported_with_paths()
     {
         var errors = Errors("""
