@@ -53,9 +53,34 @@ public static class BenchResultJson
             throw new BenchResultFormatException($"not a benchmark result document: {FirstSentence(ex.Message)}{where}", ex);
         }
         if (result is null) throw new BenchResultFormatException("not a benchmark result document: the JSON is null.");
+        // After the typed read (which reports syntax and type errors with line and path): the defaults it filled in must not
+        // pass for what the producer never said.
         var errors = Validate(result);
+        if (MissingRequired(json) is { Count: > 0 } missing)
+        {
+            errors = [.. missing.Select(m => $"$.{m}: is required"), .. errors,
+                $"every result document names {string.Join(", ", RequiredMembers)}, as `capplan bench` writes them (wwwroot/schemas/bench-result-v1.schema.json)."];
+        }
         if (errors.Count > 0) throw new BenchResultFormatException("invalid benchmark result document: " + string.Join("; ", errors));
         return result;
+    }
+
+    /// <summary>The members every result document names (the schema's <c>required</c>): without them the reader's defaults
+    /// would stand in for what the producer never said.</summary>
+    public static readonly IReadOnlyList<string> RequiredMembers = ["schemaVersion", "source", "createdUtc", "backend"];
+
+    private static List<string>? MissingRequired(string json)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 256 });
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) return null; // the typed reader reports the wrong kind
+            return [.. RequiredMembers.Where(m => !doc.RootElement.TryGetProperty(m, out var v) || v.ValueKind == JsonValueKind.Null)];
+        }
+        catch (JsonException)
+        {
+            return null; // malformed: the typed reader reports it with line and position
+        }
     }
 
     /// <summary>Reads a result; false with a message instead of an exception.</summary>

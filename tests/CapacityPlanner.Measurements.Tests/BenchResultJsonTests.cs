@@ -85,7 +85,7 @@ public sealed class BenchResultJsonTests
     public void A_minimal_document_keeps_the_defaults_of_every_absent_field()
     {
         var r = BenchResultJson.Deserialize("""
-            { "schemaVersion": 1, "backend": "cpu", "createdUtc": "2026-01-01T00:00:00Z",
+            { "schemaVersion": 1, "source": "capplan-bench", "backend": "cpu", "createdUtc": "2026-01-01T00:00:00Z",
               "memory": [ { "kind": "triad", "medianGBps": 10, "bestGBps": 11 } ] }
             """);
         Assert.Equal(BenchSources.CapplanBench, r.Source);
@@ -95,6 +95,17 @@ public sealed class BenchResultJsonTests
         Assert.Empty(r.Environment);
         Assert.Equal(1, r.Memory[0].TrafficFactor);                        // default, not 0
         Assert.Equal("", r.Memory[0].Convention);
+    }
+
+    [Theory]
+    [InlineData("{}", "$.schemaVersion: is required; $.source: is required; $.createdUtc: is required; $.backend: is required")]
+    [InlineData("""{ "schemaVersion": 1, "source": "capplan-bench", "backend": "cpu" }""", "$.createdUtc: is required")]
+    [InlineData("""{ "schemaVersion": 1, "source": null, "backend": "cpu", "createdUtc": "2026-01-01T00:00:00Z" }""", "$.source: is required")]
+    public void A_document_without_the_schemas_required_members_is_refused_not_filled_with_defaults(string json, string expected)
+    {
+        Assert.False(BenchResultJson.TryDeserialize(json, out var result, out var error));
+        Assert.Null(result);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -217,7 +217,11 @@ public sealed class BenchmarkUploadTests : BenchmarkStoreTestContext
         Assert.Equal($"n.json: line {gemm1}: $.gemm[1]: throughput must not be negative.", error);
 
         // A result without any measurement, and a tool's output with no results, are refused.
-        Assert.Equal("no results found in e.json (is it a capplan bench result?)", Assert.Single(BenchmarkFileReader.Read("e.json", "{ \"schemaVersion\": 1 }").Errors));
+        const string NoMeasurement = "{ \"schemaVersion\": 1, \"source\": \"capplan-bench\", \"createdUtc\": \"2026-01-01T00:00:00Z\", \"backend\": \"cuda\" }";
+        Assert.Equal("no results found in e.json (is it a capplan bench result?)", Assert.Single(BenchmarkFileReader.Read("e.json", NoMeasurement).Errors));
+        // A document without the members every result names is refused for them, not read with defaults.
+        var bare = BenchmarkFileReader.Read("b.json", "{ \"schemaVersion\": 1 }").Errors;
+        Assert.Equal(["b.json: $.source: is required", "b.json: $.createdUtc: is required", "b.json: $.backend: is required"], bare.Take(3));
         Assert.Equal("no nccl-tests results found in x.log (is it nccl-tests output?)",
             Assert.Single(BenchmarkFileReader.Read("x.log", "# nccl-tests version 2.17.6\n# nothing ran\n", BenchmarkFileKind.NcclTests).Errors));
         Assert.Equal("no mamf-finder results found in x.log (is it mamf-finder output?)",
