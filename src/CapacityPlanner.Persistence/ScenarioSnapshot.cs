@@ -45,10 +45,7 @@ public sealed record ScenarioSnapshot(
 
         var chosen = (name ?? loaded.Document!.Name)?.Trim();
         if (string.IsNullOrEmpty(chosen)) chosen = DefaultName;
-        if (chosen.Length > CapacityPlannerDbContext.MaxNameLength)
-        {
-            return (null, [new ScenarioError("$.name", $"is {chosen.Length} characters; names are at most {CapacityPlannerDbContext.MaxNameLength}.")]);
-        }
+        if (SavedText.NameProblem(chosen) is { } problem) return (null, [new ScenarioError("$.name", problem)]);
         var doc = loaded.Document!;
         var scenario = loaded.Scenario!;
         var model = doc.Model.Preset ?? doc.Model.Name ?? scenario.Model.Name;

@@ -91,10 +91,7 @@ public sealed class ScenarioStore(IDbContextFactory<CapacityPlannerDbContext> co
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         var trimmed = name.Trim();
-        if (trimmed.Length > CapacityPlannerDbContext.MaxNameLength)
-        {
-            throw new ArgumentException($"Names are at most {CapacityPlannerDbContext.MaxNameLength} characters.", nameof(name));
-        }
+        if (SavedText.NameProblem(trimmed) is { } problem) throw new ArgumentException("The name " + problem, nameof(name));
         if (!ShortId.IsWellFormed(id)) return null;
         var now = Now();
         var stamp = Guid.NewGuid();
@@ -144,6 +141,10 @@ public sealed class ScenarioStore(IDbContextFactory<CapacityPlannerDbContext> co
         var source = await GetAsync(id, cancellationToken: cancellationToken);
         if (source is null) return null;
         var newName = string.IsNullOrWhiteSpace(name) ? "Copy of " + source.Name : name.Trim();
+        if (SavedText.NameProblem(newName[..Math.Min(newName.Length, CapacityPlannerDbContext.MaxNameLength)]) is { } problem)
+        {
+            throw new ArgumentException("The name " + problem, nameof(name));
+        }
         if (newName.Length > CapacityPlannerDbContext.MaxNameLength) newName = newName[..CapacityPlannerDbContext.MaxNameLength];
         var now = Now();
         return await InsertAsync(newId => new SavedScenario

@@ -401,6 +401,37 @@ public abstract class SavedScenarioSuite
         }
     }
 
+    [Fact]
+    public async Task A_nul_or_a_control_character_in_stored_text_is_a_400_naming_the_field_on_every_provider()
+    {
+        // PostgreSQL's text cannot hold U+0000; SQLite can. Either way the answer is the same 400, never a 500.
+        var app = await AppAsync();
+        var nulName = await (await app.Client.PostJsonAsync("api/scenarios", Http.Gpt3Named("plan\u0000x"))).ValidationErrorsAsync();
+        Assert.Contains("U+0000", Assert.Single(nulName).Value[0], StringComparison.Ordinal);
+        var bell = await (await app.Client.PostJsonAsync("api/scenarios", Http.Gpt3Named("plan\u0007"))).ValidationErrorsAsync();
+        Assert.Contains("control character", bell["$.name"][0], StringComparison.Ordinal);
+
+        var saved = await SaveAsync(app, "nul checks");
+        var id = saved.GetProperty("id").GetString()!;
+        var rename = await (await app.Client.PatchAsync($"api/scenarios/{id}", Http.Content("""{ "name": "a\u0000" }"""))).ValidationErrorsAsync();
+        Assert.True(rename.ContainsKey("$.name"), string.Join(", ", rename.Keys));
+        var duplicate = await (await app.Client.PostAsync($"api/scenarios/{id}/duplicate?name=a%00b", null)).ValidationErrorsAsync();
+        Assert.True(duplicate.ContainsKey("name"), string.Join(", ", duplicate.Keys));
+
+        var run = System.Text.Json.Nodes.JsonNode.Parse(Http.MeasuredRun("run"))!.AsObject();
+        run["notes"] = "line one\nline\u0000two";
+        var notes = await (await app.Client.PostJsonAsync("api/runs", run.ToJsonString())).ValidationErrorsAsync();
+        Assert.True(notes.Keys.Any(k => k.StartsWith("$.notes", StringComparison.Ordinal)), string.Join(", ", notes.Keys));
+        run["notes"] = "line one\nline two";
+        run["name"] = "run\u0001";
+        var runName = await (await app.Client.PostJsonAsync("api/runs", run.ToJsonString())).ValidationErrorsAsync();
+        Assert.True(runName.ContainsKey("$.name"), string.Join(", ", runName.Keys));
+
+        var host = await (await app.Client.PostJsonAsync("api/benchmarks", BenchDocument("node\u0000a"))).ValidationErrorsAsync();
+        Assert.Contains(host.Keys, k => k.StartsWith("$.host.hostname", StringComparison.Ordinal));
+        await (await app.Client.GetAsync("api/benchmarks?gpu=a%00b")).ProblemAsync(HttpStatusCode.BadRequest);
+    }
+
     private static string BenchDocument(string host, string gpu = "NVIDIA H100 80GB HBM3", string backend = "cuda") =>
         BenchResultJson.Serialize(new BenchResult
         {

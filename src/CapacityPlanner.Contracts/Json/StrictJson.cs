@@ -8,8 +8,9 @@ namespace CapacityPlanner.Contracts.Json;
 /// <summary>
 /// The one rule for JSON text that comes from outside (scenario documents, links, custom chips, benchmark results,
 /// every API body): <b>a duplicate key is refused</b> (an object that names the same member twice is an error that
-/// names the key and its JSON path; no "last one wins"), and <b>every string and key must be valid UTF-16</b> (an
-/// escape such as <c>"\ud800"</c> that leaves a lone surrogate is an error with its path). Readers call
+/// names the key and its JSON path; no "last one wins"), <b>every string and key must be valid UTF-16</b> (an
+/// escape such as <c>"\ud800"</c> that leaves a lone surrogate is an error with its path), and <b>none may hold U+0000</b>
+/// (<see cref="NulRule"/>). Readers call
 /// <see cref="Check(string)"/> before they parse; syntax errors are left to their own parser, which reports line and
 /// position.
 /// </summary>
@@ -17,6 +18,9 @@ public static class StrictJson
 {
     /// <summary>The rule as the documentation and error messages state it.</summary>
     public const string DuplicateKeyRule = "a JSON object may name each key once";
+
+    /// <summary>Why no string may hold U+0000: stored text cannot (PostgreSQL's text type refuses it) and no field means it.</summary>
+    public const string NulRule = "U+0000 (NUL, written \\u0000), which no stored text can hold: remove it";
 
     /// <summary>Most errors an answer lists; the rest are counted in one final entry.</summary>
     public const int MaxListedErrors = 100;
@@ -66,6 +70,10 @@ public static class StrictJson
                                 $"the key {Raw(ref reader)} is not valid text: it contains a lone UTF-16 surrogate escape (\\uD800–\\uDFFF without its pair).");
                         }
                         frame.Name = name;
+                        if (name.Contains('\0', StringComparison.Ordinal))
+                        {
+                            return new ScenarioError(PathOf(frames), $"the key {Raw(ref reader)} contains {NulRule}.");
+                        }
                         frame.Names ??= new HashSet<string>(StringComparer.Ordinal);
                         if (!frame.Names.Add(name))
                         {
@@ -76,10 +84,14 @@ public static class StrictJson
                     }
                     case JsonTokenType.String:
                         Advance(frames);
-                        if (!TryGetString(ref reader, out _))
+                        if (!TryGetString(ref reader, out var text))
                         {
                             return new ScenarioError(PathOf(frames),
                                 $"the string {Raw(ref reader)} is not valid text: it contains a lone UTF-16 surrogate escape (\\uD800–\\uDFFF without its pair).");
+                        }
+                        if (text.Contains('\0', StringComparison.Ordinal))
+                        {
+                            return new ScenarioError(PathOf(frames), $"the string {Raw(ref reader)} contains {NulRule}.");
                         }
                         break;
                     default:

@@ -158,8 +158,7 @@ public static class ScenarioEndpoints
         var name = body?.Name?.Trim();
         if (string.IsNullOrEmpty(name)) return ApiProblems.Validation("$.name", "is required and must not be blank.");
         if (await NotOwnerAsync(store, request, id, includeDeleted: false, "rename", ct) is { } refused) return refused;
-        if (name.Length > CapacityPlannerDbContext.MaxNameLength)
-            return ApiProblems.Validation("$.name", $"is {name.Length} characters; names are at most {CapacityPlannerDbContext.MaxNameLength}.");
+        if (SavedText.NameProblem(name) is { } nameProblem) return ApiProblems.Validation("$.name", nameProblem);
         return await store.RenameAsync(id, name, ct) is { } s
             ? Results.Ok(SavedScenarioSummary.From(s, request))
             : ApiProblems.NotFound("saved scenario", id);
@@ -167,8 +166,7 @@ public static class ScenarioEndpoints
 
     private static async Task<IResult> DuplicateAsync(HttpRequest request, ScenarioStore store, StorageQuotas quotas, string id, string? name, CancellationToken ct)
     {
-        if (name is { Length: > CapacityPlannerDbContext.MaxNameLength })
-            return ApiProblems.Validation("name", $"is {name.Length} characters; names are at most {CapacityPlannerDbContext.MaxNameLength}.");
+        if (name?.Trim() is { Length: > 0 } given && SavedText.NameProblem(given) is { } problem) return ApiProblems.Validation("name", problem);
         if (await store.GetAsync(id, cancellationToken: ct) is null) return ApiProblems.NotFound("saved scenario", id);
         if (await quotas.ScenarioAsync(Callers.Of(request.HttpContext).OwnerKey, ct) is { } full) return full.ToResult();
         return await store.DuplicateOwnedAsync(id, name, Callers.OwnerForCreate(request.HttpContext).Key, ct) is { } s

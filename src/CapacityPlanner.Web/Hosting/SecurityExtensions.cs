@@ -91,6 +91,7 @@ public static class SecurityExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.Use(SecurityHeaders);
+        app.Use(RefuseNulInUrl);
         app.UseCors();
         app.UseCapacityPlannerSignIn();
         app.Use((context, next) =>
@@ -114,6 +115,35 @@ public static class SecurityExtensions
         "style-src 'self' 'unsafe-inline'; " +
         "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; " +
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+    /// <summary>
+    /// A path or query that decodes to U+0000 is a 400 before anything reads it: ids, filters and names from the URL reach
+    /// the database, whose text (on PostgreSQL) cannot hold it (<see cref="Contracts.Json.StrictJson.NulRule"/>, the same
+    /// rule for JSON bodies).
+    /// </summary>
+    private static Task RefuseNulInUrl(HttpContext context, RequestDelegate next)
+    {
+        var request = context.Request;
+        string? where = request.Path.Value?.Contains('\0', StringComparison.Ordinal) == true ? "path" : null;
+        foreach (var (key, values) in request.Query)
+        {
+            if (where is not null) break;
+            if (key.Contains('\0', StringComparison.Ordinal) || values.Any(v => v?.Contains('\0', StringComparison.Ordinal) == true))
+            {
+                where = key.Replace("\0", "\\u0000", StringComparison.Ordinal);
+                break;
+            }
+        }
+        if (where is null) return next(context);
+        var message = $"contains {Contracts.Json.StrictJson.NulRule}.";
+        if (request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
+        {
+            return ApiProblems.Validation(where, message, "The URL is invalid").ExecuteAsync(context);
+        }
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync($"The URL's {(where == "path" ? "path" : $"query parameter \"{where}\"")} {message}");
+    }
 
     private static Task SecurityHeaders(HttpContext context, RequestDelegate next)
     {

@@ -35,6 +35,21 @@ public sealed class StrictJsonTests
         Assert.Contains("lone UTF-16 surrogate", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"name":"plan\u0000"}""", "$.name", "string")]
+    [InlineData("""{"a":{"b":["ok","x\u0000y"]}}""", "$.a.b[1]", "string")]
+    [InlineData("""{"a":[{"c":1},{"k\u0000":2}]}""", "$.a[1][\"k\u0000\"]", "key")]
+    public void A_nul_in_a_string_or_a_key_is_an_error_at_its_path(string json, string path, string what)
+    {
+        // PostgreSQL's text type cannot hold U+0000: refused where the JSON comes in, for every reader alike.
+        var error = StrictJson.Check(json);
+        Assert.NotNull(error);
+        Assert.Equal(path, error.Path);
+        Assert.StartsWith($"the {what} ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("U+0000 (NUL", error.Message, StringComparison.Ordinal);
+        Assert.Null(StrictJson.Check("""{"notes":"tab\there, line\nbreak, bell\u0007"}"""));
+    }
+
     [Fact]
     public void Valid_pairs_and_ordinary_text_pass()
     {

@@ -167,8 +167,7 @@ public static class MeasuredRunInput
         if (errors.All(e => e.Path != "$.name"))
         {
             if (string.IsNullOrEmpty(name)) errors.Add(new("$.name", "is required and must not be blank."));
-            else if (name.Length > CapacityPlannerDbContext.MaxNameLength)
-                errors.Add(new("$.name", $"is {name.Length} characters; names are at most {CapacityPlannerDbContext.MaxNameLength}."));
+            else if (SavedText.NameProblem(name) is { } problem) errors.Add(new("$.name", problem));
         }
 
         var metric = ValidationMetric.StepTimeSeconds;
@@ -187,11 +186,11 @@ public static class MeasuredRunInput
         }
 
         family = family?.Trim();
-        if (family is { Length: > CapacityPlannerDbContext.MaxFamilyLength })
-            errors.Add(new("$.family", $"is {family.Length} characters; at most {CapacityPlannerDbContext.MaxFamilyLength}."));
+        if (family is not null && SavedText.NameProblem(family, CapacityPlannerDbContext.MaxFamilyLength) is { } familyProblem)
+            errors.Add(new("$.family", familyProblem));
         notes = notes?.Trim();
-        if (notes is { Length: > CapacityPlannerDbContext.MaxNotesLength })
-            errors.Add(new("$.notes", $"is {notes.Length} characters; at most {CapacityPlannerDbContext.MaxNotesLength}."));
+        if (notes is not null && SavedText.TextProblem(notes, CapacityPlannerDbContext.MaxNotesLength) is { } notesProblem)
+            errors.Add(new("$.notes", notesProblem));
 
         string? canonical = null;
         if (scenario is not null)
