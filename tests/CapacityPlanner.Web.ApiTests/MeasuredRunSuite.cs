@@ -157,6 +157,11 @@ public abstract class MeasuredRunSuite
             Assert.Equal(new[] { "$.measured" }, errors.Keys);
             Assert.Contains("positive", errors["$.measured"][0], StringComparison.Ordinal);
         }
+        // A figure no A100 can reach: the step in milliseconds, the cluster's tokens per second.
+        var ms = await (await app.Client.PostJsonAsync("api/runs", Run("in ms", "stepTimeSeconds", 20.0 / 1000))).ValidationErrorsAsync();
+        Assert.Contains("not milliseconds", Assert.Single(ms["$.measured"]), StringComparison.Ordinal);
+        var cluster = await (await app.Client.PostJsonAsync("api/runs", Run("whole cluster", "tokensPerSecondPerGpu", 160_000))).ValidationErrorsAsync();
+        Assert.Contains("not the whole cluster's", Assert.Single(cluster["$.measured"]), StringComparison.Ordinal);
         var text = JsonNode.Parse(Run("measured as text", "stepTimeSeconds", 1))!;
         text["measured"] = "fast";
         Assert.Equal(new[] { "$.measured" }, (await (await app.Client.PostJsonAsync("api/runs", text.ToJsonString())).ValidationErrorsAsync()).Keys);

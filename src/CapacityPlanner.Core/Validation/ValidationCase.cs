@@ -1,5 +1,7 @@
 using CapacityPlanner.Core.Estimation;
+using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Planning;
+using CapacityPlanner.Core.Workload;
 
 namespace CapacityPlanner.Core.Validation;
 
@@ -68,6 +70,33 @@ public sealed record ValidationCase(string Id, string ScenarioJson, ValidationMe
         return ok;
     }
 
+    /// <summary>
+    /// Why <paramref name="measured"/> cannot be what <paramref name="scenario"/> ran, or null: it implies more model FLOP/s
+    /// per GPU than the chip's dense peak at the run's precision, even with attention counted causally (the smallest of the
+    /// FLOP conventions, docs/model.md). Nothing runs above its peak, so the figure is in another unit: milliseconds or
+    /// seconds per micro-batch for seconds per step, the cluster's tokens/s for one GPU's.
+    /// </summary>
+    public static string? ImpossibleMeasurement(ResolvedScenario scenario, ValidationMetric metric, double measured)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        if (!double.IsFinite(measured) || measured <= 0 || scenario.System.Chip.PeakFor(scenario.Training.Precision) is not { } peak) return null;
+        var tokensPerStep = (double)scenario.Training.GlobalBatchSequences * scenario.Model.SequenceLength;
+        var perGpu = metric switch
+        {
+            ValidationMetric.StepTimeSeconds => tokensPerStep / measured / scenario.System.Gpus * scenario.Model.FlopsPerToken(FlopConvention.Causal),
+            ValidationMetric.TokensPerSecondPerGpu => measured * scenario.Model.FlopsPerToken(FlopConvention.Causal),
+            _ => measured * 1e12,
+        };
+        if (perGpu <= peak) return null;
+        var unit = metric switch
+        {
+            ValidationMetric.StepTimeSeconds => "seconds per optimizer step (not milliseconds, not per micro-batch)",
+            ValidationMetric.TokensPerSecondPerGpu => "tokens per second per GPU (not the whole cluster's)",
+            _ => "TFLOP/s per GPU",
+        };
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{measured:G4} means {perGpu / 1e12:N0} TFLOP/s of model work per GPU, above the {scenario.System.Chip.Name}'s {peak / 1e12:N0} TFLOP/s {scenario.Training.Precision.ToId()} peak: nothing runs faster than its peak. The figure is {unit}.");
+    }
 }
 
 /// <summary>The model's result on one case.</summary>

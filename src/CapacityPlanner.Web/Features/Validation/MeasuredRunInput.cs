@@ -204,6 +204,12 @@ public static class MeasuredRunInput
                 canonical = WithInlineChip(canonical, customChip);
                 var resolved = ScenarioResolver.ParseAndResolve(canonical);
                 if (!resolved.Success) errors.AddRange(resolved.Errors.Select(e => e with { Path = UnderScenario(e.Path) }));
+                // Only once everything else is right: the bound depends on the scenario, the metric and the figure together.
+                else if (errors.Count == 0 && measured is { } value
+                    && ValidationCase.ImpossibleMeasurement(resolved.Scenario!, metric, value) is { } impossible)
+                {
+                    errors.Add(new("$.measured", impossible));
+                }
             }
         }
         if (errors.Count > 0) return (null, errors);
