@@ -132,6 +132,23 @@ public abstract class MeasuredRunSuite
     }
 
     [Fact]
+    public async Task A_run_whose_family_names_its_software_runs_on_that_stack_unless_the_scenario_names_one()
+    {
+        // The family says who ran it and with which software, as in the shipped case files (software-stacks.json caseFamilies).
+        var app = await AppAsync();
+        var deepspeed = await (await app.Client.PostJsonAsync("api/runs", Run("ds", "stepTimeSeconds", 40, family: "deepspeed"))).ExpectAsync(HttpStatusCode.Created);
+        Assert.Equal("deepspeed", deepspeed.GetProperty("stack").GetString());
+        var named = JsonNode.Parse(Http.Gpt3)!;
+        named["training"]!["stack"] = "megatron-lm-2022";
+        var kept = await (await app.Client.PostJsonAsync("api/runs", Run("named", "stepTimeSeconds", 40, named.ToJsonString(), family: "deepspeed"))).ExpectAsync(HttpStatusCode.Created);
+        Assert.Equal("megatron-lm-2022", kept.GetProperty("stack").GetString());
+        var ours = await (await app.Client.PostJsonAsync("api/runs", Run("ours", "stepTimeSeconds", 40, family: "our-cluster"))).ExpectAsync(HttpStatusCode.Created);
+        Assert.Equal("megatron-lm-2022", ours.GetProperty("stack").GetString()); // auto on A100
+        foreach (var run in new[] { deepspeed, kept, ours })
+            Assert.Equal(HttpStatusCode.NoContent, (await app.Client.DeleteAsync($"api/runs/{run.GetProperty("id").GetString()}")).StatusCode);
+    }
+
+    [Fact]
     public async Task Bad_input_is_a_400_naming_the_field_and_stores_nothing()
     {
         var app = await AppAsync();

@@ -105,15 +105,38 @@ public static class ValidationCaseFile
                 throw new FormatException($"{id}: 'measuredMemoryGiB' must be a positive number of GiB per GPU.");
             memory = mem.GetDouble();
         }
-        var scenarioJson = scenario.GetRawText();
+        var family = Str("family") is { Length: > 0 } f ? f : "user";
+        var scenarioJson = WithFamilyStack(scenario.GetRawText(), family);
         var resolved = ScenarioResolver.ParseAndResolve(scenarioJson);
-        return new ValidationCase(id, scenarioJson, metric, measured.GetDouble(), tolerance, soft,
-            Str("family") is { Length: > 0 } f ? f : "user", Str("source"), Str("note"))
+        return new ValidationCase(id, scenarioJson, metric, measured.GetDouble(), tolerance, soft, family, Str("source"), Str("note"))
         {
             Scenario = resolved.Scenario,
             ScenarioErrors = resolved.Errors,
             MeasuredMemoryGiB = memory,
             MemorySource = Str("memorySource"),
         };
+    }
+
+    /// <summary>
+    /// The case's scenario as it ran: where it names no <c>training.stack</c> and its family names the software
+    /// (software-stacks.json caseFamilies: torchtitan, deepspeed, maxtext), that stack is written in, so the model, the table's
+    /// stack column and the link to the Planner all carry it. Otherwise the scenario text as written.
+    /// </summary>
+    public static string WithFamilyStack(string scenarioJson, string? family)
+    {
+        ArgumentNullException.ThrowIfNull(scenarioJson);
+        if (Core.Planning.SoftwareStackCatalog.Standard.StackForCaseFamily(family) is not { } stack) return scenarioJson;
+        System.Text.Json.Nodes.JsonNode? node;
+        try
+        {
+            node = System.Text.Json.Nodes.JsonNode.Parse(scenarioJson);
+        }
+        catch (JsonException)
+        {
+            return scenarioJson; // the reader reports it
+        }
+        if (node?["training"] is not System.Text.Json.Nodes.JsonObject training || training.ContainsKey("stack")) return scenarioJson;
+        training["stack"] = stack;
+        return node.ToJsonString(new JsonSerializerOptions { WriteIndented = scenarioJson.Contains('\n', StringComparison.Ordinal) });
     }
 }

@@ -236,8 +236,12 @@ public sealed class SoftwareStackCatalog
     private readonly string _legacyStack, _tpuStack, _defaultStack;
     private readonly IReadOnlyList<string> _zeroStageStacks;
 
-    private SoftwareStackCatalog(IReadOnlyList<SoftwareStack> stacks, string tpuVendor, IEnumerable<string> legacyArchitectures, string legacy, string tpu, string fallback, IReadOnlyList<string> zeroStageStacks)
+    private readonly IReadOnlyDictionary<string, string> _caseFamilies;
+
+    private SoftwareStackCatalog(IReadOnlyList<SoftwareStack> stacks, string tpuVendor, IEnumerable<string> legacyArchitectures, string legacy, string tpu, string fallback, IReadOnlyList<string> zeroStageStacks,
+        IReadOnlyDictionary<string, string> caseFamilies)
     {
+        _caseFamilies = caseFamilies;
         Stacks = stacks;
         _byId = stacks.ToDictionary(s => s.Id, StringComparer.Ordinal);
         _tpuVendor = tpuVendor;
@@ -250,7 +254,18 @@ public sealed class SoftwareStackCatalog
         {
             if (!_byId.ContainsKey(id)) throw new FormatException($"software-stacks.json: autoRule names unknown stack \"{id}\".");
         }
+        foreach (var (family, id) in caseFamilies)
+        {
+            if (!_byId.ContainsKey(id)) throw new FormatException($"software-stacks.json: caseFamilies maps \"{family}\" to unknown stack \"{id}\".");
+        }
     }
+
+    /// <summary>
+    /// The stack a validation case's family names (who ran it and with which software), for a case whose scenario names
+    /// none; null for families that ran several stacks or that auto already serves (the data file's caseFamilies).
+    /// </summary>
+    public string? StackForCaseFamily(string? family) =>
+        family is null ? null : _caseFamilies.GetValueOrDefault(family);
 
     /// <summary>The shipped catalog.</summary>
     public static SoftwareStackCatalog Standard => s_standard.Value;
@@ -379,6 +394,9 @@ public sealed class SoftwareStackCatalog
             auto.GetProperty("legacyStack").GetString()!,
             auto.GetProperty("tpuStack").GetString()!,
             auto.GetProperty("defaultStack").GetString()!,
-            auto.TryGetProperty("zeroStageStacks", out var zeroStacks) ? [.. zeroStacks.EnumerateArray().Select(x => x.GetString()!)] : []);
+            auto.TryGetProperty("zeroStageStacks", out var zeroStacks) ? [.. zeroStacks.EnumerateArray().Select(x => x.GetString()!)] : [],
+            root.TryGetProperty("caseFamilies", out var families)
+                ? families.GetProperty("stacks").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.OrdinalIgnoreCase)
+                : new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase));
     }
 }

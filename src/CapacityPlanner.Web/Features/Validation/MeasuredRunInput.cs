@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Contracts.Sharing;
+using CapacityPlanner.Contracts.Validation;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Validation;
@@ -201,7 +202,7 @@ public static class MeasuredRunInput
             }
             else
             {
-                canonical = WithInlineChip(canonical, customChip);
+                canonical = WithInlineChip(ValidationCaseFile.WithFamilyStack(canonical!, family), customChip);
                 var resolved = ScenarioResolver.ParseAndResolve(canonical);
                 if (!resolved.Success) errors.AddRange(resolved.Errors.Select(e => e with { Path = UnderScenario(e.Path) }));
                 // Only once everything else is right: the bound depends on the scenario, the metric and the figure together.
