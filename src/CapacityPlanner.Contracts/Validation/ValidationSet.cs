@@ -87,8 +87,11 @@ public static class ValidationCaseFile
     /// </summary>
     public static ValidationCase Parse(string id, string json)
     {
+        if (Json.StrictJson.Check(json) is { } invalid) throw new FormatException($"{id}: {invalid.Path}: {invalid.Message}");
         using var doc = JsonDocument.Parse(json);
         var r = doc.RootElement;
+        if (r.ValueKind != JsonValueKind.Object)
+            throw new FormatException($"{id}: a case file is one JSON object {{ \"scenario\", \"metric\", \"measured\", … }}, not {(r.ValueKind == JsonValueKind.Array ? "an array" : r.ValueKind.ToString().ToLowerInvariant())}.");
         string Str(string name) => r.TryGetProperty(name, out var e) && e.ValueKind == JsonValueKind.String ? e.GetString()! : "";
         if (!r.TryGetProperty("scenario", out var scenario) || scenario.ValueKind != JsonValueKind.Object)
             throw new FormatException($"{id}: 'scenario' (an object) is required.");

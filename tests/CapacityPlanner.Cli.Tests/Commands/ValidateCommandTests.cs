@@ -103,8 +103,13 @@ public sealed class ValidateCommandTests
             await File.WriteAllTextAsync(Path.Combine(dir, "good.json"), CaseFile("stepTimeSeconds", 10));
             await File.WriteAllTextAsync(Path.Combine(dir, "broken.json"), "{ \"scenario\": ");
             await File.WriteAllTextAsync(Path.Combine(dir, "nometric.json"), CaseFile("samplesPerSecond", 10));
+            await File.WriteAllTextAsync(Path.Combine(dir, "array.json"), "[" + CaseFile("stepTimeSeconds", 10) + "]");
+            await File.WriteAllTextAsync(Path.Combine(dir, "twice.json"), CaseFile("stepTimeSeconds", 10).Replace("\"measured\"", "\"measured\": 3, \"measured\"", StringComparison.Ordinal));
             var (code, _, err) = await Run("validate", "--cases", dir);
             Assert.Equal(2, code);
+            Assert.Contains("array.json: array: a case file is one JSON object", err, StringComparison.Ordinal);
+            Assert.Contains("twice.json: twice: $.measured: duplicate key \"measured\"", err, StringComparison.Ordinal);
+            Assert.DoesNotContain("unexpected error", err, StringComparison.Ordinal);
             Assert.Contains("broken.json is not valid JSON", err, StringComparison.Ordinal);
             Assert.Contains("nometric.json: nometric: 'metric' must be", err, StringComparison.Ordinal);
             Assert.DoesNotContain("good.json", err, StringComparison.Ordinal);
