@@ -65,7 +65,7 @@ public static class ScenarioResolver
         var watts = SitePower.FacilityWattsPerGpu(system.Chip, document.Budget);
         var nodeMw = watts * system.GpusPerNode / 1e6;
         string Describe(double mw) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"{mw:0.###} MW is below one {system.GpusPerNode}-GPU {system.Chip.Id} node ({nodeMw * 1000:0.#} kW of facility power: TDP {system.Chip.TdpWatts:0} W × server power factor × PUE)");
+            $"{mw:0.######} MW is below one {system.GpusPerNode}-GPU {system.Chip.Id} node ({nodeMw * 1000:0.#} kW of facility power: TDP {system.Chip.TdpWatts:0} W × server power factor × PUE)");
         if (sites.MaxSiteMw is { } max && max < nodeMw)
         {
             errors.Add(new("$.sites.maxSiteMw", Describe(max) + "; raise the site size or lower budget.pue / budget.serverPowerFactor."));
