@@ -100,16 +100,19 @@ public sealed class ValidateCommandTests
         var dir = Directory.CreateTempSubdirectory("capplan-cases").FullName;
         try
         {
-            await File.WriteAllTextAsync(Path.Combine(dir, "good.json"), CaseFile("stepTimeSeconds", 10));
+            await File.WriteAllTextAsync(Path.Combine(dir, "good.json"), CaseFile("stepTimeSeconds", 30));
             await File.WriteAllTextAsync(Path.Combine(dir, "broken.json"), "{ \"scenario\": ");
             await File.WriteAllTextAsync(Path.Combine(dir, "nometric.json"), CaseFile("samplesPerSecond", 10));
             await File.WriteAllTextAsync(Path.Combine(dir, "array.json"), "[" + CaseFile("stepTimeSeconds", 10) + "]");
+            await File.WriteAllTextAsync(Path.Combine(dir, "millis.json"), CaseFile("stepTimeSeconds", 0.01));
             await File.WriteAllTextAsync(Path.Combine(dir, "twice.json"), CaseFile("stepTimeSeconds", 10).Replace("\"measured\"", "\"measured\": 3, \"measured\"", StringComparison.Ordinal));
             var (code, _, err) = await Run("validate", "--cases", dir);
             Assert.Equal(2, code);
             Assert.Contains("array.json: array: a case file is one JSON object", err, StringComparison.Ordinal);
             Assert.Contains("twice.json: twice: $.measured: duplicate key \"measured\"", err, StringComparison.Ordinal);
             Assert.DoesNotContain("unexpected error", err, StringComparison.Ordinal);
+            Assert.Contains("millis.json: millis: 'measured' 0.01 means", err, StringComparison.Ordinal);
+            Assert.Contains("not milliseconds", err, StringComparison.Ordinal);
             Assert.Contains("broken.json is not valid JSON", err, StringComparison.Ordinal);
             Assert.Contains("nometric.json: nometric: 'metric' must be", err, StringComparison.Ordinal);
             Assert.DoesNotContain("good.json", err, StringComparison.Ordinal);
