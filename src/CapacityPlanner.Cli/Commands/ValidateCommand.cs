@@ -25,7 +25,12 @@ internal static class ValidateCommand
         {
             if (a.Flags.Contains("--fit") || a.Flags.Contains("--lofo") || a.Flags.Contains("--track-record"))
                 a.Errors.Add("--cases runs the model on your case files; --fit, --lofo and --track-record work on the shipped set only.");
-            else if (ReadCaseFiles(folder, a.Errors) is { } read) cases = read;
+            else
+            {
+                var warnings = new List<string>();
+                if (ReadCaseFiles(folder, a.Errors, warnings) is { } read) cases = read;
+                foreach (var w in warnings) await stderr.WriteLineAsync("capplan validate: warning: " + w);
+            }
         }
         var families = ValidationSet.FamiliesOf(cases);
         if (family is not null && a.Errors.Count == 0 && !families.Contains(family, StringComparer.OrdinalIgnoreCase))
@@ -89,7 +94,7 @@ internal static class ValidateCommand
     /// Reads every <c>*.json</c> case file of <paramref name="folder"/> (id = file name without extension); null, with one
     /// error per unreadable file, when any is not a case file.
     /// </summary>
-    private static List<ValidationCase>? ReadCaseFiles(string folder, List<string> errors)
+    private static List<ValidationCase>? ReadCaseFiles(string folder, List<string> errors, List<string> warnings)
     {
         if (!Directory.Exists(folder))
         {
@@ -109,7 +114,11 @@ internal static class ValidateCommand
             var id = Path.GetFileNameWithoutExtension(file);
             try
             {
-                list.Add(ValidationCaseFile.Parse(id, File.ReadAllText(file)));
+                var c = ValidationCaseFile.Parse(id, File.ReadAllText(file));
+                list.Add(c);
+                // Kept and run (a FLOP count of the model's could be what is off), but the figure is named.
+                if (c.Scenario is { } s && ValidationCase.ImpossibleMeasurement(s, c.Metric, c.Measured) is { } impossible)
+                    warnings.Add($"--cases: {Path.GetFileName(file)}: 'measured' {impossible}");
             }
             catch (JsonException e)
             {

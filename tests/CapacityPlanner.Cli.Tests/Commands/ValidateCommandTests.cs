@@ -111,7 +111,8 @@ public sealed class ValidateCommandTests
             Assert.Contains("array.json: array: a case file is one JSON object", err, StringComparison.Ordinal);
             Assert.Contains("twice.json: twice: $.measured: duplicate key \"measured\"", err, StringComparison.Ordinal);
             Assert.DoesNotContain("unexpected error", err, StringComparison.Ordinal);
-            Assert.Contains("millis.json: millis: 'measured' 0.01 means", err, StringComparison.Ordinal);
+            // A figure above what the chip can do is named as a warning; the case still runs.
+            Assert.Contains("warning: --cases: millis.json: 'measured' 0.01 means", err, StringComparison.Ordinal);
             Assert.Contains("not milliseconds", err, StringComparison.Ordinal);
             Assert.Contains("broken.json is not valid JSON", err, StringComparison.Ordinal);
             Assert.Contains("nometric.json: nometric: 'metric' must be", err, StringComparison.Ordinal);
