@@ -65,6 +65,16 @@ public static class BenchResultJson
         return result;
     }
 
+    /// <summary>
+    /// Whether a result holds any measurement (GEMMs, memory, host transfers, collectives or transfer matrices): the one rule
+    /// by which the dashboard's upload, <c>POST /api/benchmarks</c> and the importers refuse a document with nothing to store.
+    /// </summary>
+    public static bool HasMeasurements(BenchResult r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        return r.Gemm.Count + r.Memory.Count + r.HostTransfers.Count + r.Collectives.Count + r.TransferMatrices.Count > 0;
+    }
+
     /// <summary>The members every result document names (the schema's <c>required</c>): without them the reader's defaults
     /// would stand in for what the producer never said.</summary>
     public static readonly IReadOnlyList<string> RequiredMembers = ["schemaVersion", "source", "createdUtc", "backend"];

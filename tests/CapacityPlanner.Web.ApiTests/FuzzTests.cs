@@ -22,7 +22,7 @@ public sealed class FuzzTests(SqliteAppFixture fixture, ITestOutputHelper output
         Http.Example("llama3-70b-1024-h100.json"),
         Http.Example("budget-30b-half-year.json"),
         """{ "baseOn": "h100-sxm", "name": "fuzz chip", "hbmCapacityGiB": 141, "gemmCurve": [{ "flops": 1e9, "fraction": 0.3 }] }""",
-        """{ "schemaVersion": 1, "source": "capplan bench", "createdUtc": "2026-01-01T00:00:00Z", "backend": "cpu", "suites": ["gemm"], "devices": [{ "name": "cpu" }] }""",
+        """{ "schemaVersion": 1, "source": "capplan bench", "createdUtc": "2026-01-01T00:00:00Z", "backend": "cpu", "suites": ["gemm"], "devices": [{ "name": "cpu" }], "memory": [{ "kind": "triad", "medianGBps": 10, "bestGBps": 11 }] }""",
         """{ "name": "renamed" }""",
         "{ \"name\": \"fuzz run\", \"metric\": \"stepTimeSeconds\", \"measured\": 20, \"scenario\": " + Http.Gpt3 + " }",
     ];

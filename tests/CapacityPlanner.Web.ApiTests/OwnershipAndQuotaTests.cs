@@ -52,6 +52,7 @@ public sealed class OwnershipAndQuotaTests : IAsyncLifetime
         Host = new HostInfo { Hostname = host, CpuModel = "AMD EPYC 9654", Architecture = "x64" },
         Devices = [new DeviceInfo { Kind = "gpu", Index = 0, Name = "NVIDIA H100 80GB HBM3", Uuid = "GPU-0", MemoryBytes = 80L << 30 }],
         Software = new SoftwareInfo { DriverVersion = "580.95.05", CudaDriverVersion = 13000 },
+        Memory = [new MemoryMeasurement { Kind = "copy", MedianGBps = 2400, BestGBps = 2450, TrafficFactor = 1, Convention = "2·N bytes" }],
     });
 
     [Fact]

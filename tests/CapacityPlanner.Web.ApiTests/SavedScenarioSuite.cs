@@ -445,6 +445,7 @@ public abstract class SavedScenarioSuite
                 new DeviceInfo { Kind = "gpu", Index = 1, Name = gpu, Uuid = "GPU-1", MemoryBytes = 80L << 30 },
             ],
             Software = new SoftwareInfo { DriverVersion = "580.95.05", CudaDriverVersion = 13000 },
+            Memory = [new MemoryMeasurement { Kind = "copy", MedianGBps = 2400, BestGBps = 2450, TrafficFactor = 1, Convention = "2·N bytes" }],
         });
 
     [Fact]
@@ -485,6 +486,10 @@ public abstract class SavedScenarioSuite
         var app = await AppAsync();
         var errors = await (await app.Client.PostJsonAsync("api/benchmarks", BenchDocument("h", backend: "tpu"))).ValidationErrorsAsync();
         Assert.Contains("$.backend", errors.Keys);
+        // Nothing measured: refused as the dashboard's upload refuses it (BenchResultJson.HasMeasurements).
+        var empty = BenchResultJson.Deserialize(BenchDocument("h")) with { Memory = [] };
+        var nothing = await (await app.Client.PostJsonAsync("api/benchmarks", BenchResultJson.Serialize(empty))).ValidationErrorsAsync();
+        Assert.Contains("holds no measurement", Assert.Single(nothing["$"]), StringComparison.Ordinal);
         var malformed = await (await app.Client.PostJsonAsync("api/benchmarks", """{"schemaVersion": "one"}""")).ValidationErrorsAsync();
         Assert.Contains(malformed.Keys, k => k.StartsWith('$'));
         await (await app.Client.PostAsync("api/benchmarks", Http.Content("a,b,c", "text/csv"))).ProblemAsync(HttpStatusCode.UnsupportedMediaType);

@@ -359,7 +359,7 @@ public sealed class BenchmarkDocumentLimitTests : IAsyncLifetime
         _dir.Dispose();
     }
 
-    private static string Document(string extra) => $$"""{ "schemaVersion": 1, "source": "capplan bench", "createdUtc": "2026-01-01T00:00:00Z", "backend": "cpu"{{extra}} }""";
+    private static string Document(string extra) => $$"""{ "schemaVersion": 1, "source": "capplan bench", "createdUtc": "2026-01-01T00:00:00Z", "backend": "cpu", "memory": [{ "kind": "triad", "medianGBps": 10, "bestGBps": 11 }]{{extra}} }""";
 
     [Fact]
     public async Task Oversized_arrays_and_unknown_suites_are_400s()

@@ -238,8 +238,7 @@ public static class BenchmarkFileReader
         return new BenchmarkFileRead(kind, result, BenchResultJson.Serialize(result), [], result.Warnings.ToList());
     }
 
-    private static bool IsEmpty(BenchResult r) =>
-        r.Gemm.Count + r.Memory.Count + r.HostTransfers.Count + r.Collectives.Count + r.TransferMatrices.Count == 0;
+    private static bool IsEmpty(BenchResult r) => !BenchResultJson.HasMeasurements(r);
 
     /// <summary>"r.json: line 12, position 5: '}' is invalid after a value." (lines and positions counted from 1).</summary>
     internal static string JsonError(string fileName, JsonException ex)

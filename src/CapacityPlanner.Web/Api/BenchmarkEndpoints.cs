@@ -95,6 +95,11 @@ public static class BenchmarkEndpoints
         {
             return ApiProblems.Validation(Errors(error!), "The benchmark result document is invalid");
         }
+        if (!BenchResultJson.HasMeasurements(result!))
+        {
+            return ApiProblems.Validation("$", "holds no measurement (gemm, memory, hostTransfers, collectives and transferMatrices are all empty): " +
+                "nothing to store. A run whose every suite was skipped lists why under skipped.", "The benchmark result document is invalid");
+        }
         if (await quotas.BenchmarkAsync(Callers.Of(request.HttpContext).OwnerKey, Encoding.UTF8.GetByteCount(text!), ct) is { } full) return full.ToResult();
         var saved = await store.SaveOwnedAsync(result!, text!, Callers.OwnerForCreate(request.HttpContext).Key, ct);
         var flags = BenchmarkCalibrationService.Implausible(result!);
