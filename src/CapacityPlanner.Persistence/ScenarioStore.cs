@@ -141,11 +141,8 @@ public sealed class ScenarioStore(IDbContextFactory<CapacityPlannerDbContext> co
         var source = await GetAsync(id, cancellationToken: cancellationToken);
         if (source is null) return null;
         var newName = string.IsNullOrWhiteSpace(name) ? "Copy of " + source.Name : name.Trim();
-        if (SavedText.NameProblem(newName[..Math.Min(newName.Length, CapacityPlannerDbContext.MaxNameLength)]) is { } problem)
-        {
-            throw new ArgumentException("The name " + problem, nameof(name));
-        }
         if (newName.Length > CapacityPlannerDbContext.MaxNameLength) newName = newName[..CapacityPlannerDbContext.MaxNameLength];
+        if (SavedText.NameProblem(newName) is { } problem) throw new ArgumentException("The name " + problem, nameof(name));
         var now = Now();
         return await InsertAsync(newId => new SavedScenario
         {

@@ -124,17 +124,7 @@ public static class SecurityExtensions
     private static Task RefuseNulInUrl(HttpContext context, RequestDelegate next)
     {
         var request = context.Request;
-        string? where = request.Path.Value?.Contains('\0', StringComparison.Ordinal) == true ? "path" : null;
-        foreach (var (key, values) in request.Query)
-        {
-            if (where is not null) break;
-            if (key.Contains('\0', StringComparison.Ordinal) || values.Any(v => v?.Contains('\0', StringComparison.Ordinal) == true))
-            {
-                where = key.Replace("\0", "\\u0000", StringComparison.Ordinal);
-                break;
-            }
-        }
-        if (where is null) return next(context);
+        if (NulIn(request) is not { } where) return next(context);
         var message = $"contains {Contracts.Json.StrictJson.NulRule}.";
         if (request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
         {
@@ -143,6 +133,18 @@ public static class SecurityExtensions
         context.Response.StatusCode = StatusCodes.Status400BadRequest;
         context.Response.ContentType = "text/plain; charset=utf-8";
         return context.Response.WriteAsync($"The URL's {(where == "path" ? "path" : $"query parameter \"{where}\"")} {message}");
+    }
+
+    /// <summary>"path", the query parameter whose name or value holds U+0000 (the NUL written \u0000), or null.</summary>
+    private static string? NulIn(HttpRequest request)
+    {
+        if (request.Path.Value?.Contains('\0', StringComparison.Ordinal) == true) return "path";
+        foreach (var (key, values) in request.Query)
+        {
+            if (key.Contains('\0', StringComparison.Ordinal) || values.Any(v => v?.Contains('\0', StringComparison.Ordinal) == true))
+                return key.Replace("\0", "\\u0000", StringComparison.Ordinal);
+        }
+        return null;
     }
 
     private static Task SecurityHeaders(HttpContext context, RequestDelegate next)
