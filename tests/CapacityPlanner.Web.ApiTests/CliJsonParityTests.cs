@@ -41,6 +41,59 @@ public sealed class CliJsonParityTests(SqliteAppFixture fixture) : IClassFixture
         Assert.True(JsonNode.DeepEquals(cli, api), $"CLI:\n{cli.ToJsonString()[..Math.Min(1500, cli.ToJsonString().Length)]}\nAPI:\n{api.ToJsonString()[..Math.Min(1500, api.ToJsonString().Length)]}");
     }
 
+    [Fact]
+    public async Task A_published_runs_case_file_gets_the_same_comparison_from_the_api_as_from_the_cli()
+    {
+        // A shipped TorchTitan run as its source gives it: the family names the software, the scenario no stack.
+        var shipped = Contracts.Validation.ValidationSet.Shipped.First(c => c.Family == "torchtitan");
+        var scenario = JsonNode.Parse(shipped.ScenarioJson)!.AsObject();
+        scenario["training"]!.AsObject().Remove("stack");
+        var text = new JsonObject
+        {
+            ["scenario"] = scenario,
+            ["metric"] = Core.Validation.ValidationCase.MetricId(shipped.Metric),
+            ["measured"] = shipped.Measured,
+            ["family"] = shipped.Family,
+            ["source"] = shipped.Source,
+        }.ToJsonString();
+        var dir = Directory.CreateTempSubdirectory("capplan-case");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "run.json");
+            await File.WriteAllTextAsync(path, text);
+            using var stdout = new StringWriter();
+            using var stderr = new StringWriter();
+            Assert.Equal(ExitCodes.Ok, await CliApp.RunAsync(["estimate", path, "--json"], stdout, stderr));
+            var cli = JsonNode.Parse(stdout.ToString())!;
+            var response = await fixture.App.Client.PostJsonAsync("api/estimate", text);
+            var api = JsonNode.Parse((await response.ExpectAsync(HttpStatusCode.OK)).GetRawText())!;
+
+            Assert.Equal("torchtitan", api["stack"]!.GetValue<string>());
+            Assert.Equal(shipped.Measured, api["published"]!["published"]!.GetValue<double>());
+            // The CLI names the case after its file; the API after the request.
+            Assert.Equal("run", cli["published"]!["id"]!.GetValue<string>());
+            Assert.Equal("request", api["published"]!["id"]!.GetValue<string>());
+            cli["published"]!.AsObject().Remove("id");
+            api["published"]!.AsObject().Remove("id");
+            Strip(cli);
+            Strip(api);
+            Assert.True(JsonNode.DeepEquals(cli, api));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_case_file_with_a_wrong_scenario_field_is_a_400_that_names_it_under_scenario()
+    {
+        var text = """{ "scenario": { "schemaVersion": 1, "model": { "preset": "gpt3-175b" }, "training": { "globalBatchSequences": 1536 }, "system": { "chip": "a100-sxm-80gb", "gpus": "many" } }, "metric": "stepTimeSeconds", "measured": 10 }""";
+        var response = await fixture.App.Client.PostJsonAsync("api/estimate", text);
+        var problem = await response.ExpectAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("$.scenario.system.gpus", problem.GetRawText());
+    }
+
     /// <summary>Removes wall-clock measurements, at any depth.</summary>
     private static void Strip(JsonNode? node)
     {

@@ -48,7 +48,7 @@ internal static class BudgetCommand
         {
             var loaded = await ScenarioInput.LoadAsync(a.Positional[0], stdin, json, stdout, stderr, patch);
             if (loaded is null) return ExitCodes.InvalidInput;
-            (document, scenario) = loaded.Value;
+            (document, scenario, _) = loaded.Value;
         }
         var outcome = ScenarioBudget.Plan(document, scenario);
         if (!outcome.Success)

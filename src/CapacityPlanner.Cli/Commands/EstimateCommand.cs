@@ -3,6 +3,7 @@ using CapacityPlanner.Contracts.Results;
 using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Contracts.Validation;
 using CapacityPlanner.Core.Planning;
+using CapacityPlanner.Core.Validation;
 
 namespace CapacityPlanner.Cli.Commands;
 
@@ -24,8 +25,15 @@ internal static class EstimateCommand
         if (loaded is null) return ExitCodes.InvalidInput;
         var scenario = loaded.Value.Scenario;
         var estimate = CapacityPlanner.Core.Reliability.ScenarioAnalysis.EstimateWithGoodput(scenario);
-        if (json) await stdout.WriteLineAsync(EstimateJson.Serialize(scenario, estimate));
-        else await stdout.WriteLineAsync(EstimateTable.Render(scenario, estimate, ValidationSet.TrackRecordFor(scenario, estimate)));
+        // A published run's file: the estimate beside what the run measured, unless site options changed its cluster.
+        ValidationResult? published = null;
+        if (loaded.Value.Case is { } run)
+        {
+            if (patch is null) published = ValidationRunner.Result(run, scenario, estimate);
+            else await stderr.WriteLineAsync("capplan estimate: the site options change the published run's cluster, so it is not compared with what the run measured.");
+        }
+        if (json) await stdout.WriteLineAsync(EstimateJson.Serialize(scenario, estimate, published: published));
+        else await stdout.WriteLineAsync(EstimateTable.Render(scenario, estimate, ValidationSet.TrackRecordFor(scenario, estimate), published));
         return ExitCodes.Ok;
     }
 }
@@ -52,8 +60,11 @@ internal static class ScenarioInput
         }
     }
 
-    /// <summary>Reads, parses and resolves a scenario; reports errors and returns null when it is invalid.</summary>
-    public static async Task<(ScenarioDocument Document, CapacityPlanner.Core.Planning.ResolvedScenario Scenario)?> LoadAsync(
+    /// <summary>
+    /// Reads, parses and resolves a scenario; reports errors and returns null when it is invalid. A published run's case
+    /// file (<see cref="ValidationCaseFile.IsCaseFile"/>) gives its scenario as it ran, and the case comes back with it.
+    /// </summary>
+    public static async Task<(ScenarioDocument Document, CapacityPlanner.Core.Planning.ResolvedScenario Scenario, ValidationCase? Case)?> LoadAsync(
         string path, TextReader stdin, bool json, TextWriter stdout, TextWriter stderr, Func<ScenarioDocument, ScenarioDocument>? patch = null)
     {
         var (text, readError) = await ReadAsync(path, stdin);
@@ -62,13 +73,17 @@ internal static class ScenarioInput
             await ReportAsync([new ScenarioError("$", readError)], json, stdout, stderr);
             return null;
         }
-        var loaded = ScenarioLoader.Load(text!, patch);
+        var (loaded, published) = ValidationCaseFile.LoadScenarioOrCase(text!, path == "-" ? "stdin" : Path.GetFileNameWithoutExtension(path), patch);
         if (!loaded.Success)
         {
             await ReportAsync(loaded.Errors, json, stdout, stderr);
             return null;
         }
-        return (loaded.Document!, loaded.Scenario!);
+        if (published is not null && ValidationCase.ImpossibleMeasurement(loaded.Scenario!, published.Metric, published.Measured) is { } impossible)
+        {
+            await stderr.WriteLineAsync("capplan: warning: " + impossible);
+        }
+        return (loaded.Document!, loaded.Scenario!, published);
     }
 
     public static async Task ReportAsync(IReadOnlyList<ScenarioError> errors, bool json, TextWriter stdout, TextWriter stderr)

@@ -10,7 +10,7 @@ namespace CapacityPlanner.Cli.Commands;
 /// <summary>Readable table of an estimate.</summary>
 internal static class EstimateTable
 {
-    public static string Render(ResolvedScenario s, Estimate e, TrackRecord? trackRecord = null)
+    public static string Render(ResolvedScenario s, Estimate e, TrackRecord? trackRecord = null, ValidationResult? published = null)
     {
         var sb = new StringBuilder();
         // The plan as costed (a stack without gradient accumulation runs one micro-batch per step; the warning says so).
@@ -53,6 +53,7 @@ internal static class EstimateTable
         Row(sb, "Memory per GPU", $"{e.MemoryPerGpuGiB:F1} GiB of {e.HbmCapacityGiB:F0} GiB");
         Row(sb, "Compute/comm", $"{Ratio(e.ComputeToCommunicationRatio)} (all link time), {Ratio(e.ComputeToExposedCommunicationRatio)} (exposed)");
         if (e.TimeToTrainDays is { } days) Row(sb, "Time to train", $"{days:F1} days, {e.GpuHours:N0} GPU-hours");
+        if (published is not null) RenderPublished(sb, published);
         if (trackRecord is not null) RenderTrackRecord(sb, trackRecord);
         if (e.Breakdown is { } b)
         {
@@ -79,6 +80,25 @@ internal static class EstimateTable
         if (e.Sites is { } st) RenderSites(sb, st);
         if (e.Goodput is { } g) RenderGoodput(sb, g, e);
         return sb.ToString();
+    }
+
+    /// <summary>A published run's file: what it measured against the estimate, with the source.</summary>
+    internal static void RenderPublished(StringBuilder sb, ValidationResult r)
+    {
+        sb.AppendLine();
+        var metric = ValidationCase.MetricId(r.Case.Metric);
+        var kind = r.Case.Soft ? "soft: a setting the source leaves out was assumed" : "firm";
+        if (r.Error is { } error)
+        {
+            var side = error >= 0 ? "the model is faster than the run" : "the model is slower than the run";
+            Row(sb, "Published", $"{metric} {r.Case.Measured:G5} measured, {r.Predicted:G5} predicted: {TrackRecord.Signed(error)} ({side}; {(r.WithinTolerance ? "within" : "outside")} ±{r.Case.Tolerance * 100:0}%, {kind})");
+        }
+        else
+        {
+            Row(sb, "Published", $"{metric} {r.Case.Measured:G5} measured; no prediction: {r.Problem}");
+        }
+        if (!r.Feasible && r.Error is not null) sb.AppendLine("  ✗ the model calls this run infeasible, yet it ran");
+        if (r.Case.Source.Length > 0) Row(sb, "Source", $"{r.Case.Source}");
     }
 
     /// <summary>The model's error on the published runs most like the plan (docs/accuracy.md, Track record).</summary>

@@ -30,7 +30,7 @@ internal static class SearchCommand
         var json = a.Flags.Contains("--json");
         var loaded = await ScenarioInput.LoadAsync(a.Positional[0], stdin, json, stdout, stderr);
         if (loaded is null) return ExitCodes.InvalidInput;
-        var (document, scenario) = loaded.Value;
+        var (document, scenario, _) = loaded.Value;
         var result = PlanSearch.Search(scenario, ScenarioResolver.Constraints(document.Parallelism), new SearchOptions(top, objective, a.Flags.Contains("--exhaustive")));
         await stdout.WriteLineAsync(json ? ResultJson.Serialize(w => ResultJson.WriteSearch(w, result, scenario), indented: true) : Render(result, scenario));
         return ExitCodes.Ok;

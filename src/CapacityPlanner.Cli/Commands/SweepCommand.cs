@@ -33,7 +33,7 @@ internal static class SweepCommand
         var json = a.Flags.Contains("--json");
         var loaded = await ScenarioInput.LoadAsync(a.Positional[0], stdin, json, stdout, stderr);
         if (loaded is null) return ExitCodes.InvalidInput;
-        var (document, scenario) = loaded.Value;
+        var (document, scenario, _) = loaded.Value;
         counts ??= ScalingSweep.PowersOfTwo(8, 131072);
         var result = ScalingSweep.Run(scenario, ScenarioResolver.Constraints(document.Parallelism), counts, mode);
         await stdout.WriteLineAsync(json ? ResultJson.Serialize(w => ResultJson.WriteSweep(w, result), indented: true) : Render(result));

@@ -10,20 +10,24 @@ namespace CapacityPlanner.Contracts.Results;
 public static class EstimateJson
 {
     /// <summary>Serialises an estimate, with the model's track record on runs like it when given.</summary>
-    public static string Serialize(Estimate estimate, bool indented = true, TrackRecord? trackRecord = null)
+    public static string Serialize(Estimate estimate, bool indented = true, TrackRecord? trackRecord = null, ValidationResult? published = null)
     {
-        return ResultJson.Serialize(w => Write(w, estimate, trackRecord), indented);
+        return ResultJson.Serialize(w => Write(w, estimate, trackRecord, published), indented);
     }
 
     /// <summary>
     /// Serialises a scenario's estimate with the model's track record on the shipped published runs most like it: what
-    /// <c>capplan estimate --json</c> prints and <c>POST /api/estimate</c> answers.
+    /// <c>capplan estimate --json</c> prints and <c>POST /api/estimate</c> answers. For a published run's case file,
+    /// <paramref name="published"/> is the estimate against what the run measured.
     /// </summary>
-    public static string Serialize(ResolvedScenario scenario, Estimate estimate, bool indented = true) =>
-        Serialize(estimate, indented, Validation.ValidationSet.TrackRecordFor(scenario, estimate));
+    public static string Serialize(ResolvedScenario scenario, Estimate estimate, bool indented = true, ValidationResult? published = null) =>
+        Serialize(estimate, indented, Validation.ValidationSet.TrackRecordFor(scenario, estimate), published);
 
-    /// <summary>Writes an estimate as one JSON object (with <c>trackRecord</c> when one is given).</summary>
-    public static void Write(Utf8JsonWriter w, Estimate e, TrackRecord? trackRecord = null)
+    /// <summary>
+    /// Writes an estimate as one JSON object (with <c>trackRecord</c> when one is given, and <c>published</c>, the run's
+    /// row as <c>capplan validate --json</c> writes it, when the estimate is of a published run).
+    /// </summary>
+    public static void Write(Utf8JsonWriter w, Estimate e, TrackRecord? trackRecord = null, ValidationResult? published = null)
     {
         ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(e);
@@ -105,6 +109,11 @@ public static class EstimateJson
         if (e.Goodput is { } g) GoodputJson.Write(w, "goodput", g);
         if (e.Sites is { } st) GoodputJson.Write(w, "sites", st);
         if (trackRecord is not null) WriteTrackRecord(w, trackRecord);
+        if (published is not null)
+        {
+            w.WritePropertyName("published");
+            ValidationJson.WriteCase(w, published);
+        }
         w.WriteEndObject();
     }
 

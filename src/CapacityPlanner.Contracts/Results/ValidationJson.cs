@@ -13,33 +13,7 @@ public static class ValidationJson
         ArgumentNullException.ThrowIfNull(report);
         w.WriteStartObject();
         w.WriteStartArray("cases");
-        foreach (var r in report.Results)
-        {
-            w.WriteStartObject();
-            w.WriteString("id", r.Case.Id);
-            w.WriteString("family", r.Case.Family);
-            w.WriteString("chip", r.Chip);
-            w.WriteNumber("gpus", r.Gpus);
-            w.WriteString("stack", r.Stack);
-            w.WriteString("metric", ValidationCase.MetricId(r.Case.Metric));
-            w.WriteNumber("published", r.Case.Measured);
-            if (r.Predicted is { } p) w.WriteNumber("predicted", p); else w.WriteNull("predicted");
-            if (r.Error is { } e) w.WriteNumber("error", e); else w.WriteNull("error");
-            w.WriteNumber("tolerance", r.Case.Tolerance);
-            w.WriteBoolean("withinTolerance", r.WithinTolerance);
-            w.WriteBoolean("feasible", r.Feasible);
-            w.WriteBoolean("soft", r.Case.Soft);
-            if (r.Case.MeasuredMemoryGiB is { } mem)
-            {
-                w.WriteNumber("publishedMemoryGiB", mem);
-                if (r.PredictedMemoryGiB is { } pm) w.WriteNumber("predictedMemoryGiB", pm); else w.WriteNull("predictedMemoryGiB");
-                if (r.MemoryError is { } me) w.WriteNumber("memoryError", me); else w.WriteNull("memoryError");
-                w.WriteString("memorySource", r.Case.MemorySource);
-            }
-            if (r.Problem is not null) w.WriteString("problem", r.Problem);
-            w.WriteString("source", r.Case.Source);
-            w.WriteEndObject();
-        }
+        foreach (var r in report.Results) WriteCase(w, r);
         w.WriteEndArray();
         w.WriteStartObject("families");
         foreach (var (name, s) in report.Families) { w.WritePropertyName(name); WriteSummary(w, s); }
@@ -85,6 +59,40 @@ public static class ValidationJson
         w.WriteNumber("withinTolerance", s.WithinTolerance);
         w.WriteNumber("infeasible", s.Infeasible);
         w.WriteNumber("bias", s.Bias);
+        w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Writes one run's result as an object: id, family, chip, gpus, stack, metric, published, predicted, error, tolerance,
+    /// withinTolerance, feasible, soft, the memory figures where the source states memory, problem and source.
+    /// </summary>
+    public static void WriteCase(Utf8JsonWriter w, ValidationResult r)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(r);
+        w.WriteStartObject();
+        w.WriteString("id", r.Case.Id);
+        w.WriteString("family", r.Case.Family);
+        w.WriteString("chip", r.Chip);
+        w.WriteNumber("gpus", r.Gpus);
+        w.WriteString("stack", r.Stack);
+        w.WriteString("metric", ValidationCase.MetricId(r.Case.Metric));
+        w.WriteNumber("published", r.Case.Measured);
+        if (r.Predicted is { } p) w.WriteNumber("predicted", p); else w.WriteNull("predicted");
+        if (r.Error is { } e) w.WriteNumber("error", e); else w.WriteNull("error");
+        w.WriteNumber("tolerance", r.Case.Tolerance);
+        w.WriteBoolean("withinTolerance", r.WithinTolerance);
+        w.WriteBoolean("feasible", r.Feasible);
+        w.WriteBoolean("soft", r.Case.Soft);
+        if (r.Case.MeasuredMemoryGiB is { } mem)
+        {
+            w.WriteNumber("publishedMemoryGiB", mem);
+            if (r.PredictedMemoryGiB is { } pm) w.WriteNumber("predictedMemoryGiB", pm); else w.WriteNull("predictedMemoryGiB");
+            if (r.MemoryError is { } me) w.WriteNumber("memoryError", me); else w.WriteNull("memoryError");
+            w.WriteString("memorySource", r.Case.MemorySource);
+        }
+        if (r.Problem is not null) w.WriteString("problem", r.Problem);
+        w.WriteString("source", r.Case.Source);
         w.WriteEndObject();
     }
 }

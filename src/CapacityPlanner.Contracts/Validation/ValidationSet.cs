@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CapacityPlanner.Contracts.Scenarios;
+using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Validation;
 
 namespace CapacityPlanner.Contracts.Validation;
@@ -118,6 +119,58 @@ public static class ValidationCaseFile
             MeasuredMemoryGiB = memory,
             MemorySource = Str("memorySource"),
         };
+    }
+
+    /// <summary>
+    /// True when <paramref name="json"/> has a case file's shape, an object with a <c>scenario</c> object and a
+    /// <c>measured</c> member: the commands that take a scenario read such a file's scenario as it ran and compare the
+    /// estimate with what was measured. Whether the rest of it is right is <see cref="Parse"/>'s to say.
+    /// </summary>
+    public static bool IsCaseFile(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            var r = doc.RootElement;
+            return r.ValueKind == JsonValueKind.Object && r.TryGetProperty("scenario", out var s) && s.ValueKind == JsonValueKind.Object
+                && r.TryGetProperty("measured", out _);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Reads what a command that takes a scenario was given: a scenario document, or a published run's case file
+    /// (<see cref="IsCaseFile"/>), whose scenario is read as it ran (<see cref="WithFamilyStack"/>) and whose case comes
+    /// back with it. A case file's errors are named where they are in the file: its own fields at <c>$</c>, its
+    /// scenario's under <c>$.scenario</c>. The CLI and the HTTP API both read their input here.
+    /// </summary>
+    /// <param name="json">The text given.</param>
+    /// <param name="id">The case's id if it is a case file (the file's name).</param>
+    /// <param name="prepare">As <see cref="ScenarioLoader.Load"/>.</param>
+    /// <param name="explain">As <see cref="ScenarioLoader.Load"/>.</param>
+    public static (LoadedScenario Loaded, ValidationCase? Case) LoadScenarioOrCase(string json, string id,
+        Func<ScenarioDocument, ScenarioDocument>? prepare = null, Func<ScenarioError, ScenarioError>? explain = null)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(id);
+        if (!IsCaseFile(json)) return (ScenarioLoader.Load(json, prepare, explain), null);
+        ValidationCase published;
+        try
+        {
+            published = Parse(id, json);
+        }
+        catch (FormatException ex)
+        {
+            var why = ex.Message.StartsWith(id + ": ", StringComparison.Ordinal) ? ex.Message[(id.Length + 2)..] : ex.Message;
+            return (new LoadedScenario(null, null, [new ScenarioError("$", "a published run's case file, but " + why)]), null);
+        }
+        var loaded = ScenarioLoader.Load(published.ScenarioJson, prepare, explain);
+        if (loaded.Success) return (loaded, published);
+        return (loaded with { Errors = [.. loaded.Errors.Select(e => e with { Path = "$.scenario" + e.Path[1..] })] }, published);
     }
 
     /// <summary>

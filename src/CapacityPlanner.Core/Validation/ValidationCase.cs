@@ -159,7 +159,18 @@ public static class ValidationRunner
             var why = string.Join("; ", c.ScenarioErrors.Select(e => $"{e.Path}: {e.Message}"));
             return new ValidationResult(c, null, null, false, "?", 0, "?", "scenario does not resolve: " + why);
         }
-        var e = Estimator.Estimate(s, defaults ?? ModelDefaults.Standard);
+        return Result(c, s, Estimator.Estimate(s, defaults ?? ModelDefaults.Standard));
+    }
+
+    /// <summary>
+    /// The case's result from an estimate of its scenario made elsewhere (<c>capplan estimate</c> on a case file prints
+    /// the estimate it made and this comparison beside it).
+    /// </summary>
+    public static ValidationResult Result(ValidationCase c, ResolvedScenario s, Estimate e)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        ArgumentNullException.ThrowIfNull(s);
+        ArgumentNullException.ThrowIfNull(e);
         var stack = s.Training.EffectiveStack.Id;
         if (e.StepTimeSeconds is not { } step)
         {

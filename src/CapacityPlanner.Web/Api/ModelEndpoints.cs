@@ -2,9 +2,11 @@ using System.Globalization;
 using System.Text;
 using CapacityPlanner.Contracts.Results;
 using CapacityPlanner.Contracts.Scenarios;
+using CapacityPlanner.Contracts.Validation;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Search;
+using CapacityPlanner.Core.Validation;
 using CapacityPlanner.Web.Shared.Chips;
 using Microsoft.Extensions.Options;
 
@@ -71,8 +73,11 @@ public static class ModelEndpoints
         if (FormatProblem(format) is { } bad) return bad;
         var (loaded, problem) = await LoadAsync(request, options.Value, chips, ct);
         if (problem is not null) return problem;
-        var estimate = Core.Reliability.ScenarioAnalysis.EstimateWithGoodput(loaded!.Value.Scenario);
-        var json = EstimateJson.Serialize(loaded.Value.Scenario, estimate, indented: false);
+        var (_, scenario, run) = loaded!.Value;
+        var estimate = Core.Reliability.ScenarioAnalysis.EstimateWithGoodput(scenario);
+        // A published run's case file: the estimate beside what the run measured (as capplan estimate prints it).
+        var published = run is null ? null : ValidationRunner.Result(run, scenario, estimate);
+        var json = EstimateJson.Serialize(scenario, estimate, indented: false, published: published);
         return IsCsv(format)
             ? Results.Text(Csv.FieldsOf(json), Csv.ContentType, Encoding.UTF8)
             : Results.Text(json, "application/json", Encoding.UTF8);
@@ -96,7 +101,7 @@ public static class ModelEndpoints
 
         var (loaded, problem) = await LoadAsync(request, options.Value, chips, ct);
         if (problem is not null) return problem;
-        var (document, scenario) = loaded!.Value;
+        var (document, scenario, _) = loaded!.Value;
         var (done, result) = await gate.RunAsync(token => PlanSearch.Search(scenario, ScenarioResolver.Constraints(document.Parallelism), new SearchOptions(count, goal, all) { Cancellation = token }), ct);
         if (!done) return TimedOut("search", options.Value);
         var json = ResultJson.Serialize(w => ResultJson.WriteSearch(w, result!, scenario));
@@ -123,7 +128,7 @@ public static class ModelEndpoints
 
         var (loaded, problem) = await LoadAsync(request, options.Value, chips, ct);
         if (problem is not null) return problem;
-        var (document, scenario) = loaded!.Value;
+        var (document, scenario, _) = loaded!.Value;
         counts ??= ScalingSweep.PowersOfTwo(8, 131072);
         var (done, result) = await gate.RunAsync(token => ScalingSweep.Run(scenario, ScenarioResolver.Constraints(document.Parallelism), counts, scaling, token), ct);
         if (!done) return TimedOut("sweep", options.Value);
@@ -137,7 +142,7 @@ public static class ModelEndpoints
     {
         var (loaded, problem) = await LoadAsync(request, options.Value, chips, ct);
         if (problem is not null) return problem;
-        var (document, scenario) = loaded!.Value;
+        var (document, scenario, _) = loaded!.Value;
         var (done, outcome) = await gate.RunAsync(token => ScenarioBudget.Plan(document, scenario, token), ct);
         if (!done) return TimedOut("budget plan", options.Value);
         if (!outcome!.Success) return ApiProblems.Validation(outcome.Errors, "The budget is invalid");
@@ -148,14 +153,15 @@ public static class ModelEndpoints
     /// Reads, parses and resolves the scenario in the body, as the CLI does; every error comes back as a 400 problem.
     /// <c>system.chip</c> may also name a custom chip of this server (<c>GET /api/chips</c>), measured ones included.
     /// </summary>
-    internal static async Task<((ScenarioDocument Document, ResolvedScenario Scenario)? Loaded, IResult? Problem)> LoadAsync(
+    internal static async Task<((ScenarioDocument Document, ResolvedScenario Scenario, ValidationCase? Case)? Loaded, IResult? Problem)> LoadAsync(
         HttpRequest request, ApiOptions options, ChipDirectory chips, CancellationToken ct)
     {
         var (text, problem) = await RequestBody.ReadJsonAsync(request, options.MaxRequestBytes, "a scenario document", ct);
         if (problem is not null) return (null, problem);
-        var loaded = ScenarioLoader.Load(text!, chips.WithCustomChip, e => WithCustomChipIds(e, chips));
+        // A published run's case file is read as it ran, as the CLI reads it.
+        var (loaded, published) = ValidationCaseFile.LoadScenarioOrCase(text!, "request", chips.WithCustomChip, e => WithCustomChipIds(e, chips));
         if (!loaded.Success) return (null, ApiProblems.Validation(loaded.Errors));
-        return ((loaded.Document!, loaded.Scenario!), null);
+        return ((loaded.Document!, loaded.Scenario!, published), null);
     }
 
     // The resolver knows the catalog only; an unknown id on this server may be a custom chip that was meant.
