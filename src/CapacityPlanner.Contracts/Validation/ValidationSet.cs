@@ -122,9 +122,9 @@ public static class ValidationCaseFile
     }
 
     /// <summary>
-    /// True when <paramref name="json"/> has a case file's shape, an object with a <c>scenario</c> object and a
-    /// <c>measured</c> member: the commands that take a scenario read such a file's scenario as it ran and compare the
-    /// estimate with what was measured. Whether the rest of it is right is <see cref="Parse"/>'s to say.
+    /// True when <paramref name="json"/> has a case file's shape, an object with a <c>scenario</c> object (a scenario
+    /// document has no such field): the commands that take a scenario read such a file's scenario as it ran and compare
+    /// the estimate with what was measured. Whether the rest of it is right (metric, measured) is <see cref="Parse"/>'s to say.
     /// </summary>
     public static bool IsCaseFile(string json)
     {
@@ -133,8 +133,7 @@ public static class ValidationCaseFile
         {
             using var doc = JsonDocument.Parse(json);
             var r = doc.RootElement;
-            return r.ValueKind == JsonValueKind.Object && r.TryGetProperty("scenario", out var s) && s.ValueKind == JsonValueKind.Object
-                && r.TryGetProperty("measured", out _);
+            return r.ValueKind == JsonValueKind.Object && r.TryGetProperty("scenario", out var s) && s.ValueKind == JsonValueKind.Object;
         }
         catch (JsonException)
         {

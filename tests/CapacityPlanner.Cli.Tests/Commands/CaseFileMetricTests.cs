@@ -119,6 +119,14 @@ public sealed class CaseFileMetricTests : IDisposable
         (code, _, err) = await InProcessCli.RunAsync("estimate", path);
         Assert.Equal(2, code);
         Assert.Contains("$: a published run's case file, but 'metric' must be stepTimeSeconds, tokensPerSecondPerGpu or hardwareTflopsPerGpu.", err);
+
+        // A scenario wrapped in an object without what was measured says what is missing.
+        var wrapped = new System.Text.Json.Nodes.JsonObject { ["scenario"] = System.Text.Json.Nodes.JsonNode.Parse(text)!["scenario"]!.DeepClone() };
+        path = Path.Combine(_dir, "wrapped.json");
+        await File.WriteAllTextAsync(path, wrapped.ToJsonString());
+        (code, _, err) = await InProcessCli.RunAsync("estimate", path);
+        Assert.Equal(2, code);
+        Assert.Contains("$: a published run's case file, but 'metric' must be", err);
     }
 
     [Fact]
