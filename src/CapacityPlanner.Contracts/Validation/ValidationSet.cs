@@ -129,6 +129,8 @@ public static class ValidationCaseFile
     public static bool IsCaseFile(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
+        // Text that is not strict JSON (a lone surrogate, a repeated key) is no case file: the scenario reader names what is wrong.
+        if (Json.StrictJson.Check(json) is not null) return false;
         try
         {
             using var doc = JsonDocument.Parse(json);
