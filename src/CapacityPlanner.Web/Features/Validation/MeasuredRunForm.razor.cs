@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CapacityPlanner.Contracts.Validation;
 using CapacityPlanner.Core.Estimation;
 using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Validation;
@@ -18,6 +22,7 @@ public sealed partial class MeasuredRunForm
     private string? _family;
     private string? _notes;
     private IReadOnlyList<ScenarioError> _errors = [];
+    private string? _pasted;
     private bool _busy;
 
     [Inject] private MeasuredRunStore Runs { get; set; } = default!;
@@ -41,6 +46,57 @@ public sealed partial class MeasuredRunForm
     private static bool Under(string path, string field) =>
         path == field || path.StartsWith(field + ".", StringComparison.Ordinal) || path.StartsWith(field + "[", StringComparison.Ordinal);
 
+    /// <summary>
+    /// A published run's case file pasted as the scenario (<see cref="ValidationCaseFile.IsCaseFile"/>): its scenario as
+    /// it ran takes the box, and what it measured, its family and its name fill the fields left empty, so the file can be
+    /// added as it is. The checks stay <see cref="MeasuredRunInput.FromFields"/>'s.
+    /// </summary>
+    internal void ScenarioChanged()
+    {
+        _pasted = null;
+        if (_scenario is null || !ValidationCaseFile.IsCaseFile(_scenario)) return;
+        ValidationCase run;
+        try
+        {
+            run = ValidationCaseFile.Parse("pasted", _scenario);
+        }
+        catch (FormatException ex)
+        {
+            var why = ex.Message.StartsWith("pasted: ", StringComparison.Ordinal) ? ex.Message["pasted: ".Length..] : ex.Message;
+            _errors = [new("$.scenario", "a published run's case file, but " + why)];
+            return;
+        }
+        _scenario = JsonNode.Parse(run.ScenarioJson)!.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        var filled = new List<string> { "the scenario" };
+        if (!MeasuredRunInput.UserMetrics.Contains(run.Metric))
+        {
+            _errors = [new("$.measured", $"the file measured {ValidationCase.MetricId(run.Metric)}; a measured run gives step time or tokens/s per GPU: enter one of them.")];
+        }
+        else if (string.IsNullOrWhiteSpace(_measured))
+        {
+            _metric = run.Metric;
+            _measured = run.Measured.ToString("R", CultureInfo.InvariantCulture);
+            filled.Add("what it measured");
+        }
+        if (string.IsNullOrWhiteSpace(_family) && run.Family != "user")
+        {
+            _family = run.Family;
+            filled.Add("its family");
+        }
+        if (string.IsNullOrWhiteSpace(_name) && JsonNode.Parse(run.ScenarioJson)?["name"] is JsonValue n && n.TryGetValue<string>(out var name)
+            && !string.IsNullOrWhiteSpace(name))
+        {
+            _name = name;
+            filled.Add("its name");
+        }
+        if (string.IsNullOrWhiteSpace(_notes) && run.Source.Length > 0)
+        {
+            _notes = "Source: " + run.Source;
+            filled.Add("its source (notes)");
+        }
+        _pasted = "Read a published run's case file: filled in " + string.Join(", ", filled) + ".";
+    }
+
     /// <summary>Checks the fields and stores the run (the Add button).</summary>
     internal async Task AddAsync()
     {
@@ -60,7 +116,7 @@ public sealed partial class MeasuredRunForm
             }
             var run = await Runs.AddOwnedAsync(draft.Name, draft.ScenarioJson, ValidationCase.MetricId(draft.Metric), draft.Measured, draft.Family, draft.Notes, owner);
             Snackbar.Add($"Added \u201C{run.Name}\u201D.", Severity.Success);
-            _name = _scenario = _measured = _family = _notes = null;
+            _name = _scenario = _measured = _family = _notes = _pasted = null;
             await OnAdded.InvokeAsync(run);
         }
         finally

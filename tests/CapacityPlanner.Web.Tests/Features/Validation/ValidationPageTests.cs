@@ -289,4 +289,51 @@ public sealed class ValidationPageTests : PlannerTestContext
         Assert.Equal(125, stored.Measured);
         Assert.Equal("stepTimeSeconds", stored.Metric);
     }
+
+    [Fact]
+    public async Task A_pasted_case_file_fills_the_form_and_adds_as_it_is()
+    {
+        var shipped = Report.Results.First(r => r.Case.Id == "bloom-176b-384gpu").Case;
+        var cut = RenderPageFor(shipped);
+        // The file as its source gives it: the family names the software, the scenario no stack.
+        var scenario = System.Text.Json.Nodes.JsonNode.Parse(shipped.ScenarioJson)!.AsObject();
+        scenario["training"]!.AsObject().Remove("stack");
+        var file = new System.Text.Json.Nodes.JsonObject
+        {
+            ["scenario"] = scenario,
+            ["metric"] = ValidationCase.MetricId(shipped.Metric),
+            ["measured"] = shipped.Measured,
+            ["family"] = shipped.Family,
+            ["source"] = shipped.Source,
+        }.ToJsonString();
+
+        cut.Find("textarea[data-testid=run-scenario]").Change(file);
+
+        Assert.Contains("Read a published run's case file", cut.Find("[data-testid=run-pasted]").TextContent, StringComparison.Ordinal);
+        Assert.Equal(shipped.Measured.ToString("R", System.Globalization.CultureInfo.InvariantCulture), cut.Find("input[data-testid=run-measured]").GetAttribute("value"));
+        Assert.Equal("deepspeed", cut.Find("input[data-testid=run-family-input]").GetAttribute("value"));
+        Assert.Equal(scenario["name"]!.GetValue<string>(), cut.Find("input[data-testid=run-name]").GetAttribute("value"));
+        // The box now holds the scenario as it ran, the family's stack written in.
+        Assert.Contains("\"stack\": \"deepspeed\"", cut.Find("textarea[data-testid=run-scenario]").GetAttribute("value") ?? cut.Find("textarea[data-testid=run-scenario]").TextContent, StringComparison.Ordinal);
+
+        cut.Find("[data-testid=run-add]").Click();
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=user-table] [data-testid=run-id]")));
+        var stored = Assert.Single(await Store.ListAsync());
+        Assert.Equal(shipped.Measured, stored.Measured);
+        Assert.Equal(ValidationCase.MetricId(shipped.Metric), stored.Metric);
+        Assert.Equal("deepspeed", stored.Family);
+        Assert.Equal("Source: " + shipped.Source, stored.Notes);
+    }
+
+    [Fact]
+    public void A_pasted_case_file_that_is_wrong_says_so_under_the_scenario()
+    {
+        var shipped = Report.Results.First(r => r.Case.Id == "bloom-176b-384gpu").Case;
+        var cut = RenderPageFor(shipped);
+        cut.Find("textarea[data-testid=run-scenario]").Change($$"""{ "scenario": {{shipped.ScenarioJson}}, "metric": "mfu", "measured": 1 }""");
+        var error = Assert.Single(cut.FindAll("[data-testid=run-form-error]"));
+        Assert.Equal("$.scenario", error.GetAttribute("data-path"));
+        Assert.Contains("'metric' must be", error.TextContent, StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("[data-testid=run-pasted]"));
+    }
 }
