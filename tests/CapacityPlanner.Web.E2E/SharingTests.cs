@@ -42,6 +42,32 @@ public sealed class SharingTests(AppFixture app)
     }
 
     [Fact]
+    public async Task A_scenario_file_picked_in_open_json_opens_in_the_planner()
+    {
+        await using var page = await BrowserPage.OpenAsync(app);
+        await page.GotoAsync("/", "[data-testid=step-time]");
+        await page.Page.GetByTestId("open-scenario-toggle").ClickAsync();
+        // A capplan estimate file, as the CLI reads it (the browser's file picker, given the file).
+        const string Scenario = """
+            { "schemaVersion": 1, "name": "picked", "model": { "preset": "llama3-70b" },
+              "training": { "globalBatchSequences": 512, "precision": "bf16" },
+              "system": { "chip": "h100-sxm", "gpus": 512 },
+              "parallelism": { "tensor": 4, "pipeline": 4, "microBatchSize": 1 } }
+            """;
+        await page.Page.Locator("[data-testid=open-scenario-file] input[type=file], input[type=file][data-testid=open-scenario-file]").First
+            .SetInputFilesAsync(new FilePayload { Name = "picked.json", MimeType = "application/json", Buffer = System.Text.Encoding.UTF8.GetBytes(Scenario) });
+        await page.Page.WaitForFunctionAsync("() => (document.querySelector('textarea[data-testid=open-scenario-text]')?.value ?? '').includes('picked')");
+        await page.ScreenshotAsync(app, "planner-open-json");
+        await page.Page.GetByTestId("open-scenario-open").ClickAsync();
+
+        await page.Page.WaitForFunctionAsync("() => document.querySelector('input[data-testid=gpus]')?.value.replace(',', '') === '512'");
+        Assert.Contains("?s=v1.", page.Page.Url, StringComparison.Ordinal);
+        Assert.Equal("4", await page.Page.Locator("input[data-testid=tensor]").InputValueAsync());
+        Assert.Matches(@"^\d+\.\d{3} s$", await page.TextAsync("step-time"));
+        Assert.Empty(page.Errors);
+    }
+
+    [Fact]
     public async Task A_tampered_link_shows_a_friendly_message_and_the_default_plan_without_console_errors()
     {
         await using var page = await BrowserPage.OpenAsync(app);

@@ -29,20 +29,15 @@ public sealed record ValidationRow(
     double? Error, double Tolerance, bool WithinTolerance, bool Feasible, bool Soft, string Source, string Note, string? Problem, string? PlannerLink, bool IsUser,
     bool HeldOut = false)
 {
-    private static readonly IReadOnlyDictionary<string, string> NoPageSettings = new Dictionary<string, string>();
-
     /// <summary>A row from a validation result; <paramref name="name"/> defaults to the case id.</summary>
     public static ValidationRow From(ValidationResult r, bool isUser = false, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(r);
         var c = r.Case;
         return new ValidationRow(c.Id, name ?? c.Id, c.Family, r.Chip, r.Gpus, r.Stack, c.Metric, c.Measured, r.Predicted, r.Error, c.Tolerance,
-            r.WithinTolerance, r.Feasible, c.Soft, c.Source, c.Note, r.Problem, PlannerLinkFor(c.ScenarioJson), isUser, !isUser && ModelCalibration.IsHeldOut(c));
+            r.WithinTolerance, r.Feasible, c.Soft, c.Source, c.Note, r.Problem, Shared.Sharing.PlannerShareState.LinkFor(c.ScenarioJson), isUser, !isUser && ModelCalibration.IsHeldOut(c));
     }
 
-    /// <summary>The Planner link for a scenario document (the state link a share or a saved scenario opens), or null.</summary>
-    public static string? PlannerLinkFor(string scenarioJson) =>
-        ShortLinks.Token(scenarioJson, NoPageSettings) is { } token ? $"/?{Contracts.Sharing.ScenarioLink.QueryParameter}={token}" : null;
 
     /// <summary>Short label of a metric ("step time (s)", "tokens/s/GPU", "TFLOP/s/GPU (HFU)").</summary>
     public static string MetricLabel(ValidationMetric metric) => metric switch

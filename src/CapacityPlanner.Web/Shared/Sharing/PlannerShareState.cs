@@ -28,6 +28,15 @@ public static class PlannerShareState
     public const string MissingMessage =
         "That saved scenario no longer exists (it was deleted, or the link is wrong). Showing the default plan instead.";
 
+    private static readonly IReadOnlyDictionary<string, string> NoPageSettings = new Dictionary<string, string>();
+
+    /// <summary>
+    /// The Planner link (<c>/?s=v1.…</c>, relative) that opens a scenario document the way a share link does, or null when
+    /// it does not fit in a link. The Validation page's "Open in planner" and the Planner's "Open JSON" both use it.
+    /// </summary>
+    public static string? LinkFor(string scenarioJson) =>
+        Api.ShortLinks.Token(scenarioJson, NoPageSettings) is { } token ? $"/?{ScenarioLink.QueryParameter}={token}" : null;
+
     /// <summary>The page settings of a planner form: its non-default query values and the view marker.</summary>
     public static IReadOnlyDictionary<string, string> PageSettings(PlannerInput input, PlannerInput defaults)
     {
