@@ -55,6 +55,8 @@ public static class PlanValidator
                 : "";
             w.Add($"{stack.Name} runs a step as one forward and backward pass over each data-parallel replica's share of the global batch (no gradient accumulation): the micro-batch is {scenario.Training.GlobalBatchSequences} / {p.Data} = {microBatch} sequences, not microBatchSize {p.MicroBatchSize}{perDevice}.");
         }
+        if (p.Tensor > 1 && !p.SequenceParallel && scenario.RunPlan.SequenceParallel)
+            w.Add($"{stack.Name} keeps the activations between tensor-parallel blocks split over the {p.Tensor} tensor ranks (its logical axis rules put their embedding dimension on the tensor axis): costed as sequence parallelism, although sequenceParallel is false.");
         // (With virtual stages that is an error: PlanRule.InterleavedNeedsMicroBatches.)
         if (p.Pipeline > 1 && p.VirtualStages <= 1 && microBatches < p.Pipeline)
             w.Add($"fewer micro-batches per step than pipeline stages ({p.Pipeline}): most of the step is pipeline bubble.");

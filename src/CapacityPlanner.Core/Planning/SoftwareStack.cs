@@ -142,6 +142,9 @@ public enum SelectiveRecompute
 /// <c>recompute_modules</c>: core_attn by default), which a scenario may name (<c>training.recomputeModules</c>).</param>
 /// <param name="GradientAccumulation">The stack splits a replica's share of the global batch into micro-batches (Megatron, DeepSpeed,
 /// TorchTitan); false: a step is one forward and backward pass over the whole share (MaxText's default).</param>
+/// <param name="TensorParallelShardsActivations">The stack keeps the activations between tensor-parallel blocks split over the
+/// tensor ranks whether or not a plan says <c>sequenceParallel</c> (MaxText: its logical axis rules put the embedding dimension
+/// of every activation on the tensor axis); costed as sequence parallelism, the same all-gather and reduce-scatter around each block.</param>
 public sealed record SoftwareStack(
     string Id,
     string Name,
@@ -182,7 +185,8 @@ public sealed record SoftwareStack(
     ExpertDispatch ExpertDispatch = ExpertDispatch.AllToAll,
     bool FusedExpertKernels = false,
     IReadOnlyList<string>? FusedExpertKernelsLowPrecisionArchitectures = null,
-    bool SelectiveRecomputeModules = false)
+    bool SelectiveRecomputeModules = false,
+    bool TensorParallelShardsActivations = false)
 {
     /// <summary>Whether the stack runs the local experts as fused grouped kernels at <paramref name="precision"/> on a chip of
     /// <paramref name="architecture"/> (the default when a scenario does not set <c>training.fusedExpertKernels</c>).</summary>
@@ -198,11 +202,15 @@ public sealed record SoftwareStack(
 
     /// <summary>
     /// The plan as the stack runs it: unchanged, or, for a stack without gradient accumulation, with one micro-batch per
-    /// step holding each data-parallel replica's share of <paramref name="globalBatch"/>. The one place that rule lives
-    /// (validation, estimate and search all go through it).
+    /// step holding each data-parallel replica's share of <paramref name="globalBatch"/>, and for a stack that always splits
+    /// activations over the tensor ranks, with sequence parallelism. The one place those rules live (validation, estimate
+    /// and search all go through it).
     /// </summary>
-    public PlanSpec Runs(in PlanSpec plan, long globalBatch) =>
-        GradientAccumulation ? plan : plan with { MicroBatchSize = StepMicroBatch(globalBatch, plan.Data) };
+    public PlanSpec Runs(in PlanSpec plan, long globalBatch)
+    {
+        var run = GradientAccumulation ? plan : plan with { MicroBatchSize = StepMicroBatch(globalBatch, plan.Data) };
+        return TensorParallelShardsActivations && run.Tensor > 1 && !run.SequenceParallel ? run with { SequenceParallel = true } : run;
+    }
 
     /// <summary>The micro-batch of a stack without gradient accumulation: the replica's share of the global batch (at least 1).</summary>
     public static int StepMicroBatch(long globalBatch, int data) => (int)Math.Clamp(globalBatch / Math.Max(1, data), 1, int.MaxValue);
@@ -385,7 +393,8 @@ public sealed class SoftwareStackCatalog
                 s.GetProperty("fusedExpertKernels").TryGetProperty("lowPrecisionArchitectures", out var fusedArchs)
                     ? [.. fusedArchs.EnumerateArray().Select(a => a.GetString()!)]
                     : null,
-                s.TryGetProperty("selectiveRecomputeModules", out var modules) && modules.GetProperty("value").GetBoolean()));
+                s.TryGetProperty("selectiveRecomputeModules", out var modules) && modules.GetProperty("value").GetBoolean(),
+                s.TryGetProperty("tensorParallelShardsActivations", out var shards) && shards.GetProperty("value").GetBoolean()));
         }
         var auto = root.GetProperty("autoRule");
         return new SoftwareStackCatalog(stacks,

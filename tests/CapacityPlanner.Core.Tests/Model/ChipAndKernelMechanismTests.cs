@@ -349,6 +349,51 @@ public sealed class GradientAccumulationTests
 }
 
 /// <summary>
+/// A stack that keeps activations split over the tensor ranks (software-stacks.json tensorParallelShardsActivations: MaxText's
+/// logical axis rules put activation_embed on the tensor axis) is costed with sequence parallelism whether or not the plan
+/// asks for it; the Megatron stacks take the plan's word.
+/// </summary>
+public sealed class TensorShardedActivationTests
+{
+    // MaxText's 128B v5e README row (1x v5e-256: ici_fsdp 16, ici_tensor 16, per_device_batch_size 1, remat full).
+    private static string Scenario(string stack, bool sequenceParallel, string chip = "tpu-v5e") => $$"""
+        { "schemaVersion": 1,
+          "model": { "layers": 64, "hiddenSize": 10240, "attentionHeads": 64, "kvHeads": 64, "headDim": 256, "ffnHiddenSize": 65536,
+                     "gatedMlp": false, "vocabSize": 32768, "sequenceLength": 2048, "tiedEmbeddings": true },
+          "training": { "globalBatchSequences": 256, "precision": "bf16", "stack": "{{stack}}" },
+          "system": { "chip": "{{chip}}", "gpus": 256 },
+          "parallelism": { "tensor": 16, "pipeline": 1, "data": 16, "sequenceParallel": {{(sequenceParallel ? "true" : "false")}},
+                           "microBatchSize": 1, "zeroStage": 3, "recompute": "full" } }
+        """;
+
+    [Fact]
+    public void MaxText_splits_activations_over_the_tensor_axis_and_says_so()
+    {
+        var asEntered = TestScenarios.Estimate(Scenario("maxtext", sequenceParallel: false));
+        var split = TestScenarios.Estimate(Scenario("maxtext", sequenceParallel: true));
+
+        // The row ran on 16 GiB chips; replicated over 16 tensor ranks its layer inputs alone would need 40 GiB.
+        Assert.True(asEntered.Feasible, string.Join("; ", asEntered.Errors.Select(e => e.Message)));
+        Assert.True(asEntered.ResolvedPlan!.SequenceParallel);
+        Assert.Equal(split.StepTimeSeconds!.Value, asEntered.StepTimeSeconds!.Value, 9);
+        Assert.Equal(split.MemoryPerGpuGiB!.Value, asEntered.MemoryPerGpuGiB!.Value, 9);
+        Assert.Single(asEntered.Warnings, w => w.Contains("costed as sequence parallelism", StringComparison.Ordinal));
+        Assert.DoesNotContain(split.Warnings, w => w.Contains("costed as sequence parallelism", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Megatron_stacks_keep_the_plans_sequence_parallel_setting()
+    {
+        var without = TestScenarios.Estimate(Scenario("megatron-core", sequenceParallel: false, chip: "h100-sxm"));
+        var with = TestScenarios.Estimate(Scenario("megatron-core", sequenceParallel: true, chip: "h100-sxm"));
+
+        Assert.False(without.ResolvedPlan!.SequenceParallel);
+        Assert.True(without.Memory!.ActivationsGiB > with.Memory!.ActivationsGiB);
+        Assert.Equal(["maxtext"], SoftwareStackCatalog.Standard.Stacks.Where(s => s.TensorParallelShardsActivations).Select(s => s.Id));
+    }
+}
+
+/// <summary>
 /// Full recompute on a stack whose remat drops unused outputs (software-stacks.json recomputeDropsUnusedOutputs: JAX's
 /// remat_partial_eval runs dce_jaxpr on the recomputed part) skips each layer's down-projection; torch.utils.checkpoint
 /// stacks re-run the whole forward.
