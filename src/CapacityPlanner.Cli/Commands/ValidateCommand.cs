@@ -98,7 +98,9 @@ internal static class ValidateCommand
     {
         if (!Directory.Exists(folder))
         {
-            errors.Add($"--cases: no folder '{folder}'; give a folder of validation case files (*.json in the format of Data/validation/README.md).");
+            errors.Add(File.Exists(folder)
+                ? $"--cases: '{folder}' is a file; give the folder that holds it (every *.json there is run), or compare one case file with capplan estimate '{folder}'."
+                : $"--cases: no folder '{folder}'; give a folder of validation case files (*.json in the format of Data/validation/README.md).");
             return null;
         }
         var files = Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal).ToList();

@@ -121,6 +121,11 @@ public sealed class ValidateCommandTests
             var (missingCode, _, missingErr) = await Run("validate", "--cases", Path.Combine(dir, "nowhere"));
             Assert.Equal(2, missingCode);
             Assert.Contains("no folder", missingErr, StringComparison.Ordinal);
+            // One file names the command that compares one case file.
+            var (fileCode, _, fileErr) = await Run("validate", "--cases", Path.Combine(dir, "good.json"));
+            Assert.Equal(2, fileCode);
+            Assert.Contains("is a file; give the folder that holds it", fileErr, StringComparison.Ordinal);
+            Assert.Contains("capplan estimate", fileErr, StringComparison.Ordinal);
 
             var (fitCode, _, fitErr) = await Run("validate", "--cases", dir, "--lofo");
             Assert.Equal(2, fitCode);
