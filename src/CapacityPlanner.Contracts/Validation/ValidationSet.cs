@@ -159,19 +159,34 @@ public static class ValidationCaseFile
         ArgumentNullException.ThrowIfNull(json);
         ArgumentNullException.ThrowIfNull(id);
         if (!IsCaseFile(json)) return (ScenarioLoader.Load(json, prepare, explain), null);
-        ValidationCase published;
-        try
+        if (TryParse(id, json, out var problem) is not { } published)
         {
-            published = Parse(id, json);
-        }
-        catch (FormatException ex)
-        {
-            var why = ex.Message.StartsWith(id + ": ", StringComparison.Ordinal) ? ex.Message[(id.Length + 2)..] : ex.Message;
-            return (new LoadedScenario(null, null, [new ScenarioError("$", "a published run's case file, but " + why)]), null);
+            return (new LoadedScenario(null, null, [new ScenarioError("$", problem!)]), null);
         }
         var loaded = ScenarioLoader.Load(published.ScenarioJson, prepare, explain);
         if (loaded.Success) return (loaded, published);
         return (loaded with { Errors = [.. loaded.Errors.Select(e => e with { Path = "$.scenario" + e.Path[1..] })] }, published);
+    }
+
+    /// <summary>
+    /// Reads a case file given as input (a pasted or named file): the case, or null and what is wrong, worded for the
+    /// person who gave it ("a published run's case file, but 'metric' must be …").
+    /// </summary>
+    public static ValidationCase? TryParse(string id, string json, out string? problem)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentNullException.ThrowIfNull(json);
+        try
+        {
+            problem = null;
+            return Parse(id, json);
+        }
+        catch (FormatException ex)
+        {
+            var why = ex.Message.StartsWith(id + ": ", StringComparison.Ordinal) ? ex.Message[(id.Length + 2)..] : ex.Message;
+            problem = "a published run's case file, but " + why;
+            return null;
+        }
     }
 
     /// <summary>

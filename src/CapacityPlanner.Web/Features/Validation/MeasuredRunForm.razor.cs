@@ -55,15 +55,9 @@ public sealed partial class MeasuredRunForm
     {
         _pasted = null;
         if (_scenario is null || !ValidationCaseFile.IsCaseFile(_scenario)) return;
-        ValidationCase run;
-        try
+        if (ValidationCaseFile.TryParse("pasted", _scenario, out var problem) is not { } run)
         {
-            run = ValidationCaseFile.Parse("pasted", _scenario);
-        }
-        catch (FormatException ex)
-        {
-            var why = ex.Message.StartsWith("pasted: ", StringComparison.Ordinal) ? ex.Message["pasted: ".Length..] : ex.Message;
-            _errors = [new("$.scenario", "a published run's case file, but " + why)];
+            _errors = [new("$.scenario", problem!)];
             return;
         }
         _scenario = JsonNode.Parse(run.ScenarioJson)!.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
