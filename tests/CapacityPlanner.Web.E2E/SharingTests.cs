@@ -68,6 +68,29 @@ public sealed class SharingTests(AppFixture app)
     }
 
     [Fact]
+    public async Task A_large_paste_gets_an_error_and_the_page_keeps_answering()
+    {
+        // Blazor Server receives an input's whole value in one message; past the hub's default 32 KB the circuit closed.
+        await using var page = await BrowserPage.OpenAsync(app);
+        await page.GotoAsync("/", "[data-testid=step-time]");
+        await page.Page.GetByTestId("open-scenario-toggle").ClickAsync();
+        var box = page.Page.Locator("textarea[data-testid=open-scenario-text]");
+        await box.FillAsync("{ \"schemaVersion\": 1, \"name\": \"" + new string('x', 200_000) + "\" }");
+        await box.BlurAsync();
+        await page.Page.GetByTestId("open-scenario-open").ClickAsync();
+
+        await page.Page.GetByTestId("open-scenario-error").First.WaitForAsync();
+        Assert.Contains("$.model", await page.Page.Locator("[data-testid=open-scenario-error]").AllInnerTextsAsync() is var errors
+            ? string.Join(" ", errors) : "", StringComparison.Ordinal);
+        // The circuit is alive: an edit still updates the estimate.
+        var before = await page.TextAsync("step-time");
+        await page.FillAsync("gpus", "2048");
+        await page.Page.WaitForFunctionAsync(
+            "before => { const e = document.querySelector('[data-testid=step-time]'); return !!e && e.innerText.trim() !== before; }", before);
+        Assert.Empty(page.Errors);
+    }
+
+    [Fact]
     public async Task A_tampered_link_shows_a_friendly_message_and_the_default_plan_without_console_errors()
     {
         await using var page = await BrowserPage.OpenAsync(app);

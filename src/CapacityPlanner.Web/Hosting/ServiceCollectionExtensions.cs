@@ -18,7 +18,9 @@ public static class ServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddRazorComponents()
-            .AddInteractiveServerComponents();
+            .AddInteractiveServerComponents()
+            // An input's value arrives in one message; past the default 32 KB a paste would close the circuit.
+            .AddHubOptions(o => o.MaximumReceiveMessageSize = PastedText.HubMessageBytes);
         builder.Services.AddMudServices();
         builder.Services.AddHealthChecks();
         builder.Services.AddPlannerServices();

@@ -2,6 +2,7 @@ using System.Globalization;
 using CapacityPlanner.Contracts.Validation;
 using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Web.Shared.Chips;
+using CapacityPlanner.Web.Shared.Scenario;
 using CapacityPlanner.Web.Shared.Sharing;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
@@ -16,8 +17,8 @@ namespace CapacityPlanner.Web.Features.Planner;
 /// </summary>
 public sealed partial class OpenScenarioPanel
 {
-    /// <summary>Largest file read (scenario documents are a few KB; the CLI takes up to 4 MiB).</summary>
-    public const long MaxFileBytes = 4 * 1024 * 1024;
+    /// <summary>Largest file read: what the box takes (scenario documents are a few KB).</summary>
+    public const long MaxFileBytes = PastedText.MaxChars;
 
     private bool _open;
     private string? _text;

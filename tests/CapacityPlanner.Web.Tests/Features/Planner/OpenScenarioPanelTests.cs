@@ -95,6 +95,6 @@ public sealed class OpenScenarioPanelTests : PlannerTestContext
         cut.WaitForAssertion(() => Assert.Contains("schemaVersion", cut.Find("textarea[data-testid=open-scenario-text]").GetAttribute("value") ?? cut.Find("textarea[data-testid=open-scenario-text]").TextContent, StringComparison.Ordinal));
 
         upload.UploadFiles(InputFileContent.CreateFromBinary(new byte[Web.Features.Planner.OpenScenarioPanel.MaxFileBytes + 1], "huge.json"));
-        cut.WaitForAssertion(() => Assert.Contains("huge.json is 4,194,305 bytes", cut.Find("[data-testid=open-scenario-error]").TextContent, StringComparison.Ordinal));
+        cut.WaitForAssertion(() => Assert.Contains("huge.json is 524,289 bytes", cut.Find("[data-testid=open-scenario-error]").TextContent, StringComparison.Ordinal));
     }
 }
