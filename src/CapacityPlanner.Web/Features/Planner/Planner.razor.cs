@@ -52,6 +52,10 @@ public sealed partial class Planner : IDisposable
     private bool _urlToWrite;
     private bool _chartsDark;
     private string? _linkMessage;
+    // The shipped published run the link was opened from (?run=), and its comparison with the current estimate; both go
+    // at the first edit (the comparison is of the plan as it ran), and Back restores them from the address.
+    private Core.Validation.ValidationCase? _publishedCase;
+    private Core.Validation.ValidationResult? _published;
     private string? _savedIdToLoad;
     // Saved scenarios (?id=) this page has opened, as forms: Back to one shows it at once.
     private readonly Dictionary<string, PlannerInput> _savedForms = new(StringComparer.Ordinal);
@@ -205,10 +209,22 @@ public sealed partial class Planner : IDisposable
         return form;
     }
 
-    // ?s= (a state link), ?id= (a saved scenario too large for a link) or ?missing= (a short link to nothing).
+    // ?s= (a state link), ?id= (a saved scenario too large for a link) or ?missing= (a short link to nothing); with
+    // ?run=, the shipped published run the state came from.
     private void ReadSharedState(string uri)
     {
         var query = PlannerQuery.QueryOf(uri);
+        _publishedCase = null;
+        if (query.TryGetValue(PlannerShareState.RunParameter, out var run))
+        {
+            var id = run.ToString();
+            _publishedCase = Contracts.Validation.ValidationSet.Shipped.FirstOrDefault(c => string.Equals(c.Id, id, StringComparison.Ordinal));
+            if (_publishedCase is null)
+            {
+                var shown = id.Length > 80 ? id[..80] + "…" : id;
+                _linkMessage = $"No published run named \u201C{shown}\u201D ships with this version (the Validation page lists them); showing the plan without it.";
+            }
+        }
         if (query.ContainsKey(ScenarioLink.QueryParameter))
         {
             if (PlannerShareState.TryRestoreToken(query[ScenarioLink.QueryParameter].ToString(), _defaults, out var restored, out var error))
@@ -299,6 +315,9 @@ public sealed partial class Planner : IDisposable
     // period is estimated immediately; edits that follow within the debounce delay wait until the form is quiet.
     private void OnInputChanged()
     {
+        // The published run's figure belongs to the plan as it ran.
+        _publishedCase = null;
+        _published = null;
         CancelPending();
         var quiet = Stopwatch.GetElapsedTime(_lastRunTimestamp) >= _debounceDelay;
         if (_debounceDelay <= TimeSpan.Zero || quiet)
@@ -335,6 +354,9 @@ public sealed partial class Planner : IDisposable
         _verdict = _outcome is { Estimate: { } e, Scenario: { } s } ? CommunicationVerdict.From(e, s) : null;
         // The model's error on the published runs most like this plan (the shipped set runs once per process, on first use).
         _trackRecord = _outcome is { Estimate: { } te, Scenario: { } ts } ? Contracts.Validation.ValidationSet.TrackRecordFor(ts, te) : null;
+        _published = _publishedCase is { } run && _outcome is { Estimate: { } pe, Scenario: { } ps }
+            ? Core.Validation.ValidationRunner.Result(run, ps, pe)
+            : null;
         _pending = false;
         _lastRunTimestamp = Stopwatch.GetTimestamp();
         BuildFigures();
@@ -428,6 +450,8 @@ public sealed partial class Planner : IDisposable
     private void ApplyPlan(RankedPlan ranked)
     {
         PlanSearchService.Apply(ranked.Plan, _input);
+        _publishedCase = null; // another plan than the one that ran
+        _published = null;
         CancelPending();
         RunEstimate();
     }

@@ -35,7 +35,7 @@ public sealed record ValidationRow(
         ArgumentNullException.ThrowIfNull(r);
         var c = r.Case;
         return new ValidationRow(c.Id, name ?? c.Id, c.Family, r.Chip, r.Gpus, r.Stack, c.Metric, c.Measured, r.Predicted, r.Error, c.Tolerance,
-            r.WithinTolerance, r.Feasible, c.Soft, c.Source, c.Note, r.Problem, Shared.Sharing.PlannerShareState.LinkFor(c.ScenarioJson), isUser, !isUser && ModelCalibration.IsHeldOut(c));
+            r.WithinTolerance, r.Feasible, c.Soft, c.Source, c.Note, r.Problem, Shared.Sharing.PlannerShareState.LinkFor(c.ScenarioJson, isUser ? null : c.Id), isUser, !isUser && ModelCalibration.IsHeldOut(c));
     }
 
 

@@ -30,12 +30,18 @@ public static class PlannerShareState
 
     private static readonly IReadOnlyDictionary<string, string> NoPageSettings = new Dictionary<string, string>();
 
+    /// <summary>Query parameter naming the shipped published run a Planner link was opened from (<c>&amp;run=…</c>).</summary>
+    public const string RunParameter = "run";
+
     /// <summary>
     /// The Planner link (<c>/?s=v1.…</c>, relative) that opens a scenario document the way a share link does, or null when
-    /// it does not fit in a link. The Validation page's "Open in planner" and the Planner's "Open JSON" both use it.
+    /// it does not fit in a link; with <paramref name="publishedRunId"/>, the Planner shows that shipped run's measured
+    /// figure beside its estimate. The Validation page's "Open in planner" and the Planner's "Open JSON" both use it.
     /// </summary>
-    public static string? LinkFor(string scenarioJson) =>
-        Api.ShortLinks.Token(scenarioJson, NoPageSettings) is { } token ? $"/?{ScenarioLink.QueryParameter}={token}" : null;
+    public static string? LinkFor(string scenarioJson, string? publishedRunId = null) =>
+        Api.ShortLinks.Token(scenarioJson, NoPageSettings) is { } token
+            ? $"/?{ScenarioLink.QueryParameter}={token}" + (publishedRunId is null ? "" : $"&{RunParameter}={Uri.EscapeDataString(publishedRunId)}")
+            : null;
 
     /// <summary>The page settings of a planner form: its non-default query values and the view marker.</summary>
     public static IReadOnlyDictionary<string, string> PageSettings(PlannerInput input, PlannerInput defaults)

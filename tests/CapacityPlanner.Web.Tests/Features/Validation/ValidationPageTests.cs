@@ -74,7 +74,10 @@ public sealed class ValidationPageTests : PlannerTestContext
             var href = row.QuerySelector("[data-testid=run-open]")!.GetAttribute("href")!;
             Assert.StartsWith("/?s=v1.", href, StringComparison.Ordinal);
             Assert.True(ScenarioLink.TryCanonicalize(result.Case.ScenarioJson, out var canonical, out _));
-            Assert.Equal(canonical, ScenarioLink.Decode(href["/?s=".Length..]).Payload!.ScenarioJson);
+            // … and names it, so that the Planner shows what it measured.
+            var run = $"&{Web.Shared.Sharing.PlannerShareState.RunParameter}={Uri.EscapeDataString(result.Case.Id)}";
+            Assert.EndsWith(run, href, StringComparison.Ordinal);
+            Assert.Equal(canonical, ScenarioLink.Decode(href["/?s=".Length..^run.Length]).Payload!.ScenarioJson);
         }
         Assert.Contains($"{shipped.Count} of {shipped.Count} published runs", cut.Find("[data-testid=filter-count]").TextContent, StringComparison.Ordinal);
         Assert.Contains("published runs", cut.Find("[data-testid=validation-scatter-summary]").TextContent, StringComparison.Ordinal);
