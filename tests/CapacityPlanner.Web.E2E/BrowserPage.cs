@@ -89,6 +89,11 @@ public sealed class BrowserPage : IAsyncDisposable
             new object[] { testId, minRevision },
             new PageWaitForFunctionOptions { Timeout = timeoutMs, PollingInterval = 5 });
 
+    /// <summary>Waits until the step time shown differs from <paramref name="before"/> (an edit's estimate is on screen).</summary>
+    public Task WaitForStepTimeChangeAsync(string before) =>
+        Page.WaitForFunctionAsync(
+            "before => { const e = document.querySelector('[data-testid=step-time]'); return !!e && e.innerText.trim() !== before; }", before);
+
     /// <summary>Trimmed text of the first element with a <c>data-testid</c>.</summary>
     public async Task<string> TextAsync(string testId) => (await Page.GetByTestId(testId).First.InnerTextAsync()).Trim();
 

@@ -15,8 +15,7 @@ public sealed class SharingTests(AppFixture app)
             await sender.GotoAsync("/", "[data-testid=step-time]");
             var before = await sender.TextAsync("step-time");
             await sender.FillAsync("gpus", "2048");
-            await sender.Page.WaitForFunctionAsync(
-                "before => { const e = document.querySelector('[data-testid=step-time]'); return !!e && e.innerText.trim() !== before; }", before);
+            await sender.WaitForStepTimeChangeAsync(before);
             // The debounced estimate settles before the state is saved.
             await sender.Page.Locator("[data-testid=pending]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Detached });
             stepTime = await sender.TextAsync("step-time");
@@ -85,8 +84,7 @@ public sealed class SharingTests(AppFixture app)
         // The circuit is alive: an edit still updates the estimate.
         var before = await page.TextAsync("step-time");
         await page.FillAsync("gpus", "2048");
-        await page.Page.WaitForFunctionAsync(
-            "before => { const e = document.querySelector('[data-testid=step-time]'); return !!e && e.innerText.trim() !== before; }", before);
+        await page.WaitForStepTimeChangeAsync(before);
         Assert.Empty(page.Errors);
     }
 

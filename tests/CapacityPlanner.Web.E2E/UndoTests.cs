@@ -40,8 +40,7 @@ public sealed class UndoTests(AppFixture app)
         await page.GotoAsync("/", "[data-testid=step-time]");
         var before = await page.TextAsync("step-time");
         await page.FillAsync("gpus", "2048");
-        await page.Page.WaitForFunctionAsync(
-            "before => { const e = document.querySelector('[data-testid=step-time]'); return !!e && e.innerText.trim() !== before; }", before);
+        await page.WaitForStepTimeChangeAsync(before);
         await page.Page.Locator("[data-testid=pending]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Detached });
         var savedStep = await page.TextAsync("step-time");
         await page.Page.GetByTestId("save-scenario").ClickAsync();
