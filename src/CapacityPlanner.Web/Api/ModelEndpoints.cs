@@ -34,7 +34,9 @@ public static class ModelEndpoints
             .WithSummary("Estimate one scenario")
             .WithDescription("Step time, tokens/s, MFU/HFU, memory per GPU, compute/communication ratios and the step breakdown, " +
                              "as `capplan estimate --json`. An infeasible plan is still 200 with `feasible: false` and its reasons. " +
-                             "`?format=csv` returns the same fields as `field,value` rows.")
+                             "`?format=csv` returns the same fields as `field,value` rows. A published run's case file " +
+                             "(`{ \"scenario\", \"metric\", \"measured\", \"family\", … }`) is estimated as it ran and answered with " +
+                             "`published`: what it measured beside the model's figure, as `capplan validate --json` writes the row.")
             .WithScenarioBody()
             .Produces(StatusCodes.Status200OK, contentType: "application/json")
             .Produces(StatusCodes.Status200OK, contentType: "text/csv");
