@@ -21,6 +21,7 @@ public sealed partial class ValidationPage : IDisposable
 
     private ShippedValidation _shipped = default!;
     private List<ValidationRow> _userRows = [];
+    private IReadOnlyList<ValidationCase> _userCases = [];
     private ValidationSummary _userSummary = ValidationSummary.Of([]);
     private IReadOnlyList<ValidationRow> _shownShipped = [];
     private IReadOnlyList<ValidationRow> _shownUser = [];
@@ -93,6 +94,7 @@ public sealed partial class ValidationPage : IDisposable
             var runs = caller.IsAdmin ? await Runs.ListAsync()
                 : caller.OwnerKey is { } owner ? await Runs.ListAsync(OwnerFilter.Of(owner)) : [];
             _userRows = [.. runs.Select(Validation.Evaluate)];
+            _userCases = [.. runs.Select(MeasuredRunInput.ToCase)];
             _userSummary = ValidationSummary.Of([.. runs.Zip(_userRows, RunEndpoints.ToResult)]);
             _loadError = null;
         }

@@ -339,4 +339,38 @@ public sealed class ValidationPageTests : PlannerTestContext
         Assert.Contains("'metric' must be", error.TextContent, StringComparison.Ordinal);
         Assert.Empty(cut.FindAll("[data-testid=run-pasted]"));
     }
+
+    [Fact]
+    public async Task Fitting_the_model_to_your_runs_shows_the_constants_and_the_leave_one_out_error_as_the_api_does()
+    {
+        var scenario = Report.Results.First(r => r.Predicted is not null && r.Case.Metric == ValidationMetric.StepTimeSeconds && r.Case.Family == "mlperf").Case;
+        var cut = RenderPageFor(scenario);
+        // No runs of your own: nothing to fit.
+        Assert.NotNull(cut.Find("[data-testid=calibrate]").GetAttribute("disabled"));
+
+        // Two runs on one scenario, measured 20% and 25% slower than the model says: the fit moves the constants to slow it.
+        var predicted = ValidationRunner.Run(scenario).Predicted!.Value;
+        await Store.AddOwnedAsync("run a", scenario.ScenarioJson, "stepTimeSeconds", predicted * 1.2, "lab", null, TestOwnerKey);
+        await Store.AddOwnedAsync("run b", scenario.ScenarioJson, "stepTimeSeconds", predicted * 1.25, "lab", null, TestOwnerKey);
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=user-table] [data-testid=run-id]").Count));
+
+        cut.Find("[data-testid=calibrate]").Click();
+
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=calibration-accuracy]")), TimeSpan.FromSeconds(60));
+        var cases = (await Store.ListAsync()).Select(MeasuredRunInput.ToCase).ToList();
+        var expected = ModelCalibration.FitToRuns(cases);
+        var fitted = cut.FindAll("[data-testid=calibration-constant]");
+        Assert.Equal(CalibratedConstants.Names.Count, fitted.Count);
+        for (var i = 0; i < fitted.Count; i++)
+        {
+            Assert.Equal(expected.Fitted[i].ToString("0.###", System.Globalization.CultureInfo.InvariantCulture),
+                fitted[i].QuerySelector("[data-testid=calibration-fitted]")!.TextContent.Trim());
+        }
+        var rows = cut.FindAll("[data-testid=calibration-accuracy] [data-testid=summary-row]");
+        Assert.Equal(["before", "after", "loo"], rows.Select(r => r.GetAttribute("data-family")));
+        Assert.Equal(ValidationFormat.Percent(expected.Before.MedianAbsError), rows[0].QuerySelector("[data-testid=summary-median]")!.TextContent.Trim());
+        Assert.Equal(ValidationFormat.Percent(expected.LeaveOneOut!.MedianAbsError), rows[2].QuerySelector("[data-testid=summary-median]")!.TextContent.Trim());
+        // The shipped constants give about 20-25% on these runs; the fit does better in sample.
+        Assert.True(expected.After.MedianAbsError < expected.Before.MedianAbsError);
+    }
 }
