@@ -19,8 +19,8 @@ public sealed partial class CalibrationPanel
     /// <inheritdoc />
     protected override void OnParametersSet()
     {
-        // A fit of other runs would mislead once the list changes.
-        if (_result is not null && _result.BeforeRuns.Count != Cases.Count) _result = null;
+        // A fit of other runs would mislead once the list changes (a run added, deleted or replaced).
+        if (_result is not null && !_result.BeforeRuns.Select(r => r.Case.Id).SequenceEqual(Cases.Select(c => c.Id), StringComparer.Ordinal)) _result = null;
     }
 
     internal async Task FitAsync()
