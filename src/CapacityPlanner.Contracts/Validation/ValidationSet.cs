@@ -82,6 +82,9 @@ public static class ValidationSet
 /// </summary>
 public static class ValidationCaseFile
 {
+    /// <summary>The family of a run that names none (a user's measured run, a case file without <c>family</c>).</summary>
+    public const string DefaultFamily = "user";
+
     /// <summary>
     /// Reads one case file and resolves its scenario; throws <see cref="FormatException"/> naming the field that is wrong
     /// (a scenario that does not resolve is no format error: the case reports it when run).
@@ -109,7 +112,7 @@ public static class ValidationCaseFile
                 throw new FormatException($"{id}: 'measuredMemoryGiB' must be a positive number of GiB per GPU.");
             memory = mem.GetDouble();
         }
-        var family = Str("family") is { Length: > 0 } f ? f : "user";
+        var family = Str("family") is { Length: > 0 } f ? f : DefaultFamily;
         var scenarioJson = WithFamilyStack(scenario.GetRawText(), family);
         var resolved = ScenarioResolver.ParseAndResolve(scenarioJson);
         return new ValidationCase(id, scenarioJson, metric, measured.GetDouble(), tolerance, soft, family, Str("source"), Str("note"))

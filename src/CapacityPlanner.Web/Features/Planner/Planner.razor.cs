@@ -315,9 +315,7 @@ public sealed partial class Planner : IDisposable
     // period is estimated immediately; edits that follow within the debounce delay wait until the form is quiet.
     private void OnInputChanged()
     {
-        // The published run's figure belongs to the plan as it ran.
-        _publishedCase = null;
-        _published = null;
+        DropPublishedRun();
         CancelPending();
         var quiet = Stopwatch.GetElapsedTime(_lastRunTimestamp) >= _debounceDelay;
         if (_debounceDelay <= TimeSpan.Zero || quiet)
@@ -447,11 +445,17 @@ public sealed partial class Planner : IDisposable
         _searching = false;
     }
 
+    // The published run's figure belongs to the plan as it ran: an edit or an applied search plan makes it another plan.
+    private void DropPublishedRun()
+    {
+        _publishedCase = null;
+        _published = null;
+    }
+
     private void ApplyPlan(RankedPlan ranked)
     {
         PlanSearchService.Apply(ranked.Plan, _input);
-        _publishedCase = null; // another plan than the one that ran
-        _published = null;
+        DropPublishedRun();
         CancelPending();
         RunEstimate();
     }

@@ -60,7 +60,8 @@ public sealed partial class MeasuredRunForm
             _errors = [new("$.scenario", problem!)];
             return;
         }
-        _scenario = JsonNode.Parse(run.ScenarioJson)!.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        var document = JsonNode.Parse(run.ScenarioJson)!;
+        _scenario = document.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
         var filled = new List<string> { "the scenario" };
         if (!MeasuredRunInput.UserMetrics.Contains(run.Metric))
         {
@@ -72,12 +73,12 @@ public sealed partial class MeasuredRunForm
             _measured = run.Measured.ToString("R", CultureInfo.InvariantCulture);
             filled.Add("what it measured");
         }
-        if (string.IsNullOrWhiteSpace(_family) && run.Family != "user")
+        if (string.IsNullOrWhiteSpace(_family) && run.Family != ValidationCaseFile.DefaultFamily)
         {
             _family = run.Family;
             filled.Add("its family");
         }
-        if (string.IsNullOrWhiteSpace(_name) && JsonNode.Parse(run.ScenarioJson)?["name"] is JsonValue n && n.TryGetValue<string>(out var name)
+        if (string.IsNullOrWhiteSpace(_name) && document["name"] is JsonValue n && n.TryGetValue<string>(out var name)
             && !string.IsNullOrWhiteSpace(name))
         {
             _name = name;

@@ -150,7 +150,7 @@ public static class MeasuredRunInput
         ArgumentNullException.ThrowIfNull(run);
         ValidationCase.TryParseMetric(run.Metric, out var metric);
         return new ValidationCase(run.Id, run.ScenarioJson, metric, run.Measured, DefaultTolerance, Soft: false,
-            run.Family ?? "user", Source: "measured by a user", Note: run.Notes ?? "")
+            run.Family ?? ValidationCaseFile.DefaultFamily, Source: "measured by a user", Note: run.Notes ?? "")
         {
             Scenario = scenario,
             ScenarioErrors = errors,
