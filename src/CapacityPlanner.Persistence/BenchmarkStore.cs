@@ -93,7 +93,7 @@ public sealed class BenchmarkStore(IDbContextFactory<CapacityPlannerDbContext> c
         var total = await query.CountAsync(cancellationToken);
         var items = await query
             .OrderByDescending(b => b.UploadedUtc).ThenBy(b => b.Id)
-            .Skip((page - 1) * pageSize).Take(pageSize)
+            .Skip(Paging.Offset(page, pageSize)).Take(pageSize)
             .Select(b => new SavedBenchmark
             {
                 Id = b.Id,

@@ -10,6 +10,14 @@ namespace CapacityPlanner.Persistence;
 /// <param name="Total">Items on all pages.</param>
 public sealed record PagedList<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);
 
+/// <summary>Paging arithmetic shared by the stores.</summary>
+public static class Paging
+{
+    /// <summary>Rows before page <paramref name="page"/> (from 1) of <paramref name="pageSize"/> rows, in 64 bits and capped
+    /// at <see cref="int.MaxValue"/>: a page far beyond the last is empty, never a wrap-around to the first.</summary>
+    public static int Offset(int page, int pageSize) => (int)Math.Min(int.MaxValue, (Math.Max(1L, page) - 1) * pageSize);
+}
+
 /// <summary>
 /// Saved scenarios: save (an immutable snapshot under a new id), get, list (newest first, paged), rename, duplicate,
 /// delete (soft: <see cref="SavedScenario.DeletedUtc"/>) and restore (undo). Every call uses its own short-lived
@@ -81,7 +89,7 @@ public sealed class ScenarioStore(IDbContextFactory<CapacityPlannerDbContext> co
         var total = await query.CountAsync(cancellationToken);
         var items = await query
             .OrderByDescending(s => s.CreatedUtc).ThenBy(s => s.Id)
-            .Skip((page - 1) * pageSize).Take(pageSize)
+            .Skip(Paging.Offset(page, pageSize)).Take(pageSize)
             .ToListAsync(cancellationToken);
         return new PagedList<SavedScenario>(items, page, pageSize, total);
     }

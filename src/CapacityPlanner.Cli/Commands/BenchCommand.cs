@@ -78,16 +78,28 @@ internal static class BenchCommand
         var text = BenchResultJson.Serialize(result);
         if (output is not null)
         {
-            try
+            string? problem = null;
+            if (Directory.Exists(output)) problem = "it is a directory; give a file name such as result.json";
+            else
             {
-                var dir = Path.GetDirectoryName(Path.GetFullPath(output));
-                if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-                await File.WriteAllTextAsync(output, text + "\n", new UTF8Encoding(false));
+                try
+                {
+                    var dir = Path.GetDirectoryName(Path.GetFullPath(output));
+                    if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+                    await File.WriteAllTextAsync(output, text + "\n", new UTF8Encoding(false));
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+                {
+                    problem = ex.Message;
+                }
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            if (problem is not null)
             {
-                await stderr.WriteLineAsync($"{who}: cannot write {output}: {ex.Message}");
-                return ExitCodes.Failure;
+                // A path that cannot be written is the caller's to fix (exit 2); the measurement is not lost: it goes to
+                // standard output instead.
+                await stderr.WriteLineAsync($"{who}: cannot write {output}: {problem}. The result follows on standard output.");
+                await stdout.WriteLineAsync(text);
+                return ExitCodes.InvalidInput;
             }
             await stderr.WriteLineAsync($"{who}: wrote {output}");
         }

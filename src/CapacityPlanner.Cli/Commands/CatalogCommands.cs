@@ -9,9 +9,19 @@ namespace CapacityPlanner.Cli.Commands;
 /// <summary><c>capplan chips</c> and <c>capplan presets</c>.</summary>
 internal static class CatalogCommands
 {
-    public static int Chips(string[] args, TextWriter stdout)
+    /// <summary>Reads the arguments both commands take (only --json): null when they are right, else the exit code after the errors.</summary>
+    private static int? Refuse(string command, string[] args, TextWriter stderr, out bool json)
     {
-        var json = args.Contains("--json");
+        var a = CommandArgs.Parse(args, ["--json"], []);
+        if (a.Positional.Count > 0) a.Errors.Add($"unexpected argument '{a.Positional[0]}'; {command} takes only --json.");
+        json = a.Flags.Contains("--json");
+        foreach (var e in a.Errors) stderr.WriteLine($"capplan {command}: {e}");
+        return a.Errors.Count > 0 ? ExitCodes.InvalidInput : null;
+    }
+
+    public static int Chips(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        if (Refuse("chips", args, stderr, out var json) is { } refused) return refused;
         var catalog = HardwareCatalog.Default;
         if (json)
         {
@@ -50,15 +60,52 @@ internal static class CatalogCommands
         return ExitCodes.Ok;
     }
 
-    public static int Presets(string[] args, TextWriter stdout)
+    public static int Presets(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        if (Refuse("presets", args, stderr, out var json) is { } refused) return refused;
+        if (json)
+        {
+            using var ms = new MemoryStream();
+            using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+            {
+                w.WriteStartArray();
+                foreach (var p in ModelPresets.All)
+                {
+                    var m = p.Model;
+                    w.WriteStartObject();
+                    w.WriteString("id", p.Id);
+                    w.WriteNumber("totalParameters", m.TotalParameters);
+                    w.WriteNumber("activeParameters", m.ActiveParameters);
+                    w.WriteNumber("layers", m.Layers);
+                    w.WriteNumber("hiddenSize", m.HiddenSize);
+                    w.WriteNumber("attentionHeads", m.AttentionHeads);
+                    w.WriteNumber("kvHeads", m.KvHeads);
+                    w.WriteNumber("ffnHiddenSize", m.FfnHiddenSize);
+                    w.WriteBoolean("gatedMlp", m.GatedMlp);
+                    w.WriteNumber("vocabSize", m.VocabSize);
+                    w.WriteNumber("sequenceLength", m.SequenceLength);
+                    if (m.Moe is { } moe)
+                    {
+                        w.WriteStartObject("moe");
+                        w.WriteNumber("experts", moe.Experts);
+                        w.WriteNumber("expertsPerToken", moe.ExpertsPerToken);
+                        w.WriteNumber("sharedExperts", moe.SharedExperts);
+                        w.WriteNumber("expertFfnHiddenSize", moe.ExpertFfnHiddenSize);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
+            stdout.WriteLine(Encoding.UTF8.GetString(ms.ToArray()));
+            return ExitCodes.Ok;
+        }
         foreach (var p in ModelPresets.All)
         {
             var m = p.Model;
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{p.Id,-14} {m.TotalParameters / 1e9,8:F1}B total {m.ActiveParameters / 1e9,8:F1}B active  L={m.Layers} h={m.HiddenSize} heads={m.AttentionHeads}/{m.KvHeads} F={m.FfnHiddenSize} V={m.VocabSize} s={m.SequenceLength}{(m.Moe is null ? "" : $" MoE {m.Moe.Experts}×top{m.Moe.ExpertsPerToken}")}"));
         }
-        _ = args;
         return ExitCodes.Ok;
     }
 }

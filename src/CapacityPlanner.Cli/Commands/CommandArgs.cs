@@ -22,7 +22,12 @@ internal sealed class CommandArgs
                     if (i + 1 >= args.Length) result.Errors.Add($"{a} needs a value.");
                     else result.Options[a] = args[++i];
                 }
-                else result.Errors.Add($"unknown option {a}; allowed: {string.Join(", ", flags.Concat(options))}.");
+                else
+                {
+                    result.Errors.Add($"unknown option {a}; allowed: {string.Join(", ", flags.Concat(options))}.");
+                    // "--sites 2": the value most likely belongs to the unknown option, not a second input file.
+                    if (i + 1 < args.Length && !args[i + 1].StartsWith('-')) i++;
+                }
             }
             else result.Positional.Add(a);
         }

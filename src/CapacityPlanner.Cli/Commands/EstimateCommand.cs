@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using CapacityPlanner.Contracts.Results;
 using CapacityPlanner.Contracts.Scenarios;
 using CapacityPlanner.Contracts.Validation;
@@ -44,15 +45,38 @@ internal static class ScenarioInput
     /// <summary>Largest scenario file accepted (scenario documents are a few KB).</summary>
     public const long MaxBytes = 4 * 1024 * 1024;
 
+    // Bytes that are not UTF-8 are an error, never silently replaced (every string must be valid text).
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     public static async Task<(string? Text, string? Error)> ReadAsync(string path, TextReader stdin)
     {
-        if (path == "-") return (await stdin.ReadToEndAsync(), null);
+        if (path == "-")
+        {
+            // The same limit as files; standard input is read as the console decodes it (UTF-8 on Linux).
+            var buffer = new char[MaxBytes / 4 + 1];
+            var text = new StringBuilder();
+            int read;
+            while ((read = await stdin.ReadAsync(buffer.AsMemory())) > 0)
+            {
+                text.Append(buffer, 0, read);
+                if (Encoding.UTF8.GetByteCount(text.ToString()) > MaxBytes) return (null, $"standard input is over {MaxBytes:N0} bytes; scenario files are limited to that.");
+            }
+            var all = text.ToString();
+            return all.Contains('\uFFFD', StringComparison.Ordinal)
+                ? (null, "standard input is not valid UTF-8 text (it decodes to U+FFFD replacement characters); save the scenario as UTF-8.")
+                : (all, null);
+        }
+        if (Directory.Exists(path)) return (null, $"cannot read '{path}': it is a directory; give a scenario file (or - for standard input).");
         var info = new FileInfo(path);
         if (!info.Exists) return (null, $"cannot read '{path}': the file does not exist.");
         if (info.Length > MaxBytes) return (null, $"'{path}' is {info.Length:N0} bytes; scenario files are limited to {MaxBytes:N0} bytes.");
         try
         {
-            return (await File.ReadAllTextAsync(path), null);
+            return (await File.ReadAllTextAsync(path, s_strictUtf8), null);
+        }
+        catch (DecoderFallbackException ex)
+        {
+            return (null, $"cannot read '{path}': it is not valid UTF-8 text ({ex.Message.TrimEnd('.')}); save the scenario as UTF-8.");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

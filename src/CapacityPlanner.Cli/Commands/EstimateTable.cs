@@ -122,7 +122,6 @@ internal static class EstimateTable
         var cap = st.PowerCapMw is { } c ? string.Create(inv, $"; sized to {c:N0} MW per site") : "";
         Row(sb, "Power", $"{st.FacilityMegawatts:N1} MW facility ({st.FacilityWattsPerGpu:N0} W per GPU incl. server and PUE){cap}{need}");
         Row(sb, "Sites", $"{st.Sites} × {st.GpusPerSite:N0} GPUs, {st.MegawattsPerSite:N1} MW per site");
-        foreach (var err in st.Errors) sb.AppendLine(inv, $"  ✗ {err.Path}: {err.Message}");
         if (st.Sites <= 1 || st.LinkGbps is null) return;
         var how = st.InnerSteps is { } h
             ? string.Create(inv, $"DiLoCo, outer all-reduce every {h} steps ({st.Compression})")
@@ -142,12 +141,13 @@ internal static class EstimateTable
     {
         var inv = CultureInfo.InvariantCulture;
         sb.AppendLine();
-        Row(sb, "Interruptions", $"{g.InterruptionsPerDay:F1} per day ({g.UnexpectedPerDay:F1} unexpected), MTBI {g.MtbiHours * 60:F0} min");
+        if (double.IsFinite(g.MtbiHours)) Row(sb, "Interruptions", $"{g.InterruptionsPerDay:F1} per day ({g.UnexpectedPerDay:F1} unexpected), MTBI {g.MtbiHours * 60:F0} min");
+        else Row(sb, "Interruptions", $"none expected (reliability.interruptionRateScale 0)");
         Row(sb, "Checkpoint", $"{g.CheckpointBytesPerGpu / 1e9:F2} GB per GPU, {g.CheckpointTotalBytes / 1e12:F1} TB in all; {g.Checkpointing}: blocks {g.CheckpointBlockingSeconds:F1} s, write {g.CheckpointWriteSeconds:F1} s");
-        Row(sb, "Checkpoint interval", $"{g.IntervalSeconds:F0} s (Young {g.YoungIntervalSeconds:F0} s, Daly {g.DalyIntervalSeconds:F0} s, availability-optimal {g.OptimalIntervalSeconds:F0} s)");
+        if (double.IsFinite(g.IntervalSeconds)) Row(sb, "Checkpoint interval", $"{g.IntervalSeconds:F0} s (Young {g.YoungIntervalSeconds:F0} s, Daly {g.DalyIntervalSeconds:F0} s, availability-optimal {g.OptimalIntervalSeconds:F0} s)");
+        else Row(sb, "Checkpoint interval", $"none needed: nothing interrupts training");
         Row(sb, "Restart", $"{g.RestartSeconds / 60:F1} min per interruption; {g.HotSpareNodes:N0} hot spare nodes{(g.HotSparesRecommended ? " (recommended)" : "")}, {g.NodesUnderRepair:F1} under repair on average");
         Row(sb, "Goodput (ETTR)", $"{g.EffectiveTrainingTimeRatio:P1}; lost: checkpoint saves {g.Lost.CheckpointSaves:P1}, lost work {g.Lost.LostWork:P1}, restarts {g.Lost.Restarts:P1}");
-        foreach (var err in g.Errors) sb.AppendLine(inv, $"  ✗ {err.Path}: {err.Message}");
         if (e.EffectiveTimeToTrainDays is { } d) Row(sb, "Effective time", $"{d:F1} days, {e.EffectiveGpuHours:N0} GPU-hours with goodput{(e.Sites is { TokenMultiplier: not 1 } s ? string.Create(inv, $" and ×{s.TokenMultiplier:F2} tokens") : "")}");
     }
 

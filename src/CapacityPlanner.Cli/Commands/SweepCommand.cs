@@ -57,6 +57,14 @@ internal static class SweepCommand
             sb.AppendLine(inv, $"{p.Gpus,9:N0} {PlanJson.Describe(p.Parallelism),-40} {p.TokensPerSecond,14:N0} {p.Mfu,7:P1} {p.ScalingEfficiency,7:P0} {p.InterruptionsPerDay,8:F1} {p.EffectiveTrainingTimeRatio,6:P0} {p.ScalingEfficiencyWithFailures,8:P0} {F(p.ComputeToCommunicationRatio),10} {F(p.ComputeToExposedCommunicationRatio),9}  {p.DominantDimension}");
         }
         sb.AppendLine();
+        var feasible = r.Points.Count(p => p.Parallelism is not null);
+        if (feasible < 2)
+        {
+            sb.AppendLine(feasible == 0
+                ? "No swept size has a feasible plan, so there is no break-even size or scaling efficiency to report (see the reasons above)."
+                : "Only one swept size has a feasible plan: break-even and scaling efficiency need at least two.");
+            return sb.ToString();
+        }
         sb.AppendLine(r.BreakEvenGpus is { } be
             ? string.Create(inv, $"Break-even (exposed communication = compute): {be:N0} GPUs, dominated by {r.BreakEvenDimension} communication.")
             : "Break-even: exposed communication stays below compute over the swept range.");

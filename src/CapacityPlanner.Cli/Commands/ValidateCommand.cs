@@ -19,6 +19,10 @@ internal static class ValidateCommand
     {
         var a = CommandArgs.Parse(args, ["--json", "--fit", "--lofo", "--track-record"], ["--family", "--cases"]);
         if (a.Positional.Count > 0) a.Errors.Add($"unexpected argument '{a.Positional[0]}'; validate takes --family NAME, --cases DIR, --json, --fit, --lofo and --track-record.");
+        var modes = new[] { "--fit", "--lofo", "--track-record" }.Where(a.Flags.Contains).ToList();
+        if (modes.Count > 1) a.Errors.Add($"{string.Join(" and ", modes)} are separate reports: give one of them per run.");
+        if (modes.Count > 0 && a.Options.ContainsKey("--family")) a.Errors.Add($"--family filters the table of runs; {modes[0]} reports on the whole shipped set.");
+        var json = a.Flags.Contains("--json");
         a.Options.TryGetValue("--family", out var family);
         IReadOnlyList<ValidationCase> cases = ValidationSet.Shipped;
         if (a.Options.TryGetValue("--cases", out var folder))
@@ -46,16 +50,50 @@ internal static class ValidateCommand
         {
             var fitted = ModelCalibration.FitShipped(ValidationSet.Shipped);
             var shipped = CalibratedConstants.From(Core.Estimation.ModelDefaults.Standard);
+            var host = Core.Estimation.ModelDefaults.Standard.MoeHostSecondsPerLocalExpert;
+            var derived = ModelCalibration.DeriveMoeHost(ValidationSet.Shipped);
+            if (json)
+            {
+                await stdout.WriteLineAsync(ResultJson.Serialize(w =>
+                {
+                    w.WriteStartObject();
+                    w.WritePropertyName("shipped");
+                    ValidationJson.WriteConstants(w, shipped);
+                    w.WritePropertyName("refit");
+                    ValidationJson.WriteConstants(w, fitted);
+                    w.WriteStartObject("derived");
+                    w.WriteStartObject("moeHostSecondsPerLocalExpert");
+                    w.WriteNumber("shippedLowPrecision", host.LowPrecision);
+                    w.WriteNumber("shippedSixteenBit", host.SixteenBit);
+                    w.WriteNumber("derivedLowPrecision", derived.LowPrecision);
+                    w.WriteNumber("derivedSixteenBit", derived.SixteenBit);
+                    w.WriteEndObject();
+                    w.WriteEndObject();
+                    w.WriteEndObject();
+                }, indented: true));
+                return ExitCodes.Ok;
+            }
             await stdout.WriteLineAsync("Calibrated constants refitted (gemmInModelFraction on the Korthikanti 2022 runs, the two overlap slowdowns on every firm run but the held-out dgxc family and calibration.json heldOutRuns; lowPrecisionRelativeEfficiency is measured; shipped value → refit):");
             for (var i = 0; i < CalibratedConstants.Names.Count; i++)
             {
                 await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {CalibratedConstants.Names[i],-32} {shipped[i],8:F3} → {fitted[i],8:F3}"));
             }
-            var host = Core.Estimation.ModelDefaults.Standard.MoeHostSecondsPerLocalExpert;
-            var derived = ModelCalibration.DeriveMoeHost(ValidationSet.Shipped);
             await stdout.WriteLineAsync("Derived (calibration.json derived: median over the named runs of the value that closes each run's gap; ms):");
             await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {"moeHostSecondsPerLocalExpert fp8",-32} {host.LowPrecision * 1e3,8:F4} → {derived.LowPrecision * 1e3,8:F4}"));
             await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {"moeHostSecondsPerLocalExpert 16b",-32} {host.SixteenBit * 1e3,8:F4} → {derived.SixteenBit * 1e3,8:F4}"));
+            return ExitCodes.Ok;
+        }
+        if (a.Flags.Contains("--track-record") && json)
+        {
+            await stdout.WriteLineAsync(ResultJson.Serialize(w =>
+            {
+                w.WriteStartObject();
+                w.WritePropertyName("leaveOneRunOut");
+                ValidationJson.WriteTrackRecordCheck(w, ValidationSet.TrackRecord.LeaveOneOut(wholeFamily: false));
+                w.WritePropertyName("leaveFamilyOut");
+                ValidationJson.WriteTrackRecordCheck(w, ValidationSet.TrackRecord.LeaveOneOut(wholeFamily: true));
+                w.WriteEndObject();
+            }, indented: true));
             return ExitCodes.Ok;
         }
         if (a.Flags.Contains("--track-record"))
@@ -75,7 +113,8 @@ internal static class ValidateCommand
         }
         if (a.Flags.Contains("--lofo"))
         {
-            await stdout.WriteLineAsync(LeaveOneOutTable(ModelCalibration.LeaveOneFamilyOut(ValidationSet.Shipped)));
+            var rows = ModelCalibration.LeaveOneFamilyOut(ValidationSet.Shipped);
+            await stdout.WriteLineAsync(json ? ResultJson.Serialize(w => ValidationJson.WriteLeaveOneFamilyOut(w, rows), indented: true) : LeaveOneOutTable(rows));
             return ExitCodes.Ok;
         }
         var report = ValidationSet.Run(cases, family);

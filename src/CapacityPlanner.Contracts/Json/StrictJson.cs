@@ -197,3 +197,25 @@ public static class StrictJson
         public HashSet<string>? Names { get; set; }
     }
 }
+
+/// <summary>The one wording of a JSON syntax error for people: where it is (line and position from 1) and what the parser
+/// expected, without the parser's own zero-based "LineNumber: … | BytePositionInLine: …" and "Path: …" tail.</summary>
+public static class JsonSyntaxError
+{
+    /// <summary>"Malformed JSON at line 3, position 14: '}' is invalid after a property name."</summary>
+    public static string Describe(JsonException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var reason = exception.Message;
+        foreach (var tail in (string[])[" LineNumber:", " Path:"])
+        {
+            var cut = reason.IndexOf(tail, StringComparison.Ordinal);
+            if (cut > 0) reason = reason[..cut];
+        }
+        reason = reason.Trim();
+        var where = exception.LineNumber is { } line
+            ? string.Create(CultureInfo.InvariantCulture, $" at line {line + 1}, position {(exception.BytePositionInLine ?? 0) + 1}")
+            : "";
+        return $"Malformed JSON{where}: {reason}";
+    }
+}

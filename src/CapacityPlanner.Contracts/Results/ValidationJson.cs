@@ -49,6 +49,57 @@ public static class ValidationJson
         w.WriteEndObject();
     }
 
+    /// <summary>Writes <c>capplan validate --lofo --json</c>: per family held out, the constants fitted without it and its
+    /// firm runs' accuracy under them (<c>heldOut</c>) and under the shipped constants (<c>shipped</c>).</summary>
+    public static void WriteLeaveOneFamilyOut(Utf8JsonWriter w, IReadOnlyList<LeaveOneOutRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(rows);
+        w.WriteStartObject();
+        w.WriteStartArray("families");
+        foreach (var row in rows)
+        {
+            w.WriteStartObject();
+            w.WriteString("family", row.Family);
+            w.WriteNumber("runs", row.Runs);
+            w.WritePropertyName("fittedWithout");
+            WriteConstants(w, row.Fitted);
+            w.WritePropertyName("heldOut");
+            WriteSummary(w, row.HeldOut);
+            w.WritePropertyName("shipped");
+            WriteSummary(w, row.Shipped);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    /// <summary>Writes the calibrated constants by name.</summary>
+    public static void WriteConstants(Utf8JsonWriter w, CalibratedConstants constants)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(constants);
+        w.WriteStartObject();
+        for (var i = 0; i < CalibratedConstants.Names.Count; i++) w.WriteNumber(CalibratedConstants.Names[i], constants[i]);
+        w.WriteEndObject();
+    }
+
+    /// <summary>Writes one track-record check (<c>capplan validate --track-record --json</c>).</summary>
+    public static void WriteTrackRecordCheck(Utf8JsonWriter w, TrackRecordCheck check)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(check);
+        w.WriteStartObject();
+        w.WriteNumber("runs", check.Runs);
+        w.WriteNumber("withinRecordRange", check.Covered);
+        w.WriteNumber("nearestOtherRunFar", check.Far);
+        w.WriteNumber("medianMiss", check.MedianMiss);
+        w.WriteNumber("meanMiss", check.MeanMiss);
+        w.WriteNumber("baselineMedianMiss", check.BaselineMedianMiss);
+        w.WriteNumber("baselineMeanMiss", check.BaselineMeanMiss);
+        w.WriteEndObject();
+    }
+
     private static void WriteSummary(Utf8JsonWriter w, ValidationSummary s)
     {
         w.WriteStartObject();

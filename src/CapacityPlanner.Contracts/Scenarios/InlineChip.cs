@@ -26,7 +26,7 @@ public static class InlineChip
         }
         catch (JsonException ex)
         {
-            return (null, [new ScenarioError(Path, $"Malformed JSON at line {(ex.LineNumber ?? 0) + 1}, position {(ex.BytePositionInLine ?? 0) + 1}.")]);
+            return (null, [new ScenarioError(Path, Json.JsonSyntaxError.Describe(ex))]);
         }
         using (doc)
         {

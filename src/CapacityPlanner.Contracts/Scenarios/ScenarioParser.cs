@@ -53,12 +53,7 @@ public static class ScenarioParser
         }
         catch (JsonException ex)
         {
-            var line = (ex.LineNumber ?? 0) + 1;
-            var col = (ex.BytePositionInLine ?? 0) + 1;
-            var reason = ex.Message;
-            var cut = reason.IndexOf(" Path:", StringComparison.Ordinal);
-            if (cut > 0) reason = reason[..cut];
-            return new ParseResult(null, [new ScenarioError("$", $"Malformed JSON at line {line}, position {col}: {reason}")]);
+            return new ParseResult(null, [new ScenarioError("$", Json.JsonSyntaxError.Describe(ex))]);
         }
         using (doc)
         {
@@ -232,12 +227,24 @@ public static class ScenarioParser
             CustomChip = custom,
             Gpus = r.Long("gpus", 1, 100_000_000, required: true),
             GpusPerNode = r.Int("gpusPerNode", 1, 1_000_000),
-            ScaleOutGbpsPerGpu = r.Number("scaleOutGbpsPerGpu", 0, 1e6, exclusiveMin: true),
+            ScaleOutGbpsPerGpu = r.Number("scaleOutGbpsPerGpu", MinGbps, 1e6),
             Network = ParseNetwork(r.Object("network")),
         };
         r.RejectUnknown("allowed: chip, gpus, gpusPerNode, scaleOutGbpsPerGpu, network.");
         return s;
     }
+
+    /// <summary>
+    /// Smallest per-GPU network rate a scenario may give, Gb/s: below it a step takes longer than any plan is worth costing
+    /// (and a rate near zero would make it infinite).
+    /// </summary>
+    private const double MinGbps = 0.1;
+
+    /// <summary>
+    /// Smallest efficiency or fraction of a peak a chip may be given: small enough for a calibration from the runner's CPU
+    /// fallback (fractions of 1e-5 of a GPU's peak), large enough that no time becomes infinite.
+    /// </summary>
+    private const double MinFraction = 1e-6;
 
     /// <summary>Reads an inline custom chip object (<c>system.chip</c>); errors carry paths below the reader's path.</summary>
     internal static CustomChipSection ParseCustomChip(JsonFieldReader r)
@@ -249,7 +256,7 @@ public static class ScenarioParser
             peaks = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
             foreach (var p in PrecisionExtensions.All)
             {
-                var v = peakReader.Number(p.ToId(), 0, 1e7, exclusiveMin: true);
+                var v = peakReader.Number(p.ToId(), 0.001, 1e7);
                 if (v is not null) peaks[p.ToId()] = v.Value;
             }
             peakReader.RejectUnknown("allowed precisions: " + string.Join(", ", PrecisionExtensions.All.Select(p => p.ToId())) + ".");
@@ -260,15 +267,15 @@ public static class ScenarioParser
             Name = r.String("name"),
             BaseOn = r.String("baseOn"),
             PeakTflops = peaks,
-            HbmCapacityGiB = r.Number("hbmCapacityGiB", 0, 1e6, exclusiveMin: true),
-            HbmBandwidthTBps = r.Number("hbmBandwidthTBps", 0, 1e4, exclusiveMin: true),
-            TdpWatts = r.Number("tdpWatts", 0, 1e6, exclusiveMin: true),
-            ScaleUpBandwidthGBps = r.Number("scaleUpBandwidthGBps", 0, 1e6, exclusiveMin: true),
+            HbmCapacityGiB = r.Number("hbmCapacityGiB", 1, 1e6),
+            HbmBandwidthTBps = r.Number("hbmBandwidthTBps", 0.001, 1e4),
+            TdpWatts = r.Number("tdpWatts", 1, 1e6),
+            ScaleUpBandwidthGBps = r.Number("scaleUpBandwidthGBps", 0.1, 1e6),
             ScaleUpDomainSize = r.Int("scaleUpDomainSize", 1, 1_000_000),
-            ScaleOutGbpsPerGpu = r.Number("scaleOutGbpsPerGpu", 0, 1e6, exclusiveMin: true),
-            GemmEfficiency = r.Number("gemmEfficiency", 0, 1, exclusiveMin: true),
-            HbmEfficiency = r.Number("hbmEfficiency", 0, 1, exclusiveMin: true),
-            SustainedGemmFraction = r.Number("sustainedGemmFraction", 0, 1, exclusiveMin: true),
+            ScaleOutGbpsPerGpu = r.Number("scaleOutGbpsPerGpu", MinGbps, 1e6),
+            GemmEfficiency = r.Number("gemmEfficiency", MinFraction, 1),
+            HbmEfficiency = r.Number("hbmEfficiency", MinFraction, 1),
+            SustainedGemmFraction = r.Number("sustainedGemmFraction", MinFraction, 1),
             GemmCurve = ParseGemmCurve(r),
         };
         r.RejectUnknown("allowed: id, name, baseOn, peakTflops, hbmCapacityGiB, hbmBandwidthTBps, tdpWatts, scaleUpBandwidthGBps, scaleUpDomainSize, scaleOutGbpsPerGpu, gemmEfficiency, hbmEfficiency, sustainedGemmFraction, gemmCurve.");
@@ -312,7 +319,7 @@ public static class ScenarioParser
             }
             var pr = r.Nested(item, path);
             var flops = CurveNumber(pr, "flops", 1e30, "the FLOPs of one GEMM (2·M·N·K) must be above 0 (at most 1e30)");
-            var fraction = CurveNumber(pr, "fraction", 1, "a fraction of the dense peak must be above 0 and at most 1");
+            var fraction = CurveNumber(pr, "fraction", 1, "a fraction of the dense peak lies in [1e-6, 1]", MinFraction);
             pr.RejectUnknown("allowed: flops, fraction.");
             if (flops is { } f && previous is { } p && f <= p)
             {
@@ -327,7 +334,7 @@ public static class ScenarioParser
         return valid ? points : null;
     }
 
-    private static double? CurveNumber(JsonFieldReader r, string name, double max, string meaning)
+    private static double? CurveNumber(JsonFieldReader r, string name, double max, string meaning, double min = 0)
     {
         if (r.Raw(name, required: true) is not { } e) return null;
         if (e.ValueKind != JsonValueKind.Number || !e.TryGetDouble(out var v) || !double.IsFinite(v))
@@ -335,7 +342,7 @@ public static class ScenarioParser
             r.Error(name, $"expected a number, got {JsonFieldReader.Describe(e)}.");
             return null;
         }
-        if (v <= 0 || v > max)
+        if (v <= 0 || v < min || v > max)
         {
             r.Error(name, string.Create(CultureInfo.InvariantCulture, $"{v} is out of range: {meaning}."));
             return null;

@@ -162,9 +162,16 @@ public static class ScenarioResolver
             errors.Add(new("$.model.kvHeads", $"multi-head latent attention gives every one of the {heads} heads its own key and value, so there are no grouped KV heads: set kvHeads to {heads} or leave it out."));
             ok = false;
         }
-        if (!ok) return null;
         // A head width that only restates h / n_h is no override (the preset's, when the shape is the preset's).
         var headDim = mla is not null ? null : s.HeadDim ?? (s.HiddenSize is null && s.AttentionHeads is null ? preset?.HeadDimension : null);
+        if (mla is null && headDim is null && hidden.Value % heads.Value != 0)
+        {
+            // Without an explicit head width every head is h / n_h wide, which must be whole (Megatron's kv_channels default).
+            errors.Add(new(s.AttentionHeads is not null ? "$.model.attentionHeads" : "$.model.hiddenSize", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"hiddenSize {hidden.Value} is not a multiple of {heads.Value} attention heads (each head would be {(double)hidden.Value / heads.Value:0.##} wide): choose a head count that divides it, or give model.headDim.")));
+            ok = false;
+        }
+        if (!ok) return null;
         if (headDim is { } d && d * heads.Value == hidden.Value) headDim = null;
         return new TransformerModel(layers.Value, hidden.Value, heads.Value, kv, ffn, gated, vocab.Value, seq.Value,
             s.TiedEmbeddings ?? preset?.TiedEmbeddings ?? false, moe, s.Name ?? (s.Preset ?? "custom"), headDim, mla);

@@ -184,9 +184,7 @@ public static class ScenarioLink
         }
         catch (JsonException ex)
         {
-            var line = (ex.LineNumber ?? 0) + 1;
-            var col = (ex.BytePositionInLine ?? 0) + 1;
-            error = string.Create(CultureInfo.InvariantCulture, $"Malformed JSON at line {line}, position {col}: {FirstSentence(ex.Message)}");
+            error = Json.JsonSyntaxError.Describe(ex);
             return false;
         }
     }
@@ -237,10 +235,16 @@ public static class ScenarioLink
 
         // Body: base64url, padding tolerated.
         var body = text[(dot + 1)..].TrimEnd('=');
-        if (body.IsEmpty || body.ContainsAnyExcept(Base64UrlAlphabet) || !Base64Url.IsValid(body, out var byteCount))
+        if (body.IsEmpty || body.ContainsAnyExcept(Base64UrlAlphabet))
         {
             return ScenarioLinkResult.Fail(ScenarioLinkErrorKind.Malformed,
                 "This link is damaged: it contains characters that links never contain. It may have been altered or copied incompletely.");
+        }
+        if (!Base64Url.IsValid(body, out var byteCount))
+        {
+            // Every character belongs in a link but the length cannot be whole bytes: characters are missing at the end.
+            return ScenarioLinkResult.Fail(ScenarioLinkErrorKind.Truncated,
+                "This link is incomplete: it was probably cut off when it was copied. Ask for the whole link.");
         }
         var compressed = new byte[byteCount];
         if (Base64Url.DecodeFromChars(body, compressed, out _, out var decoded) != System.Buffers.OperationStatus.Done)
@@ -374,12 +378,6 @@ public static class ScenarioLink
     }
 
     private static string Shorten(string s, int max) => s.Length <= max ? s : s[..max] + "…";
-
-    private static string FirstSentence(string message)
-    {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
-    }
 
     /// <summary>A growable in-memory stream whose contents can be read as a span without copying.</summary>
     private sealed class ArrayBufferWriterStream : MemoryStream

@@ -15,6 +15,8 @@ public enum PlanRule
     TensorDividesFfn,
     /// <summary>CP divides the sequence length.</summary>
     ContextDividesSequence,
+    /// <summary>Context parallelism needs a stack that runs it (<see cref="SoftwareStack.ContextParallel"/>).</summary>
+    StackRunsContextParallel,
     /// <summary>Every pipeline stage holds at least one layer.</summary>
     PipelineWithinLayers,
     /// <summary>
@@ -68,7 +70,7 @@ public static class PlanRules
     public static ReadOnlySpan<PlanRule> TensorRules => [PlanRule.TensorDividesHeads, PlanRule.TensorFitsKvHeads, PlanRule.TensorDividesFfn];
 
     /// <summary>Rules that read only CP.</summary>
-    public static ReadOnlySpan<PlanRule> ContextRules => [PlanRule.ContextDividesSequence];
+    public static ReadOnlySpan<PlanRule> ContextRules => [PlanRule.ContextDividesSequence, PlanRule.StackRunsContextParallel];
 
     /// <summary>Rules that read PP and virtual stages.</summary>
     public static ReadOnlySpan<PlanRule> PipelineRules => [PlanRule.PipelineWithinLayers, PlanRule.ChunksWithinLayers, PlanRule.VirtualStagesNeedPipeline, PlanRule.StackInterleaves];
@@ -110,6 +112,7 @@ public static class PlanRules
             PlanRule.TensorFitsKvHeads => model.KvHeads == model.AttentionHeads || model.KvHeads % plan.Tensor == 0 || plan.Tensor % model.KvHeads == 0,
             PlanRule.TensorDividesFfn => model.FfnHiddenSize % plan.Tensor == 0,
             PlanRule.ContextDividesSequence => model.SequenceLength % plan.Context == 0,
+            PlanRule.StackRunsContextParallel => plan.Context <= 1 || stack.ContextParallel,
             PlanRule.PipelineWithinLayers => plan.Pipeline <= model.Layers,
             PlanRule.ChunksWithinLayers => plan.VirtualStages <= 1 || plan.Pipeline > model.Layers || (long)plan.Pipeline * plan.VirtualStages <= model.Layers + (long)NonLayerPipelineUnits,
             PlanRule.VirtualStagesNeedPipeline => plan.VirtualStages <= 1 || plan.Pipeline > 1,
@@ -156,7 +159,7 @@ public static class PlanRules
     {
         PlanRule.ProductMatchesGpus => "data",
         PlanRule.TensorDividesHeads or PlanRule.TensorFitsKvHeads or PlanRule.TensorDividesFfn => "tensor",
-        PlanRule.ContextDividesSequence => "context",
+        PlanRule.ContextDividesSequence or PlanRule.StackRunsContextParallel => "context",
         PlanRule.PipelineWithinLayers => "pipeline",
         PlanRule.ChunksWithinLayers or PlanRule.VirtualStagesNeedPipeline or PlanRule.StackInterleaves => "virtualStages",
         PlanRule.BatchDivides => "microBatchSize",
@@ -179,6 +182,7 @@ public static class PlanRules
             PlanRule.TensorFitsKvHeads => $"TP={p.Tensor} neither divides nor is a multiple of {model.KvHeads} KV heads, so KV heads cannot be split or replicated evenly.",
             PlanRule.TensorDividesFfn => $"TP={p.Tensor} does not divide the FFN width {model.FfnHiddenSize}.",
             PlanRule.ContextDividesSequence => $"CP={p.Context} does not divide the sequence length {model.SequenceLength}.",
+            PlanRule.StackRunsContextParallel => $"CP={p.Context}, but {stack.Name} (training.stack '{stack.Id}') has no context parallelism. Set context to 1, or name a stack that runs it in training.stack (megatron-core, torchtitan or maxtext).",
             PlanRule.PipelineWithinLayers => $"PP={p.Pipeline} stages exceed the model's {model.Layers} layers; every stage needs at least one layer.",
             PlanRule.ChunksWithinLayers => $"{p.Pipeline} stages × {p.VirtualStages} virtual stages = {(long)p.Pipeline * p.VirtualStages} chunks exceed the model's {model.Layers} layers plus the embedding and the loss; every chunk needs at least one of them. Use at most {(model.Layers + NonLayerPipelineUnits) / p.Pipeline} virtual stages.",
             PlanRule.VirtualStagesNeedPipeline => "virtualStages > 1 needs pipeline parallelism (pipeline ≥ 2).",
@@ -207,6 +211,7 @@ public static class PlanRules
             PlanRule.TensorFitsKvHeads => $"TP does not divide or replicate {model.KvHeads} KV heads",
             PlanRule.TensorDividesFfn => $"TP does not divide the FFN width {model.FfnHiddenSize}",
             PlanRule.ContextDividesSequence => $"CP does not divide the sequence length {model.SequenceLength}",
+            PlanRule.StackRunsContextParallel => "context parallelism on a stack without it",
             PlanRule.PipelineWithinLayers => $"PP exceeds {model.Layers} layers",
             PlanRule.ChunksWithinLayers => $"pipeline × virtual stages exceed {model.Layers} layers + embedding + loss",
             PlanRule.VirtualStagesNeedPipeline => "virtual stages without pipeline parallelism",

@@ -145,6 +145,8 @@ public enum SelectiveRecompute
 /// <param name="TensorParallelShardsActivations">The stack keeps the activations between tensor-parallel blocks split over the
 /// tensor ranks whether or not a plan says <c>sequenceParallel</c> (MaxText: its logical axis rules put the embedding dimension
 /// of every activation on the tensor axis); costed as sequence parallelism, the same all-gather and reduce-scatter around each block.</param>
+/// <param name="ContextParallel">The stack splits a sequence over context-parallel ranks (Megatron-Core, TorchTitan, MaxText); false
+/// where it has no such group (Megatron-LM 2021–23, MegaScale, DeepSpeed's pipeline engine).</param>
 public sealed record SoftwareStack(
     string Id,
     string Name,
@@ -186,7 +188,8 @@ public sealed record SoftwareStack(
     bool FusedExpertKernels = false,
     IReadOnlyList<string>? FusedExpertKernelsLowPrecisionArchitectures = null,
     bool SelectiveRecomputeModules = false,
-    bool TensorParallelShardsActivations = false)
+    bool TensorParallelShardsActivations = false,
+    bool ContextParallel = true)
 {
     /// <summary>Whether the stack runs the local experts as fused grouped kernels at <paramref name="precision"/> on a chip of
     /// <paramref name="architecture"/> (the default when a scenario does not set <c>training.fusedExpertKernels</c>).</summary>
@@ -394,7 +397,8 @@ public sealed class SoftwareStackCatalog
                     ? [.. fusedArchs.EnumerateArray().Select(a => a.GetString()!)]
                     : null,
                 s.TryGetProperty("selectiveRecomputeModules", out var modules) && modules.GetProperty("value").GetBoolean(),
-                s.TryGetProperty("tensorParallelShardsActivations", out var shards) && shards.GetProperty("value").GetBoolean()));
+                s.TryGetProperty("tensorParallelShardsActivations", out var shards) && shards.GetProperty("value").GetBoolean(),
+                V(s, "contextParallel").GetBoolean()));
         }
         var auto = root.GetProperty("autoRule");
         return new SoftwareStackCatalog(stacks,

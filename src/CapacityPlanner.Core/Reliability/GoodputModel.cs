@@ -236,6 +236,11 @@ public static class GoodputModel
         {
             period = optimal;
         }
+        if (r.CheckpointIntervalMinutes is not null && period <= blocking)
+        {
+            errors.Add(new ScenarioError("$.reliability.checkpointIntervalMinutes", string.Create(inv,
+                $"a checkpoint every {period:G3} s, but each save stops training for {blocking:N1} s: the cluster would only checkpoint. Give an interval longer than the save, or leave checkpointIntervalMinutes out for the availability-optimal one ({optimal / 60:N1} min).")));
+        }
         if (mtbi <= downtime)
         {
             errors.Add(new ScenarioError("$.reliability", string.Create(inv,

@@ -13,7 +13,7 @@ public static class ScenarioAnalysis
     /// <summary>Estimates a scenario and completes it.</summary>
     public static Estimate EstimateWithGoodput(ResolvedScenario scenario) => Complete(scenario, Estimator.Estimate(scenario));
 
-    /// <summary>Adds goodput and sites to an estimate of <paramref name="scenario"/>.</summary>
+    /// <summary>Adds goodput and sites to an estimate of <paramref name="scenario"/>; their errors make it infeasible.</summary>
     public static Estimate Complete(ResolvedScenario scenario, Estimate estimate)
     {
         ArgumentNullException.ThrowIfNull(scenario);
@@ -29,6 +29,18 @@ public static class ScenarioAnalysis
             days = seconds / Units.SecondsPerDay;
             gpuHours = seconds / Units.SecondsPerHour * scenario.System.Gpus;
         }
-        return estimate with { Goodput = goodput, Sites = sites, EffectiveTimeToTrainDays = days, EffectiveGpuHours = gpuHours };
+        // A scenario whose sites or reliability inputs cannot work (data parallelism that does not split over the sites, a
+        // cluster that restarts more often than it trains) is not a plan that runs: its errors join the plan's.
+        var errors = estimate.Errors;
+        if (sites.Errors.Count > 0 || goodput.Errors.Count > 0) errors = [.. estimate.Errors, .. sites.Errors, .. goodput.Errors];
+        return estimate with
+        {
+            Feasible = estimate.Feasible && errors.Count == estimate.Errors.Count,
+            Errors = errors,
+            Goodput = goodput,
+            Sites = sites,
+            EffectiveTimeToTrainDays = days,
+            EffectiveGpuHours = gpuHours,
+        };
     }
 }

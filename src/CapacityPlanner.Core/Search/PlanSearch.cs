@@ -102,6 +102,10 @@ public static class PlanSearch
         {
             return Empty(sw, warnings, $"{sys.Chip.Id} has no {scenario.Training.Precision.ToId()} peak; choose another precision or chip.");
         }
+        if (FixedDegreesMismatch(constraints, gpus) is { } mismatch)
+        {
+            return Empty(sw, warnings, mismatch);
+        }
 
         foreach (var candidate in PlanCandidates.Enumerate(m, batch, gpus, sys.ScaleUpDomainGpus, scenario.Training.EffectiveStack, constraints, options.Cancellation))
         {
@@ -191,6 +195,31 @@ public static class PlanSearch
     private static void Track(ref (PlanSpec Plan, double Bytes, bool Found) closest, PlanSpec plan, double bytes)
     {
         if (bytes < closest.Bytes) closest = (plan, bytes, true);
+    }
+
+    /// <summary>
+    /// A sentence when the degrees the scenario fixes (tensor, pipeline, context, data) cannot multiply to the GPU count
+    /// whatever the search picks for the rest, else null.
+    /// </summary>
+    internal static string? FixedDegreesMismatch(SearchConstraints constraints, long gpus)
+    {
+        var names = new List<string>();
+        long product = 1;
+        void Add(string name, int? degree)
+        {
+            if (degree is not > 0) return;
+            names.Add($"{name} {degree}");
+            product *= degree.Value;
+        }
+        Add("tensor", constraints.Tensor);
+        Add("pipeline", constraints.Pipeline);
+        Add("context", constraints.Context);
+        Add("data", constraints.Data);
+        if (names.Count == 0 || gpus % product == 0) return null;
+        var fields = string.Join(" × ", names);
+        return names.Count == 1
+            ? $"The scenario fixes {fields}, which does not divide {gpus:N0} GPUs; choose a GPU count that is a multiple of {product:N0}, or leave that field to the search."
+            : $"The scenario fixes {fields} = {product:N0}, which does not divide {gpus:N0} GPUs; choose a GPU count that is a multiple of {product:N0}, or leave those fields to the search.";
     }
 
     private static SearchResult Empty(Stopwatch sw, List<string> warnings, string reason) => new()

@@ -11,7 +11,7 @@ public enum ScalingMode
 {
     /// <summary>Same global batch at every size.</summary>
     Strong,
-    /// <summary>Global batch proportional to the GPU count.</summary>
+    /// <summary>Global batch proportional to the GPU count: the scenario's batch per GPU at every size.</summary>
     Weak,
 }
 
@@ -144,7 +144,9 @@ public static class ScalingSweep
         ArgumentNullException.ThrowIfNull(gpuCounts);
         var sw = Stopwatch.StartNew();
         var counts = gpuCounts.Where(g => g >= 1).Distinct().Order().ToList();
-        var baseGpus = counts.Count > 0 ? counts[0] : 1;
+        // Weak scaling keeps the scenario's own batch per GPU: its global batch belongs to its own GPU count, whatever
+        // sizes the sweep visits (a size gets the same batch however the range starts).
+        var baseGpus = Math.Max(1, scenario.System.Gpus);
         var points = new List<SweepPoint>();
         long evaluated = 0;
         double? basePerGpu = null, baseGoodPerGpu = null;

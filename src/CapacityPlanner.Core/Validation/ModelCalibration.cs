@@ -214,7 +214,8 @@ public static class ModelCalibration
     }
 
     /// <summary>Fits the constants on the firm runs among <paramref name="cases"/>, starting from <paramref name="start"/>.</summary>
-    public static CalibratedConstants Fit(IEnumerable<ValidationCase> cases, ModelDefaults? baseDefaults = null, CalibratedConstants? start = null, IReadOnlyList<int>? which = null)
+    public static CalibratedConstants Fit(IEnumerable<ValidationCase> cases, ModelDefaults? baseDefaults = null, CalibratedConstants? start = null, IReadOnlyList<int>? which = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cases);
         var d = baseDefaults ?? ModelDefaults.Standard;
@@ -226,6 +227,7 @@ public static class ModelCalibration
         {
             foreach (var i in which ?? [0, 1, 2, 3])
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var (min, max) = CalibratedConstants.Ranges[i];
                 // A coarse grid over the whole range, then finer grids around the best point.
                 var span = (max - min) / Math.Pow(4, round);
@@ -268,13 +270,15 @@ public static class ModelCalibration
     /// Fits the calibrated constants to a user's own measured runs (all four, starting from the shipped ones) and, for
     /// each run, its error under constants fitted without it (leave-one-run-out): the honest error to expect on a new run.
     /// </summary>
-    public static UserCalibration FitToRuns(IReadOnlyList<ValidationCase> runs, ModelDefaults? defaults = null)
+    /// <remarks>The leave-one-out fits make it quadratic in the number of runs; <paramref name="cancellationToken"/> stops it
+    /// between grid sweeps (the API runs it under its compute time limit).</remarks>
+    public static UserCalibration FitToRuns(IReadOnlyList<ValidationCase> runs, ModelDefaults? defaults = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(runs);
         var d = defaults ?? ModelDefaults.Standard;
         var shipped = CalibratedConstants.From(d);
         var firm = runs.Select(r => r with { Soft = false }).ToList();
-        var fitted = Fit(firm, d, shipped);
+        var fitted = Fit(firm, d, shipped, cancellationToken: cancellationToken);
         var before = ValidationRunner.RunAll(firm, d);
         var after = ValidationRunner.RunAll(firm, fitted.ApplyTo(d));
         var leaveOneOut = new List<ValidationResult>();
@@ -283,7 +287,7 @@ public static class ModelCalibration
             for (var i = 0; i < firm.Count; i++)
             {
                 var others = firm.Where((_, j) => j != i).ToList();
-                var without = Fit(others, d, shipped);
+                var without = Fit(others, d, shipped, cancellationToken: cancellationToken);
                 leaveOneOut.Add(ValidationRunner.Run(firm[i], without.ApplyTo(d)));
             }
         }

@@ -73,8 +73,9 @@ public sealed record ValidationCase(string Id, string ScenarioJson, ValidationMe
     /// <summary>
     /// Why <paramref name="measured"/> cannot be what <paramref name="scenario"/> ran, or null: it implies more model FLOP/s
     /// per GPU than the chip's dense peak at the run's precision, even with attention counted causally (the smallest of the
-    /// FLOP conventions, docs/model.md). Nothing runs above its peak, so the figure is in another unit: milliseconds or
-    /// seconds per micro-batch for seconds per step, the cluster's tokens/s for one GPU's.
+    /// FLOP conventions, docs/model.md), or less than <see cref="SlowestPlausibleFractionOfPeak"/> of it. Nothing runs above
+    /// its peak, and no training run that slowly, so the figure is in another unit: milliseconds or seconds per micro-batch
+    /// for seconds per step, the cluster's tokens/s for one GPU's.
     /// </summary>
     public static string? ImpossibleMeasurement(ResolvedScenario scenario, ValidationMetric metric, double measured)
     {
@@ -87,16 +88,26 @@ public sealed record ValidationCase(string Id, string ScenarioJson, ValidationMe
             ValidationMetric.TokensPerSecondPerGpu => measured * scenario.Model.FlopsPerToken(FlopConvention.Causal),
             _ => measured * 1e12,
         };
-        if (perGpu <= peak) return null;
+        if (perGpu <= peak && perGpu >= peak * SlowestPlausibleFractionOfPeak) return null;
         var unit = metric switch
         {
             ValidationMetric.StepTimeSeconds => "seconds per optimizer step (not milliseconds, not per micro-batch)",
             ValidationMetric.TokensPerSecondPerGpu => "tokens per second per GPU (not the whole cluster's)",
             _ => "TFLOP/s per GPU",
         };
-        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"{measured:G4} means {perGpu / 1e12:N0} TFLOP/s of model work per GPU, above the {scenario.System.Chip.Name}'s {peak / 1e12:N0} TFLOP/s {scenario.Training.Precision.ToId()} peak: nothing runs faster than its peak. The figure is {unit}.");
+        return perGpu > peak
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{measured:G4} means {perGpu / 1e12:N0} TFLOP/s of model work per GPU, above the {scenario.System.Chip.Name}'s {peak / 1e12:N0} TFLOP/s {scenario.Training.Precision.ToId()} peak: nothing runs faster than its peak. The figure is {unit}.")
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{measured:G4} means {perGpu / 1e12:G3} TFLOP/s of model work per GPU, under {SlowestPlausibleFractionOfPeak:P1} of the {scenario.System.Chip.Name}'s {peak / 1e12:N0} TFLOP/s {scenario.Training.Precision.ToId()} peak: no training run is that slow, so the unit is probably wrong. The figure is {unit}.");
     }
+
+    /// <summary>
+    /// The least model work per GPU, as a share of the chip's peak, that a figure may imply (attention counted causally):
+    /// below it the figure is a unit mistake (a step in milliseconds entered as seconds), not a slow run. Published runs
+    /// sit at 20–60% of peak.
+    /// </summary>
+    public const double SlowestPlausibleFractionOfPeak = 0.001;
 }
 
 /// <summary>The model's result on one case.</summary>

@@ -212,6 +212,8 @@ public static class ChipEndpoints
         var calibrationRequest = new CalibrationRequest(baseChip!, gemmPrecision, withCpu);
         var measuredId = BenchmarkCalibrationService.ChipId(baseChip!, id);
         var caller = Callers.Of(request.HttpContext);
+        if (await calibrations.RegistrationRefusalAsync(id, caller, ct) is { } refusal)
+            return ApiProblems.Problem(StatusCodes.Status403Forbidden, "Not the owner", refusal);
         var owner = caller.OwnerKey;
         var registeredBefore = chips.CustomDefinition(measuredId);
         if (registeredBefore is not null && !caller.IsAdmin && !registeredBefore.IsOwnedBy(owner)) return NotOwner(measuredId, "calibrate again");

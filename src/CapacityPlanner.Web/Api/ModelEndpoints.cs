@@ -174,10 +174,10 @@ public static class ModelEndpoints
         return custom.Count == 0 ? error : error with { Message = $"{error.Message} Custom chips on this server: {string.Join(", ", custom)}." };
     }
 
-    internal static IResult TimedOut(string what, ApiOptions options) =>
+    internal static IResult TimedOut(string what, ApiOptions options, string narrow = "fix more parallelism fields, fewer sizes, a smaller top") =>
         ApiProblems.Problem(StatusCodes.Status503ServiceUnavailable, $"The {what} took too long",
             $"The {what} was cancelled after {options.ComputeTimeoutText} (the server's limit, Api:ComputeTimeoutSeconds). " +
-            "Narrow it (fix more parallelism fields, fewer sizes, a smaller top) or try again when the server is less busy.",
+            $"Narrow it ({narrow}) or try again when the server is less busy.",
             new Dictionary<string, object?> { ["timeoutSeconds"] = options.ComputeTimeoutSeconds });
 
     private static bool IsCsv(string? format) => string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase);

@@ -158,7 +158,7 @@ public static class RunEndpoints
         return await store.GetAsync(id, ct) is { } run ? Results.Ok(MeasuredRunSummary.From(run, validation.Evaluate(run), request)) : ApiProblems.NotFound("measured run", id);
     }
 
-    private static async Task<IResult> CalibrateAsync(HttpRequest request, MeasuredRunStore store, CancellationToken ct)
+    private static async Task<IResult> CalibrateAsync(HttpRequest request, MeasuredRunStore store, ComputeGate gate, IOptions<ApiOptions> options, CancellationToken ct)
     {
         var (owners, refused) = OwnerScopes.Parse(Callers.Of(request.HttpContext), null, "measured runs", "adding a run (the Owner-Token header of that answer)");
         if (refused is not null) return refused;
@@ -169,10 +169,13 @@ public static class RunEndpoints
                 detail: "Add at least one measured run of your own (POST /api/runs) before calibrating; two or more give a leave-one-out error.");
         }
         var cases = runs.Select(MeasuredRunInput.ToCase).ToList();
-        var c = await Task.Run(() => ModelCalibration.FitToRuns(cases), ct);
+        // Quadratic in the runs (a fit per run left out): a heavy computation, under the compute gate's time limit.
+        var (done, c) = await gate.RunAsync(token => ModelCalibration.FitToRuns(cases, cancellationToken: token), ct);
+        if (!done) return ModelEndpoints.TimedOut($"calibration to {runs.Count} measured runs", options.Value,
+            "the leave-one-out fits grow with the square of the runs: delete runs you no longer need");
         static Dictionary<string, double> Map(CalibratedConstants k) =>
             CalibratedConstants.Names.Select((n, i) => (n, i)).ToDictionary(x => x.n, x => k[x.i]);
-        return Results.Ok(new CalibrationAnswer(runs.Count, Map(c.Shipped), Map(c.Fitted), c.Before, c.After, c.LeaveOneOut,
+        return Results.Ok(new CalibrationAnswer(runs.Count, Map(c!.Shipped), Map(c.Fitted), c.Before, c.After, c.LeaveOneOut,
             [.. c.LeaveOneOutRuns.Select(r => new CalibrationRun(r.Case.Id, r.Error))]));
     }
 

@@ -4,9 +4,11 @@ using System.Text.Json;
 using CapacityPlanner.Contracts.Json;
 using CapacityPlanner.Contracts.Results;
 using CapacityPlanner.Contracts.Sharing;
+using CapacityPlanner.Contracts.Validation;
 using CapacityPlanner.Persistence;
 using CapacityPlanner.Web.Features.Budget;
 using CapacityPlanner.Web.Security;
+using CapacityPlanner.Web.Shared.Chips;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -51,6 +53,7 @@ public static class ScenarioEndpoints
             .WithName("RenameScenario")
             .WithSummary("Rename a saved scenario")
             .WithDescription("Body: `{\"name\": \"…\"}`. Only the name changes; the snapshot itself is immutable.")
+            .Accepts<RenameScenarioRequest>("application/json")
             .Produces<SavedScenarioSummary>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -93,12 +96,22 @@ public static class ScenarioEndpoints
         return app;
     }
 
-    private static async Task<IResult> SaveAsync(HttpRequest request, IOptions<ApiOptions> options, ScenarioStore store, StorageQuotas quotas, string? name, CancellationToken ct)
+    private static async Task<IResult> SaveAsync(HttpRequest request, IOptions<ApiOptions> options, ScenarioStore store, StorageQuotas quotas, ChipDirectory chips,
+        string? name, CancellationToken ct)
     {
         var (text, problem) = await RequestBody.ReadJsonAsync(request, options.Value.MaxRequestBytes, "a scenario document", ct);
         if (problem is not null) return problem;
         if (name is not null && string.IsNullOrWhiteSpace(name)) return ApiProblems.Validation("name", "must not be blank.");
-        var (snapshot, errors) = ScenarioSnapshot.Create(text!, name);
+        var scenarioJson = text!;
+        // A published run's case file is saved as the scenario it ran (as /api/estimate reads it), its errors under $.scenario.
+        if (ValidationCaseFile.IsCaseFile(scenarioJson))
+        {
+            if (ValidationCaseFile.TryParse("request", scenarioJson, out var caseProblem) is not { } run) return ApiProblems.Validation("$", caseProblem!);
+            scenarioJson = run.ScenarioJson;
+        }
+        // A custom chip of this server named by id is stored inlined, as a measured run's is.
+        scenarioJson = ChipDirectory.InlineCustomChip(scenarioJson, id => chips.CustomDefinition(id)?.ToSection());
+        var (snapshot, errors) = ScenarioSnapshot.Create(scenarioJson, name);
         if (snapshot is null) return ApiProblems.Validation(errors);
         if (await quotas.ScenarioAsync(Callers.Of(request.HttpContext).OwnerKey, ct) is { } full) return full.ToResult();
         var owner = Callers.OwnerForCreate(request.HttpContext);
@@ -146,16 +159,25 @@ public static class ScenarioEndpoints
         var (text, problem) = await RequestBody.ReadJsonAsync(request, 64 * 1024, "a rename ({\"name\": \"…\"})", ct);
         if (problem is not null) return problem;
         if (StrictJson.Check(text!) is { } invalid) return ApiProblems.Validation(invalid.Path, invalid.Message);
-        RenameScenarioRequest? body;
+        // The body is { "name": "…" } and nothing else (unknown members are errors here as in every other body).
+        string? given;
         try
         {
-            body = JsonSerializer.Deserialize<RenameScenarioRequest>(text!, JsonSerializerOptions.Web);
+            using var doc = JsonDocument.Parse(text!);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) return ApiProblems.Validation("$", "expected {\"name\": \"…\"}.");
+            var unknown = root.EnumerateObject().Where(p => p.Name != "name")
+                .Select(p => new Core.Planning.ScenarioError($"$.{p.Name}", "unknown field; a rename body has only \"name\".")).ToList();
+            if (unknown.Count > 0) return ApiProblems.Validation(unknown, "The request is invalid");
+            if (root.TryGetProperty("name", out var n) && n.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+                return ApiProblems.Validation("$.name", "must be a string: the new name.");
+            given = root.TryGetProperty("name", out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
         }
         catch (JsonException ex)
         {
-            return ApiProblems.Validation("$", "Malformed JSON: " + ex.Message.Split(" Path:")[0]);
+            return ApiProblems.Validation("$", JsonSyntaxError.Describe(ex));
         }
-        var name = body?.Name?.Trim();
+        var name = given?.Trim();
         if (string.IsNullOrEmpty(name)) return ApiProblems.Validation("$.name", "is required and must not be blank.");
         if (await NotOwnerAsync(store, request, id, includeDeleted: false, "rename", ct) is { } refused) return refused;
         if (SavedText.NameProblem(name) is { } nameProblem) return ApiProblems.Validation("$.name", nameProblem);

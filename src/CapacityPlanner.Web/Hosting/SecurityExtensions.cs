@@ -75,7 +75,7 @@ public static class SecurityExtensions
                 http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
                 var (what, limit) = Classify(http.Request) == RequestKind.Write
                     ? ("writes (saves, renames, deletes, chip and benchmark uploads)", limits.WritesPerWindow)
-                    : ("heavy computations (search, sweep, budget, calibrate)", limits.ComputationsPerWindow);
+                    : ("heavy computations (search, sweep, budget, calibrations)", limits.ComputationsPerWindow);
                 await ApiProblems.Problem(StatusCodes.Status429TooManyRequests, "Too many requests",
                     $"This client may send {limit} {what} every {limits.WindowSeconds} s; try again in {seconds} s.").ExecuteAsync(http);
             };
@@ -92,6 +92,7 @@ public static class SecurityExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.Use(SecurityHeaders);
         app.Use(RefuseNulInUrl);
+        app.Use(RefuseMalformedOwnerToken);
         app.UseCors();
         app.UseCapacityPlannerSignIn();
         app.Use((context, next) =>
@@ -134,6 +135,12 @@ public static class SecurityExtensions
         context.Response.ContentType = "text/plain; charset=utf-8";
         return context.Response.WriteAsync($"The URL's {(where == "path" ? "path" : $"query parameter \"{where}\"")} {message}");
     }
+
+    // An API request whose bearer value is no owner token gets a 401 that says so (not a silent new owner).
+    private static Task RefuseMalformedOwnerToken(HttpContext context, RequestDelegate next) =>
+        context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) && OwnerCredentials.MalformedBearer(context.Request) is { } why
+            ? ApiProblems.Problem(StatusCodes.Status401Unauthorized, "Malformed owner token", why).ExecuteAsync(context)
+            : next(context);
 
     /// <summary>"path", the query parameter whose name or value holds U+0000 (the NUL written \u0000), or null.</summary>
     private static string? NulIn(HttpRequest request)
@@ -187,6 +194,7 @@ public static class SecurityExtensions
             if (path.Equals("/api/estimate", StringComparison.OrdinalIgnoreCase)) return RequestKind.Other;
             if (path.Equals("/api/search", StringComparison.OrdinalIgnoreCase) || path.Equals("/api/sweep", StringComparison.OrdinalIgnoreCase)
                 || path.Equals("/api/budget", StringComparison.OrdinalIgnoreCase)
+                || path.TrimEnd('/').Equals("/api/runs/calibration", StringComparison.OrdinalIgnoreCase)
                 || (path.StartsWith("/api/benchmarks/", StringComparison.OrdinalIgnoreCase) && path.EndsWith("/calibrate", StringComparison.OrdinalIgnoreCase)))
             {
                 return RequestKind.Compute;

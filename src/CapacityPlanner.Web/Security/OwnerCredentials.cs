@@ -29,6 +29,22 @@ public static class OwnerCredentials
         return request.Cookies.TryGetValue(CookieName, out var cookie) && IsWellFormed(cookie) ? cookie : null;
     }
 
+    /// <summary>
+    /// Why the request's <c>Authorization: Bearer …</c> value is no owner token, or null (no bearer, or a well-formed one):
+    /// such a request is refused rather than treated as anonymous, which would save under a new owner without saying why.
+    /// </summary>
+    public static string? MalformedBearer(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var authorization = request.Headers.Authorization.ToString();
+        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return null;
+        var bearer = authorization["Bearer ".Length..].Trim();
+        if (IsWellFormed(bearer)) return null;
+        return $"The 'Authorization: Bearer …' value is not an owner token: an owner token is the {TokenLength}-character base64url value of " +
+            $"the {HeaderName} header answered when you first saved something (this one has {bearer.Length} characters{(bearer.Length == TokenLength ? " but is not base64url" : "")}). " +
+            "Send that token unchanged, or leave the header out to be given a new one.";
+    }
+
     /// <summary>The stored form of the request's owner secret; null when it has none.</summary>
     public static string? Hash(HttpRequest request) => Token(request) is { } token ? HashOf(token) : null;
 

@@ -74,9 +74,21 @@ public sealed class GoodputCommandTests
     }
 
     [Fact]
+    public async Task The_readmes_example_output_is_what_estimate_prints()
+    {
+        var readme = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "README.md"));
+        var block = System.Text.RegularExpressions.Regex.Match(readme, "```\n(Step time[^`]*)```").Groups[1].Value;
+        var lines = block.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(4, lines.Length);
+        var (code, output, _) = await Run("estimate", Example("gpt3-175b-1024-a100.json"));
+        Assert.Equal(0, code);
+        foreach (var line in lines) Assert.Contains(line, output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sweep_to_131072_gpus_shows_scaling_efficiency_with_and_without_failures()
     {
-        var (code, output, _) = await Run("sweep", Example("gpt3-175b-1024-a100.json"), "--gpus", "1024..131072", "--json");
+        var (code, output, _) = await Run("sweep", Example("llama3-70b-1024-h100.json"), "--gpus", "1024..131072", "--json");
         Assert.Equal(0, code);
         using var doc = JsonDocument.Parse(output);
         var points = doc.RootElement.GetProperty("points").EnumerateArray().ToList();
@@ -89,7 +101,7 @@ public sealed class GoodputCommandTests
         Assert.Equal(466.0 / 54 * 8, last.GetProperty("interruptionsPerDay").GetDouble(), 1);
         Assert.Equal(without * last.GetProperty("effectiveTrainingTimeRatio").GetDouble() / points[0].GetProperty("effectiveTrainingTimeRatio").GetDouble(), with, 9);
 
-        var (_, table, _) = await Run("sweep", Example("gpt3-175b-1024-a100.json"), "--gpus", "1024..131072");
+        var (_, table, _) = await Run("sweep", Example("llama3-70b-1024-h100.json"), "--gpus", "1024..131072");
         Assert.Contains("eff+fail", table, StringComparison.Ordinal);
         Assert.Contains("At 131,072 GPUs: scaling efficiency", table, StringComparison.Ordinal);
     }

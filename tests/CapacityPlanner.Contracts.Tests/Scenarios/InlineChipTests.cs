@@ -63,8 +63,8 @@ public sealed class InlineChipTests
     [InlineData("""[ { "flops": "big", "fraction": 0.5 } ]""", "$.system.chip.gemmCurve[0].flops", "expected a number")]
     [InlineData("""[ { "flops": 1e9 } ]""", "$.system.chip.gemmCurve[0].fraction", "is required")]
     [InlineData("""[ { "flops": 1e9, "fraction": 0.5, "dtype": "bf16" } ]""", "$.system.chip.gemmCurve[0].dtype", "allowed: flops, fraction")]
-    [InlineData("""[ { "flops": 1e9, "fraction": 0.2 }, { "flops": 1e10, "fraction": 0 } ]""", "$.system.chip.gemmCurve[1].fraction", "above 0 and at most 1")]
-    [InlineData("""[ { "flops": 1e9, "fraction": 0.2 }, { "flops": 1e10, "fraction": 0.4 }, { "flops": 1e11, "fraction": 1.2 } ]""", "$.system.chip.gemmCurve[2].fraction", "above 0 and at most 1")]
+    [InlineData("""[ { "flops": 1e9, "fraction": 0.2 }, { "flops": 1e10, "fraction": 0 } ]""", "$.system.chip.gemmCurve[1].fraction", "lies in [1e-6, 1]")]
+    [InlineData("""[ { "flops": 1e9, "fraction": 0.2 }, { "flops": 1e10, "fraction": 0.4 }, { "flops": 1e11, "fraction": 1.2 } ]""", "$.system.chip.gemmCurve[2].fraction", "lies in [1e-6, 1]")]
     [InlineData("""[ { "flops": 1e10, "fraction": 0.2 }, { "flops": 1e9, "fraction": 0.4 } ]""", "$.system.chip.gemmCurve[1].flops", "strictly increasing")]
     [InlineData("""[ { "flops": 1e10, "fraction": 0.2 }, { "flops": 1e10, "fraction": 0.4 } ]""", "$.system.chip.gemmCurve[1].flops", "each size once")]
     public void Each_invalid_curve_is_reported_at_its_path(string curve, string path, string message)

@@ -101,14 +101,47 @@ public sealed class PlanSearchTests
     }
 
     [Fact]
+    public void Stacks_without_context_parallelism_never_get_it()
+    {
+        // Megatron-LM 2021–23 (the auto stack on A100) has no context-parallel group: the search keeps CP at 1 there even for
+        // a long sequence, a fixed CP > 1 is refused with the fix, and Megatron-Core on the same chip may use it.
+        const string Long = """
+            { "schemaVersion": 1, "model": { "preset": "llama3-8b", "sequenceLength": 32768 }, "training": { "globalBatchSequences": 32, "stack": "STACK" },
+              "system": { "chip": "a100-sxm-80gb", "gpus": 64 } }
+            """;
+        var (legacyDoc, legacy) = Load(Long.Replace("STACK", "megatron-lm-2022", StringComparison.Ordinal));
+        var r = PlanSearch.Search(legacy, ScenarioResolver.Constraints(legacyDoc.Parallelism), new SearchOptions(Top: 50));
+        Assert.NotEmpty(r.Best);
+        Assert.All(r.Best, b => Assert.Equal(1, b.Plan.Context));
+        Assert.Contains("context parallelism on a stack without it", r.Rejected.Keys);
+        var (coreDoc, core) = Load(Long.Replace("STACK", "megatron-core", StringComparison.Ordinal));
+        var withCp = PlanSearch.Search(core, ScenarioResolver.Constraints(coreDoc.Parallelism), new SearchOptions(Top: 50));
+        Assert.Contains(withCp.Best, b => b.Plan.Context > 1);
+
+        var (_, fixedCp) = Load(Long.Replace("STACK", "megatron-lm-2022", StringComparison.Ordinal)
+            .Replace("\"gpus\": 64 }", "\"gpus\": 64 }, \"parallelism\": { \"tensor\": 8, \"pipeline\": 1, \"context\": 2, \"data\": 4 }", StringComparison.Ordinal));
+        var e = Estimator.Estimate(fixedCp);
+        Assert.False(e.Feasible);
+        var error = Assert.Single(e.Errors, x => x.Path == "$.parallelism.context");
+        Assert.Contains("has no context parallelism", error.Message);
+        Assert.Contains("megatron-core", error.Message);
+    }
+
+    [Fact]
     public void Contradictory_fixed_fields_leave_an_empty_space_that_says_why()
     {
         var (doc, scenario) = Load(Small.Replace("\"gpus\": 16 }", "\"gpus\": 16 }, \"parallelism\": { \"tensor\": 3 }", StringComparison.Ordinal));
         var r = PlanSearch.Search(scenario, ScenarioResolver.Constraints(doc.Parallelism), new SearchOptions());
         Assert.Empty(r.Best);
-        Assert.Contains("fixed parallelism fields", r.EmptyReason);
+        Assert.Equal("The scenario fixes tensor 3, which does not divide 16 GPUs; choose a GPU count that is a multiple of 3, or leave that field to the search.", r.EmptyReason);
 
-        var (doc2, scenario2) = Load(Small.Replace("\"attentionHeads\": 16", "\"attentionHeads\": 24", StringComparison.Ordinal)
+        // Two fixed degrees whose product does not divide the GPU count: the product is named, not a rule of some candidate.
+        var (doc3, scenario3) = Load(Small.Replace("\"gpus\": 16 }", "\"gpus\": 24 }, \"parallelism\": { \"tensor\": 4, \"pipeline\": 4 }", StringComparison.Ordinal));
+        var r3 = PlanSearch.Search(scenario3, ScenarioResolver.Constraints(doc3.Parallelism), new SearchOptions());
+        Assert.Empty(r3.Best);
+        Assert.Contains("tensor 4 × pipeline 4 = 16, which does not divide 24 GPUs", r3.EmptyReason);
+
+        var (doc2, scenario2) = Load(Small.Replace("\"attentionHeads\": 16", "\"attentionHeads\": 24, \"headDim\": 128", StringComparison.Ordinal)
             .Replace("\"gpus\": 16 }", "\"gpus\": 16 }, \"parallelism\": { \"tensor\": 16 }", StringComparison.Ordinal));
         var r2 = PlanSearch.Search(scenario2, ScenarioResolver.Constraints(doc2.Parallelism), new SearchOptions());
         Assert.Empty(r2.Best);

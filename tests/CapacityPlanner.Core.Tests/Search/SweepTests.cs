@@ -42,6 +42,20 @@ public sealed class SweepTests
     }
 
     [Fact]
+    public void Weak_scaling_keeps_the_scenarios_batch_per_gpu_wherever_the_range_starts()
+    {
+        // 1,536 sequences belong to the scenario's 1,024 GPUs: 1.5 per GPU at every size, not 1,536 at the first size swept.
+        var parsed = ScenarioParser.Parse("""
+            { "schemaVersion": 1, "model": { "preset": "llama3-8b" }, "training": { "globalBatchSequences": 1536 }, "system": { "chip": "h100-sxm", "gpus": 1024 } }
+            """);
+        var scenario = ScenarioResolver.Resolve(parsed.Document!).Scenario!;
+        var fromSmall = ScalingSweep.Run(scenario, SearchConstraints.None, [64, 1024, 4096], ScalingMode.Weak);
+        var fromLarge = ScalingSweep.Run(scenario, SearchConstraints.None, [1024, 4096], ScalingMode.Weak);
+        Assert.Equal([96, 1536, 6144], fromSmall.Points.Select(p => p.GlobalBatchSequences));
+        Assert.Equal([1536, 6144], fromLarge.Points.Select(p => p.GlobalBatchSequences));
+    }
+
+    [Fact]
     public void Crossing_finds_the_interpolated_root_on_a_log_axis()
     {
         SweepPoint P(long gpus, double eff) => new() { Gpus = gpus, GlobalBatchSequences = 1, ScalingEfficiency = eff };

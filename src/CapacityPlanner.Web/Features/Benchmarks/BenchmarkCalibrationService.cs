@@ -102,6 +102,21 @@ public sealed partial class BenchmarkCalibrationService(
         return result;
     }
 
+    /// <summary>
+    /// Why <paramref name="caller"/> may not register a profile from the stored result <paramref name="benchmarkId"/>, or null
+    /// when they may: a result someone uploaded with an owner token (or signed in) is theirs to calibrate (and an
+    /// administrator's); one that belongs to nobody (page uploads, older rows) anyone may. The measured chip's id is derived
+    /// from the result's, so whoever registers it first would otherwise keep its owner from ever registering their own.
+    /// </summary>
+    public async Task<string?> RegistrationRefusalAsync(string benchmarkId, Security.Caller caller, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var saved = await store.GetAsync(benchmarkId, cancellationToken);
+        if (saved?.OwnerHash is null || caller.CanChange(saved.OwnerHash)) return null;
+        return $"Benchmark result \"{benchmarkId}\" belongs to the person who uploaded it; only they (or an administrator) may register a measured chip from it. " +
+            "Upload your own result (capplan upload) and calibrate that, or ask its owner to register the profile.";
+    }
+
     /// <summary>The row of a stored result and its document.</summary>
     public static BenchmarkRow Row(SavedBenchmark saved, BenchResult? doc)
     {

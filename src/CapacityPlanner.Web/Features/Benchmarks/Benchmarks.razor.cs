@@ -102,12 +102,18 @@ public sealed partial class Benchmarks
         }
     }
 
-    private void UseProfile()
+    private async Task UseProfile()
     {
         if (_selected is null || _calibration is null || _request is null) return;
         // The request the shown calibration was made with (the form may have changed since), so that it can be rebuilt.
-        // The measured chip is the caller's: re-registering one that someone else registered is refused.
+        // The measured chip is the caller's: re-registering one that someone else registered is refused, and so is
+        // registering one from a result someone else uploaded with an owner.
         var caller = CircuitCaller.Current;
+        if (await Calibrations.RegistrationRefusalAsync(_selected.Id, caller) is { } refusal)
+        {
+            _error = refusal;
+            return;
+        }
         var existing = Chips.CustomDefinition(_calibration.Chip.Id);
         if (existing is not null && !caller.CanChange(existing.OwnerHash))
         {

@@ -66,6 +66,13 @@ public sealed partial class OpenScenarioPanel
             _errors = [new("$", "paste a scenario document or pick a file first.")];
             return;
         }
+        if (_text.Length >= PastedText.MaxChars)
+        {
+            // The box stops taking characters at its limit: a longer paste was cut, and its JSON error would mislead.
+            _errors = [new("$", string.Create(CultureInfo.InvariantCulture,
+                $"the text reached the box's limit of {PastedText.MaxChars:N0} characters, so a longer paste was cut off there. Scenario documents are a few KB: check that this is the file you meant."))];
+            return;
+        }
         var (loaded, published) = ValidationCaseFile.LoadScenarioOrCase(_text, "pasted", Chips.WithCustomChip);
         if (!loaded.Success)
         {

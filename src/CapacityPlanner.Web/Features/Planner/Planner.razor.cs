@@ -56,6 +56,7 @@ public sealed partial class Planner : IDisposable
     // at the first edit (the comparison is of the plan as it ran), and Back restores them from the address.
     private Core.Validation.ValidationCase? _publishedCase;
     private Core.Validation.ValidationResult? _published;
+    private string? _publishedChipNote;
     private string? _savedIdToLoad;
     // Saved scenarios (?id=) this page has opened, as forms: Back to one shows it at once.
     private readonly Dictionary<string, PlannerInput> _savedForms = new(StringComparer.Ordinal);
@@ -355,6 +356,10 @@ public sealed partial class Planner : IDisposable
         _published = _publishedCase is { } run && _outcome is { Estimate: { } pe, Scenario: { } ps }
             ? Core.Validation.ValidationRunner.Result(run, ps, pe)
             : null;
+        _publishedChipNote = _publishedCase is { Scenario.System.Chip: { } runChip } ran && _outcome?.Scenario is { } opened
+            && !string.Equals(runChip.Id, opened.System.Chip.Id, StringComparison.Ordinal)
+            ? PublishedChipNote(ran, runChip, opened.System.Chip)
+            : null;
         _pending = false;
         _lastRunTimestamp = Stopwatch.GetTimestamp();
         BuildFigures();
@@ -446,10 +451,21 @@ public sealed partial class Planner : IDisposable
     }
 
     // The published run's figure belongs to the plan as it ran: an edit or an applied search plan makes it another plan.
+    // The run's chip was an inline custom chip, which the form cannot hold: say so, with the table's figure on the run's own chip.
+    private static string PublishedChipNote(Core.Validation.ValidationCase run, Core.Hardware.ChipSpec runChip, Core.Hardware.ChipSpec opened)
+    {
+        var table = Core.Validation.ValidationRunner.Run(run);
+        var figure = table.Predicted is { } p && table.Error is { } e
+            ? string.Create(CultureInfo.InvariantCulture, $": the Validation table's estimate on it is {p:G5} ({Core.Validation.TrackRecord.Signed(e)})")
+            : "";
+        return $"The run used its own chip, {runChip.Name} ({runChip.Id}), which the Planner cannot hold; it opened on the chip that one is based on, {opened.Name}, so the figures above differ from the run's{figure}.";
+    }
+
     private void DropPublishedRun()
     {
         _publishedCase = null;
         _published = null;
+        _publishedChipNote = null;
     }
 
     private void ApplyPlan(RankedPlan ranked)

@@ -68,8 +68,11 @@ public static class ScalingCharts
             .Where(h => h.Half is not null)
             .Select(h => $"{h.ChipName} at ≈ {h.Half!.Value.ToString("N0", s_inv)} GPUs").ToList();
         // Before any sweep has finished there is nothing to summarise (not "stays above 50 %").
+        var comparable = sweeps.Count(s => s.Result is { } r && r.Points.Count(p => p.Estimate is not null) >= 2);
         var summary = data.Count == 0 ? "No sweep finished yet."
-            : halves.Count == 0 ? "Scaling efficiency stays above 50 % over this range." : "Efficiency falls below 50 %: " + string.Join("; ", halves) + ".";
+            : halves.Count > 0 ? "Efficiency falls below 50 %: " + string.Join("; ", halves) + "."
+            : comparable == 0 ? "Fewer than two sizes have a feasible plan, so there is no scaling efficiency to compare."
+            : "Scaling efficiency stays above 50 % over this range.";
         if (top > 1.005) summary += string.Create(s_inv, $" Highest: {top:P0} of the baseline.");
         return new ChartFigure(data, layout, summary);
     }
@@ -147,6 +150,10 @@ public static class ScalingCharts
                 Font = new Plotly.Blazor.LayoutLib.AnnotationLib.Font { Color = theme.Limit, Family = FontFamily, Size = 12 },
             });
             summary = $"{sweep.ChipName}: exposed communication equals compute at ≈ {be.ToString("N0", s_inv)} GPUs, dominated by {r.BreakEvenDimension ?? "—"} traffic.";
+        }
+        else if (r.Points.Count(p => p.Estimate is not null) < 2)
+        {
+            summary = $"{sweep.ChipName}: fewer than two sizes have a feasible plan, so there is no break-even to find.";
         }
         else
         {

@@ -54,39 +54,38 @@ public sealed partial class MeasuredRunForm
     internal void ScenarioChanged()
     {
         _pasted = null;
-        if (_scenario is null || !ValidationCaseFile.IsCaseFile(_scenario)) return;
-        if (ValidationCaseFile.TryParse("pasted", _scenario, out var problem) is not { } run)
+        if (_scenario is null) return;
+        var fill = MeasuredRunInput.ReadCaseFile(_scenario, out var problem);
+        if (fill is null)
         {
-            _errors = [new("$.scenario", problem!)];
+            if (problem is not null) _errors = [new("$.scenario", problem)];
             return;
         }
-        var document = JsonNode.Parse(run.ScenarioJson)!;
-        _scenario = document.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        _scenario = fill.ScenarioJson;
         var filled = new List<string> { "the scenario" };
-        if (!MeasuredRunInput.UserMetrics.Contains(run.Metric))
+        if (MeasuredRunInput.UnusableMetric(fill) is { } unusable)
         {
-            _errors = [new("$.measured", $"the file measured {ValidationCase.MetricId(run.Metric)}; a measured run gives step time or tokens/s per GPU: enter one of them.")];
+            _errors = [new("$.measured", unusable)];
         }
         else if (string.IsNullOrWhiteSpace(_measured))
         {
-            _metric = run.Metric;
-            _measured = run.Measured.ToString("R", CultureInfo.InvariantCulture);
+            _metric = fill.Metric;
+            _measured = fill.Measured.ToString("R", CultureInfo.InvariantCulture);
             filled.Add("what it measured");
         }
-        if (string.IsNullOrWhiteSpace(_family) && run.Family != ValidationCaseFile.DefaultFamily)
+        if (string.IsNullOrWhiteSpace(_family) && fill.Family is not null)
         {
-            _family = run.Family;
+            _family = fill.Family;
             filled.Add("its family");
         }
-        if (string.IsNullOrWhiteSpace(_name) && document["name"] is JsonValue n && n.TryGetValue<string>(out var name)
-            && !string.IsNullOrWhiteSpace(name))
+        if (string.IsNullOrWhiteSpace(_name) && fill.Name is not null)
         {
-            _name = name;
+            _name = fill.Name;
             filled.Add("its name");
         }
-        if (string.IsNullOrWhiteSpace(_notes) && run.Source.Length > 0)
+        if (string.IsNullOrWhiteSpace(_notes) && fill.Notes is not null)
         {
-            _notes = "Source: " + run.Source;
+            _notes = fill.Notes;
             filled.Add("its source (notes)");
         }
         _pasted = "Read a published run's case file: filled in " + string.Join(", ", filled) + ".";

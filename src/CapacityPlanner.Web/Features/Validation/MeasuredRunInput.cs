@@ -7,6 +7,7 @@ using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Planning;
 using CapacityPlanner.Core.Validation;
 using CapacityPlanner.Persistence;
+using CapacityPlanner.Web.Shared.Chips;
 
 namespace CapacityPlanner.Web.Features.Validation;
 
@@ -19,6 +20,16 @@ namespace CapacityPlanner.Web.Features.Validation;
 /// <param name="Notes">Notes, or null.</param>
 public sealed record MeasuredRunDraft(string Name, string ScenarioJson, ValidationMetric Metric, double Measured, string? Family, string? Notes);
 
+/// <summary>What a published run's case file gives a measured run: its scenario as it ran and the fields it fills where
+/// they are left empty.</summary>
+/// <param name="ScenarioJson">The scenario as it ran (the family's stack written in), indented.</param>
+/// <param name="Metric">What it measured.</param>
+/// <param name="Measured">The measured value.</param>
+/// <param name="Family">Its family, or null when it names none.</param>
+/// <param name="Name">The scenario's name, or null.</param>
+/// <param name="Notes">"Source: …", or null.</param>
+public sealed record CaseFileFill(string ScenarioJson, ValidationMetric Metric, double Measured, string? Family, string? Name, string? Notes);
+
 /// <summary>
 /// Checks a user-measured run, from the API's JSON body (<see cref="FromJson"/>) or the page's form fields
 /// (<see cref="FromFields"/>): every problem is reported under the JSON path of its field (<c>$.name</c>,
@@ -30,6 +41,37 @@ public static class MeasuredRunInput
     public static IReadOnlyList<ValidationMetric> UserMetrics { get; } = [ValidationMetric.StepTimeSeconds, ValidationMetric.TokensPerSecondPerGpu];
 
     private static readonly string[] Fields = ["name", "scenario", "metric", "measured", "family", "notes"];
+
+    // Fields only a published run's case file has: a body with one of them is a case file sent whole.
+    private static readonly string[] CaseOnlyFields = ["source", "note", "tolerance", "soft", "verified", "published", "measuredMemoryGiB", "memorySource"];
+
+    /// <summary>Largest step time a run may report, in seconds (a step of more than 11 days is a unit mistake).</summary>
+    public const double MaxStepSeconds = 1e6;
+
+    /// <summary>
+    /// Reads a published run's case file given where a measured run's scenario goes (pasted on the page, or the API's
+    /// <c>scenario</c>, or the API's whole body): null when <paramref name="json"/> is no case file; else the fill, or null
+    /// with <paramref name="problem"/> saying what is wrong with the file. The page and the API both read case files here.
+    /// </summary>
+    public static CaseFileFill? ReadCaseFile(string json, out string? problem)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        problem = null;
+        if (!ValidationCaseFile.IsCaseFile(json)) return null;
+        if (ValidationCaseFile.TryParse("pasted", json, out problem) is not { } run) return null;
+        var document = System.Text.Json.Nodes.JsonNode.Parse(run.ScenarioJson)!;
+        var name = document["name"] is System.Text.Json.Nodes.JsonValue n && n.TryGetValue<string>(out var text) && !string.IsNullOrWhiteSpace(text) ? text : null;
+        return new CaseFileFill(document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), run.Metric, run.Measured,
+            run.Family == ValidationCaseFile.DefaultFamily ? null : run.Family, name, run.Source.Length > 0 ? "Source: " + run.Source : null);
+    }
+
+    /// <summary>Why a case file's measurement cannot be a user's run (it measured neither step time nor tokens/s per GPU), or null.</summary>
+    public static string? UnusableMetric(CaseFileFill fill)
+    {
+        ArgumentNullException.ThrowIfNull(fill);
+        return UserMetrics.Contains(fill.Metric) ? null
+            : $"the file measured {ValidationCase.MetricId(fill.Metric)}; a measured run gives step time or tokens/s per GPU: enter one of them.";
+    }
 
     /// <summary>Reads and checks the body of <c>POST /api/runs</c>.</summary>
     /// <param name="json">The request body.</param>
@@ -47,7 +89,7 @@ public static class MeasuredRunInput
         }
         catch (JsonException ex)
         {
-            return (null, [new ScenarioError("$", "Malformed JSON: " + ex.Message.Split(" Path:")[0])]);
+            return (null, [new ScenarioError("$", Contracts.Json.JsonSyntaxError.Describe(ex))]);
         }
         using (doc)
         {
@@ -57,6 +99,17 @@ public static class MeasuredRunInput
                 return (null, [new ScenarioError("$", "expected a JSON object { \"name\", \"scenario\", \"metric\", \"measured\", \"family\"?, \"notes\"? }.")]);
             }
             var errors = new List<ScenarioError>();
+            // A published run's case file sent whole: what it measured becomes the run (a name given beside it wins).
+            var wholeCase = root.EnumerateObject().Any(p => CaseOnlyFields.Contains(p.Name, StringComparer.Ordinal));
+            if (wholeCase)
+            {
+                var fill = ReadCaseFile(json, out var problem);
+                if (fill is null) return (null, [new ScenarioError("$", problem ?? "a published run's case file could not be read.")]);
+                if (UnusableMetric(fill) is { } unusable) return (null, [new ScenarioError("$.metric", unusable)]);
+                var givenName = root.TryGetProperty("name", out var nameElement) && nameElement.ValueKind == JsonValueKind.String ? nameElement.GetString() : null;
+                return Check(givenName ?? fill.Name, fill.ScenarioJson, ValidationCase.MetricId(fill.Metric), fill.Measured, fill.Family, fill.Notes,
+                    errors, measuredReported: false, customChip);
+            }
             foreach (var p in root.EnumerateObject())
             {
                 if (!Fields.Contains(p.Name, StringComparer.Ordinal))
@@ -76,6 +129,7 @@ public static class MeasuredRunInput
             var family = Text("family");
             var notes = Text("notes");
             string? scenario = null;
+            double? fillMeasured = null;
             if (!root.TryGetProperty("scenario", out var s) || s.ValueKind == JsonValueKind.Null)
             {
                 errors.Add(new("$.scenario", "is required: the scenario document of the run (as capplan estimate takes it)."));
@@ -84,11 +138,33 @@ public static class MeasuredRunInput
             {
                 errors.Add(new("$.scenario", $"must be a scenario document (a JSON object), got {Kind(s)}."));
             }
+            else if (ReadCaseFile(s.GetRawText(), out var caseProblem) is { } fill)
+            {
+                // A published run's case file given as the scenario: its scenario as it ran, and what it measured, its family,
+                // name and source where the body leaves them out (as the page fills its form).
+                scenario = fill.ScenarioJson;
+                if (metric is null && !root.TryGetProperty("measured", out _))
+                {
+                    if (UnusableMetric(fill) is { } unusable) errors.Add(new("$.scenario.metric", unusable));
+                    else
+                    {
+                        metric = ValidationCase.MetricId(fill.Metric);
+                        fillMeasured = fill.Measured;
+                    }
+                }
+                name ??= fill.Name;
+                family ??= fill.Family;
+                notes ??= fill.Notes;
+            }
+            else if (caseProblem is not null)
+            {
+                errors.Add(new("$.scenario", caseProblem));
+            }
             else
             {
                 scenario = s.GetRawText();
             }
-            double? measured = null;
+            double? measured = fillMeasured;
             var measuredReported = false;
             if (root.TryGetProperty("measured", out var m) && m.ValueKind != JsonValueKind.Null)
             {
@@ -184,6 +260,8 @@ public static class MeasuredRunInput
         {
             if (measured is not { } v) errors.Add(new("$.measured", "is required: the measured step time in seconds or tokens per second per GPU."));
             else if (!double.IsFinite(v) || v <= 0) errors.Add(new("$.measured", $"must be a positive number, got {v.ToString("R", CultureInfo.InvariantCulture)}."));
+            else if (metric == ValidationMetric.StepTimeSeconds && v > MaxStepSeconds)
+                errors.Add(new("$.measured", string.Create(CultureInfo.InvariantCulture, $"a step of {v:G4} s is more than {MaxStepSeconds:N0} s (11.6 days): give the step time in seconds.")));
         }
 
         family = family?.Trim();
@@ -202,7 +280,7 @@ public static class MeasuredRunInput
             }
             else
             {
-                canonical = WithInlineChip(ValidationCaseFile.WithFamilyStack(canonical!, family), customChip);
+                canonical = ChipDirectory.InlineCustomChip(ValidationCaseFile.WithFamilyStack(canonical!, family), customChip);
                 var resolved = ScenarioResolver.ParseAndResolve(canonical);
                 if (!resolved.Success) errors.AddRange(resolved.Errors.Select(e => e with { Path = UnderScenario(e.Path) }));
                 // Only once everything else is right: the bound depends on the scenario, the metric and the figure together.
@@ -216,16 +294,6 @@ public static class MeasuredRunInput
         if (errors.Count > 0) return (null, errors);
         return (new MeasuredRunDraft(name!, canonical!, metric, measured!.Value, string.IsNullOrEmpty(family) ? null : family,
             string.IsNullOrEmpty(notes) ? null : notes), []);
-    }
-
-    // A system.chip that names a custom chip of this server (not a catalog id) becomes that chip's inline object, written
-    // by the contracts' scenario writer in the canonical compact form. A scenario that does not parse is left as it is (its
-    // errors are reported next).
-    private static string WithInlineChip(string canonical, Func<string, CustomChipSection?>? customChip)
-    {
-        if (customChip is null || ScenarioParser.Parse(canonical).Document is not { System.ChipId: { } chipId } document) return canonical;
-        if (HardwareCatalog.Default.TryGet(chipId, out _) || customChip(chipId) is not { } inline) return canonical;
-        return ScenarioWriter.ToJson(document with { System = document.System with { ChipId = null, CustomChip = inline } }, indented: false);
     }
 
     /// <summary>"$.model.layers" → "$.scenario.model.layers"; "$" → "$.scenario".</summary>

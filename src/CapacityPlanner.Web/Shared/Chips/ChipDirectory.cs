@@ -130,6 +130,20 @@ public sealed partial class ChipDirectory
             : document;
     }
 
+    /// <summary>
+    /// <paramref name="scenarioJson"/> with a <c>system.chip</c> that names a custom chip (not a catalog id) replaced by that
+    /// chip's inline object, written by the contracts' scenario writer in the canonical compact form, so that what is stored
+    /// (a saved scenario, a measured run) keeps its meaning when the chip is changed or deleted. Text that does not parse, or
+    /// names a catalog chip or no known chip, comes back as it is (its errors are the reader's to report).
+    /// </summary>
+    public static string InlineCustomChip(string scenarioJson, Func<string, CustomChipSection?>? customChip)
+    {
+        ArgumentNullException.ThrowIfNull(scenarioJson);
+        if (customChip is null || ScenarioParser.Parse(scenarioJson).Document is not { System.ChipId: { } chipId } document) return scenarioJson;
+        if (HardwareCatalog.Default.TryGet(chipId, out _) || customChip(chipId) is not { } inline) return scenarioJson;
+        return ScenarioWriter.ToJson(document with { System = document.System with { ChipId = null, CustomChip = inline } }, indented: false);
+    }
+
     /// <summary>Display text for an id ("NVIDIA A100 SXM4 80GB (a100-sxm-80gb)"); the id itself when unknown.</summary>
     public string DisplayName(string? id) => TryGet(id, out var chip) ? chip.DisplayName : id ?? "";
 

@@ -106,7 +106,11 @@ public static class PlannerShareState
         input.TokensBillions = t.Tokens is { } tokens ? tokens / 1e9 : null;
 
         var s = doc.System;
-        input.ChipId = s.ChipId ?? s.CustomChip?.Id ?? input.ChipId;
+        // An inline custom chip has no place in the form: a catalog id stays, anything else opens on the chip it is based on
+        // (the Planner says so beside a published run's comparison).
+        input.ChipId = s.ChipId ?? (s.CustomChip is { } inline
+            ? (Core.Hardware.HardwareCatalog.Default.TryGet(inline.Id ?? "", out _) ? inline.Id : inline.BaseOn ?? inline.Id)
+            : null) ?? input.ChipId;
         input.Gpus = s.Gpus is { } g and <= int.MaxValue ? (int)g : input.Gpus;
         input.GpusPerNode = s.GpusPerNode;
         input.ScaleOutGbpsPerGpu = s.ScaleOutGbpsPerGpu;

@@ -36,6 +36,9 @@ public partial class BoundedNumericField<T> where T : struct
     /// <summary>Shown inside the empty field (e.g. the chip's default or the derived value of an optional field).</summary>
     [Parameter] public string? Placeholder { get; set; }
 
+    /// <summary>Characters a key press may add (MudNumericField's key filter): digits, sign, separators and the exponent.</summary>
+    internal const string AllowedCharacters = @"[0-9,.\-+eE]";
+
     private string HelperText => Field.Hint is { } hint ? $"{Field.Range} {Field.Unit}. {hint}" : $"{Field.Range} {Field.Unit}.";
 
     // The page re-renders every field on every edit; a field whose own inputs are unchanged skips it (the numeric
