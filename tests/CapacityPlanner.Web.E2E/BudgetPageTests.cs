@@ -70,6 +70,25 @@ public sealed partial class BudgetPageTests(AppFixture app)
         Assert.Empty(page.Errors);
     }
 
+    // MudNumericField's key filter dropped the exponent while typing: 30e9 became 309 and the page sized a $309 budget.
+    [Fact]
+    public async Task A_budget_typed_with_an_exponent_is_read_as_typed()
+    {
+        await using var page = await BrowserPage.OpenAsync(app, 1280, 800);
+        await page.GotoAsync("/budget", "[data-testid=open-example]");
+        await WaitForNumberAsync(page, "budget-gpus-0");
+        var field = page.Page.GetByTestId("budget-column-0").GetByLabel("Budget (USD)", new LocatorGetByLabelOptions { Exact = true });
+        await field.ClickAsync();
+        await field.PressAsync("Control+a");
+        await field.PressAsync("Delete");
+        await field.PressSequentiallyAsync("30e9");
+        await field.PressAsync("Tab");
+        Assert.Equal(30e9, double.Parse(await field.InputValueAsync(), CultureInfo.InvariantCulture));
+        await WaitForNumberAsync(page, "budget-gpus-0");
+        Assert.InRange(Count(await page.TextAsync("budget-gpus-0")), 100_000, 999_999);
+        Assert.Empty(page.Errors);
+    }
+
     private static Task WaitForNumberAsync(BrowserPage page, string testId) =>
         page.Page.WaitForFunctionAsync(
             @"id => { const e = document.querySelector(`[data-testid=""${id}""]`); return !!e && /^\d{1,3}(,\d{3})*$/.test(e.innerText.trim()); }",

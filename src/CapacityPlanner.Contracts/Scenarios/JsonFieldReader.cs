@@ -110,9 +110,12 @@ internal sealed class JsonFieldReader
             return null;
         }
         var s = e.GetString()!;
-        if (s.Length > MaxStringLength)
+        // Characters as people and the database count them (code points), not UTF-16 units: an emoji is one.
+        var length = 0;
+        foreach (var _ in s.EnumerateRunes()) length++;
+        if (length > MaxStringLength)
         {
-            Error(name, $"is {s.Length.ToString("N0", CultureInfo.InvariantCulture)} characters; names, ids and choices are at most {MaxStringLength}.");
+            Error(name, $"is {length.ToString("N0", CultureInfo.InvariantCulture)} characters; names, ids and choices are at most {MaxStringLength}.");
             return null;
         }
         if (allowed is not null && !allowed.Contains(s, StringComparer.OrdinalIgnoreCase))

@@ -99,7 +99,7 @@ public sealed record ValidationCase(string Id, string ScenarioJson, ValidationMe
             ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"{measured:G4} means {perGpu / 1e12:N0} TFLOP/s of model work per GPU, above the {scenario.System.Chip.Name}'s {peak / 1e12:N0} TFLOP/s {scenario.Training.Precision.ToId()} peak: nothing runs faster than its peak. The figure is {unit}.")
             : string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"{measured:G4} means {perGpu / 1e12:G3} TFLOP/s of model work per GPU, under {SlowestPlausibleFractionOfPeak:P1} of the {scenario.System.Chip.Name}'s {peak / 1e12:N0} TFLOP/s {scenario.Training.Precision.ToId()} peak: no training run is that slow, so the unit is probably wrong. The figure is {unit}.");
+                $"{measured:G4} means {perGpu / 1e12:G3} TFLOP/s of model work per GPU, under {SlowestPlausibleFractionOfPeak * 100:0.###}% of the {scenario.System.Chip.Name}'s {peak / 1e12:N0} TFLOP/s {scenario.Training.Precision.ToId()} peak: no training run is that slow, so the unit is probably wrong. The figure is {unit}.");
     }
 
     /// <summary>

@@ -20,6 +20,20 @@ public sealed class HeadDimTests
         """;
 
     [Fact]
+    public void Heads_that_do_not_divide_the_hidden_size_need_an_explicit_head_width()
+    {
+        // 2,048 / 48 is no whole head width: refused, with the fix; with headDim it is a valid shape.
+        var fractional = ScenarioResolver.ParseAndResolve(Qwen3("").Replace("\"attentionHeads\": 32", "\"attentionHeads\": 48", StringComparison.Ordinal));
+        Assert.False(fractional.Success);
+        var error = Assert.Single(fractional.Errors);
+        Assert.Equal("$.model.attentionHeads", error.Path);
+        Assert.Contains("42.67 wide", error.Message, StringComparison.Ordinal);
+        Assert.Contains("model.headDim", error.Message, StringComparison.Ordinal);
+        var explicitWidth = ScenarioResolver.ParseAndResolve(Qwen3(""", "headDim": 64""").Replace("\"attentionHeads\": 32", "\"attentionHeads\": 48", StringComparison.Ordinal));
+        Assert.True(explicitWidth.Success, string.Join("; ", explicitWidth.Errors.Select(e => e.Message)));
+    }
+
+    [Fact]
     public void A_head_width_sizes_the_attention_and_the_parameter_count()
     {
         var with = ScenarioResolver.ParseAndResolve(Qwen3(""", "headDim": 128"""));

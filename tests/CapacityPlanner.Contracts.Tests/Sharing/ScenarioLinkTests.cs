@@ -178,6 +178,20 @@ public sealed class ScenarioLinkTests
         Assert.Contains("cut off", r.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(20)]
+    public void A_link_missing_its_last_characters_is_incomplete_however_many(int dropped)
+    {
+        // Cut at any length (even one that is no whole number of bytes) the link is incomplete, not "damaged".
+        var r = ScenarioLink.Decode(FrozenV1[..^dropped]);
+        Assert.Equal(ScenarioLinkErrorKind.Truncated, r.Kind);
+        Assert.Contains("cut off", r.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Bytes_after_the_compressed_stream_are_damage()
     {

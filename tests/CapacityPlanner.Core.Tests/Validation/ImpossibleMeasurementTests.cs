@@ -42,6 +42,20 @@ public sealed class ImpossibleMeasurementTests
     }
 
     [Fact]
+    public void A_step_in_milliseconds_entered_as_seconds_is_too_slow_to_be_a_training_run()
+    {
+        // 30 s per step is ~40% of peak; 30,000 s (the same step in milliseconds) is 0.04%, under the 0.1% floor.
+        var slow = ValidationCase.ImpossibleMeasurement(Gpt3, ValidationMetric.StepTimeSeconds, 30_000);
+        Assert.NotNull(slow);
+        Assert.Contains("no training run is that slow", slow, StringComparison.Ordinal);
+        Assert.Contains("not milliseconds", slow, StringComparison.Ordinal);
+        var flopsPerToken = Gpt3.Model.FlopsPerToken(FlopConvention.Causal);
+        var slowest = Gpt3.System.Chip.PeakFor(Gpt3.Training.Precision)!.Value * ValidationCase.SlowestPlausibleFractionOfPeak / flopsPerToken;
+        Assert.Null(ValidationCase.ImpossibleMeasurement(Gpt3, ValidationMetric.TokensPerSecondPerGpu, slowest * 1.001));
+        Assert.NotNull(ValidationCase.ImpossibleMeasurement(Gpt3, ValidationMetric.TokensPerSecondPerGpu, slowest * 0.999));
+    }
+
+    [Fact]
     public void No_shipped_published_run_measures_more_than_its_chip_can_do()
     {
         var shipped = ValidationSet.RunShipped().Results.Where(r => r.Case.Scenario is not null).ToList();

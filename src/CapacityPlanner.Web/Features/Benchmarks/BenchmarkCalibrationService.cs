@@ -201,13 +201,23 @@ public sealed partial class BenchmarkCalibrationService(
         }
         var host = result.Host?.Hostname ?? "unknown host";
         // Core refuses hierarchical cross-node busbw (ChipCalibrator.HierarchicalScaleOutRefusal), as the CLI does.
-        return ChipCalibrator.Calibrate(baseChip, [result], new CalibrationOptions
+        var calibration = ChipCalibrator.Calibrate(baseChip, [result], new CalibrationOptions
         {
             Precision = request.Precision,
             IncludeCpuResults = request.IncludeCpuResults,
             Id = ChipId(baseChip.Id, benchmarkId),
             Name = $"{baseChip.Name} (measured on {host})",
         });
+        // A result from one part calibrating another is allowed (a close relative, a part the catalog lacks) but said.
+        if (SuggestChip(result) is { } measured && !string.Equals(measured, baseChip.Id, StringComparison.OrdinalIgnoreCase)
+            && result.Devices.FirstOrDefault(d => string.Equals(d.Kind, "gpu", StringComparison.OrdinalIgnoreCase)) is { } device)
+        {
+            calibration = calibration with
+            {
+                Warnings = [$"the result measured {device.Name}, which matches the catalog chip {measured}, not {baseChip.Id}: the profile carries that part's figures under {baseChip.Name}'s name.", .. calibration.Warnings],
+            };
+        }
+        return calibration;
     }
 
     /// <summary>Id of the custom chip registered for a catalog chip and a stored result.</summary>

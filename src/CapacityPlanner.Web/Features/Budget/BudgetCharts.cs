@@ -48,13 +48,17 @@ public static class BudgetCharts
                 X = Labels(shown.Select(c => ChartText.Escape(c.Label))),
                 Y = Values(values),
                 Marker = new Plotly.Blazor.Traces.BarLib.Marker { Color = color, Line = new Plotly.Blazor.Traces.BarLib.MarkerLib.Line { Width = 0 } },
-                HoverTemplate = $"<b>{label}</b><br>%{{x}}: $%{{y:.4s}}<extra></extra>",
+                HoverTemplate = $"<b>{label}</b><br>%{{x}}: $%{{y:,.0f}}<extra></extra>",
             });
         }
         var layout = theme.BaseLayout(340);
         layout.BarMode = BarModeEnum.Stack;
         layout.XAxis = [theme.XAxis("")];
-        layout.YAxis = [theme.YAxis("US dollars", tickFormat: "$.2s")];
+        // Dollars in B (billions) as finance reads them, not d3's SI "G".
+        var dollars = theme.YAxis("US dollars");
+        dollars.TickPrefix = "$";
+        dollars.ExponentFormat = Plotly.Blazor.LayoutLib.YAxisLib.ExponentFormatEnum.B;
+        layout.YAxis = [dollars];
         layout.HoverMode = HoverModeEnum.Closest;
         var summary = shown.Count == 0
             ? "No scenario has a result yet."

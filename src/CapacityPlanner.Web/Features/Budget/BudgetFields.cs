@@ -103,6 +103,12 @@ public static class BudgetFields
         ReferenceEquals(field, ServerOverhead) || ReferenceEquals(field, NetworkShare) || ReferenceEquals(field, FacilityPerMegawatt)
         || ReferenceEquals(field, DepreciationYears) || ReferenceEquals(field, FacilityLifeYears);
 
+    /// <summary>The label a person sees for an error's JSON path: the budget field's own, else the Planner's wording of it.</summary>
+    public static string LabelFor(string? path) =>
+        All.FirstOrDefault(f => string.Equals(f.Path, path, StringComparison.Ordinal)) is { } field
+            ? field.Label
+            : Shared.Scenario.PlannerFields.FieldLabel(path);
+
     /// <summary>Every field.</summary>
     public static IReadOnlyList<BudgetFieldSpec> All { get; } =
         [BudgetUsd, DurationDays, GpuPrice, RentPrice, Pue, Electricity, Goodput, PowerCapMw, MaxSiteMw, Mfu, HyperparameterShare, .. Drivers];

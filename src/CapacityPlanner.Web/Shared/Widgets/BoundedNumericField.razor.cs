@@ -36,9 +36,6 @@ public partial class BoundedNumericField<T> where T : struct
     /// <summary>Shown inside the empty field (e.g. the chip's default or the derived value of an optional field).</summary>
     [Parameter] public string? Placeholder { get; set; }
 
-    /// <summary>Characters a key press may add (MudNumericField's key filter): digits, sign, separators and the exponent.</summary>
-    internal const string AllowedCharacters = @"[0-9,.\-+eE]";
-
     private string HelperText => Field.Hint is { } hint ? $"{Field.Range} {Field.Unit}. {hint}" : $"{Field.Range} {Field.Unit}.";
 
     // The page re-renders every field on every edit; a field whose own inputs are unchanged skips it (the numeric
@@ -71,3 +68,13 @@ public sealed class BoundedIntField : BoundedNumericField<int>;
 
 /// <summary>A bounded decimal input (token budget, network rates, chip figures).</summary>
 public sealed class BoundedDecimalField : BoundedNumericField<double>;
+
+/// <summary>What every numeric input of the dashboard lets a key press add.</summary>
+public static class NumericInput
+{
+    /// <summary>
+    /// MudNumericField's key filter (its <c>Pattern</c>): digits, sign, separators and the exponent, so that 30e9 reaches the
+    /// parser as typed (without the exponent characters MudNumericField drops them while typing: 30e9 became 309).
+    /// </summary>
+    public const string AllowedCharacters = @"[0-9,.\-+eE]";
+}

@@ -97,6 +97,9 @@ public sealed class BudgetPageTests : PlannerTestContext
             var error = Assert.Single(cut.FindAll("[data-testid=budget-errors-0] [data-testid=error]"));
             Assert.Equal("$.budget.budgetUsd", error.GetAttribute("data-path"));
             Assert.Contains("the budget must be above $0", error.TextContent, StringComparison.Ordinal);
+            // The list names the field as the form labels it, not by its JSON path.
+            Assert.StartsWith("Budget (USD):", error.TextContent.Trim(), StringComparison.Ordinal);
+            Assert.DoesNotContain("$.budget", error.TextContent, StringComparison.Ordinal);
             var field = cut.Find("input[data-testid=budget-usd-0]").Closest(".mud-input-control")!;
             Assert.Contains("the budget must be above $0", field.TextContent, StringComparison.Ordinal);
         }, s_planTimeout);

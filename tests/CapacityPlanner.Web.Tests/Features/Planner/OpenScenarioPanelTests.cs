@@ -87,6 +87,21 @@ public sealed class OpenScenarioPanelTests : PlannerTestContext
     }
 
     [Fact]
+    public void A_paste_that_reached_the_boxs_limit_says_it_was_cut_instead_of_a_json_error()
+    {
+        var navigation = Services.GetRequiredService<BunitNavigationManager>();
+        var cut = OpenPanel(Render<PlannerPage>());
+        var before = navigation.Uri;
+        var cutPaste = "{ \"schemaVersion\": 1, \"name\": \"" + new string('x', Web.Shared.Scenario.PastedText.MaxChars);
+        cut.Find("textarea[data-testid=open-scenario-text]").Change(cutPaste[..Web.Shared.Scenario.PastedText.MaxChars]);
+        cut.Find("[data-testid=open-scenario-open]").Click();
+        var error = cut.Find("[data-testid=open-scenario-error]").TextContent;
+        Assert.Contains("reached the box's limit of 524,288 characters", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Malformed JSON", error, StringComparison.Ordinal);
+        Assert.Equal(before, navigation.Uri);
+    }
+
+    [Fact]
     public void A_picked_file_fills_the_box_and_a_file_over_the_limit_is_refused()
     {
         var cut = OpenPanel(Render<PlannerPage>());

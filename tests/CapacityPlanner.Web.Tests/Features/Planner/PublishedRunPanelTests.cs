@@ -41,6 +41,23 @@ public sealed class PublishedRunPanelTests : PlannerTestContext
     }
 
     [Fact]
+    public void A_run_on_its_own_chip_opens_on_the_base_chip_and_says_the_figures_differ()
+    {
+        // TorchTitan's runs name an inline 96 GB, 500 W H100: the form opens on h100-sxm (it was "unknown chip" before),
+        // and the panel says so, with the table's estimate on the run's own chip.
+        var row = Shipped("torchtitan-llama31-8b-h100-8-bf16");
+        Services.GetRequiredService<BunitNavigationManager>().NavigateTo(PlannerShareState.LinkFor(row.Case.ScenarioJson, row.Case.Id)!);
+
+        var cut = Render<PlannerPage>();
+
+        Assert.NotEmpty(cut.FindAll("[data-testid=step-time]"));
+        var note = cut.Find("[data-testid=published-chip-note]").TextContent;
+        Assert.Contains("h100-96gb-500w", note, StringComparison.Ordinal);
+        Assert.Contains(row.Predicted!.Value.ToString("G5", CultureInfo.InvariantCulture), note, StringComparison.Ordinal);
+        Assert.Contains(TrackRecord.Signed(row.Error!.Value), note, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_run_name_that_ships_with_nothing_says_so_and_the_plan_opens_without_it()
     {
         var row = Shipped("mlperf31-gpt3-eos-h100-512");

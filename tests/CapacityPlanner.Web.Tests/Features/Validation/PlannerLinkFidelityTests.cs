@@ -40,4 +40,24 @@ public sealed class PlannerLinkFidelityTests
         Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
         Assert.True(checkedRuns > 200, $"{checkedRuns} runs checked");
     }
+
+    [Fact]
+    public void A_run_on_an_inline_chip_opens_on_the_catalog_chip_it_is_based_on()
+    {
+        // The form holds catalog and server chips only: the torchtitan, TPU int8 and MI350X runs (inline chips) open on
+        // their base chip with a valid form and an estimate, never on an "unknown chip".
+        var defaults = PlannerInput.CreateDefault(new PlannerOptions());
+        var inline = ValidationSet.Shipped.Where(c => ScenarioParser.Parse(c.ScenarioJson).Document!.System.CustomChip is not null).ToList();
+        Assert.True(inline.Count >= 10, $"{inline.Count} runs on inline chips");
+        foreach (var c in inline)
+        {
+            var chip = ScenarioParser.Parse(c.ScenarioJson).Document!.System.CustomChip!;
+            var input = PlannerShareState.FromDocument(c.ScenarioJson, defaults);
+            Assert.Equal(chip.BaseOn, input.ChipId);
+            Assert.Empty(PlannerInputValidator.Validate(input));
+            var resolved = ScenarioResolver.ParseAndResolve(ScenarioDocumentBuilder.Build(input));
+            Assert.True(resolved.Success, $"{c.Id}: {string.Join("; ", resolved.Errors.Select(e => e.Message))}");
+            Assert.NotNull(Estimator.Estimate(resolved.Scenario!).StepTimeSeconds);
+        }
+    }
 }
