@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text.Json.Nodes;
 using CapacityPlanner.Web.ApiTests.Infrastructure;
 
 namespace CapacityPlanner.Web.ApiTests;
@@ -41,6 +42,22 @@ public sealed class ComputeTimeoutTests : IAsyncLifetime
 
         // Estimates (microseconds) are not gated, and the app keeps serving.
         await (await _app.Client.PostJsonAsync("api/estimate", Http.Gpt3)).ExpectAsync(HttpStatusCode.OK);
+    }
+
+    // The calibration to a user's runs is quadratic in them: a heavy computation under the same limit.
+    [Fact]
+    public async Task Calibrating_to_stored_runs_past_the_compute_limit_is_a_503()
+    {
+        foreach (var (name, measured) in new[] { ("a", 18.0), ("b", 20.0), ("c", 23.0), ("d", 25.0) })
+        {
+            var run = JsonNode.Parse(Http.MeasuredRun(name))!;
+            run["measured"] = measured;
+            await (await _app!.Client.PostJsonAsync("api/runs", run.ToJsonString())).ExpectAsync(HttpStatusCode.Created);
+        }
+
+        var problem = await (await _app!.Client.PostAsync("api/runs/calibration", null)).ProblemAsync(HttpStatusCode.ServiceUnavailable);
+        Assert.Contains("took too long", problem.GetProperty("title").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0.001, problem.GetProperty("timeoutSeconds").GetDouble());
     }
 }
 

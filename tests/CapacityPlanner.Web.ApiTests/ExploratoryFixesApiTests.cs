@@ -271,38 +271,3 @@ public sealed class ExploratoryFixesApiTests(SqliteAppFixture fixture) : IClassF
         Assert.Contains(body.GetProperty("errors").EnumerateArray(), e => e.GetProperty("path").GetString() == "$.sites.count");
     }
 }
-
-/// <summary><c>POST /api/runs/calibration</c> runs under the compute gate's time limit: past it, a 503 that says so.</summary>
-public sealed class ExploratoryFixesCalibrationTimeoutTests : IAsyncLifetime
-{
-    private readonly TempDirectory _dir = new();
-    private TestApp? _app;
-
-    public async Task InitializeAsync()
-    {
-        var settings = TestApp.Sqlite(_dir.File("t.db"));
-        settings["Api:ComputeTimeoutSeconds"] = "0.001";
-        _app = await TestApp.StartAsync(settings);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_app is not null) await _app.DisposeAsync();
-        _dir.Dispose();
-    }
-
-    [Fact]
-    public async Task Calibrating_to_stored_runs_past_the_compute_limit_is_a_503()
-    {
-        foreach (var (name, measured) in new[] { ("a", 18.0), ("b", 20.0), ("c", 23.0), ("d", 25.0) })
-        {
-            var run = JsonNode.Parse(Http.MeasuredRun(name))!;
-            run["measured"] = measured;
-            await (await _app!.Client.PostJsonAsync("api/runs", run.ToJsonString())).ExpectAsync(HttpStatusCode.Created);
-        }
-
-        var problem = await (await _app!.Client.PostAsync("api/runs/calibration", null)).ProblemAsync(HttpStatusCode.ServiceUnavailable);
-        Assert.Contains("took too long", problem.GetProperty("title").GetString(), StringComparison.Ordinal);
-        Assert.Equal(0.001, problem.GetProperty("timeoutSeconds").GetDouble());
-    }
-}

@@ -284,24 +284,5 @@ public sealed class ExploratoryFixesCommandTests : IDisposable
         Assert.Contains("megatron-core", line, StringComparison.Ordinal);
     }
 
-    // The nccl-tests log of ImportCommandTests: 4 ranks, all_reduce, one table (two sizes, out-of-place and in-place).
-    private const string NcclOutput = """
-        # nccl-tests version 2.19.6 nccl-headers=22807 nccl-library=22807
-        # Collective test starting: all_reduce_perf
-        # Using devices
-        #  Rank  0 Group  0 Pid   1001 on      node1 device  0 [0000:18:00] NVIDIA H100 80GB HBM3
-        #  Rank  1 Group  0 Pid   1002 on      node1 device  1 [0000:2a:00] NVIDIA H100 80GB HBM3
-        #  Rank  2 Group  0 Pid   1003 on      node1 device  2 [0000:3a:00] NVIDIA H100 80GB HBM3
-        #  Rank  3 Group  0 Pid   1004 on      node1 device  3 [0000:5d:00] NVIDIA H100 80GB HBM3
-        #
-        #                                                              out-of-place                       in-place
-        #       size         count      type   redop    root     time   algbw   busbw  #wrong     time   algbw   busbw  #wrong
-        #        (B)    (elements)                               (us)  (GB/s)  (GB/s)             (us)  (GB/s)  (GB/s)
-            67108864      16777216     float     sum      -1    400.0  167.77  251.66       0    410.0  163.68  245.52       0
-           268435456      67108864     float     sum      -1   1500.0  178.96  268.44       0   1520.0  176.60  264.91       0
-        # Out of bounds values : 0 OK
-        # Avg bus bandwidth    : 257.633
-        #
-        # Collective test concluded: all_reduce_perf
-        """;
+    private const string NcclOutput = ImportCommandTests.NcclOutput;
 }

@@ -17,8 +17,8 @@ public sealed class ImportCommandTests : IDisposable
         return path;
     }
 
-    // Written from nccl-tests' printf formats (src/util.cu): 4 ranks, all_reduce, one table.
-    private const string NcclOutput = """
+    // Written from nccl-tests' printf formats (src/util.cu): 4 ranks, all_reduce, one table (other command tests use it too).
+    internal const string NcclOutput = """
         # nccl-tests version 2.19.6 nccl-headers=22807 nccl-library=22807
         # Collective test starting: all_reduce_perf
         # Using devices
