@@ -242,9 +242,10 @@ public static class ScenarioLink
         }
         if (!Base64Url.IsValid(body, out var byteCount))
         {
-            // Every character belongs in a link but the length cannot be whole bytes: characters are missing at the end.
+            // Every character belongs in a link but the length cannot be whole bytes: characters are missing (most likely
+            // at the end, cut off when copied) or were changed.
             return ScenarioLinkResult.Fail(ScenarioLinkErrorKind.Truncated,
-                "This link is incomplete: it was probably cut off when it was copied. Ask for the whole link.");
+                "This link is incomplete or damaged: it was probably cut off when it was copied. Ask for the whole link.");
         }
         var compressed = new byte[byteCount];
         if (Base64Url.DecodeFromChars(body, compressed, out _, out var decoded) != System.Buffers.OperationStatus.Done)
