@@ -12,6 +12,10 @@ namespace CapacityPlanner.Cli.Commands;
 /// <summary><c>capplan search &lt;scenario.json&gt; [--top N] [--objective time|cost|memory] [--json]</c>.</summary>
 internal static class SearchCommand
 {
+    /// <summary>What a plan's [..] tag means (search and sweep tables).</summary>
+    internal const string PlacementLegend =
+        "[te,co,ex,pi,da]: the order ranks are laid out in, innermost first (tensor, context, expert, pipeline, data), where it is not the default te,co,ex,da,pi; the same plan in both orders differs only in which groups share a node.";
+
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TextReader stdin)
     {
         var a = CommandArgs.Parse(args, ["--json", "--exhaustive"], ["--top", "--objective"]);
@@ -54,7 +58,9 @@ internal static class SearchCommand
         else
         {
             sb.AppendLine();
-            sb.AppendLine(inv, $"{"#",-3} {"plan",-44} {"step s",9} {"tokens/s",12} {"MFU",7} {"mem GiB",8} {"comp/comm",10} {"record",8}");
+            // The plan column is as wide as its widest plan, so a placement tag does not push the figures out of line.
+            var width = Math.Max(44, r.Best.Select(b => PlanJson.Describe(b.Plan).Length).DefaultIfEmpty(0).Max());
+            sb.AppendLine(inv, $"{"#",-3} {"plan".PadRight(width)} {"step s",9} {"tokens/s",12} {"MFU",7} {"mem GiB",8} {"comp/comm",10} {"record",8}");
             var i = 1;
             foreach (var p in r.Best)
             {
@@ -62,11 +68,15 @@ internal static class SearchCommand
                 // The model's median error on the published runs most like the plan (+ too fast); blank without a scenario.
                 var record = scenario is null ? null : ValidationSet.TrackRecordFor(scenario, e);
                 var recordText = record is null ? "" : TrackRecord.Signed(record.MedianError) + (record.Far ? "?" : "");
-                sb.AppendLine(inv, $"{i++,-3} {PlanJson.Describe(p.Plan),-44} {e.StepTimeSeconds,9:F3} {e.TokensPerSecond,12:N0} {e.Mfu,7:P1} {e.MemoryPerGpuGiB,8:F1} {(e.ComputeToCommunicationRatio is { } x ? x.ToString("F2", inv) : "∞"),10} {recordText,8}{(e.BelowFittedRange ? " !" : "")}");
+                sb.AppendLine(inv, $"{i++,-3} {PlanJson.Describe(p.Plan).PadRight(width)} {e.StepTimeSeconds,9:F3} {e.TokensPerSecond,12:N0} {e.Mfu,7:P1} {e.MemoryPerGpuGiB,8:F1} {(e.ComputeToCommunicationRatio is { } x ? x.ToString("F2", inv) : "∞"),10} {recordText,8}{(e.BelowFittedRange ? " !" : "")}");
             }
             if (scenario is not null)
             {
                 sb.AppendLine("  record: the model's median error on the 5 published runs most like each plan (+ too fast; ? none much like it; capplan estimate lists them).");
+            }
+            if (r.Best.Any(b => b.Plan.Placement.Count > 0 && !b.Plan.Placement.SequenceEqual(CapacityPlanner.Core.Planning.ParallelismPlan.DefaultPlacement)))
+            {
+                sb.AppendLine("  " + PlacementLegend);
             }
             var firstBelow = r.Best.ToList().FindIndex(p => p.Estimate.BelowFittedRange);
             if (firstBelow >= 0 && r.Best[firstBelow].Estimate.GpuSecondsPerLayerMicroBatch is { } work)

@@ -46,7 +46,8 @@ internal static class SweepCommand
         var sb = new StringBuilder();
         sb.AppendLine(inv, $"{r.Mode} scaling, {r.Points.Count} sizes, {r.Evaluated:N0} plans evaluated in {r.ElapsedMilliseconds:F0} ms");
         sb.AppendLine();
-        sb.AppendLine(inv, $"{"GPUs",9} {"plan",-40} {"tokens/s",14} {"MFU",7} {"eff",7} {"int/day",8} {"ETTR",6} {"eff+fail",8} {"comp/comm",10} {"comp/exp",9}  dominant");
+        var width = Math.Max(40, r.Points.Where(p => p.Parallelism is not null).Select(p => PlanJson.Describe(p.Parallelism!).Length).DefaultIfEmpty(0).Max());
+        sb.AppendLine(inv, $"{"GPUs",9} {"plan".PadRight(width)} {"tokens/s",14} {"MFU",7} {"eff",7} {"int/day",8} {"ETTR",6} {"eff+fail",8} {"comp/comm",10} {"comp/exp",9}  dominant");
         foreach (var p in r.Points)
         {
             if (p.Parallelism is null)
@@ -54,7 +55,11 @@ internal static class SweepCommand
                 sb.AppendLine(inv, $"{p.Gpus,9:N0} no feasible plan: {p.Infeasible}");
                 continue;
             }
-            sb.AppendLine(inv, $"{p.Gpus,9:N0} {PlanJson.Describe(p.Parallelism),-40} {p.TokensPerSecond,14:N0} {p.Mfu,7:P1} {p.ScalingEfficiency,7:P0} {p.InterruptionsPerDay,8:F1} {p.EffectiveTrainingTimeRatio,6:P0} {p.ScalingEfficiencyWithFailures,8:P0} {F(p.ComputeToCommunicationRatio),10} {F(p.ComputeToExposedCommunicationRatio),9}  {p.DominantDimension}");
+            sb.AppendLine(inv, $"{p.Gpus,9:N0} {PlanJson.Describe(p.Parallelism).PadRight(width)} {p.TokensPerSecond,14:N0} {p.Mfu,7:P1} {p.ScalingEfficiency,7:P0} {p.InterruptionsPerDay,8:F1} {p.EffectiveTrainingTimeRatio,6:P0} {p.ScalingEfficiencyWithFailures,8:P0} {F(p.ComputeToCommunicationRatio),10} {F(p.ComputeToExposedCommunicationRatio),9}  {p.DominantDimension}");
+        }
+        if (r.Points.Any(p => p.Parallelism is { } plan && !plan.Placement.SequenceEqual(CapacityPlanner.Core.Planning.ParallelismPlan.DefaultPlacement)))
+        {
+            sb.AppendLine("  " + SearchCommand.PlacementLegend);
         }
         sb.AppendLine();
         var feasible = r.Points.Count(p => p.Parallelism is not null);

@@ -284,5 +284,21 @@ public sealed class ExploratoryFixesCommandTests : IDisposable
         Assert.Contains("megatron-core", line, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Search_tables_keep_their_columns_in_line_and_explain_the_placement_tag()
+    {
+        var (code, output, _) = await Run("search", Example("llama3-70b-1024-h100.json"), "--top", "4");
+        Assert.Equal(0, code);
+        var lines = output.Split('\n');
+        var header = Assert.Single(lines, l => l.StartsWith("#   plan", StringComparison.Ordinal));
+        var stepEnd = header.IndexOf("step s", StringComparison.Ordinal) + "step s".Length;
+        var rows = lines.Where(l => l.Length > 0 && char.IsDigit(l[0])).ToList();
+        Assert.Equal(4, rows.Count);
+        Assert.Contains(rows, r => r.Contains("[te,co,ex,pi,da]", StringComparison.Ordinal));
+        // Every row's step time ends under the header's "step s", tagged plan or not.
+        Assert.All(rows, r => Assert.Equal(stepEnd, System.Text.RegularExpressions.Regex.Match(r, @" (\d+\.\d{3}) ").Groups[1].Index + System.Text.RegularExpressions.Regex.Match(r, @" (\d+\.\d{3}) ").Groups[1].Length));
+        Assert.Contains(lines, l => l.Contains("[te,co,ex,pi,da]: the order ranks are laid out in", StringComparison.Ordinal));
+    }
+
     private const string NcclOutput = ImportCommandTests.NcclOutput;
 }

@@ -172,6 +172,13 @@ public sealed partial class Planner : IDisposable
         _defaults = PlannerInput.CreateDefault(options);
         var problems = new List<string>();
         _input = PlannerQuery.FromUri(Navigation.Uri, _defaults, problems);
+        // The compare chip is checked against this server's chips (the query reader knows the catalog only).
+        if (_input.CompareChipId is { } compare && !string.Equals(compare, _defaults.CompareChipId, StringComparison.Ordinal)
+            && !ChipDirectory.TryGet(compare, out _))
+        {
+            problems.Add($"The address gives the compared chip as \u201c{compare}\u201d, which is no chip of this server; it stays {_defaults.CompareChipId ?? "unset"}.");
+            _input.CompareChipId = _defaults.CompareChipId;
+        }
         if (problems.Count > 0) _linkMessage = string.Join(" ", problems);
         ReadSharedState(Navigation.Uri);
         _debounceDelay = TimeSpan.FromMilliseconds(options.EstimateDebounceMilliseconds);

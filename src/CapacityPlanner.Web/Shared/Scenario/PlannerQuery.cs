@@ -204,10 +204,13 @@ public static class PlannerQuery
         input.ZeroStage = Int("zero", input.ZeroStage) ?? input.ZeroStage;
         input.ZeroShardScope = Str("zscope") ?? input.ZeroShardScope;
         input.Recompute = Str("rc") ?? input.Recompute;
-        input.SequenceParallel = Str("sp") switch { "1" or "true" => true, "0" or "false" => false, _ => input.SequenceParallel };
+        input.SequenceParallel = Bool("sp", input.SequenceParallel) ?? input.SequenceParallel;
         input.Placement = Str("place") ?? input.Placement;
         input.CompareChipId = Str("cmp") ?? input.CompareChipId;
-        input.CompareGpus = Int("cmpgpus", input.CompareGpus);
+        var compareGpus = Int("cmpgpus", input.CompareGpus);
+        input.CompareGpus = compareGpus is < 1
+            ? Kept("cmpgpus", compareGpus.Value.ToString(CultureInfo.InvariantCulture), input.CompareGpus, "a GPU count of at least 1")
+            : compareGpus;
         input.CostBasis = Str("cost") switch
         {
             "own" => PlanCostBasis.Own,

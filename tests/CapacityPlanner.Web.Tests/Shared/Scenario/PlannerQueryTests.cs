@@ -42,6 +42,15 @@ public sealed class PlannerQueryTests
         var problems = new List<string>();
         Assert.Equal(Core.Budget.PlanCostBasis.Rent, PlannerQuery.FromUri("/?cost=lease", s_defaults, problems).CostBasis);
         Assert.Contains("rent or own", Assert.Single(problems), StringComparison.Ordinal);
+
+        // A compared GPU count below 1 and a sequence-parallel flag that is neither 1 nor 0 are named, not dropped in silence.
+        problems.Clear();
+        var odd = PlannerQuery.FromUri("/?cmpgpus=-3&sp=7", s_defaults, problems);
+        Assert.Equal(s_defaults.CompareGpus, odd.CompareGpus);
+        Assert.Equal(s_defaults.SequenceParallel, odd.SequenceParallel);
+        Assert.Equal(2, problems.Count);
+        Assert.Contains(problems, p => p.Contains("\u201c-3\u201d", StringComparison.Ordinal) && p.Contains("at least 1", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("\u201c7\u201d", StringComparison.Ordinal) && p.Contains("1 or 0", StringComparison.Ordinal));
     }
 
     [Fact]
