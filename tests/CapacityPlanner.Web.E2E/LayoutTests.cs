@@ -128,6 +128,32 @@ public sealed class LayoutTests(AppFixture app, ITestOutputHelper output)
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
+    // A 200-character name (the longest allowed) made the Saved table 2,522 px wide and, on a phone, pushed every card's
+    // values out of view: names wrap now, and the other cells stay on screen.
+    [Theory]
+    [InlineData("desktop", 1440, 1000)]
+    [InlineData("phone", 390, 844)]
+    public async Task A_long_saved_name_wraps_and_keeps_the_saved_table_on_screen(string device, int width, int height)
+    {
+        Directory.CreateDirectory(ArtifactDirectory);
+        await using var page = await BrowserPage.OpenAsync(app, width, height);
+        await page.GotoAsync("/saved", "h1");
+        const string Scenario = """
+            { "schemaVersion": 1, "model": { "preset": "llama3-8b" }, "training": { "globalBatchSequences": 64 },
+              "system": { "chip": "h100-sxm", "gpus": 8 } }
+            """;
+        var name = "llama3-70b_h100-sxm_1024gpus_tp8_pp4_dp32_mb1_zero1_" + new string('x', 148);
+        var status = await page.Page.EvaluateAsync<int>(@"async ([json, name]) =>
+            (await fetch('/api/scenarios?name=' + encodeURIComponent(name), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: json })).status",
+            new[] { Scenario, name });
+        Assert.Equal(201, status);
+        await page.GotoAsync("/saved", "[data-testid=saved-table]");
+        var failures = new List<string>();
+        await CheckAsync(page, device, "saved-long-name", failures, [], ["[data-testid=saved-table] table"]);
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        Assert.Empty(page.Errors);
+    }
+
     private async Task CheckAsync(BrowserPage page, string device, string name, List<string> failures, string[] keyNumbers, string[] tables)
     {
         await page.Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactDirectory, $"{name}-{device}.png"), FullPage = true });
