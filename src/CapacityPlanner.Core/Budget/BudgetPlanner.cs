@@ -171,7 +171,7 @@ public static class BudgetPlanner
                     gpus = u.Gpus;
                     if (gpus < aff)
                     {
-                        _warnings.Add(F($"The budget pays for {aff:N0} GPUs; the result uses {gpus:N0}, of the sizes at or below it that tile well (m·2^k, m = 16..31) the one whose best plan delivers the most FLOP/s. The difference stays unallocated."));
+                        _warnings.Add(F($"The budget pays for {aff:N0} GPUs; the result uses {gpus:N0}, of the sizes at or below it that tile well (m·2^k, m = 16..31) the one that delivers the most training FLOP/s (MFU of its best plan, times what the cross-site reduction and interruptions leave). The difference stays unallocated."));
                     }
                     break;
                 }
@@ -240,7 +240,9 @@ public static class BudgetPlanner
             var (reliability, sites) = ReliabilityOf(u);
             if (_a.GoodputOverride is null && reliability is { EffectiveTrainingTimeRatio: <= 0 } never)
             {
-                _warnings.Add(F($"The reliability model finds that {u.Gpus:N0} GPUs never train: an interruption every {never.MtbiHours * 60:0.#} min against {never.RestartSeconds / 60:0.#} min per restart. The FLOP below assume the default goodput {_a.Goodput:P0} instead; give faster restarts (reliability.detectionMinutes, initMinutes, spareSwapMinutes), asynchronous checkpoints or budget.goodput."));
+                // A cluster that restarts more often than it trains delivers no training, whatever a default would say.
+                _goodput = 0;
+                _warnings.Add(F($"The reliability model finds that {u.Gpus:N0} GPUs never train: an interruption every {never.MtbiHours * 60:0.#} min against {never.RestartSeconds / 60:0.#} min per restart, so they deliver no training FLOP. Give faster restarts (reliability.detectionMinutes, initMinutes, spareSwapMinutes), asynchronous checkpoints or budget.goodput, or a smaller budget."));
             }
             // Across sites the cross-site reduction adds exposed time to every step (docs/reliability.md §Training across sites).
             var siteFactor = _siteFactor = sites is { Sites: > 1, StepTimeSeconds: { } withSites } && u.Estimate?.StepTimeSeconds is { } alone && withSites > 0 ? alone / withSites : 1;
@@ -367,6 +369,30 @@ public static class BudgetPlanner
             return Sites.SitePower.GpusThatFit(cap, watts, _scenario.System.GpusPerNode) * (_scenario.Sites.Count ?? 1);
         }
 
+        /// <summary>Most smaller tiled sizes a budget compares below the largest it affords.</summary>
+        private const int SmallerSizesTried = 48;
+
+        /// <summary>Smaller sizes in a row that do worse than the best before the comparison stops.</summary>
+        private const int SmallerSizesWorse = 16;
+
+        // GPUs' worth of training a size delivers: GPUs × MFU × what the cross-site reduction leaves × goodput (a size
+        // that never trains delivers nothing). What a budget's cluster size is chosen on.
+        private double EffectiveRate(Utilization u)
+        {
+            if (u.Gpus <= 0) return 0;
+            var goodput = _a.GoodputOverride ?? (u.Estimate is null ? _a.Goodput
+                : CapacityPlanner.Core.Reliability.GoodputModel.Evaluate(SizedFor(u), u.Estimate).EffectiveTrainingTimeRatio);
+            return u.Gpus * u.Mfu * SiteFactor(u) * goodput;
+        }
+
+        // What the cross-site gradient reduction leaves of a size's throughput (1 on one site).
+        private double SiteFactor(Utilization u)
+        {
+            if (u.Estimate?.StepTimeSeconds is not { } alone || alone <= 0) return 1;
+            var sites = Sites.CrossSiteModel.Evaluate(SizedFor(u), u.Estimate);
+            return sites is { Sites: > 1, StepTimeSeconds: { } withSites } && withSites > 0 ? alone / withSites : 1;
+        }
+
         // Goodput of a cluster size: the override, else the reliability model on the size's plan (docs/reliability.md).
         private double GoodputFor(Utilization u)
         {
@@ -457,13 +483,35 @@ public static class BudgetPlanner
             var found = 0;
             foreach (var candidate in NiceAtOrBelow(n).Take(MaxSearchAttempts))
             {
-                if (best is not null && candidate * 1.0 <= best.Gpus * best.Mfu) break;
+                if (best is not null && candidate * 1.0 <= EffectiveRate(best)) break;
                 var u = Search(candidate, reportWarnings: false);
                 if (u is null) continue;
-                if (best is null || u.Gpus * u.Mfu > best.Gpus * best.Mfu) best = u;
+                if (best is null || EffectiveRate(u) > EffectiveRate(best)) best = u;
                 if (++found == FeasibleSizesCompared) break;
             }
-            return best ?? Fallback(n, F($"The plan search found no plan for the model at {n:N0} GPUs or the {MaxSearchAttempts - 1} plan-friendly sizes below it (check that the global batch of {_scenario.Training.GlobalBatchSequences:N0} sequences divides by the data-parallel degree and that the model fits)."));
+            if (best is null)
+            {
+                return Fallback(n, F($"The plan search found no plan for the model at {n:N0} GPUs or the {MaxSearchAttempts - 1} plan-friendly sizes below it (check that the global batch of {_scenario.Training.GlobalBatchSequences:N0} sequences divides by the data-parallel degree and that the model fits)."));
+            }
+            // Past some size more GPUs train less: interruptions eat the goodput and a second site adds its cross-site
+            // reduction to every step. The smaller tiled sizes are tried, largest first, until a run of them does worse
+            // than the best so far (or none could do better even at 100% MFU).
+            var worse = 0;
+            var tried = 0;
+            foreach (var smaller in NiceAtOrBelow(best.Gpus - 1))
+            {
+                if (smaller * 1.0 <= EffectiveRate(best) || worse >= SmallerSizesWorse || ++tried > SmallerSizesTried) break;
+                if (Search(smaller, reportWarnings: false) is { } u && EffectiveRate(u) > EffectiveRate(best))
+                {
+                    best = u;
+                    worse = 0;
+                }
+                else
+                {
+                    worse++;
+                }
+            }
+            return best;
         }
 
         private Utilization SizeAtOrAbove(long n)
