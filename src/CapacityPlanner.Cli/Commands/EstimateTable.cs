@@ -52,7 +52,13 @@ internal static class EstimateTable
         Row(sb, "Hardware TFLOP/s/GPU", $"{e.HardwareTflopsPerGpu:F1}  (HFU {e.Hfu:P1})");
         Row(sb, "Memory per GPU", $"{e.MemoryPerGpuGiB:F1} GiB of {e.HbmCapacityGiB:F0} GiB");
         Row(sb, "Compute/comm", $"{Ratio(e.ComputeToCommunicationRatio)} (all link time), {Ratio(e.ComputeToExposedCommunicationRatio)} (exposed)");
-        if (e.TimeToTrainDays is { } days) Row(sb, "Time to train", $"{days:F1} days, {e.GpuHours:N0} GPU-hours");
+        if (e.TimeToTrainDays is { } days)
+        {
+            // The step alone; with interruptions, restarts and the cross-site reduction it is the "Effective time" below.
+            if (e.EffectiveTimeToTrainDays is { } effective && Math.Abs(effective / days - 1) > 0.005)
+                Row(sb, "Time to train", $"{days:F1} days, {e.GpuHours:N0} GPU-hours (steps alone; with failures and sites: {effective:F1} days, Effective time below)");
+            else Row(sb, "Time to train", $"{days:F1} days, {e.GpuHours:N0} GPU-hours");
+        }
         if (published is not null) RenderPublished(sb, published);
         if (trackRecord is not null) RenderTrackRecord(sb, trackRecord);
         if (e.Breakdown is { } b)

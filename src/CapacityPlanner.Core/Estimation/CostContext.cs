@@ -114,16 +114,25 @@ internal sealed partial class CostContext
     public double RecomputeFlopsPerToken(RecomputeMode mode) => mode switch
     {
         RecomputeMode.Full => _m.ForwardFlopsPerToken - _m.LogitsFlopsPerToken - (_stack.RecomputeDropsUnusedOutputs ? _m.DownProjectionFlopsPerToken : 0),
+        // What the time model reruns, so that hardware FLOPs and time agree (CostContext.Layer: the recompute cases).
+        RecomputeMode.Selective when _stack.SelectiveRecompute == SelectiveRecompute.EveryOtherMatmul =>
+            (_m.ForwardFlopsPerToken - _m.LogitsFlopsPerToken - _m.Layers * _m.AttentionCoreFlopsPerToken) / 2,
+        RecomputeMode.Selective when _stack.SelectiveRecompute == SelectiveRecompute.Projections => _m.Layers * _m.AttentionCoreFlopsPerToken,
         RecomputeMode.Selective when _recomputeModules is { } modules => SelectiveRecomputeFlopsPerToken(modules),
-        RecomputeMode.Selective => _m.Layers * _m.AttentionCoreFlopsPerToken,
+        RecomputeMode.Selective => RecomputedAttentionCoreFlopsPerToken,
         _ => 0,
     };
+
+    // The attention core's scores are computed again only by an unfused kernel; a fused (flash) kernel keeps no s×s tensors
+    // and its backward re-derives them anyway, so recomputing its "core" adds nothing (Korthikanti et al. 2022 §5).
+    private double RecomputedAttentionCoreFlopsPerToken =>
+        _training.Attention == AttentionKernel.Unfused ? _m.Layers * _m.AttentionCoreFlopsPerToken : 0;
 
     // The GEMM and attention FLOPs that the listed modules rerun (norms and activation functions add none).
     private double SelectiveRecomputeFlopsPerToken(RecomputeModules modules)
     {
         var flops = 0.0;
-        if (modules.HasFlag(RecomputeModules.CoreAttention)) flops += _m.Layers * _m.AttentionCoreFlopsPerToken;
+        if (modules.HasFlag(RecomputeModules.CoreAttention)) flops += RecomputedAttentionCoreFlopsPerToken;
         if (modules.HasFlag(RecomputeModules.MlaUpProjection))
         {
             foreach (var p in _projections)

@@ -329,6 +329,9 @@ public sealed class BudgetPageTests : PlannerTestContext
 
         scenario.ChipId = "gb200";
         scenario.BudgetUsd = 1.5e11;
+        // A given MFU spends the whole budget (without it the planner keeps the size that trains the most, ~262k GB200,
+        // below the scale these warnings are about).
+        scenario.Mfu = 0.4;
         var huge = planner.Plan(scenario.ToJson()).Result!;
         var hugeWarnings = BudgetPlausibility.Check(huge);
         Assert.True(huge.Gpus > 1_000_000, huge.Gpus.ToString(CultureInfo.InvariantCulture));
