@@ -252,6 +252,12 @@ public static class BudgetPlanner
             }
             var totalFlop = flopRate * siteFactor * _goodput / (1 + extra) * durationDays * secondsPerDay;
             if (!double.IsFinite(totalFlop)) totalFlop = 0;
+            if (_a.Mode == BudgetMode.TargetFlop && _a.TargetFlop is { } asked && totalFlop < asked * 0.999)
+            {
+                // The size was chosen on MFU and goodput; the cross-site reduction (or a cluster that never trains) takes
+                // the rest: say so rather than print a shortfall beside "what the target needs".
+                _warnings.Add(F($"These {gpus:N0} GPUs deliver {totalFlop:0.###e+0} of the {asked:0.###e+0} FLOP asked ({totalFlop / asked:P0}) in {durationDays:0.#} days: {(siteFactor < 1 ? $"the cross-site reduction leaves {siteFactor:P0} of their throughput, which the sizing did not count" : "interruptions leave less training time than the sizing counted")}. Allow more days, or larger sites (sites.maxSiteMw) so that fewer are needed."));
+            }
             var power = BudgetCostModel.Power(_a, _chip, gpus, hours);
             var run = BudgetCostModel.RunCost(_a, _chip, gpus, hours);
             double hp, unallocated, total;

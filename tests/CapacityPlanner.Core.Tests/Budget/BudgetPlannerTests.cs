@@ -299,6 +299,19 @@ public sealed class BudgetPlannerTests
     }
 
     [Fact]
+    public void A_target_the_cross_site_cost_leaves_unmet_says_so()
+    {
+        // Sized on MFU and goodput, two sites' reduction then leaves ~76% of the throughput: the result says it delivers
+        // less than asked instead of printing the shortfall under "what 1e27 FLOP need".
+        var doc = System.Text.Json.Nodes.JsonNode.Parse(BudgetExamples.ThirtyBillionHalfYear.DocumentJson)!;
+        doc["budget"]!.AsObject().Remove("budgetUsd");
+        doc["budget"]!["targetFlop"] = 1e27;
+        var r = Plan(doc.ToJsonString());
+        Assert.True(r.TotalFlop < 1e27);
+        Assert.Contains(r.Warnings, w => w.Contains("FLOP asked", StringComparison.Ordinal) && w.Contains("cross-site reduction", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_budget_too_small_for_one_gpu_gives_zero_gpus_and_a_warning_not_nan()
     {
         var r = Plan(Doc("""{ "budgetUsd": 1000 }"""));
