@@ -1,6 +1,5 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
+using CapacityPlanner.Contracts.Results;
 using CapacityPlanner.Core.Hardware;
 using CapacityPlanner.Core.Workload;
 
@@ -25,8 +24,7 @@ internal static class CatalogCommands
         var catalog = HardwareCatalog.Default;
         if (json)
         {
-            using var ms = new MemoryStream();
-            using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+            stdout.WriteLine(ResultJson.Serialize(w =>
             {
                 w.WriteStartArray();
                 foreach (var c in catalog.Chips)
@@ -46,8 +44,7 @@ internal static class CatalogCommands
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
-            }
-            stdout.WriteLine(Encoding.UTF8.GetString(ms.ToArray()));
+            }, indented: true));
             return ExitCodes.Ok;
         }
         stdout.WriteLine($"{"id",-15} {"bf16 TF",8} {"fp8 TF",8} {"HBM GiB",8} {"HBM TB/s",9} {"scale-up GB/s",14} {"domain",7} {"NIC Gb/s",9}");
@@ -65,8 +62,7 @@ internal static class CatalogCommands
         if (Refuse("presets", args, stderr, out var json) is { } refused) return refused;
         if (json)
         {
-            using var ms = new MemoryStream();
-            using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+            stdout.WriteLine(ResultJson.Serialize(w =>
             {
                 w.WriteStartArray();
                 foreach (var p in ModelPresets.All)
@@ -96,8 +92,7 @@ internal static class CatalogCommands
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
-            }
-            stdout.WriteLine(Encoding.UTF8.GetString(ms.ToArray()));
+            }, indented: true));
             return ExitCodes.Ok;
         }
         foreach (var p in ModelPresets.All)

@@ -53,13 +53,15 @@ internal static class ScenarioInput
         if (path == "-")
         {
             // The same limit as files; standard input is read as the console decodes it (UTF-8 on Linux).
-            var buffer = new char[MaxBytes / 4 + 1];
+            var buffer = new char[64 * 1024];
             var text = new StringBuilder();
+            long bytes = 0;
             int read;
             while ((read = await stdin.ReadAsync(buffer.AsMemory())) > 0)
             {
                 text.Append(buffer, 0, read);
-                if (Encoding.UTF8.GetByteCount(text.ToString()) > MaxBytes) return (null, $"standard input is over {MaxBytes:N0} bytes; scenario files are limited to that.");
+                bytes += Encoding.UTF8.GetByteCount(buffer, 0, read);
+                if (bytes > MaxBytes) return (null, $"standard input is over {MaxBytes:N0} bytes; scenario files are limited to that.");
             }
             var all = text.ToString();
             return all.Contains('\uFFFD', StringComparison.Ordinal)

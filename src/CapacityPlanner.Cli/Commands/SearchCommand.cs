@@ -59,16 +59,16 @@ internal static class SearchCommand
         {
             sb.AppendLine();
             // The plan column is as wide as its widest plan, so a placement tag does not push the figures out of line.
-            var width = Math.Max(44, r.Best.Select(b => PlanJson.Describe(b.Plan).Length).DefaultIfEmpty(0).Max());
+            var described = r.Best.Select(b => PlanJson.Describe(b.Plan)).ToList();
+            var width = Math.Max(44, described.Select(d => d.Length).DefaultIfEmpty(0).Max());
             sb.AppendLine(inv, $"{"#",-3} {"plan".PadRight(width)} {"step s",9} {"tokens/s",12} {"MFU",7} {"mem GiB",8} {"comp/comm",10} {"record",8}");
-            var i = 1;
-            foreach (var p in r.Best)
+            for (var k = 0; k < r.Best.Count; k++)
             {
-                var e = p.Estimate;
+                var e = r.Best[k].Estimate;
                 // The model's median error on the published runs most like the plan (+ too fast); blank without a scenario.
                 var record = scenario is null ? null : ValidationSet.TrackRecordFor(scenario, e);
                 var recordText = record is null ? "" : TrackRecord.Signed(record.MedianError) + (record.Far ? "?" : "");
-                sb.AppendLine(inv, $"{i++,-3} {PlanJson.Describe(p.Plan).PadRight(width)} {e.StepTimeSeconds,9:F3} {e.TokensPerSecond,12:N0} {e.Mfu,7:P1} {e.MemoryPerGpuGiB,8:F1} {(e.ComputeToCommunicationRatio is { } x ? x.ToString("F2", inv) : "∞"),10} {recordText,8}{(e.BelowFittedRange ? " !" : "")}");
+                sb.AppendLine(inv, $"{k + 1,-3} {described[k].PadRight(width)} {e.StepTimeSeconds,9:F3} {e.TokensPerSecond,12:N0} {e.Mfu,7:P1} {e.MemoryPerGpuGiB,8:F1} {(e.ComputeToCommunicationRatio is { } x ? x.ToString("F2", inv) : "∞"),10} {recordText,8}{(e.BelowFittedRange ? " !" : "")}");
             }
             if (scenario is not null)
             {

@@ -245,7 +245,7 @@ public static class BudgetPlanner
                 _warnings.Add(F($"The reliability model finds that {u.Gpus:N0} GPUs never train: an interruption every {never.MtbiHours * 60:0.#} min against {never.RestartSeconds / 60:0.#} min per restart, so they deliver no training FLOP. Give faster restarts (reliability.detectionMinutes, initMinutes, spareSwapMinutes), asynchronous checkpoints or budget.goodput, or a smaller budget."));
             }
             // Across sites the cross-site reduction adds exposed time to every step (docs/reliability.md §Training across sites).
-            var siteFactor = _siteFactor = sites is { Sites: > 1, StepTimeSeconds: { } withSites } && u.Estimate?.StepTimeSeconds is { } alone && withSites > 0 ? alone / withSites : 1;
+            var siteFactor = _siteFactor = SiteFactor(sites, u.Estimate);
             if (siteFactor < 1)
             {
                 _notes.Add(F($"The cluster spans {sites!.Sites} sites: the cross-site gradient reduction adds {sites.ExposedSecondsPerStep:0.###} s to each step, {1 - siteFactor:P1} of the throughput."));
@@ -383,30 +383,28 @@ public static class BudgetPlanner
 
         // GPUs' worth of training a size delivers: GPUs × MFU × what the cross-site reduction leaves × goodput (a size
         // that never trains delivers nothing). What a budget's cluster size is chosen on.
-        private double EffectiveRate(Utilization u)
-        {
-            if (u.Gpus <= 0) return 0;
-            var goodput = _a.GoodputOverride ?? (u.Estimate is null ? _a.Goodput
-                : CapacityPlanner.Core.Reliability.GoodputModel.Evaluate(SizedFor(u), u.Estimate).EffectiveTrainingTimeRatio);
-            return u.Gpus * u.Mfu * SiteFactor(u) * goodput;
-        }
+        private double EffectiveRate(Utilization u) =>
+            u.Gpus <= 0 ? 0 : u.Gpus * u.Mfu * SiteFactor(u) * (_a.GoodputOverride ?? ModelledGoodput(u));
 
         // What the cross-site gradient reduction leaves of a size's throughput (1 on one site).
-        private double SiteFactor(Utilization u)
-        {
-            if (u.Estimate?.StepTimeSeconds is not { } alone || alone <= 0) return 1;
-            var sites = Sites.CrossSiteModel.Evaluate(SizedFor(u), u.Estimate);
-            return sites is { Sites: > 1, StepTimeSeconds: { } withSites } && withSites > 0 ? alone / withSites : 1;
-        }
+        private double SiteFactor(Utilization u) =>
+            u.Estimate?.StepTimeSeconds is > 0 ? SiteFactor(Sites.CrossSiteModel.Evaluate(SizedFor(u), u.Estimate), u.Estimate) : 1;
+
+        // The same from a sites report already made: step time alone over step time with the cross-site reduction.
+        private static double SiteFactor(Sites.CrossSiteReport? sites, Estimate? estimate) =>
+            sites is { Sites: > 1, StepTimeSeconds: { } withSites } && estimate?.StepTimeSeconds is { } alone && withSites > 0 ? alone / withSites : 1;
 
         // Goodput of a cluster size: the override, else the reliability model on the size's plan (docs/reliability.md).
         private double GoodputFor(Utilization u)
         {
             if (_a.GoodputOverride is { } g) return g;
             if (u.Gpus <= 0) return _a.Goodput;
-            var report = CapacityPlanner.Core.Reliability.GoodputModel.Evaluate(SizedFor(u), EstimateFor(u));
-            return report.EffectiveTrainingTimeRatio > 0 ? report.EffectiveTrainingTimeRatio : _a.Goodput;
+            return ModelledGoodput(u) is > 0 and var modelled ? modelled : _a.Goodput;
         }
+
+        // The reliability model's goodput for a size on its plan: 0 where it never trains.
+        private double ModelledGoodput(Utilization u) =>
+            CapacityPlanner.Core.Reliability.GoodputModel.Evaluate(SizedFor(u), EstimateFor(u)).EffectiveTrainingTimeRatio;
 
         private ResolvedScenario SizedFor(Utilization u) => u.Plan is null ? Sized(u.Gpus) : Sized(u.Gpus) with { Plan = u.Plan };
 
@@ -484,15 +482,25 @@ public static class BudgetPlanner
             if (_a.MfuOverride is { } o) return new Utilization(n, o, "override", null, null);
             if (n > MaxSearchedGpus) return Fallback(n, F($"{n:N0} GPUs is beyond the plan search's range ({MaxSearchedGpus:N0})."));
             // The largest size is not always the best: an odd factor can force an awkward pipeline. Compare the first few
-            // sizes that have a plan and keep the one that delivers the most model FLOP/s.
+            // sizes that have a plan and keep the one that delivers the most training (EffectiveRate).
+            // Each size's rate is worked out once (a goodput and a cross-site model each) and kept beside it.
             Utilization? best = null;
+            var bestRate = 0.0;
+            bool Better(Utilization? u)
+            {
+                if (u is null) return false;
+                var rate = EffectiveRate(u);
+                if (best is not null && rate <= bestRate) return false;
+                (best, bestRate) = (u, rate);
+                return true;
+            }
             var found = 0;
             foreach (var candidate in NiceAtOrBelow(n).Take(MaxSearchAttempts))
             {
-                if (best is not null && candidate * 1.0 <= EffectiveRate(best)) break;
+                if (best is not null && candidate * 1.0 <= bestRate) break;
                 var u = Search(candidate, reportWarnings: false);
                 if (u is null) continue;
-                if (best is null || EffectiveRate(u) > EffectiveRate(best)) best = u;
+                Better(u);
                 if (++found == FeasibleSizesCompared) break;
             }
             if (best is null)
@@ -506,16 +514,8 @@ public static class BudgetPlanner
             var tried = 0;
             foreach (var smaller in NiceAtOrBelow(best.Gpus - 1))
             {
-                if (smaller * 1.0 <= EffectiveRate(best) || worse >= SmallerSizesWorse || ++tried > SmallerSizesTried) break;
-                if (Search(smaller, reportWarnings: false) is { } u && EffectiveRate(u) > EffectiveRate(best))
-                {
-                    best = u;
-                    worse = 0;
-                }
-                else
-                {
-                    worse++;
-                }
+                if (smaller * 1.0 <= bestRate || worse >= SmallerSizesWorse || ++tried > SmallerSizesTried) break;
+                worse = Better(Search(smaller, reportWarnings: false)) ? 0 : worse + 1;
             }
             return best;
         }
